@@ -1,0 +1,78 @@
+//! Per-CPU data, reached through the GS base.
+//!
+//! Each CPU's `GS_BASE` points at its [`PerCpu`] slot in a static array;
+//! `gs:[0]` is the slot's own address and `gs:[8]` the CPU index, so
+//! [`cpu_id`] is one instruction. The syscall entry (processes issue) will use
+//! the scratch fields at fixed offsets.
+
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+
+use x86_64::registers::model_specific::GsBase;
+use x86_64::VirtAddr;
+
+pub const MAX_CPUS: usize = 64;
+
+/// One CPU's data. Field offsets are part of the assembly ABI: do not reorder.
+#[repr(C, align(64))]
+pub struct PerCpu {
+    self_ptr: AtomicU64,
+    cpu_id: AtomicU64,
+    /// Kernel stack pointer for entries from user mode (gs:16).
+    pub kernel_rsp: AtomicU64,
+    /// User stack pointer saved at syscall entry (gs:24).
+    pub user_rsp: AtomicU64,
+    pub apic_id: AtomicU32,
+    pub online: AtomicBool,
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY: PerCpu = PerCpu {
+    self_ptr: AtomicU64::new(0),
+    cpu_id: AtomicU64::new(0),
+    kernel_rsp: AtomicU64::new(0),
+    user_rsp: AtomicU64::new(0),
+    apic_id: AtomicU32::new(0),
+    online: AtomicBool::new(false),
+};
+
+static CPUS: [PerCpu; MAX_CPUS] = [EMPTY; MAX_CPUS];
+static READY: AtomicBool = AtomicBool::new(false);
+
+/// Points this CPU's GS base at slot `cpu`.
+pub(crate) fn install(cpu: usize) {
+    let slot = &CPUS[cpu];
+    let addr = slot as *const PerCpu as u64;
+    slot.self_ptr.store(addr, Ordering::Relaxed);
+    slot.cpu_id.store(cpu as u64, Ordering::Relaxed);
+    GsBase::write(VirtAddr::new(addr));
+}
+
+pub(crate) fn init_bsp_early() {
+    install(0);
+    READY.store(true, Ordering::Release);
+}
+
+/// The index of the CPU this runs on (0 = bootstrap CPU).
+pub fn cpu_id() -> usize {
+    let id: u64;
+    // SAFETY: GS points at this CPU's `PerCpu` from `init_bsp_early` (BSP)
+    // or the AP entry on; offset 8 is `cpu_id`. Reading it has no side
+    // effects.
+    unsafe { core::arch::asm!("mov {}, gs:[8]", out(reg) id, options(nostack, preserves_flags, readonly)) };
+    id as usize
+}
+
+/// [`cpu_id`] or `None` before per-CPU data exists.
+pub fn try_cpu_id() -> Option<usize> {
+    READY.load(Ordering::Acquire).then(cpu_id)
+}
+
+/// The data of CPU `cpu`.
+pub fn get(cpu: usize) -> &'static PerCpu {
+    &CPUS[cpu]
+}
+
+/// This CPU's data.
+pub fn current() -> &'static PerCpu {
+    &CPUS[cpu_id()]
+}
