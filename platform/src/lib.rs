@@ -33,6 +33,7 @@ pub mod logger;
 pub mod mem;
 pub mod panic;
 pub mod power;
+pub mod selftest;
 pub mod serial;
 pub mod smp;
 pub mod sync;

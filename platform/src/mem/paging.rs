@@ -173,3 +173,31 @@ pub fn is_mapped(va: u64, len: u64) -> bool {
 pub fn kernel_translate(va: u64) -> Option<u64> {
     KERNEL_PT.lock().as_ref()?.translate_addr(VirtAddr::new(va)).map(|p| p.as_u64())
 }
+
+/// Unmaps one 4 KiB kernel page on this CPU and returns the frame it
+/// mapped. Other CPUs may still cache the translation: follow with
+/// `ipi::tlb_shootdown`.
+pub fn unmap_kernel_page(va: u64) -> Option<u64> {
+    let mut guard = KERNEL_PT.lock();
+    let pt = guard.as_mut()?;
+    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(va));
+    let (frame, flush) = pt.unmap(page).ok()?;
+    flush.flush();
+    Some(frame.start_address().as_u64())
+}
+
+/// Reads the u64 at kernel virtual address `va` if it is mapped (used by
+/// the TLB shootdown self-test to observe what each CPU's TLB says).
+pub fn read_kernel_u64(va: u64) -> Option<u64> {
+    if va < PHYS_OFFSET || va % 8 != 0 || !is_mapped(va, 8) {
+        return None;
+    }
+    // SAFETY: `va` is an aligned, mapped kernel address (checked above).
+    Some(unsafe { core::ptr::read_volatile(va as *const u64) })
+}
+
+/// Writes `value` to physical address `phys` through the direct map.
+pub fn write_phys_u64(phys: u64, value: u64) {
+    // SAFETY: the direct map covers all RAM; callers pass a frame they own.
+    unsafe { core::ptr::write_volatile(phys_to_virt(phys) as *mut u64, value) }
+}

@@ -1,0 +1,76 @@
+# Aramid's entry points. `make run` boots to the console, `make test` runs
+# every test (host unit tests, loom models, guest suites at -smp 1 and 4).
+SMP     ?= 1
+MEM     ?= 1G
+ACCEL   ?= auto
+APPEND  ?=
+CARGO   ?= cargo
+KTARGET := x86_64-unknown-none
+BUILD   := build
+KERNEL  := $(BUILD)/aramid.elf
+INITRD  := $(BUILD)/initramfs.cpio
+RUNNER  := target/release/aramid-runner
+export ACCEL
+
+.PHONY: all kernel runner initramfs run debug test test-host test-loom test-guest deps check-deps clean clippy
+
+all: kernel
+
+## deps: install the Debian packages the build and the tests need
+deps:
+	@echo "==> installing build and test dependencies (Debian packages)"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		qemu-system-x86 gcc libc6-dev cpio make >/dev/null
+	@echo "==> rust toolchain (rust-toolchain.toml)"
+	@rustup show active-toolchain >/dev/null
+
+check-deps:
+	@command -v qemu-system-x86_64 >/dev/null && command -v gcc >/dev/null \
+		|| { echo "==> missing qemu-system-x86_64 or gcc: running make deps"; $(MAKE) --no-print-directory deps; }
+
+## kernel: build/aramid.elf, bootable with qemu -kernel
+kernel:
+	@mkdir -p $(BUILD)
+	$(CARGO) build -p kernel --release --target $(KTARGET)
+	@cp target/$(KTARGET)/release/aramid $(KERNEL)
+
+runner:
+	$(CARGO) build -p runner --release
+
+## initramfs: the test programs and the tree in testing/initramfs
+initramfs: runner
+	@mkdir -p $(BUILD)/initramfs-root
+	gcc -static -O2 -o $(BUILD)/initramfs-root/init testing/programs/hello.c
+	$(RUNNER) cpio --out $(INITRD) --dir testing/initramfs --dir $(BUILD)/initramfs-root
+
+## run: boot interactively (SMP=4 for four CPUs; Ctrl-A X quits QEMU)
+run: check-deps kernel initramfs
+	$(RUNNER) run --interactive --kernel $(KERNEL) --initrd $(INITRD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
+
+## debug: QEMU waits for gdb on :1234 with the kernel's symbols
+debug: check-deps kernel initramfs
+	$(RUNNER) run --interactive --gdb --kernel $(KERNEL) --initrd $(INITRD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
+
+## test: everything; .ci/run calls this
+test: check-deps test-host test-loom test-guest
+
+test-host:
+	@echo "==> host unit tests"
+	$(CARGO) test --release
+
+test-loom:
+	@echo "==> loom models of the executor"
+	RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 $(CARGO) test -p executor --release --test loom --target-dir target/loom
+
+test-guest: kernel initramfs
+	@echo "==> guest suites (TCG unless a KVM probe succeeds)"
+	$(RUNNER) test --suite testing/suites/boot.toml --kernel $(KERNEL) --initrd $(INITRD)
+
+clippy:
+	$(CARGO) clippy --release
+	$(CARGO) clippy -p kernel -p platform --release --target $(KTARGET)
+
+clean:
+	rm -rf $(BUILD) target
