@@ -83,6 +83,9 @@ pub struct Options<'a> {
     pub symbols: Option<&'a SymbolTable>,
     /// Number of lines kept for [`RunReport::tail`].
     pub tail: usize,
+    /// `(marker, bytes)`: write `bytes` to QEMU's stdin (the serial console)
+    /// the first time a serial line contains `marker`.
+    pub input: Option<(String, Vec<u8>)>,
 }
 
 impl Default for Options<'_> {
@@ -94,6 +97,7 @@ impl Default for Options<'_> {
             echo: Echo::Quiet,
             symbols: None,
             tail: DEFAULT_TAIL,
+            input: None,
         }
     }
 }
@@ -265,7 +269,7 @@ pub fn run(
         None => None,
     };
     let program = cmd.get_program().to_string_lossy().into_owned();
-    cmd.stdin(Stdio::null())
+    cmd.stdin(if opts.input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let start = Instant::now();
@@ -287,6 +291,7 @@ pub fn run(
         open += 1;
     }
     drop(tx);
+    let mut stdin = child.stdin.take();
 
     let mut st = Stream {
         opts,
@@ -342,6 +347,13 @@ pub fn run(
         }
         match rx.recv_timeout(wait) {
             Ok(Msg::Line(src, when, text)) => {
+                if let (Some((marker, bytes)), Some(pipe)) = (&opts.input, stdin.as_mut()) {
+                    if src == Source::Serial && text.contains(marker.as_str()) {
+                        // A failed write shows up as a missing marker later.
+                        let _ = pipe.write_all(bytes).and_then(|_| pipe.flush());
+                        stdin = None;
+                    }
+                }
                 st.handle(src, when, text, on_line);
                 if st.panic_line.is_some() && panic_deadline.is_none() {
                     panic_deadline = Some(Instant::now() + opts.panic_grace);

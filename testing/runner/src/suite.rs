@@ -59,6 +59,11 @@ struct RawCase {
     timeout: Option<f64>,
     #[serde(default)]
     timing: Vec<String>,
+    /// Text typed on the serial console once `input_after` has appeared.
+    #[serde(default)]
+    input: Option<String>,
+    #[serde(default)]
+    input_after: Option<String>,
 }
 
 /// The outcome a case expects.
@@ -122,6 +127,8 @@ pub struct Case {
     /// Under TCG.
     pub timeout: Duration,
     pub timing: Vec<String>,
+    /// `(marker, text)`: type `text` on the console when `marker` appears.
+    pub input: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -183,7 +190,13 @@ pub fn parse_suite(text: &str, origin: &str) -> Result<Vec<Case>, String> {
                 return Err(err(format!("{key}: empty marker")));
             }
         }
+        let input = match (rc.input, rc.input_after) {
+            (Some(text), Some(after)) if !after.is_empty() => Some((after, text)),
+            (None, None) => None,
+            _ => return Err(err("input and input_after go together (input_after not empty)".into())),
+        };
         cases.push(Case {
+            input,
             name: rc.name,
             append: rc.append,
             smp,
@@ -391,6 +404,14 @@ mod tests {
         assert!(bad("[[case]]\nname = \"a\"\nexpect_regex = [\"(\"]\n").contains("expect_regex"));
         assert!(bad("[[case]]\nname = \"a\"\nexpect = [\"\"]\n").contains("empty marker"));
         assert!(bad("[[case]]\nname = \"a\"\nsmp = \"4\"\n").contains("t.toml"));
+    }
+
+    #[test]
+    fn input_needs_its_marker() {
+        let c = parse_suite("[[case]]\nname = \"a\"\ninput = \"hi\\n\"\ninput_after = \"ready\"\n", "t").unwrap();
+        assert_eq!(c[0].input, Some(("ready".to_string(), "hi\n".to_string())));
+        assert!(parse_suite("[[case]]\nname = \"a\"\ninput = \"hi\"\n", "t").is_err());
+        assert_eq!(parse_suite("[[case]]\nname = \"a\"\n", "t").unwrap()[0].input, None);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::accel::{self, Probe, Request};
 use crate::monitor::{self, Echo, Options, Source};
 use crate::qemu::{Console, QemuConfig};
 use crate::settings::{require_file, Settings};
-use crate::suite::{load_suite, Check};
+use crate::suite::{self, load_suite, Check};
 use crate::symbolize::SymbolTable;
 
 #[derive(Debug, Clone)]
@@ -131,6 +131,7 @@ pub fn run_suite(args: &TestArgs, settings: &Settings) -> Result<Summary, String
                 },
                 symbols: symbols.as_ref(),
                 tail: monitor::DEFAULT_TAIL,
+                input: case.input.as_ref().map(|(m, t)| (suite::substitute(m, smp), t.clone().into_bytes())),
             };
             let mut check = Check::new(case, smp, timeout)?;
             let result = monitor::run(&mut cfg.command(), &opts, &mut |l| {
