@@ -29,7 +29,9 @@ pub fn fatal(what: &dyn fmt::Display, rip: u64, rbp: u64, rsp: u64) -> ! {
     let mut w = serial::emergency_writer();
     let _ = writeln!(w, "\naramid: kernel panic on cpu {cpu}: {what}");
     let _ = writeln!(w, "backtrace:");
-    let _ = writeln!(w, "  bt: {rip:#018x}");
+    if rip != 0 {
+        let _ = writeln!(w, "  bt: {rip:#018x}");
+    }
     backtrace::walk(rbp, rsp, |addr| {
         let _ = writeln!(w, "  bt: {addr:#018x}");
     });

@@ -147,10 +147,19 @@ impl SymbolTable {
             .map(|(s, off)| format!("{}+{off:#x}", s.name))
     }
 
+    /// [`describe`](Self::describe) for a return address: the call it
+    /// returns from is the byte before, which matters when the call is a
+    /// function's last instruction (a call to a `-> !` function), so the
+    /// symbol is looked up at `addr - 1` and the offset given for `addr`.
+    pub fn describe_return_address(&self, addr: u64) -> Option<String> {
+        self.lookup(addr.checked_sub(1)?)
+            .map(|(s, off)| format!("{}+{:#x}", s.name, off + 1))
+    }
+
     /// The line with ` <symbol+0xoff>` appended when it is a backtrace frame
     /// whose address resolves; otherwise the line unchanged.
     pub fn annotate(&self, line: &str) -> String {
-        match frame_address(line).and_then(|a| self.describe(a)) {
+        match frame_address(line).and_then(|a| self.describe_return_address(a)) {
             Some(d) => format!("{line} <{d}>"),
             None => line.to_string(),
         }
@@ -252,9 +261,15 @@ mod tests {
             t.annotate("  1: bt: 0xffffffff80001123"),
             "  1: bt: 0xffffffff80001123 <platform::trap::page_fault+0x23>"
         );
+        // A return address just past a function's end (its last instruction
+        // was a call) still names that function.
         assert_eq!(
             t.annotate("bt: 0xffffffff80001140"),
-            "bt: 0xffffffff80001140"
+            "bt: 0xffffffff80001140 <platform::trap::page_fault+0x40>"
+        );
+        assert_eq!(
+            t.annotate("bt: 0xffffffff80001141"),
+            "bt: 0xffffffff80001141"
         );
         assert_eq!(t.annotate("aramid: hello"), "aramid: hello");
     }
