@@ -90,6 +90,12 @@ where
     executor().spawn_pinned(cpu, future).expect("spawn on an existing CPU")
 }
 
+/// Runs `future` until `deadline_ns`; `Err(TimedOut)` if the deadline came
+/// first.
+pub fn timeout<F: Future>(deadline_ns: u64, future: F) -> executor::Timeout<F> {
+    executor().timeout(deadline_ns, future)
+}
+
 /// Completes at `deadline_ns` on the monotonic clock, never earlier.
 pub fn sleep_until(deadline_ns: u64) -> Sleep {
     executor().sleep_until(deadline_ns)

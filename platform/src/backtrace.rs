@@ -16,7 +16,7 @@ const MAX_STACK: u64 = 1 << 20;
 pub fn walk(mut rbp: u64, rsp: u64, mut f: impl FnMut(u64)) {
     let mut low = rsp;
     for _ in 0..MAX_FRAMES {
-        if rbp < PHYS_OFFSET || rbp % 8 != 0 || rbp < low || rbp - low > MAX_STACK || !paging::is_mapped(rbp, 16) {
+        if rbp < PHYS_OFFSET || !rbp.is_multiple_of(8) || rbp < low || rbp - low > MAX_STACK || !paging::is_mapped(rbp, 16) {
             return;
         }
         // SAFETY: the 16 bytes at rbp are mapped kernel memory (checked

@@ -34,10 +34,10 @@ impl Cmdline {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.as_str()
             .split_ascii_whitespace()
+            .rev()
             .filter_map(|w| w.split_once('='))
-            .filter(|(k, _)| *k == key)
+            .find(|(k, _)| *k == key)
             .map(|(_, v)| v)
-            .last()
     }
 
     /// Whether a bare `flag` (or `flag=1`) word is present.

@@ -2,7 +2,9 @@
 //! run by the guest suites in `testing/suites/`.
 //!
 //! - `boot`: every test below, then power off with the number of failures
-//!   as the exit status (0 = all passed);
+//!   as the exit status (0 = all passed); one test by its name, e.g.
+//!   `heap_stress`;
+//! - `serial_input`: reads a line typed on the console (the runner types it);
 //! - `probe`: nothing; powers off with 0 as soon as every CPU is online
 //!   (the runner's KVM probe);
 //! - `pagefault` / `panic`: a deliberate kernel fault / panic, to check the
@@ -19,18 +21,25 @@ use core::pin::Pin;
 mod cpus;
 mod heap;
 mod ipi;
+mod serial;
 mod timer;
 mod tlb;
 
 type TestFuture = Pin<Box<dyn Future<Output = Result<String, String>> + Send>>;
+/// A test's name and how to start it.
+type Test = (&'static str, fn() -> TestFuture);
 
-const BOOT_TESTS: &[(&str, fn() -> TestFuture)] = &[
+const BOOT_TESTS: &[Test] = &[
     ("cpus_run_work", || Box::pin(cpus::each_cpu_runs_work())),
     ("timer_sleep_10ms", || Box::pin(timer::sleep_never_early())),
     ("heap_stress", || Box::pin(heap::stress())),
     ("ipi_round_trip", || Box::pin(ipi::round_trip_all_pairs())),
     ("tlb_shootdown", || Box::pin(tlb::shootdown_reaches_every_cpu())),
 ];
+
+/// Tests that need something from outside (the runner types on the
+/// console); run by name only.
+const INTERACTIVE_TESTS: &[Test] = &[("serial_input", || Box::pin(serial::read_line()))];
 
 /// Runs self-test `name`; powers off with the number of failures.
 pub async fn run(name: &str) -> ! {
@@ -45,8 +54,11 @@ pub async fn run(name: &str) -> ! {
         }
         _ => {}
     }
-    let selected: alloc::vec::Vec<_> =
-        BOOT_TESTS.iter().filter(|(n, _)| name == "boot" || *n == name).collect();
+    let selected: alloc::vec::Vec<_> = BOOT_TESTS
+        .iter()
+        .filter(|(n, _)| name == "boot" || *n == name)
+        .chain(INTERACTIVE_TESTS.iter().filter(|(n, _)| *n == name))
+        .collect();
     if selected.is_empty() {
         log::error!("selftest: unknown test {name:?}");
         platform::power::exit(1);

@@ -189,7 +189,7 @@ pub fn unmap_kernel_page(va: u64) -> Option<u64> {
 /// Reads the u64 at kernel virtual address `va` if it is mapped (used by
 /// the TLB shootdown self-test to observe what each CPU's TLB says).
 pub fn read_kernel_u64(va: u64) -> Option<u64> {
-    if va < PHYS_OFFSET || va % 8 != 0 || !is_mapped(va, 8) {
+    if va < PHYS_OFFSET || !va.is_multiple_of(8) || !is_mapped(va, 8) {
         return None;
     }
     // SAFETY: `va` is an aligned, mapped kernel address (checked above).
