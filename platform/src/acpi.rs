@@ -123,12 +123,14 @@ fn find_s5(tables: &AcpiTables<DirectMap>) {
     let Ok(fadt) = tables.find_table::<Fadt>() else { return };
     let Ok(pm1a) = fadt.get().pm1a_control_block() else { return };
     let pm1b = fadt.get().pm1b_control_block().ok().flatten().map(|g| g.address as u16).unwrap_or(0);
+    let (smi_cmd, acpi_enable) = (fadt.get().smi_cmd_port, fadt.get().acpi_enable);
     let Ok(dsdt) = tables.dsdt() else { return };
     // SAFETY: the DSDT's AML stream lies in ACPI memory, mapped by the
     // direct map for the kernel's lifetime.
     let aml = unsafe { core::slice::from_raw_parts(phys_to_virt(dsdt.address as u64) as *const u8, dsdt.length as usize) };
+    log::debug!("acpi: PM1a_CNT {:#x}, PM1b_CNT {pm1b:#x}, SMI_CMD {smi_cmd:#x}, _S5 {:?}", pm1a.address, s5_sleep_type(aml));
     if let Some(typ) = s5_sleep_type(aml) {
-        crate::power::set_acpi_s5(pm1a.address as u16, pm1b, typ);
+        crate::power::set_acpi_s5(pm1a.address as u16, pm1b, typ, smi_cmd as u16, acpi_enable);
     }
 }
 

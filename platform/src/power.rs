@@ -16,11 +16,33 @@ const DEBUG_EXIT_PORT: u16 = 0xf4;
 static PM1A_CNT: AtomicU32 = AtomicU32::new(0);
 static PM1B_CNT: AtomicU32 = AtomicU32::new(0);
 static SLP_TYP_S5: AtomicU32 = AtomicU32::new(u32::MAX);
+/// FADT SMI_CMD port and the ACPI_ENABLE value written there to switch the
+/// chipset into ACPI mode (needed on q35, where firmware leaves it off).
+static SMI_CMD: AtomicU32 = AtomicU32::new(0);
+static ACPI_ENABLE: AtomicU32 = AtomicU32::new(0);
 
-pub(crate) fn set_acpi_s5(pm1a: u16, pm1b: u16, slp_typ: u16) {
+pub(crate) fn set_acpi_s5(pm1a: u16, pm1b: u16, slp_typ: u16, smi_cmd: u16, acpi_enable: u8) {
     PM1A_CNT.store(pm1a as u32, Ordering::Relaxed);
     PM1B_CNT.store(pm1b as u32, Ordering::Relaxed);
     SLP_TYP_S5.store(slp_typ as u32, Ordering::Relaxed);
+    SMI_CMD.store(smi_cmd as u32, Ordering::Relaxed);
+    ACPI_ENABLE.store(acpi_enable as u32, Ordering::Relaxed);
+}
+
+/// Switches to ACPI mode if the chipset is not in it (PM1 control SCI_EN).
+fn enable_acpi_mode(pm1a: u16) {
+    // SAFETY: PM1a control and SMI_CMD are ports named by the FADT.
+    unsafe {
+        let mut cnt = Port::<u16>::new(pm1a);
+        let (smi, enable) = (SMI_CMD.load(Ordering::Relaxed) as u16, ACPI_ENABLE.load(Ordering::Relaxed) as u8);
+        if cnt.read() & 1 == 0 && smi != 0 && enable != 0 {
+            Port::<u8>::new(smi).write(enable);
+            let end = crate::time::now_ns() + 100_000_000;
+            while cnt.read() & 1 == 0 && crate::time::now_ns() < end {
+                core::hint::spin_loop();
+            }
+        }
+    }
 }
 
 /// Halts this CPU forever with interrupts disabled.
@@ -39,6 +61,7 @@ pub fn exit(status: u8) -> ! {
     let typ = SLP_TYP_S5.load(Ordering::Relaxed);
     let pm1a = PM1A_CNT.load(Ordering::Relaxed) as u16;
     if typ != u32::MAX && pm1a != 0 {
+        enable_acpi_mode(pm1a);
         let value = ((typ as u16) << 10) | (1 << 13); // SLP_TYP | SLP_EN
         // SAFETY: the FADT names these ports as PM1 control registers.
         unsafe {
