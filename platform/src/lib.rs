@@ -38,6 +38,7 @@ pub mod serial;
 pub mod smp;
 pub mod sync;
 pub mod time;
+pub mod user;
 
 pub use boot::BootInfo;
 

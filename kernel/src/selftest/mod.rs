@@ -24,6 +24,7 @@ mod ipi;
 mod serial;
 mod timer;
 mod tlb;
+mod user_mode;
 
 type TestFuture = Pin<Box<dyn Future<Output = Result<String, String>> + Send>>;
 /// A test's name and how to start it.
@@ -35,6 +36,7 @@ const BOOT_TESTS: &[Test] = &[
     ("heap_stress", || Box::pin(heap::stress())),
     ("ipi_round_trip", || Box::pin(ipi::round_trip_all_pairs())),
     ("tlb_shootdown", || Box::pin(tlb::shootdown_reaches_every_cpu())),
+    ("user_mode", || Box::pin(user_mode::round_trips())),
 ];
 
 /// Tests that need something from outside (the runner types on the

@@ -27,10 +27,16 @@ pub const USER_DS: u16 = 0x20 | 3;
 pub const USER_CS: u16 = 0x28 | 3;
 
 const IST_PAGES: u64 = 4;
+const TRAP_STACK_PAGES: u64 = 4;
 
 /// Builds and loads CPU `cpu`'s GDT and TSS.
-pub(crate) fn init_cpu(_cpu: usize) {
+pub(crate) fn init_cpu(cpu: usize) {
     let mut tss = TaskStateSegment::new();
+    // Traps from user mode land here; `enter_user` has already saved the
+    // kernel context, so this stack is reset on every user trap.
+    let trap_top = stack::alloc(TRAP_STACK_PAGES).expect("trap stack");
+    tss.privilege_stack_table[0] = VirtAddr::new(trap_top);
+    crate::cpu::percpu::get(cpu).trap_stack.store(trap_top, core::sync::atomic::Ordering::Relaxed);
     for slot in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK] {
         let top = stack::alloc(IST_PAGES).expect("IST stack");
         tss.interrupt_stack_table[slot as usize - 1] = VirtAddr::new(top);

@@ -11,6 +11,7 @@ pub(crate) fn init_bsp() {
     idt::init();
     gdt::init_cpu(0);
     idt::load();
+    crate::user::init_cpu();
 }
 
 /// Halts until the next interrupt. Interrupts must be enabled by the caller

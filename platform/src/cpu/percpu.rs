@@ -17,10 +17,17 @@ pub const MAX_CPUS: usize = 64;
 pub struct PerCpu {
     self_ptr: AtomicU64,
     cpu_id: AtomicU64,
-    /// Kernel stack pointer for entries from user mode (gs:16).
-    pub kernel_rsp: AtomicU64,
+    /// Top of the stack traps from user mode arrive on (TSS.rsp0, gs:16).
+    pub trap_stack: AtomicU64,
     /// User stack pointer saved at syscall entry (gs:24).
     pub user_rsp: AtomicU64,
+    /// Kernel stack pointer inside `enter_user`, where a syscall or a user
+    /// trap returns to (gs:32).
+    pub enter_frame: AtomicU64,
+    /// The `UserContext` being run (gs:40).
+    pub user_ctx: AtomicU64,
+    /// Address of the last fault taken by a user-copy routine (gs:48).
+    pub copy_fault: AtomicU64,
     pub apic_id: AtomicU32,
     pub online: AtomicBool,
 }
@@ -29,8 +36,11 @@ pub struct PerCpu {
 const EMPTY: PerCpu = PerCpu {
     self_ptr: AtomicU64::new(0),
     cpu_id: AtomicU64::new(0),
-    kernel_rsp: AtomicU64::new(0),
+    trap_stack: AtomicU64::new(0),
     user_rsp: AtomicU64::new(0),
+    enter_frame: AtomicU64::new(0),
+    user_ctx: AtomicU64::new(0),
+    copy_fault: AtomicU64::new(0),
     apic_id: AtomicU32::new(0),
     online: AtomicBool::new(false),
 };

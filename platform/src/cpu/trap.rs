@@ -72,9 +72,20 @@ const NAMES: [&str; 32] = [
 
 #[unsafe(no_mangle)]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
-    match frame.vector as u8 {
+    let from_user = frame.cs & 3 == 3;
+    let vector = frame.vector as u8;
+    match vector {
         2 => ipi::handle_nmi(frame),
-        v @ 0..=31 => exception(v, frame),
+        v @ 0..=31 => {
+            let cr2 = x86_64::registers::control::Cr2::read_raw();
+            if from_user {
+                crate::user::return_to_kernel(frame, cr2);
+            }
+            if v == 14 && crate::user::copy::fixup(frame, cr2) {
+                return;
+            }
+            exception(v, frame)
+        }
         vectors::TIMER => {
             apic::lapic::eoi();
             if let Some(h) = HANDLERS.get() {
@@ -104,6 +115,11 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             log::warn!("unexpected interrupt vector {v:#x}");
             apic::lapic::eoi();
         }
+    }
+    // An interrupt from user mode ends the user run: the thread's task
+    // decides whether to go back or let others run (preemption).
+    if from_user && vector >= 32 && vector != vectors::SPURIOUS {
+        crate::user::return_to_kernel(frame, 0);
     }
 }
 

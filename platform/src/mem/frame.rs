@@ -207,3 +207,29 @@ mod heapless_ranges {
         }
     }
 }
+
+/// Writes `data` into frame `phys` at `offset` (through the direct map).
+/// Writes that would cross the frame's end are cut short.
+pub fn write(phys: u64, offset: usize, data: &[u8]) {
+    let len = data.len().min((PAGE_SIZE as usize).saturating_sub(offset));
+    // SAFETY: the range lies inside one frame the caller owns, mapped by
+    // the direct map; `data` cannot overlap it (kernel memory the caller
+    // holds a shared borrow of is never a frame it is writing).
+    unsafe { core::ptr::copy(data.as_ptr(), (phys_to_virt(phys) as *mut u8).add(offset), len) };
+}
+
+/// Reads from frame `phys` at `offset` into `buf` (cut short at the frame's
+/// end).
+pub fn read(phys: u64, offset: usize, buf: &mut [u8]) {
+    let len = buf.len().min((PAGE_SIZE as usize).saturating_sub(offset));
+    // SAFETY: as for `write`, reading.
+    unsafe { core::ptr::copy((phys_to_virt(phys) as *const u8).add(offset), buf.as_mut_ptr(), len) };
+}
+
+/// Copies a whole frame (copy-on-write).
+pub fn copy(dst: u64, src: u64) {
+    // SAFETY: two frames mapped by the direct map; the caller owns `dst`.
+    unsafe {
+        core::ptr::copy(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, PAGE_SIZE as usize);
+    }
+}

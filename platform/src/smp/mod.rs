@@ -152,6 +152,7 @@ extern "C" fn ap_entry(cpu: u64) -> ! {
     percpu::install(cpu);
     gdt::init_cpu(cpu);
     idt::load();
+    crate::user::init_cpu();
     apic::init_ap();
     let slot = percpu::get(cpu);
     slot.apic_id.store(lapic::id(), Ordering::Relaxed);
