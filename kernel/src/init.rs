@@ -2,10 +2,10 @@
 //!
 //! The init program is `init=` from the command line, else `/init`, else
 //! `/sbin/init`, looked up in the initramfs (`-initrd`, a cpio archive; it is
-//! never compiled into the kernel). Until user programs can run (the
-//! processes issue), the kernel reports what it found and then does what
-//! Linux does when no init can be executed: it panics with
-//! "No working init found".
+//! never compiled into the kernel). Until the files issue unpacks the
+//! archive into tmpfs, it is loaded straight from the archive and started as PID 1
+//! with the console on fds 0, 1 and 2. When no init can be executed the
+//! kernel does what Linux does: it panics with "No working init found".
 
 use alloc::format;
 use alloc::string::String;
@@ -64,11 +64,43 @@ pub fn find(info: &BootInfo) -> Result<String, String> {
     Err(format!("no init found (tried {})", candidates.join(", ")))
 }
 
-/// Reports what was found, then panics: no init can run yet.
-pub fn run(info: &BootInfo) -> ! {
+/// Starts init as PID 1 with fds 0-2 on the console. Like Linux, tries
+/// `init=` (or `/init`, then `/sbin/init`) and panics with "No working init
+/// found" when none can be executed.
+pub fn run(info: &BootInfo) {
+    crate::initramfs::init(info.initrd);
     match find(info) {
         Ok(report) => log::info!("{report}"),
         Err(why) => log::error!("{why}"),
     }
-    panic!("No working init found: running user programs arrives with the processes issue")
+    let explicit = platform::cmdline::get().get("init");
+    let candidates: &[&str] = match explicit {
+        Some(ref p) => core::slice::from_ref(p),
+        None => &["/init", "/sbin/init"],
+    };
+    for path in candidates {
+        let argv: [&[u8]; 1] = [path.as_bytes()];
+        let envp: [&[u8]; 2] = [b"HOME=/", b"TERM=linux"];
+        match crate::exec::load(path, &argv, &envp) {
+            Ok(image) => {
+                start_init(image);
+                return;
+            }
+            Err(e) => log::error!("Requested init {path} failed ({})", e.name()),
+        }
+    }
+    panic!("No working init found. Try passing init= option to kernel.")
+}
+
+fn start_init(image: crate::exec::Image) {
+    use alloc::sync::{Arc, Weak};
+    let mut files = crate::file::FdTable::default();
+    let console = Arc::new(crate::file::File::Console(crate::file::console::Console));
+    for _ in 0..3 {
+        let _ = files.install(console.clone(), false);
+    }
+    let pid = crate::proc::pid::alloc();
+    let process = crate::proc::Process::new(pid, Weak::new(), image.mm, files);
+    let thread = crate::proc::Thread::new(pid, process, platform::user::fpu::FpuState::new());
+    crate::proc::thread::spawn(thread, image.ctx);
 }

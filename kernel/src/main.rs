@@ -10,9 +10,18 @@
 
 extern crate alloc;
 
+mod errno;
+mod exec;
+mod file;
 mod init;
+mod initramfs;
+mod mm;
+mod proc;
+mod random;
 mod sched;
 mod selftest;
+mod syscall;
+mod uaccess;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -32,6 +41,8 @@ fn bsp_main(info: &'static BootInfo) -> ! {
         }
     );
     sched::init(info.cpus_present);
+    syscall::init();
+    file::console::init();
     let online = platform::smp::start_aps();
     // One task pinned to each CPU: the last to run announces that every
     // CPU runs its executor loop.

@@ -128,3 +128,29 @@ pub(crate) fn handle_call() {
         CALLS_DONE[me].fetch_add(1, Ordering::AcqRel);
     }
 }
+
+// ---- address-space retirement -----------------------------------------
+
+fn leave_if_active(root: u64) {
+    use x86_64::registers::control::{Cr3, Cr3Flags};
+    use x86_64::structures::paging::PhysFrame;
+    if Cr3::read().0.start_address().as_u64() == root {
+        let kernel = crate::mem::paging::kernel_pml4();
+        // SAFETY: the kernel PML4 maps everything the kernel uses.
+        unsafe { Cr3::write(PhysFrame::containing_address(x86_64::PhysAddr::new(kernel)), Cr3Flags::empty()) };
+        percpu::current().user_root.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Makes every CPU whose CR3 is `root` switch to the kernel page tables,
+/// so `root`'s tables can be freed. Call with interrupts enabled.
+pub fn leave_address_space(root: u64) {
+    leave_if_active(root);
+    for c in others() {
+        // A CPU can only load `root` to run a thread of its process, and
+        // no thread is left when the address space is dropped.
+        if percpu::get(c).user_root.load(Ordering::Acquire) == root {
+            call_on(c, leave_if_active, root);
+        }
+    }
+}

@@ -20,3 +20,20 @@ pub(crate) fn init_bsp() {
 pub fn halt() {
     x86_64::instructions::hlt();
 }
+
+/// A hardware random number (RDRAND), if the CPU has the instruction and
+/// it delivers within ten tries.
+pub fn rdrand() -> Option<u64> {
+    if core::arch::x86_64::__cpuid(1).ecx & (1 << 30) == 0 {
+        return None;
+    }
+    for _ in 0..10 {
+        let (v, ok): (u64, u8);
+        // SAFETY: RDRAND exists (CPUID checked); it only writes registers.
+        unsafe { core::arch::asm!("rdrand {}", "setc {}", out(reg) v, out(reg_byte) ok, options(nomem, nostack)) };
+        if ok != 0 {
+            return Some(v);
+        }
+    }
+    None
+}

@@ -28,6 +28,9 @@ pub struct PerCpu {
     pub user_ctx: AtomicU64,
     /// Address of the last fault taken by a user-copy routine (gs:48).
     pub copy_fault: AtomicU64,
+    /// Root (PML4 physical address) of the user address space this CPU has
+    /// loaded in CR3, or 0 for the kernel's.
+    pub user_root: AtomicU64,
     pub apic_id: AtomicU32,
     pub online: AtomicBool,
 }
@@ -41,6 +44,7 @@ const EMPTY: PerCpu = PerCpu {
     enter_frame: AtomicU64::new(0),
     user_ctx: AtomicU64::new(0),
     copy_fault: AtomicU64::new(0),
+    user_root: AtomicU64::new(0),
     apic_id: AtomicU32::new(0),
     online: AtomicBool::new(false),
 };

@@ -97,6 +97,7 @@ impl AddressSpace {
             // SAFETY: the table maps the kernel half like every other, so
             // the kernel keeps running unchanged.
             unsafe { Cr3::write(PhysFrame::containing_address(PhysAddr::new(self.pml4)), Cr3Flags::empty()) };
+            crate::cpu::percpu::current().user_root.store(self.pml4, core::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -177,12 +178,8 @@ impl Drop for AddressSpace {
     /// Frees the lower half's page tables (not the pages they map: those
     /// belong to the memory manager, which unmaps them first).
     fn drop(&mut self) {
-        if self.is_active() {
-            // SAFETY: the kernel PML4 maps everything the kernel uses.
-            unsafe {
-                Cr3::write(PhysFrame::containing_address(PhysAddr::new(kernel_pml4())), Cr3Flags::empty());
-            }
-        }
+        // No CPU may keep walking tables that are about to be freed.
+        crate::ipi::leave_address_space(self.pml4);
         fn free_level(table: u64, level: u8) {
             let entries = phys_to_virt(table) as *const u64;
             let n = if level == 4 { 256 } else { 512 };

@@ -1,0 +1,39 @@
+//! Looking files up in the initramfs image, until the VFS unpacks it into
+//! tmpfs (the files issue). Symbolic links inside the archive are followed
+//! (at most 40, like Linux's ELOOP limit).
+
+use alloc::format;
+use alloc::string::String;
+
+use fs::cpio;
+
+use crate::errno::Errno;
+
+static IMAGE: spin::Once<&'static [u8]> = spin::Once::new();
+
+pub fn init(image: Option<&'static [u8]>) {
+    IMAGE.call_once(|| image.unwrap_or(&[]));
+}
+
+/// Resolves `path` (absolute) to a regular file's contents.
+pub fn lookup(path: &str) -> Result<&'static [u8], Errno> {
+    let image = *IMAGE.get().ok_or(Errno::ENOENT)?;
+    let mut target = String::from(path);
+    for _ in 0..40 {
+        let entry = cpio::find(image, &target).map_err(|_| Errno::EIO)?.ok_or(Errno::ENOENT)?;
+        if entry.is_file() {
+            return Ok(entry.data);
+        }
+        if !entry.is_symlink() {
+            return Err(if entry.is_dir() { Errno::EACCES } else { Errno::EACCES });
+        }
+        let link = core::str::from_utf8(entry.data).map_err(|_| Errno::ENOENT)?;
+        target = if link.starts_with('/') {
+            String::from(link)
+        } else {
+            let dir = target.rsplit_once('/').map_or("", |(d, _)| d);
+            format!("{dir}/{link}")
+        };
+    }
+    Err(Errno::ELOOP)
+}

@@ -1,0 +1,265 @@
+//! A process's memory: its areas ([`vma`]), its page tables, demand paging
+//! and copy-on-write.
+//!
+//! Pages are mapped lazily: [`Mm::handle_fault`] maps a page the first time
+//! it is touched (zeroed, or filled from the backing file), and breaks
+//! copy-on-write sharing on the first write after fork. A protection fault
+//! on a present page never re-reads the page: it only updates the PTE (or
+//! copies, when the frame is shared). Frames are owned through
+//! [`frames`]; everything is returned when the `Mm` is dropped.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use platform::mem::frame;
+use platform::user::addrspace::AddressSpace;
+
+use crate::errno::Errno;
+
+pub mod frames;
+pub mod vma;
+
+use vma::{Kind, Prot, Vma};
+
+pub const PAGE: u64 = 4096;
+/// Where the initial stack ends (like Linux's randomization-free layout).
+pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
+pub const STACK_SIZE: u64 = 8 << 20;
+/// mmap without a hint allocates downwards from here.
+pub const MMAP_BASE: u64 = 0x7fff_f7ff_f000;
+/// Lowest address mmap hands out (Linux's vm.mmap_min_addr).
+pub const MMAP_MIN: u64 = 0x1_0000;
+
+/// Why a fault could not be resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No area there (SIGSEGV, SEGV_MAPERR).
+    Unmapped,
+    /// The area forbids this access (SIGSEGV, SEGV_ACCERR).
+    Protection,
+    /// Out of memory (SIGBUS / the OOM path).
+    NoMemory,
+}
+
+pub struct MmInner {
+    pub space: AddressSpace,
+    pub vmas: BTreeMap<u64, Vma>,
+    pub brk_start: u64,
+    pub brk: u64,
+}
+
+/// A process's address space.
+pub struct Mm {
+    inner: spin::Mutex<MmInner>,
+}
+
+pub fn page_down(a: u64) -> u64 {
+    a & !(PAGE - 1)
+}
+
+pub fn page_up(a: u64) -> Option<u64> {
+    a.checked_add(PAGE - 1).map(|x| x & !(PAGE - 1))
+}
+
+impl MmInner {
+    /// The area containing `addr`.
+    pub fn find(&self, addr: u64) -> Option<&Vma> {
+        self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| addr < v.end)
+    }
+
+    /// Whether any area overlaps `start..end`.
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
+    }
+
+    /// Removes `start..end` from the areas (splitting those that straddle
+    /// it) and unmaps and releases its pages.
+    pub fn remove(&mut self, start: u64, end: u64) {
+        let hit: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(k, _)| *k).collect();
+        for k in hit {
+            let Some(v) = self.vmas.remove(&k) else { continue };
+            if v.start < start {
+                let left = v.slice(v.start, start);
+                self.vmas.insert(left.start, left);
+            }
+            if v.end > end {
+                let right = v.slice(end, v.end);
+                self.vmas.insert(right.start, right);
+            }
+            let mut va = v.start.max(start);
+            while va < v.end.min(end) {
+                if let Some(phys) = self.space.unmap(va) {
+                    frames::put(phys);
+                }
+                va += PAGE;
+            }
+        }
+    }
+
+    /// Inserts an area (the range must be free).
+    pub fn insert(&mut self, vma: Vma) {
+        self.vmas.insert(vma.start, vma);
+    }
+
+    /// Finds a free range of `len` bytes, top-down below `MMAP_BASE`.
+    pub fn find_free(&self, len: u64) -> Option<u64> {
+        let mut top = MMAP_BASE;
+        for (_, v) in self.vmas.range(..MMAP_BASE).rev() {
+            if v.end <= top && top - v.end >= len {
+                return Some(top - len);
+            }
+            top = top.min(v.start);
+        }
+        (top >= MMAP_MIN + len).then(|| top - len)
+    }
+
+    /// Changes the rights of `start..end` (which must be fully mapped),
+    /// splitting areas and updating present pages in place.
+    pub fn protect(&mut self, start: u64, end: u64, prot: Prot) -> Result<(), Errno> {
+        let mut cur = start;
+        while cur < end {
+            let v = self.find(cur).ok_or(Errno::ENOMEM)?;
+            cur = v.end;
+        }
+        let hit: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(k, _)| *k).collect();
+        for k in hit {
+            let Some(v) = self.vmas.remove(&k) else { continue };
+            if v.start < start {
+                let left = v.slice(v.start, start);
+                self.vmas.insert(left.start, left);
+            }
+            if v.end > end {
+                let right = v.slice(end, v.end);
+                self.vmas.insert(right.start, right);
+            }
+            let mut mid = v.slice(start, end);
+            mid.prot = prot;
+            let mut va = mid.start;
+            while va < mid.end {
+                if let Some((phys, _)) = self.space.query(va) {
+                    // Shared (COW) private pages stay read-only until a
+                    // write fault copies them.
+                    let cow = !mid.shared && frames::is_shared(phys);
+                    let page_prot = Prot { write: prot.write && !cow, ..prot };
+                    self.space.protect(va, page_prot.to_page());
+                }
+                va += PAGE;
+            }
+            self.vmas.insert(mid.start, mid);
+        }
+        Ok(())
+    }
+}
+
+impl Mm {
+    pub fn new() -> Result<Arc<Mm>, Errno> {
+        let space = AddressSpace::new().ok_or(Errno::ENOMEM)?;
+        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0 }) }))
+    }
+
+    /// Runs `f` with the areas and page tables locked. Never across `.await`.
+    pub fn with<R>(&self, f: impl FnOnce(&mut MmInner) -> R) -> R {
+        f(&mut self.inner.lock())
+    }
+
+    /// Makes this address space current on this CPU.
+    pub fn activate(&self) {
+        self.inner.lock().space.activate();
+    }
+
+    /// Resolves a fault at `addr`: maps the page, or breaks copy-on-write.
+    pub fn handle_fault(&self, addr: u64, write: bool, exec: bool) -> Result<(), FaultError> {
+        let mut m = self.inner.lock();
+        let va = page_down(addr);
+        let vma = m.find(addr).ok_or(FaultError::Unmapped)?.clone();
+        if (write && !vma.prot.write) || (exec && !vma.prot.exec) || (!write && !exec && !vma.prot.read && !vma.prot.write) {
+            return Err(FaultError::Protection);
+        }
+        match m.space.query(va) {
+            Some((phys, page)) => {
+                if !write || page.write {
+                    // Already fine (another thread resolved it first).
+                    return Ok(());
+                }
+                // Write to a read-only page of a writable area: copy-on-write.
+                if vma.shared || !frames::is_shared(phys) {
+                    m.space.protect(va, vma.prot.to_page());
+                    return Ok(());
+                }
+                let copy = frame::alloc().ok_or(FaultError::NoMemory)?;
+                frame::copy(copy, phys);
+                m.space.unmap(va);
+                if m.space.map(va, copy, vma.prot.to_page()).is_err() {
+                    frame::free(copy);
+                    return Err(FaultError::NoMemory);
+                }
+                frames::put(phys);
+                Ok(())
+            }
+            None => {
+                let page = frame::alloc_zeroed().ok_or(FaultError::NoMemory)?;
+                vma.fill(va, page);
+                if m.space.map(va, page, vma.prot.to_page()).is_err() {
+                    frame::free(page);
+                    return Err(FaultError::NoMemory);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A copy-on-write copy of this address space (fork).
+    pub fn fork(&self) -> Result<Arc<Mm>, Errno> {
+        let child = Mm::new()?;
+        let mut parent = self.inner.lock();
+        let mut c = child.inner.lock();
+        c.brk_start = parent.brk_start;
+        c.brk = parent.brk;
+        let vmas: Vec<Vma> = parent.vmas.values().cloned().collect();
+        for v in vmas {
+            let mut va = v.start;
+            while va < v.end {
+                if let Some((phys, prot)) = parent.space.query(va) {
+                    let page_prot = if v.shared { prot } else { platform::user::addrspace::Prot { write: false, ..prot } };
+                    if c.space.map(va, phys, page_prot).is_err() {
+                        return Err(Errno::ENOMEM);
+                    }
+                    frames::get(phys);
+                    if !v.shared && prot.write {
+                        parent.space.protect(va, page_prot);
+                    }
+                }
+                va += PAGE;
+            }
+            c.vmas.insert(v.start, v);
+        }
+        drop(c);
+        drop(parent);
+        // Other threads of the parent may cache the now read-only pages.
+        platform::ipi::tlb_shootdown(0, platform::user::USER_END);
+        Ok(child)
+    }
+
+    /// Rights of the area at `addr`, if any.
+    pub fn prot_at(&self, addr: u64) -> Option<Prot> {
+        self.inner.lock().find(addr).map(|v| v.prot)
+    }
+}
+
+impl Drop for Mm {
+    fn drop(&mut self) {
+        let m = self.inner.get_mut();
+        let ranges: Vec<(u64, u64)> = m.vmas.values().map(|v| (v.start, v.end)).collect();
+        for (s, e) in ranges {
+            m.remove(s, e);
+        }
+    }
+}
+
+pub use vma::Prot as VmProt;
+
+/// Convenience for file mappings of the initramfs.
+pub fn file_kind(backing: Arc<dyn vma::Backing>, offset: u64, file_end: u64) -> Kind {
+    Kind::File { backing, offset, file_end }
+}

@@ -1,0 +1,96 @@
+//! Virtual memory areas: what a range of a process's address space is
+//! (anonymous or backed by a file, private or shared, its rights), as
+//! opposed to which pages are present (the page tables' business).
+
+use alloc::sync::Arc;
+
+/// Something whose bytes can back a mapping (the initramfs image today;
+/// tmpfs files with the files issue).
+pub trait Backing: Send + Sync {
+    /// Copies bytes from `offset` into `buf`; returns how many exist there
+    /// (fewer at the end of the file).
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize;
+}
+
+impl Backing for &'static [u8] {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
+        let Some(rest) = self.get(offset as usize..) else { return 0 };
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        n
+    }
+}
+
+/// Access rights (PROT_READ/WRITE/EXEC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Prot {
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Prot {
+    pub const fn from_bits(bits: u64) -> Prot {
+        Prot { read: bits & 1 != 0, write: bits & 2 != 0, exec: bits & 4 != 0 }
+    }
+    pub fn to_page(self) -> platform::user::addrspace::Prot {
+        platform::user::addrspace::Prot { write: self.write, exec: self.exec }
+    }
+}
+
+/// What backs an area.
+#[derive(Clone)]
+pub enum Kind {
+    /// Zero-filled memory.
+    Anon,
+    /// File bytes from `offset` (at the area's start); bytes at or after
+    /// virtual address `file_end` read as zero (an ELF segment's bss).
+    File { backing: Arc<dyn Backing>, offset: u64, file_end: u64 },
+}
+
+/// One area: `start..end`, page-aligned.
+#[derive(Clone)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: Prot,
+    pub shared: bool,
+    pub kind: Kind,
+    /// A stack that may grow down into the gap below it.
+    pub grows_down: bool,
+}
+
+impl Vma {
+    pub fn anon(start: u64, end: u64, prot: Prot) -> Self {
+        Vma { start, end, prot, shared: false, kind: Kind::Anon, grows_down: false }
+    }
+
+    /// The part of `self` in `lo..hi` (clamped), with the file offset moved
+    /// along so the bytes stay the same.
+    pub fn slice(&self, lo: u64, hi: u64) -> Vma {
+        let (start, end) = (lo.max(self.start), hi.min(self.end));
+        let kind = match &self.kind {
+            Kind::Anon => Kind::Anon,
+            Kind::File { backing, offset, file_end } => {
+                Kind::File { backing: backing.clone(), offset: offset + (start - self.start), file_end: *file_end }
+            }
+        };
+        Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down }
+    }
+
+    /// Fills `page` (a frame) with the contents of virtual page `va`.
+    pub fn fill(&self, va: u64, page: u64) {
+        match &self.kind {
+            Kind::Anon => {}
+            Kind::File { backing, offset, file_end } => {
+                if va >= *file_end {
+                    return;
+                }
+                let len = (*file_end - va).min(4096) as usize;
+                let mut buf = [0u8; 4096];
+                let n = backing.read_at(offset + (va - self.start), &mut buf[..len]);
+                platform::mem::frame::write(page, 0, &buf[..n]);
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Process and thread IDs: allocated upwards from 1 (PID 1 is init), and
+//! the table from ID to process.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use super::Process;
+
+static NEXT: AtomicU32 = AtomicU32::new(1);
+static TABLE: spin::Mutex<BTreeMap<u32, Weak<Process>>> = spin::Mutex::new(BTreeMap::new());
+
+/// Linux's default pid_max.
+pub const PID_MAX: u32 = 4_194_304;
+
+/// A fresh ID for a process or thread.
+pub fn alloc() -> u32 {
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+pub fn register(p: &Arc<Process>) {
+    TABLE.lock().insert(p.pid, Arc::downgrade(p));
+}
+
+pub fn unregister(pid: u32) {
+    TABLE.lock().remove(&pid);
+}
+
+pub fn find(pid: u32) -> Option<Arc<Process>> {
+    TABLE.lock().get(&pid).and_then(Weak::upgrade)
+}

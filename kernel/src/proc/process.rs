@@ -1,0 +1,187 @@
+//! A process: PID, parent and children, address space, descriptor table,
+//! exit status.
+//!
+//! Exit follows Linux: `exit_group` (or the last thread's `exit`) makes the
+//! process a zombie holding only its wait status; its memory and files are
+//! released at once; its children go to init; its parent is woken through
+//! [`Process::child_events`]. `wait4` reaps the zombie. When PID 1 exits,
+//! the kernel reports its status and powers off.
+
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use executor::WaitQueue;
+
+use super::pid;
+use crate::file::FdTable;
+use crate::mm::Mm;
+
+/// What `wait4` finds.
+#[derive(Clone, Copy, Debug)]
+pub enum ExitState {
+    Running,
+    /// Exited with this wait status (`WEXITSTATUS << 8`, or the signal).
+    Zombie(i32),
+}
+
+pub struct Process {
+    pub pid: u32,
+    parent: spin::Mutex<Weak<Process>>,
+    mm: spin::Mutex<Option<Arc<Mm>>>,
+    pub files: spin::Mutex<FdTable>,
+    children: spin::Mutex<Vec<Arc<Process>>>,
+    state: spin::Mutex<ExitState>,
+    live_threads: AtomicU32,
+    exiting: AtomicBool,
+    pending_status: spin::Mutex<i32>,
+    /// Woken when a child changes state.
+    pub child_events: WaitQueue,
+    pub pgid: AtomicU32,
+    pub sid: AtomicU32,
+    pub umask: AtomicU32,
+}
+
+impl Process {
+    pub fn new(pid: u32, parent: Weak<Process>, mm: Arc<Mm>, files: FdTable) -> Arc<Process> {
+        let pgid = parent.upgrade().map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
+        let sid = parent.upgrade().map_or(pid, |p| p.sid.load(Ordering::Relaxed));
+        let p = Arc::new(Process {
+            pid,
+            parent: spin::Mutex::new(parent),
+            mm: spin::Mutex::new(Some(mm)),
+            files: spin::Mutex::new(files),
+            children: spin::Mutex::new(Vec::new()),
+            state: spin::Mutex::new(ExitState::Running),
+            live_threads: AtomicU32::new(0),
+            exiting: AtomicBool::new(false),
+            pending_status: spin::Mutex::new(0),
+            child_events: WaitQueue::new(),
+            pgid: AtomicU32::new(pgid),
+            sid: AtomicU32::new(sid),
+            umask: AtomicU32::new(0o022),
+        });
+        pid::register(&p);
+        p
+    }
+
+    /// The address space (a process always has one until it exits).
+    pub fn mm(&self) -> Option<Arc<Mm>> {
+        self.mm.lock().clone()
+    }
+
+    /// Replaces the address space (execve).
+    pub fn set_mm(&self, mm: Arc<Mm>) {
+        *self.mm.lock() = Some(mm);
+    }
+
+    pub fn parent(&self) -> Option<Arc<Process>> {
+        self.parent.lock().upgrade()
+    }
+
+    pub fn ppid(&self) -> u32 {
+        self.parent().map_or(0, |p| p.pid)
+    }
+
+    pub fn add_child(&self, child: Arc<Process>) {
+        self.children.lock().push(child);
+    }
+
+    pub fn thread_started(&self) {
+        self.live_threads.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub fn is_exiting(&self) -> bool {
+        self.exiting.load(Ordering::Acquire)
+    }
+
+    pub fn state(&self) -> ExitState {
+        *self.state.lock()
+    }
+
+    /// Starts exiting with `status` (a wait status); the first call wins.
+    /// Threads notice at their next return from user mode or wait.
+    pub fn begin_exit(&self, status: i32) {
+        if !self.exiting.swap(true, Ordering::AcqRel) {
+            *self.pending_status.lock() = status;
+        }
+    }
+
+    /// Records `status` for when the last thread exits (`exit`), unless an
+    /// `exit_group` or fatal signal already decided it.
+    pub fn set_exit_status(&self, status: i32) {
+        if !self.is_exiting() {
+            *self.pending_status.lock() = status;
+        }
+    }
+
+    /// Called by each thread as it ends; the last one turns the process
+    /// into a zombie.
+    pub fn thread_exited(self: &Arc<Process>) {
+        if self.live_threads.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        let status = *self.pending_status.lock();
+        self.exiting.store(true, Ordering::Release);
+        // Release memory and files now; only the status waits for the parent.
+        self.mm.lock().take();
+        *self.files.lock() = FdTable::default();
+        *self.state.lock() = ExitState::Zombie(status);
+        let orphans: Vec<Arc<Process>> = core::mem::take(&mut *self.children.lock());
+        if self.pid == 1 {
+            report_init_exit(status);
+        }
+        if let Some(init) = pid::find(1) {
+            for o in orphans {
+                *o.parent.lock() = Arc::downgrade(&init);
+                init.add_child(o);
+            }
+            init.child_events.wake_all();
+        }
+        if let Some(parent) = self.parent() {
+            parent.child_events.wake_all();
+        }
+    }
+
+    /// Takes a zombie child matching `pid` (-1: any, >0: that one); returns
+    /// `(pid, status)`, or `Err` if no child matches at all.
+    pub fn reap(&self, want: i64, reap: bool) -> Result<Option<(u32, i32)>, ()> {
+        let mut children = self.children.lock();
+        let mut matched = false;
+        for (i, c) in children.iter().enumerate() {
+            let hit = match want {
+                -1 => true,
+                0 => c.pgid.load(Ordering::Relaxed) == self.pgid.load(Ordering::Relaxed),
+                p if p < -1 => c.pgid.load(Ordering::Relaxed) as i64 == -p,
+                p => c.pid as i64 == p,
+            };
+            if !hit {
+                continue;
+            }
+            matched = true;
+            if let ExitState::Zombie(status) = c.state() {
+                let pid = c.pid;
+                if reap {
+                    children.remove(i);
+                    pid::unregister(pid);
+                }
+                return Ok(Some((pid, status)));
+            }
+        }
+        if matched {
+            Ok(None)
+        } else {
+            Err(())
+        }
+    }
+}
+
+fn report_init_exit(status: i32) {
+    let (code, what) = if status & 0x7f == 0 { ((status >> 8) & 0xff, "status") } else { (128 + (status & 0x7f), "signal") };
+    if what == "status" {
+        log::info!("aramid: init exited with status {code}");
+    } else {
+        log::info!("aramid: init killed by signal {}", status & 0x7f);
+    }
+    platform::power::exit(code.clamp(0, 0x7d) as u8)
+}

@@ -1,0 +1,40 @@
+//! brk(2): the program break. The heap is one anonymous area from the end
+//! of the executable's data (`brk_start`) to the break, page-granular.
+//! Like Linux, a request that cannot be met (below the start, or running
+//! into another mapping) leaves the break unchanged and returns it.
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::mm::vma::{Prot, Vma};
+use crate::mm::page_up;
+
+pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
+    let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+    Ok(mm.with(|m| {
+        let (start, cur) = (m.brk_start, m.brk);
+        if want < start || want > platform::user::USER_END {
+            return cur;
+        }
+        let (Some(old_end), Some(new_end)) = (page_up(cur), page_up(want)) else { return cur };
+        if new_end > old_end {
+            if m.overlaps(old_end, new_end) {
+                return cur;
+            }
+            // Extend the heap area (or create it).
+            let heap_start = page_up(start).unwrap_or(start);
+            let existing = m.find(old_end.saturating_sub(1)).filter(|v| v.start >= heap_start && v.end == old_end).map(|v| v.start);
+            match existing {
+                Some(s) => {
+                    if let Some(v) = m.vmas.get_mut(&s) {
+                        v.end = new_end;
+                    }
+                }
+                None => m.insert(Vma::anon(old_end, new_end, Prot { read: true, write: true, exec: false })),
+            }
+        } else if new_end < old_end {
+            m.remove(new_end, old_end);
+        }
+        m.brk = want;
+        want
+    }))
+}

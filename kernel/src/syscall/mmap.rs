@@ -1,0 +1,129 @@
+//! mmap(2), munmap(2), mprotect(2).
+//!
+//! Anonymous mappings, private or shared, with Linux's flag rules
+//! (MAP_FIXED replaces, MAP_FIXED_NOREPLACE fails with EEXIST, a hint is
+//! used when free, MAP_POPULATE pre-faults). File mappings need the VFS
+//! (files issue): until then the only file, the console, answers ENODEV as
+//! a tty does on Linux.
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::mm::vma::{Prot, Vma};
+use crate::mm::{page_up, MMAP_MIN, PAGE};
+
+const MAP_SHARED: u64 = 0x01;
+const MAP_PRIVATE: u64 = 0x02;
+const MAP_SHARED_VALIDATE: u64 = 0x03;
+const MAP_TYPE: u64 = 0x0f;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_GROWSDOWN: u64 = 0x100;
+const MAP_POPULATE: u64 = 0x8000;
+const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+/// Flags MAP_SHARED_VALIDATE accepts (Linux's LEGACY_MAP_MASK plus the
+/// validated ones it knows).
+const KNOWN: u64 = 0x0f | 0x10 | 0x20 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x1_0000 | 0x2_0000 | 0x4_0000 | 0x10_0000;
+
+const PROT_MASK: u64 = 0x7;
+const PROT_GROWSDOWN: u64 = 0x0100_0000;
+const PROT_GROWSUP: u64 = 0x0200_0000;
+
+pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32, offset: u64) -> SysResult {
+    if len == 0 || offset % PAGE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    match flags & MAP_TYPE {
+        MAP_SHARED | MAP_PRIVATE => {}
+        MAP_SHARED_VALIDATE if flags & !KNOWN == 0 => {}
+        MAP_SHARED_VALIDATE => return Err(Errno::EOPNOTSUPP),
+        _ => return Err(Errno::EINVAL),
+    }
+    if prot & !PROT_MASK != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).ok_or(Errno::ENOMEM)?;
+    if flags & MAP_ANONYMOUS == 0 {
+        call.thread.process.files.lock().get(fd as u64)?;
+        return Err(Errno::ENODEV);
+    }
+    let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    if fixed && addr % PAGE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+    let start = mm.with(|m| -> Result<u64, Errno> {
+        let fits = |a: u64| a >= MMAP_MIN && a.checked_add(len).is_some_and(|e| e <= platform::user::USER_END);
+        let start = if fixed {
+            if !fits(addr) {
+                return Err(if addr < MMAP_MIN { Errno::EPERM } else { Errno::ENOMEM });
+            }
+            if m.overlaps(addr, addr + len) {
+                if flags & MAP_FIXED_NOREPLACE != 0 && flags & MAP_FIXED == 0 {
+                    return Err(Errno::EEXIST);
+                }
+                m.remove(addr, addr + len);
+            }
+            addr
+        } else {
+            let hint = addr & !(PAGE - 1);
+            if hint != 0 && fits(hint) && !m.overlaps(hint, hint + len) {
+                hint
+            } else {
+                m.find_free(len).ok_or(Errno::ENOMEM)?
+            }
+        };
+        let mut vma = Vma::anon(start, start + len, Prot::from_bits(prot));
+        vma.shared = flags & MAP_TYPE != MAP_PRIVATE;
+        vma.grows_down = flags & MAP_GROWSDOWN != 0;
+        m.insert(vma);
+        Ok(start)
+    })?;
+    if flags & MAP_POPULATE != 0 {
+        let mut va = start;
+        while va < start + len {
+            // Populating is best effort, as on Linux.
+            let _ = mm.handle_fault(va, prot & 2 != 0, false);
+            va += PAGE;
+        }
+    }
+    if fixed {
+        shootdown(start, start + len);
+    }
+    Ok(start)
+}
+
+fn shootdown(start: u64, end: u64) {
+    if platform::smp::cpus_online() > 1 {
+        platform::ipi::tlb_shootdown(start, end);
+    }
+}
+
+pub fn munmap(call: &Call<'_>, addr: u64, len: u64) -> SysResult {
+    if addr % PAGE != 0 || len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).ok_or(Errno::EINVAL)?;
+    let end = addr.checked_add(len).filter(|e| *e <= platform::user::USER_END).ok_or(Errno::EINVAL)?;
+    let mm = call.thread.process.mm().ok_or(Errno::EINVAL)?;
+    mm.with(|m| m.remove(addr, end));
+    shootdown(addr, end);
+    Ok(0)
+}
+
+pub fn mprotect(call: &Call<'_>, addr: u64, len: u64, prot: u64) -> SysResult {
+    if addr % PAGE != 0 || prot & !(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if prot & PROT_GROWSDOWN != 0 && prot & PROT_GROWSUP != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let len = page_up(len).ok_or(Errno::ENOMEM)?;
+    let end = addr.checked_add(len).filter(|e| *e <= platform::user::USER_END).ok_or(Errno::ENOMEM)?;
+    let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+    mm.with(|m| m.protect(addr, end, Prot::from_bits(prot & PROT_MASK)))?;
+    shootdown(addr, end);
+    Ok(0)
+}

@@ -1,0 +1,126 @@
+//! The system call table.
+//!
+//! [`dispatch`] decodes RAX and the six argument registers, runs the
+//! handler (an `async fn` where the call may block) and writes the result
+//! or `-errno` back to RAX. Every x86-64 number has a name ([`names`]);
+//! a number without a handler answers ENOSYS and logs one line, like a
+//! kernel built without that feature. With `strace` on the command line
+//! every call is logged with its arguments, result and errno name, per
+//! thread and CPU.
+//!
+//! Stubs (answers Linux itself can give, which programs handle):
+//! - `rseq`: ENOSYS, as on a kernel built without CONFIG_RSEQ; glibc then
+//!   runs without restartable sequences.
+//! - `set_robust_list`: the list head is recorded; robust-futex cleanup at
+//!   exit arrives with futexes (processes issue).
+
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use platform::user::UserContext;
+
+use crate::errno::{Errno, SysResult};
+use crate::proc::Thread;
+
+mod arch_prctl;
+mod brk;
+mod exit;
+mod ids;
+mod io;
+mod mmap;
+mod names;
+mod rlimit;
+mod stat;
+mod tid;
+mod uname;
+
+/// What the thread does after a syscall.
+pub enum Flow {
+    Continue,
+    ExitThread,
+}
+
+/// A syscall's view of the calling thread.
+pub struct Call<'a> {
+    pub thread: &'a Arc<Thread>,
+    pub ctx: &'a mut UserContext,
+}
+
+static TRACE: AtomicBool = AtomicBool::new(false);
+
+/// Reads the `strace` switch from the command line.
+pub fn init() {
+    TRACE.store(platform::cmdline::get().flag("strace"), Ordering::Relaxed);
+}
+
+/// Runs the syscall in `ctx` for `thread`.
+pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
+    let nr = ctx.rax;
+    let a = [ctx.rdi, ctx.rsi, ctx.rdx, ctx.r10, ctx.r8, ctx.r9];
+    let mut call = Call { thread, ctx };
+    let result: SysResult = match nr {
+        0 => io::read(&call, a[0], a[1], a[2]).await,
+        1 => io::write(&call, a[0], a[1], a[2]),
+        19 => io::readv(&call, a[0], a[1], a[2]).await,
+        20 => io::writev(&call, a[0], a[1], a[2]),
+        3 => io::close(&call, a[0]),
+        5 => stat::fstat(&call, a[0], a[1]),
+        262 => stat::newfstatat(&call, a[0] as i32, a[1], a[2], a[3]),
+        9 => mmap::mmap(&call, a[0], a[1], a[2], a[3], a[4] as i32, a[5]),
+        10 => mmap::mprotect(&call, a[0], a[1], a[2]),
+        11 => mmap::munmap(&call, a[0], a[1]),
+        12 => brk::brk(&call, a[0]),
+        16 => io::ioctl(&call, a[0], a[1], a[2]),
+        24 => tid::sched_yield().await,
+        39 => tid::getpid(&call),
+        60 => return exit::exit(&mut call, a[0] as i32),
+        63 => uname::uname(&call, a[0]),
+        102 => ids::zero(),  // getuid
+        104 => ids::zero(),  // getgid
+        107 => ids::zero(),  // geteuid
+        108 => ids::zero(),  // getegid
+        110 => tid::getppid(&call),
+        158 => arch_prctl::arch_prctl(&mut call, a[0], a[1]),
+        186 => tid::gettid(&call),
+        218 => tid::set_tid_address(&call, a[0]),
+        231 => return exit::exit_group(&mut call, a[0] as i32),
+        273 => tid::set_robust_list(&call, a[0], a[1]),
+        302 => rlimit::prlimit64(&call, a[0] as i32, a[1] as u32, a[2], a[3]),
+        97 => rlimit::getrlimit(&call, a[0] as u32, a[1]),
+        318 => io::getrandom(&call, a[0], a[1], a[2] as u32),
+        334 => Err(Errno::ENOSYS), // rseq: see the module doc
+        _ => {
+            log::warn!("pid {} tid {}: unimplemented syscall {} ({})", thread.process.pid, thread.tid, nr, names::name(nr).unwrap_or("unknown"));
+            Err(Errno::ENOSYS)
+        }
+    };
+    finish(&mut call, nr, &a, result);
+    Flow::Continue
+}
+
+fn finish(call: &mut Call<'_>, nr: u64, a: &[u64; 6], result: SysResult) {
+    if TRACE.load(Ordering::Relaxed) {
+        trace(call.thread, nr, a, &result);
+    }
+    call.ctx.rax = match result {
+        Ok(v) => v,
+        Err(e) => (-(e.0 as i64)) as u64,
+    };
+}
+
+fn trace(thread: &Arc<Thread>, nr: u64, a: &[u64; 6], result: &SysResult) {
+    let name = names::name(nr).unwrap_or("unknown");
+    let cpu = platform::cpu::percpu::cpu_id();
+    match result {
+        Ok(v) => log::info!(target: "strace", "[{} c{cpu}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {v:#x}", thread.tid, a[0], a[1], a[2], a[3], a[4], a[5]),
+        Err(e) => log::info!(target: "strace", "[{} c{cpu}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = -1 {}", thread.tid, a[0], a[1], a[2], a[3], a[4], a[5], e.name()),
+    }
+}
+
+/// Logs the final call of a thread (exit, exit_group) under `strace`.
+pub(crate) fn trace_exit(thread: &Arc<Thread>, nr: u64, code: i32) {
+    if TRACE.load(Ordering::Relaxed) {
+        let name = names::name(nr).unwrap_or("unknown");
+        log::info!(target: "strace", "[{} c{}] {name}({code}) = ?", thread.tid, platform::cpu::percpu::cpu_id());
+    }
+}

@@ -1,0 +1,112 @@
+//! Reading and writing user memory on behalf of a system call.
+//!
+//! Every pointer a process passes is an allegation: it is only ever touched
+//! through platform's fault-tolerant copies. When a copy faults, the
+//! process's memory manager gets one chance per page to map it (demand
+//! paging, copy-on-write); if it cannot, the call fails with EFAULT. Nothing
+//! a process passes can crash the kernel.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use platform::user::copy::{copy_from_user, copy_to_user};
+
+use crate::errno::Errno;
+use crate::mm::Mm;
+
+fn retries(len: usize) -> usize {
+    len / 4096 + 3
+}
+
+/// Copies `buf.len()` bytes from user address `addr`.
+pub fn read_bytes(mm: &Mm, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    for _ in 0..retries(buf.len()) {
+        match copy_from_user(buf, addr) {
+            Ok(()) => return Ok(()),
+            Err(f) => mm.handle_fault(f.addr, false, false).map_err(|_| Errno::EFAULT)?,
+        }
+    }
+    Err(Errno::EFAULT)
+}
+
+/// Copies `data` to user address `addr`.
+pub fn write_bytes(mm: &Mm, addr: u64, data: &[u8]) -> Result<(), Errno> {
+    for _ in 0..retries(data.len()) {
+        match copy_to_user(addr, data) {
+            Ok(()) => return Ok(()),
+            Err(f) => mm.handle_fault(f.addr, true, false).map_err(|_| Errno::EFAULT)?,
+        }
+    }
+    Err(Errno::EFAULT)
+}
+
+pub fn read_u64(mm: &Mm, addr: u64) -> Result<u64, Errno> {
+    let mut b = [0u8; 8];
+    read_bytes(mm, addr, &mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+pub fn write_u64(mm: &Mm, addr: u64, v: u64) -> Result<(), Errno> {
+    write_bytes(mm, addr, &v.to_le_bytes())
+}
+
+pub fn write_u32(mm: &Mm, addr: u64, v: u32) -> Result<(), Errno> {
+    write_bytes(mm, addr, &v.to_le_bytes())
+}
+
+pub fn read_u32(mm: &Mm, addr: u64) -> Result<u32, Errno> {
+    let mut b = [0u8; 4];
+    read_bytes(mm, addr, &mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+/// Reads a NUL-terminated string of at most `max` bytes (the NUL
+/// excluded); longer is ENAMETOOLONG (paths) — callers pick the errno
+/// Linux uses by passing `too_long`.
+pub fn read_cstr(mm: &Mm, addr: u64, max: usize, too_long: Errno) -> Result<String, Errno> {
+    let mut out = Vec::new();
+    let mut at = addr;
+    loop {
+        // Never read across a page boundary the string may not reach.
+        let chunk = (4096 - (at % 4096)) as usize;
+        let mut buf = [0u8; 256];
+        let n = chunk.min(buf.len());
+        read_bytes(mm, at, &mut buf[..n])?;
+        if let Some(z) = buf[..n].iter().position(|&b| b == 0) {
+            out.extend_from_slice(&buf[..z]);
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        if out.len() > max {
+            return Err(too_long);
+        }
+        at += n as u64;
+    }
+    if out.len() > max {
+        return Err(too_long);
+    }
+    String::from_utf8(out).map_err(|e| {
+        // Linux paths are bytes; keep them lossless-ish for now.
+        let _ = e;
+        Errno::EINVAL
+    })
+}
+
+/// Reads a NULL-terminated array of string pointers (argv, envp).
+pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<String>, Errno> {
+    let mut v = Vec::new();
+    if addr == 0 {
+        return Ok(v);
+    }
+    for i in 0.. {
+        if i > 65536 {
+            return Err(Errno::E2BIG);
+        }
+        let p = read_u64(mm, addr + 8 * i)?;
+        if p == 0 {
+            break;
+        }
+        v.push(read_cstr(mm, p, 128 * 1024, Errno::E2BIG)?);
+    }
+    Ok(v)
+}
