@@ -53,7 +53,10 @@ impl Budget {
     /// A budget that yields after every `quantum` units (at least 1).
     pub const fn new(quantum: u32) -> Self {
         let quantum = if quantum == 0 { 1 } else { quantum };
-        Self { quantum, left: quantum }
+        Self {
+            quantum,
+            left: quantum,
+        }
     }
 
     /// Units left before the next yield.
@@ -74,7 +77,10 @@ impl Budget {
         } else {
             self.left -= units;
         }
-        Tick { _budget: self, yield_now: exhausted.then(yield_now) }
+        Tick {
+            _budget: self,
+            yield_now: exhausted.then(yield_now),
+        }
     }
 }
 

@@ -52,13 +52,23 @@ impl Event {
     /// No waiters, no permit (usable in a `static`).
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        Self { inner: IrqSpinLock::new(Inner { list: WaiterList::new(), permit: false }) }
+        Self {
+            inner: IrqSpinLock::new(Inner {
+                list: WaiterList::new(),
+                permit: false,
+            }),
+        }
     }
 
     /// No waiters, no permit.
     #[cfg(loom)]
     pub fn new() -> Self {
-        Self { inner: IrqSpinLock::new(Inner { list: WaiterList::new(), permit: false }) }
+        Self {
+            inner: IrqSpinLock::new(Inner {
+                list: WaiterList::new(),
+                permit: false,
+            }),
+        }
     }
 
     /// Wakes the longest-waiting waiter, or stores the permit if none waits.
@@ -123,7 +133,11 @@ impl Event {
 
     /// Waits for a notification (or takes the stored permit).
     pub fn notified(&self) -> Notified<'_> {
-        Notified { event: self, key: None, done: false }
+        Notified {
+            event: self,
+            key: None,
+            done: false,
+        }
     }
 }
 

@@ -42,18 +42,25 @@ pub struct Config {
     /// Most tasks one turn polls before it checks timers, steals and reaps.
     /// At least 1.
     pub batch: usize,
-    /// Most tasks one steal takes.
+    /// Most tasks one steal takes. At least 1.
     pub steal_batch: usize,
     /// Queue length at which a wake also interrupts an idle CPU to steal.
     pub steal_kick_threshold: usize,
-    /// Most finished tasks the reaper looks at per turn.
+    /// Most finished tasks the reaper looks at per turn. At least 1.
     pub reap_batch: usize,
 }
 
 impl Config {
     /// Defaults for `cpus` CPUs.
     pub const fn new(cpus: usize) -> Self {
-        Self { cpus, queue_capacity: 256, batch: 32, steal_batch: 32, steal_kick_threshold: 4, reap_batch: 8 }
+        Self {
+            cpus,
+            queue_capacity: 256,
+            batch: 32,
+            steal_batch: 32,
+            steal_kick_threshold: 4,
+            reap_batch: 8,
+        }
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -63,7 +70,7 @@ impl Config {
         if self.queue_capacity == 0 {
             return Err(ConfigError::ZeroQueueCapacity);
         }
-        if self.batch == 0 || self.steal_batch == 0 {
+        if self.batch == 0 || self.steal_batch == 0 || self.reap_batch == 0 {
             return Err(ConfigError::ZeroBatch);
         }
         Ok(())
@@ -77,7 +84,7 @@ pub enum ConfigError {
     NoCpus,
     /// `queue_capacity` was 0.
     ZeroQueueCapacity,
-    /// `batch` or `steal_batch` was 0.
+    /// `batch`, `steal_batch` or `reap_batch` was 0.
     ZeroBatch,
 }
 
@@ -168,7 +175,9 @@ impl WeakExecutor {
 
 impl fmt::Debug for Executor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Executor").field("cpus", &self.cpus()).finish()
+        f.debug_struct("Executor")
+            .field("cpus", &self.cpus())
+            .finish()
     }
 }
 
@@ -176,7 +185,9 @@ impl Executor {
     /// Creates the executor for `config.cpus` CPUs.
     pub fn new(platform: Arc<dyn Platform>, config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
-        Ok(Self { shared: Arc::new(Shared::new(platform, config)) })
+        Ok(Self {
+            shared: Arc::new(Shared::new(platform, config)),
+        })
     }
 
     /// Number of CPUs.
@@ -196,7 +207,9 @@ impl Executor {
 
     /// A non-owning handle.
     pub fn downgrade(&self) -> WeakExecutor {
-        WeakExecutor { shared: Arc::downgrade(&self.shared) }
+        WeakExecutor {
+            shared: Arc::downgrade(&self.shared),
+        }
     }
 
     /// Spawns on some CPU (round-robin; idle CPUs steal to balance). Task
@@ -223,7 +236,11 @@ impl Executor {
     }
 
     /// Spawns on `cpu` for good: never stolen (per-CPU kernel work).
-    pub fn spawn_pinned<F>(&self, cpu: usize, future: F) -> Result<JoinHandle<F::Output>, SpawnError>
+    pub fn spawn_pinned<F>(
+        &self,
+        cpu: usize,
+        future: F,
+    ) -> Result<JoinHandle<F::Output>, SpawnError>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -236,7 +253,10 @@ impl Executor {
         if cpu < self.cpus() {
             Ok(())
         } else {
-            Err(SpawnError::NoSuchCpu { cpu, cpus: self.cpus() })
+            Err(SpawnError::NoSuchCpu {
+                cpu,
+                cpus: self.cpus(),
+            })
         }
     }
 
@@ -278,7 +298,10 @@ impl Executor {
         F::Output: Send + 'static,
     {
         let mut handle = self.spawn_on(cpu, future).map_err(BlockOnError::Spawn)?;
-        let waker = Waker::from(Arc::new(KickCpu { shared: self.shared.clone(), cpu }));
+        let waker = Waker::from(Arc::new(KickCpu {
+            shared: self.shared.clone(),
+            cpu,
+        }));
         let mut cx = Context::from_waker(&waker);
         loop {
             if let Poll::Ready(result) = Pin::new(&mut handle).poll(&mut cx) {
@@ -342,9 +365,15 @@ impl Executor {
     /// Executor-wide counters.
     pub fn stats(&self) -> Stats {
         let mut total = Stats {
-            spawned: self.shared.spawned.load(core::sync::atomic::Ordering::Relaxed),
+            spawned: self
+                .shared
+                .spawned
+                .load(core::sync::atomic::Ordering::Relaxed),
             live_tasks: self.shared.registry.live(),
-            invariant_violations: self.shared.violations.load(core::sync::atomic::Ordering::Relaxed),
+            invariant_violations: self
+                .shared
+                .violations
+                .load(core::sync::atomic::Ordering::Relaxed),
             ..Stats::default()
         };
         for cpu in 0..self.cpus() {
@@ -380,6 +409,15 @@ impl Executor {
     /// Tasks registered and not yet reaped.
     pub fn live_tasks(&self) -> usize {
         self.shared.registry.live()
+    }
+
+    /// The earliest timer deadline armed on `cpu` (what its one-shot timer
+    /// is programmed to; a kernel that also needs a time-slice interrupt
+    /// programs the earlier of the two in its `Platform::set_timer`).
+    pub fn next_deadline(&self, cpu: usize) -> Option<u64> {
+        let c = self.shared.cpu(cpu)?;
+        let next = c.timers.lock().next_deadline();
+        next
     }
 
     /// Timers armed on `cpu`.

@@ -34,10 +34,18 @@
 //!
 //! Why exactly one IPI per idle period: only the waker whose compare-and-swap
 //! moves `idle[c]` from IDLE to BUSY sends one; every later waker sees BUSY.
+//! (If that waker runs on `c` itself it can only be an interrupt handler that
+//! already ended the halt — `c`'s interrupts are off between marking itself
+//! idle and halting — so it sends none.)
 //! The CPU sets its own flag back to BUSY when it leaves the idle path, so a
 //! busy CPU never receives a reschedule IPI from a wake. (An IPI can still be
 //! *spurious* — the CPU found the work in its re-check just before the waker's
 //! CAS — which costs one interrupt and is harmless.)
+//!
+//! Checked by the loom models `executor_wake_and_idle_handshake` and
+//! `executor_two_cpus_steal_and_wake` (`tests/loom.rs`). Under loom the run
+//! queue's emptiness is read with acquire/release only, so the proof rests on
+//! the two fences above (removing them makes the model fail).
 
 use crate::scheduler::Shared;
 use crate::sync::{fence, AtomicUsize, Ordering};
@@ -71,7 +79,10 @@ impl IdleFlag {
     fn claim(&self) -> bool {
         fence(Ordering::SeqCst);
         self.0.load(Ordering::SeqCst) == IDLE
-            && self.0.compare_exchange(IDLE, BUSY, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+            && self
+                .0
+                .compare_exchange(IDLE, BUSY, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
     }
 
     pub(crate) fn is_idle(&self) -> bool {
@@ -81,9 +92,10 @@ impl IdleFlag {
 
 impl Shared {
     /// The halting half of the handshake, for `cpu`'s own run loop. Returns
-    /// after an interrupt, or at once if the re-check finds work or `stop()`.
-    pub(crate) fn idle(&self, cpu: usize, stop: &mut dyn FnMut() -> bool) {
-        let Some(c) = self.cpu(cpu) else { return };
+    /// after an interrupt (`true`), or at once (`false`) if the re-check
+    /// finds work or `stop()`.
+    pub(crate) fn idle(&self, cpu: usize, stop: &mut dyn FnMut() -> bool) -> bool {
+        let Some(c) = self.cpu(cpu) else { return false };
         self.program_timer(cpu);
         let was_enabled = self.platform.disable_interrupts();
         // Counted before the flag is set so the count never underflows when
@@ -91,7 +103,7 @@ impl Shared {
         self.idle_cpus.fetch_add(1, Ordering::SeqCst);
         c.idle.enter();
 
-        let work = !c.queue.is_empty() || self.timer_work(cpu) || self.stopping() || stop();
+        let work = !c.queue.is_empty() || self.timer_work(cpu) || stop();
         if !work {
             self.platform.halt_until_interrupt();
         }
@@ -99,6 +111,7 @@ impl Shared {
             self.idle_cpus.fetch_sub(1, Ordering::SeqCst);
         }
         self.platform.restore_interrupts(was_enabled);
+        !work
     }
 
     /// The waking half: after work for `cpu` was published, interrupt it if
@@ -107,8 +120,16 @@ impl Shared {
         let Some(c) = self.cpu(cpu) else { return };
         if c.idle.claim() {
             self.idle_cpus.fetch_sub(1, Ordering::SeqCst);
-            c.stats.ipis.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-            self.platform.send_reschedule_ipi(cpu);
+            // While a CPU's flag is IDLE its interrupts are disabled until it
+            // halts, so code running *on* that CPU now is an interrupt
+            // handler that ended the halt: the CPU resumes when the handler
+            // returns, and a self-IPI would only cost another interrupt.
+            if self.platform.cpu_id() != cpu {
+                c.stats
+                    .ipis
+                    .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                self.platform.send_reschedule_ipi(cpu);
+            }
         }
     }
 

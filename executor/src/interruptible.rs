@@ -58,9 +58,22 @@ impl Default for SignalFlag {
 }
 
 impl SignalFlag {
+    /// Not raised (usable in a `static`).
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        Self {
+            pending: AtomicBool::new(false),
+            queue: WaitQueue::new(),
+        }
+    }
+
     /// Not raised.
+    #[cfg(loom)]
     pub fn new() -> Self {
-        Self { pending: AtomicBool::new(false), queue: WaitQueue::new() }
+        Self {
+            pending: AtomicBool::new(false),
+            queue: WaitQueue::new(),
+        }
     }
 
     /// Marks a signal pending and wakes every interruptible wait on it.
@@ -104,7 +117,11 @@ where
     F: Future,
     S: SignalSource + ?Sized,
 {
-    Interruptible { future, source, waiter: source.signal_queue().waiter() }
+    Interruptible {
+        future,
+        source,
+        waiter: source.signal_queue().waiter(),
+    }
 }
 
 impl<F: Future, S: SignalSource + ?Sized> Future for Interruptible<'_, F, S> {
@@ -117,7 +134,11 @@ impl<F: Future, S: SignalSource + ?Sized> Future for Interruptible<'_, F, S> {
             return Poll::Ready(Ok(output));
         }
         let source = *this.source;
-        match poll_condition(this.waiter, &mut || source.signal_pending().then_some(()), cx) {
+        match poll_condition(
+            this.waiter,
+            &mut || source.signal_pending().then_some(()),
+            cx,
+        ) {
             Poll::Ready(()) => Poll::Ready(Err(Interrupted)),
             Poll::Pending => Poll::Pending,
         }

@@ -1,13 +1,13 @@
 //! Interrupt masking for locks that interrupt handlers may take.
 //!
 //! Owns: the [`InterruptControl`] hook, the process-wide hook used by
-//! free-standing primitives ([`install`]), and [`IrqSpinLock`], a spin lock
+//! free-standing primitives ([`install`]), and `IrqSpinLock`, a spin lock
 //! that runs its critical section with interrupts disabled on this CPU.
 //!
 //! Why: a wait queue can be woken from an interrupt handler (a serial byte
 //! arrives and wakes the tty's readers). If the interrupted code held that
 //! queue's lock on the same CPU, a plain spin lock would spin forever. Like
-//! Linux's `spin_lock_irqsave`, an [`IrqSpinLock`] disables interrupts *before*
+//! Linux's `spin_lock_irqsave`, an `IrqSpinLock` disables interrupts *before*
 //! taking the lock and restores the previous state *after* releasing it, so
 //! no handler can run on this CPU while the lock is held here.
 //!
@@ -66,7 +66,10 @@ impl<'a> IrqGuard<'a> {
     /// Disables interrupts through `control`.
     pub(crate) fn new(control: &'a dyn InterruptControl) -> Self {
         let was_enabled = control.disable_interrupts();
-        Self { control: Some(control), was_enabled }
+        Self {
+            control: Some(control),
+            was_enabled,
+        }
     }
 }
 
@@ -76,7 +79,10 @@ impl IrqGuard<'static> {
     pub(crate) fn global() -> Self {
         match GLOBAL.get() {
             Some(control) => Self::new(*control),
-            None => Self { control: None, was_enabled: false },
+            None => Self {
+                control: None,
+                was_enabled: false,
+            },
         }
     }
 }
@@ -95,7 +101,7 @@ pub(crate) struct IrqSpinLock<T> {
     lock: SpinLock<T>,
 }
 
-/// Guard of an [`IrqSpinLock`]. Field order matters: the lock is released
+/// Guard of an `IrqSpinLock`. Field order matters: the lock is released
 /// before interrupts are restored.
 pub(crate) struct IrqSpinGuard<'a, T> {
     guard: SpinGuard<'a, T>,
@@ -105,17 +111,24 @@ pub(crate) struct IrqSpinGuard<'a, T> {
 impl<T> IrqSpinLock<T> {
     #[cfg(not(loom))]
     pub(crate) const fn new(value: T) -> Self {
-        Self { lock: SpinLock::new(value) }
+        Self {
+            lock: SpinLock::new(value),
+        }
     }
 
     #[cfg(loom)]
     pub(crate) fn new(value: T) -> Self {
-        Self { lock: SpinLock::new(value) }
+        Self {
+            lock: SpinLock::new(value),
+        }
     }
 
     pub(crate) fn lock(&self) -> IrqSpinGuard<'_, T> {
         let irq = IrqGuard::global();
-        IrqSpinGuard { guard: self.lock.lock(), _irq: irq }
+        IrqSpinGuard {
+            guard: self.lock.lock(),
+            _irq: irq,
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! Every blocking system call in Aramid is a Rust future; this crate runs
 //! them. It is `no_std` + `alloc`, contains no architecture code and no
 //! `unsafe`, and is tested on the host (OS threads stand in for CPUs, see
-//! [`sim`]; the state machines are also model-checked with loom).
+//! `sim`, feature `std`; the state machines are also model-checked with
+//! loom).
 //!
 //! Map of the crate (each module's documentation states what it owns and the
 //! rules it keeps):

@@ -3,7 +3,7 @@
 //! The kernel implements [`Platform`] for x86-64 (GS-based CPU ids, TSC time,
 //! x2APIC/xAPIC IPIs, the LAPIC one-shot or TSC-deadline timer, `sti; hlt`,
 //! `pushf; cli` / `popf`); host tests implement it with OS threads standing in
-//! for CPUs ([`crate::sim`]). Nothing else in the crate knows about hardware.
+//! for CPUs (`sim`, feature `std`). Nothing else in the crate knows about hardware.
 //!
 //! Contract, method by method, for an implementer:
 //!
@@ -16,9 +16,10 @@
 //! | `halt_until_interrupt` | the CPU's own run loop, interrupts disabled | enable interrupts and halt **in one step** (x86: `sti; hlt`, whose one-instruction interrupt shadow makes the pair atomic), returning after an interrupt was taken; if an interrupt became pending while they were disabled it must return at once |
 //! | `disable_interrupts` / `restore_interrupts` | anywhere | from [`InterruptControl`] |
 //!
-//! The timer interrupt handler calls [`Executor::on_timer_interrupt`]
-//! (crate::Executor::on_timer_interrupt); the reschedule-IPI handler only
-//! acknowledges the interrupt. Neither calls anything else in this crate.
+//! The timer interrupt handler calls
+//! [`Executor::on_timer_interrupt`](crate::Executor::on_timer_interrupt);
+//! the reschedule-IPI handler only acknowledges the interrupt. Neither calls
+//! anything else in this crate.
 
 use crate::irq::InterruptControl;
 

@@ -45,7 +45,14 @@ pub(crate) struct Registry {
 
 impl Registry {
     pub(crate) fn new() -> Self {
-        Self { slab: SpinLock::new(Slab { slots: Vec::new(), free: Vec::new(), live: 0, closed: false }) }
+        Self {
+            slab: SpinLock::new(Slab {
+                slots: Vec::new(),
+                free: Vec::new(),
+                live: 0,
+                closed: false,
+            }),
+        }
     }
 
     /// Adds the owning reference and records the slot in the task header.
@@ -65,14 +72,19 @@ impl Registry {
             }
         };
         slab.live += 1;
-        task.header().slot.store(index, crate::sync::Ordering::Relaxed);
+        task.header()
+            .slot
+            .store(index, crate::sync::Ordering::Relaxed);
         Ok(())
     }
 
     /// Releases the registry's reference if `candidate` (a finished task in
     /// a reap list) has no other holder. Returns the registry's reference for
     /// the caller to drop outside the lock, or gives `candidate` back.
-    pub(crate) fn try_reap(&self, candidate: TaskRef) -> Result<(TaskRef, Option<TaskRef>), TaskRef> {
+    pub(crate) fn try_reap(
+        &self,
+        candidate: TaskRef,
+    ) -> Result<(TaskRef, Option<TaskRef>), TaskRef> {
         // Two references: the registry's and `candidate`.
         if Arc::strong_count(&candidate) != 2 {
             return Err(candidate);
@@ -80,7 +92,9 @@ impl Registry {
         let index = candidate.header().slot.load(crate::sync::Ordering::Relaxed);
         let mut slab = self.slab.lock();
         let owned = match slab.slots.get_mut(index) {
-            Some(slot @ Some(_)) if slot.as_ref().is_some_and(|t| Arc::ptr_eq(t, &candidate)) => slot.take(),
+            Some(slot @ Some(_)) if slot.as_ref().is_some_and(|t| Arc::ptr_eq(t, &candidate)) => {
+                slot.take()
+            }
             _ => None,
         };
         match owned {

@@ -44,7 +44,9 @@ impl Shared {
 
         let mut ran = 0;
         while ran < self.config.batch {
-            let Some(task) = c.queue.pop(&*self.platform) else { break };
+            let Some(task) = c.queue.pop(&*self.platform) else {
+                break;
+            };
             self.run_task(cpu, task);
             ran += 1;
         }
@@ -64,19 +66,24 @@ impl Shared {
 
     fn run_task(&self, cpu: usize, task: TaskRef) {
         let Some(c) = self.cpu(cpu) else { return };
-        c.stats.polls.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        c.stats
+            .polls
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         match task.run(cpu) {
             RunResult::Idle => {}
             RunResult::Requeue(task) => self.push(cpu, task),
             RunResult::Finished(task) => {
-                c.stats.completed.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                c.stats
+                    .completed
+                    .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
                 c.reap.lock().push_back(task);
             }
             // Finished by shutdown while queued or running.
             RunResult::Skipped(State::Done) => {}
             RunResult::Skipped(state) | RunResult::Invalid(state) => {
                 debug_assert!(false, "task state machine invariant broken: {state:?}");
-                self.violations.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                self.violations
+                    .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
             }
         }
     }
@@ -84,8 +91,10 @@ impl Shared {
     /// Runs turns until `stop()` returns true, idling between them.
     pub(crate) fn run_until(&self, cpu: usize, stop: &mut dyn FnMut() -> bool) {
         while !stop() {
-            if self.turn(cpu) == 0 {
-                self.idle(cpu, stop);
+            // A re-check that found work the next turn could not take (a
+            // thief got it first) retries at once; say so to the CPU.
+            if self.turn(cpu) == 0 && !self.idle(cpu, stop) {
+                crate::sync::spin_hint();
             }
         }
     }
@@ -107,7 +116,8 @@ impl Shared {
     /// Whether a timer on `cpu` is due now (or its interrupt is pending).
     fn timer_due(&self, cpu: usize) -> bool {
         let Some(c) = self.cpu(cpu) else { return false };
-        c.timer_irq.load(Ordering::SeqCst) || c.next_deadline.load(Ordering::SeqCst) <= self.platform.now_ns()
+        c.timer_irq.load(Ordering::SeqCst)
+            || c.next_deadline.load(Ordering::SeqCst) <= self.platform.now_ns()
     }
 
     /// The idle re-check's timer part: a timer is due, or the earliest
@@ -115,7 +125,8 @@ impl Shared {
     /// another CPU after this one programmed its timer).
     pub(crate) fn timer_work(&self, cpu: usize) -> bool {
         let Some(c) = self.cpu(cpu) else { return false };
-        self.timer_due(cpu) || c.next_deadline.load(Ordering::SeqCst) < c.programmed.load(Ordering::SeqCst)
+        self.timer_due(cpu)
+            || c.next_deadline.load(Ordering::SeqCst) < c.programmed.load(Ordering::SeqCst)
     }
 
     /// Step 1 of a turn.
@@ -131,10 +142,15 @@ impl Shared {
             let (fired, more) = {
                 let mut timers = c.timers.lock();
                 let result = timers.expire(now, &mut batch);
-                c.next_deadline.store(timers.next_deadline().unwrap_or(NO_DEADLINE), Ordering::SeqCst);
+                c.next_deadline.store(
+                    timers.next_deadline().unwrap_or(NO_DEADLINE),
+                    Ordering::SeqCst,
+                );
                 result
             };
-            c.stats.timers_fired.fetch_add(fired as u64, core::sync::atomic::Ordering::Relaxed);
+            c.stats
+                .timers_fired
+                .fetch_add(fired as u64, core::sync::atomic::Ordering::Relaxed);
             for waker in batch.iter_mut().take(fired).filter_map(Option::take) {
                 waker.wake();
             }
@@ -150,14 +166,22 @@ impl Shared {
         let next = c.next_deadline.load(Ordering::SeqCst);
         if next != c.programmed.load(Ordering::SeqCst) {
             c.programmed.store(next, Ordering::SeqCst);
-            self.platform.set_timer(if next == NO_DEADLINE { None } else { Some(next) });
+            self.platform.set_timer(if next == NO_DEADLINE {
+                None
+            } else {
+                Some(next)
+            });
         }
     }
 
     /// Interrupt context (see the module documentation).
     pub(crate) fn on_timer_interrupt(&self) {
-        let Some(c) = self.cpu(self.current_cpu()) else { return };
-        c.stats.timer_interrupts.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        let Some(c) = self.cpu(self.current_cpu()) else {
+            return;
+        };
+        c.stats
+            .timer_interrupts
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         // The one-shot timer has fired: nothing is programmed any more.
         c.programmed.store(NO_DEADLINE, Ordering::SeqCst);
         c.timer_irq.store(true, Ordering::SeqCst);
@@ -167,7 +191,9 @@ impl Shared {
     /// or a timer interrupt pending): what a long-running task (a user thread
     /// returning from a timer interrupt) asks before deciding to yield.
     pub(crate) fn should_yield(&self) -> bool {
-        let Some(c) = self.cpu(self.current_cpu()) else { return false };
+        let Some(c) = self.cpu(self.current_cpu()) else {
+            return false;
+        };
         !c.queue.is_empty() || self.timer_due(self.current_cpu())
     }
 }

@@ -47,7 +47,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(platform: Arc<dyn Platform>, config: Config) -> Self {
-        let cpus = (0..config.cpus).map(|_| CachePadded(Cpu::new(config.queue_capacity))).collect();
+        let cpus = (0..config.cpus)
+            .map(|_| CachePadded(Cpu::new(config.queue_capacity)))
+            .collect();
         Self {
             platform,
             cpus,
@@ -91,16 +93,26 @@ impl Shared {
     }
 
     pub(crate) fn next_spawn_cpu(&self) -> usize {
-        self.next_spawn_cpu.fetch_add(1, core::sync::atomic::Ordering::Relaxed) % self.cpus.len()
+        self.next_spawn_cpu
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+            % self.cpus.len()
     }
 
     /// Creates, registers and queues a task on `cpu` (in range).
-    pub(crate) fn spawn<F>(self: &Arc<Self>, cpu: usize, pinned: bool, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        cpu: usize,
+        pinned: bool,
+        future: F,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let id = TaskId(self.next_task_id.fetch_add(1, core::sync::atomic::Ordering::Relaxed));
+        let id = TaskId(
+            self.next_task_id
+                .fetch_add(1, core::sync::atomic::Ordering::Relaxed),
+        );
         if self.shut_down.load(Ordering::SeqCst) {
             return JoinHandle::new(Arc::new(Task::new_cancelled(id, self.clone(), future)));
         }
@@ -111,7 +123,8 @@ impl Shared {
             task_ref.cancel_now();
             return JoinHandle::new(task);
         }
-        self.spawned.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        self.spawned
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         self.push(cpu, task_ref);
         JoinHandle::new(task)
     }
@@ -128,11 +141,14 @@ impl Shared {
     pub(crate) fn push(&self, cpu: usize, task: TaskRef) {
         let Some(c) = self.cpu(cpu) else {
             // Unreachable: callers pass an index in range.
-            self.violations.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            self.violations
+                .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
             return;
         };
         if c.queue.push(task, &*self.platform) == Pushed::Overflow {
-            c.stats.overflow_pushes.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            c.stats
+                .overflow_pushes
+                .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         }
         self.notify_cpu(cpu);
         if self.cpus.len() > 1
@@ -158,7 +174,9 @@ impl Shared {
             let mut first = None;
             let mut stolen = 0u64;
             for _ in 0..want {
-                let Some(task) = victim.queue.pop(&*self.platform) else { break };
+                let Some(task) = victim.queue.pop(&*self.platform) else {
+                    break;
+                };
                 if task.header().pinned {
                     self.push(victim_index, task);
                     continue;
@@ -168,13 +186,17 @@ impl Shared {
                     None => first = Some(task),
                     Some(_) => {
                         if own.queue.push(task, &*self.platform) == Pushed::Overflow {
-                            own.stats.overflow_pushes.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                            own.stats
+                                .overflow_pushes
+                                .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
                         }
                     }
                 }
             }
             if stolen > 0 {
-                own.stats.steals.fetch_add(stolen, core::sync::atomic::Ordering::Relaxed);
+                own.stats
+                    .steals
+                    .fetch_add(stolen, core::sync::atomic::Ordering::Relaxed);
                 return first;
             }
         }

@@ -96,7 +96,12 @@ pin_project_lite::pin_project! {
 
 /// Waits for the first of three futures; earlier arguments win ties.
 pub fn select3<A: Future, B: Future, C: Future>(a: A, b: B, c: C) -> Select3<A, B, C> {
-    Select3 { a, b, c, done: false }
+    Select3 {
+        a,
+        b,
+        c,
+        done: false,
+    }
 }
 
 impl<A: Future, B: Future, C: Future> Future for Select3<A, B, C> {
@@ -133,7 +138,10 @@ pub struct SelectAll<F> {
 /// index wins ties. The futures must be `Unpin` (box them with `Box::pin` if
 /// they are not). Output: `(index, output)`. An empty list never completes.
 pub fn select_all<F: Future + Unpin>(futures: impl IntoIterator<Item = F>) -> SelectAll<F> {
-    SelectAll { futures: futures.into_iter().collect(), done: false }
+    SelectAll {
+        futures: futures.into_iter().collect(),
+        done: false,
+    }
 }
 
 impl<F: Future + Unpin> Future for SelectAll<F> {

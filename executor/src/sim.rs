@@ -24,12 +24,12 @@
 extern crate std;
 
 use alloc::sync::Arc;
+use alloc::task::Wake;
 use alloc::vec::Vec;
 use core::cell::Cell;
 use core::future::Future;
 use core::pin::pin;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use alloc::task::Wake;
 use core::task::{Context, Poll, Waker};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread::Thread;
@@ -167,12 +167,16 @@ impl SimPlatform {
 
     /// Reschedule IPIs sent to `cpu` so far.
     pub fn ipis(&self, cpu: usize) -> u64 {
-        self.cpus.get(cpu).map_or(0, |c| c.ipis.load(Ordering::SeqCst))
+        self.cpus
+            .get(cpu)
+            .map_or(0, |c| c.ipis.load(Ordering::SeqCst))
     }
 
     /// Times `cpu` entered `halt_until_interrupt`.
     pub fn halts(&self, cpu: usize) -> u64 {
-        self.cpus.get(cpu).map_or(0, |c| c.halts.load(Ordering::SeqCst))
+        self.cpus
+            .get(cpu)
+            .map_or(0, |c| c.halts.load(Ordering::SeqCst))
     }
 
     /// Whether `cpu` is inside `halt_until_interrupt`.
@@ -182,7 +186,9 @@ impl SimPlatform {
 
     /// Waits (up to `timeout`) until `cpu` is halted.
     pub fn wait_until_halted(&self, cpu: usize, timeout: Duration) -> bool {
-        let Some(c) = self.cpus.get(cpu) else { return false };
+        let Some(c) = self.cpus.get(cpu) else {
+            return false;
+        };
         let end = Instant::now() + timeout;
         let mut state = lock(&c.state);
         while !state.halted {
@@ -190,7 +196,11 @@ impl SimPlatform {
             if now >= end {
                 return false;
             }
-            state = c.changed.wait_timeout(state, end - now).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+            state = c
+                .changed
+                .wait_timeout(state, end - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
         }
         true
     }
@@ -251,7 +261,10 @@ impl InterruptControl for SimPlatform {
     fn restore_interrupts(&self, was_enabled: bool) {
         IRQ_ENABLED.with(|e| e.set(was_enabled));
         if let Some(cpu) = Self::bound_cpu() {
-            self.event(SimEvent::RestoreIrq { cpu, enabled: was_enabled });
+            self.event(SimEvent::RestoreIrq {
+                cpu,
+                enabled: was_enabled,
+            });
         }
     }
 }
@@ -279,7 +292,10 @@ impl Platform for SimPlatform {
     fn set_timer(&self, deadline_ns: Option<u64>) {
         let Some(cpu) = Self::bound_cpu() else { return };
         let Some(c) = self.cpus.get(cpu) else { return };
-        self.event(SimEvent::SetTimer { cpu, deadline: deadline_ns });
+        self.event(SimEvent::SetTimer {
+            cpu,
+            deadline: deadline_ns,
+        });
         lock(&c.state).deadline = deadline_ns;
         c.changed.notify_all();
     }
@@ -287,7 +303,10 @@ impl Platform for SimPlatform {
     fn halt_until_interrupt(&self) {
         let Some(cpu) = Self::bound_cpu() else { return };
         let Some(c) = self.cpus.get(cpu) else { return };
-        debug_assert!(!IRQ_ENABLED.with(Cell::get), "halt_until_interrupt with interrupts enabled");
+        debug_assert!(
+            !IRQ_ENABLED.with(Cell::get),
+            "halt_until_interrupt with interrupts enabled"
+        );
         let hook = lock(&self.halt_hook).take();
         if let Some(hook) = hook {
             hook();
@@ -319,7 +338,11 @@ impl Platform for SimPlatform {
                     }
                     _ => Duration::from_millis(50),
                 };
-                state = c.changed.wait_timeout(state, wait).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+                state = c
+                    .changed
+                    .wait_timeout(state, wait)
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|e| e.into_inner().0);
             }
             state.halted = false;
             c.changed.notify_all();

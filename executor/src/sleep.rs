@@ -40,7 +40,11 @@ pub struct Sleep {
 
 impl Sleep {
     pub(crate) fn new(shared: Arc<Shared>, deadline: u64) -> Self {
-        Self { shared, deadline, armed: None }
+        Self {
+            shared,
+            deadline,
+            armed: None,
+        }
     }
 
     /// The deadline, in nanoseconds.
@@ -85,7 +89,9 @@ impl Future for Sleep {
         match this.armed {
             None => {
                 let cpu = this.shared.current_cpu();
-                let Some(c) = this.shared.cpu(cpu) else { return Poll::Pending };
+                let Some(c) = this.shared.cpu(cpu) else {
+                    return Poll::Pending;
+                };
                 let waker = cx.waker().clone();
                 let became_earliest = {
                     let mut timers = c.timers.lock();
@@ -103,7 +109,9 @@ impl Future for Sleep {
                 Poll::Pending
             }
             Some((cpu, key)) => {
-                let Some(c) = this.shared.cpu(cpu) else { return Poll::Pending };
+                let Some(c) = this.shared.cpu(cpu) else {
+                    return Poll::Pending;
+                };
                 let (status, old) = c.timers.lock().poll(key, cx.waker());
                 drop(old);
                 match status {

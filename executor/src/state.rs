@@ -50,6 +50,11 @@
 //!    `start_poll` (which reads the word with acquire ordering).
 //! 4. **DONE is final.** Nothing leaves DONE; wakes and aborts of a finished
 //!    task do nothing.
+//!
+//! The type is public so that the loom models in `tests/loom.rs`
+//! (`wake_while_polling_is_never_lost`, `concurrent_wakes_enqueue_once`,
+//! `abort_races_poll`) can drive it directly; the unit tests below walk every
+//! transition.
 
 use crate::sync::{AtomicUsize, Ordering};
 
@@ -159,7 +164,10 @@ impl TaskState {
                 SCHEDULED | NOTIFIED => current | extra,
                 _ => return false,
             };
-            match self.0.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .0
+                .compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => return current & MASK == IDLE,
                 Err(actual) => current = actual,
             }
@@ -174,7 +182,10 @@ impl TaskState {
                 return StartPoll::NotScheduled(State::from_bits(current));
             }
             let next = (current & CANCEL) | RUNNING;
-            match self.0.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .0
+                .compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) if current & CANCEL != 0 => return StartPoll::Cancel,
                 Ok(_) => return StartPoll::Poll,
                 Err(actual) => current = actual,
@@ -192,7 +203,10 @@ impl TaskState {
                 DONE => return EndPoll::Done,
                 _ => return EndPoll::Invalid(State::from_bits(current)),
             };
-            match self.0.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .0
+                .compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => return outcome,
                 Err(actual) => current = actual,
             }
@@ -205,7 +219,10 @@ impl TaskState {
         let mut current = self.0.load(Ordering::Acquire);
         loop {
             let next = (current & CANCEL) | DONE;
-            match self.0.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .0
+                .compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => return State::from_bits(current),
                 Err(actual) => current = actual,
             }
@@ -272,7 +289,11 @@ mod tests {
         s.complete();
         assert!(!s.wake());
         assert!(!s.cancel());
-        assert_eq!(s.load(), (State::Done, false), "cancel of a DONE task sets nothing");
+        assert_eq!(
+            s.load(),
+            (State::Done, false),
+            "cancel of a DONE task sets nothing"
+        );
         assert_eq!(s.start_poll(), StartPoll::NotScheduled(State::Done));
         assert_eq!(s.end_poll(), EndPoll::Done);
     }

@@ -48,12 +48,16 @@ pub(crate) type SpinGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
 impl<T> SpinLock<T> {
     #[cfg(not(loom))]
     pub(crate) const fn new(value: T) -> Self {
-        Self { inner: spin::mutex::Mutex::new(value) }
+        Self {
+            inner: spin::mutex::Mutex::new(value),
+        }
     }
 
     #[cfg(loom)]
     pub(crate) fn new(value: T) -> Self {
-        Self { inner: loom::sync::Mutex::new(value) }
+        Self {
+            inner: loom::sync::Mutex::new(value),
+        }
     }
 
     #[cfg(not(loom))]
@@ -65,7 +69,9 @@ impl<T> SpinLock<T> {
     pub(crate) fn lock(&self) -> SpinGuard<'_, T> {
         // Loom's mutex reports poisoning like std's; a panic inside a model
         // already fails the test, so take the guard either way.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -76,6 +82,12 @@ pub(crate) struct BoundedQueue<T> {
     inner: crossbeam_queue::ArrayQueue<T>,
     #[cfg(loom)]
     inner: loom::sync::Mutex<alloc::collections::VecDeque<T>>,
+    /// Under loom, emptiness is read from this counter alone (release on
+    /// push, acquire on read): *weaker* than `ArrayQueue`, whose operations
+    /// are SeqCst, so the model proves the idle handshake's explicit fences
+    /// are sufficient rather than leaning on the queue's ordering.
+    #[cfg(loom)]
+    len: loom::sync::atomic::AtomicUsize,
     #[cfg(loom)]
     capacity: usize,
 }
@@ -85,12 +97,15 @@ impl<T> BoundedQueue<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         #[cfg(not(loom))]
         {
-            Self { inner: crossbeam_queue::ArrayQueue::new(capacity.max(1)) }
+            Self {
+                inner: crossbeam_queue::ArrayQueue::new(capacity.max(1)),
+            }
         }
         #[cfg(loom)]
         {
             Self {
                 inner: loom::sync::Mutex::new(alloc::collections::VecDeque::new()),
+                len: loom::sync::atomic::AtomicUsize::new(0),
                 capacity: capacity.max(1),
             }
         }
@@ -109,6 +124,7 @@ impl<T> BoundedQueue<T> {
                 return Err(value);
             }
             q.push_back(value);
+            self.len.fetch_add(1, Ordering::Release);
             Ok(())
         }
     }
@@ -121,7 +137,15 @@ impl<T> BoundedQueue<T> {
         }
         #[cfg(loom)]
         {
-            self.inner.lock().unwrap_or_else(|p| p.into_inner()).pop_front()
+            let value = self
+                .inner
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop_front();
+            if value.is_some() {
+                self.len.fetch_sub(1, Ordering::Release);
+            }
+            value
         }
     }
 
@@ -132,7 +156,7 @@ impl<T> BoundedQueue<T> {
         }
         #[cfg(loom)]
         {
-            self.inner.lock().unwrap_or_else(|p| p.into_inner()).len()
+            self.len.load(Ordering::Acquire)
         }
     }
 
@@ -143,9 +167,19 @@ impl<T> BoundedQueue<T> {
         }
         #[cfg(loom)]
         {
-            self.inner.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+            self.len.load(Ordering::Acquire) == 0
         }
     }
+}
+
+/// Tells the CPU (or loom's scheduler) that the caller is waiting for
+/// another CPU to make progress: `pause` on x86, a yield under loom (which
+/// otherwise treats a retry loop as an infinite model).
+pub(crate) fn spin_hint() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    core::hint::spin_loop();
 }
 
 /// Pads a per-CPU structure to its own cache lines so that one CPU's hot

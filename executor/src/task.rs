@@ -122,7 +122,13 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    pub(crate) fn new(id: TaskId, shared: Arc<Shared>, cpu: usize, pinned: bool, future: F) -> Self {
+    pub(crate) fn new(
+        id: TaskId,
+        shared: Arc<Shared>,
+        cpu: usize,
+        pinned: bool,
+        future: F,
+    ) -> Self {
         Self {
             header: Header {
                 id,
@@ -168,7 +174,9 @@ where
         let old = {
             let mut stage = self.stage.lock();
             match *stage {
-                Stage::Pending(_) => mem::replace(&mut *stage, Stage::Finished(Err(JoinError::Cancelled))),
+                Stage::Pending(_) => {
+                    mem::replace(&mut *stage, Stage::Finished(Err(JoinError::Cancelled)))
+                }
                 _ => return,
             }
         };
@@ -200,14 +208,17 @@ where
         let (finished, old) = {
             let mut stage = self.stage.lock();
             match &mut *stage {
-                Stage::Pending(_) if cancel => {
-                    (true, mem::replace(&mut *stage, Stage::Finished(Err(JoinError::Cancelled))))
-                }
+                Stage::Pending(_) if cancel => (
+                    true,
+                    mem::replace(&mut *stage, Stage::Finished(Err(JoinError::Cancelled))),
+                ),
                 Stage::Pending(future) => {
                     let waker = Waker::from(self.clone());
                     let mut cx = Context::from_waker(&waker);
                     match future.as_mut().poll(&mut cx) {
-                        Poll::Ready(output) => (true, mem::replace(&mut *stage, Stage::Finished(Ok(output)))),
+                        Poll::Ready(output) => {
+                            (true, mem::replace(&mut *stage, Stage::Finished(Ok(output))))
+                        }
                         Poll::Pending => (false, Stage::Consumed),
                     }
                 }

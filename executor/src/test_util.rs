@@ -19,6 +19,7 @@ impl Counter {
 }
 
 impl CountingWaker {
+    #[allow(clippy::new_ret_no_self)]
     pub(crate) fn new() -> (Waker, Counter) {
         let inner = Arc::new(CountingWaker(AtomicU64::new(0)));
         (Waker::from(inner.clone()), Counter(inner))
@@ -48,6 +49,10 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     pub(crate) fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
     }
 }

@@ -9,15 +9,16 @@
 //! [`WaitQueue::wait_for`] (a condition that yields a value). Each poll runs:
 //!
 //! ```text
-//!   check cond ──true──> done (a wake we held is consumed, not passed on)
-//!       │false
-//!   registered? ──no──> register at the tail, then check cond AGAIN
-//!       │yes              (this re-check is what makes a wake that came
-//!   notified? ──yes──>    between the first check and the registration
-//!       │no    (slot       impossible to lose: either the re-check sees
-//!   Pending     freed;     the condition, or the waker sees our entry)
-//!               loop to
-//!               the top)
+//!   +--> check cond --true--> done (a wake this waiter held is consumed,
+//!   |        |                      not passed on)
+//!   |      false
+//!   |        v
+//!   |   registered? --no--> register at the tail, then check cond AGAIN:
+//!   |        |yes           either this re-check sees a condition that came
+//!   |        v              true before the registration, or the waker that
+//!   |    notified? --no-->  made it true finds the entry (it must make the
+//!   |        |yes   Pending condition true *before* waking)
+//!   +--------+  (the slot is freed; loop: re-check, re-register if false)
 //! ```
 //!
 //! Rules:
@@ -34,6 +35,8 @@
 //!   is task-context only.
 //! - Waiters are woken in FIFO order. A waiter whose condition is false after
 //!   a wake re-registers at the tail (Linux's exclusive waits do the same).
+//! - Loom models: `wait_queue_register_recheck` and
+//!   `wait_queue_cancel_passes_wake_on` in `tests/loom.rs`.
 //! - Mirrors Linux's `wait_event` / `wake_up` family; unlike Linux there is no
 //!   exclusive/non-exclusive flag per waiter: the waker chooses (`wake_one` vs
 //!   `wake_all`).
@@ -63,29 +66,42 @@ impl WaitQueue {
     /// An empty queue (usable in a `static`).
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        Self { list: IrqSpinLock::new(WaiterList::new()) }
+        Self {
+            list: IrqSpinLock::new(WaiterList::new()),
+        }
     }
 
     /// An empty queue.
     #[cfg(loom)]
     pub fn new() -> Self {
-        Self { list: IrqSpinLock::new(WaiterList::new()) }
+        Self {
+            list: IrqSpinLock::new(WaiterList::new()),
+        }
     }
 
     /// Waits until `cond()` returns true.
-    pub fn wait_until<F: FnMut() -> bool>(&self, mut cond: F) -> WaitFor<'_, impl FnMut() -> Option<()>> {
+    pub fn wait_until<F: FnMut() -> bool>(
+        &self,
+        mut cond: F,
+    ) -> WaitFor<'_, impl FnMut() -> Option<()>> {
         self.wait_for(move || cond().then_some(()))
     }
 
     /// Waits until `cond()` returns `Some(value)`, and yields the value.
     pub fn wait_for<T, F: FnMut() -> Option<T>>(&self, cond: F) -> WaitFor<'_, F> {
-        WaitFor { waiter: self.waiter(), cond }
+        WaitFor {
+            waiter: self.waiter(),
+            cond,
+        }
     }
 
     /// A raw registration on this queue, for callers that must wait on
     /// several queues at once (poll/epoll) and do their own re-check.
     pub fn waiter(&self) -> Waiter<'_> {
-        Waiter { queue: self, key: None }
+        Waiter {
+            queue: self,
+            key: None,
+        }
     }
 
     /// Wakes the longest-waiting waiter. Returns whether there was one.

@@ -92,7 +92,14 @@ pub(crate) struct WaiterList {
 
 impl WaiterList {
     pub(crate) const fn new() -> Self {
-        Self { slots: Vec::new(), free: Vec::new(), head: NIL, tail: NIL, waiting: 0, next_seq: 0 }
+        Self {
+            slots: Vec::new(),
+            free: Vec::new(),
+            head: NIL,
+            tail: NIL,
+            waiting: 0,
+            next_seq: 0,
+        }
     }
 
     /// Number of waiters still waiting (registered, not notified).
@@ -113,13 +120,22 @@ impl WaiterList {
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
-                self.slots.push(Slot { generation: 0, seq: 0, prev: NIL, next: NIL, state: SlotState::Free });
+                self.slots.push(Slot {
+                    generation: 0,
+                    seq: 0,
+                    prev: NIL,
+                    next: NIL,
+                    state: SlotState::Free,
+                });
                 u32::try_from(self.slots.len() - 1).unwrap_or(NIL)
             }
         };
         let tail = self.tail;
         let Some(slot) = self.slots.get_mut(index as usize) else {
-            return WaiterKey { index: NIL, generation: 0 };
+            return WaiterKey {
+                index: NIL,
+                generation: 0,
+            };
         };
         slot.seq = seq;
         slot.prev = tail;
@@ -136,7 +152,9 @@ impl WaiterList {
     }
 
     fn slot(&mut self, key: WaiterKey) -> Option<&mut Slot> {
-        self.slots.get_mut(key.index as usize).filter(|s| s.generation == key.generation)
+        self.slots
+            .get_mut(key.index as usize)
+            .filter(|s| s.generation == key.generation)
     }
 
     fn unlink(&mut self, index: u32) {
@@ -169,10 +187,14 @@ impl WaiterList {
     /// waiting with `waker` as the one to wake. A key that no longer names a
     /// slot reads as notified.
     pub(crate) fn poll(&mut self, key: WaiterKey, waker: &Waker) -> Polled {
-        let Some(slot) = self.slot(key) else { return Polled::Notified };
+        let Some(slot) = self.slot(key) else {
+            return Polled::Notified;
+        };
         match &mut slot.state {
             SlotState::Waiting(current) if current.will_wake(waker) => Polled::Waiting(None),
-            SlotState::Waiting(current) => Polled::Waiting(Some(core::mem::replace(current, waker.clone()))),
+            SlotState::Waiting(current) => {
+                Polled::Waiting(Some(core::mem::replace(current, waker.clone())))
+            }
             SlotState::Notified(_) => {
                 self.release(key.index);
                 Polled::Notified
@@ -185,7 +207,9 @@ impl WaiterList {
     /// landed (the caller passes a `One` on), plus the waker to drop outside
     /// the lock.
     pub(crate) fn cancel(&mut self, key: WaiterKey) -> (Option<Notify>, Option<Waker>) {
-        let Some(slot) = self.slot(key) else { return (None, None) };
+        let Some(slot) = self.slot(key) else {
+            return (None, None);
+        };
         let state = core::mem::replace(&mut slot.state, SlotState::Free);
         match state {
             SlotState::Waiting(waker) => {
@@ -232,13 +256,24 @@ mod tests {
         let k1 = list.register(w1.clone());
         let k2 = list.register(w2.clone());
         assert_eq!(list.waiting(), 2);
-        list.notify_first(Notify::One, u64::MAX).map(Waker::wake);
-        assert_eq!((c1.count(), c2.count()), (1, 0), "first registered is first woken");
+        list.notify_first(Notify::One, u64::MAX)
+            .into_iter()
+            .for_each(Waker::wake);
+        assert_eq!(
+            (c1.count(), c2.count()),
+            (1, 0),
+            "first registered is first woken"
+        );
         assert_eq!(list.waiting(), 1);
         assert!(matches!(list.poll(k1, &w1), Polled::Notified));
         assert!(matches!(list.poll(k2, &w2), Polled::Waiting(None)));
-        list.notify_first(Notify::All, u64::MAX).map(Waker::wake);
-        assert!(list.notify_first(Notify::One, u64::MAX).is_none(), "nobody left");
+        list.notify_first(Notify::All, u64::MAX)
+            .into_iter()
+            .for_each(Waker::wake);
+        assert!(
+            list.notify_first(Notify::One, u64::MAX).is_none(),
+            "nobody left"
+        );
         assert!(matches!(list.poll(k2, &w2), Polled::Notified));
         assert_eq!(list.slots.len(), 2);
         assert_eq!(list.free.len(), 2);
@@ -248,12 +283,19 @@ mod tests {
     fn cancel_in_the_middle_keeps_links() {
         let mut list = WaiterList::new();
         let wakers: Vec<_> = (0..3).map(|_| CountingWaker::new()).collect();
-        let keys: Vec<_> = wakers.iter().map(|(w, _)| list.register(w.clone())).collect();
+        let keys: Vec<_> = wakers
+            .iter()
+            .map(|(w, _)| list.register(w.clone()))
+            .collect();
         let (held, old) = list.cancel(keys[1]);
         assert_eq!(held, None);
         assert!(old.is_some());
-        list.notify_first(Notify::One, u64::MAX).map(Waker::wake);
-        list.notify_first(Notify::One, u64::MAX).map(Waker::wake);
+        list.notify_first(Notify::One, u64::MAX)
+            .into_iter()
+            .for_each(Waker::wake);
+        list.notify_first(Notify::One, u64::MAX)
+            .into_iter()
+            .for_each(Waker::wake);
         assert!(list.notify_first(Notify::One, u64::MAX).is_none());
         let counts: Vec<u64> = wakers.iter().map(|(_, c)| c.count()).collect();
         assert_eq!(counts, [1, 0, 1]);
@@ -281,7 +323,10 @@ mod tests {
         list.register(w.clone());
         let limit = list.next_seq();
         list.register(w.clone());
-        assert!(list.notify_first(Notify::All, limit).map(Waker::wake).is_some());
+        assert!(list
+            .notify_first(Notify::All, limit)
+            .map(Waker::wake)
+            .is_some());
         assert!(list.notify_first(Notify::All, limit).is_none());
         assert_eq!(c.count(), 1);
         assert_eq!(list.waiting(), 1);

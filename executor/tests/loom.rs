@@ -14,7 +14,7 @@
 #![cfg(loom)]
 
 use std::collections::VecDeque;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Waker};
 
@@ -26,12 +26,27 @@ use executor::irq::InterruptControl;
 use executor::state::{EndPoll, StartPoll, State, TaskState};
 use executor::{Config, Event, Executor, Platform, WaitQueue};
 
+/// Runs `f` under loom with a preemption bound of 3 (or
+/// `LOOM_MAX_PREEMPTIONS`) and reports how many interleavings it explored.
+#[track_caller]
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(3);
     }
-    builder.check(f);
+    let iterations = StdArc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = iterations.clone();
+    let started = std::time::Instant::now();
+    builder.check(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        f();
+    });
+    eprintln!(
+        "{}: {} interleavings in {:?}",
+        std::panic::Location::caller(),
+        iterations.load(std::sync::atomic::Ordering::Relaxed),
+        started.elapsed()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -52,7 +67,11 @@ impl Queue {
 /// One poll by the "executor": start, look at the flag, end. Returns whether
 /// it saw the flag.
 fn run_once(state: &TaskState, queue: &Queue, flag: &AtomicBool) -> bool {
-    assert_eq!(state.start_poll(), StartPoll::Poll, "a queue entry without SCHEDULED");
+    assert_eq!(
+        state.start_poll(),
+        StartPoll::Poll,
+        "a queue entry without SCHEDULED"
+    );
     let seen = flag.load(SeqCst);
     if seen {
         state.complete();
@@ -173,16 +192,26 @@ fn abort_races_poll() {
 // ---------------------------------------------------------------------------
 // The real executor on one loom "CPU".
 
-/// One CPU whose halt is a condition variable and whose IPI sets a latch.
+/// CPUs whose halt is a condition variable and whose IPI sets a latch. The
+/// CPU running the caller is a loom thread-local.
 struct LoomPlatform {
-    pending: Mutex<bool>,
-    irq: Condvar,
+    cpus: Vec<(Mutex<bool>, Condvar)>,
     ipis: AtomicUsize,
 }
 
+loom::thread_local! {
+    /// Threads that are not CPUs (the wakers) answer "no CPU".
+    static CPU: std::cell::Cell<usize> = std::cell::Cell::new(usize::MAX);
+}
+
 impl LoomPlatform {
-    fn new() -> StdArc<Self> {
-        StdArc::new(Self { pending: Mutex::new(false), irq: Condvar::new(), ipis: AtomicUsize::new(0) })
+    fn new(cpus: usize) -> StdArc<Self> {
+        StdArc::new(Self {
+            cpus: (0..cpus)
+                .map(|_| (Mutex::new(false), Condvar::new()))
+                .collect(),
+            ipis: AtomicUsize::new(0),
+        })
     }
 }
 
@@ -195,28 +224,30 @@ impl InterruptControl for LoomPlatform {
 
 impl Platform for LoomPlatform {
     fn cpu_id(&self) -> usize {
-        0
+        CPU.with(|c| c.get())
     }
     fn now_ns(&self) -> u64 {
         0
     }
-    fn send_reschedule_ipi(&self, _cpu: usize) {
+    fn send_reschedule_ipi(&self, cpu: usize) {
         self.ipis.fetch_add(1, SeqCst);
-        *self.pending.lock().unwrap() = true;
-        self.irq.notify_one();
+        let (pending, irq) = &self.cpus[cpu];
+        *pending.lock().unwrap() = true;
+        irq.notify_one();
     }
     fn set_timer(&self, _deadline_ns: Option<u64>) {}
     fn halt_until_interrupt(&self) {
-        let mut pending = self.pending.lock().unwrap();
+        let (pending, irq) = &self.cpus[self.cpu_id()];
+        let mut pending = pending.lock().unwrap();
         while !*pending {
-            pending = self.irq.wait(pending).unwrap();
+            pending = irq.wait(pending).unwrap();
         }
         *pending = false;
     }
 }
 
-fn small_executor(platform: StdArc<LoomPlatform>) -> Executor {
-    let mut config = Config::new(1);
+fn small_executor(platform: StdArc<LoomPlatform>, cpus: usize) -> Executor {
+    let mut config = Config::new(cpus);
     config.queue_capacity = 4;
     config.batch = 2;
     config.reap_batch = 1;
@@ -232,8 +263,9 @@ fn small_executor(platform: StdArc<LoomPlatform>) -> Executor {
 #[test]
 fn executor_wake_and_idle_handshake() {
     model(|| {
-        let platform = LoomPlatform::new();
-        let ex = small_executor(platform.clone());
+        CPU.with(|c| c.set(0));
+        let platform = LoomPlatform::new(1);
+        let ex = small_executor(platform.clone(), 1);
         let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
         let flag = Arc::new(AtomicBool::new(false));
         let handle = {
@@ -264,6 +296,78 @@ fn executor_wake_and_idle_handshake() {
         assert_eq!(ex.stats().invariant_violations, 0);
         ex.shutdown();
     });
+}
+
+/// Two CPUs and a waker: the task is spawned on CPU 0, CPU 1 may steal it
+/// while CPU 0 runs it or halts, and the wake targets whichever CPU ran it
+/// last. It is never polled by both at once (the poll asserts this) and
+/// always completes; then each CPU kicks the other out of its halt.
+#[test]
+fn executor_two_cpus_steal_and_wake() {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    let iterations = StdArc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = iterations.clone();
+    let started = std::time::Instant::now();
+    builder.check(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        CPU.with(|c| c.set(0));
+        let platform = LoomPlatform::new(2);
+        let ex = small_executor(platform.clone(), 2);
+        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let flag = Arc::new(AtomicBool::new(false));
+        let in_poll = Arc::new(AtomicBool::new(false));
+        let handle = {
+            let (slot, flag, in_poll) = (slot.clone(), flag.clone(), in_poll.clone());
+            StdArc::new(
+                ex.spawn_on(
+                    0,
+                    poll_fn(move |cx: &mut Context<'_>| {
+                        assert!(!in_poll.swap(true, SeqCst), "polled on two CPUs at once");
+                        *slot.lock().unwrap() = Some(cx.waker().clone());
+                        let ready = flag.load(SeqCst);
+                        in_poll.store(false, SeqCst);
+                        if ready {
+                            Poll::Ready(())
+                        } else {
+                            Poll::Pending
+                        }
+                    }),
+                )
+                .unwrap(),
+            )
+        };
+        let cpu1 = {
+            let (ex, handle) = (ex.clone(), handle.clone());
+            thread::spawn(move || {
+                CPU.with(|c| c.set(1));
+                ex.run_until(1, || handle.is_finished());
+                // Completion wakes nobody: whichever CPU saw it kicks the
+                // other out of its halt (the run_until contract).
+                ex.kick(0);
+            })
+        };
+        let waker = thread::spawn(move || {
+            flag.store(true, SeqCst);
+            let w = slot.lock().unwrap().take();
+            if let Some(w) = w {
+                w.wake();
+            }
+        });
+        ex.run_until(0, || handle.is_finished());
+        ex.kick(1);
+        waker.join().unwrap();
+        cpu1.join().unwrap();
+        assert_eq!(ex.stats().invariant_violations, 0);
+        ex.shutdown();
+    });
+    eprintln!(
+        "executor_two_cpus_steal_and_wake: {} interleavings in {:?}",
+        iterations.load(std::sync::atomic::Ordering::Relaxed),
+        started.elapsed()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -299,7 +403,10 @@ fn wait_queue_cancel_passes_wake_on() {
         let flag = Arc::new(AtomicBool::new(false));
         // Waiter 1 registers (polled once with a waker that does nothing).
         let mut first = Box::pin(queue.wait_until(|| false));
-        assert!(first.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending());
         // Waiter 2 registers behind it (or finds the flag already set).
         let second = {
             let (queue, flag) = (queue.clone(), flag.clone());
@@ -331,7 +438,10 @@ fn event_permit_is_never_lost() {
         };
         loom::future::block_on(event.notified());
         notifier.join().unwrap();
-        assert!(!event.has_permit(), "the one notification was consumed once");
+        assert!(
+            !event.has_permit(),
+            "the one notification was consumed once"
+        );
     });
 }
 
@@ -342,7 +452,10 @@ fn event_cancel_restores_or_passes() {
     model(|| {
         let event = Arc::new(Event::new());
         let mut first = Box::pin(event.notified());
-        assert!(first.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending());
         let notifier = {
             let event = event.clone();
             thread::spawn(move || event.notify_one())

@@ -118,16 +118,25 @@ fn cross_cpu_wakes() {
     let quota = TOTAL_HOPS / CHAINS as u64;
     let (_platform, ex, threads) = start(CPUS);
 
-    let boxes: Arc<Vec<Mailbox>> = Arc::new((0..CHAINS * PER_CHAIN).map(|_| Mailbox::default()).collect());
-    let chain_hops: Arc<Vec<AtomicU64>> = Arc::new((0..CHAINS).map(|_| AtomicU64::new(0)).collect());
+    let boxes: Arc<Vec<Mailbox>> = Arc::new(
+        (0..CHAINS * PER_CHAIN)
+            .map(|_| Mailbox::default())
+            .collect(),
+    );
+    let chain_hops: Arc<Vec<AtomicU64>> =
+        Arc::new((0..CHAINS).map(|_| AtomicU64::new(0)).collect());
     let double_polls = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
 
     let handles: Vec<JoinHandle<u64>> = (0..CHAINS * PER_CHAIN)
         .map(|id| {
-            let (boxes, chain_hops, double_polls, done) =
-                (boxes.clone(), chain_hops.clone(), double_polls.clone(), done.clone());
+            let (boxes, chain_hops, double_polls, done) = (
+                boxes.clone(),
+                chain_hops.clone(),
+                double_polls.clone(),
+                done.clone(),
+            );
             let chain = id / PER_CHAIN;
             let mut rng = Xorshift(0x9E37_79B9_7F4A_7C15 ^ (id as u64 + 1));
             let body = poll_fn(move |cx| {
@@ -136,7 +145,8 @@ fn cross_cpu_wakes() {
                     double_polls.fetch_add(1, SeqCst);
                 }
                 me.polls.fetch_add(1, SeqCst);
-                me.cpu.store(SimPlatform::bound_cpu().unwrap_or(usize::MAX), SeqCst);
+                me.cpu
+                    .store(SimPlatform::bound_cpu().unwrap_or(usize::MAX), SeqCst);
                 // Register, then look.
                 {
                     let mut slot = me.waker.lock().unwrap();
@@ -192,7 +202,10 @@ fn cross_cpu_wakes() {
                 .filter(|(_, h)| h.load(SeqCst) < quota)
                 .map(|(i, h)| (i, h.load(SeqCst)))
                 .collect();
-            format!("stalled chains (lost wake?) {stalled:?}; stats {:?}", ex.stats())
+            format!(
+                "stalled chains (lost wake?) {stalled:?}; stats {:?}",
+                ex.stats()
+            )
         },
     );
     let elapsed = started.elapsed();
@@ -206,12 +219,21 @@ fn cross_cpu_wakes() {
     wait_for(
         "every task to complete",
         || handles.iter().all(|h| h.is_finished()),
-        || format!("{} unfinished", handles.iter().filter(|h| !h.is_finished()).count()),
+        || {
+            format!(
+                "{} unfinished",
+                handles.iter().filter(|h| !h.is_finished()).count()
+            )
+        },
     );
     stop(&ex, threads);
 
     let stats = ex.stats();
-    assert_eq!(double_polls.load(SeqCst), 0, "a task was polled by two CPUs at once");
+    assert_eq!(
+        double_polls.load(SeqCst),
+        0,
+        "a task was polled by two CPUs at once"
+    );
     assert_eq!(stats.invariant_violations, 0);
     let mut polls = 0;
     for h in handles {
@@ -224,7 +246,10 @@ fn cross_cpu_wakes() {
          {polls} polls, stats {stats:?}",
         elapsed.as_nanos() as f64 / hops as f64
     );
-    assert!(cross >= hops / 4, "the wakes really cross CPUs ({cross} of {hops})");
+    assert!(
+        cross >= hops / 4,
+        "the wakes really cross CPUs ({cross} of {hops})"
+    );
     ex.shutdown();
     assert_eq!(ex.live_tasks(), 0);
 }
@@ -271,16 +296,29 @@ fn timers_fire_once_never_early() {
     wait_for(
         "every sleeper to complete",
         || handles.iter().all(|h| h.is_finished()),
-        || format!("{} of {TIMERS} done; stats {:?}", completions.load(SeqCst), ex.stats()),
+        || {
+            format!(
+                "{} of {TIMERS} done; stats {:?}",
+                completions.load(SeqCst),
+                ex.stats()
+            )
+        },
     );
     let elapsed = started.elapsed();
     stop(&ex, threads);
-    assert_eq!(completions.load(SeqCst), TIMERS, "each sleeper completed exactly once");
+    assert_eq!(
+        completions.load(SeqCst),
+        TIMERS,
+        "each sleeper completed exactly once"
+    );
     assert_eq!(early.load(SeqCst), 0, "a timer fired early");
     let armed: usize = (0..CPUS).map(|cpu| ex.armed_timers(cpu)).sum();
     assert_eq!(armed, 0, "losing timers were cancelled");
     let stats = ex.stats();
-    assert!(stats.timers_fired as usize <= TIMERS + TIMERS / 4, "at most one firing per armed timer");
+    assert!(
+        stats.timers_fired as usize <= TIMERS + TIMERS / 4,
+        "at most one firing per armed timer"
+    );
     assert_eq!(stats.invariant_violations, 0);
     for h in handles {
         assert_eq!(executor::sim::block_on_thread(h), Ok(()));

@@ -32,7 +32,10 @@ fn budget_yields_every_quantum() {
     assert_eq!(c.count(), 3);
     assert_eq!(budget.remaining(), 2);
     let mut big = pin!(budget.spend(100));
-    assert!(poll_once(big.as_mut(), &w).is_pending(), "spending past the quantum yields");
+    assert!(
+        poll_once(big.as_mut(), &w).is_pending(),
+        "spending past the quantum yields"
+    );
 }
 
 #[test]
@@ -58,5 +61,8 @@ fn a_budgeted_loop_lets_others_run() {
     let l = log.clone();
     drop(ex.spawn(async move { l.push("other") }));
     ex.run_until_idle(0);
-    assert_eq!(log.take(), ["work0", "work1", "other", "work2", "work3", "work4"]);
+    assert_eq!(
+        log.take(),
+        ["work0", "work1", "other", "work2", "work3", "work4"]
+    );
 }

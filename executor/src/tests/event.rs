@@ -16,9 +16,16 @@ fn notify_before_wait_is_remembered_once() {
     assert!(e.has_permit());
     let (w, _) = CountingWaker::new();
     let mut f = pin!(e.notified());
-    assert_eq!(poll_once(f.as_mut(), &w), Poll::Ready(()), "the permit is taken");
+    assert_eq!(
+        poll_once(f.as_mut(), &w),
+        Poll::Ready(()),
+        "the permit is taken"
+    );
     let mut g = pin!(e.notified());
-    assert!(poll_once(g.as_mut(), &w).is_pending(), "at most one permit is stored");
+    assert!(
+        poll_once(g.as_mut(), &w).is_pending(),
+        "at most one permit is stored"
+    );
     assert!(!e.has_permit());
 }
 
@@ -126,24 +133,27 @@ fn tasks_ping_pong_through_events() {
     let l = log.clone();
     let a = ex
         .spawn_on(0, async move {
-        for i in 0..3 {
-            l.push(alloc::format!("ping{i}"));
-            PING.notify_one();
-            PONG.notified().await;
-        }
-    })
+            for i in 0..3 {
+                l.push(alloc::format!("ping{i}"));
+                PING.notify_one();
+                PONG.notified().await;
+            }
+        })
         .unwrap();
     let l = log.clone();
     let b = ex
         .spawn_on(1, async move {
-        for i in 0..3 {
-            PING.notified().await;
-            l.push(alloc::format!("pong{i}"));
-            PONG.notify_one();
-        }
-    })
+            for i in 0..3 {
+                PING.notified().await;
+                l.push(alloc::format!("pong{i}"));
+                PONG.notify_one();
+            }
+        })
         .unwrap();
     ex.run_until_idle(0); // CPU 0 runs both (it steals b)
     assert!(a.is_finished() && b.is_finished());
-    assert_eq!(log.take(), ["ping0", "pong0", "ping1", "pong1", "ping2", "pong2"]);
+    assert_eq!(
+        log.take(),
+        ["ping0", "pong0", "ping1", "pong1", "ping2", "pong2"]
+    );
 }

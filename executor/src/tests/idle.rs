@@ -60,7 +60,10 @@ fn idle_path_trace_is_cli_halt_resume_restore() {
             SimEvent::Halt { cpu: 0 },
             SimEvent::Ipi { to: 0 },
             SimEvent::Resume { cpu: 0 },
-            SimEvent::RestoreIrq { cpu: 0, enabled: true },
+            SimEvent::RestoreIrq {
+                cpu: 0,
+                enabled: true
+            },
         ]
     );
 }
@@ -85,7 +88,11 @@ fn wakes_against_a_halted_cpu_send_exactly_one_ipi() {
     for g in &gates {
         g.open();
     }
-    assert_eq!(platform.ipis(0) - before, 1, "exactly one IPI for ten wakes");
+    assert_eq!(
+        platform.ipis(0) - before,
+        1,
+        "exactly one IPI for ten wakes"
+    );
     assert!(platform.interrupt_pending(0));
     platform.hold(0, false);
     wait_for(|| handles.iter().all(|h| h.is_finished()));
@@ -144,14 +151,44 @@ fn a_wake_between_recheck_and_halt_is_not_lost() {
     wait_for(|| gate.polls() == 1);
     assert!(platform.wait_until_halted(0, TIMEOUT));
     let opener = gate.clone();
-    platform.on_next_halt(move || opener.open());
+    // The wake comes from another CPU (a plain thread), inside the window.
+    platform.on_next_halt(move || {
+        std::thread::spawn(move || opener.open()).join().unwrap();
+    });
     let (ipis, halts) = (platform.ipis(0), platform.halts(0));
     // A device interrupt ends the current halt; the CPU finds nothing, goes
     // through the idle path again, and the hook wakes the task in the window.
     platform.interrupt(0);
     wait_for(|| handle.is_finished());
-    assert_eq!(platform.ipis(0) - ipis, 1, "the window wake sent exactly one IPI");
+    assert_eq!(
+        platform.ipis(0) - ipis,
+        1,
+        "the window wake sent exactly one IPI"
+    );
     assert!(platform.halts(0) > halts);
+    stop(ex, threads);
+}
+
+#[test]
+fn an_interrupt_handler_on_the_halted_cpu_sends_no_self_ipi() {
+    let platform = SimPlatform::new(1);
+    let (ex, threads) = start(1, &platform);
+    let gate = Gate::new();
+    let g = gate.clone();
+    let handle = ex.spawn(async move { g.wait().await });
+    wait_for(|| gate.polls() == 1);
+    assert!(platform.wait_until_halted(0, TIMEOUT));
+    let (opener, p) = (gate.clone(), platform.clone());
+    // On CPU 0's own thread: a device interrupt arrives and its handler
+    // wakes a task that belongs to CPU 0.
+    platform.on_next_halt(move || {
+        p.interrupt(0);
+        opener.open();
+    });
+    let ipis = platform.ipis(0);
+    platform.interrupt(0); // end the current halt so the hook's halt comes
+    wait_for(|| handle.is_finished());
+    assert_eq!(platform.ipis(0), ipis, "no self-IPI");
     stop(ex, threads);
 }
 
@@ -172,7 +209,13 @@ fn timer_interrupt_wakes_a_halted_cpu() {
     assert!(woke_at >= deadline, "never early");
     stop(ex.clone(), threads);
     let trace = platform.take_trace();
-    assert!(trace.contains(&SimEvent::SetTimer { cpu: 0, deadline: Some(deadline) }), "{trace:?}");
+    assert!(
+        trace.contains(&SimEvent::SetTimer {
+            cpu: 0,
+            deadline: Some(deadline)
+        }),
+        "{trace:?}"
+    );
     assert!(trace.contains(&SimEvent::TimerFired { cpu: 0 }));
     assert!(ex.stats().timer_interrupts >= 1);
 }
@@ -210,7 +253,10 @@ fn long_queue_on_a_busy_cpu_kicks_an_idle_thief() {
         })
         .collect();
     wait_for(|| handles.iter().all(|h| h.is_finished()));
-    assert!(ran_on.load(Ordering::SeqCst) > 0, "CPU 1 stole work from busy CPU 0");
+    assert!(
+        ran_on.load(Ordering::SeqCst) > 0,
+        "CPU 1 stole work from busy CPU 0"
+    );
     release.store(true, Ordering::SeqCst);
     wait_for(|| busy.is_finished());
     stop(ex, threads);

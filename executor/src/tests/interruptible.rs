@@ -20,7 +20,11 @@ fn a_signal_interrupts_a_wait() {
     assert_eq!(c.count(), 1, "raising the signal wakes the waiter");
     assert_eq!(poll_once(f.as_mut(), &w), Poll::Ready(Err(Interrupted)));
     assert_eq!(sig.signal_queue().waiters(), 0);
-    assert_eq!(q.waiters(), 1, "the inner wait is dropped with the future, not before");
+    assert_eq!(
+        q.waiters(),
+        1,
+        "the inner wait is dropped with the future, not before"
+    );
 }
 
 #[test]
@@ -29,14 +33,21 @@ fn the_condition_wins_a_tie() {
     let sig = SignalFlag::new();
     let ready = AtomicBool::new(false);
     let (w, _) = CountingWaker::new();
-    let mut f = pin!(interruptible(q.wait_until(|| ready.load(Ordering::SeqCst)), &sig));
+    let mut f = pin!(interruptible(
+        q.wait_until(|| ready.load(Ordering::SeqCst)),
+        &sig
+    ));
     assert!(poll_once(f.as_mut(), &w).is_pending());
     // Both happen before the task runs again.
     ready.store(true, Ordering::SeqCst);
     q.wake_one();
     sig.raise();
     assert_eq!(poll_once(f.as_mut(), &w), Poll::Ready(Ok(())));
-    assert_eq!(sig.signal_queue().waiters(), 0, "deregistered from the signal queue");
+    assert_eq!(
+        sig.signal_queue().waiters(),
+        0,
+        "deregistered from the signal queue"
+    );
 }
 
 #[test]
@@ -72,11 +83,18 @@ fn a_signal_raised_between_check_and_registration_is_seen() {
             self.flag.signal_queue()
         }
     }
-    let racy = Racy { checks: core::cell::Cell::new(0), flag: SignalFlag::new() };
+    let racy = Racy {
+        checks: core::cell::Cell::new(0),
+        flag: SignalFlag::new(),
+    };
     let q = WaitQueue::new();
     let (w, _) = CountingWaker::new();
     let mut f = pin!(interruptible(q.wait_until(|| false), &racy));
-    assert_eq!(poll_once(f.as_mut(), &w), Poll::Ready(Err(Interrupted)), "the re-check saw it");
+    assert_eq!(
+        poll_once(f.as_mut(), &w),
+        Poll::Ready(Err(Interrupted)),
+        "the re-check saw it"
+    );
 }
 
 #[test]
@@ -91,5 +109,9 @@ fn interrupting_a_sleeping_task() {
     sig.raise();
     ex.run_until_idle(0);
     assert_eq!(crate::sim::block_on_thread(handle), Ok(Err(Interrupted)));
-    assert_eq!(ex.armed_timers(0), 0, "the interrupted sleep disarmed its timer");
+    assert_eq!(
+        ex.armed_timers(0),
+        0,
+        "the interrupted sleep disarmed its timer"
+    );
 }

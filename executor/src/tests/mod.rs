@@ -69,6 +69,10 @@ impl Gate {
         self.0.open.store(true, Ordering::SeqCst);
         self.wake();
     }
+    /// Opens the gate without waking anyone.
+    pub(crate) fn set_open(&self) {
+        self.0.open.store(true, Ordering::SeqCst);
+    }
     /// Wakes the waiter without opening (a spurious wake).
     pub(crate) fn wake(&self) {
         let waker = self.0.waker.lock().unwrap().clone();

@@ -64,7 +64,11 @@ fn losers_are_deregistered_when_the_select_is_dropped() {
 #[test]
 fn select_all_lowest_index_wins() {
     let (w, _) = CountingWaker::new();
-    let futures = vec![Box::pin(pending::<u32>()) as core::pin::Pin<Box<dyn core::future::Future<Output = u32>>>, Box::pin(ready(5)), Box::pin(ready(6))];
+    let futures = vec![
+        Box::pin(pending::<u32>()) as core::pin::Pin<Box<dyn core::future::Future<Output = u32>>>,
+        Box::pin(ready(5)),
+        Box::pin(ready(6)),
+    ];
     let mut f = pin!(select_all(futures));
     assert_eq!(poll_once(f.as_mut(), &w), Poll::Ready((1, 5)));
 }

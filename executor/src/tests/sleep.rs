@@ -83,7 +83,13 @@ fn timeout_returns_the_output_when_the_future_wins() {
     let (p, ex) = setup(1);
     let gate = Gate::new();
     let (g, ex2) = (gate.clone(), ex.clone());
-    let handle = ex.spawn(async move { ex2.timeout_after(1_000, async move { g.wait().await; 7 }).await });
+    let handle = ex.spawn(async move {
+        ex2.timeout_after(1_000, async move {
+            g.wait().await;
+            7
+        })
+        .await
+    });
     ex.run_until_idle(0);
     p.advance(500);
     gate.open();
@@ -129,14 +135,23 @@ fn next_deadline_is_programmed_into_the_one_shot_timer() {
     let ex2 = ex.clone();
     let h2 = ex.spawn(async move { ex2.sleep_until(3_000).await });
     ex.run_until_idle(0);
+    assert_eq!(ex.next_deadline(0), Some(3_000));
     assert_eq!(p.timer_deadline(0), Some(3_000));
     h2.abort();
     ex.run_until_idle(0);
-    assert_eq!(p.timer_deadline(0), Some(5_000), "reprogrammed after cancel");
+    assert_eq!(
+        p.timer_deadline(0),
+        Some(5_000),
+        "reprogrammed after cancel"
+    );
     p.advance(5_000);
     ex.run_until_idle(0);
     assert!(h1.is_finished());
-    assert_eq!(p.timer_deadline(0), None, "disarmed when nothing is pending");
+    assert_eq!(
+        p.timer_deadline(0),
+        None,
+        "disarmed when nothing is pending"
+    );
 }
 
 #[test]
@@ -148,7 +163,10 @@ fn timer_interrupt_flag_forces_an_expiry_pass() {
     p.advance(100);
     ex.on_timer_interrupt();
     assert_eq!(ex.stats().timer_interrupts, 1);
-    assert!(ex.should_yield(), "a pending timer interrupt asks the running task to yield");
+    assert!(
+        ex.should_yield(),
+        "a pending timer interrupt asks the running task to yield"
+    );
     assert_eq!(ex.run_until_idle(0), 1);
     assert!(handle.is_finished());
 }

@@ -51,13 +51,19 @@ fn wake_while_polling_requeues_exactly_once() {
             // Three wakes during the poll: RUNNING -> NOTIFIED, then absorbed.
             cx.waker().wake_by_ref();
             cx.waker().wake_by_ref();
-            cx.waker().clone().wake();
+            let owned = cx.waker().clone();
+            owned.wake(); // the consuming form
+
             Poll::Pending
         } else {
             Poll::Ready(n)
         }
     }));
-    assert_eq!(ex.run_until_idle(0), 2, "one poll, then exactly one re-queued poll");
+    assert_eq!(
+        ex.run_until_idle(0),
+        2,
+        "one poll, then exactly one re-queued poll"
+    );
     assert_eq!(block_on_thread(handle), Ok(2));
     assert_eq!(ex.stats().invariant_violations, 0);
 }
@@ -73,7 +79,11 @@ fn many_wakes_while_idle_cause_one_poll() {
     for _ in 0..5 {
         gate.wake();
     }
-    assert_eq!(ex.run_until_idle(0), 1, "IDLE -> SCHEDULED once; later wakes absorbed");
+    assert_eq!(
+        ex.run_until_idle(0),
+        1,
+        "IDLE -> SCHEDULED once; later wakes absorbed"
+    );
     assert_eq!(gate.polls(), 2);
 }
 
@@ -126,7 +136,10 @@ fn abort_of_idle_task_drops_future_on_next_run() {
     ex.run_until_idle(0);
     assert!(!dropped.load(Ordering::SeqCst));
     handle.abort();
-    assert!(!dropped.load(Ordering::SeqCst), "abort never drops the future itself");
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "abort never drops the future itself"
+    );
     ex.run_until_idle(0);
     assert!(dropped.load(Ordering::SeqCst));
     assert_eq!(gate.polls(), 1, "not polled again, dropped instead");
@@ -181,8 +194,15 @@ fn future_is_dropped_at_completion_and_task_reaped_after_handle() {
     });
     assert_eq!(ex.live_tasks(), 1);
     ex.run_until_idle(0);
-    assert!(dropped.load(Ordering::SeqCst), "future dropped when it completed");
-    assert_eq!(ex.live_tasks(), 1, "the JoinHandle still refers to the task");
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "future dropped when it completed"
+    );
+    assert_eq!(
+        ex.live_tasks(),
+        1,
+        "the JoinHandle still refers to the task"
+    );
     assert_eq!(block_on_thread(handle), Ok(1));
     ex.run_until_idle(0);
     assert_eq!(ex.live_tasks(), 0, "reaped once nobody else refers to it");
@@ -223,6 +243,45 @@ fn lingering_waker_delays_reaping_not_future_drop() {
 }
 
 #[test]
+fn dropping_the_last_outside_reference_never_frees_the_task() {
+    // What an interrupt handler does: wake a task through a waker it kept,
+    // then drop that waker — possibly the last reference outside the
+    // executor. The task (and its output's destructor) must survive until
+    // the run loop reaps it.
+    let (_p, ex) = setup(1);
+    let gate = Gate::new();
+    let (output, output_dropped) = DropFlag::new();
+    let g = gate.clone();
+    drop(ex.spawn(async move {
+        g.wait().await;
+        output
+    }));
+    ex.run_until_idle(0);
+    let irq_waker = gate.waker().expect("registered");
+    gate.set_open();
+    drop(gate); // the task's own clone of the gate goes when it completes
+    irq_waker.wake_by_ref();
+    ex.run_until_idle(0);
+    assert_eq!(ex.stats().completed, 1);
+    assert!(
+        !output_dropped.load(Ordering::SeqCst),
+        "the output lives in the finished task"
+    );
+    assert_eq!(ex.live_tasks(), 1);
+    // "Interrupt context": the last reference outside the executor goes.
+    drop(irq_waker);
+    assert!(
+        !output_dropped.load(Ordering::SeqCst),
+        "nothing was freed by that drop"
+    );
+    assert_eq!(ex.live_tasks(), 1);
+    // The run loop reaps it (task context).
+    ex.run_until_idle(0);
+    assert!(output_dropped.load(Ordering::SeqCst));
+    assert_eq!(ex.live_tasks(), 0);
+}
+
+#[test]
 fn wake_targets_the_cpu_the_task_last_ran_on() {
     let (_p, ex) = setup(2);
     let gate = Gate::new();
@@ -240,7 +299,11 @@ fn wake_targets_the_cpu_the_task_last_ran_on() {
     ex.run_until_idle(0);
     assert_eq!(ex.stats().steals, 1);
     gate.wake();
-    assert_eq!(ex.shared.cpus[0].queue.len(), 1, "woken onto CPU 0, where it last ran");
+    assert_eq!(
+        ex.shared.cpus[0].queue.len(),
+        1,
+        "woken onto CPU 0, where it last ran"
+    );
 }
 
 #[test]
@@ -331,7 +394,11 @@ fn a_task_that_keeps_yielding_cannot_starve_others() {
     let other = ex.spawn(async move { s.store(true, Ordering::SeqCst) });
     ex.run_until_idle(0);
     assert!(other.is_finished());
-    assert_eq!(block_on_thread(spinner), Ok(1), "the other task ran right after the first yield");
+    assert_eq!(
+        block_on_thread(spinner),
+        Ok(1),
+        "the other task ran right after the first yield"
+    );
 }
 
 #[test]
@@ -340,7 +407,13 @@ fn spawn_on_missing_cpu_is_an_error() {
     let err = ex.spawn_on(2, async {}).unwrap_err();
     assert_eq!(err, SpawnError::NoSuchCpu { cpu: 2, cpus: 2 });
     assert!(ex.spawn_pinned(9, async {}).is_err());
-    assert_eq!(ex.block_on(5, async {}), Err(BlockOnError::Spawn(SpawnError::NoSuchCpu { cpu: 5, cpus: 2 })));
+    assert_eq!(
+        ex.block_on(5, async {}),
+        Err(BlockOnError::Spawn(SpawnError::NoSuchCpu {
+            cpu: 5,
+            cpus: 2
+        }))
+    );
 }
 
 #[test]
@@ -352,8 +425,12 @@ fn config_is_validated() {
         crate::Executor::new(platform.clone(), c).err()
     };
     assert_eq!(bad(|c| c.cpus = 0), Some(ConfigError::NoCpus));
-    assert_eq!(bad(|c| c.queue_capacity = 0), Some(ConfigError::ZeroQueueCapacity));
+    assert_eq!(
+        bad(|c| c.queue_capacity = 0),
+        Some(ConfigError::ZeroQueueCapacity)
+    );
     assert_eq!(bad(|c| c.batch = 0), Some(ConfigError::ZeroBatch));
+    assert_eq!(bad(|c| c.reap_batch = 0), Some(ConfigError::ZeroBatch));
     assert_eq!(bad(|_| {}), None);
 }
 
@@ -382,7 +459,10 @@ fn shutdown_cancels_everything_and_rejects_new_work() {
     ex.run_until_idle(0);
     assert!(ex.armed_timers(0) > 0);
     ex.shutdown();
-    assert!(flags.iter().all(|f| f.load(Ordering::SeqCst)), "every future dropped");
+    assert!(
+        flags.iter().all(|f| f.load(Ordering::SeqCst)),
+        "every future dropped"
+    );
     for h in handles {
         assert_eq!(block_on_thread(h), Err(JoinError::Cancelled));
     }
@@ -392,7 +472,10 @@ fn shutdown_cancels_everything_and_rejects_new_work() {
     let late = ex.spawn(async move {
         let _flag = flag;
     });
-    assert!(dropped.load(Ordering::SeqCst), "a spawn after shutdown drops the future at once");
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "a spawn after shutdown drops the future at once"
+    );
     assert_eq!(block_on_thread(late), Err(JoinError::Cancelled));
 }
 
@@ -405,5 +488,8 @@ fn shutdown_frees_the_executor() {
     ex.shutdown();
     drop(ex);
     drop(_h);
-    assert!(weak.upgrade().is_none(), "no reference cycle survives shutdown");
+    assert!(
+        weak.upgrade().is_none(),
+        "no reference cycle survives shutdown"
+    );
 }

@@ -53,7 +53,11 @@ fn wake_one_is_fifo_and_wakes_after_condition() {
     let ready = AtomicU64::new(0);
     let take = || {
         let n = ready.load(Ordering::SeqCst);
-        (n > 0 && ready.compare_exchange(n, n - 1, Ordering::SeqCst, Ordering::SeqCst).is_ok()).then_some(())
+        (n > 0
+            && ready
+                .compare_exchange(n, n - 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok())
+        .then_some(())
     };
     let (w1, c1) = CountingWaker::new();
     let (w2, c2) = CountingWaker::new();
@@ -95,7 +99,10 @@ fn spurious_wake_reregisters_at_the_tail() {
 fn wake_n_and_wake_all_count_and_snapshot() {
     let q = WaitQueue::new();
     let counters: Vec<_> = (0..40).map(|_| CountingWaker::new()).collect();
-    let mut futures: Vec<_> = counters.iter().map(|_| Box::pin(q.wait_until(|| false))).collect();
+    let mut futures: Vec<_> = counters
+        .iter()
+        .map(|_| Box::pin(q.wait_until(|| false)))
+        .collect();
     for (f, (w, _)) in futures.iter_mut().zip(&counters) {
         assert!(poll_once(f.as_mut(), w).is_pending());
     }
@@ -108,7 +115,10 @@ fn wake_n_and_wake_all_count_and_snapshot() {
         assert!(poll_once(f.as_mut(), w).is_pending());
     }
     assert_eq!(q.wake_all(), 40);
-    assert!(counters.iter().enumerate().all(|(i, (_, c))| c.count() == if i < 3 { 2 } else { 1 }));
+    assert!(counters
+        .iter()
+        .enumerate()
+        .all(|(i, (_, c))| c.count() == if i < 3 { 2 } else { 1 }));
     assert_eq!(q.wake_all(), 0);
 }
 
@@ -138,7 +148,11 @@ fn wake_all_skips_waiters_registered_during_it() {
     }
     assert_eq!(q.wake_all(), 20);
     assert_eq!(rejoins.load(Ordering::SeqCst), 20);
-    assert_eq!(q.waiters(), 20, "the re-registrations wait for the next wake");
+    assert_eq!(
+        q.waiters(),
+        20,
+        "the re-registrations wait for the next wake"
+    );
 }
 
 #[test]
@@ -183,7 +197,11 @@ fn a_wake_all_on_a_cancelled_waiter_is_not_passed_on() {
     let mut f2 = pin!(q.wait_until(|| false));
     assert!(poll_once(f2.as_mut(), &w2).is_pending());
     drop(f1);
-    assert_eq!(c2.count(), 0, "a broadcast is not re-delivered to later waiters");
+    assert_eq!(
+        c2.count(),
+        0,
+        "a broadcast is not re-delivered to later waiters"
+    );
 }
 
 #[test]
@@ -227,8 +245,11 @@ fn tasks_wait_and_are_woken_in_order() {
                 QUEUE
                     .wait_for(|| {
                         let n = TOKENS.load(Ordering::SeqCst);
-                        (n > 0 && TOKENS.compare_exchange(n, n - 1, Ordering::SeqCst, Ordering::SeqCst).is_ok())
-                            .then_some(())
+                        (n > 0
+                            && TOKENS
+                                .compare_exchange(n, n - 1, Ordering::SeqCst, Ordering::SeqCst)
+                                .is_ok())
+                        .then_some(())
                     })
                     .await;
                 l.push(i);
@@ -261,5 +282,8 @@ fn aborting_a_woken_task_passes_the_wake_on() {
     first.abort(); // cancelled before it ran: its future is dropped
     ex.run_until_idle(0);
     assert!(second.is_finished(), "the wake went to the second waiter");
-    assert_eq!(crate::sim::block_on_thread(first), Err(crate::JoinError::Cancelled));
+    assert_eq!(
+        crate::sim::block_on_thread(first),
+        Err(crate::JoinError::Cancelled)
+    );
 }
