@@ -10,6 +10,10 @@ BUILD   := build
 KERNEL  := $(BUILD)/aramid.elf
 INITRD  := $(BUILD)/initramfs.cpio
 RUNNER  := target/release/aramid-runner
+ROOT    := $(BUILD)/initramfs-root
+TESTS   := $(basename $(notdir $(wildcard testing/programs/tests/*.c)))
+TEST_BINS := $(foreach t,$(TESTS),$(ROOT)/tests/$(t) $(ROOT)/tests/$(t).musl)
+PROGRAM_SUITE := $(BUILD)/suites/programs.toml
 export ACCEL
 
 .PHONY: all kernel runner initramfs run debug test test-host test-loom test-guest deps check-deps clean clippy
@@ -22,12 +26,12 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		qemu-system-x86 gcc libc6-dev cpio make >/dev/null
+		qemu-system-x86 gcc libc6-dev musl-tools cpio make >/dev/null
 	@echo "==> rust toolchain (rust-toolchain.toml)"
 	@rustup show active-toolchain >/dev/null
 
 check-deps:
-	@command -v qemu-system-x86_64 >/dev/null && command -v gcc >/dev/null \
+	@command -v qemu-system-x86_64 >/dev/null && command -v gcc >/dev/null && command -v musl-gcc >/dev/null \
 		|| { echo "==> missing qemu-system-x86_64 or gcc: running make deps"; $(MAKE) --no-print-directory deps; }
 
 ## kernel: build/aramid.elf, bootable with qemu -kernel
@@ -39,11 +43,26 @@ kernel:
 runner:
 	$(CARGO) build -p runner --release
 
-## initramfs: the test programs and the tree in testing/initramfs
-initramfs: runner
-	@mkdir -p $(BUILD)/initramfs-root
-	gcc -static -O2 -o $(BUILD)/initramfs-root/init testing/programs/hello.c
-	$(RUNNER) cpio --out $(INITRD) --dir testing/initramfs --dir $(BUILD)/initramfs-root
+## initramfs: the test programs (glibc and musl, static) and testing/initramfs
+initramfs: runner $(ROOT)/init $(TEST_BINS)
+	$(RUNNER) cpio --out $(INITRD) --dir testing/initramfs --dir $(ROOT)
+
+$(ROOT)/init: testing/programs/hello.c
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -o $@ $<
+
+$(ROOT)/tests/%.musl: testing/programs/tests/%.c testing/programs/t.h
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -Wall -o $@ $<
+
+$(ROOT)/tests/%: testing/programs/tests/%.c testing/programs/t.h
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -o $@ $<
+
+## the program suite: each test program runs on the host's Linux first and
+## the guest must print every line the host printed
+$(PROGRAM_SUITE): $(TEST_BINS) runner
+	$(RUNNER) host-suite --out $@ $(foreach b,$(TEST_BINS),--program /tests/$(notdir $(b))=$(b))
 
 ## run: boot interactively (SMP=4 for four CPUs; Ctrl-A X quits QEMU)
 run: check-deps kernel initramfs
@@ -64,9 +83,10 @@ test-loom:
 	@echo "==> loom models of the executor"
 	RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 $(CARGO) test -p executor --release --test loom --target-dir target/loom
 
-test-guest: kernel initramfs
+test-guest: kernel initramfs $(PROGRAM_SUITE)
 	@echo "==> guest suites (TCG unless a KVM probe succeeds)"
 	$(RUNNER) test --suite testing/suites/boot.toml --kernel $(KERNEL) --initrd $(INITRD)
+	$(RUNNER) test --suite $(PROGRAM_SUITE) --kernel $(KERNEL) --initrd $(INITRD)
 
 clippy:
 	$(CARGO) clippy --release

@@ -100,7 +100,7 @@ fn start_init(image: crate::exec::Image) {
         let _ = files.install(console.clone(), false);
     }
     let pid = crate::proc::pid::alloc();
-    let process = crate::proc::Process::new(pid, Weak::new(), image.mm, files);
+    let process = crate::proc::Process::new(pid, Weak::new(), image.mm, Arc::new(spin::Mutex::new(files)), 17);
     let thread = crate::proc::Thread::new(pid, process, platform::user::fpu::FpuState::new());
     crate::proc::thread::spawn(thread, image.ctx);
 }

@@ -20,6 +20,8 @@ fn retries(len: usize) -> usize {
 
 /// Copies `buf.len()` bytes from user address `addr`.
 pub fn read_bytes(mm: &Mm, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    // A syscall may have waited while other address spaces ran here.
+    mm.activate();
     for _ in 0..retries(buf.len()) {
         match copy_from_user(buf, addr) {
             Ok(()) => return Ok(()),
@@ -31,6 +33,7 @@ pub fn read_bytes(mm: &Mm, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
 
 /// Copies `data` to user address `addr`.
 pub fn write_bytes(mm: &Mm, addr: u64, data: &[u8]) -> Result<(), Errno> {
+    mm.activate();
     for _ in 0..retries(data.len()) {
         match copy_to_user(addr, data) {
             Ok(()) => return Ok(()),

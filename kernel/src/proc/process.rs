@@ -29,7 +29,12 @@ pub struct Process {
     pub pid: u32,
     parent: spin::Mutex<Weak<Process>>,
     mm: spin::Mutex<Option<Arc<Mm>>>,
-    pub files: spin::Mutex<FdTable>,
+    /// The descriptor table (shared between processes with CLONE_FILES).
+    files: spin::Mutex<Arc<spin::Mutex<FdTable>>>,
+    /// Exit signal sent to the parent (SIGCHLD for fork).
+    pub exit_signal: u8,
+    /// Set when a vfork child execs or exits: the parent waits for it.
+    pub vfork_done: executor::Event,
     children: spin::Mutex<Vec<Arc<Process>>>,
     state: spin::Mutex<ExitState>,
     live_threads: AtomicU32,
@@ -43,7 +48,7 @@ pub struct Process {
 }
 
 impl Process {
-    pub fn new(pid: u32, parent: Weak<Process>, mm: Arc<Mm>, files: FdTable) -> Arc<Process> {
+    pub fn new(pid: u32, parent: Weak<Process>, mm: Arc<Mm>, files: Arc<spin::Mutex<FdTable>>, exit_signal: u8) -> Arc<Process> {
         let pgid = parent.upgrade().map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
         let sid = parent.upgrade().map_or(pid, |p| p.sid.load(Ordering::Relaxed));
         let p = Arc::new(Process {
@@ -51,6 +56,8 @@ impl Process {
             parent: spin::Mutex::new(parent),
             mm: spin::Mutex::new(Some(mm)),
             files: spin::Mutex::new(files),
+            exit_signal,
+            vfork_done: executor::Event::new(),
             children: spin::Mutex::new(Vec::new()),
             state: spin::Mutex::new(ExitState::Running),
             live_threads: AtomicU32::new(0),
@@ -68,6 +75,20 @@ impl Process {
     /// The address space (a process always has one until it exits).
     pub fn mm(&self) -> Option<Arc<Mm>> {
         self.mm.lock().clone()
+    }
+
+    /// The descriptor table.
+    pub fn files(&self) -> Arc<spin::Mutex<FdTable>> {
+        self.files.lock().clone()
+    }
+
+    /// Gives the process its own copy of the descriptor table (execve
+    /// after CLONE_FILES) and applies close-on-exec.
+    pub fn unshare_files_for_exec(&self) {
+        let mut slot = self.files.lock();
+        let mut table = slot.lock().clone();
+        table.close_on_exec();
+        *slot = Arc::new(spin::Mutex::new(table));
     }
 
     /// Replaces the address space (execve).
@@ -125,7 +146,9 @@ impl Process {
         self.exiting.store(true, Ordering::Release);
         // Release memory and files now; only the status waits for the parent.
         self.mm.lock().take();
-        *self.files.lock() = FdTable::default();
+        *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
+        self.vfork_done.notify_all();
+        self.vfork_done.notify_one();
         *self.state.lock() = ExitState::Zombie(status);
         let orphans: Vec<Arc<Process>> = core::mem::take(&mut *self.children.lock());
         if self.pid == 1 {

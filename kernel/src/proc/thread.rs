@@ -33,13 +33,22 @@ pub struct Thread {
     pub process: Arc<Process>,
     /// `set_tid_address` / CLONE_CHILD_CLEARTID: zeroed and futex-woken at exit.
     pub clear_child_tid: AtomicU64,
+    /// CLONE_CHILD_SETTID: written with the TID by the child itself before
+    /// it first runs, in its own address space (as Linux's schedule_tail).
+    pub set_child_tid: AtomicU64,
     pub fpu: spin::Mutex<FpuState>,
 }
 
 impl Thread {
     pub fn new(tid: u32, process: Arc<Process>, fpu: FpuState) -> Arc<Thread> {
         process.thread_started();
-        Arc::new(Thread { tid, process, clear_child_tid: AtomicU64::new(0), fpu: spin::Mutex::new(fpu) })
+        Arc::new(Thread {
+            tid,
+            process,
+            clear_child_tid: AtomicU64::new(0),
+            set_child_tid: AtomicU64::new(0),
+            fpu: spin::Mutex::new(fpu),
+        })
     }
 }
 
@@ -83,6 +92,14 @@ fn exception_signal(vector: u8) -> i32 {
 
 async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     let process = thread.process.clone();
+    let settid = thread.set_child_tid.swap(0, Ordering::AcqRel);
+    if settid != 0 {
+        if let Some(mm) = process.mm() {
+            mm.activate();
+            // Linux ignores a failure here too.
+            let _ = crate::uaccess::write_u32(&mm, settid, thread.tid);
+        }
+    }
     loop {
         if process.is_exiting() {
             break;

@@ -17,7 +17,7 @@ fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {
 }
 
 pub async fn read(call: &Call<'_>, fd: u64, buf: u64, count: u64) -> SysResult {
-    let file = call.thread.process.files.lock().get(fd)?;
+    let file = call.thread.process.files().lock().get(fd)?;
     let count = count.min(MAX_RW) as usize;
     let mm = mm(call)?;
     if !platform::user::copy::is_user_range(buf, count) {
@@ -38,7 +38,7 @@ fn write_file(file: &File, data: &[u8]) -> Result<usize, Errno> {
 }
 
 pub fn write(call: &Call<'_>, fd: u64, buf: u64, count: u64) -> SysResult {
-    let file = call.thread.process.files.lock().get(fd)?;
+    let file = call.thread.process.files().lock().get(fd)?;
     let count = count.min(MAX_RW) as usize;
     let mm = mm(call)?;
     let mut done = 0;
@@ -73,7 +73,7 @@ fn iovecs(call: &Call<'_>, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno>
 }
 
 pub fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
-    call.thread.process.files.lock().get(fd)?;
+    call.thread.process.files().lock().get(fd)?;
     let mut total = 0;
     for (base, len) in iovecs(call, iov, cnt)? {
         if len == 0 {
@@ -94,7 +94,7 @@ pub fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
 }
 
 pub async fn readv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
-    call.thread.process.files.lock().get(fd)?;
+    call.thread.process.files().lock().get(fd)?;
     for (base, len) in iovecs(call, iov, cnt)? {
         if len > 0 {
             // One read fills the first non-empty buffer; like a tty read,
@@ -106,7 +106,7 @@ pub async fn readv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
 }
 
 pub fn close(call: &Call<'_>, fd: u64) -> SysResult {
-    call.thread.process.files.lock().close(fd)?;
+    call.thread.process.files().lock().close(fd)?;
     Ok(0)
 }
 
@@ -114,7 +114,7 @@ const TCGETS: u64 = 0x5401;
 const TIOCGWINSZ: u64 = 0x5413;
 
 pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, _arg: u64) -> SysResult {
-    let file = call.thread.process.files.lock().get(fd)?;
+    let file = call.thread.process.files().lock().get(fd)?;
     match (&*file, request) {
         // The console has no termios until the tty issue: answer like a
         // non-terminal, which every program handles.

@@ -43,7 +43,7 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
     }
     let len = page_up(len).ok_or(Errno::ENOMEM)?;
     if flags & MAP_ANONYMOUS == 0 {
-        call.thread.process.files.lock().get(fd as u64)?;
+        call.thread.process.files().lock().get(fd as u64)?;
         return Err(Errno::ENODEV);
     }
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;

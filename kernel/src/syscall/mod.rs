@@ -24,6 +24,8 @@ use crate::proc::Thread;
 
 mod arch_prctl;
 mod brk;
+mod clone;
+mod execve;
 mod exit;
 mod ids;
 mod io;
@@ -33,6 +35,7 @@ mod rlimit;
 mod stat;
 mod tid;
 mod uname;
+mod wait;
 
 /// What the thread does after a syscall.
 pub enum Flow {
@@ -70,6 +73,12 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         10 => mmap::mprotect(&call, a[0], a[1], a[2]),
         11 => mmap::munmap(&call, a[0], a[1]),
         12 => brk::brk(&call, a[0]),
+        56 => clone::clone(&mut call, a[0], a[1], a[2], a[3], a[4]).await,
+        57 => clone::clone(&mut call, 17, 0, 0, 0, 0).await, // fork
+        58 => clone::clone(&mut call, clone::CLONE_VM | clone::CLONE_VFORK | 17, 0, 0, 0, 0).await, // vfork
+        59 => execve::execve(&mut call, a[0], a[1], a[2]),
+        322 => execve::execveat(&mut call, a[0] as i32, a[1], a[2], a[3], a[4]),
+        61 => wait::wait4(&call, a[0] as i32, a[1], a[2], a[3]).await,
         16 => io::ioctl(&call, a[0], a[1], a[2]),
         24 => tid::sched_yield().await,
         39 => tid::getpid(&call),

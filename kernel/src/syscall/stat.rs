@@ -27,7 +27,7 @@ fn console_stat() -> [u8; 144] {
 }
 
 pub fn fstat(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
-    let file = call.thread.process.files.lock().get(fd)?;
+    let file = call.thread.process.files().lock().get(fd)?;
     let st = match &*file {
         File::Console(_) => console_stat(),
     };

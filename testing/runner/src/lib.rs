@@ -21,6 +21,7 @@
 
 pub mod accel;
 pub mod cpio;
+pub mod hostsuite;
 pub mod monitor;
 pub mod qemu;
 pub mod runcmd;

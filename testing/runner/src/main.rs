@@ -25,6 +25,7 @@ USAGE:
   aramid-runner test --suite FILE.toml --kernel ELF [--initrd FILE.cpio] [--smp 1,4]
                      [--only NAME]... [--append \"...\"] [--mem 1G] [--accel auto|tcg|kvm]
   aramid-runner symbolize --kernel ELF < LOG
+  aramid-runner host-suite --out FILE.toml --program ARCHIVE_PATH=HOST_PATH... [--timeout SECS]
 
 cpio       write a cpio \"newc\" initramfs: --dir packs a host tree at the archive root,
            --file adds one file (or a tree) at ARCHIVE_PATH; later entries replace earlier ones
@@ -265,6 +266,29 @@ fn cmd_test(args: &[String], settings: &Settings) -> Result<ExitCode, Error> {
     })
 }
 
+fn cmd_host_suite(args: &[String]) -> Result<ExitCode, Error> {
+    let p = parse(args, &[Opt("out", true), Opt("program", true), Opt("timeout", true)])?;
+    let out = PathBuf::from(p.required("out")?);
+    let guest_timeout: u64 = p
+        .value("timeout")
+        .map_or(Ok(120), |t| t.parse().map_err(|_| Error::Usage(format!("--timeout {t:?}: expected seconds"))))?;
+    let specs = p.values("program");
+    let mut programs = Vec::new();
+    for spec in &specs {
+        let (archive_path, host) = spec
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--program {spec:?}: expected ARCHIVE_PATH=HOST_PATH")))?;
+        programs.push(runner::hostsuite::Program { archive_path, host_path: Path::new(host) });
+    }
+    let text = runner::hostsuite::build(&programs, std::time::Duration::from_secs(60), guest_timeout).map_err(Error::Failed)?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Failed(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::write(&out, text).map_err(|e| Error::Failed(format!("{}: {e}", out.display())))?;
+    println!("runner: {} programs passed on the host; wrote {}", programs.len(), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn cmd_symbolize(args: &[String]) -> Result<ExitCode, Error> {
     let p = parse(args, &[Opt("kernel", true)])?;
     let table = SymbolTable::from_elf_file(Path::new(p.required("kernel")?))?;
@@ -315,6 +339,7 @@ fn main() -> ExitCode {
         "run" => cmd_run(rest, &settings),
         "test" => cmd_test(rest, &settings),
         "symbolize" => cmd_symbolize(rest),
+        "host-suite" => cmd_host_suite(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

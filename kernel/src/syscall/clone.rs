@@ -1,0 +1,110 @@
+//! clone(2), fork(2), vfork(2).
+//!
+//! A new thread (CLONE_THREAD) joins the caller's process; otherwise a new
+//! process is made, sharing the address space (CLONE_VM) or getting a
+//! copy-on-write copy of it, and sharing (CLONE_FILES) or copying the
+//! descriptor table. The child starts with the caller's registers, RAX = 0,
+//! and the given stack and TLS. CLONE_VFORK suspends the caller until the
+//! child execs or exits. Flag combinations Linux rejects are EINVAL.
+
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::proc::{pid, thread, Process, Thread};
+use crate::uaccess;
+
+pub const CLONE_VM: u64 = 0x100;
+pub const CLONE_FS: u64 = 0x200;
+pub const CLONE_FILES: u64 = 0x400;
+pub const CLONE_SIGHAND: u64 = 0x800;
+pub const CLONE_PIDFD: u64 = 0x1000;
+pub const CLONE_PTRACE: u64 = 0x2000;
+pub const CLONE_VFORK: u64 = 0x4000;
+pub const CLONE_PARENT: u64 = 0x8000;
+pub const CLONE_THREAD: u64 = 0x1_0000;
+pub const CLONE_NEWNS: u64 = 0x2_0000;
+pub const CLONE_SYSVSEM: u64 = 0x4_0000;
+pub const CLONE_SETTLS: u64 = 0x8_0000;
+pub const CLONE_PARENT_SETTID: u64 = 0x10_0000;
+pub const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
+pub const CLONE_DETACHED: u64 = 0x40_0000;
+pub const CLONE_UNTRACED: u64 = 0x80_0000;
+pub const CLONE_CHILD_SETTID: u64 = 0x100_0000;
+pub const CLONE_IO: u64 = 0x8000_0000;
+const SUPPORTED: u64 = 0xff
+    | CLONE_VM
+    | CLONE_FS
+    | CLONE_FILES
+    | CLONE_SIGHAND
+    | CLONE_PTRACE
+    | CLONE_VFORK
+    | CLONE_PARENT
+    | CLONE_THREAD
+    | CLONE_SYSVSEM
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_DETACHED
+    | CLONE_UNTRACED
+    | CLONE_CHILD_SETTID
+    | CLONE_IO;
+
+pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
+    if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & !SUPPORTED != 0 {
+        // Namespaces and pidfds need their issues.
+        return Err(Errno::EINVAL);
+    }
+    let parent = call.thread.process.clone();
+    let parent_mm = parent.mm().ok_or(Errno::ENOMEM)?;
+    // The child's FPU state is the parent's current one.
+    let fpu = {
+        let mut f = call.thread.fpu.lock();
+        f.release();
+        f.clone()
+    };
+    let mut ctx = *call.ctx;
+    ctx.rax = 0;
+    if stack != 0 {
+        ctx.rsp = stack;
+    }
+    if flags & CLONE_SETTLS != 0 {
+        ctx.fs_base = tls;
+    }
+    let tid = pid::alloc();
+    let (process, child) = if flags & CLONE_THREAD != 0 {
+        (parent.clone(), Thread::new(tid, parent.clone(), fpu))
+    } else {
+        let mm = if flags & CLONE_VM != 0 { parent_mm.clone() } else { parent_mm.fork()? };
+        let files = if flags & CLONE_FILES != 0 {
+            parent.files()
+        } else {
+            Arc::new(spin::Mutex::new(parent.files().lock().clone()))
+        };
+        let real_parent = if flags & CLONE_PARENT != 0 { parent.parent().unwrap_or(parent.clone()) } else { parent.clone() };
+        let p = Process::new(tid, Arc::downgrade(&real_parent), mm, files, (flags & 0xff) as u8);
+        real_parent.add_child(p.clone());
+        (p.clone(), Thread::new(tid, p, fpu))
+    };
+    if flags & CLONE_PARENT_SETTID != 0 {
+        uaccess::write_u32(&parent_mm, ptid, tid)?;
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        child.set_child_tid.store(ctid, Ordering::Release);
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        child.clear_child_tid.store(ctid, Ordering::Release);
+    }
+    thread::spawn(child, ctx);
+    if flags & CLONE_VFORK != 0 {
+        process.vfork_done.notified().await;
+    }
+    Ok(tid as u64)
+}

@@ -1,0 +1,57 @@
+//! execve(2) and execveat(2): replace the process image.
+//!
+//! On success the process gets a fresh address space with the new program,
+//! close-on-exec descriptors are closed, and the calling thread continues
+//! at the new entry point with the new stack. A vfork parent is released.
+//! On failure nothing has changed and the call returns the error.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::uaccess;
+
+pub fn execve(call: &mut Call<'_>, path: u64, argv: u64, envp: u64) -> SysResult {
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let path = uaccess::read_cstr(&mm, path, 4095, Errno::ENAMETOOLONG)?;
+    let argv = uaccess::read_str_array(&mm, argv)?;
+    let envp = uaccess::read_str_array(&mm, envp)?;
+    drop(mm);
+    exec(call, &path, argv, envp)
+}
+
+pub fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u64) -> SysResult {
+    const AT_EMPTY_PATH: u64 = 0x1000;
+    const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let p = uaccess::read_cstr(&mm, path, 4095, Errno::ENAMETOOLONG)?;
+    if !p.starts_with('/') && dirfd != -100 {
+        // Relative lookups against a directory fd need the VFS.
+        return Err(Errno::ENOENT);
+    }
+    let argv = uaccess::read_str_array(&mm, argv)?;
+    let envp = uaccess::read_str_array(&mm, envp)?;
+    drop(mm);
+    exec(call, &p, argv, envp)
+}
+
+fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<String>) -> SysResult {
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
+    let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
+    let image = crate::exec::load(path, &argv_b, &envp_b)?;
+    let process = &call.thread.process;
+    process.set_mm(image.mm);
+    process.unshare_files_for_exec();
+    *call.ctx = image.ctx;
+    *call.thread.fpu.lock() = platform::user::fpu::FpuState::new();
+    process.vfork_done.notify_all();
+    process.vfork_done.notify_one();
+    Ok(0)
+}
