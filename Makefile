@@ -28,7 +28,7 @@ deps:
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		qemu-system-x86 gcc libc6-dev musl-tools cpio make >/dev/null
 	@echo "==> rust toolchain (rust-toolchain.toml)"
-	@rustup show active-toolchain >/dev/null
+	@rustup toolchain install >/dev/null
 
 check-deps:
 	@command -v qemu-system-x86_64 >/dev/null && command -v gcc >/dev/null && command -v musl-gcc >/dev/null \
@@ -81,7 +81,7 @@ test-host:
 
 test-loom:
 	@echo "==> loom models of the executor"
-	RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 $(CARGO) test -p executor --release --test loom --target-dir target/loom
+	RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 $(CARGO) test -p executor --release --test loom --target-dir target/loom
 
 test-guest: kernel initramfs $(PROGRAM_SUITE)
 	@echo "==> guest suites (TCG unless a KVM probe succeeds)"
