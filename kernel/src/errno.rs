@@ -420,3 +420,12 @@ impl fmt::Debug for Errno {
 
 /// What a system call handler returns.
 pub type SysResult = Result<u64, Errno>;
+
+#[allow(dead_code)]
+impl Errno {
+    /// Kernel-internal: restart the call if the signal's handler has
+    /// SA_RESTART (or no handler runs); never seen by user space.
+    pub const ERESTARTSYS: Errno = Errno(512);
+    /// Kernel-internal: restart only if no handler runs, else EINTR.
+    pub const ERESTARTNOHAND: Errno = Errno(514);
+}

@@ -13,6 +13,7 @@ extern crate alloc;
 mod errno;
 mod exec;
 mod file;
+mod futex;
 mod init;
 mod initramfs;
 mod mm;
@@ -20,6 +21,7 @@ mod proc;
 mod random;
 mod sched;
 mod selftest;
+mod signal;
 mod syscall;
 mod uaccess;
 

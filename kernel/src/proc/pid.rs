@@ -5,10 +5,11 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use super::Process;
+use super::{Process, Thread};
 
 static NEXT: AtomicU32 = AtomicU32::new(1);
 static TABLE: spin::Mutex<BTreeMap<u32, Weak<Process>>> = spin::Mutex::new(BTreeMap::new());
+static THREADS: spin::Mutex<BTreeMap<u32, Weak<Thread>>> = spin::Mutex::new(BTreeMap::new());
 
 /// Linux's default pid_max.
 pub const PID_MAX: u32 = 4_194_304;
@@ -28,4 +29,21 @@ pub fn unregister(pid: u32) {
 
 pub fn find(pid: u32) -> Option<Arc<Process>> {
     TABLE.lock().get(&pid).and_then(Weak::upgrade)
+}
+
+pub fn register_thread(t: &Arc<Thread>) {
+    THREADS.lock().insert(t.tid, Arc::downgrade(t));
+}
+
+pub fn unregister_thread(tid: u32) {
+    THREADS.lock().remove(&tid);
+}
+
+pub fn find_thread(tid: u32) -> Option<Arc<Thread>> {
+    THREADS.lock().get(&tid).and_then(Weak::upgrade)
+}
+
+/// Every live process (kill -1, process groups).
+pub fn all() -> alloc::vec::Vec<Arc<Process>> {
+    TABLE.lock().values().filter_map(Weak::upgrade).collect()
 }

@@ -13,9 +13,10 @@ use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use executor::WaitQueue;
 
-use super::pid;
+use super::{pid, Thread};
 use crate::file::FdTable;
 use crate::mm::Mm;
+use crate::signal::{self, Pending, SigAction, SigInfo};
 
 /// What `wait4` finds.
 #[derive(Clone, Copy, Debug)]
@@ -42,6 +43,17 @@ pub struct Process {
     pending_status: spin::Mutex<i32>,
     /// Woken when a child changes state.
     pub child_events: WaitQueue,
+    /// Signal dispositions, shared by the process's threads.
+    actions: spin::Mutex<[SigAction; 64]>,
+    /// Process-directed pending signals.
+    pub shared_pending: spin::Mutex<Pending>,
+    threads: spin::Mutex<Vec<Weak<Thread>>>,
+    stopped: AtomicBool,
+    /// Woken when the process is continued or killed while stopped.
+    pub stop_wait: WaitQueue,
+    /// A stop or continue not yet reported to wait (WUNTRACED/WCONTINUED):
+    /// `Some(Ok(sig))` stopped by `sig`, `Some(Err(()))` continued.
+    pub wait_report: spin::Mutex<Option<Result<u32, ()>>>,
     pub pgid: AtomicU32,
     pub sid: AtomicU32,
     pub umask: AtomicU32,
@@ -51,6 +63,7 @@ impl Process {
     pub fn new(pid: u32, parent: Weak<Process>, mm: Arc<Mm>, files: Arc<spin::Mutex<FdTable>>, exit_signal: u8) -> Arc<Process> {
         let pgid = parent.upgrade().map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
         let sid = parent.upgrade().map_or(pid, |p| p.sid.load(Ordering::Relaxed));
+        let actions = parent.upgrade().map_or([SigAction::default(); 64], |p| *p.actions.lock());
         let p = Arc::new(Process {
             pid,
             parent: spin::Mutex::new(parent),
@@ -64,6 +77,12 @@ impl Process {
             exiting: AtomicBool::new(false),
             pending_status: spin::Mutex::new(0),
             child_events: WaitQueue::new(),
+            actions: spin::Mutex::new(actions),
+            shared_pending: spin::Mutex::new(Pending::default()),
+            threads: spin::Mutex::new(Vec::new()),
+            stopped: AtomicBool::new(false),
+            stop_wait: WaitQueue::new(),
+            wait_report: spin::Mutex::new(None),
             pgid: AtomicU32::new(pgid),
             sid: AtomicU32::new(sid),
             umask: AtomicU32::new(0o022),
@@ -108,8 +127,83 @@ impl Process {
         self.children.lock().push(child);
     }
 
-    pub fn thread_started(&self) {
+    pub fn thread_started(&self, t: &Arc<Thread>) {
         self.live_threads.fetch_add(1, Ordering::AcqRel);
+        let mut ts = self.threads.lock();
+        ts.retain(|w| w.strong_count() > 0);
+        ts.push(Arc::downgrade(t));
+    }
+
+    /// The live threads.
+    pub fn threads(&self) -> Vec<Arc<Thread>> {
+        self.threads.lock().iter().filter_map(Weak::upgrade).collect()
+    }
+
+    pub fn action(&self, sig: u32) -> SigAction {
+        self.actions.lock().get(sig as usize - 1).copied().unwrap_or_default()
+    }
+
+    pub fn set_action(&self, sig: u32, a: SigAction) {
+        if let Some(slot) = self.actions.lock().get_mut(sig as usize - 1) {
+            *slot = a;
+        }
+    }
+
+    /// execve: handled signals go back to their default action; ignored
+    /// ones stay ignored.
+    pub fn reset_handlers_for_exec(&self) {
+        for a in self.actions.lock().iter_mut() {
+            if a.handler != signal::SIG_IGN {
+                *a = SigAction::default();
+            }
+        }
+    }
+
+    pub fn is_zombie(&self) -> bool {
+        matches!(self.state(), ExitState::Zombie(_))
+    }
+
+    pub fn pgid(&self) -> u32 {
+        self.pgid.load(Ordering::Relaxed)
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Stops the process (a stop signal's default action) and tells the
+    /// parent.
+    pub fn stop(self: &Arc<Process>, sig: u32) {
+        if self.stopped.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        *self.wait_report.lock() = Some(Ok(sig));
+        if let Some(parent) = self.parent() {
+            if parent.action(signal::SIGCHLD).flags & signal::SA_NOCLDSTOP == 0 {
+                let info = SigInfo { signo: signal::SIGCHLD, code: signal::info::CLD_STOPPED, pid: self.pid, status: sig as i32, ..core::default::Default::default() };
+                signal::send_process(&parent, info, true);
+            }
+            parent.child_events.wake_all();
+        }
+    }
+
+    /// Resumes a stopped process (SIGCONT, or SIGKILL so it can die).
+    pub fn continue_process(self: &Arc<Process>, report: bool) {
+        if !self.stopped.swap(false, Ordering::AcqRel) {
+            self.stop_wait.wake_all();
+            return;
+        }
+        self.stop_wait.wake_all();
+        if report {
+            *self.wait_report.lock() = Some(Err(()));
+            if let Some(parent) = self.parent() {
+                if parent.action(signal::SIGCHLD).flags & signal::SA_NOCLDSTOP == 0 {
+                    let info = SigInfo { signo: signal::SIGCHLD, code: signal::info::CLD_CONTINUED, pid: self.pid, status: signal::SIGCONT as i32, ..Default::default() };
+                    signal::send_process(&parent, info, true);
+                }
+                parent.child_events.wake_all();
+            }
+        }
     }
 
     pub fn is_exiting(&self) -> bool {
@@ -126,6 +220,13 @@ impl Process {
         if !self.exiting.swap(true, Ordering::AcqRel) {
             *self.pending_status.lock() = status;
         }
+        // End every thread's waits, and bring threads running in user mode
+        // on other CPUs back into the kernel.
+        for t in self.threads() {
+            t.signals.wake.wake_all();
+            t.kick();
+        }
+        self.stop_wait.wake_all();
     }
 
     /// Records `status` for when the last thread exits (`exit`), unless an
@@ -162,6 +263,22 @@ impl Process {
             init.child_events.wake_all();
         }
         if let Some(parent) = self.parent() {
+            let sigchld = parent.action(signal::SIGCHLD);
+            if sigchld.handler == signal::SIG_IGN || sigchld.flags & signal::SA_NOCLDWAIT != 0 {
+                // Nobody will wait: the child is reaped at once (POSIX).
+                parent.children.lock().retain(|c| c.pid != self.pid);
+                pid::unregister(self.pid);
+            } else if self.exit_signal != 0 {
+                let (code, st) = if status & 0x7f == 0 {
+                    (signal::info::CLD_EXITED, (status >> 8) & 0xff)
+                } else if status & 0x80 != 0 {
+                    (signal::info::CLD_DUMPED, status & 0x7f)
+                } else {
+                    (signal::info::CLD_KILLED, status & 0x7f)
+                };
+                let info = SigInfo { signo: self.exit_signal as u32, code, pid: self.pid, status: st, ..Default::default() };
+                signal::send_process(&parent, info, true);
+            }
             parent.child_events.wake_all();
         }
     }

@@ -18,14 +18,17 @@
 use alloc::sync::Arc;
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use core::task::{Context, Poll};
 
 use platform::user::fpu::FpuState;
 use platform::user::{enter_user, Exit, UserContext};
 
 use super::Process;
+use crate::mm::FaultError;
 use crate::sched;
+use crate::signal::info::*;
+use crate::signal::{self, SigInfo, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
 use crate::syscall::{self, Flow};
 
 pub struct Thread {
@@ -37,18 +40,38 @@ pub struct Thread {
     /// it first runs, in its own address space (as Linux's schedule_tail).
     pub set_child_tid: AtomicU64,
     pub fpu: spin::Mutex<FpuState>,
+    pub signals: crate::signal::ThreadSignals,
+    /// (trap number, error code, CR2) of the last exception, for the
+    /// signal frame's sigcontext.
+    pub last_trap: spin::Mutex<(u64, u64, u64)>,
+    /// The CPU running this thread in user mode, or -1.
+    running_on: AtomicI32,
 }
 
 impl Thread {
     pub fn new(tid: u32, process: Arc<Process>, fpu: FpuState) -> Arc<Thread> {
-        process.thread_started();
-        Arc::new(Thread {
+        let t = Arc::new(Thread {
             tid,
-            process,
+            process: process.clone(),
             clear_child_tid: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
             fpu: spin::Mutex::new(fpu),
-        })
+            signals: crate::signal::ThreadSignals::default(),
+            last_trap: spin::Mutex::new((0, 0, 0)),
+            running_on: AtomicI32::new(-1),
+        });
+        process.thread_started(&t);
+        super::pid::register_thread(&t);
+        t
+    }
+
+    /// If the thread is in user mode on another CPU, interrupts that CPU
+    /// so the thread comes back into the kernel (to take a signal or die).
+    pub fn kick(&self) {
+        let cpu = self.running_on.load(Ordering::Acquire);
+        if cpu >= 0 && cpu as usize != platform::cpu::percpu::cpu_id() {
+            platform::ipi::reschedule(cpu as usize);
+        }
     }
 }
 
@@ -73,20 +96,15 @@ impl<F: Future<Output = ()>> Future for FpuRelease<F> {
     }
 }
 
-/// Signal numbers used for fatal exceptions until signal delivery lands.
-const SIGILL: i32 = 4;
-const SIGTRAP: i32 = 5;
-const SIGBUS: i32 = 7;
-const SIGFPE: i32 = 8;
-const SIGSEGV: i32 = 11;
-
-fn exception_signal(vector: u8) -> i32 {
+/// The signal and si_code Linux sends for an exception vector.
+fn exception_signal(vector: u8) -> (u32, i32) {
     match vector {
-        0 | 16 | 19 => SIGFPE,
-        1 | 3 => SIGTRAP,
-        6 => SIGILL,
-        17 => SIGBUS,
-        _ => SIGSEGV,
+        0 => (SIGFPE, FPE_INTDIV),
+        16 | 19 => (SIGFPE, 0),
+        1 | 3 => (SIGTRAP, TRAP_BRKPT),
+        6 => (SIGILL, ILL_ILLOPN),
+        17 => (SIGBUS, BUS_ADRALN),
+        _ => (SIGSEGV, SI_KERNEL),
     }
 }
 
@@ -101,14 +119,23 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         }
     }
     loop {
-        if process.is_exiting() {
+        if !signal::deliver::deliver(&thread, &mut ctx).await {
             break;
         }
         let Some(mm) = process.mm() else { break };
         mm.activate();
         let exit = {
             let fpu = thread.fpu.lock();
-            enter_user(&mut ctx, &fpu)
+            thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::Release);
+            // A signal sent after `deliver` looked: its kick may have missed
+            // us, so check again with the CPU published.
+            if thread.has_deliverable_signal() {
+                thread.running_on.store(-1, Ordering::Release);
+                continue;
+            }
+            let e = enter_user(&mut ctx, &fpu);
+            thread.running_on.store(-1, Ordering::Release);
+            e
         };
         match exit {
             Exit::Syscall => match syscall::dispatch(&thread, &mut ctx).await {
@@ -119,7 +146,9 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 let (write, exec) = (error_code & 2 != 0, error_code & 16 != 0);
                 if let Err(e) = mm.handle_fault(cr2, write, exec) {
                     log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid, ctx.rip);
-                    process.begin_exit(SIGSEGV);
+                    let code = if e == FaultError::Protection { SEGV_ACCERR } else { SEGV_MAPERR };
+                    *thread.last_trap.lock() = (14, error_code, cr2);
+                    signal::force_fault(&thread, SigInfo::fault(SIGSEGV as u32, code, cr2));
                 }
             }
             Exit::Trap { vector, .. } if vector >= 32 => {
@@ -127,18 +156,29 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                     executor::yield_now().await;
                 }
             }
-            Exit::Trap { vector, error_code, .. } => {
-                let sig = exception_signal(vector);
+            Exit::Trap { vector, error_code, cr2 } => {
+                let (sig, code) = exception_signal(vector);
                 log::debug!("pid {} tid {}: exception {vector} (error {error_code:#x}) at {:#x}: signal {sig}", process.pid, thread.tid, ctx.rip);
-                process.begin_exit(sig);
+                *thread.last_trap.lock() = (vector as u64, error_code, cr2);
+                let addr = if sig == SIGSEGV && code == SI_KERNEL { 0 } else { ctx.rip };
+                signal::force_fault(&thread, SigInfo::fault(sig as u32, code, addr));
             }
         }
     }
     let clear = thread.clear_child_tid.swap(0, Ordering::AcqRel);
     if clear != 0 {
         if let Some(mm) = process.mm() {
-            let _ = crate::uaccess::write_u32(&mm, clear, 0);
+            // pthread_join waits on this word: clear it and wake the joiner.
+            if crate::uaccess::write_u32(&mm, clear, 0).is_ok() {
+                if let Ok(key) = crate::futex::key(&mm, clear, false) {
+                    let _ = crate::futex::wake(key, 1, u32::MAX);
+                }
+                if let Ok(key) = crate::futex::key(&mm, clear, true) {
+                    let _ = crate::futex::wake(key, 1, u32::MAX);
+                }
+            }
         }
     }
+    super::pid::unregister_thread(thread.tid);
     process.thread_exited();
 }

@@ -49,6 +49,8 @@ fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<String>) -
     let process = &call.thread.process;
     process.set_mm(image.mm);
     process.unshare_files_for_exec();
+    process.reset_handlers_for_exec();
+    *call.thread.signals.altstack.lock() = (0, crate::signal::SS_DISABLE, 0);
     *call.ctx = image.ctx;
     *call.thread.fpu.lock() = platform::user::fpu::FpuState::new();
     process.vfork_done.notify_all();

@@ -27,13 +27,16 @@ mod brk;
 mod clone;
 mod execve;
 mod exit;
+mod futex;
 mod ids;
 mod io;
 mod mmap;
 mod names;
 mod rlimit;
+mod signal;
 mod stat;
 mod tid;
+pub mod time;
 mod uname;
 mod wait;
 
@@ -98,6 +101,33 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         97 => rlimit::getrlimit(&call, a[0] as u32, a[1]),
         318 => io::getrandom(&call, a[0], a[1], a[2] as u32),
         334 => Err(Errno::ENOSYS), // rseq: see the module doc
+        13 => signal::rt_sigaction(&call, a[0], a[1], a[2], a[3]),
+        14 => signal::rt_sigprocmask(&call, a[0], a[1], a[2], a[3]),
+        15 => {
+            // rt_sigreturn: the restored registers are the result.
+            if crate::signal::frame::restore(call.thread, call.ctx).is_err() {
+                crate::signal::force_fault(call.thread, crate::signal::SigInfo::kernel(crate::signal::SIGSEGV));
+            }
+            trace_exit(call.thread, nr, 0);
+            return Flow::Continue;
+        }
+        34 => signal::pause(&call).await,
+        62 => signal::kill(&call, a[0] as i32 as i64, a[1]),
+        127 => signal::rt_sigpending(&call, a[0], a[1]),
+        128 => signal::rt_sigtimedwait(&call, a[0], a[1], a[2], a[3]).await,
+        129 => signal::rt_sigqueueinfo(&call, a[0] as i32 as i64, None, a[1], a[2]),
+        130 => signal::rt_sigsuspend(&call, a[0], a[1]).await,
+        131 => signal::sigaltstack(&call, a[0], a[1]),
+        200 => signal::tgkill(&call, -1, a[0] as i32 as i64, a[1]), // tkill
+        234 => signal::tgkill(&call, a[0] as i32 as i64, a[1] as i32 as i64, a[2]),
+        297 => signal::rt_sigqueueinfo(&call, a[0] as i32 as i64, Some(a[1] as i32 as i64), a[2], a[3]),
+        202 => futex::futex(&call, a[0], a[1], a[2], a[3], a[4], a[5]).await,
+        35 => time::nanosleep(&call, a[0], a[1]).await,
+        96 => time::gettimeofday(&call, a[0], a[1]),
+        201 => time::time(&call, a[0]),
+        228 => time::clock_gettime(&call, a[0], a[1]),
+        229 => time::clock_getres(&call, a[0], a[1]),
+        230 => time::clock_nanosleep(&call, a[0], a[1], a[2], a[3]).await,
         _ => {
             log::warn!("pid {} tid {}: unimplemented syscall {} ({})", thread.process.pid, thread.tid, nr, names::name(nr).unwrap_or("unknown"));
             Err(Errno::ENOSYS)
@@ -108,6 +138,17 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
 }
 
 fn finish(call: &mut Call<'_>, nr: u64, a: &[u64; 6], result: SysResult) {
+    use crate::signal::deliver::Restart;
+    // An interrupted call: signal delivery decides between restarting it
+    // and EINTR (Linux's -ERESTART* protocol); until then it reads EINTR.
+    let result = match result {
+        Err(e) if e == Errno::ERESTARTSYS || e == Errno::ERESTARTNOHAND => {
+            let kind = if e == Errno::ERESTARTSYS { Restart::Sys } else { Restart::NoHand };
+            *call.thread.signals.restart.lock() = Some((nr, kind));
+            Err(Errno::EINTR)
+        }
+        r => r,
+    };
     if TRACE.load(Ordering::Relaxed) {
         trace(call.thread, nr, a, &result);
     }

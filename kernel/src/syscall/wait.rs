@@ -31,7 +31,8 @@ pub async fn wait4(call: &Call<'_>, pid: i32, status: u64, options: u64, rusage:
             Ok(Some(found)) => break found,
             Ok(None) if options & WNOHANG != 0 => return Ok(0),
             Ok(None) => {
-                me.child_events.wait_until(|| !matches!(me.reap(pid as i64, false), Ok(None))).await;
+                let wait = me.child_events.wait_until(|| !matches!(me.reap(pid as i64, false), Ok(None)));
+                crate::signal::interruptible(call.thread, wait).await.map_err(|_| Errno::ERESTARTSYS)?;
             }
         }
     };

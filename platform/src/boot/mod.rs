@@ -105,6 +105,7 @@ extern "C" fn platform_entry(start_info_phys: u32, boot_tsc: u64) -> ! {
     let usable = mem::init(&map[..nmap], initrd);
     cpu::init_bsp();
     time::tsc::calibrate();
+    time::init_realtime();
     let acpi = acpi::init(si.rsdp_paddr);
     apic::init_bsp(&acpi);
 

@@ -23,6 +23,26 @@ extern "C" {
     fn user_copy(dst: *mut u8, src: *const u8, len: usize) -> usize;
     static user_copy_insn: u8;
     static user_copy_fixup: u8;
+    fn user_cmpxchg32(addr: u64, expected: u32, new: u32) -> u64;
+    static user_cmpxchg_insn: u8;
+    static user_cmpxchg_fixup: u8;
+}
+
+/// Atomically compares the user word at `addr` (4-byte aligned) with
+/// `expected` and, if equal, stores `new`. Returns the value found.
+pub fn cmpxchg_user_u32(addr: u64, expected: u32, new: u32) -> Result<u32, Fault> {
+    if !is_user_range(addr, 4) || addr % 4 != 0 {
+        return Err(Fault { addr });
+    }
+    percpu::current().copy_fault.store(0, Ordering::Relaxed);
+    // SAFETY: `addr` is an aligned user address; a fault is caught by the
+    // fix-up and reported instead of crashing.
+    let r = unsafe { user_cmpxchg32(addr, expected, new) };
+    if r & 1 != 0 {
+        Err(fault_addr(addr))
+    } else {
+        Ok((r >> 1) as u32)
+    }
 }
 
 /// Whether `addr..addr+len` lies entirely in user space.
@@ -75,11 +95,12 @@ pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Fault> {
 /// Called for a kernel-mode page fault: if it hit the user-copy
 /// instruction, records the address and resumes at the fix-up.
 pub(crate) fn fixup(frame: &mut TrapFrame, cr2: u64) -> bool {
-    let insn = &raw const user_copy_insn as u64;
-    if frame.rip != insn {
-        return false;
-    }
+    let table = [
+        (&raw const user_copy_insn as u64, &raw const user_copy_fixup as u64),
+        (&raw const user_cmpxchg_insn as u64, &raw const user_cmpxchg_fixup as u64),
+    ];
+    let Some(&(_, fixup)) = table.iter().find(|(insn, _)| *insn == frame.rip) else { return false };
     percpu::current().copy_fault.store(cr2, Ordering::Relaxed);
-    frame.rip = &raw const user_copy_fixup as u64;
+    frame.rip = fixup;
     true
 }

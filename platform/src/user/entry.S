@@ -148,3 +148,31 @@ user_copy_fixup:
     clac
 2:  movq %rcx, %rax
     ret
+
+/* user_cmpxchg32(addr, expected, new) -> 0 on success with the old value in
+ * *out semantics folded: returns (old << 1) | 0 on completion, or 1 when the
+ * access faulted (fault address in gs:48). Used for futex WAKE_OP and robust
+ * lists: atomic read-modify-write of a user word. */
+.global user_cmpxchg32
+user_cmpxchg32:
+    movl %esi, %eax
+    cmpb $0, smap_enabled(%rip)
+    je 1f
+    stac
+1:
+.global user_cmpxchg_insn
+user_cmpxchg_insn:
+    lock cmpxchgl %edx, (%rdi)
+    cmpb $0, smap_enabled(%rip)
+    je 2f
+    clac
+2:  movl %eax, %eax
+    shlq $1, %rax
+    ret
+.global user_cmpxchg_fixup
+user_cmpxchg_fixup:
+    cmpb $0, smap_enabled(%rip)
+    je 3f
+    clac
+3:  movl $1, %eax
+    ret

@@ -137,6 +137,67 @@ impl FpuState {
     }
 }
 
+impl FpuState {
+    /// Size of the save area (what a signal frame must reserve).
+    pub fn size() -> usize {
+        AREA_SIZE.load(Ordering::Relaxed)
+    }
+
+    /// Whether the area has the XSAVE layout (else FXSAVE's 512 bytes).
+    pub fn is_xsave() -> bool {
+        XSAVE.load(Ordering::Relaxed)
+    }
+
+    /// The features enabled in XCR0.
+    pub fn xfeatures() -> u64 {
+        XCR0.load(Ordering::Relaxed)
+    }
+
+    /// The saved registers as bytes (call [`release`](Self::release) first
+    /// so they are current).
+    pub fn bytes(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.area.len() * 64);
+        for c in &self.area {
+            v.extend_from_slice(&c.0);
+        }
+        v.truncate(Self::size());
+        v
+    }
+
+    /// Replaces the saved registers with `image` (from a signal frame),
+    /// sanitised so that restoring them cannot fault: MXCSR's reserved bits
+    /// are cleared, XSTATE_BV is limited to the enabled features and the
+    /// XSAVE header's reserved fields are zeroed. Forgets any copy the
+    /// registers hold, so the next entry to user mode loads this one.
+    pub fn set_bytes(&mut self, image: &[u8]) {
+        let key = self.key();
+        for o in OWNER.iter() {
+            let _ = o.compare_exchange(key, 0, Ordering::Relaxed, Ordering::Relaxed);
+        }
+        let mut bytes = self.bytes();
+        let n = image.len().min(bytes.len());
+        bytes[..n].copy_from_slice(&image[..n]);
+        let mxcsr = u32::from_le_bytes([bytes[24], bytes[25], bytes[26], bytes[27]]) & 0xffbf;
+        bytes[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+        bytes[28..32].copy_from_slice(&0xffffu32.to_le_bytes()); // MXCSR_MASK
+        if Self::is_xsave() && bytes.len() >= 576 {
+            let bv = u64::from_le_bytes(bytes[512..520].try_into().unwrap_or([0; 8])) & Self::xfeatures();
+            bytes[512..520].copy_from_slice(&bv.to_le_bytes());
+            for b in &mut bytes[520..576] {
+                *b = 0; // XCOMP_BV (standard format) and reserved
+            }
+        }
+        for (i, c) in self.area.iter_mut().enumerate() {
+            let start = i * 64;
+            if start >= bytes.len() {
+                break;
+            }
+            let end = (start + 64).min(bytes.len());
+            c.0[..end - start].copy_from_slice(&bytes[start..end]);
+        }
+    }
+}
+
 impl Drop for FpuState {
     fn drop(&mut self) {
         // A dropped state must not be mistaken for a new one at the same

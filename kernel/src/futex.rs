@@ -1,0 +1,209 @@
+//! Futexes: the kernel side of user-space locks.
+//!
+//! Waiters are kept per key in one table. A private futex's key is (address
+//! space, address); a shared one's is the physical address of the word, so
+//! processes mapping the same page meet. FUTEX_WAIT checks the word and
+//! enqueues under the table lock, so a wake that follows the user's store
+//! is never lost. Waits are futures: a [`FutexWait`] completes when a wake
+//! marks it, and on drop (time-out, signal) it leaves the queue; if a wake
+//! had already picked it but its result was never observed, the wake is
+//! passed to the next waiter, so a cancelled waiter never swallows a wake
+//! meant for another.
+
+use alloc::collections::BTreeMap;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, Ordering};
+use core::task::{Context, Poll, Waker};
+
+use crate::errno::Errno;
+use crate::mm::Mm;
+use crate::uaccess;
+
+/// Identity of a futex word.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Key {
+    Private { mm: usize, addr: u64 },
+    Shared { phys: u64 },
+}
+
+struct Waiter {
+    bitset: u32,
+    woken: AtomicBool,
+    waker: spin::Mutex<Option<Waker>>,
+}
+
+struct Table {
+    queues: BTreeMap<Key, VecDeque<Arc<Waiter>>>,
+}
+
+static TABLE: spin::Mutex<Table> = spin::Mutex::new(Table { queues: BTreeMap::new() });
+
+/// The key for the futex word at `addr`.
+pub fn key(mm: &Arc<Mm>, addr: u64, private: bool) -> Result<Key, Errno> {
+    if addr % 4 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if private {
+        return Ok(Key::Private { mm: Arc::as_ptr(mm) as usize, addr });
+    }
+    // Make sure the page is present, then name it by its frame.
+    uaccess::read_u32(mm, addr)?;
+    let phys = mm.with(|m| m.space.query(addr & !0xfff)).map(|(p, _)| p).ok_or(Errno::EFAULT)?;
+    Ok(Key::Shared { phys: phys + (addr & 0xfff) })
+}
+
+/// Starts waiting on `key` if the word at `addr` still holds `expected`.
+pub fn wait(mm: &Mm, key: Key, addr: u64, expected: u32, bitset: u32) -> Result<FutexWait, Errno> {
+    if bitset == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut t = TABLE.lock();
+    // Read under the table lock: a waker that changes the word and then
+    // wakes takes this lock after us, so it sees our entry.
+    let value = uaccess::read_u32(mm, addr)?;
+    if value != expected {
+        return Err(Errno::EAGAIN);
+    }
+    let w = Arc::new(Waiter { bitset, woken: AtomicBool::new(false), waker: spin::Mutex::new(None) });
+    t.queues.entry(key).or_default().push_back(w.clone());
+    Ok(FutexWait { key, waiter: w, done: false })
+}
+
+/// Takes up to `n` waiters of `key` matching `bitset` out of the table.
+fn take(t: &mut Table, key: Key, n: usize, bitset: u32) -> Vec<Arc<Waiter>> {
+    let mut out = Vec::new();
+    if let Some(q) = t.queues.get_mut(&key) {
+        let mut i = 0;
+        while i < q.len() && out.len() < n {
+            if q[i].bitset & bitset != 0 {
+                if let Some(w) = q.remove(i) {
+                    w.woken.store(true, Ordering::Release);
+                    out.push(w);
+                }
+            } else {
+                i += 1;
+            }
+        }
+        if q.is_empty() {
+            t.queues.remove(&key);
+        }
+    }
+    out
+}
+
+fn wake_all(ws: Vec<Arc<Waiter>>) -> usize {
+    let n = ws.len();
+    for w in ws {
+        if let Some(wk) = w.waker.lock().take() {
+            wk.wake();
+        }
+    }
+    n
+}
+
+/// Wakes up to `n` waiters of `key` whose bitset meets `bitset`.
+pub fn wake(key: Key, n: usize, bitset: u32) -> Result<usize, Errno> {
+    if bitset == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let ws = take(&mut TABLE.lock(), key, n, bitset);
+    Ok(wake_all(ws))
+}
+
+/// FUTEX_(CMP_)REQUEUE: wakes `n_wake` waiters of `from` and moves up to
+/// `n_requeue` of the rest to `to`. With `check`, the word at `addr` must
+/// still equal the value (else EAGAIN). Returns woken + requeued.
+pub fn requeue(mm: &Mm, from: Key, to: Key, n_wake: usize, n_requeue: usize, check: Option<(u64, u32)>) -> Result<usize, Errno> {
+    let mut t = TABLE.lock();
+    if let Some((addr, val)) = check {
+        if uaccess::read_u32(mm, addr)? != val {
+            return Err(Errno::EAGAIN);
+        }
+    }
+    let woken = take(&mut t, from, n_wake, u32::MAX);
+    let mut moved = 0;
+    if from != to {
+        let mut batch = Vec::new();
+        if let Some(q) = t.queues.get_mut(&from) {
+            while moved < n_requeue {
+                let Some(w) = q.pop_front() else { break };
+                batch.push(w);
+                moved += 1;
+            }
+            if q.is_empty() {
+                t.queues.remove(&from);
+            }
+        }
+        let dest = t.queues.entry(to).or_default();
+        for w in batch {
+            dest.push_back(w);
+        }
+    }
+    drop(t);
+    // A requeued waiter keeps its future's key pointing at `from`; its drop
+    // searches every queue, see `FutexWait::drop`.
+    Ok(wake_all(woken) + moved)
+}
+
+/// Runs `f` with the table locked (WAKE_OP's read-modify-write).
+pub fn with_table_locked<R>(f: impl FnOnce() -> R) -> R {
+    let _t = TABLE.lock();
+    f()
+}
+
+/// A waiting futex: completes when woken.
+pub struct FutexWait {
+    key: Key,
+    waiter: Arc<Waiter>,
+    done: bool,
+}
+
+impl Future for FutexWait {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.waiter.woken.load(Ordering::Acquire) {
+            self.done = true;
+            return Poll::Ready(());
+        }
+        *self.waiter.waker.lock() = Some(cx.waker().clone());
+        if self.waiter.woken.load(Ordering::Acquire) {
+            self.done = true;
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for FutexWait {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let mut t = TABLE.lock();
+        // Still queued (under its key or a requeue target): just leave.
+        let mut found = None;
+        for (k, q) in t.queues.iter_mut() {
+            if let Some(i) = q.iter().position(|w| Arc::ptr_eq(w, &self.waiter)) {
+                q.remove(i);
+                found = Some(*k);
+                break;
+            }
+        }
+        if let Some(k) = found {
+            if t.queues.get(&k).is_some_and(|q| q.is_empty()) {
+                t.queues.remove(&k);
+            }
+            return;
+        }
+        // Woken but cancelled before seeing it: pass the wake on.
+        if self.waiter.woken.load(Ordering::Acquire) {
+            let next = take(&mut t, self.key, 1, self.waiter.bitset);
+            drop(t);
+            wake_all(next);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Delivering signals on the way back to user mode.
+//!
+//! [`deliver`] runs before every return to user mode. It takes the
+//! lowest-numbered deliverable signal (the thread's own first, then the
+//! process's) and acts: ignore, stop (the thread waits, as a future, until
+//! SIGCONT or death), terminate (with the core bit for "core" signals), or
+//! run the handler through a frame on the user stack. It also finishes
+//! interrupted system calls: restart them (SA_RESTART, or when no handler
+//! runs) or make them return EINTR.
+
+use alloc::sync::Arc;
+
+use platform::user::UserContext;
+
+use super::*;
+use crate::errno::Errno;
+
+/// How an interrupted system call wants to be finished (Linux's
+/// -ERESTART* codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restart {
+    /// Restart if the handler has SA_RESTART or no handler runs.
+    Sys,
+    /// Restart only if no handler runs (pause-like calls: EINTR otherwise).
+    NoHand,
+}
+
+fn restart_syscall(ctx: &mut UserContext, nr: u64) {
+    ctx.rax = nr;
+    ctx.rip -= 2; // back over the 2-byte `syscall`
+}
+
+/// Acts on pending signals; returns false when the thread must end.
+pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
+    let mut restart = t.signals.restart.lock().take();
+    loop {
+        if t.process.is_exiting() {
+            return false;
+        }
+        if t.process.is_stopped() {
+            let p = t.process.clone();
+            p.stop_wait.wait_until(|| !p.is_stopped() || p.is_exiting()).await;
+            continue;
+        }
+        let blocked = t.sigmask();
+        let info = t.signals.pending.lock().take(blocked);
+        let info = match info {
+            Some(i) => Some(i),
+            None => t.process.shared_pending.lock().take(blocked),
+        };
+        let Some(info) = info else {
+            if let Some((nr, _)) = restart {
+                restart_syscall(ctx, nr);
+            }
+            if let Some(m) = t.signals.saved_mask.lock().take() {
+                t.set_sigmask(m);
+            }
+            return true;
+        };
+        let sig = info.signo;
+        let action = t.process.action(sig);
+        if action.handler == SIG_IGN {
+            continue;
+        }
+        if action.handler == SIG_DFL {
+            match default_action(sig) {
+                Default::Ignore | Default::Continue => continue,
+                Default::Stop => {
+                    t.process.stop(sig);
+                    continue;
+                }
+                Default::Terminate => {
+                    t.process.begin_exit(sig as i32);
+                    return false;
+                }
+                Default::Core => {
+                    t.process.begin_exit(sig as i32 | 0x80);
+                    return false;
+                }
+            }
+        }
+        if let Some((nr, kind)) = restart.take() {
+            if kind == Restart::Sys && action.flags & SA_RESTART != 0 {
+                restart_syscall(ctx, nr);
+            } else {
+                ctx.rax = (-(Errno::EINTR.0 as i64)) as u64;
+            }
+        }
+        let old_mask = t.signals.saved_mask.lock().take().unwrap_or(blocked);
+        let trap = *t.last_trap.lock();
+        if frame::setup(t, ctx, &info, &action, old_mask, trap).is_err() {
+            // No room for the frame: Linux forces SIGSEGV.
+            t.process.begin_exit(SIGSEGV as i32 | 0x80);
+            return false;
+        }
+        let mut mask = blocked | action.mask;
+        if action.flags & SA_NODEFER == 0 {
+            mask |= bit(sig);
+        }
+        t.set_sigmask(mask);
+        if action.flags & SA_RESETHAND != 0 {
+            t.process.set_action(sig, SigAction::default());
+        }
+        return true;
+    }
+}

@@ -1,0 +1,284 @@
+//! The signal system calls: rt_sigaction(2), rt_sigprocmask(2),
+//! rt_sigpending(2), rt_sigreturn(2), kill(2), tkill(2), tgkill(2),
+//! rt_sigqueueinfo(2), rt_tgsigqueueinfo(2), sigaltstack(2),
+//! rt_sigsuspend(2), pause(2), rt_sigtimedwait(2).
+
+use alloc::sync::Arc;
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::proc::{pid, Process};
+use crate::signal::info::*;
+use crate::signal::*;
+use crate::uaccess;
+
+fn mm(call: &Call<'_>) -> Result<Arc<crate::mm::Mm>, Errno> {
+    call.thread.process.mm().ok_or(Errno::EFAULT)
+}
+
+fn valid(sig: u64) -> Result<u32, Errno> {
+    if (1..=NSIG as u64).contains(&sig) {
+        Ok(sig as u32)
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
+pub fn rt_sigaction(call: &Call<'_>, sig: u64, act: u64, oact: u64, size: u64) -> SysResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let sig = valid(sig)?;
+    let mm = mm(call)?;
+    let new = if act != 0 {
+        if sig == SIGKILL || sig == SIGSTOP {
+            return Err(Errno::EINVAL);
+        }
+        let mut b = [0u8; 32];
+        uaccess::read_bytes(&mm, act, &mut b)?;
+        let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+        Some(SigAction { handler: w(0), flags: w(1), restorer: w(2), mask: w(3) & !UNBLOCKABLE })
+    } else {
+        None
+    };
+    let p = &call.thread.process;
+    let old = p.action(sig);
+    if oact != 0 {
+        let mut b = [0u8; 32];
+        for (i, v) in [old.handler, old.flags, old.restorer, old.mask].iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        uaccess::write_bytes(&mm, oact, &b)?;
+    }
+    if let Some(a) = new {
+        p.set_action(sig, a);
+        // POSIX: setting SIG_IGN (or a default that ignores) discards
+        // pending instances.
+        if is_ignored(sig, &a) {
+            p.shared_pending.lock().discard(sig);
+            for t in p.threads() {
+                t.signals.pending.lock().discard(sig);
+            }
+        }
+    }
+    Ok(0)
+}
+
+const SIG_BLOCK: u64 = 0;
+const SIG_UNBLOCK: u64 = 1;
+const SIG_SETMASK: u64 = 2;
+
+pub fn rt_sigprocmask(call: &Call<'_>, how: u64, set: u64, oset: u64, size: u64) -> SysResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let t = call.thread;
+    let mm = mm(call)?;
+    let old = t.sigmask();
+    let new = if set != 0 {
+        let s = uaccess::read_u64(&mm, set)?;
+        Some(match how {
+            SIG_BLOCK => old | s,
+            SIG_UNBLOCK => old & !s,
+            SIG_SETMASK => s,
+            _ => return Err(Errno::EINVAL),
+        })
+    } else {
+        None
+    };
+    if oset != 0 {
+        uaccess::write_u64(&mm, oset, old)?;
+    }
+    if let Some(n) = new {
+        t.set_sigmask(n);
+    }
+    Ok(0)
+}
+
+pub fn rt_sigpending(call: &Call<'_>, set: u64, size: u64) -> SysResult {
+    if size > 8 {
+        return Err(Errno::EINVAL);
+    }
+    let t = call.thread;
+    let pending = (t.signals.pending.lock().set() | t.process.shared_pending.lock().set()) & t.sigmask();
+    uaccess::write_bytes(&*mm(call)?, set, &pending.to_le_bytes()[..size as usize])?;
+    Ok(0)
+}
+
+/// Sends `sig` to `p` from the caller (no permission model yet: root).
+fn send(call: &Call<'_>, p: &Arc<Process>, sig: u32) {
+    if sig != 0 {
+        send_process(p, SigInfo::user(sig, SI_USER, call.thread.process.pid), false);
+    }
+}
+
+pub fn kill(call: &Call<'_>, pid: i64, sig: u64) -> SysResult {
+    let sig = if sig == 0 { 0 } else { valid(sig)? };
+    let me = &call.thread.process;
+    let targets: alloc::vec::Vec<Arc<Process>> = match pid {
+        p if p > 0 => alloc::vec![pid::find(p as u32).filter(|x| !x.is_zombie()).ok_or(Errno::ESRCH)?],
+        0 => pid::all().into_iter().filter(|x| x.pgid() == me.pgid() && !x.is_zombie()).collect(),
+        -1 => pid::all().into_iter().filter(|x| x.pid != 1 && x.pid != me.pid && !x.is_zombie()).collect(),
+        p => pid::all().into_iter().filter(|x| x.pgid() as i64 == -p && !x.is_zombie()).collect(),
+    };
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    for p in &targets {
+        send(call, p, sig);
+    }
+    Ok(0)
+}
+
+pub fn tgkill(call: &Call<'_>, tgid: i64, tid: i64, sig: u64) -> SysResult {
+    if tid <= 0 || tgid == 0 || tgid < -1 {
+        return Err(Errno::EINVAL);
+    }
+    let sig = if sig == 0 { 0 } else { valid(sig)? };
+    let t = pid::find_thread(tid as u32).ok_or(Errno::ESRCH)?;
+    if tgid > 0 && t.process.pid as i64 != tgid {
+        return Err(Errno::ESRCH);
+    }
+    if sig != 0 {
+        send_thread(&t, SigInfo::user(sig, SI_TKILL, call.thread.process.pid), false);
+    }
+    Ok(0)
+}
+
+pub fn rt_sigqueueinfo(call: &Call<'_>, tgid: i64, tid: Option<i64>, sig: u64, uinfo: u64) -> SysResult {
+    let sig = valid(sig)?;
+    let mut b = [0u8; 128];
+    uaccess::read_bytes(&*mm(call)?, uinfo, &mut b)?;
+    let mut info = SigInfo::from_bytes(&b);
+    info.signo = sig;
+    let me = &call.thread.process;
+    // Only the kernel may claim SI_USER/kernel codes for another process.
+    if (info.code >= 0 || info.code == SI_TKILL) && tgid != me.pid as i64 {
+        return Err(Errno::EPERM);
+    }
+    match tid {
+        None => {
+            let p = pid::find(tgid as u32).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
+            send_process(&p, info, false);
+        }
+        Some(tid) => {
+            let t = pid::find_thread(tid as u32).filter(|t| t.process.pid as i64 == tgid).ok_or(Errno::ESRCH)?;
+            send_thread(&t, info, false);
+        }
+    }
+    Ok(0)
+}
+
+const MINSIGSTKSZ: u64 = 2048;
+const SS_AUTODISARM: i32 = 1 << 31;
+
+pub fn sigaltstack(call: &Call<'_>, ss: u64, old: u64) -> SysResult {
+    let t = call.thread;
+    let mm = mm(call)?;
+    let cur = *t.signals.altstack.lock();
+    let sp = call.ctx.rsp;
+    let on = cur.1 & SS_DISABLE == 0 && sp > cur.0 && sp <= cur.0 + cur.2;
+    if ss != 0 {
+        let mut b = [0u8; 24];
+        uaccess::read_bytes(&mm, ss, &mut b)?;
+        let new_sp = u64::from_le_bytes(b[0..8].try_into().unwrap_or([0; 8]));
+        let flags = i32::from_le_bytes(b[8..12].try_into().unwrap_or([0; 4]));
+        let size = u64::from_le_bytes(b[16..24].try_into().unwrap_or([0; 8]));
+        if on {
+            return Err(Errno::EPERM);
+        }
+        let mode = flags & !SS_AUTODISARM;
+        if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
+            return Err(Errno::EINVAL);
+        }
+        if old != 0 {
+            write_stack(&mm, old, cur, on)?;
+        }
+        if mode == SS_DISABLE {
+            *t.signals.altstack.lock() = (0, SS_DISABLE, 0);
+        } else {
+            if size < MINSIGSTKSZ {
+                return Err(Errno::ENOMEM);
+            }
+            *t.signals.altstack.lock() = (new_sp, flags & SS_AUTODISARM, size);
+        }
+        return Ok(0);
+    }
+    if old != 0 {
+        write_stack(&mm, old, cur, on)?;
+    }
+    Ok(0)
+}
+
+fn write_stack(mm: &crate::mm::Mm, at: u64, cur: (u64, i32, u64), on: bool) -> Result<(), Errno> {
+    let mut b = [0u8; 24];
+    b[0..8].copy_from_slice(&cur.0.to_le_bytes());
+    let flags = if on { SS_ONSTACK } else { cur.1 };
+    b[8..12].copy_from_slice(&flags.to_le_bytes());
+    b[16..24].copy_from_slice(&cur.2.to_le_bytes());
+    uaccess::write_bytes(mm, at, &b)
+}
+
+pub async fn rt_sigsuspend(call: &Call<'_>, mask: u64, size: u64) -> SysResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let t = call.thread;
+    let m = uaccess::read_u64(&*mm(call)?, mask)?;
+    let old = t.sigmask();
+    *t.signals.saved_mask.lock() = Some(old);
+    t.set_sigmask(m);
+    let _ = interruptible(t, core::future::pending::<()>()).await;
+    Err(Errno::ERESTARTNOHAND)
+}
+
+pub async fn pause(call: &Call<'_>) -> SysResult {
+    let _ = interruptible(call.thread, core::future::pending::<()>()).await;
+    Err(Errno::ERESTARTNOHAND)
+}
+
+pub async fn rt_sigtimedwait(call: &Call<'_>, set: u64, info: u64, timeout: u64, size: u64) -> SysResult {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let t = call.thread.clone();
+    let mm = mm(call)?;
+    let want = uaccess::read_u64(&mm, set)? & !UNBLOCKABLE;
+    let deadline = if timeout != 0 {
+        let ts = super::time::read_timespec(&mm, timeout)?;
+        Some(platform::time::now_ns().saturating_add(ts))
+    } else {
+        None
+    };
+    let take = |t: &crate::proc::Thread| -> Option<SigInfo> {
+        let blocked = !want;
+        let i = t.signals.pending.lock().take(blocked);
+        i.or_else(|| t.process.shared_pending.lock().take(blocked))
+    };
+    let got = match take(&t) {
+        Some(i) => i,
+        None if deadline == Some(platform::time::now_ns()) || (timeout != 0 && deadline.is_some_and(|d| d <= platform::time::now_ns())) => {
+            return Err(Errno::EAGAIN);
+        }
+        None => {
+            let tt = t.clone();
+            let wait = t.signals.wake.wait_for(move || take(&tt));
+            let waited = interruptible(&t, async {
+                match deadline {
+                    Some(d) => crate::sched::timeout(d, wait).await.ok(),
+                    None => Some(wait.await),
+                }
+            })
+            .await;
+            match waited {
+                Ok(Some(i)) => i,
+                Ok(None) => return Err(Errno::EAGAIN),
+                Err(_) => return Err(Errno::EINTR),
+            }
+        }
+    };
+    if info != 0 {
+        uaccess::write_bytes(&mm, info, &got.to_bytes())?;
+    }
+    Ok(got.signo as u64)
+}

@@ -1,0 +1,134 @@
+//! clock_gettime(2), clock_getres(2), gettimeofday(2), time(2),
+//! nanosleep(2), clock_nanosleep(2).
+//!
+//! CLOCK_MONOTONIC counts from the kernel's first instruction (TSC);
+//! CLOCK_REALTIME adds the offset read from the RTC at boot. Sleeps are
+//! executor timers: the thread wakes at its own deadline, never from a
+//! tick, and a signal ends the sleep with EINTR and the remaining time.
+//! Not yet (the event-layer issue): per-process/thread CPU-time clocks
+//! (EINVAL for now), clock_settime, and re-evaluating absolute REALTIME
+//! sleeps when the clock is set.
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::mm::Mm;
+use crate::signal::interruptible;
+use crate::uaccess;
+
+pub const CLOCK_REALTIME: u64 = 0;
+pub const CLOCK_MONOTONIC: u64 = 1;
+const CLOCK_MONOTONIC_RAW: u64 = 4;
+const CLOCK_REALTIME_COARSE: u64 = 5;
+const CLOCK_MONOTONIC_COARSE: u64 = 6;
+const CLOCK_BOOTTIME: u64 = 7;
+const CLOCK_REALTIME_ALARM: u64 = 8;
+const CLOCK_BOOTTIME_ALARM: u64 = 9;
+const CLOCK_TAI: u64 = 11;
+const TIMER_ABSTIME: u64 = 1;
+
+/// Reads a `struct timespec` as nanoseconds (EINVAL if malformed).
+pub fn read_timespec(mm: &Mm, addr: u64) -> Result<u64, Errno> {
+    let mut b = [0u8; 16];
+    uaccess::read_bytes(mm, addr, &mut b)?;
+    let sec = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
+    let nsec = i64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64))
+}
+
+pub fn write_timespec(mm: &Mm, addr: u64, ns: i64) -> Result<(), Errno> {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&ns.div_euclid(1_000_000_000).to_le_bytes());
+    b[8..].copy_from_slice(&ns.rem_euclid(1_000_000_000).to_le_bytes());
+    uaccess::write_bytes(mm, addr, &b)
+}
+
+/// The current value of `clock` in ns, and whether it is realtime-based.
+fn now(clock: u64) -> Result<(i64, bool), Errno> {
+    Ok(match clock {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM | CLOCK_TAI => (platform::time::realtime_ns(), true),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
+            (platform::time::now_ns() as i64, false)
+        }
+        _ => return Err(Errno::EINVAL),
+    })
+}
+
+fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<Mm>, Errno> {
+    call.thread.process.mm().ok_or(Errno::EFAULT)
+}
+
+pub fn clock_gettime(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
+    let (ns, _) = now(clock)?;
+    write_timespec(&*mm(call)?, tp, ns)?;
+    Ok(0)
+}
+
+pub fn clock_getres(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
+    now(clock)?;
+    if tp != 0 {
+        let res = if matches!(clock, CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE) { 4_000_000 } else { 1 };
+        write_timespec(&*mm(call)?, tp, res)?;
+    }
+    Ok(0)
+}
+
+pub fn gettimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
+    let mm = mm(call)?;
+    if tv != 0 {
+        let ns = platform::time::realtime_ns();
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&ns.div_euclid(1_000_000_000).to_le_bytes());
+        b[8..].copy_from_slice(&(ns.rem_euclid(1_000_000_000) / 1000).to_le_bytes());
+        uaccess::write_bytes(&mm, tv, &b)?;
+    }
+    if tz != 0 {
+        uaccess::write_bytes(&mm, tz, &[0u8; 8])?;
+    }
+    Ok(0)
+}
+
+pub fn time(call: &Call<'_>, t: u64) -> SysResult {
+    let secs = platform::time::realtime_ns().div_euclid(1_000_000_000);
+    if t != 0 {
+        uaccess::write_u64(&*mm(call)?, t, secs as u64)?;
+    }
+    Ok(secs as u64)
+}
+
+/// Sleeps until monotonic `deadline`; on a signal, writes what was left
+/// to `rem` (if given) and fails with EINTR.
+async fn sleep_until(call: &Call<'_>, deadline: u64, rem: u64) -> SysResult {
+    match interruptible(call.thread, crate::sched::sleep_until(deadline)).await {
+        Ok(()) => Ok(0),
+        Err(_) => {
+            if rem != 0 {
+                let left = deadline.saturating_sub(platform::time::now_ns());
+                write_timespec(&*mm(call)?, rem, left as i64)?;
+            }
+            Err(Errno::EINTR)
+        }
+    }
+}
+
+pub async fn nanosleep(call: &Call<'_>, req: u64, rem: u64) -> SysResult {
+    let ns = read_timespec(&*mm(call)?, req)?;
+    let deadline = platform::time::now_ns().saturating_add(ns);
+    sleep_until(call, deadline, rem).await
+}
+
+pub async fn clock_nanosleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, rem: u64) -> SysResult {
+    let (now_ns, realtime) = now(clock).map_err(|_| Errno::EINVAL)?;
+    let ns = read_timespec(&*mm(call)?, req)?;
+    if flags & TIMER_ABSTIME != 0 {
+        // Convert the absolute time to the monotonic clock the timers use.
+        let offset = if realtime { platform::time::realtime_offset() } else { 0 };
+        let deadline = (ns as i64 - offset).max(0) as u64;
+        let _ = now_ns;
+        return sleep_until(call, deadline, 0).await;
+    }
+    let deadline = platform::time::now_ns().saturating_add(ns);
+    sleep_until(call, deadline, rem).await
+}
