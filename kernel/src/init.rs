@@ -95,7 +95,7 @@ pub fn run(info: &BootInfo) {
 fn start_init(image: crate::exec::Image) {
     use alloc::sync::{Arc, Weak};
     let mut files = crate::file::FdTable::default();
-    let console = Arc::new(crate::file::File::Console(crate::file::console::Console));
+    let console = Arc::new(crate::file::File::new(crate::file::FileKind::Console(crate::file::console::Console), crate::file::O_RDWR));
     for _ in 0..3 {
         let _ = files.install(console.clone(), false);
     }

@@ -37,3 +37,14 @@ pub fn lookup(path: &str) -> Result<&'static [u8], Errno> {
     }
     Err(Errno::ELOOP)
 }
+
+/// The target of the symbolic link at `path` (the last component is not
+/// followed; components before it are not resolved either yet).
+pub fn readlink(path: &str) -> Result<alloc::vec::Vec<u8>, Errno> {
+    let image = *IMAGE.get().ok_or(Errno::ENOENT)?;
+    let entry = cpio::find(image, path).map_err(|_| Errno::EIO)?.ok_or(Errno::ENOENT)?;
+    if !entry.is_symlink() {
+        return Err(Errno::EINVAL);
+    }
+    Ok(entry.data.to_vec())
+}

@@ -11,9 +11,29 @@ use crate::errno::Errno;
 
 pub mod console;
 
-/// An open file.
-pub enum File {
+/// What an open file is.
+pub enum FileKind {
     Console(console::Console),
+}
+
+/// An open file description: shared by duplicated descriptors and across
+/// fork, with its status flags (O_APPEND, O_NONBLOCK, the access mode).
+pub struct File {
+    pub kind: FileKind,
+    pub flags: core::sync::atomic::AtomicU32,
+}
+
+/// O_ACCMODE and the status flags F_SETFL may change.
+pub const O_RDWR: u32 = 2;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_NONBLOCK: u32 = 0o4000;
+pub const O_CLOEXEC: u32 = 0o2000000;
+pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | 0o20000 /* O_ASYNC */ | 0o40000 /* O_DIRECT */ | 0o1000000 /* O_NOATIME */;
+
+impl File {
+    pub fn new(kind: FileKind, flags: u32) -> File {
+        File { kind, flags: core::sync::atomic::AtomicU32::new(flags) }
+    }
 }
 
 /// One descriptor slot.
@@ -47,6 +67,45 @@ impl FdTable {
 
     pub fn get(&self, fd: u64) -> Result<Arc<File>, Errno> {
         self.slots.get(fd as usize).and_then(|s| s.as_ref()).map(|f| f.file.clone()).ok_or(Errno::EBADF)
+    }
+
+    /// Duplicates `fd` onto the lowest free descriptor >= `min`.
+    pub fn dup_min(&mut self, fd: u64, min: u64, cloexec: bool) -> Result<usize, Errno> {
+        let file = self.get(fd)?;
+        if min >= NOFILE_DEFAULT as u64 {
+            return Err(Errno::EINVAL);
+        }
+        let min = min as usize;
+        let slot = (min..NOFILE_DEFAULT).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
+        if slot >= self.slots.len() {
+            self.slots.resize(slot + 1, None);
+        }
+        self.slots[slot] = Some(Fd { file, cloexec });
+        Ok(slot)
+    }
+
+    /// Makes `newfd` refer to `fd`'s file (closing what it had).
+    pub fn dup_to(&mut self, fd: u64, newfd: u64, cloexec: bool) -> Result<usize, Errno> {
+        let file = self.get(fd)?;
+        if newfd >= NOFILE_DEFAULT as u64 {
+            return Err(Errno::EBADF);
+        }
+        let n = newfd as usize;
+        if n >= self.slots.len() {
+            self.slots.resize(n + 1, None);
+        }
+        self.slots[n] = Some(Fd { file, cloexec });
+        Ok(n)
+    }
+
+    pub fn cloexec(&self, fd: u64) -> Result<bool, Errno> {
+        self.slots.get(fd as usize).and_then(|s| s.as_ref()).map(|f| f.cloexec).ok_or(Errno::EBADF)
+    }
+
+    pub fn set_cloexec(&mut self, fd: u64, on: bool) -> Result<(), Errno> {
+        let slot = self.slots.get_mut(fd as usize).and_then(|s| s.as_mut()).ok_or(Errno::EBADF)?;
+        slot.cloexec = on;
+        Ok(())
     }
 
     pub fn close(&mut self, fd: u64) -> Result<(), Errno> {

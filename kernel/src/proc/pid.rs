@@ -32,7 +32,7 @@ pub fn find(pid: u32) -> Option<Arc<Process>> {
 }
 
 pub fn register_thread(t: &Arc<Thread>) {
-    THREADS.lock().insert(t.tid, Arc::downgrade(t));
+    THREADS.lock().insert(t.tid(), Arc::downgrade(t));
 }
 
 pub fn unregister_thread(tid: u32) {

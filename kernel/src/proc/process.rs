@@ -39,6 +39,10 @@ pub struct Process {
     children: spin::Mutex<Vec<Arc<Process>>>,
     state: spin::Mutex<ExitState>,
     live_threads: AtomicU32,
+    /// Woken whenever a thread of the process ends (execve waits on it).
+    pub thread_exits: WaitQueue,
+    /// The TID of a thread that is execve-ing; the others must end.
+    exec_leader: AtomicU32,
     exiting: AtomicBool,
     pending_status: spin::Mutex<i32>,
     /// Woken when a child changes state.
@@ -74,6 +78,8 @@ impl Process {
             children: spin::Mutex::new(Vec::new()),
             state: spin::Mutex::new(ExitState::Running),
             live_threads: AtomicU32::new(0),
+            thread_exits: WaitQueue::new(),
+            exec_leader: AtomicU32::new(0),
             exiting: AtomicBool::new(false),
             pending_status: spin::Mutex::new(0),
             child_events: WaitQueue::new(),
@@ -206,6 +212,34 @@ impl Process {
         }
     }
 
+    /// The TID of a thread currently execve-ing, if any (other threads
+    /// must end).
+    pub fn exec_leader(&self) -> Option<u32> {
+        match self.exec_leader.load(Ordering::Acquire) {
+            0 => None,
+            t => Some(t),
+        }
+    }
+
+    /// execve's de-threading: ends every other thread and waits until they
+    /// are gone (Linux's de_thread). Returns false if the process is killed
+    /// meanwhile.
+    pub async fn end_other_threads(self: &Arc<Process>, leader: u32) -> bool {
+        if self.live_threads.load(Ordering::Acquire) <= 1 {
+            return true;
+        }
+        self.exec_leader.store(leader, Ordering::Release);
+        for t in self.threads() {
+            if t.tid() != leader {
+                t.signals.wake.wake_all();
+                t.kick();
+            }
+        }
+        self.thread_exits.wait_until(|| self.live_threads.load(Ordering::Acquire) <= 1 || self.is_exiting()).await;
+        self.exec_leader.store(0, Ordering::Release);
+        !self.is_exiting()
+    }
+
     pub fn is_exiting(&self) -> bool {
         self.exiting.load(Ordering::Acquire)
     }
@@ -241,6 +275,7 @@ impl Process {
     /// into a zombie.
     pub fn thread_exited(self: &Arc<Process>) {
         if self.live_threads.fetch_sub(1, Ordering::AcqRel) != 1 {
+            self.thread_exits.wake_all();
             return;
         }
         let status = *self.pending_status.lock();
@@ -283,29 +318,44 @@ impl Process {
         }
     }
 
-    /// Takes a zombie child matching `pid` (-1: any, >0: that one); returns
-    /// `(pid, status)`, or `Err` if no child matches at all.
-    pub fn reap(&self, want: i64, reap: bool) -> Result<Option<(u32, i32)>, ()> {
+    /// Finds a child matching `sel` with an event of a kind in `want`:
+    /// exit (always reaped unless `peek`), stop or continue (reported once
+    /// unless `peek`). `Err(())` when no child matches at all.
+    pub fn child_event(&self, sel: Selector, want: Want, peek: bool) -> Result<Option<ChildEvent>, ()> {
         let mut children = self.children.lock();
         let mut matched = false;
         for (i, c) in children.iter().enumerate() {
-            let hit = match want {
-                -1 => true,
-                0 => c.pgid.load(Ordering::Relaxed) == self.pgid.load(Ordering::Relaxed),
-                p if p < -1 => c.pgid.load(Ordering::Relaxed) as i64 == -p,
-                p => c.pid as i64 == p,
+            let hit = match sel {
+                Selector::Any => true,
+                Selector::Pid(p) => c.pid == p,
+                Selector::Pgid(g) => c.pgid() == g,
             };
             if !hit {
                 continue;
             }
             matched = true;
             if let ExitState::Zombie(status) = c.state() {
+                if !want.exited {
+                    continue;
+                }
                 let pid = c.pid;
-                if reap {
+                if !peek {
                     children.remove(i);
                     pid::unregister(pid);
                 }
-                return Ok(Some((pid, status)));
+                return Ok(Some(ChildEvent { pid, kind: EventKind::Exited(status) }));
+            }
+            let mut report = c.wait_report.lock();
+            let ev = match *report {
+                Some(Ok(sig)) if want.stopped => Some(EventKind::Stopped(sig)),
+                Some(Err(())) if want.continued => Some(EventKind::Continued),
+                _ => None,
+            };
+            if let Some(kind) = ev {
+                if !peek {
+                    *report = None;
+                }
+                return Ok(Some(ChildEvent { pid: c.pid, kind }));
             }
         }
         if matched {
@@ -314,6 +364,50 @@ impl Process {
             Err(())
         }
     }
+
+    /// Sets the process group (setpgid) after the caller's checks.
+    pub fn set_pgid(&self, pgid: u32) {
+        self.pgid.store(pgid, Ordering::Relaxed);
+    }
+
+    pub fn sid(&self) -> u32 {
+        self.sid.load(Ordering::Relaxed)
+    }
+
+    /// Whether `pid` is a child of this process.
+    pub fn has_child(&self, pid: u32) -> bool {
+        self.children.lock().iter().any(|c| c.pid == pid)
+    }
+}
+
+/// Which children a wait looks at.
+#[derive(Clone, Copy, Debug)]
+pub enum Selector {
+    Any,
+    Pid(u32),
+    Pgid(u32),
+}
+
+/// Which state changes a wait reports.
+#[derive(Clone, Copy, Debug)]
+pub struct Want {
+    pub exited: bool,
+    pub stopped: bool,
+    pub continued: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum EventKind {
+    /// The wait status.
+    Exited(i32),
+    Stopped(u32),
+    Continued,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ChildEvent {
+    pub pid: u32,
+    pub kind: EventKind,
 }
 
 fn report_init_exit(status: i32) {

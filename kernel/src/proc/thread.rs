@@ -18,7 +18,7 @@
 use alloc::sync::Arc;
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use core::task::{Context, Poll};
 
 use platform::user::fpu::FpuState;
@@ -32,7 +32,8 @@ use crate::signal::{self, SigInfo, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
 use crate::syscall::{self, Flow};
 
 pub struct Thread {
-    pub tid: u32,
+    /// Changes only when a non-main thread execs and takes the PID.
+    tid: AtomicU32,
     pub process: Arc<Process>,
     /// `set_tid_address` / CLONE_CHILD_CLEARTID: zeroed and futex-woken at exit.
     pub clear_child_tid: AtomicU64,
@@ -51,7 +52,7 @@ pub struct Thread {
 impl Thread {
     pub fn new(tid: u32, process: Arc<Process>, fpu: FpuState) -> Arc<Thread> {
         let t = Arc::new(Thread {
-            tid,
+            tid: AtomicU32::new(tid),
             process: process.clone(),
             clear_child_tid: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
@@ -63,6 +64,17 @@ impl Thread {
         process.thread_started(&t);
         super::pid::register_thread(&t);
         t
+    }
+
+    pub fn tid(&self) -> u32 {
+        self.tid.load(Ordering::Relaxed)
+    }
+
+    /// execve from a non-main thread: the thread becomes the main one.
+    pub fn take_tid(self: &Arc<Thread>, tid: u32) {
+        super::pid::unregister_thread(self.tid());
+        self.tid.store(tid, Ordering::Relaxed);
+        super::pid::register_thread(self);
     }
 
     /// If the thread is in user mode on another CPU, interrupts that CPU
@@ -115,7 +127,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         if let Some(mm) = process.mm() {
             mm.activate();
             // Linux ignores a failure here too.
-            let _ = crate::uaccess::write_u32(&mm, settid, thread.tid);
+            let _ = crate::uaccess::write_u32(&mm, settid, thread.tid());
         }
     }
     loop {
@@ -145,7 +157,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             Exit::Trap { vector: 14, error_code, cr2 } => {
                 let (write, exec) = (error_code & 2 != 0, error_code & 16 != 0);
                 if let Err(e) = mm.handle_fault(cr2, write, exec) {
-                    log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid, ctx.rip);
+                    log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid(), ctx.rip);
                     let code = if e == FaultError::Protection { SEGV_ACCERR } else { SEGV_MAPERR };
                     *thread.last_trap.lock() = (14, error_code, cr2);
                     signal::force_fault(&thread, SigInfo::fault(SIGSEGV as u32, code, cr2));
@@ -158,7 +170,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
             Exit::Trap { vector, error_code, cr2 } => {
                 let (sig, code) = exception_signal(vector);
-                log::debug!("pid {} tid {}: exception {vector} (error {error_code:#x}) at {:#x}: signal {sig}", process.pid, thread.tid, ctx.rip);
+                log::debug!("pid {} tid {}: exception {vector} (error {error_code:#x}) at {:#x}: signal {sig}", process.pid, thread.tid(), ctx.rip);
                 *thread.last_trap.lock() = (vector as u64, error_code, cr2);
                 let addr = if sig == SIGSEGV && code == SI_KERNEL { 0 } else { ctx.rip };
                 signal::force_fault(&thread, SigInfo::fault(sig as u32, code, addr));
@@ -179,6 +191,6 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
         }
     }
-    super::pid::unregister_thread(thread.tid);
+    super::pid::unregister_thread(thread.tid());
     process.thread_exited();
 }

@@ -34,7 +34,7 @@ fn restart_syscall(ctx: &mut UserContext, nr: u64) {
 pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
     let mut restart = t.signals.restart.lock().take();
     loop {
-        if t.process.is_exiting() {
+        if t.process.is_exiting() || t.process.exec_leader().is_some_and(|l| l != t.tid()) {
             return false;
         }
         if t.process.is_stopped() {

@@ -199,6 +199,7 @@ impl Thread {
     pub fn has_deliverable_signal(&self) -> bool {
         let blocked = self.sigmask();
         self.process.is_exiting()
+            || self.process.exec_leader().is_some_and(|l| l != self.tid())
             || self.signals.pending.lock().set() & !blocked != 0
             || self.process.shared_pending.lock().set() & !blocked != 0
     }

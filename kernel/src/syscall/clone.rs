@@ -108,3 +108,47 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
     }
     Ok(tid as u64)
 }
+
+const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+/// Size of `struct clone_args` Aramid knows (CLONE_ARGS_SIZE_VER2).
+const CLONE_ARGS_KNOWN: usize = 88;
+
+/// clone3(2): the same as clone with the arguments in a struct. Sizes from
+/// 64 (VER0) to a page are accepted; bytes past the known struct must be
+/// zero (else E2BIG), as Linux's copy_struct_from_user demands.
+pub async fn clone3(call: &mut Call<'_>, args: u64, size: u64) -> SysResult {
+    if size < 64 {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let mut raw = alloc::vec![0u8; size as usize];
+    uaccess::read_bytes(&mm, args, &mut raw)?;
+    if raw.len() > CLONE_ARGS_KNOWN && raw[CLONE_ARGS_KNOWN..].iter().any(|&b| b != 0) {
+        return Err(Errno::E2BIG);
+    }
+    raw.resize(CLONE_ARGS_KNOWN.max(raw.len()), 0);
+    let f = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+    let (flags, _pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size) =
+        (f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8), f(9));
+    if flags & 0xff != 0 || exit_signal > 64 {
+        return Err(Errno::EINVAL);
+    }
+    if (stack == 0) != (stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    if set_tid != 0 || set_tid_size != 0 {
+        // Choosing the child's TID (checkpoint/restore) needs CAP_CHECKPOINT_RESTORE
+        // in a PID namespace: not supported yet.
+        return Err(Errno::EINVAL);
+    }
+    if flags & (CLONE_INTO_CGROUP | CLONE_PIDFD) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let flags = flags & !CLONE_CLEAR_SIGHAND;
+    let stack_top = if stack != 0 { stack.checked_add(stack_size).ok_or(Errno::EINVAL)? } else { 0 };
+    clone(call, flags | exit_signal, stack_top, parent_tid, child_tid, tls).await
+}

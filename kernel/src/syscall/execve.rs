@@ -12,16 +12,16 @@ use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::uaccess;
 
-pub fn execve(call: &mut Call<'_>, path: u64, argv: u64, envp: u64) -> SysResult {
+pub async fn execve(call: &mut Call<'_>, path: u64, argv: u64, envp: u64) -> SysResult {
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let path = uaccess::read_cstr(&mm, path, 4095, Errno::ENAMETOOLONG)?;
     let argv = uaccess::read_str_array(&mm, argv)?;
     let envp = uaccess::read_str_array(&mm, envp)?;
     drop(mm);
-    exec(call, &path, argv, envp)
+    exec(call, &path, argv, envp).await
 }
 
-pub fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u64) -> SysResult {
+pub async fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u64) -> SysResult {
     const AT_EMPTY_PATH: u64 = 0x1000;
     const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
@@ -36,10 +36,10 @@ pub fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, envp: u64
     let argv = uaccess::read_str_array(&mm, argv)?;
     let envp = uaccess::read_str_array(&mm, envp)?;
     drop(mm);
-    exec(call, &p, argv, envp)
+    exec(call, &p, argv, envp).await
 }
 
-fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<String>) -> SysResult {
+async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<String>) -> SysResult {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -47,6 +47,14 @@ fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<String>) -
     let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
     let image = crate::exec::load(path, &argv_b, &envp_b)?;
     let process = &call.thread.process;
+    // The point of no return: the other threads go, and a non-main thread
+    // becomes the main one.
+    if !process.end_other_threads(call.thread.tid()).await {
+        return Err(Errno::EINTR);
+    }
+    if call.thread.tid() != process.pid {
+        call.thread.take_tid(process.pid);
+    }
     process.set_mm(image.mm);
     process.unshare_files_for_exec();
     process.reset_handlers_for_exec();

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::File;
+use crate::file::{File, FileKind};
 use crate::uaccess;
 
 /// Linux caps a single read or write at this many bytes.
@@ -24,16 +24,16 @@ pub async fn read(call: &Call<'_>, fd: u64, buf: u64, count: u64) -> SysResult {
         return Err(Errno::EFAULT);
     }
     let mut data = vec![0u8; count.min(64 * 1024)];
-    let n = match &*file {
-        File::Console(c) => c.read(&mut data).await?,
+    let n = match &file.kind {
+        FileKind::Console(c) => c.read(&mut data).await?,
     };
     uaccess::write_bytes(&mm, buf, &data[..n])?;
     Ok(n as u64)
 }
 
 fn write_file(file: &File, data: &[u8]) -> Result<usize, Errno> {
-    Ok(match file {
-        File::Console(c) => c.write(data),
+    Ok(match &file.kind {
+        FileKind::Console(c) => c.write(data),
     })
 }
 
@@ -115,10 +115,10 @@ const TIOCGWINSZ: u64 = 0x5413;
 
 pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, _arg: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
-    match (&*file, request) {
+    match (&file.kind, request) {
         // The console has no termios until the tty issue: answer like a
         // non-terminal, which every program handles.
-        (File::Console(_), TCGETS | TIOCGWINSZ) => Err(Errno::ENOTTY),
+        (FileKind::Console(_), TCGETS | TIOCGWINSZ) => Err(Errno::ENOTTY),
         _ => Err(Errno::ENOTTY),
     }
 }

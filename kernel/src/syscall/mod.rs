@@ -27,11 +27,15 @@ mod brk;
 mod clone;
 mod execve;
 mod exit;
+mod fcntl;
 mod futex;
 mod ids;
+mod madvise;
 mod io;
 mod mmap;
 mod names;
+mod pgrp;
+mod readlink;
 mod rlimit;
 mod signal;
 mod stat;
@@ -79,10 +83,24 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         56 => clone::clone(&mut call, a[0], a[1], a[2], a[3], a[4]).await,
         57 => clone::clone(&mut call, 17, 0, 0, 0, 0).await, // fork
         58 => clone::clone(&mut call, clone::CLONE_VM | clone::CLONE_VFORK | 17, 0, 0, 0, 0).await, // vfork
-        59 => execve::execve(&mut call, a[0], a[1], a[2]),
-        322 => execve::execveat(&mut call, a[0] as i32, a[1], a[2], a[3], a[4]),
+        435 => clone::clone3(&mut call, a[0], a[1]).await,
+        28 => madvise::madvise(&call, a[0], a[1], a[2]),
+        59 => execve::execve(&mut call, a[0], a[1], a[2]).await,
+        322 => execve::execveat(&mut call, a[0] as i32, a[1], a[2], a[3], a[4]).await,
         61 => wait::wait4(&call, a[0] as i32, a[1], a[2], a[3]).await,
+        247 => wait::waitid(&call, a[0], a[1], a[2], a[3], a[4]).await,
+        109 => pgrp::setpgid(&call, a[0] as i32, a[1] as i32),
+        121 => pgrp::getpgid(&call, a[0] as i32),
+        111 => pgrp::getpgid(&call, 0), // getpgrp
+        112 => pgrp::setsid(&call),
+        124 => pgrp::getsid(&call, a[0] as i32),
         16 => io::ioctl(&call, a[0], a[1], a[2]),
+        72 => fcntl::fcntl(&call, a[0], a[1], a[2]),
+        89 => readlink::readlinkat(&call, -100, a[0], a[1], a[2]),
+        267 => readlink::readlinkat(&call, a[0] as i32, a[1], a[2], a[3]),
+        32 => fcntl::dup(&call, a[0]),
+        33 => fcntl::dup2(&call, a[0], a[1]),
+        292 => fcntl::dup3(&call, a[0], a[1], a[2]),
         24 => tid::sched_yield().await,
         39 => tid::getpid(&call),
         60 => return exit::exit(&mut call, a[0] as i32),
@@ -129,7 +147,7 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         229 => time::clock_getres(&call, a[0], a[1]),
         230 => time::clock_nanosleep(&call, a[0], a[1], a[2], a[3]).await,
         _ => {
-            log::warn!("pid {} tid {}: unimplemented syscall {} ({})", thread.process.pid, thread.tid, nr, names::name(nr).unwrap_or("unknown"));
+            log::warn!("pid {} tid {}: unimplemented syscall {} ({})", thread.process.pid, thread.tid(), nr, names::name(nr).unwrap_or("unknown"));
             Err(Errno::ENOSYS)
         }
     };
@@ -162,8 +180,8 @@ fn trace(thread: &Arc<Thread>, nr: u64, a: &[u64; 6], result: &SysResult) {
     let name = names::name(nr).unwrap_or("unknown");
     let cpu = platform::cpu::percpu::cpu_id();
     match result {
-        Ok(v) => log::info!(target: "strace", "[{} c{cpu}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {v:#x}", thread.tid, a[0], a[1], a[2], a[3], a[4], a[5]),
-        Err(e) => log::info!(target: "strace", "[{} c{cpu}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = -1 {}", thread.tid, a[0], a[1], a[2], a[3], a[4], a[5], e.name()),
+        Ok(v) => log::info!(target: "strace", "[{} c{cpu}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {v:#x}", thread.tid(), a[0], a[1], a[2], a[3], a[4], a[5]),
+        Err(e) => log::info!(target: "strace", "[{} c{cpu}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = -1 {}", thread.tid(), a[0], a[1], a[2], a[3], a[4], a[5], e.name()),
     }
 }
 
@@ -171,6 +189,6 @@ fn trace(thread: &Arc<Thread>, nr: u64, a: &[u64; 6], result: &SysResult) {
 pub(crate) fn trace_exit(thread: &Arc<Thread>, nr: u64, code: i32) {
     if TRACE.load(Ordering::Relaxed) {
         let name = names::name(nr).unwrap_or("unknown");
-        log::info!(target: "strace", "[{} c{}] {name}({code}) = ?", thread.tid, platform::cpu::percpu::cpu_id());
+        log::info!(target: "strace", "[{} c{}] {name}({code}) = ?", thread.tid(), platform::cpu::percpu::cpu_id());
     }
 }

@@ -5,7 +5,7 @@
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::File;
+use crate::file::{File, FileKind};
 use crate::uaccess;
 
 const AT_EMPTY_PATH: u64 = 0x1000;
@@ -28,8 +28,8 @@ fn console_stat() -> [u8; 144] {
 
 pub fn fstat(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
-    let st = match &*file {
-        File::Console(_) => console_stat(),
+    let st = match &file.kind {
+        FileKind::Console(_) => console_stat(),
     };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     uaccess::write_bytes(&mm, buf, &st)?;

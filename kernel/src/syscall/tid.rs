@@ -15,12 +15,12 @@ pub fn getppid(call: &Call<'_>) -> SysResult {
 }
 
 pub fn gettid(call: &Call<'_>) -> SysResult {
-    Ok(call.thread.tid as u64)
+    Ok(call.thread.tid() as u64)
 }
 
 pub fn set_tid_address(call: &Call<'_>, addr: u64) -> SysResult {
     call.thread.clear_child_tid.store(addr, Ordering::Release);
-    Ok(call.thread.tid as u64)
+    Ok(call.thread.tid() as u64)
 }
 
 /// `struct robust_list_head` is 24 bytes on x86-64.

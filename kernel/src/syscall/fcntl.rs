@@ -1,0 +1,62 @@
+//! fcntl(2) (descriptor flags, status flags, duplication), dup(2), dup2(2),
+//! dup3(2). File locks arrive with the VFS (files issue): F_SETLK and
+//! friends answer EINVAL until then, as for a file that cannot be locked.
+
+use core::sync::atomic::Ordering;
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::file::{O_CLOEXEC, SETFL_MASK};
+
+const F_DUPFD: u64 = 0;
+const F_GETFD: u64 = 1;
+const F_SETFD: u64 = 2;
+const F_GETFL: u64 = 3;
+const F_SETFL: u64 = 4;
+const F_DUPFD_CLOEXEC: u64 = 1030;
+const FD_CLOEXEC: u64 = 1;
+
+pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
+    let files = call.thread.process.files();
+    let mut t = files.lock();
+    match cmd {
+        F_DUPFD | F_DUPFD_CLOEXEC => Ok(t.dup_min(fd, arg, cmd == F_DUPFD_CLOEXEC)? as u64),
+        F_GETFD => Ok(if t.cloexec(fd)? { FD_CLOEXEC } else { 0 }),
+        F_SETFD => {
+            t.set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
+            Ok(0)
+        }
+        F_GETFL => Ok(t.get(fd)?.flags.load(Ordering::Relaxed) as u64),
+        F_SETFL => {
+            let f = t.get(fd)?;
+            let old = f.flags.load(Ordering::Relaxed);
+            f.flags.store((old & !SETFL_MASK) | (arg as u32 & SETFL_MASK), Ordering::Relaxed);
+            Ok(0)
+        }
+        _ => {
+            t.get(fd)?;
+            Err(Errno::EINVAL)
+        }
+    }
+}
+
+pub fn dup(call: &Call<'_>, fd: u64) -> SysResult {
+    Ok(call.thread.process.files().lock().dup_min(fd, 0, false)? as u64)
+}
+
+pub fn dup2(call: &Call<'_>, fd: u64, newfd: u64) -> SysResult {
+    let files = call.thread.process.files();
+    let mut t = files.lock();
+    if fd == newfd {
+        t.get(fd)?;
+        return Ok(newfd);
+    }
+    Ok(t.dup_to(fd, newfd, false)? as u64)
+}
+
+pub fn dup3(call: &Call<'_>, fd: u64, newfd: u64, flags: u64) -> SysResult {
+    if flags & !(O_CLOEXEC as u64) != 0 || fd == newfd {
+        return Err(Errno::EINVAL);
+    }
+    Ok(call.thread.process.files().lock().dup_to(fd, newfd, flags != 0)? as u64)
+}
