@@ -97,10 +97,11 @@ fn start_init(image: crate::exec::Image) {
     let mut files = crate::file::FdTable::default();
     let console = Arc::new(crate::file::File::new(crate::file::FileKind::Console(crate::file::console::Console), crate::file::O_RDWR));
     for _ in 0..3 {
-        let _ = files.install(console.clone(), false);
+        let _ = files.install(console.clone(), false, 1024);
     }
     let pid = crate::proc::pid::alloc();
     let process = crate::proc::Process::new(pid, Weak::new(), image.mm, Arc::new(spin::Mutex::new(files)), 17);
     let thread = crate::proc::Thread::new(pid, process, platform::user::fpu::FpuState::new());
+    thread.set_name(image.name.as_bytes());
     crate::proc::thread::spawn(thread, image.ctx);
 }

@@ -20,12 +20,25 @@ pub fn lookup(path: &str) -> Result<&'static [u8], Errno> {
     let image = *IMAGE.get().ok_or(Errno::ENOENT)?;
     let mut target = String::from(path);
     for _ in 0..40 {
+        // A regular file in the middle of the path is ENOTDIR.
+        let mut prefix = String::new();
+        let comps: alloc::vec::Vec<&str> = target.split('/').filter(|c| !c.is_empty()).collect();
+        for c in comps.iter().take(comps.len().saturating_sub(1)) {
+            prefix.push('/');
+            prefix.push_str(c);
+            if let Ok(Some(e)) = cpio::find(image, &prefix) {
+                if e.is_file() {
+                    return Err(Errno::ENOTDIR);
+                }
+            }
+        }
         let entry = cpio::find(image, &target).map_err(|_| Errno::EIO)?.ok_or(Errno::ENOENT)?;
         if entry.is_file() {
             return Ok(entry.data);
         }
         if !entry.is_symlink() {
-            return Err(if entry.is_dir() { Errno::EACCES } else { Errno::EACCES });
+            // A directory or device cannot be executed.
+            return Err(Errno::EACCES);
         }
         let link = core::str::from_utf8(entry.data).map_err(|_| Errno::ENOENT)?;
         target = if link.starts_with('/') {

@@ -19,6 +19,8 @@ use stack::{AuxValue, *};
 pub struct Image {
     pub mm: Arc<Mm>,
     pub ctx: UserContext,
+    /// `comm`: the executable's file name.
+    pub name: alloc::string::String,
 }
 
 /// Loads the executable at `path` (from the initramfs until the VFS lands).
@@ -71,5 +73,6 @@ pub fn load(path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> 
     ];
     let rsp = stack::build(&mm, STACK_TOP, argv, envp, path.as_bytes(), &aux)?;
     let ctx = UserContext { rip: entry, rsp, ..Default::default() };
-    Ok(Image { mm, ctx })
+    let name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
+    Ok(Image { mm, ctx, name })
 }

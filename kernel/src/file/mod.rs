@@ -49,13 +49,13 @@ pub struct FdTable {
     slots: Vec<Option<Fd>>,
 }
 
-pub const NOFILE_DEFAULT: usize = 1024;
 
 impl FdTable {
-    /// Installs `file` at the lowest free descriptor.
-    pub fn install(&mut self, file: Arc<File>, cloexec: bool) -> Result<usize, Errno> {
+    /// Installs `file` at the lowest free descriptor below `limit`
+    /// (RLIMIT_NOFILE).
+    pub fn install(&mut self, file: Arc<File>, cloexec: bool, limit: usize) -> Result<usize, Errno> {
         let fd = self.slots.iter().position(Option::is_none).unwrap_or(self.slots.len());
-        if fd >= NOFILE_DEFAULT {
+        if fd >= limit {
             return Err(Errno::EMFILE);
         }
         if fd == self.slots.len() {
@@ -69,14 +69,15 @@ impl FdTable {
         self.slots.get(fd as usize).and_then(|s| s.as_ref()).map(|f| f.file.clone()).ok_or(Errno::EBADF)
     }
 
-    /// Duplicates `fd` onto the lowest free descriptor >= `min`.
-    pub fn dup_min(&mut self, fd: u64, min: u64, cloexec: bool) -> Result<usize, Errno> {
+    /// Duplicates `fd` onto the lowest free descriptor >= `min` and below
+    /// `limit` (RLIMIT_NOFILE).
+    pub fn dup_min(&mut self, fd: u64, min: u64, cloexec: bool, limit: usize) -> Result<usize, Errno> {
         let file = self.get(fd)?;
-        if min >= NOFILE_DEFAULT as u64 {
+        if min >= limit as u64 {
             return Err(Errno::EINVAL);
         }
         let min = min as usize;
-        let slot = (min..NOFILE_DEFAULT).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
+        let slot = (min..limit).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(Errno::EMFILE)?;
         if slot >= self.slots.len() {
             self.slots.resize(slot + 1, None);
         }
@@ -84,10 +85,11 @@ impl FdTable {
         Ok(slot)
     }
 
-    /// Makes `newfd` refer to `fd`'s file (closing what it had).
-    pub fn dup_to(&mut self, fd: u64, newfd: u64, cloexec: bool) -> Result<usize, Errno> {
+    /// Makes `newfd` (below `limit`) refer to `fd`'s file (closing what
+    /// it had).
+    pub fn dup_to(&mut self, fd: u64, newfd: u64, cloexec: bool, limit: usize) -> Result<usize, Errno> {
         let file = self.get(fd)?;
-        if newfd >= NOFILE_DEFAULT as u64 {
+        if newfd >= limit as u64 {
             return Err(Errno::EBADF);
         }
         let n = newfd as usize;

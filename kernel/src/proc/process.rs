@@ -16,6 +16,8 @@ use executor::WaitQueue;
 use super::{pid, Thread};
 use crate::file::FdTable;
 use crate::mm::Mm;
+use super::creds::Creds;
+use super::limits::Limits;
 use crate::signal::{self, Pending, SigAction, SigInfo};
 
 /// What `wait4` finds.
@@ -61,6 +63,30 @@ pub struct Process {
     pub pgid: AtomicU32,
     pub sid: AtomicU32,
     pub umask: AtomicU32,
+    pub creds: spin::Mutex<Creds>,
+    pub limits: spin::Mutex<Limits>,
+    pub dumpable: AtomicBool,
+    pub no_new_privs: AtomicBool,
+    pub subreaper: AtomicBool,
+    /// PR_SET_PDEATHSIG: the signal sent when the parent dies.
+    pub pdeathsig: AtomicU32,
+    /// CPU time (ns) of threads that have ended, and of reaped children.
+    pub dead_times: spin::Mutex<Times>,
+    pub child_times: spin::Mutex<Times>,
+}
+
+/// User and system CPU time in nanoseconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Times {
+    pub user: u64,
+    pub system: u64,
+}
+
+impl Times {
+    pub fn add(&mut self, o: Times) {
+        self.user += o.user;
+        self.system += o.system;
+    }
 }
 
 impl Process {
@@ -68,6 +94,12 @@ impl Process {
         let pgid = parent.upgrade().map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
         let sid = parent.upgrade().map_or(pid, |p| p.sid.load(Ordering::Relaxed));
         let actions = parent.upgrade().map_or([SigAction::default(); 64], |p| *p.actions.lock());
+        let up = parent.upgrade();
+        let creds = up.as_ref().map_or_else(Creds::root, |p| p.creds.lock().clone());
+        let limits = up.as_ref().map_or_else(Limits::default, |p| *p.limits.lock());
+        let umask = up.as_ref().map_or(0o022, |p| p.umask.load(Ordering::Relaxed));
+        let dumpable = up.as_ref().is_none_or(|p| p.dumpable.load(Ordering::Relaxed));
+        let nnp = up.as_ref().is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed));
         let p = Arc::new(Process {
             pid,
             parent: spin::Mutex::new(parent),
@@ -91,7 +123,15 @@ impl Process {
             wait_report: spin::Mutex::new(None),
             pgid: AtomicU32::new(pgid),
             sid: AtomicU32::new(sid),
-            umask: AtomicU32::new(0o022),
+            umask: AtomicU32::new(umask),
+            creds: spin::Mutex::new(creds),
+            limits: spin::Mutex::new(limits),
+            dumpable: AtomicBool::new(dumpable),
+            no_new_privs: AtomicBool::new(nnp),
+            subreaper: AtomicBool::new(false),
+            pdeathsig: AtomicU32::new(0),
+            dead_times: spin::Mutex::new(Times::default()),
+            child_times: spin::Mutex::new(Times::default()),
         });
         pid::register(&p);
         p
@@ -142,7 +182,12 @@ impl Process {
 
     /// The live threads.
     pub fn threads(&self) -> Vec<Arc<Thread>> {
-        self.threads.lock().iter().filter_map(Weak::upgrade).collect()
+        self.threads
+            .lock()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|t| !t.exited.load(Ordering::Acquire))
+            .collect()
     }
 
     pub fn action(&self, sig: u32) -> SigAction {
@@ -251,6 +296,14 @@ impl Process {
     /// Starts exiting with `status` (a wait status); the first call wins.
     /// Threads notice at their next return from user mode or wait.
     pub fn begin_exit(&self, status: i32) {
+        // The core bit means a core was written: only for a dumpable
+        // process with a non-zero RLIMIT_CORE. Aramid writes no core files
+        // yet, which Linux also does when core_pattern leads nowhere.
+        let status = if status & 0x80 != 0 && (!self.dumpable.load(Ordering::Relaxed) || self.limits.lock().0[super::limits::RLIMIT_CORE].0 == 0) {
+            status & 0x7f
+        } else {
+            status
+        };
         if !self.exiting.swap(true, Ordering::AcqRel) {
             *self.pending_status.lock() = status;
         }
@@ -290,12 +343,29 @@ impl Process {
         if self.pid == 1 {
             report_init_exit(status);
         }
-        if let Some(init) = pid::find(1) {
-            for o in orphans {
-                *o.parent.lock() = Arc::downgrade(&init);
-                init.add_child(o);
+        for o in orphans {
+            let sig = o.pdeathsig.load(Ordering::Relaxed);
+            if sig != 0 {
+                signal::send_process(&o, SigInfo::kernel(sig), true);
             }
-            init.child_events.wake_all();
+            // The nearest living subreaper ancestor adopts, else init.
+            let mut heir = self.parent();
+            while let Some(a) = heir.clone() {
+                if a.subreaper.load(Ordering::Relaxed) && !a.is_exiting() {
+                    break;
+                }
+                heir = a.parent();
+            }
+            let Some(heir) = heir.or_else(|| pid::find(1)) else { continue };
+            if Arc::ptr_eq(&heir, self) {
+                continue;
+            }
+            *o.parent.lock() = Arc::downgrade(&heir);
+            let zombie = o.is_zombie();
+            heir.add_child(o);
+            if zombie {
+                heir.child_events.wake_all();
+            }
         }
         if let Some(parent) = self.parent() {
             let sigchld = parent.action(signal::SIGCHLD);
@@ -330,7 +400,10 @@ impl Process {
                 Selector::Pid(p) => c.pid == p,
                 Selector::Pgid(g) => c.pgid() == g,
             };
-            if !hit {
+            // Without __WALL, a wait sees only SIGCHLD children, or with
+            // __WCLONE only the others (Linux's "clone" children).
+            let clone_child = c.exit_signal != signal::SIGCHLD as u8;
+            if !hit || (!want.all && clone_child != want.clone) {
                 continue;
             }
             matched = true;
@@ -339,11 +412,13 @@ impl Process {
                     continue;
                 }
                 let pid = c.pid;
+                let times = c.total_times();
                 if !peek {
+                    self.child_times.lock().add(times);
                     children.remove(i);
                     pid::unregister(pid);
                 }
-                return Ok(Some(ChildEvent { pid, kind: EventKind::Exited(status) }));
+                return Ok(Some(ChildEvent { pid, kind: EventKind::Exited(status), times }));
             }
             let mut report = c.wait_report.lock();
             let ev = match *report {
@@ -355,7 +430,7 @@ impl Process {
                 if !peek {
                     *report = None;
                 }
-                return Ok(Some(ChildEvent { pid: c.pid, kind }));
+                return Ok(Some(ChildEvent { pid: c.pid, kind, times: c.total_times() }));
             }
         }
         if matched {
@@ -363,6 +438,23 @@ impl Process {
         } else {
             Err(())
         }
+    }
+
+    /// CPU time of the process (its threads, live and dead) plus its
+    /// reaped children: what the parent's rusage counts.
+    pub fn total_times(&self) -> Times {
+        let mut t = self.own_times();
+        t.add(*self.child_times.lock());
+        t
+    }
+
+    /// CPU time of the process's own threads.
+    pub fn own_times(&self) -> Times {
+        let mut t = *self.dead_times.lock();
+        for th in self.threads() {
+            t.add(th.times());
+        }
+        t
     }
 
     /// Sets the process group (setpgid) after the caller's checks.
@@ -394,6 +486,10 @@ pub struct Want {
     pub exited: bool,
     pub stopped: bool,
     pub continued: bool,
+    /// __WCLONE: only children with a non-SIGCHLD exit signal.
+    pub clone: bool,
+    /// __WALL: every child.
+    pub all: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -408,6 +504,8 @@ pub enum EventKind {
 pub struct ChildEvent {
     pub pid: u32,
     pub kind: EventKind,
+    /// The child's CPU time (with its reaped children), for rusage.
+    pub times: Times,
 }
 
 fn report_init_exit(status: i32) {

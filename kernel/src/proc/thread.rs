@@ -47,6 +47,15 @@ pub struct Thread {
     pub last_trap: spin::Mutex<(u64, u64, u64)>,
     /// The CPU running this thread in user mode, or -1.
     running_on: AtomicI32,
+    /// `comm`: the name in /proc and prctl(PR_GET_NAME), 15 bytes + NUL.
+    pub name: spin::Mutex<[u8; 16]>,
+    /// CPU time: all of it (every poll of the task) and the user-mode part.
+    cpu_ns: AtomicU64,
+    user_ns: AtomicU64,
+    /// sched_setaffinity's mask (CPUs the thread may run on).
+    pub affinity: AtomicU64,
+    /// Set when the thread has ended (its times moved to the process).
+    pub exited: core::sync::atomic::AtomicBool,
 }
 
 impl Thread {
@@ -60,10 +69,30 @@ impl Thread {
             signals: crate::signal::ThreadSignals::default(),
             last_trap: spin::Mutex::new((0, 0, 0)),
             running_on: AtomicI32::new(-1),
+            name: spin::Mutex::new([0; 16]),
+            cpu_ns: AtomicU64::new(0),
+            user_ns: AtomicU64::new(0),
+            exited: core::sync::atomic::AtomicBool::new(false),
+            affinity: AtomicU64::new(u64::MAX),
         });
         process.thread_started(&t);
         super::pid::register_thread(&t);
         t
+    }
+
+    /// User and system CPU time so far.
+    pub fn times(&self) -> super::process::Times {
+        let cpu = self.cpu_ns.load(Ordering::Relaxed);
+        let user = self.user_ns.load(Ordering::Relaxed).min(cpu);
+        super::process::Times { user, system: cpu - user }
+    }
+
+    /// Sets `comm` (truncated to 15 bytes).
+    pub fn set_name(&self, name: &[u8]) {
+        let mut n = [0u8; 16];
+        let len = name.iter().position(|&b| b == 0).unwrap_or(name.len()).min(15);
+        n[..len].copy_from_slice(&name[..len]);
+        *self.name.lock() = n;
     }
 
     pub fn tid(&self) -> u32 {
@@ -102,8 +131,12 @@ struct FpuRelease<F> {
 impl<F: Future<Output = ()>> Future for FpuRelease<F> {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let start = platform::time::now_ns();
         let r = self.inner.as_mut().poll(cx);
         self.thread.fpu.lock().release();
+        // Every poll is CPU time of this thread (user mode included; the
+        // user part is counted around enter_user).
+        self.thread.cpu_ns.fetch_add(platform::time::now_ns() - start, Ordering::Relaxed);
         r
     }
 }
@@ -145,7 +178,9 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 thread.running_on.store(-1, Ordering::Release);
                 continue;
             }
+            let t0 = platform::time::now_ns();
             let e = enter_user(&mut ctx, &fpu);
+            thread.user_ns.fetch_add(platform::time::now_ns() - t0, Ordering::Relaxed);
             thread.running_on.store(-1, Ordering::Release);
             e
         };
@@ -192,5 +227,8 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         }
     }
     super::pid::unregister_thread(thread.tid());
+    // The last poll's time is added after this; close enough.
+    process.dead_times.lock().add(thread.times());
+    thread.exited.store(true, Ordering::Release);
     process.thread_exited();
 }

@@ -55,6 +55,8 @@ async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<Stri
     if call.thread.tid() != process.pid {
         call.thread.take_tid(process.pid);
     }
+    call.thread.set_name(image.name.as_bytes());
+    process.dumpable.store(true, core::sync::atomic::Ordering::Relaxed);
     process.set_mm(image.mm);
     process.unshare_files_for_exec();
     process.reset_handlers_for_exec();

@@ -16,11 +16,16 @@ const F_SETFL: u64 = 4;
 const F_DUPFD_CLOEXEC: u64 = 1030;
 const FD_CLOEXEC: u64 = 1;
 
+fn nofile(call: &Call<'_>) -> usize {
+    call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize
+}
+
 pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
+    let limit = nofile(call);
     let files = call.thread.process.files();
     let mut t = files.lock();
     match cmd {
-        F_DUPFD | F_DUPFD_CLOEXEC => Ok(t.dup_min(fd, arg, cmd == F_DUPFD_CLOEXEC)? as u64),
+        F_DUPFD | F_DUPFD_CLOEXEC => Ok(t.dup_min(fd, arg, cmd == F_DUPFD_CLOEXEC, limit)? as u64),
         F_GETFD => Ok(if t.cloexec(fd)? { FD_CLOEXEC } else { 0 }),
         F_SETFD => {
             t.set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
@@ -41,22 +46,25 @@ pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
 }
 
 pub fn dup(call: &Call<'_>, fd: u64) -> SysResult {
-    Ok(call.thread.process.files().lock().dup_min(fd, 0, false)? as u64)
+    let limit = nofile(call);
+    Ok(call.thread.process.files().lock().dup_min(fd, 0, false, limit).map_err(|e| if e == Errno::EINVAL { Errno::EMFILE } else { e })? as u64)
 }
 
 pub fn dup2(call: &Call<'_>, fd: u64, newfd: u64) -> SysResult {
+    let limit = nofile(call);
     let files = call.thread.process.files();
     let mut t = files.lock();
     if fd == newfd {
         t.get(fd)?;
         return Ok(newfd);
     }
-    Ok(t.dup_to(fd, newfd, false)? as u64)
+    Ok(t.dup_to(fd, newfd, false, limit)? as u64)
 }
 
 pub fn dup3(call: &Call<'_>, fd: u64, newfd: u64, flags: u64) -> SysResult {
     if flags & !(O_CLOEXEC as u64) != 0 || fd == newfd {
         return Err(Errno::EINVAL);
     }
-    Ok(call.thread.process.files().lock().dup_to(fd, newfd, flags != 0)? as u64)
+    let limit = nofile(call);
+    Ok(call.thread.process.files().lock().dup_to(fd, newfd, flags != 0, limit)? as u64)
 }

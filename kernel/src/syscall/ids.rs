@@ -1,8 +1,191 @@
-//! getuid(2), getgid(2), geteuid(2), getegid(2): every process runs as
-//! root (uid 0, gid 0) until credentials land (processes issue).
+//! User and group IDs, supplementary groups, capabilities and the file
+//! mode creation mask: get/set{uid,gid} and the re/res variants,
+//! setfsuid/setfsgid, getgroups/setgroups, capget/capset, umask. The rules
+//! are in [`crate::proc::creds`].
 
-use crate::errno::SysResult;
+use core::sync::atomic::Ordering;
 
-pub fn zero() -> SysResult {
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::proc::creds::{CAP_FULL, CAP_SETGID};
+use crate::uaccess;
+
+fn id(v: u64) -> Option<u32> {
+    (v as u32 != u32::MAX).then_some(v as u32)
+}
+
+pub fn get(call: &Call<'_>, which: u8) -> SysResult {
+    let c = call.thread.process.creds.lock();
+    Ok(match which {
+        b'u' => c.ruid,
+        b'U' => c.euid,
+        b'g' => c.rgid,
+        _ => c.egid,
+    } as u64)
+}
+
+pub fn setuid(call: &Call<'_>, uid: u64) -> SysResult {
+    call.thread.process.creds.lock().setuid(uid as u32)?;
     Ok(0)
+}
+
+pub fn setgid(call: &Call<'_>, gid: u64) -> SysResult {
+    call.thread.process.creds.lock().setgid(gid as u32)?;
+    Ok(0)
+}
+
+pub fn setreuid(call: &Call<'_>, r: u64, e: u64) -> SysResult {
+    call.thread.process.creds.lock().setreuid(id(r), id(e))?;
+    Ok(0)
+}
+
+pub fn setregid(call: &Call<'_>, r: u64, e: u64) -> SysResult {
+    call.thread.process.creds.lock().setregid(id(r), id(e))?;
+    Ok(0)
+}
+
+pub fn setresuid(call: &Call<'_>, r: u64, e: u64, s: u64) -> SysResult {
+    call.thread.process.creds.lock().set_uids(id(r), id(e), id(s))?;
+    Ok(0)
+}
+
+pub fn setresgid(call: &Call<'_>, r: u64, e: u64, s: u64) -> SysResult {
+    call.thread.process.creds.lock().set_gids(id(r), id(e), id(s))?;
+    Ok(0)
+}
+
+pub fn getres(call: &Call<'_>, r: u64, e: u64, s: u64, gid: bool) -> SysResult {
+    let c = call.thread.process.creds.lock().clone();
+    let v = if gid { [c.rgid, c.egid, c.sgid] } else { [c.ruid, c.euid, c.suid] };
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    for (addr, val) in [r, e, s].into_iter().zip(v) {
+        uaccess::write_u32(&mm, addr, val)?;
+    }
+    Ok(0)
+}
+
+/// setfsuid/setfsgid: return the old value; change only when allowed.
+pub fn setfs(call: &Call<'_>, v: u64, gid: bool) -> SysResult {
+    let mut c = call.thread.process.creds.lock();
+    let v = v as u32;
+    if gid {
+        let old = c.fsgid;
+        if c.capable(CAP_SETGID) || [c.rgid, c.egid, c.sgid, c.fsgid].contains(&v) {
+            c.fsgid = v;
+        }
+        Ok(old as u64)
+    } else {
+        let old = c.fsuid;
+        if c.capable(crate::proc::creds::CAP_SETUID) || [c.ruid, c.euid, c.suid, c.fsuid].contains(&v) {
+            c.fsuid = v;
+        }
+        Ok(old as u64)
+    }
+}
+
+const NGROUPS_MAX: u64 = 65536;
+
+pub fn getgroups(call: &Call<'_>, size: u64, list: u64) -> SysResult {
+    let groups = call.thread.process.creds.lock().groups.clone();
+    let size = size as i32;
+    if size < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if size == 0 {
+        return Ok(groups.len() as u64);
+    }
+    if (size as usize) < groups.len() {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = alloc::vec::Vec::with_capacity(groups.len() * 4);
+    for g in &groups {
+        b.extend_from_slice(&g.to_le_bytes());
+    }
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, list, &b)?;
+    Ok(groups.len() as u64)
+}
+
+pub fn setgroups(call: &Call<'_>, size: u64, list: u64) -> SysResult {
+    if size > NGROUPS_MAX {
+        return Err(Errno::EINVAL);
+    }
+    if !call.thread.process.creds.lock().capable(CAP_SETGID) {
+        return Err(Errno::EPERM);
+    }
+    let mut b = alloc::vec![0u8; size as usize * 4];
+    uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, list, &mut b)?;
+    let mut groups: alloc::vec::Vec<u32> = b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    groups.sort_unstable();
+    call.thread.process.creds.lock().groups = groups;
+    Ok(0)
+}
+
+const V1: u32 = 0x1998_0330;
+const V2: u32 = 0x2007_1026;
+const V3: u32 = 0x2008_0522;
+
+/// Reads the header; an unknown version is answered with V3 and EINVAL.
+fn cap_header(call: &Call<'_>, hdr: u64) -> Result<(u32, i32), Errno> {
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let version = uaccess::read_u32(&mm, hdr)?;
+    let pid = uaccess::read_u32(&mm, hdr + 4)? as i32;
+    if ![V1, V2, V3].contains(&version) {
+        uaccess::write_u32(&mm, hdr, V3)?;
+        return Err(Errno::EINVAL);
+    }
+    Ok((version, pid))
+}
+
+pub fn capget(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
+    let (version, pid) = cap_header(call, hdr)?;
+    if pid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let target = if pid == 0 { Some(call.thread.process.clone()) } else { crate::proc::pid::find(pid as u32) };
+    let target = target.ok_or(Errno::ESRCH)?;
+    if data == 0 {
+        return Ok(0);
+    }
+    let c = target.creds.lock().clone();
+    let words = if version == V1 { 1 } else { 2 };
+    let mut b = alloc::vec::Vec::new();
+    for i in 0..words {
+        for set in [c.cap_effective, c.cap_permitted, c.cap_inheritable] {
+            b.extend_from_slice(&((set >> (32 * i)) as u32).to_le_bytes());
+        }
+    }
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, data, &b)?;
+    Ok(0)
+}
+
+pub fn capset(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
+    let (version, pid) = cap_header(call, hdr)?;
+    if pid != 0 && pid as u32 != call.thread.process.pid {
+        return Err(Errno::EPERM);
+    }
+    let words = if version == V1 { 1 } else { 2 };
+    let mut b = alloc::vec![0u8; words * 12];
+    uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, data, &mut b)?;
+    let word = |i: usize, j: usize| u32::from_le_bytes(b[i * 12 + j * 4..i * 12 + j * 4 + 4].try_into().unwrap_or([0; 4])) as u64;
+    let (mut e, mut p, mut inh) = (0u64, 0u64, 0u64);
+    for i in 0..words {
+        e |= word(i, 0) << (32 * i);
+        p |= word(i, 1) << (32 * i);
+        inh |= word(i, 2) << (32 * i);
+    }
+    let (e, p, inh) = (e & CAP_FULL, p & CAP_FULL, inh & CAP_FULL);
+    let mut c = call.thread.process.creds.lock();
+    let setpcap = c.capable(crate::proc::creds::CAP_SETPCAP);
+    let inh_limit = if setpcap { c.cap_inheritable | c.cap_bounding } else { c.cap_inheritable | c.cap_permitted };
+    if p & !c.cap_permitted != 0 || e & !p != 0 || inh & !inh_limit != 0 {
+        return Err(Errno::EPERM);
+    }
+    c.cap_effective = e;
+    c.cap_permitted = p;
+    c.cap_inheritable = inh;
+    Ok(0)
+}
+
+pub fn umask(call: &Call<'_>, mask: u64) -> SysResult {
+    Ok(call.thread.process.umask.swap(mask as u32 & 0o777, Ordering::Relaxed) as u64)
 }

@@ -35,7 +35,11 @@ mod io;
 mod mmap;
 mod names;
 mod pgrp;
+mod prctl;
 mod readlink;
+mod rusage;
+
+mod sched;
 mod rlimit;
 mod signal;
 mod stat;
@@ -105,10 +109,33 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         39 => tid::getpid(&call),
         60 => return exit::exit(&mut call, a[0] as i32),
         63 => uname::uname(&call, a[0]),
-        102 => ids::zero(),  // getuid
-        104 => ids::zero(),  // getgid
-        107 => ids::zero(),  // geteuid
-        108 => ids::zero(),  // getegid
+        102 => ids::get(&call, b'u'),
+        104 => ids::get(&call, b'g'),
+        107 => ids::get(&call, b'U'),
+        108 => ids::get(&call, b'G'),
+        105 => ids::setuid(&call, a[0]),
+        106 => ids::setgid(&call, a[0]),
+        113 => ids::setreuid(&call, a[0], a[1]),
+        114 => ids::setregid(&call, a[0], a[1]),
+        115 => ids::getgroups(&call, a[0], a[1]),
+        116 => ids::setgroups(&call, a[0], a[1]),
+        117 => ids::setresuid(&call, a[0], a[1], a[2]),
+        118 => ids::getres(&call, a[0], a[1], a[2], false),
+        119 => ids::setresgid(&call, a[0], a[1], a[2]),
+        120 => ids::getres(&call, a[0], a[1], a[2], true),
+        122 => ids::setfs(&call, a[0], false),
+        123 => ids::setfs(&call, a[0], true),
+        125 => ids::capget(&call, a[0], a[1]),
+        126 => ids::capset(&call, a[0], a[1]),
+        95 => ids::umask(&call, a[0]),
+        157 => prctl::prctl(&call, a[0], a[1], a[2], a[3], a[4]),
+        160 => rlimit::setrlimit(&call, a[0] as u32, a[1]),
+        98 => rusage::getrusage(&call, a[0] as i64, a[1]),
+        100 => rusage::times(&call, a[0]),
+        99 => sched::sysinfo(&call, a[0]),
+        203 => sched::sched_setaffinity(&call, a[0] as i32, a[1], a[2]),
+        204 => sched::sched_getaffinity(&call, a[0] as i32, a[1], a[2]),
+        309 => sched::getcpu(&call, a[0], a[1]),
         110 => tid::getppid(&call),
         158 => arch_prctl::arch_prctl(&mut call, a[0], a[1]),
         186 => tid::gettid(&call),

@@ -116,7 +116,14 @@ pub fn kill(call: &Call<'_>, pid: i64, sig: u64) -> SysResult {
     let sig = if sig == 0 { 0 } else { valid(sig)? };
     let me = &call.thread.process;
     let targets: alloc::vec::Vec<Arc<Process>> = match pid {
-        p if p > 0 => alloc::vec![pid::find(p as u32).filter(|x| !x.is_zombie()).ok_or(Errno::ESRCH)?],
+        p if p > 0 => {
+            // A zombie still exists: the signal is accepted and dropped.
+            let target = pid::find(p as u32).ok_or(Errno::ESRCH)?;
+            if target.is_zombie() {
+                return Ok(0);
+            }
+            alloc::vec![target]
+        }
         0 => pid::all().into_iter().filter(|x| x.pgid() == me.pgid() && !x.is_zombie()).collect(),
         -1 => pid::all().into_iter().filter(|x| x.pid != 1 && x.pid != me.pid && !x.is_zombie()).collect(),
         p => pid::all().into_iter().filter(|x| x.pgid() as i64 == -p && !x.is_zombie()).collect(),

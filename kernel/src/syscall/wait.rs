@@ -51,7 +51,13 @@ pub async fn wait4(call: &Call<'_>, pid: i32, status: u64, options: u64, rusage:
         p if p < 0 => Selector::Pgid(-p as u32),
         p => Selector::Pid(p as u32),
     };
-    let want = Want { exited: true, stopped: options & WUNTRACED != 0, continued: options & WCONTINUED != 0 };
+    let want = Want {
+        exited: true,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        clone: options & WCLONE != 0,
+        all: options & WALL != 0,
+    };
     let Some(ev) = wait_event(call, sel, want, options & WNOHANG != 0, false).await? else { return Ok(0) };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     if status != 0 {
@@ -63,9 +69,7 @@ pub async fn wait4(call: &Call<'_>, pid: i32, status: u64, options: u64, rusage:
         uaccess::write_u32(&mm, status, word as u32)?;
     }
     if rusage != 0 {
-        // struct rusage (144 bytes); CPU-time accounting arrives with the
-        // clocks issue, so the times read zero.
-        uaccess::write_bytes(&mm, rusage, &[0u8; 144])?;
+        uaccess::write_bytes(&mm, rusage, &super::rusage::encode(ev.times))?;
     }
     Ok(ev.pid as u64)
 }
@@ -88,7 +92,13 @@ pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: 
         P_PID | P_PGID => return Err(Errno::EINVAL),
         _ => return Err(Errno::EINVAL),
     };
-    let want = Want { exited: options & WEXITED != 0, stopped: options & WSTOPPED != 0, continued: options & WCONTINUED != 0 };
+    let want = Want {
+        exited: options & WEXITED != 0,
+        stopped: options & WSTOPPED != 0,
+        continued: options & WCONTINUED != 0,
+        clone: options & WCLONE != 0,
+        all: options & WALL != 0,
+    };
     let ev = wait_event(call, sel, want, options & WNOHANG != 0, options & WNOWAIT != 0).await?;
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     if infop != 0 {
@@ -109,7 +119,8 @@ pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: 
         uaccess::write_bytes(&mm, infop, &bytes)?;
     }
     if rusage != 0 {
-        uaccess::write_bytes(&mm, rusage, &[0u8; 144])?;
+        let t = ev.map(|e| e.times).unwrap_or_default();
+        uaccess::write_bytes(&mm, rusage, &super::rusage::encode(t))?;
     }
     Ok(0)
 }

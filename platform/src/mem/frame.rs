@@ -123,6 +123,7 @@ pub(crate) fn init(usable: &[PhysRange], reserved: &[Option<PhysRange>]) -> u64 
     }
     let free = (0..frames).filter(|&f| !bm.used(f)).count() as u64;
     FREE.store(free * PAGE_SIZE, Ordering::Relaxed);
+    TOTAL.store(total, Ordering::Relaxed);
     *FRAMES.lock() = Some(bm);
     total
 }
@@ -232,4 +233,11 @@ pub fn copy(dst: u64, src: u64) {
     unsafe {
         core::ptr::copy(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, PAGE_SIZE as usize);
     }
+}
+
+static TOTAL: AtomicU64 = AtomicU64::new(0);
+
+/// Usable RAM in bytes.
+pub fn total_bytes() -> u64 {
+    TOTAL.load(Ordering::Relaxed)
 }

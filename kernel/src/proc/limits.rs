@@ -1,0 +1,27 @@
+//! Resource limits (getrlimit(2), setrlimit(2), prlimit64(2)): per
+//! process, inherited by fork, kept across execve. Defaults are those a
+//! Debian system gives PID 1.
+
+pub const RLIM_INFINITY: u64 = u64::MAX;
+pub const RLIMIT_CORE: usize = 4;
+pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIM_NLIMITS: usize = 16;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Limits(pub [(u64, u64); RLIM_NLIMITS]);
+
+impl Default for Limits {
+    fn default() -> Self {
+        let mut l = [(RLIM_INFINITY, RLIM_INFINITY); RLIM_NLIMITS];
+        l[3] = (8 << 20, RLIM_INFINITY); // RLIMIT_STACK
+        l[RLIMIT_CORE] = (0, RLIM_INFINITY);
+        l[6] = (3871, 3871); // RLIMIT_NPROC
+        l[RLIMIT_NOFILE] = (1024, 4096);
+        l[8] = (8 << 20, 8 << 20); // RLIMIT_MEMLOCK
+        l[11] = (3871, 3871); // RLIMIT_SIGPENDING
+        l[12] = (819_200, 819_200); // RLIMIT_MSGQUEUE
+        l[13] = (0, 0); // RLIMIT_NICE
+        l[14] = (0, 0); // RLIMIT_RTPRIO
+        Limits(l)
+    }
+}

@@ -1,0 +1,137 @@
+//! prctl(2): the options init systems and runtimes use. Unknown options
+//! are EINVAL, like Linux's answer for an option it does not have.
+
+use core::sync::atomic::Ordering;
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::proc::creds::CAP_LAST_CAP;
+use crate::uaccess;
+
+const PR_SET_PDEATHSIG: u64 = 1;
+const PR_GET_PDEATHSIG: u64 = 2;
+const PR_GET_DUMPABLE: u64 = 3;
+const PR_SET_DUMPABLE: u64 = 4;
+const PR_GET_KEEPCAPS: u64 = 7;
+const PR_SET_KEEPCAPS: u64 = 8;
+const PR_SET_NAME: u64 = 15;
+const PR_GET_NAME: u64 = 16;
+const PR_GET_SECCOMP: u64 = 21;
+const PR_CAPBSET_READ: u64 = 23;
+const PR_CAPBSET_DROP: u64 = 24;
+const PR_GET_SECUREBITS: u64 = 27;
+const PR_GET_TIMERSLACK: u64 = 30;
+const PR_SET_TIMERSLACK: u64 = 29;
+const PR_SET_CHILD_SUBREAPER: u64 = 36;
+const PR_GET_CHILD_SUBREAPER: u64 = 37;
+const PR_SET_NO_NEW_PRIVS: u64 = 38;
+const PR_GET_NO_NEW_PRIVS: u64 = 39;
+const PR_GET_TID_ADDRESS: u64 = 40;
+const PR_SET_THP_DISABLE: u64 = 41;
+const PR_GET_THP_DISABLE: u64 = 42;
+const PR_CAP_AMBIENT: u64 = 47;
+
+pub fn prctl(call: &Call<'_>, option: u64, a2: u64, a3: u64, a4: u64, a5: u64) -> SysResult {
+    let p = &call.thread.process;
+    let mm = || p.mm().ok_or(Errno::EFAULT);
+    match option {
+        PR_SET_PDEATHSIG => {
+            if a2 > crate::signal::NSIG as u64 {
+                return Err(Errno::EINVAL);
+            }
+            p.pdeathsig.store(a2 as u32, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            uaccess::write_u32(&*mm()?, a2, p.pdeathsig.load(Ordering::Relaxed))?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(p.dumpable.load(Ordering::Relaxed) as u64),
+        PR_SET_DUMPABLE => match a2 {
+            0 | 1 => {
+                p.dumpable.store(a2 == 1, Ordering::Relaxed);
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        },
+        PR_GET_KEEPCAPS => Ok(p.creds.lock().keep_caps as u64),
+        PR_SET_KEEPCAPS => match a2 {
+            0 | 1 => {
+                p.creds.lock().keep_caps = a2 == 1;
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        },
+        PR_SET_NAME => {
+            let mut b = [0u8; 16];
+            // The name is at most 16 bytes; a shorter string may end
+            // before a page boundary, so read byte-wise on failure.
+            if uaccess::read_bytes(&*mm()?, a2, &mut b).is_err() {
+                let s = uaccess::read_cstr(&*mm()?, a2, 4096, Errno::EINVAL)?;
+                let n = s.len().min(16);
+                b[..n].copy_from_slice(&s.as_bytes()[..n]);
+            }
+            call.thread.set_name(&b);
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let name = *call.thread.name.lock();
+            uaccess::write_bytes(&*mm()?, a2, &name)?;
+            Ok(0)
+        }
+        PR_GET_SECCOMP => Ok(0),
+        PR_CAPBSET_READ => {
+            if a2 > CAP_LAST_CAP as u64 {
+                return Err(Errno::EINVAL);
+            }
+            Ok((p.creds.lock().cap_bounding >> a2) & 1)
+        }
+        PR_CAPBSET_DROP => {
+            if a2 > CAP_LAST_CAP as u64 {
+                return Err(Errno::EINVAL);
+            }
+            let mut c = p.creds.lock();
+            if !c.capable(crate::proc::creds::CAP_SETPCAP) {
+                return Err(Errno::EPERM);
+            }
+            c.cap_bounding &= !(1 << a2);
+            Ok(0)
+        }
+        PR_GET_SECUREBITS => Ok(0),
+        PR_GET_TIMERSLACK => Ok(50_000),
+        PR_SET_TIMERSLACK => Ok(0),
+        PR_SET_CHILD_SUBREAPER => {
+            p.subreaper.store(a2 != 0, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            uaccess::write_u32(&*mm()?, a2, p.subreaper.load(Ordering::Relaxed) as u32)?;
+            Ok(0)
+        }
+        PR_SET_NO_NEW_PRIVS => {
+            if a2 != 1 || a3 != 0 || a4 != 0 || a5 != 0 {
+                return Err(Errno::EINVAL);
+            }
+            p.no_new_privs.store(true, Ordering::Relaxed);
+            Ok(0)
+        }
+        PR_GET_NO_NEW_PRIVS => {
+            if a2 != 0 || a3 != 0 || a4 != 0 || a5 != 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(p.no_new_privs.load(Ordering::Relaxed) as u64)
+        }
+        PR_GET_TID_ADDRESS => {
+            uaccess::write_u64(&*mm()?, a2, call.thread.clear_child_tid.load(Ordering::Relaxed))?;
+            Ok(0)
+        }
+        PR_SET_THP_DISABLE | PR_GET_THP_DISABLE => Ok(0),
+        PR_CAP_AMBIENT => match a2 {
+            1 => Ok(0),                          // PR_CAP_AMBIENT_IS_SET: no ambient caps
+            4 => Ok(0),                          // PR_CAP_AMBIENT_CLEAR_ALL
+            2 | 3 => Err(Errno::EPERM),          // raise/lower: ambient caps not kept yet
+            _ => Err(Errno::EINVAL),
+        },
+        _ => Err(Errno::EINVAL),
+    }
+}
