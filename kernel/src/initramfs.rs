@@ -32,6 +32,9 @@ pub fn lookup(path: &str) -> Result<&'static [u8], Errno> {
                 }
             }
         }
+        if comps.is_empty() {
+            return Err(Errno::EACCES); // the root directory
+        }
         let entry = cpio::find(image, &target).map_err(|_| Errno::EIO)?.ok_or(Errno::ENOENT)?;
         if entry.is_file() {
             return Ok(entry.data);

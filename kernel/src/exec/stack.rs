@@ -42,7 +42,7 @@ pub enum AuxValue {
 /// Writes the stack below `top`; returns the initial RSP (pointing at argc).
 pub fn build(mm: &Mm, top: u64, argv: &[&[u8]], envp: &[&[u8]], execfn: &[u8], aux: &[(u64, AuxValue)]) -> Result<u64, Errno> {
     let mut sp = top - 8; // Linux leaves the last 8 bytes as a NULL marker.
-    let mut push_bytes = |sp: &mut u64, bytes: &[u8], nul: bool| -> Result<u64, Errno> {
+    let push_bytes = |sp: &mut u64, bytes: &[u8], nul: bool| -> Result<u64, Errno> {
         let len = bytes.len() as u64 + nul as u64;
         *sp = sp.checked_sub(len).ok_or(Errno::E2BIG)?;
         uaccess::write_bytes(mm, *sp, bytes)?;

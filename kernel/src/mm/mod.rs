@@ -20,7 +20,7 @@ use crate::errno::Errno;
 pub mod frames;
 pub mod vma;
 
-use vma::{Kind, Prot, Vma};
+use vma::{Prot, Vma};
 
 pub const PAGE: u64 = 4096;
 /// Where the initial stack ends (like Linux's randomization-free layout).
@@ -241,10 +241,6 @@ impl Mm {
         Ok(child)
     }
 
-    /// Rights of the area at `addr`, if any.
-    pub fn prot_at(&self, addr: u64) -> Option<Prot> {
-        self.inner.lock().find(addr).map(|v| v.prot)
-    }
 }
 
 impl Drop for Mm {
@@ -255,11 +251,4 @@ impl Drop for Mm {
             m.remove(s, e);
         }
     }
-}
-
-pub use vma::Prot as VmProt;
-
-/// Convenience for file mappings of the initramfs.
-pub fn file_kind(backing: Arc<dyn vma::Backing>, offset: u64, file_end: u64) -> Kind {
-    Kind::File { backing, offset, file_end }
 }

@@ -34,7 +34,7 @@ impl Prot {
         Prot { read: bits & 1 != 0, write: bits & 2 != 0, exec: bits & 4 != 0 }
     }
     pub fn to_page(self) -> platform::user::addrspace::Prot {
-        platform::user::addrspace::Prot { write: self.write, exec: self.exec }
+        platform::user::addrspace::Prot { read: self.read || self.write || self.exec, write: self.write, exec: self.exec }
     }
 }
 

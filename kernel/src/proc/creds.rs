@@ -16,7 +16,6 @@ pub const CAP_FULL: u64 = (1 << (CAP_LAST_CAP + 1)) - 1;
 pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
 pub const CAP_SETPCAP: u32 = 8;
-pub const CAP_SYS_ADMIN: u32 = 21;
 pub const CAP_SYS_RESOURCE: u32 = 24;
 
 #[derive(Clone, Debug)]

@@ -11,8 +11,6 @@ static NEXT: AtomicU32 = AtomicU32::new(1);
 static TABLE: spin::Mutex<BTreeMap<u32, Weak<Process>>> = spin::Mutex::new(BTreeMap::new());
 static THREADS: spin::Mutex<BTreeMap<u32, Weak<Thread>>> = spin::Mutex::new(BTreeMap::new());
 
-/// Linux's default pid_max.
-pub const PID_MAX: u32 = 4_194_304;
 
 /// A fresh ID for a process or thread.
 pub fn alloc() -> u32 {

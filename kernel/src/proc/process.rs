@@ -49,8 +49,9 @@ pub struct Process {
     pending_status: spin::Mutex<i32>,
     /// Woken when a child changes state.
     pub child_events: WaitQueue,
-    /// Signal dispositions, shared by the process's threads.
-    actions: spin::Mutex<[SigAction; 64]>,
+    /// Signal dispositions, shared by the process's threads (and with
+    /// other processes after clone(CLONE_SIGHAND) until one of them execs).
+    actions: spin::Mutex<Arc<spin::Mutex<[SigAction; 64]>>>,
     /// Process-directed pending signals.
     pub shared_pending: spin::Mutex<Pending>,
     threads: spin::Mutex<Vec<Weak<Thread>>>,
@@ -68,8 +69,11 @@ pub struct Process {
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
     pub subreaper: AtomicBool,
-    /// PR_SET_PDEATHSIG: the signal sent when the parent dies.
+    /// PR_SET_PDEATHSIG: the signal sent when the parent dies — that is,
+    /// when the thread that created this process ends (Linux's rule).
     pub pdeathsig: AtomicU32,
+    /// The thread of the parent that created this process.
+    pub creator_tid: AtomicU32,
     /// CPU time (ns) of threads that have ended, and of reaped children.
     pub dead_times: spin::Mutex<Times>,
     pub child_times: spin::Mutex<Times>,
@@ -93,7 +97,7 @@ impl Process {
     pub fn new(pid: u32, parent: Weak<Process>, mm: Arc<Mm>, files: Arc<spin::Mutex<FdTable>>, exit_signal: u8) -> Arc<Process> {
         let pgid = parent.upgrade().map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
         let sid = parent.upgrade().map_or(pid, |p| p.sid.load(Ordering::Relaxed));
-        let actions = parent.upgrade().map_or([SigAction::default(); 64], |p| *p.actions.lock());
+        let actions = parent.upgrade().map_or([SigAction::default(); 64], |p| *p.actions.lock().lock());
         let up = parent.upgrade();
         let creds = up.as_ref().map_or_else(Creds::root, |p| p.creds.lock().clone());
         let limits = up.as_ref().map_or_else(Limits::default, |p| *p.limits.lock());
@@ -115,7 +119,7 @@ impl Process {
             exiting: AtomicBool::new(false),
             pending_status: spin::Mutex::new(0),
             child_events: WaitQueue::new(),
-            actions: spin::Mutex::new(actions),
+            actions: spin::Mutex::new(Arc::new(spin::Mutex::new(actions))),
             shared_pending: spin::Mutex::new(Pending::default()),
             threads: spin::Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
@@ -130,6 +134,7 @@ impl Process {
             no_new_privs: AtomicBool::new(nnp),
             subreaper: AtomicBool::new(false),
             pdeathsig: AtomicU32::new(0),
+            creator_tid: AtomicU32::new(0),
             dead_times: spin::Mutex::new(Times::default()),
             child_times: spin::Mutex::new(Times::default()),
         });
@@ -191,23 +196,32 @@ impl Process {
     }
 
     pub fn action(&self, sig: u32) -> SigAction {
-        self.actions.lock().get(sig as usize - 1).copied().unwrap_or_default()
+        self.actions.lock().lock().get(sig as usize - 1).copied().unwrap_or_default()
     }
 
     pub fn set_action(&self, sig: u32, a: SigAction) {
-        if let Some(slot) = self.actions.lock().get_mut(sig as usize - 1) {
+        if let Some(slot) = self.actions.lock().lock().get_mut(sig as usize - 1) {
             *slot = a;
         }
     }
 
-    /// execve: handled signals go back to their default action; ignored
-    /// ones stay ignored.
+    /// clone(CLONE_SIGHAND): use `other`'s dispositions, shared.
+    pub fn share_actions_with(&self, other: &Process) {
+        let table = other.actions.lock().clone();
+        *self.actions.lock() = table;
+    }
+
+    /// execve: the process gets its own copy of the dispositions; handled
+    /// signals go back to their default action, ignored ones stay ignored.
     pub fn reset_handlers_for_exec(&self) {
-        for a in self.actions.lock().iter_mut() {
+        let mut slot = self.actions.lock();
+        let mut table = *slot.lock();
+        for a in table.iter_mut() {
             if a.handler != signal::SIG_IGN {
                 *a = SigAction::default();
             }
         }
+        *slot = Arc::new(spin::Mutex::new(table));
     }
 
     pub fn is_zombie(&self) -> bool {
@@ -464,6 +478,18 @@ impl Process {
 
     pub fn sid(&self) -> u32 {
         self.sid.load(Ordering::Relaxed)
+    }
+
+    /// A thread of this process ended: children it created get their
+    /// PDEATHSIG (when the whole process ends, reparenting sends it).
+    pub fn creator_thread_ended(&self, tid: u32) {
+        let children: Vec<Arc<Process>> = self.children.lock().clone();
+        for c in children {
+            let sig = c.pdeathsig.load(Ordering::Relaxed);
+            if sig != 0 && c.creator_tid.load(Ordering::Relaxed) == tid && !c.is_zombie() {
+                signal::send_process(&c, SigInfo::kernel(sig), true);
+            }
+        }
     }
 
     /// Whether `pid` is a child of this process.

@@ -52,6 +52,8 @@ pub struct Thread {
     /// CPU time: all of it (every poll of the task) and the user-mode part.
     cpu_ns: AtomicU64,
     user_ns: AtomicU64,
+    /// When the current poll of the task began (0: not running).
+    poll_start: AtomicU64,
     /// sched_setaffinity's mask (CPUs the thread may run on).
     pub affinity: AtomicU64,
     /// Set when the thread has ended (its times moved to the process).
@@ -72,6 +74,7 @@ impl Thread {
             name: spin::Mutex::new([0; 16]),
             cpu_ns: AtomicU64::new(0),
             user_ns: AtomicU64::new(0),
+            poll_start: AtomicU64::new(0),
             exited: core::sync::atomic::AtomicBool::new(false),
             affinity: AtomicU64::new(u64::MAX),
         });
@@ -82,7 +85,9 @@ impl Thread {
 
     /// User and system CPU time so far.
     pub fn times(&self) -> super::process::Times {
-        let cpu = self.cpu_ns.load(Ordering::Relaxed);
+        let start = self.poll_start.load(Ordering::Relaxed);
+        let running = if start != 0 { platform::time::now_ns().saturating_sub(start) } else { 0 };
+        let cpu = self.cpu_ns.load(Ordering::Relaxed) + running;
         let user = self.user_ns.load(Ordering::Relaxed).min(cpu);
         super::process::Times { user, system: cpu - user }
     }
@@ -118,8 +123,18 @@ impl Thread {
 
 /// Starts `thread` at `ctx` as a task.
 pub fn spawn(thread: Arc<Thread>, ctx: UserContext) {
+    spawn_at(thread, ctx, None);
+}
+
+/// Starts (or continues) `thread` as a task: anywhere (the executor
+/// balances), or pinned to `cpu` when its affinity demands.
+fn spawn_at(thread: Arc<Thread>, ctx: UserContext, cpu: Option<usize>) {
     let t = thread.clone();
-    drop(sched::executor().spawn(FpuRelease { thread: t, inner: alloc::boxed::Box::pin(run(thread, ctx)) }));
+    let fut = FpuRelease { thread: t, inner: alloc::boxed::Box::pin(run(thread, ctx)) };
+    match cpu {
+        Some(c) => drop(sched::spawn_on(c, fut)),
+        None => drop(sched::executor().spawn(fut)),
+    }
 }
 
 /// Saves the thread's FPU registers at the end of every poll (see module doc).
@@ -132,10 +147,12 @@ impl<F: Future<Output = ()>> Future for FpuRelease<F> {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let start = platform::time::now_ns();
+        self.thread.poll_start.store(start, Ordering::Relaxed);
         let r = self.inner.as_mut().poll(cx);
         self.thread.fpu.lock().release();
         // Every poll is CPU time of this thread (user mode included; the
         // user part is counted around enter_user).
+        self.thread.poll_start.store(0, Ordering::Relaxed);
         self.thread.cpu_ns.fetch_add(platform::time::now_ns() - start, Ordering::Relaxed);
         r
     }
@@ -166,6 +183,19 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     loop {
         if !signal::deliver::deliver(&thread, &mut ctx).await {
             break;
+        }
+        // sched_setaffinity excluded this CPU: continue as a new task pinned
+        // to an allowed one (the FPU state is saved first, so the new task
+        // finds it up to date whichever CPU runs it).
+        let cpu = platform::cpu::percpu::cpu_id();
+        let mask = thread.affinity.load(Ordering::Relaxed);
+        if mask & (1 << cpu) == 0 && mask != 0 {
+            let target = mask.trailing_zeros() as usize;
+            if target < platform::smp::cpus_online() {
+                thread.fpu.lock().release();
+                spawn_at(thread.clone(), ctx, Some(target));
+                return;
+            }
         }
         let Some(mm) = process.mm() else { break };
         mm.activate();
@@ -227,6 +257,9 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         }
     }
     super::pid::unregister_thread(thread.tid());
+    if process.threads().len() > 1 {
+        process.creator_thread_ended(thread.tid());
+    }
     // The last poll's time is added after this; close enough.
     process.dead_times.lock().add(thread.times());
     thread.exited.store(true, Ordering::Release);

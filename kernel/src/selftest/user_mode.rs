@@ -45,8 +45,8 @@ pub async fn round_trips() -> Result<String, String> {
     let mut space = AddressSpace::new().ok_or("no memory for an address space")?;
     let (code, stack) = (frame::alloc_zeroed().ok_or("no frame")?, frame::alloc_zeroed().ok_or("no frame")?);
     frame::write(code, 0, CODE);
-    space.map(CODE_VA, code, Prot { write: false, exec: true }).map_err(|e| format!("{e:?}"))?;
-    space.map(STACK_VA, stack, Prot { write: true, exec: false }).map_err(|e| format!("{e:?}"))?;
+    space.map(CODE_VA, code, Prot { read: true, write: false, exec: true }).map_err(|e| format!("{e:?}"))?;
+    space.map(STACK_VA, stack, Prot { read: true, write: true, exec: false }).map_err(|e| format!("{e:?}"))?;
     space.activate();
 
     let fpu = FpuState::new();

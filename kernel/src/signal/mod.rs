@@ -13,6 +13,8 @@
 //! ignored; signals whose action is "ignore" are discarded when sent; init
 //! (PID 1) only receives signals it has a handler for.
 
+#![allow(dead_code)] // the full table of signal numbers and flags
+
 pub mod deliver;
 pub mod frame;
 pub mod info;
@@ -220,6 +222,11 @@ impl SignalSource for Thread {
 fn discard_at_send(p: &Process, sig: u32, blocked_everywhere: bool, forced: bool) -> bool {
     if sig == SIGKILL || sig == SIGSTOP {
         return p.pid == 1 && !forced;
+    }
+    // A blocked signal is never dropped: it may be waited for, or its
+    // action may change before it is unblocked.
+    if blocked_everywhere {
+        return false;
     }
     let action = p.action(sig);
     if p.pid == 1 && !forced && action.handler == SIG_DFL {

@@ -24,7 +24,6 @@ pub const CLONE_PTRACE: u64 = 0x2000;
 pub const CLONE_VFORK: u64 = 0x4000;
 pub const CLONE_PARENT: u64 = 0x8000;
 pub const CLONE_THREAD: u64 = 0x1_0000;
-pub const CLONE_NEWNS: u64 = 0x2_0000;
 pub const CLONE_SYSVSEM: u64 = 0x4_0000;
 pub const CLONE_SETTLS: u64 = 0x8_0000;
 pub const CLONE_PARENT_SETTID: u64 = 0x10_0000;
@@ -90,6 +89,10 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
         };
         let real_parent = if flags & CLONE_PARENT != 0 { parent.parent().unwrap_or(parent.clone()) } else { parent.clone() };
         let p = Process::new(tid, Arc::downgrade(&real_parent), mm, files, (flags & 0xff) as u8);
+        if flags & CLONE_SIGHAND != 0 {
+            p.share_actions_with(&parent);
+        }
+        p.creator_tid.store(call.thread.tid(), Ordering::Relaxed);
         real_parent.add_child(p.clone());
         (p.clone(), Thread::new(tid, p, fpu))
     };

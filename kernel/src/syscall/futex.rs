@@ -66,6 +66,9 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
             match woken {
                 Ok(true) => Ok(0),
                 Ok(false) => Err(Errno::ETIMEDOUT),
+                // Linux restarts an untimed wait under SA_RESTART; a timed
+                // one returns EINTR when a handler runs (restart_block).
+                Err(_) if deadline.is_some() => Err(Errno::ERESTARTNOHAND),
                 Err(_) => Err(Errno::ERESTARTSYS),
             }
         }

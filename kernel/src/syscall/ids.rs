@@ -126,6 +126,10 @@ const V3: u32 = 0x2008_0522;
 
 /// Reads the header; an unknown version is answered with V3 and EINVAL.
 fn cap_header(call: &Call<'_>, hdr: u64) -> Result<(u32, i32), Errno> {
+    cap_header_inner(call, hdr)
+}
+
+fn cap_header_inner(call: &Call<'_>, hdr: u64) -> Result<(u32, i32), Errno> {
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let version = uaccess::read_u32(&mm, hdr)?;
     let pid = uaccess::read_u32(&mm, hdr + 4)? as i32;
@@ -137,7 +141,12 @@ fn cap_header(call: &Call<'_>, hdr: u64) -> Result<(u32, i32), Errno> {
 }
 
 pub fn capget(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
-    let (version, pid) = cap_header(call, hdr)?;
+    // With NULL data this is a version probe: a bad version is answered
+    // with the preferred one and success (Linux's capget).
+    let (version, pid) = match cap_header(call, hdr) {
+        Err(Errno::EINVAL) if data == 0 => return Ok(0),
+        r => r?,
+    };
     if pid < 0 {
         return Err(Errno::EINVAL);
     }

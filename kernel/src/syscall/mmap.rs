@@ -38,9 +38,8 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
         MAP_SHARED_VALIDATE => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::EINVAL),
     }
-    if prot & !PROT_MASK != 0 {
-        return Err(Errno::EINVAL);
-    }
+    // mmap, unlike mprotect, ignores unknown PROT bits.
+    let prot = prot & PROT_MASK;
     let len = page_up(len).ok_or(Errno::ENOMEM)?;
     if flags & MAP_ANONYMOUS == 0 {
         call.thread.process.files().lock().get(fd as u64)?;

@@ -33,6 +33,8 @@ mod ids;
 mod madvise;
 mod io;
 mod mmap;
+mod mremap;
+mod msync;
 mod names;
 mod pgrp;
 mod prctl;
@@ -89,6 +91,9 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         58 => clone::clone(&mut call, clone::CLONE_VM | clone::CLONE_VFORK | 17, 0, 0, 0, 0).await, // vfork
         435 => clone::clone3(&mut call, a[0], a[1]).await,
         28 => madvise::madvise(&call, a[0], a[1], a[2]),
+        25 => mremap::mremap(&call, a[0], a[1], a[2], a[3], a[4]),
+        26 => msync::msync(&call, a[0], a[1], a[2]),
+        27 => msync::mincore(&call, a[0], a[1], a[2]),
         59 => execve::execve(&mut call, a[0], a[1], a[2]).await,
         322 => execve::execveat(&mut call, a[0] as i32, a[1], a[2], a[3], a[4]).await,
         61 => wait::wait4(&call, a[0] as i32, a[1], a[2], a[3]).await,
@@ -136,6 +141,12 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         203 => sched::sched_setaffinity(&call, a[0] as i32, a[1], a[2]),
         204 => sched::sched_getaffinity(&call, a[0] as i32, a[1], a[2]),
         309 => sched::getcpu(&call, a[0], a[1]),
+        142 => sched::sched_setscheduler(&call, a[0] as i64, None, a[1]), // sched_setparam
+        143 => sched::sched_getparam(&call, a[0] as i64, a[1]),
+        144 => sched::sched_setscheduler(&call, a[0] as i64, Some(a[1]), a[2]),
+        145 => sched::sched_getscheduler(a[0] as i64),
+        146 => sched::priority_range(a[0], true),
+        147 => sched::priority_range(a[0], false),
         110 => tid::getppid(&call),
         158 => arch_prctl::arch_prctl(&mut call, a[0], a[1]),
         186 => tid::gettid(&call),

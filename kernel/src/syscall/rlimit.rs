@@ -55,9 +55,15 @@ pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: u64, old: u64
 }
 
 pub fn getrlimit(call: &Call<'_>, resource: u32, old: u64) -> SysResult {
+    if old == 0 {
+        return Err(Errno::EFAULT);
+    }
     prlimit64(call, 0, resource, 0, old)
 }
 
 pub fn setrlimit(call: &Call<'_>, resource: u32, new: u64) -> SysResult {
+    if new == 0 {
+        return Err(Errno::EFAULT);
+    }
     prlimit64(call, 0, resource, new, 0)
 }

@@ -5,7 +5,7 @@
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::{File, FileKind};
+use crate::file::FileKind;
 use crate::uaccess;
 
 const AT_EMPTY_PATH: u64 = 0x1000;

@@ -8,20 +8,29 @@
 //! CPUs are the caller's to shoot down (`ipi::tlb_shootdown`), in one batch.
 
 use x86_64::registers::control::{Cr3, Cr3Flags};
-use x86_64::structures::paging::mapper::{MapToError, TranslateResult, UnmapError};
+use x86_64::structures::paging::mapper::{MapToError, UnmapError};
 use x86_64::structures::paging::{
-    Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as F, PhysFrame, Size4KiB, Translate,
+    Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as F, PhysFrame, Size4KiB,
 };
 use x86_64::{PhysAddr, VirtAddr};
 
 use crate::mem::paging::{kernel_pml4, Frames};
 use crate::mem::{frame, phys_to_virt, PHYS_OFFSET};
 
-/// Access rights of a user page.
+/// Access rights of a user page. A page with none of them (PROT_NONE)
+/// keeps its frame in the page-table entry with the present bit clear, so
+/// every access faults but the contents survive a later mprotect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Prot {
+    pub read: bool,
     pub write: bool,
     pub exec: bool,
+}
+
+impl Prot {
+    fn is_none(self) -> bool {
+        !self.read && !self.write && !self.exec
+    }
 }
 
 /// Why a mapping could not be made.
@@ -41,6 +50,9 @@ pub struct AddressSpace {
 }
 
 fn flags(prot: Prot) -> F {
+    if prot.is_none() {
+        return F::USER_ACCESSIBLE | F::NO_EXECUTE;
+    }
     let mut f = F::PRESENT | F::USER_ACCESSIBLE;
     if prot.write {
         f |= F::WRITABLE;
@@ -124,10 +136,41 @@ impl AddressSpace {
         })
     }
 
+    /// Pointer to the leaf entry for `va`, if the tables down to it exist.
+    fn leaf(&self, va: u64) -> Option<*mut u64> {
+        let mut table = self.pml4;
+        for shift in [39u64, 30, 21] {
+            // SAFETY: `table` is a page-table frame of this address space,
+            // readable through the direct map.
+            let e = unsafe { *((phys_to_virt(table) as *const u64).add(((va >> shift) & 511) as usize)) };
+            if e & 1 == 0 || e & (1 << 7) != 0 {
+                return None;
+            }
+            table = e & 0x000f_ffff_ffff_f000;
+        }
+        // SAFETY: `table` is this address space's last-level table; the
+        // index is below 512, so the pointer stays inside the frame.
+        Some(unsafe { (phys_to_virt(table) as *mut u64).add(((va >> 12) & 511) as usize) })
+    }
+
     /// Unmaps user page `va`; returns the frame it mapped.
     pub fn unmap(&mut self, va: u64) -> Option<u64> {
         let page = user_page(va).ok()?;
         let active = self.is_active();
+        // A PROT_NONE entry is not present to the mapper: clear it here.
+        if let Some(e) = self.leaf(va) {
+            // SAFETY: `e` points at this address space's leaf entry.
+            let raw = unsafe { *e };
+            if raw != 0 && raw & 1 == 0 {
+                // SAFETY: as above; a non-present entry is no cached
+                // translation, so clearing it needs no shootdown.
+                unsafe { *e = 0 };
+                if active {
+                    x86_64::instructions::tlb::flush(VirtAddr::new(va));
+                }
+                return Some(raw & 0x000f_ffff_ffff_f000);
+            }
+        }
         self.with_mapper(|m| match m.unmap(page) {
             Ok((frame, flush)) => {
                 if active {
@@ -161,16 +204,19 @@ impl AddressSpace {
         })
     }
 
-    /// The frame and rights of user page `va`, if mapped.
+    /// The frame and rights of user page `va`, if mapped (PROT_NONE
+    /// pages included).
     pub fn query(&self, va: u64) -> Option<(u64, Prot)> {
-        let page = user_page(va).ok()?;
-        self.with_mapper(|m| match m.translate(page.start_address()) {
-            TranslateResult::Mapped { frame, flags, .. } => Some((
-                frame.start_address().as_u64(),
-                Prot { write: flags.contains(F::WRITABLE), exec: !flags.contains(F::NO_EXECUTE) },
-            )),
-            _ => None,
-        })
+        user_page(va).ok()?;
+        let e = self.leaf(va)?;
+        // SAFETY: `e` points at this address space's leaf entry.
+        let raw = unsafe { *e };
+        if raw == 0 {
+            return None;
+        }
+        let present = raw & 1 != 0;
+        let prot = Prot { read: present, write: present && raw & 2 != 0, exec: present && raw & (1 << 63) == 0 };
+        Some((raw & 0x000f_ffff_ffff_f000, prot))
     }
 }
 

@@ -1,0 +1,109 @@
+//! mremap(2): grow, shrink or move a mapping, keeping its contents.
+//!
+//! Shrinking unmaps the tail. Growing extends the area in place when the
+//! pages after it are free; otherwise, with MREMAP_MAYMOVE, the area and
+//! its present pages (the same frames: nothing is copied) move to a free
+//! range, or to `new_addr` with MREMAP_FIXED. MREMAP_DONTUNMAP leaves the
+//! old range mapped but empty. The old range must lie in one area (EFAULT
+//! otherwise, as Linux).
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::mm::vma::Kind;
+use crate::mm::{page_up, MMAP_MIN, PAGE};
+
+const MREMAP_MAYMOVE: u64 = 1;
+const MREMAP_FIXED: u64 = 2;
+const MREMAP_DONTUNMAP: u64 = 4;
+
+pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult {
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || old % PAGE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & MREMAP_DONTUNMAP != 0 && (flags & MREMAP_MAYMOVE == 0 || old_len != new_len) {
+        return Err(Errno::EINVAL);
+    }
+    let old_len = page_up(old_len).ok_or(Errno::EINVAL)?;
+    let new_len = page_up(new_len).ok_or(Errno::EINVAL)?;
+    if new_len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let user_end = platform::user::USER_END;
+    let old_end = old.checked_add(old_len).filter(|e| *e <= user_end).ok_or(Errno::EINVAL)?;
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let r = mm.with(|m| -> SysResult {
+        let vma = m.find(old).cloned().ok_or(Errno::EFAULT)?;
+        if old_len == 0 {
+            // Duplicating a shared mapping is the only use of old_len 0.
+            return Err(Errno::EINVAL);
+        }
+        if old_end > vma.end {
+            return Err(Errno::EFAULT);
+        }
+        let fixed = flags & MREMAP_FIXED != 0;
+        if !fixed && flags & MREMAP_DONTUNMAP == 0 {
+            if new_len <= old_len {
+                m.remove(old + new_len, old_end);
+                return Ok(old);
+            }
+            // Grow in place if the area ends with the range and the rest is free.
+            let grown = old.checked_add(new_len).filter(|e| *e <= user_end);
+            if let Some(new_end) = grown {
+                if old_end == vma.end && !m.overlaps(old_end, new_end) {
+                    if let Some(v) = m.vmas.get_mut(&vma.start) {
+                        v.end = new_end;
+                    }
+                    return Ok(old);
+                }
+            }
+            if flags & MREMAP_MAYMOVE == 0 {
+                return Err(Errno::ENOMEM);
+            }
+        }
+        // Move.
+        let dest = if fixed {
+            if new_addr % PAGE != 0 || new_addr < MMAP_MIN {
+                return Err(Errno::EINVAL);
+            }
+            let dest_end = new_addr.checked_add(new_len).filter(|e| *e <= user_end).ok_or(Errno::EINVAL)?;
+            if new_addr < old_end && old < dest_end {
+                return Err(Errno::EINVAL);
+            }
+            m.remove(new_addr, dest_end);
+            new_addr
+        } else {
+            m.find_free(new_len).ok_or(Errno::ENOMEM)?
+        };
+        let keep = old_len.min(new_len);
+        let mut moved = vma.slice(old, old + keep);
+        let shift = |a: u64| a - old + dest;
+        moved.start = dest;
+        moved.end = dest + new_len;
+        if let Kind::File { file_end, .. } = &mut moved.kind {
+            *file_end = shift((*file_end).clamp(old, old + keep));
+        }
+        for off in (0..keep).step_by(PAGE as usize) {
+            if let Some((phys, prot)) = m.space.query(old + off) {
+                m.space.unmap(old + off);
+                if m.space.map(dest + off, phys, prot).is_err() {
+                    crate::mm::frames::put(phys);
+                    return Err(Errno::ENOMEM);
+                }
+            }
+        }
+        if flags & MREMAP_DONTUNMAP != 0 {
+            // The old range stays, now empty (anonymous pages read as zero).
+        } else {
+            m.remove(old, old_end);
+        }
+        m.insert(moved);
+        Ok(dest)
+    });
+    if platform::smp::cpus_online() > 1 {
+        platform::ipi::tlb_shootdown(0, user_end);
+    }
+    r
+}

@@ -1,0 +1,49 @@
+//! msync(2) and mincore(2).
+//!
+//! msync has nothing to write back until file mappings exist (files issue):
+//! it validates like Linux and succeeds. mincore reports which pages of a
+//! mapped range are resident (present in the page tables).
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::mm::{page_up, PAGE};
+use crate::uaccess;
+
+const MS_ASYNC: u64 = 1;
+const MS_INVALIDATE: u64 = 2;
+const MS_SYNC: u64 = 4;
+
+/// Checks that `addr..addr+len` is page-aligned at the start and fully
+/// mapped; returns the page-rounded end.
+fn mapped_range(call: &Call<'_>, addr: u64, len: u64) -> Result<u64, Errno> {
+    if addr % PAGE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let end = addr.checked_add(page_up(len).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;
+    let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+    mm.with(|m| {
+        let mut va = addr;
+        while va < end {
+            let v = m.find(va).ok_or(Errno::ENOMEM)?;
+            va = v.end;
+        }
+        Ok(end)
+    })
+}
+
+pub fn msync(call: &Call<'_>, addr: u64, len: u64, flags: u64) -> SysResult {
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC) {
+        return Err(Errno::EINVAL);
+    }
+    mapped_range(call, addr, len)?;
+    Ok(0)
+}
+
+pub fn mincore(call: &Call<'_>, addr: u64, len: u64, vec: u64) -> SysResult {
+    let end = mapped_range(call, addr, len)?;
+    let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+    let pages: alloc::vec::Vec<u8> =
+        mm.with(|m| (addr..end).step_by(PAGE as usize).map(|va| m.space.query(va).is_some() as u8).collect());
+    uaccess::write_bytes(&mm, vec, &pages)?;
+    Ok(0)
+}
