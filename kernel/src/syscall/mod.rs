@@ -96,8 +96,8 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         27 => msync::mincore(&call, a[0], a[1], a[2]),
         59 => execve::execve(&mut call, a[0], a[1], a[2]).await,
         322 => execve::execveat(&mut call, a[0] as i32, a[1], a[2], a[3], a[4]).await,
-        61 => wait::wait4(&call, a[0] as i32, a[1], a[2], a[3]).await,
-        247 => wait::waitid(&call, a[0], a[1], a[2], a[3], a[4]).await,
+        61 => wait::wait4(&call, a[0] as i32, a[1], a[2] as u32 as u64, a[3]).await,
+        247 => wait::waitid(&call, a[0] as u32 as u64, a[1] as u32 as u64, a[2], a[3] as u32 as u64, a[4]).await,
         109 => pgrp::setpgid(&call, a[0] as i32, a[1] as i32),
         121 => pgrp::getpgid(&call, a[0] as i32),
         111 => pgrp::getpgid(&call, 0), // getpgrp
