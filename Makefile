@@ -13,6 +13,7 @@ RUNNER  := target/release/aramid-runner
 ROOT    := $(BUILD)/initramfs-root
 TESTS   := $(basename $(notdir $(wildcard testing/programs/tests/*.c)))
 TEST_BINS := $(foreach t,$(TESTS),$(ROOT)/tests/$(t) $(ROOT)/tests/$(t).musl)
+GUEST_BINS := $(foreach t,$(basename $(notdir $(wildcard testing/programs/guest/*.c))),$(ROOT)/guest/$(t))
 PROGRAM_SUITE := $(BUILD)/suites/programs.toml
 export ACCEL
 
@@ -44,10 +45,14 @@ runner:
 	$(CARGO) build -p runner --release
 
 ## initramfs: the test programs (glibc and musl, static) and testing/initramfs
-initramfs: runner $(ROOT)/init $(TEST_BINS)
+initramfs: runner $(ROOT)/init $(TEST_BINS) $(GUEST_BINS)
 	$(RUNNER) cpio --out $(INITRD) --dir testing/initramfs --dir $(ROOT)
 
 $(ROOT)/init: testing/programs/hello.c
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -o $@ $<
+
+$(ROOT)/guest/%: testing/programs/guest/%.c testing/programs/t.h
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 
@@ -87,6 +92,7 @@ test-guest: kernel initramfs $(PROGRAM_SUITE)
 	@echo "==> guest suites (TCG unless a KVM probe succeeds)"
 	$(RUNNER) test --suite testing/suites/boot.toml --kernel $(KERNEL) --initrd $(INITRD)
 	$(RUNNER) test --suite $(PROGRAM_SUITE) --kernel $(KERNEL) --initrd $(INITRD)
+	$(RUNNER) test --suite testing/suites/guest.toml --kernel $(KERNEL) --initrd $(INITRD)
 
 clippy:
 	$(CARGO) clippy --release

@@ -207,3 +207,65 @@ impl Drop for FutexWait {
         }
     }
 }
+
+const FUTEX_WAITERS: u32 = 0x8000_0000;
+const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+/// Linux's ROBUST_LIST_LIMIT: a bound against circular lists.
+const ROBUST_LIST_LIMIT: usize = 2048;
+
+/// A thread exits holding robust futexes: each one whose owner TID is the
+/// thread gets FUTEX_OWNER_DIED, and one waiter is woken (Linux's
+/// exit_robust_list / handle_futex_death).
+pub fn release_robust_list(mm: &Arc<Mm>, head: u64, tid: u32) {
+    if head == 0 {
+        return;
+    }
+    let Ok(mut entry) = uaccess::read_u64(mm, head) else { return };
+    let Ok(offset) = uaccess::read_u64(mm, head + 8) else { return };
+    let pending = uaccess::read_u64(mm, head + 16).unwrap_or(0) & !1;
+    let mut n = 0;
+    while entry & !1 != head && entry != 0 && n < ROBUST_LIST_LIMIT {
+        let e = entry & !1;
+        let next = uaccess::read_u64(mm, e).unwrap_or(0);
+        if e != pending {
+            futex_death(mm, e.wrapping_add(offset), tid);
+        }
+        entry = next;
+        n += 1;
+    }
+    if pending != 0 {
+        futex_death(mm, pending.wrapping_add(offset), tid);
+    }
+}
+
+fn futex_death(mm: &Arc<Mm>, addr: u64, tid: u32) {
+    if addr % 4 != 0 {
+        return;
+    }
+    for _ in 0..16 {
+        let Ok(val) = uaccess::read_u32(mm, addr) else { return };
+        if val & FUTEX_TID_MASK != tid {
+            return;
+        }
+        let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        match platform::user::copy::cmpxchg_user_u32(addr, val, new) {
+            Ok(found) if found == val => {
+                if val & FUTEX_WAITERS != 0 {
+                    for private in [false, true] {
+                        if let Ok(k) = key(mm, addr, private) {
+                            let _ = wake(k, 1, u32::MAX);
+                        }
+                    }
+                }
+                return;
+            }
+            Ok(_) => continue,
+            Err(f) => {
+                if mm.handle_fault(f.addr, true, false).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -23,10 +23,45 @@ pub struct Image {
     pub name: alloc::string::String,
 }
 
+/// Linux's BINPRM_BUF_SIZE: how much of a `#!` line is read.
+const SHEBANG_MAX: usize = 256;
+/// Nested interpreters allowed (Linux: 4, then ELOOP).
+const MAX_INTERP_DEPTH: usize = 4;
+
 /// Loads the executable at `path` (from the initramfs until the VFS lands).
+/// A `#!` script runs its interpreter with the optional argument, the
+/// script's path and the original arguments after argv[0], as Linux's
+/// binfmt_script does.
 pub fn load(path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
+    load_at_depth(path, path, argv, envp, 0)
+}
+
+fn load_at_depth(path: &str, execfn: &str, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
     let data = crate::initramfs::lookup(path)?;
-    let data = if data.starts_with(b"#!") { return Err(Errno::ENOEXEC) } else { data };
+    if data.starts_with(b"#!") {
+        if depth >= MAX_INTERP_DEPTH {
+            return Err(Errno::ELOOP);
+        }
+        let line = &data[2..data.len().min(SHEBANG_MAX)];
+        let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+        let line = core::str::from_utf8(line).map_err(|_| Errno::ENOEXEC)?.trim_matches(|c| c == ' ' || c == '\t');
+        let (interp, arg) = match line.split_once([' ', '\t']) {
+            Some((i, a)) => (i, Some(a.trim_matches(|c| c == ' ' || c == '\t'))),
+            None => (line, None),
+        };
+        if interp.is_empty() {
+            return Err(Errno::ENOEXEC);
+        }
+        let mut new_argv: Vec<&[u8]> = alloc::vec![interp.as_bytes()];
+        if let Some(a) = arg.filter(|a| !a.is_empty()) {
+            new_argv.push(a.as_bytes());
+        }
+        new_argv.push(path.as_bytes());
+        new_argv.extend(argv.iter().skip(1));
+        let mut image = load_at_depth(interp, execfn, &new_argv, envp, depth + 1)?;
+        image.name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
+        return Ok(image);
+    }
     let mm = Mm::new()?;
     let main = elf::load(&mm, data, elf::PIE_BASE)?;
     let mut entry = main.entry;
@@ -71,7 +106,7 @@ pub fn load(path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> 
         (AT_PLATFORM, AuxValue::Platform),
         (AT_MINSIGSTKSZ, AuxValue::Value(2048)),
     ];
-    let rsp = stack::build(&mm, STACK_TOP, argv, envp, path.as_bytes(), &aux)?;
+    let rsp = stack::build(&mm, STACK_TOP, argv, envp, execfn.as_bytes(), &aux)?;
     let ctx = UserContext { rip: entry, rsp, ..Default::default() };
     let name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
     Ok(Image { mm, ctx, name })

@@ -54,6 +54,8 @@ pub struct Thread {
     user_ns: AtomicU64,
     /// When the current poll of the task began (0: not running).
     poll_start: AtomicU64,
+    /// set_robust_list: the list head (futexes to release at exit).
+    pub robust_list: AtomicU64,
     /// sched_setaffinity's mask (CPUs the thread may run on).
     pub affinity: AtomicU64,
     /// Set when the thread has ended (its times moved to the process).
@@ -77,6 +79,7 @@ impl Thread {
             poll_start: AtomicU64::new(0),
             exited: core::sync::atomic::AtomicBool::new(false),
             affinity: AtomicU64::new(u64::MAX),
+            robust_list: AtomicU64::new(0),
         });
         process.thread_started(&t);
         super::pid::register_thread(&t);
@@ -158,6 +161,10 @@ impl<F: Future<Output = ()>> Future for FpuRelease<F> {
     }
 }
 
+/// How long a thread runs in user mode before the kernel checks whether
+/// other tasks wait for its CPU.
+const SLICE_NS: u64 = 10_000_000;
+
 /// The signal and si_code Linux sends for an exception vector.
 fn exception_signal(vector: u8) -> (u32, i32) {
     match vector {
@@ -197,8 +204,19 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 return;
             }
         }
+        if sched::executor().should_yield() {
+            executor::yield_now().await;
+        }
         let Some(mm) = process.mm() else { break };
         mm.activate();
+        // A time slice: a task woken onto this CPU while the thread runs
+        // in user mode gets no IPI (the CPU is busy), so the LAPIC is armed
+        // to bring the thread back within SLICE_NS — never later than the
+        // executor's own next timer.
+        let now = platform::time::now_ns();
+        let slice = now + SLICE_NS;
+        let next = sched::executor().next_deadline(cpu).map_or(slice, |d| d.min(slice));
+        platform::apic::lapic::set_deadline(Some(next));
         let exit = {
             let fpu = thread.fpu.lock();
             thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::Release);
@@ -241,6 +259,9 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 signal::force_fault(&thread, SigInfo::fault(sig as u32, code, addr));
             }
         }
+    }
+    if let Some(mm) = process.mm() {
+        crate::futex::release_robust_list(&mm, thread.robust_list.load(Ordering::Acquire), thread.tid());
     }
     let clear = thread.clear_child_tid.swap(0, Ordering::AcqRel);
     if clear != 0 {

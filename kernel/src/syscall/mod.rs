@@ -11,8 +11,6 @@
 //! Stubs (answers Linux itself can give, which programs handle):
 //! - `rseq`: ENOSYS, as on a kernel built without CONFIG_RSEQ; glibc then
 //!   runs without restartable sequences.
-//! - `set_robust_list`: the list head is recorded; robust-futex cleanup at
-//!   exit arrives with futexes (processes issue).
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -153,6 +151,7 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         218 => tid::set_tid_address(&call, a[0]),
         231 => return exit::exit_group(&mut call, a[0] as i32),
         273 => tid::set_robust_list(&call, a[0], a[1]),
+        274 => tid::get_robust_list(&call, a[0] as i32, a[1], a[2]),
         302 => rlimit::prlimit64(&call, a[0] as i32, a[1] as u32, a[2], a[3]),
         97 => rlimit::getrlimit(&call, a[0] as u32, a[1]),
         318 => io::getrandom(&call, a[0], a[1], a[2] as u32),

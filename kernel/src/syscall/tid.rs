@@ -24,10 +24,19 @@ pub fn set_tid_address(call: &Call<'_>, addr: u64) -> SysResult {
 }
 
 /// `struct robust_list_head` is 24 bytes on x86-64.
-pub fn set_robust_list(_call: &Call<'_>, _head: u64, len: u64) -> SysResult {
+pub fn set_robust_list(call: &Call<'_>, head: u64, len: u64) -> SysResult {
     if len != 24 {
         return Err(Errno::EINVAL);
     }
+    call.thread.robust_list.store(head, Ordering::Release);
+    Ok(0)
+}
+
+pub fn get_robust_list(call: &Call<'_>, pid: i32, head_ptr: u64, len_ptr: u64) -> SysResult {
+    let t = if pid == 0 { call.thread.clone() } else { crate::proc::pid::find_thread(pid as u32).ok_or(Errno::ESRCH)? };
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    crate::uaccess::write_u64(&mm, head_ptr, t.robust_list.load(Ordering::Acquire))?;
+    crate::uaccess::write_u64(&mm, len_ptr, 24)?;
     Ok(0)
 }
 

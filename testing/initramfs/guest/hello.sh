@@ -1,0 +1,1 @@
+#!/guest/script_exec -interp

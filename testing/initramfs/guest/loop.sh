@@ -1,0 +1,1 @@
+#!/guest/loop.sh
