@@ -44,6 +44,7 @@ mod rlimit;
 mod signal;
 mod stat;
 mod tid;
+mod trace;
 pub mod time;
 mod uname;
 mod wait;
@@ -205,7 +206,7 @@ fn finish(call: &mut Call<'_>, nr: u64, a: &[u64; 6], result: SysResult) {
         r => r,
     };
     if TRACE.load(Ordering::Relaxed) {
-        trace(call.thread, nr, a, &result);
+        trace::log(call.thread, nr, a, Some(&result));
     }
     call.ctx.rax = match result {
         Ok(v) => v,
@@ -213,19 +214,9 @@ fn finish(call: &mut Call<'_>, nr: u64, a: &[u64; 6], result: SysResult) {
     };
 }
 
-fn trace(thread: &Arc<Thread>, nr: u64, a: &[u64; 6], result: &SysResult) {
-    let name = names::name(nr).unwrap_or("unknown");
-    let cpu = platform::cpu::percpu::cpu_id();
-    match result {
-        Ok(v) => log::info!(target: "strace", "[{} c{cpu}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {v:#x}", thread.tid(), a[0], a[1], a[2], a[3], a[4], a[5]),
-        Err(e) => log::info!(target: "strace", "[{} c{cpu}] {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = -1 {}", thread.tid(), a[0], a[1], a[2], a[3], a[4], a[5], e.name()),
-    }
-}
-
 /// Logs the final call of a thread (exit, exit_group) under `strace`.
 pub(crate) fn trace_exit(thread: &Arc<Thread>, nr: u64, code: i32) {
     if TRACE.load(Ordering::Relaxed) {
-        let name = names::name(nr).unwrap_or("unknown");
-        log::info!(target: "strace", "[{} c{}] {name}({code}) = ?", thread.tid(), platform::cpu::percpu::cpu_id());
+        trace::log(thread, nr, &[code as u64, 0, 0, 0, 0, 0], None);
     }
 }
