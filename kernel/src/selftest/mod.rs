@@ -19,6 +19,7 @@ use core::future::Future;
 use core::pin::Pin;
 
 mod cpus;
+mod executor;
 mod heap;
 mod ipi;
 mod serial;
@@ -37,11 +38,17 @@ const BOOT_TESTS: &[Test] = &[
     ("ipi_round_trip", || Box::pin(ipi::round_trip_all_pairs())),
     ("tlb_shootdown", || Box::pin(tlb::shootdown_reaches_every_cpu())),
     ("user_mode", || Box::pin(user_mode::round_trips())),
+    ("sleep_1ms", || Box::pin(executor::one_ms_sleeps())),
+    ("wait_queue_ping_pong", || Box::pin(executor::wait_queue_ping_pong())),
+    ("sleep_1ms_after_load", || Box::pin(executor::one_ms_sleeps())),
 ];
 
 /// Tests that need something from outside (the runner types on the
 /// console); run by name only.
-const INTERACTIVE_TESTS: &[Test] = &[("serial_input", || Box::pin(serial::read_line()))];
+const INTERACTIVE_TESTS: &[Test] = &[
+    ("serial_input", || Box::pin(serial::read_line())),
+    ("bench_wake", || Box::pin(executor::bench_cross_cpu_wake())),
+];
 
 /// Runs self-test `name`; powers off with the number of failures.
 pub async fn run(name: &str) -> ! {
