@@ -22,6 +22,9 @@ pub struct Entry<'a> {
     pub ino: u32,
     /// Device number of a block or character device node (major, minor).
     pub rdev: (u32, u32),
+    /// Device the file came from (major, minor): with `ino`, identifies
+    /// hard links within one archive.
+    pub dev: (u32, u32),
     /// File contents, or the target of a symbolic link.
     pub data: &'a [u8],
 }
@@ -68,18 +71,32 @@ pub struct Reader<'a> {
     image: &'a [u8],
     pos: usize,
     failed: bool,
+    trailers: usize,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(image: &'a [u8]) -> Self {
-        Self { image, pos: 0, failed: false }
+        Self {
+            image,
+            pos: 0,
+            failed: false,
+            trailers: 0,
+        }
+    }
+
+    /// How many archive trailers have been passed: entries read while this
+    /// stays the same belong to one archive (hard links never cross it).
+    pub fn trailers_seen(&self) -> usize {
+        self.trailers
     }
 
     fn field(&self, header: &[u8], index: usize) -> Result<u32, CpioError> {
         let bytes = &header[6 + index * 8..6 + index * 8 + 8];
         let mut v = 0u32;
         for &b in bytes {
-            let d = (b as char).to_digit(16).ok_or(CpioError::BadHeader { offset: self.pos })?;
+            let d = (b as char)
+                .to_digit(16)
+                .ok_or(CpioError::BadHeader { offset: self.pos })?;
             v = v << 4 | d;
         }
         Ok(v)
@@ -95,35 +112,65 @@ impl<'a> Reader<'a> {
                 return Ok(None);
             }
             let start = self.pos;
-            let header = self.image.get(start..start + HEADER).ok_or(CpioError::Truncated { offset: start })?;
+            let header = self
+                .image
+                .get(start..start + HEADER)
+                .ok_or(CpioError::Truncated { offset: start })?;
             if &header[..6] != b"070701" && &header[..6] != b"070702" {
                 return Err(CpioError::BadMagic { offset: start });
             }
             let f = |i| self.field(header, i);
-            let (ino, mode, uid, gid, nlink, mtime, size) = (f(0)?, f(1)?, f(2)?, f(3)?, f(4)?, f(5)?, f(6)? as usize);
-            let (rmaj, rmin, namesize) = (f(9)?, f(10)?, f(11)? as usize);
+            let (ino, mode, uid, gid, nlink, mtime, size) =
+                (f(0)?, f(1)?, f(2)?, f(3)?, f(4)?, f(5)?, f(6)? as usize);
+            let (dmaj, dmin, rmaj, rmin, namesize) = (f(7)?, f(8)?, f(9)?, f(10)?, f(11)? as usize);
             let name_start = start + HEADER;
             let name_bytes = self
                 .image
-                .get(name_start..name_start.checked_add(namesize).ok_or(CpioError::Truncated { offset: start })?)
+                .get(
+                    name_start
+                        ..name_start
+                            .checked_add(namesize)
+                            .ok_or(CpioError::Truncated { offset: start })?,
+                )
                 .ok_or(CpioError::Truncated { offset: start })?;
-            let (last, name_bytes) = name_bytes.split_last().ok_or(CpioError::BadName { offset: start })?;
+            let (last, name_bytes) = name_bytes
+                .split_last()
+                .ok_or(CpioError::BadName { offset: start })?;
             if *last != 0 {
                 return Err(CpioError::BadName { offset: start });
             }
-            let name = core::str::from_utf8(name_bytes).map_err(|_| CpioError::BadName { offset: start })?;
+            let name = core::str::from_utf8(name_bytes)
+                .map_err(|_| CpioError::BadName { offset: start })?;
             let data_start = (name_start + namesize).next_multiple_of(4);
-            let data_end = data_start.checked_add(size).ok_or(CpioError::Truncated { offset: start })?;
-            let data = self.image.get(data_start..data_end).ok_or(CpioError::Truncated { offset: start })?;
+            let data_end = data_start
+                .checked_add(size)
+                .ok_or(CpioError::Truncated { offset: start })?;
+            let data = self
+                .image
+                .get(data_start..data_end)
+                .ok_or(CpioError::Truncated { offset: start })?;
             self.pos = data_end.next_multiple_of(4);
             if name == "TRAILER!!!" {
+                self.trailers += 1;
                 continue;
             }
             let name = name.trim_start_matches("./").trim_start_matches('/');
             if name.is_empty() || name == "." {
                 continue;
             }
-            return Ok(Some(Entry { name, mode, uid, gid, nlink, mtime, ino, rdev: (rmaj, rmin), data }));
+            let (rdev, dev) = ((rmaj, rmin), (dmaj, dmin));
+            return Ok(Some(Entry {
+                name,
+                mode,
+                uid,
+                gid,
+                nlink,
+                mtime,
+                ino,
+                rdev,
+                dev,
+                data,
+            }));
         }
     }
 }
@@ -165,17 +212,31 @@ mod tests {
 
     fn push(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
         let mut h = String::from("070701");
-        for v in [7, mode, 0, 0, 1, 0, data.len() as u32, 0, 0, 0, 0, name.len() as u32 + 1, 0] {
+        for v in [
+            7,
+            mode,
+            0,
+            0,
+            1,
+            0,
+            data.len() as u32,
+            0,
+            0,
+            0,
+            0,
+            name.len() as u32 + 1,
+            0,
+        ] {
             h.push_str(&std::format!("{v:08X}"));
         }
         out.extend_from_slice(h.as_bytes());
         out.extend_from_slice(name.as_bytes());
         out.push(0);
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push(0);
         }
         out.extend_from_slice(data);
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push(0);
         }
     }
@@ -191,7 +252,12 @@ mod tests {
 
     #[test]
     fn reads_files_dirs_and_symlinks() {
-        let img = archive(&[(".", S_IFDIR | 0o755, b""), ("bin", S_IFDIR | 0o755, b""), ("bin/sh", S_IFREG | 0o755, b"#!x\n"), ("init", S_IFLNK | 0o777, b"bin/sh")]);
+        let img = archive(&[
+            (".", S_IFDIR | 0o755, b""),
+            ("bin", S_IFDIR | 0o755, b""),
+            ("bin/sh", S_IFREG | 0o755, b"#!x\n"),
+            ("init", S_IFLNK | 0o777, b"bin/sh"),
+        ]);
         let all: Vec<_> = Reader::new(&img).collect::<Result<_, _>>().unwrap();
         assert_eq!(all.len(), 3);
         assert!(all[0].is_dir() && all[0].name == "bin");
@@ -212,10 +278,16 @@ mod tests {
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        assert_eq!(Reader::new(b"garbage").next(), Some(Err(CpioError::Truncated { offset: 0 })));
+        assert_eq!(
+            Reader::new(b"garbage").next(),
+            Some(Err(CpioError::Truncated { offset: 0 }))
+        );
         let mut bad = archive(&[("a", S_IFREG, b"data")]);
         bad[0] = b'1';
-        assert_eq!(Reader::new(&bad).next(), Some(Err(CpioError::BadMagic { offset: 0 })));
+        assert_eq!(
+            Reader::new(&bad).next(),
+            Some(Err(CpioError::BadMagic { offset: 0 }))
+        );
         let img = archive(&[("file", S_IFREG, b"0123456789")]);
         for cut in 0..img.len() {
             // Every truncation either ends cleanly or reports an error.
@@ -225,10 +297,16 @@ mod tests {
         }
         let mut hex = archive(&[("a", S_IFREG, b"")]);
         hex[10] = b'z';
-        assert_eq!(Reader::new(&hex).next(), Some(Err(CpioError::BadHeader { offset: 0 })));
+        assert_eq!(
+            Reader::new(&hex).next(),
+            Some(Err(CpioError::BadHeader { offset: 0 }))
+        );
         // A huge size field does not overflow.
         let mut huge = archive(&[("a", S_IFREG, b"")]);
         huge[54..62].copy_from_slice(b"FFFFFFFF");
-        assert!(matches!(Reader::new(&huge).next(), Some(Err(CpioError::Truncated { .. }))));
+        assert!(matches!(
+            Reader::new(&huge).next(),
+            Some(Err(CpioError::Truncated { .. }))
+        ));
     }
 }

@@ -1,0 +1,617 @@
+//! The mount table of a namespace: which filesystem (or bound subtree) sits
+//! on which directory, with Linux's rules (fs/namespace.c):
+//!
+//! - `mount` puts a filesystem's root on a directory; mounting again on the
+//!   same place stacks on top (the walk sees the topmost).
+//! - `bind` puts an existing subtree (or file, onto a file) elsewhere;
+//!   recursive binds copy the mounts below it, except unbindable ones. A
+//!   bind copies the per-mount flags; binding a shared mount joins its peer
+//!   group.
+//! - `remount` replaces the per-mount flags; MS_RDONLY makes every write
+//!   through the mount EROFS (enforced by the `*at` operations).
+//! - Propagation types (shared, private, slave, unbindable) are stored and
+//!   shown in mountinfo; mount events are not propagated between peers.
+//! - `umount` needs a mount root (EINVAL), fails with EBUSY while mounts sit
+//!   below it or anything else holds a location in it (open files, cwds:
+//!   counted through the `Arc<Mount>` references), and with MNT_DETACH takes
+//!   the whole subtree out of the namespace while users keep it alive.
+//! - `move_mount` (MS_MOVE) re-attaches a mount; ELOOP into its own subtree.
+//!
+//! Lock order: the table lock is taken after any inode lock and no inode
+//! method is called while it is held (paths are computed from snapshots);
+//! a mount's own `parent` lock nests inside the table lock and is a leaf.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use spin::{Mutex, RwLock};
+
+use crate::errno::{Errno, Result};
+use crate::inode::{inode_addr, is_dir, same_inode, InodeRef};
+use crate::vfs::{join, name_in, PathLoc, Vfs};
+
+bitflags::bitflags! {
+    /// Per-mount flags, with the values of mount(2)'s `MS_*` flags.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct MountFlags: u32 {
+        const RDONLY = 1;
+        const NOSUID = 2;
+        const NODEV = 4;
+        const NOEXEC = 8;
+        const SYNCHRONOUS = 16;
+        const MANDLOCK = 64;
+        const DIRSYNC = 128;
+        const NOSYMFOLLOW = 256;
+        const NOATIME = 1024;
+        const NODIRATIME = 2048;
+        const RELATIME = 1 << 21;
+        const STRICTATIME = 1 << 24;
+        const LAZYTIME = 1 << 25;
+    }
+}
+
+/// mount(2) flags that are not per-mount flags.
+pub const MS_REMOUNT: u32 = 32;
+pub const MS_BIND: u32 = 4096;
+pub const MS_MOVE: u32 = 8192;
+pub const MS_REC: u32 = 16384;
+pub const MS_SILENT: u32 = 32768;
+pub const MS_UNBINDABLE: u32 = 1 << 17;
+pub const MS_PRIVATE: u32 = 1 << 18;
+pub const MS_SLAVE: u32 = 1 << 19;
+pub const MS_SHARED: u32 = 1 << 20;
+
+/// umount2(2) flags.
+pub const MNT_FORCE: u32 = 1;
+pub const MNT_DETACH: u32 = 2;
+pub const MNT_EXPIRE: u32 = 4;
+pub const UMOUNT_NOFOLLOW: u32 = 8;
+
+/// Most mounts a namespace holds (Linux's default fs.mount-max is larger;
+/// past it mount fails with ENOSPC like Linux).
+pub const MAX_MOUNTS: usize = 4096;
+
+/// A mount's propagation type, as mountinfo shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Propagation {
+    Private,
+    /// Member of peer group `n` ("shared:n").
+    Shared(u32),
+    /// Receives from peer group `n` ("master:n").
+    Slave(u32),
+    Unbindable,
+}
+
+/// A propagation change requested with MS_SHARED, MS_PRIVATE, MS_SLAVE or
+/// MS_UNBINDABLE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropagationChange {
+    Shared,
+    Private,
+    Slave,
+    Unbindable,
+}
+
+impl PropagationChange {
+    /// The change a mount(2) flag word asks for (exactly one bit; EINVAL
+    /// otherwise), or `None` when it asks for none.
+    pub fn from_ms_flags(flags: u32) -> Result<Option<Self>> {
+        let bits = flags & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE);
+        Ok(Some(match bits {
+            0 => return Ok(None),
+            MS_SHARED => Self::Shared,
+            MS_PRIVATE => Self::Private,
+            MS_SLAVE => Self::Slave,
+            MS_UNBINDABLE => Self::Unbindable,
+            _ => return Err(Errno::EINVAL),
+        }))
+    }
+}
+
+/// One mount.
+pub struct Mount {
+    id: u32,
+    root: InodeRef,
+    fstype: String,
+    source: String,
+    flags: AtomicU32,
+    propagation: Mutex<Propagation>,
+    /// Where it is attached: (parent mount, mount point inode).
+    parent: Mutex<Option<(Arc<Mount>, InodeRef)>>,
+}
+
+impl Mount {
+    fn new(id: u32, root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Arc<Mount> {
+        Arc::new(Mount {
+            id,
+            root,
+            fstype: String::from(fstype),
+            source: String::from(source),
+            flags: AtomicU32::new(flags.bits()),
+            propagation: Mutex::new(Propagation::Private),
+            parent: Mutex::new(None),
+        })
+    }
+
+    /// Mount id (mountinfo's first field, statx's `stx_mnt_id`).
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The root of the mounted tree.
+    pub fn root(&self) -> &InodeRef {
+        &self.root
+    }
+
+    pub fn fstype(&self) -> &str {
+        &self.fstype
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn flags(&self) -> MountFlags {
+        MountFlags::from_bits_truncate(self.flags.load(Ordering::Acquire))
+    }
+
+    pub fn is_readonly(&self) -> bool {
+        self.flags().contains(MountFlags::RDONLY)
+    }
+
+    pub fn propagation(&self) -> Propagation {
+        *self.propagation.lock()
+    }
+
+    /// The parent mount and the mount point in it; `None` for the namespace
+    /// root and for detached mounts.
+    pub fn parent(&self) -> Option<(Arc<Mount>, InodeRef)> {
+        self.parent.lock().clone()
+    }
+}
+
+/// One line of /proc/self/mountinfo, in data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountInfo {
+    pub id: u32,
+    /// The parent's id (the namespace root reports its own).
+    pub parent_id: u32,
+    /// Device of the mounted filesystem.
+    pub dev: u64,
+    /// The mount's root within its filesystem (`/` unless a bind mount).
+    pub root: Vec<u8>,
+    /// Where it is mounted, relative to the caller's root.
+    pub mount_point: Vec<u8>,
+    pub flags: MountFlags,
+    pub propagation: Propagation,
+    pub fstype: String,
+    pub source: String,
+}
+
+/// Per-mount options as mountinfo's fourth column shows them
+/// (`rw,nosuid,nodev,relatime`).
+pub fn mount_options(flags: MountFlags) -> String {
+    let mut s = String::from(if flags.contains(MountFlags::RDONLY) {
+        "ro"
+    } else {
+        "rw"
+    });
+    for (flag, name) in [
+        (MountFlags::NOSUID, ",nosuid"),
+        (MountFlags::NODEV, ",nodev"),
+        (MountFlags::NOEXEC, ",noexec"),
+        (MountFlags::NOATIME, ",noatime"),
+        (MountFlags::NODIRATIME, ",nodiratime"),
+        (MountFlags::NOSYMFOLLOW, ",nosymfollow"),
+    ] {
+        if flags.contains(flag) {
+            s.push_str(name);
+        }
+    }
+    if !flags.intersects(MountFlags::NOATIME | MountFlags::STRICTATIME) {
+        s.push_str(",relatime");
+    }
+    s
+}
+
+struct Inner {
+    root: Arc<Mount>,
+    /// Every attached mount, in mount order.
+    mounts: Vec<Arc<Mount>>,
+    /// (parent mount id, mount point address) -> the mount on top there.
+    on: BTreeMap<(u32, usize), Arc<Mount>>,
+}
+
+/// The mounts of one namespace.
+pub(crate) struct MountTable {
+    inner: RwLock<Inner>,
+    next_id: AtomicU32,
+    next_group: AtomicU32,
+}
+
+impl MountTable {
+    pub(crate) fn new(root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Self {
+        let m = Mount::new(1, root, fstype, source, flags);
+        Self {
+            inner: RwLock::new(Inner {
+                root: m.clone(),
+                mounts: alloc::vec![m],
+                on: BTreeMap::new(),
+            }),
+            next_id: AtomicU32::new(2),
+            next_group: AtomicU32::new(1),
+        }
+    }
+
+    pub(crate) fn root_mount(&self) -> Arc<Mount> {
+        self.inner.read().root.clone()
+    }
+
+    pub(crate) fn child_on(&self, mount: &Mount, inode: &InodeRef) -> Option<Arc<Mount>> {
+        self.inner
+            .read()
+            .on
+            .get(&(mount.id, inode_addr(inode)))
+            .cloned()
+    }
+
+    pub(crate) fn is_mountpoint(&self, inode: &InodeRef) -> bool {
+        let addr = inode_addr(inode);
+        self.inner.read().on.keys().any(|(_, a)| *a == addr)
+    }
+
+    fn new_mount(
+        &self,
+        root: InodeRef,
+        fstype: &str,
+        source: &str,
+        flags: MountFlags,
+    ) -> Arc<Mount> {
+        Mount::new(
+            self.next_id.fetch_add(1, Ordering::Relaxed),
+            root,
+            fstype,
+            source,
+            flags,
+        )
+    }
+
+    fn new_group(&self) -> u32 {
+        self.next_group.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+impl Inner {
+    fn attach(&mut self, m: Arc<Mount>, parent: Arc<Mount>, point: InodeRef) {
+        self.on.insert((parent.id, inode_addr(&point)), m.clone());
+        *m.parent.lock() = Some((parent, point));
+        self.mounts.push(m);
+    }
+
+    fn detach(&mut self, m: &Arc<Mount>) {
+        if let Some((parent, point)) = m.parent.lock().take() {
+            self.on.remove(&(parent.id, inode_addr(&point)));
+        }
+        self.mounts.retain(|x| !Arc::ptr_eq(x, m));
+    }
+
+    fn children(&self, m: &Arc<Mount>) -> Vec<Arc<Mount>> {
+        self.mounts
+            .iter()
+            .filter(|c| c.parent().is_some_and(|(p, _)| Arc::ptr_eq(&p, m)))
+            .cloned()
+            .collect()
+    }
+
+    /// `m` and every mount below it, parents before children.
+    fn subtree(&self, m: &Arc<Mount>) -> Vec<Arc<Mount>> {
+        let mut out = alloc::vec![m.clone()];
+        let mut i = 0;
+        while i < out.len() {
+            let kids = self.children(&out[i]);
+            out.extend(kids);
+            i += 1;
+        }
+        out
+    }
+
+    /// The mount on top of any stack at (parent, point).
+    fn top_at(&self, mut parent: Arc<Mount>, mut point: InodeRef) -> (Arc<Mount>, InodeRef) {
+        while let Some(m) = self.on.get(&(parent.id, inode_addr(&point))) {
+            parent = m.clone();
+            point = m.root.clone();
+        }
+        (parent, point)
+    }
+}
+
+impl Drop for Inner {
+    /// Cuts every parent link first: otherwise a stack of mounts, each
+    /// holding its parent, would be freed recursively, one level per mount.
+    fn drop(&mut self) {
+        let parents: Vec<_> = self
+            .mounts
+            .iter()
+            .filter_map(|m| m.parent.lock().take())
+            .collect();
+        drop(parents);
+    }
+}
+
+/// Whether `inode` is `top` or lies below it in the same filesystem
+/// (walking `..` up to the filesystem root).
+fn is_under(top: &InodeRef, inode: &InodeRef) -> bool {
+    let mut cur = inode.clone();
+    loop {
+        if same_inode(&cur, top) {
+            return true;
+        }
+        match cur.parent() {
+            Ok(p) if !same_inode(&p, &cur) => cur = p,
+            _ => return false,
+        }
+    }
+}
+
+/// Checks a mount point: it must still be linked, and of the same kind
+/// (directory or not) as what goes on it.
+fn check_point(at: &PathLoc, root_is_dir: bool) -> Result<()> {
+    if at.is_dir() != root_is_dir {
+        return Err(Errno::ENOTDIR);
+    }
+    if at.inode.metadata().nlink == 0 {
+        return Err(Errno::ENOENT);
+    }
+    Ok(())
+}
+
+impl Vfs {
+    /// Mounts the filesystem rooted at `root` on the directory `at`.
+    pub fn mount(
+        &self,
+        root: InodeRef,
+        at: &PathLoc,
+        fstype: &str,
+        source: &str,
+        flags: MountFlags,
+    ) -> Result<Arc<Mount>> {
+        if !at.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        check_point(at, is_dir(&root))?;
+        let m = self.table.new_mount(root, fstype, source, flags);
+        let mut t = self.table.inner.write();
+        if t.mounts.len() >= MAX_MOUNTS {
+            return Err(Errno::ENOSPC);
+        }
+        let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
+        t.attach(m.clone(), parent, point);
+        Ok(m)
+    }
+
+    /// Bind-mounts the tree at `src` on `at` (MS_BIND, with MS_REC when
+    /// `recursive`). With `recursive`, mounts below `src` are copied too
+    /// (those on directories inside the bound subtree; unbindable ones are
+    /// skipped).
+    pub fn bind(&self, src: &PathLoc, at: &PathLoc, recursive: bool) -> Result<Arc<Mount>> {
+        if src.mount.propagation() == Propagation::Unbindable {
+            return Err(Errno::EINVAL);
+        }
+        check_point(at, src.is_dir())?;
+        // Snapshot what to copy before attaching anything (the target may
+        // lie inside the source).
+        let mut plan: Vec<(usize, Arc<Mount>)> = Vec::new(); // (index of copied parent, original)
+        if recursive {
+            let kids = self.table.inner.read().children(&src.mount);
+            let whole = src.is_mount_root();
+            for k in kids {
+                let inside = whole
+                    || k.parent()
+                        .is_some_and(|(_, point)| is_under(&src.inode, &point));
+                if inside && k.propagation() != Propagation::Unbindable {
+                    plan.push((0, k));
+                }
+            }
+            let mut i = 0;
+            while i < plan.len() {
+                let kids = self.table.inner.read().children(&plan[i].1);
+                for k in kids {
+                    if k.propagation() != Propagation::Unbindable {
+                        plan.push((i + 1, k));
+                    }
+                }
+                i += 1;
+            }
+        }
+        let clone = |orig: &Arc<Mount>, root: InodeRef| {
+            let m = self
+                .table
+                .new_mount(root, &orig.fstype, &orig.source, orig.flags());
+            if let Propagation::Shared(g) = orig.propagation() {
+                *m.propagation.lock() = Propagation::Shared(g);
+            }
+            m
+        };
+        let top = clone(&src.mount, src.inode.clone());
+        let mut copies = alloc::vec![top.clone()];
+        let mut t = self.table.inner.write();
+        if t.mounts.len() + plan.len() + 1 > MAX_MOUNTS {
+            return Err(Errno::ENOSPC);
+        }
+        let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
+        t.attach(top.clone(), parent, point);
+        for (parent_index, orig) in &plan {
+            let Some((_, point)) = orig.parent() else {
+                continue;
+            };
+            let Some(parent) = copies.get(*parent_index).cloned() else {
+                continue;
+            };
+            let m = clone(orig, orig.root.clone());
+            t.attach(m.clone(), parent, point);
+            copies.push(m);
+        }
+        Ok(top)
+    }
+
+    /// Replaces the per-mount flags of the mount whose root is `loc`.
+    pub fn remount(&self, loc: &PathLoc, flags: MountFlags) -> Result<()> {
+        if !loc.is_mount_root() {
+            return Err(Errno::EINVAL);
+        }
+        loc.mount.flags.store(flags.bits(), Ordering::Release);
+        Ok(())
+    }
+
+    /// Changes the propagation type of the mount at `loc` (and every mount
+    /// below it when `recursive`, MS_REC).
+    pub fn set_propagation(
+        &self,
+        loc: &PathLoc,
+        change: PropagationChange,
+        recursive: bool,
+    ) -> Result<()> {
+        if !loc.is_mount_root() {
+            return Err(Errno::EINVAL);
+        }
+        let t = self.table.inner.read();
+        let targets = if recursive {
+            t.subtree(&loc.mount)
+        } else {
+            alloc::vec![loc.mount.clone()]
+        };
+        for m in targets {
+            let mut p = m.propagation.lock();
+            *p = match (change, *p) {
+                (PropagationChange::Shared, Propagation::Shared(g)) => Propagation::Shared(g),
+                (PropagationChange::Shared, _) => Propagation::Shared(self.table.new_group()),
+                (PropagationChange::Private, _) => Propagation::Private,
+                (PropagationChange::Slave, Propagation::Shared(g) | Propagation::Slave(g)) => {
+                    Propagation::Slave(g)
+                }
+                (PropagationChange::Slave, _) => Propagation::Private,
+                (PropagationChange::Unbindable, _) => Propagation::Unbindable,
+            };
+        }
+        Ok(())
+    }
+
+    /// Moves the mount whose root is `src` onto `at` (MS_MOVE).
+    pub fn move_mount(&self, src: &PathLoc, at: &PathLoc) -> Result<()> {
+        if !src.is_mount_root() {
+            return Err(Errno::EINVAL);
+        }
+        check_point(at, src.is_dir())?;
+        let mut t = self.table.inner.write();
+        if Arc::ptr_eq(&src.mount, &t.root) || src.mount.parent().is_none() {
+            return Err(Errno::EINVAL);
+        }
+        let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
+        let mut up = Some(parent.clone());
+        while let Some(m) = up {
+            if Arc::ptr_eq(&m, &src.mount) {
+                return Err(Errno::ELOOP);
+            }
+            up = m.parent().map(|(p, _)| p);
+        }
+        if let Some((old_parent, old_point)) = src.mount.parent.lock().take() {
+            t.on.remove(&(old_parent.id, inode_addr(&old_point)));
+        }
+        t.on.insert((parent.id, inode_addr(&point)), src.mount.clone());
+        *src.mount.parent.lock() = Some((parent, point));
+        Ok(())
+    }
+
+    /// Unmounts the mount whose root is `loc` (umount2 `flags`: MNT_DETACH
+    /// for a lazy unmount; MNT_FORCE is accepted and ignored). Without
+    /// MNT_DETACH, `loc` must be the caller's only reference into the mount.
+    pub fn umount(&self, loc: &PathLoc, flags: u32) -> Result<()> {
+        if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0
+            || (flags & MNT_EXPIRE != 0 && flags & (MNT_FORCE | MNT_DETACH) != 0)
+        {
+            return Err(Errno::EINVAL);
+        }
+        if !loc.is_mount_root() {
+            return Err(Errno::EINVAL);
+        }
+        // Detached mounts are dropped after the table lock is released:
+        // freeing a filesystem may take a while.
+        let detached: Vec<Arc<Mount>>;
+        {
+            let mut t = self.table.inner.write();
+            if Arc::ptr_eq(&loc.mount, &t.root) || loc.mount.parent().is_none() {
+                return Err(Errno::EINVAL);
+            }
+            if flags & MNT_DETACH != 0 {
+                detached = t.subtree(&loc.mount);
+            } else {
+                if !t.children(&loc.mount).is_empty() {
+                    return Err(Errno::EBUSY);
+                }
+                // The table holds two references, the caller's `loc` one.
+                if Arc::strong_count(&loc.mount) > 3 {
+                    return Err(Errno::EBUSY);
+                }
+                detached = alloc::vec![loc.mount.clone()];
+            }
+            for m in detached.iter().rev() {
+                t.detach(m);
+            }
+        }
+        drop(detached);
+        Ok(())
+    }
+
+    /// The mounts visible from `root`, in mount order (mountinfo).
+    pub fn mounts(&self, root: &PathLoc) -> Vec<MountInfo> {
+        let (all, ns_root) = {
+            let t = self.table.inner.read();
+            (t.mounts.clone(), t.root.clone())
+        };
+        let mut out = Vec::new();
+        for m in all {
+            let here = PathLoc::new(m.clone(), m.root.clone());
+            let Ok(Some(mount_point)) = self.path_of(root, &here) else {
+                continue;
+            };
+            let parent_id = m.parent().map_or(m.id, |(p, _)| p.id);
+            out.push(MountInfo {
+                id: m.id,
+                parent_id: if Arc::ptr_eq(&m, &ns_root) {
+                    m.id
+                } else {
+                    parent_id
+                },
+                dev: m.root.metadata().dev,
+                root: fs_path(&m.root),
+                mount_point,
+                flags: m.flags(),
+                propagation: m.propagation(),
+                fstype: m.fstype.clone(),
+                source: m.source.clone(),
+            });
+        }
+        out
+    }
+}
+
+/// The path of `inode` from its filesystem's root (`/` for the root, and
+/// for anything whose place cannot be found, such as a bound file).
+fn fs_path(inode: &InodeRef) -> Vec<u8> {
+    let mut names = Vec::new();
+    let mut cur = inode.clone();
+    while let Ok(parent) = cur.parent() {
+        if same_inode(&parent, &cur) {
+            break;
+        }
+        match name_in(&parent, &cur) {
+            Ok(n) => names.push(n),
+            Err(_) => return Vec::from(&b"/"[..]),
+        }
+        cur = parent;
+    }
+    join(&names)
+}
