@@ -68,7 +68,7 @@ pub fn find(info: &BootInfo) -> Result<String, String> {
 /// `init=` (or `/init`, then `/sbin/init`) and panics with "No working init
 /// found" when none can be executed.
 pub fn run(info: &BootInfo) {
-    crate::initramfs::init(info.initrd);
+    crate::file::vfs::init(info.initrd);
     match find(info) {
         Ok(report) => log::info!("{report}"),
         Err(why) => log::error!("{why}"),
@@ -81,7 +81,7 @@ pub fn run(info: &BootInfo) {
     for path in candidates {
         let argv: [&[u8]; 1] = [path.as_bytes()];
         let envp: [&[u8]; 2] = [b"HOME=/", b"TERM=linux"];
-        match crate::exec::load(path, &argv, &envp) {
+        match crate::exec::load(None, path, &argv, &envp) {
             Ok(image) => {
                 start_init(image);
                 return;
@@ -96,6 +96,7 @@ fn start_init(image: crate::exec::Image) {
     use alloc::sync::{Arc, Weak};
     let mut files = crate::file::FdTable::default();
     let console = Arc::new(crate::file::File::new(crate::file::FileKind::Console(crate::file::console::Console), crate::file::O_RDWR));
+    // Like Linux, init's stdio is /dev/console, opened read-write.
     for _ in 0..3 {
         let _ = files.install(console.clone(), false, 1024);
     }

@@ -15,7 +15,6 @@ mod exec;
 mod file;
 mod futex;
 mod init;
-mod initramfs;
 mod mm;
 mod proc;
 mod random;

@@ -113,3 +113,25 @@ pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<String>, Errno> {
     }
     Ok(v)
 }
+
+/// Reads a NUL-terminated path (bytes, as Linux paths are) of at most
+/// PATH_MAX - 1 bytes: ENAMETOOLONG beyond, ENOENT... is the VFS's.
+pub fn read_path(mm: &Mm, addr: u64) -> Result<Vec<u8>, Errno> {
+    let mut out = Vec::new();
+    let mut at = addr;
+    loop {
+        let chunk = (4096 - (at % 4096)) as usize;
+        let mut buf = [0u8; 256];
+        let n = chunk.min(buf.len());
+        read_bytes(mm, at, &mut buf[..n])?;
+        if let Some(z) = buf[..n].iter().position(|&b| b == 0) {
+            out.extend_from_slice(&buf[..z]);
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+        if out.len() >= 4096 {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        at += n as u64;
+    }
+}

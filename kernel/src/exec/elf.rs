@@ -36,7 +36,7 @@ pub const PIE_BASE: u64 = 0x5555_5555_4000;
 /// Where an interpreter (ld.so) goes.
 pub const INTERP_BASE: u64 = 0x7fff_f7fc_3000;
 
-pub fn load(mm: &Mm, data: &'static [u8], dyn_base: u64) -> Result<Loaded, Errno> {
+pub fn load(mm: &Mm, data: &[u8], backing: Arc<dyn Backing>, dyn_base: u64) -> Result<Loaded, Errno> {
     let e = LittleEndian;
     let hdr = FileHeader64::<LittleEndian>::parse(data).map_err(|_| Errno::ENOEXEC)?;
     if hdr.e_machine(e).0 != object::elf::EM_X86_64.0 {
@@ -48,7 +48,6 @@ pub fn load(mm: &Mm, data: &'static [u8], dyn_base: u64) -> Result<Loaded, Errno
         _ => return Err(Errno::ENOEXEC),
     };
     let phdrs = hdr.program_headers(e, data).map_err(|_| Errno::ENOEXEC)?;
-    let backing: Arc<dyn Backing> = Arc::new(data);
     let mut interp = None;
     let mut phdr_addr = None;
     let mut first_load = None;

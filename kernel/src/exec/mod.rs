@@ -28,16 +28,54 @@ const SHEBANG_MAX: usize = 256;
 /// Nested interpreters allowed (Linux: 4, then ELOOP).
 const MAX_INTERP_DEPTH: usize = 4;
 
-/// Loads the executable at `path` (from the initramfs until the VFS lands).
+/// Reads an executable: it must be a regular file with execute permission
+/// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
+fn read_executable(owner: Option<&crate::proc::Process>, path: &str) -> Result<Arc<Vec<u8>>, Errno> {
+    use crate::file::vfs::{vfs, with_ctx, FsContext};
+    let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
+        let start = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
+        let loc = vfs.resolve(ctx, start, path.as_bytes(), fs::Lookup::empty())?;
+        let meta = loc.inode.metadata();
+        if !meta.is_regular() {
+            return Err(Errno::EACCES);
+        }
+        fs::cred::check_access(&meta, ctx.creds, fs::Access::EXEC)?;
+        Ok(loc.inode)
+    };
+    let inode = match owner {
+        Some(p) => with_ctx(p, lookup)?,
+        None => {
+            let fsc = FsContext::initial();
+            let creds = fs::Creds { uid: 0, gid: 0, ruid: 0, rgid: 0, groups: Vec::new() };
+            let ctx = fs::vfs::Ctx { root: &fsc.root, creds: &creds, umask: 0o022 };
+            lookup(vfs(), &ctx, &fsc)?
+        }
+    };
+    let size = inode.metadata().size as usize;
+    let mut data = alloc::vec![0u8; size];
+    let mut done = 0;
+    while done < size {
+        let n = inode.read_at(done as u64, &mut data[done..])?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    data.truncate(done);
+    Ok(Arc::new(data))
+}
+
+/// Loads the executable at `path`, resolved from `owner`'s root and
+/// working directory (the initial root for init).
 /// A `#!` script runs its interpreter with the optional argument, the
 /// script's path and the original arguments after argv[0], as Linux's
 /// binfmt_script does.
-pub fn load(path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
-    load_at_depth(path, path, argv, envp, 0)
+pub fn load(owner: Option<&crate::proc::Process>, path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
+    load_at_depth(owner, path, path, argv, envp, 0)
 }
 
-fn load_at_depth(path: &str, execfn: &str, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
-    let data = crate::initramfs::lookup(path)?;
+fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
+    let data = read_executable(owner, path)?;
     if data.starts_with(b"#!") {
         if depth >= MAX_INTERP_DEPTH {
             return Err(Errno::ELOOP);
@@ -58,17 +96,17 @@ fn load_at_depth(path: &str, execfn: &str, argv: &[&[u8]], envp: &[&[u8]], depth
         }
         new_argv.push(path.as_bytes());
         new_argv.extend(argv.iter().skip(1));
-        let mut image = load_at_depth(interp, execfn, &new_argv, envp, depth + 1)?;
+        let mut image = load_at_depth(owner, interp, execfn, &new_argv, envp, depth + 1)?;
         image.name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
         return Ok(image);
     }
     let mm = Mm::new()?;
-    let main = elf::load(&mm, data, elf::PIE_BASE)?;
+    let main = elf::load(&mm, &data, data.clone(), elf::PIE_BASE)?;
     let mut entry = main.entry;
     let mut base = 0;
     if let Some(interp) = &main.interp {
-        let interp_data = crate::initramfs::lookup(interp)?;
-        let ld = elf::load(&mm, interp_data, elf::INTERP_BASE)?;
+        let interp_data = read_executable(owner, interp)?;
+        let ld = elf::load(&mm, &interp_data, interp_data.clone(), elf::INTERP_BASE)?;
         if ld.interp.is_some() {
             return Err(Errno::ELIBBAD);
         }

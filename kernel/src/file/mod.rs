@@ -1,8 +1,11 @@
 //! Open files and file descriptor tables.
 //!
-//! Until the VFS lands (the files issue), the only file is the serial
-//! [`console`]: init gets it on fds 0, 1 and 2. The descriptor table already
-//! has Linux's rules: lowest free number, close-on-exec, RLIMIT_NOFILE.
+//! An open file description ([`File`]) is the console, a file of the VFS
+//! (regular file, directory, symlink opened with O_PATH), a character
+//! device the kernel implements ([`device`]), or a pipe end ([`pipe`]). It
+//! carries the status flags and the file position, shared by duplicated
+//! descriptors and across fork. The descriptor table has Linux's rules:
+//! lowest free number, close-on-exec, RLIMIT_NOFILE.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -10,10 +13,28 @@ use alloc::vec::Vec;
 use crate::errno::Errno;
 
 pub mod console;
+pub mod device;
+pub mod pipe;
+pub mod vfs;
 
 /// What an open file is.
 pub enum FileKind {
     Console(console::Console),
+    /// A file of the VFS.
+    Inode(InodeFile),
+    Device(device::Device),
+    Pipe(pipe::PipeEnd),
+}
+
+/// A file opened through the VFS: where it is, and the directory and name
+/// it was opened by (for /proc/self/fd later).
+pub struct InodeFile {
+    pub loc: fs::vfs::PathLoc,
+    // Read by /proc/self/fd (procfs, a later issue).
+    #[allow(dead_code)]
+    pub parent: fs::vfs::PathLoc,
+    #[allow(dead_code)]
+    pub name: Vec<u8>,
 }
 
 /// An open file description: shared by duplicated descriptors and across
@@ -21,6 +42,8 @@ pub enum FileKind {
 pub struct File {
     pub kind: FileKind,
     pub flags: core::sync::atomic::AtomicU32,
+    /// The file position (lseek, read, write).
+    pub pos: spin::Mutex<u64>,
 }
 
 /// O_ACCMODE and the status flags F_SETFL may change.
@@ -32,7 +55,31 @@ pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | 0o20000 /* O_ASYNC */ | 0o40
 
 impl File {
     pub fn new(kind: FileKind, flags: u32) -> File {
-        File { kind, flags: core::sync::atomic::AtomicU32::new(flags) }
+        File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0) }
+    }
+
+    pub fn status(&self) -> u32 {
+        self.flags.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Opened for reading (O_RDONLY or O_RDWR, not O_PATH).
+    pub fn readable(&self) -> bool {
+        let f = self.status();
+        f & fs::flags::O_PATH == 0 && f & 3 != fs::flags::O_WRONLY
+    }
+
+    /// Opened for writing (O_WRONLY or O_RDWR, not O_PATH).
+    pub fn writable(&self) -> bool {
+        let f = self.status();
+        f & fs::flags::O_PATH == 0 && f & 3 != fs::flags::O_RDONLY
+    }
+
+    /// The VFS location, for files that have one.
+    pub fn inode_file(&self) -> Option<&InodeFile> {
+        match &self.kind {
+            FileKind::Inode(i) => Some(i),
+            _ => None,
+        }
     }
 }
 

@@ -12,6 +12,24 @@ pub trait Backing: Send + Sync {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize;
 }
 
+impl Backing for alloc::vec::Vec<u8> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
+        let Some(rest) = self.get(offset as usize..) else { return 0 };
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        n
+    }
+}
+
+/// A file of the VFS, read page by page as faults need it.
+pub struct InodeBacking(pub fs::InodeRef);
+
+impl Backing for InodeBacking {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
+        self.0.read_at(offset, buf).unwrap_or(0)
+    }
+}
+
 impl Backing for &'static [u8] {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
         let Some(rest) = self.get(offset as usize..) else { return 0 };

@@ -65,6 +65,8 @@ pub struct Process {
     pub sid: AtomicU32,
     pub umask: AtomicU32,
     pub creds: spin::Mutex<Creds>,
+    /// Root directory and working directory.
+    pub fs: spin::Mutex<crate::file::vfs::FsContext>,
     pub limits: spin::Mutex<Limits>,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
@@ -102,6 +104,7 @@ impl Process {
         let creds = up.as_ref().map_or_else(Creds::root, |p| p.creds.lock().clone());
         let limits = up.as_ref().map_or_else(Limits::default, |p| *p.limits.lock());
         let umask = up.as_ref().map_or(0o022, |p| p.umask.load(Ordering::Relaxed));
+        let fsc = up.as_ref().map_or_else(crate::file::vfs::FsContext::initial, |p| p.fs.lock().clone());
         let dumpable = up.as_ref().is_none_or(|p| p.dumpable.load(Ordering::Relaxed));
         let nnp = up.as_ref().is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed));
         let p = Arc::new(Process {
@@ -129,6 +132,7 @@ impl Process {
             sid: AtomicU32::new(sid),
             umask: AtomicU32::new(umask),
             creds: spin::Mutex::new(creds),
+            fs: spin::Mutex::new(fsc),
             limits: spin::Mutex::new(limits),
             dumpable: AtomicBool::new(dumpable),
             no_new_privs: AtomicBool::new(nnp),

@@ -45,7 +45,7 @@ async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<Stri
     }
     let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
     let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
-    let image = crate::exec::load(path, &argv_b, &envp_b)?;
+    let image = crate::exec::load(Some(&call.thread.process), path, &argv_b, &envp_b)?;
     let process = &call.thread.process;
     // The point of no return: the other threads go, and a non-main thread
     // becomes the main one.

@@ -15,6 +15,8 @@ const F_GETFL: u64 = 3;
 const F_SETFL: u64 = 4;
 const F_DUPFD_CLOEXEC: u64 = 1030;
 const FD_CLOEXEC: u64 = 1;
+const F_SETPIPE_SZ: u64 = 1031;
+const F_GETPIPE_SZ: u64 = 1032;
 
 fn nofile(call: &Call<'_>) -> usize {
     call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize
@@ -37,6 +39,15 @@ pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
             let old = f.flags.load(Ordering::Relaxed);
             f.flags.store((old & !SETFL_MASK) | (arg as u32 & SETFL_MASK), Ordering::Relaxed);
             Ok(0)
+        }
+        F_SETPIPE_SZ | F_GETPIPE_SZ => {
+            let f = t.get(fd)?;
+            let crate::file::FileKind::Pipe(end) = &f.kind else { return Err(Errno::EBADF) };
+            if cmd == F_GETPIPE_SZ {
+                Ok(end.pipe.capacity() as u64)
+            } else {
+                Ok(end.pipe.set_capacity(arg as u32 as usize)? as u64)
+            }
         }
         _ => {
             t.get(fd)?;

@@ -6,7 +6,8 @@ use alloc::vec::Vec;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::{File, FileKind};
+use crate::file::{File, FileKind, O_APPEND, O_NONBLOCK};
+use crate::signal::interruptible;
 use crate::uaccess;
 
 /// Linux caps a single read or write at this many bytes.
@@ -16,41 +17,156 @@ fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {
     call.thread.process.mm().ok_or(Errno::EFAULT)
 }
 
-pub async fn read(call: &Call<'_>, fd: u64, buf: u64, count: u64) -> SysResult {
+/// Reads into `buf` from `file` at `at` (pread) or at the file position.
+async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>) -> Result<usize, Errno> {
+    let nonblock = file.status() & O_NONBLOCK != 0;
+    match &file.kind {
+        FileKind::Console(c) => interruptible(call.thread, c.read(buf)).await.map_err(|_| Errno::ERESTARTSYS)?,
+        FileKind::Device(d) => d.read(buf),
+        FileKind::Pipe(end) => {
+            if at.is_some() {
+                return Err(Errno::ESPIPE);
+            }
+            interruptible(call.thread, end.pipe.read(buf, nonblock)).await.map_err(|_| Errno::ERESTARTSYS)?
+        }
+        FileKind::Inode(f) => {
+            let meta = f.loc.inode.metadata();
+            if meta.is_dir() {
+                return Err(Errno::EISDIR);
+            }
+            match at {
+                Some(off) => Ok(f.loc.inode.read_at(off, buf)?),
+                None => {
+                    let mut pos = file.pos.lock();
+                    let n = f.loc.inode.read_at(*pos, buf)?;
+                    *pos += n as u64;
+                    Ok(n)
+                }
+            }
+        }
+    }
+}
+
+/// Writes `data` to `file` at `at` (pwrite) or at the file position (the
+/// end with O_APPEND).
+async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) -> Result<usize, Errno> {
+    let nonblock = file.status() & O_NONBLOCK != 0;
+    match &file.kind {
+        FileKind::Console(c) => Ok(c.write(data)),
+        FileKind::Device(d) => d.write(data),
+        FileKind::Pipe(end) => {
+            if at.is_some() {
+                return Err(Errno::ESPIPE);
+            }
+            match interruptible(call.thread, end.pipe.write(data, nonblock)).await {
+                Ok(Err(Errno::EPIPE)) => {
+                    crate::signal::send_thread(call.thread, crate::signal::SigInfo::user(crate::signal::SIGPIPE, 0, call.thread.process.pid), true);
+                    Err(Errno::EPIPE)
+                }
+                Ok(r) => r,
+                Err(_) => Err(Errno::ERESTARTSYS),
+            }
+        }
+        FileKind::Inode(f) => {
+            if f.loc.inode.metadata().is_dir() {
+                return Err(Errno::EISDIR);
+            }
+            match at {
+                Some(off) => Ok(f.loc.inode.write_at(off, data)?),
+                None => {
+                    let mut pos = file.pos.lock();
+                    if file.status() & O_APPEND != 0 {
+                        *pos = f.loc.inode.metadata().size;
+                    }
+                    let n = f.loc.inode.write_at(*pos, data)?;
+                    *pos += n as u64;
+                    Ok(n)
+                }
+            }
+        }
+    }
+}
+
+const CHUNK: usize = 64 * 1024;
+
+async fn do_read(call: &Call<'_>, fd: u64, buf: u64, count: u64, at: Option<u64>) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
+    if !file.readable() {
+        return Err(Errno::EBADF);
+    }
     let count = count.min(MAX_RW) as usize;
-    let mm = mm(call)?;
     if !platform::user::copy::is_user_range(buf, count) {
         return Err(Errno::EFAULT);
     }
-    let mut data = vec![0u8; count.min(64 * 1024)];
-    let n = match &file.kind {
-        FileKind::Console(c) => c.read(&mut data).await?,
-    };
-    uaccess::write_bytes(&mm, buf, &data[..n])?;
-    Ok(n as u64)
+    let mm = mm(call)?;
+    let mut data = vec![0u8; count.min(CHUNK)];
+    let mut done = 0;
+    while done < count {
+        let want = (count - done).min(CHUNK);
+        let n = match read_file(call, &file, &mut data[..want], at.map(|a| a + done as u64)).await {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        uaccess::write_bytes(&mm, buf + done as u64, &data[..n])?;
+        done += n;
+        // Only regular files keep reading after a full chunk; a pipe or a
+        // tty returns what it had.
+        if n < want || !matches!(file.kind, FileKind::Inode(_)) {
+            break;
+        }
+    }
+    Ok(done as u64)
 }
 
-fn write_file(file: &File, data: &[u8]) -> Result<usize, Errno> {
-    Ok(match &file.kind {
-        FileKind::Console(c) => c.write(data),
-    })
-}
-
-pub fn write(call: &Call<'_>, fd: u64, buf: u64, count: u64) -> SysResult {
+async fn do_write(call: &Call<'_>, fd: u64, buf: u64, count: u64, at: Option<u64>) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
+    if !file.writable() {
+        return Err(Errno::EBADF);
+    }
     let count = count.min(MAX_RW) as usize;
     let mm = mm(call)?;
     let mut done = 0;
-    let mut chunk = vec![0u8; count.min(64 * 1024)];
+    let mut chunk = vec![0u8; count.min(CHUNK)];
     while done < count {
         let n = (count - done).min(chunk.len());
         if let Err(e) = uaccess::read_bytes(&mm, buf + done as u64, &mut chunk[..n]) {
             return if done > 0 { Ok(done as u64) } else { Err(e) };
         }
-        done += write_file(&file, &chunk[..n])?;
+        match write_file(call, &file, &chunk[..n], at.map(|a| a + done as u64)).await {
+            Ok(w) => {
+                done += w;
+                if w < n {
+                    break;
+                }
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
     }
     Ok(done as u64)
+}
+
+pub async fn read(call: &Call<'_>, fd: u64, buf: u64, count: u64) -> SysResult {
+    do_read(call, fd, buf, count, None).await
+}
+
+pub async fn write(call: &Call<'_>, fd: u64, buf: u64, count: u64) -> SysResult {
+    do_write(call, fd, buf, count, None).await
+}
+
+pub async fn pread64(call: &Call<'_>, fd: u64, buf: u64, count: u64, off: i64) -> SysResult {
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    do_read(call, fd, buf, count, Some(off as u64)).await
+}
+
+pub async fn pwrite64(call: &Call<'_>, fd: u64, buf: u64, count: u64, off: i64) -> SysResult {
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    do_write(call, fd, buf, count, Some(off as u64)).await
 }
 
 /// Reads an iovec array (at most IOV_MAX = 1024 entries).
@@ -72,14 +188,14 @@ fn iovecs(call: &Call<'_>, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno>
     Ok(v)
 }
 
-pub fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
+pub async fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
     call.thread.process.files().lock().get(fd)?;
     let mut total = 0;
     for (base, len) in iovecs(call, iov, cnt)? {
         if len == 0 {
             continue;
         }
-        match write(call, fd, base, len) {
+        match write(call, fd, base, len).await {
             Ok(n) => {
                 total += n;
                 if n < len {
@@ -95,14 +211,23 @@ pub fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
 
 pub async fn readv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
     call.thread.process.files().lock().get(fd)?;
+    let mut total = 0;
     for (base, len) in iovecs(call, iov, cnt)? {
-        if len > 0 {
-            // One read fills the first non-empty buffer; like a tty read,
-            // it returns what is available.
-            return read(call, fd, base, len).await;
+        if len == 0 {
+            continue;
+        }
+        match read(call, fd, base, len).await {
+            Ok(n) => {
+                total += n;
+                if n < len {
+                    break;
+                }
+            }
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
         }
     }
-    Ok(0)
+    Ok(total)
 }
 
 pub fn close(call: &Call<'_>, fd: u64) -> SysResult {
@@ -115,7 +240,30 @@ const TIOCGWINSZ: u64 = 0x5413;
 
 pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, _arg: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
+    const FIONREAD: u64 = 0x541b;
+    const FIONBIO: u64 = 0x5421;
+    const FIOCLEX: u64 = 0x5451;
+    const FIONCLEX: u64 = 0x5450;
     match (&file.kind, request) {
+        (_, FIOCLEX | FIONCLEX) => {
+            call.thread.process.files().lock().set_cloexec(fd, request == FIOCLEX)?;
+            Ok(0)
+        }
+        (_, FIONBIO) => {
+            let on = uaccess::read_u32(&*mm(call)?, _arg)? != 0;
+            let f = file.status();
+            file.flags.store(if on { f | O_NONBLOCK } else { f & !O_NONBLOCK }, core::sync::atomic::Ordering::Relaxed);
+            Ok(0)
+        }
+        (FileKind::Pipe(end), FIONREAD) => {
+            uaccess::write_u32(&*mm(call)?, _arg, end.pipe.available() as u32)?;
+            Ok(0)
+        }
+        (FileKind::Inode(f), FIONREAD) if f.loc.inode.metadata().is_regular() => {
+            let left = f.loc.inode.metadata().size.saturating_sub(*file.pos.lock());
+            uaccess::write_u32(&*mm(call)?, _arg, left.min(i32::MAX as u64) as u32)?;
+            Ok(0)
+        }
         // The console has no termios until the tty issue: answer like a
         // non-terminal, which every program handles.
         (FileKind::Console(_), TCGETS | TIOCGWINSZ) => Err(Errno::ENOTTY),
@@ -144,4 +292,111 @@ pub fn getrandom(call: &Call<'_>, buf: u64, len: u64, flags: u32) -> SysResult {
         done += n;
     }
     Ok(done as u64)
+}
+
+const SEEK_SET: u64 = 0;
+const SEEK_CUR: u64 = 1;
+const SEEK_END: u64 = 2;
+const SEEK_DATA: u64 = 3;
+const SEEK_HOLE: u64 = 4;
+
+/// lseek(2). Pipes and ttys are ESPIPE; SEEK_DATA/SEEK_HOLE ask the file.
+pub fn lseek(call: &Call<'_>, fd: u64, off: i64, whence: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    let FileKind::Inode(f) = &file.kind else {
+        return match file.kind {
+            FileKind::Device(_) => Ok(0),
+            _ => Err(Errno::ESPIPE),
+        };
+    };
+    let mut pos = file.pos.lock();
+    let size = f.loc.inode.metadata().size as i64;
+    let new = match whence {
+        SEEK_SET => off,
+        SEEK_CUR => (*pos as i64).checked_add(off).ok_or(Errno::EOVERFLOW)?,
+        SEEK_END => size.checked_add(off).ok_or(Errno::EOVERFLOW)?,
+        SEEK_DATA | SEEK_HOLE => {
+            if off < 0 {
+                return Err(Errno::ENXIO);
+            }
+            let r = if whence == SEEK_DATA { f.loc.inode.seek_data(off as u64)? } else { f.loc.inode.seek_hole(off as u64)? };
+            r as i64
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    if new < 0 {
+        return Err(Errno::EINVAL);
+    }
+    *pos = new as u64;
+    Ok(new as u64)
+}
+
+/// getdents64(2): directory entries from the file position on.
+pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    let FileKind::Inode(f) = &file.kind else { return Err(Errno::ENOTDIR) };
+    if !f.loc.inode.metadata().is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    if file.status() & fs::flags::O_PATH != 0 {
+        return Err(Errno::EBADF);
+    }
+    let count = count.min(1 << 20) as usize;
+    let mut out = Vec::with_capacity(count.min(4096));
+    let mut pos = file.pos.lock();
+    while let Some(e) = f.loc.inode.readdir(*pos)? {
+        let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
+        if out.len() + reclen > count {
+            if out.is_empty() {
+                return Err(Errno::EINVAL);
+            }
+            break;
+        }
+        let start = out.len();
+        out.extend_from_slice(&e.ino.to_le_bytes());
+        out.extend_from_slice(&(e.next as i64).to_le_bytes());
+        out.extend_from_slice(&(reclen as u16).to_le_bytes());
+        out.push(e.kind);
+        out.extend_from_slice(&e.name);
+        out.resize(start + reclen, 0);
+        *pos = e.next;
+    }
+    drop(pos);
+    uaccess::write_bytes(&*mm(call)?, dirp, &out)?;
+    Ok(out.len() as u64)
+}
+
+/// pipe(2), pipe2(2).
+pub fn pipe2(call: &Call<'_>, fds: u64, flags: u32) -> SysResult {
+    use crate::file::O_CLOEXEC;
+    const O_DIRECT: u32 = 0o40000;
+    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (r, w) = crate::file::pipe::new();
+    let nb = flags & O_NONBLOCK;
+    let rf = alloc::sync::Arc::new(File::new(FileKind::Pipe(r), fs::flags::O_RDONLY | nb));
+    let wf = alloc::sync::Arc::new(File::new(FileKind::Pipe(w), fs::flags::O_WRONLY | nb));
+    let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
+    let files = call.thread.process.files();
+    let mut t = files.lock();
+    let a = t.install(rf, flags & O_CLOEXEC != 0, limit)?;
+    let b = match t.install(wf, flags & O_CLOEXEC != 0, limit) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = t.close(a as u64);
+            return Err(e);
+        }
+    };
+    drop(t);
+    let mut bytes = [0u8; 8];
+    bytes[..4].copy_from_slice(&(a as u32).to_le_bytes());
+    bytes[4..].copy_from_slice(&(b as u32).to_le_bytes());
+    if let Err(e) = uaccess::write_bytes(&*mm(call)?, fds, &bytes) {
+        let mut t = files.lock();
+        let _ = t.close(a as u64);
+        let _ = t.close(b as u64);
+        return Err(e);
+    }
+    Ok(0)
 }

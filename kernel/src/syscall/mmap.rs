@@ -1,14 +1,20 @@
 //! mmap(2), munmap(2), mprotect(2).
 //!
-//! Anonymous mappings, private or shared, with Linux's flag rules
-//! (MAP_FIXED replaces, MAP_FIXED_NOREPLACE fails with EEXIST, a hint is
-//! used when free, MAP_POPULATE pre-faults). File mappings need the VFS
-//! (files issue): until then the only file, the console, answers ENODEV as
-//! a tty does on Linux.
+//! Anonymous mappings, private or shared, and file mappings (private;
+//! shared read-only), with Linux's flag rules (MAP_FIXED replaces,
+//! MAP_FIXED_NOREPLACE fails with EEXIST, a hint is used when free,
+//! MAP_POPULATE pre-faults). File pages are read on the first touch.
+//! Writable shared file mappings need a page cache (files issue): ENODEV
+//! until then; /dev/zero maps as anonymous memory; a tty or pipe is ENODEV
+//! as on Linux.
+
+use alloc::sync::Arc;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::mm::vma::{Prot, Vma};
+use crate::file::device::Device;
+use crate::file::FileKind;
+use crate::mm::vma::{InodeBacking, Kind, Prot, Vma};
 use crate::mm::{page_up, MMAP_MIN, PAGE};
 
 const MAP_SHARED: u64 = 0x01;
@@ -41,9 +47,27 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
     // mmap, unlike mprotect, ignores unknown PROT bits.
     let prot = prot & PROT_MASK;
     let len = page_up(len).ok_or(Errno::ENOMEM)?;
+    let shared = flags & MAP_TYPE != MAP_PRIVATE;
+    // What backs the mapping: anonymous memory or a file.
+    let mut kind = Kind::Anon;
     if flags & MAP_ANONYMOUS == 0 {
-        call.thread.process.files().lock().get(fd as u64)?;
-        return Err(Errno::ENODEV);
+        let file = call.thread.process.files().lock().get(fd as u32 as u64)?;
+        match &file.kind {
+            FileKind::Device(Device::Zero) => {}
+            FileKind::Inode(f) if f.loc.inode.metadata().is_regular() => {
+                if !file.readable() || (shared && prot & 2 != 0 && !file.writable()) {
+                    return Err(Errno::EACCES);
+                }
+                if shared && prot & 2 != 0 {
+                    // Writable shared file mappings need a page cache that
+                    // writes reach the file through: not yet (files issue).
+                    return Err(Errno::ENODEV);
+                }
+                kind = Kind::File { backing: Arc::new(InodeBacking(f.loc.inode.clone())), offset, file_end: u64::MAX };
+            }
+            FileKind::Inode(_) => return Err(Errno::ENODEV),
+            _ => return Err(Errno::ENODEV),
+        }
     }
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     if fixed && addr % PAGE != 0 {
@@ -72,7 +96,9 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
             }
         };
         let mut vma = Vma::anon(start, start + len, Prot::from_bits(prot));
-        vma.shared = flags & MAP_TYPE != MAP_PRIVATE;
+        vma.kind = kind.clone();
+        // A read-only shared file mapping behaves like a private one here.
+        vma.shared = shared && matches!(kind, Kind::Anon);
         vma.grows_down = flags & MAP_GROWSDOWN != 0;
         m.insert(vma);
         Ok(start)

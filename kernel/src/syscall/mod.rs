@@ -26,6 +26,7 @@ mod clone;
 mod execve;
 mod exit;
 mod fcntl;
+mod fsops;
 mod futex;
 mod ids;
 mod madvise;
@@ -34,9 +35,9 @@ mod mmap;
 mod mremap;
 mod msync;
 mod names;
+mod open;
 mod pgrp;
 mod prctl;
-mod readlink;
 mod rusage;
 
 mod sched;
@@ -75,9 +76,9 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
     let mut call = Call { thread, ctx };
     let result: SysResult = match nr {
         0 => io::read(&call, a[0], a[1], a[2]).await,
-        1 => io::write(&call, a[0], a[1], a[2]),
+        1 => io::write(&call, a[0], a[1], a[2]).await,
         19 => io::readv(&call, a[0], a[1], a[2]).await,
-        20 => io::writev(&call, a[0], a[1], a[2]),
+        20 => io::writev(&call, a[0], a[1], a[2]).await,
         3 => io::close(&call, a[0]),
         5 => stat::fstat(&call, a[0], a[1]),
         262 => stat::newfstatat(&call, a[0] as i32, a[1], a[2], a[3]),
@@ -104,8 +105,57 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         124 => pgrp::getsid(&call, a[0] as i32),
         16 => io::ioctl(&call, a[0], a[1], a[2]),
         72 => fcntl::fcntl(&call, a[0], a[1], a[2]),
-        89 => readlink::readlinkat(&call, -100, a[0], a[1], a[2]),
-        267 => readlink::readlinkat(&call, a[0] as i32, a[1], a[2], a[3]),
+        89 => fsops::readlinkat(&call, -100, a[0], a[1], a[2]),
+        267 => fsops::readlinkat(&call, a[0] as i32, a[1], a[2], a[3]),
+        2 => open::open(&call, a[0], a[1] as u32, a[2] as u32),
+        257 => open::openat(&call, a[0] as i32, a[1], a[2] as u32, a[3] as u32),
+        85 => open::creat(&call, a[0], a[1] as u32),
+        4 => stat::stat(&call, a[0], a[1], false),
+        6 => stat::stat(&call, a[0], a[1], true),
+        332 => stat::statx(&call, a[0] as i32, a[1], a[2] as u32, a[3] as u32, a[4]),
+        137 => stat::statfs(&call, a[0], a[1]),
+        138 => stat::fstatfs(&call, a[0], a[1]),
+        8 => io::lseek(&call, a[0], a[1] as i64, a[2] as u32 as u64),
+        17 => io::pread64(&call, a[0], a[1], a[2], a[3] as i64).await,
+        18 => io::pwrite64(&call, a[0], a[1], a[2], a[3] as i64).await,
+        217 => io::getdents64(&call, a[0], a[1], a[2]),
+        22 => io::pipe2(&call, a[0], 0),
+        293 => io::pipe2(&call, a[0], a[1] as u32),
+        83 => fsops::mkdirat(&call, -100, a[0], a[1] as u32),
+        258 => fsops::mkdirat(&call, a[0] as i32, a[1], a[2] as u32),
+        133 => fsops::mknodat(&call, -100, a[0], a[1] as u32, a[2]),
+        259 => fsops::mknodat(&call, a[0] as i32, a[1], a[2] as u32, a[3]),
+        87 => fsops::unlinkat(&call, -100, a[0], 0),
+        84 => fsops::unlinkat(&call, -100, a[0], 0x200), // rmdir
+        263 => fsops::unlinkat(&call, a[0] as i32, a[1], a[2] as u32),
+        82 => fsops::renameat2(&call, -100, a[0], -100, a[1], 0),
+        264 => fsops::renameat2(&call, a[0] as i32, a[1], a[2] as i32, a[3], 0),
+        316 => fsops::renameat2(&call, a[0] as i32, a[1], a[2] as i32, a[3], a[4] as u32),
+        86 => fsops::linkat(&call, -100, a[0], -100, a[1], 0),
+        265 => fsops::linkat(&call, a[0] as i32, a[1], a[2] as i32, a[3], a[4] as u32),
+        88 => fsops::symlinkat(&call, a[0], -100, a[1]),
+        266 => fsops::symlinkat(&call, a[0], a[1] as i32, a[2]),
+        90 => fsops::fchmodat(&call, -100, a[0], a[1] as u32, 0),
+        91 => fsops::fchmod(&call, a[0], a[1] as u32),
+        268 => fsops::fchmodat(&call, a[0] as i32, a[1], a[2] as u32, 0),
+        452 => fsops::fchmodat(&call, a[0] as i32, a[1], a[2] as u32, a[3] as u32),
+        92 => fsops::fchownat(&call, -100, a[0], a[1], a[2], 0),
+        94 => fsops::fchownat(&call, -100, a[0], a[1], a[2], 0x100), // lchown
+        93 => fsops::fchown(&call, a[0], a[1], a[2]),
+        260 => fsops::fchownat(&call, a[0] as i32, a[1], a[2], a[3], a[4] as u32),
+        76 => fsops::truncate(&call, a[0], a[1] as i64),
+        77 => fsops::ftruncate(&call, a[0], a[1] as i64),
+        280 => fsops::utimensat(&call, a[0] as i32, a[1], a[2], a[3] as u32),
+        21 => fsops::faccessat2(&call, -100, a[0], a[1] as u32, 0),
+        269 => fsops::faccessat2(&call, a[0] as i32, a[1], a[2] as u32, 0),
+        439 => fsops::faccessat2(&call, a[0] as i32, a[1], a[2] as u32, a[3] as u32),
+        80 => fsops::chdir(&call, a[0]),
+        81 => fsops::fchdir(&call, a[0]),
+        79 => fsops::getcwd(&call, a[0], a[1]),
+        161 => fsops::chroot(&call, a[0]),
+        74 | 75 => fsops::fsync(&call, a[0]),
+        162 => Ok(0), // sync: tmpfs has nothing to write back
+        306 => fsops::fsync(&call, a[0]), // syncfs
         32 => fcntl::dup(&call, a[0]),
         33 => fcntl::dup2(&call, a[0], a[1]),
         292 => fcntl::dup3(&call, a[0], a[1], a[2]),

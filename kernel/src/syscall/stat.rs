@@ -1,53 +1,171 @@
-//! fstat(2) and newfstatat(2) for the descriptors that exist so far.
-//!
-//! The console is reported as Linux reports /dev/ttyS0: a character device
-//! (major 4, minor 64), mode 0620.
+//! stat(2), lstat(2), fstat(2), newfstatat(2), statx(2), statfs(2),
+//! fstatfs(2): metadata from the VFS, or synthesized for the console (as
+//! /dev/ttyS0), kernel devices and pipes (pipefs).
 
+use fs::inode::{major, makedev, minor, Metadata, StatFs};
+use fs::Timespec;
+
+use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::FileKind;
+use crate::file::vfs::with_ctx;
+use crate::file::{File, FileKind};
 use crate::uaccess;
 
-const AT_EMPTY_PATH: u64 = 0x1000;
-const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
-const AT_NO_AUTOMOUNT: u64 = 0x800;
+const AT_EMPTY_PATH: u32 = 0x1000;
+const PIPEFS_MAGIC: u64 = 0x5049_5045;
 
-/// `struct stat` on x86-64 (144 bytes).
-fn console_stat() -> [u8; 144] {
-    let mut st = [0u8; 144];
-    let rdev: u64 = (4 << 8) | 64;
-    st[0..8].copy_from_slice(&6u64.to_le_bytes()); // st_dev (devtmpfs)
-    st[8..16].copy_from_slice(&64u64.to_le_bytes()); // st_ino
-    st[16..24].copy_from_slice(&1u64.to_le_bytes()); // st_nlink
-    st[24..28].copy_from_slice(&(0o020620u32).to_le_bytes()); // st_mode
-    st[32..36].copy_from_slice(&5u32.to_le_bytes()); // st_gid (tty)
-    st[40..48].copy_from_slice(&rdev.to_le_bytes()); // st_rdev
-    st[56..64].copy_from_slice(&4096u64.to_le_bytes()); // st_blksize
-    st
+/// Metadata of an open file.
+pub fn file_metadata(file: &File) -> Metadata {
+    let now = Timespec::default();
+    let synth = |mode: u32, rdev: u64, ino: u64| Metadata {
+        dev: makedev(0, 6),
+        ino,
+        mode,
+        nlink: 1,
+        rdev,
+        blksize: 4096,
+        atime: now,
+        mtime: now,
+        ctime: now,
+        btime: now,
+        gid: if mode & 0o170000 == 0o020000 && major(rdev) == 4 { 5 } else { 0 },
+        ..Metadata::default()
+    };
+    match &file.kind {
+        FileKind::Inode(f) => f.loc.inode.metadata(),
+        FileKind::Console(_) => synth(0o020620, makedev(4, 64), 64),
+        FileKind::Device(d) => {
+            let (ma, mi) = d.number();
+            synth(0o020666, makedev(ma, mi), (ma * 256 + mi) as u64)
+        }
+        FileKind::Pipe(end) => {
+            let mut m = synth(0o010600, 0, alloc::sync::Arc::as_ptr(&end.pipe) as u64 & 0xffff_ffff);
+            m.dev = makedev(0, 13);
+            m
+        }
+    }
+}
+
+/// `struct stat` (x86-64, 144 bytes).
+fn encode_stat(m: &Metadata) -> [u8; 144] {
+    let mut b = [0u8; 144];
+    let mut put = |o: usize, v: &[u8]| b[o..o + v.len()].copy_from_slice(v);
+    put(0, &m.dev.to_le_bytes());
+    put(8, &m.ino.to_le_bytes());
+    put(16, &(m.nlink as u64).to_le_bytes());
+    put(24, &m.mode.to_le_bytes());
+    put(28, &m.uid.to_le_bytes());
+    put(32, &m.gid.to_le_bytes());
+    put(40, &m.rdev.to_le_bytes());
+    put(48, &m.size.to_le_bytes());
+    put(56, &(m.blksize as u64).to_le_bytes());
+    put(64, &m.blocks.to_le_bytes());
+    for (i, t) in [m.atime, m.mtime, m.ctime].iter().enumerate() {
+        put(72 + i * 16, &t.sec.to_le_bytes());
+        put(80 + i * 16, &(t.nsec as u64).to_le_bytes());
+    }
+    b
+}
+
+fn write_stat(call: &Call<'_>, buf: u64, m: &Metadata) -> SysResult {
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_stat(m))?;
+    Ok(0)
 }
 
 pub fn fstat(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
-    let st = match &file.kind {
-        FileKind::Console(_) => console_stat(),
-    };
-    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    uaccess::write_bytes(&mm, buf, &st)?;
-    Ok(0)
+    write_stat(call, buf, &file_metadata(&file))
+}
+
+/// Metadata of `path` relative to `dirfd` (AT_EMPTY_PATH: the fd itself).
+fn lookup_metadata(call: &Call<'_>, dirfd: i32, path: &[u8], flags: u32) -> Result<Metadata, Errno> {
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd != AT_FDCWD {
+        let file = call.thread.process.files().lock().get(dirfd as u32 as u64)?;
+        return Ok(file_metadata(&file));
+    }
+    let dir = start_dir(call, dirfd, path)?;
+    let loc = with_ctx(&call.thread.process, |vfs, ctx, _| fs::attr::stat_at(vfs, ctx, &dir, path, flags))?;
+    Ok(loc.inode.metadata())
 }
 
 pub fn newfstatat(call: &Call<'_>, dirfd: i32, path: u64, buf: u64, flags: u64) -> SysResult {
-    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0 {
+    let p = path_arg(call, path)?;
+    let m = lookup_metadata(call, dirfd, &p, flags as u32)?;
+    write_stat(call, buf, &m)
+}
+
+pub fn stat(call: &Call<'_>, path: u64, buf: u64, nofollow: bool) -> SysResult {
+    newfstatat(call, AT_FDCWD, path, buf, if nofollow { 0x100 } else { 0 })
+}
+
+const STATX_BASIC_STATS: u32 = 0x7ff;
+const STATX_BTIME: u32 = 0x800;
+const STATX_MNT_ID: u32 = 0x1000;
+
+pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> SysResult {
+    const AT_STATX_SYNC_TYPE: u32 = 0x6000;
+    if flags & !(0x100 | 0x800 | 0x1000 | AT_STATX_SYNC_TYPE) != 0 || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE {
         return Err(Errno::EINVAL);
     }
-    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let name = uaccess::read_cstr(&mm, path, 4095, Errno::ENAMETOOLONG)?;
-    if name.is_empty() {
-        if flags & AT_EMPTY_PATH == 0 {
-            return Err(Errno::ENOENT);
-        }
-        return fstat(call, dirfd as u64, buf);
+    if mask & 0x8000_0000 != 0 {
+        return Err(Errno::EINVAL); // STATX__RESERVED
     }
-    // Path lookup arrives with the VFS (files issue).
-    Err(Errno::ENOENT)
+    let p = path_arg(call, path)?;
+    let m = lookup_metadata(call, dirfd, &p, flags)?;
+    let mut b = [0u8; 256];
+    let mut put = |o: usize, v: &[u8]| b[o..o + v.len()].copy_from_slice(v);
+    put(0, &(STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID).to_le_bytes());
+    put(4, &m.blksize.to_le_bytes());
+    put(16, &m.nlink.to_le_bytes());
+    put(20, &m.uid.to_le_bytes());
+    put(24, &m.gid.to_le_bytes());
+    put(28, &(m.mode as u16).to_le_bytes());
+    put(32, &m.ino.to_le_bytes());
+    put(40, &m.size.to_le_bytes());
+    put(48, &m.blocks.to_le_bytes());
+    for (o, t) in [(64, m.atime), (80, m.btime), (96, m.ctime), (112, m.mtime)] {
+        put(o, &t.sec.to_le_bytes());
+        put(o + 8, &t.nsec.to_le_bytes());
+    }
+    put(128, &major(m.rdev).to_le_bytes());
+    put(132, &minor(m.rdev).to_le_bytes());
+    put(136, &major(m.dev).to_le_bytes());
+    put(140, &minor(m.dev).to_le_bytes());
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &b)?;
+    Ok(0)
+}
+
+/// `struct statfs` (120 bytes).
+fn encode_statfs(s: &StatFs) -> [u8; 120] {
+    let mut b = [0u8; 120];
+    let words = [s.fs_type, s.bsize, s.blocks, s.bfree, s.bavail, s.files, s.ffree];
+    for (i, w) in words.iter().enumerate() {
+        b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    // f_fsid (8 bytes) at 56, f_namelen at 64, f_frsize at 72, f_flags at 80.
+    b[64..72].copy_from_slice(&s.namelen.to_le_bytes());
+    b[72..80].copy_from_slice(&s.frsize.to_le_bytes());
+    b[80..88].copy_from_slice(&s.flags.to_le_bytes());
+    b
+}
+
+pub fn statfs(call: &Call<'_>, path: u64, buf: u64) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, AT_FDCWD, &p)?;
+    let s = with_ctx(&call.thread.process, |vfs, ctx, _| fs::attr::statfs_at(vfs, ctx, &dir, &p))?;
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_statfs(&s))?;
+    Ok(0)
+}
+
+pub fn fstatfs(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    let s = match &file.kind {
+        FileKind::Inode(f) => fs::attr::statfs(&f.loc)?,
+        FileKind::Pipe(_) => StatFs { fs_type: PIPEFS_MAGIC, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() },
+        // devtmpfs (TMPFS_MAGIC) for the devices.
+        _ => StatFs { fs_type: 0x0102_1994, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() },
+    };
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_statfs(&s))?;
+    Ok(0)
 }

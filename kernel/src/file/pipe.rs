@@ -1,0 +1,160 @@
+//! Pipes: a 64 KiB ring buffer with a read end and a write end.
+//!
+//! Reads and writes are futures that wait on the pipe's wait queue: a read
+//! waits until data arrives or no writer is left (end of file); a write
+//! waits for room, and fails with EPIPE (and SIGPIPE, sent by the caller)
+//! when no reader is left. Writes of at most PIPE_BUF (4096) bytes are
+//! atomic: they wait until all of it fits. O_NONBLOCK turns each wait into
+//! EAGAIN. F_SETPIPE_SZ / F_GETPIPE_SZ change and read the capacity.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use executor::WaitQueue;
+
+use crate::errno::Errno;
+
+pub const PIPE_BUF: usize = 4096;
+pub const DEFAULT_CAPACITY: usize = 64 * 1024;
+/// /proc/sys/fs/pipe-max-size.
+pub const MAX_CAPACITY: usize = 1 << 20;
+
+struct State {
+    data: VecDeque<u8>,
+    capacity: usize,
+}
+
+pub struct Pipe {
+    state: spin::Mutex<State>,
+    readers: AtomicUsize,
+    writers: AtomicUsize,
+    /// Woken on every change: data, room, an end closing.
+    pub events: WaitQueue,
+}
+
+/// One end of a pipe; dropping it closes that end.
+pub struct PipeEnd {
+    pub pipe: Arc<Pipe>,
+    pub write: bool,
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        if self.write {
+            self.pipe.writers.fetch_sub(1, Ordering::AcqRel);
+        } else {
+            self.pipe.readers.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.pipe.events.wake_all();
+    }
+}
+
+/// A new pipe: (read end, write end).
+pub fn new() -> (PipeEnd, PipeEnd) {
+    let pipe = Arc::new(Pipe {
+        state: spin::Mutex::new(State { data: VecDeque::new(), capacity: DEFAULT_CAPACITY }),
+        readers: AtomicUsize::new(1),
+        writers: AtomicUsize::new(1),
+        events: WaitQueue::new(),
+    });
+    (PipeEnd { pipe: pipe.clone(), write: false }, PipeEnd { pipe, write: true })
+}
+
+impl Pipe {
+    /// Bytes available to read.
+    pub fn available(&self) -> usize {
+        self.state.lock().data.len()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.state.lock().capacity
+    }
+
+    /// F_SETPIPE_SZ: rounds up to a power of two pages; EBUSY if the data
+    /// would not fit.
+    pub fn set_capacity(&self, want: usize) -> Result<usize, Errno> {
+        if want > MAX_CAPACITY || want > i32::MAX as usize {
+            return Err(Errno::EPERM);
+        }
+        let cap = want.max(4096).next_power_of_two();
+        let mut s = self.state.lock();
+        if s.data.len() > cap {
+            return Err(Errno::EBUSY);
+        }
+        s.capacity = cap;
+        drop(s);
+        self.events.wake_all();
+        Ok(cap)
+    }
+
+    fn try_read(&self, buf: &mut [u8]) -> Option<usize> {
+        let mut s = self.state.lock();
+        if s.data.is_empty() {
+            return if self.writers.load(Ordering::Acquire) == 0 { Some(0) } else { None };
+        }
+        let n = buf.len().min(s.data.len());
+        for (i, b) in s.data.drain(..n).enumerate() {
+            buf[i] = b;
+        }
+        Some(n)
+    }
+
+    /// Reads up to `buf.len()` bytes; 0 at end of file.
+    pub async fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if let Some(n) = self.try_read(buf) {
+            self.events.wake_all();
+            return Ok(n);
+        }
+        if nonblock {
+            return Err(Errno::EAGAIN);
+        }
+        let n = self.events.wait_for(|| self.try_read(buf)).await;
+        self.events.wake_all();
+        Ok(n)
+    }
+
+    /// Writes what fits now: all of `data` if it is at most PIPE_BUF and
+    /// fits, else as much as there is room for. None when nothing could be
+    /// written yet; Err(EPIPE) without readers.
+    fn try_write(&self, data: &[u8]) -> Option<Result<usize, Errno>> {
+        if self.readers.load(Ordering::Acquire) == 0 {
+            return Some(Err(Errno::EPIPE));
+        }
+        let mut s = self.state.lock();
+        let room = s.capacity - s.data.len().min(s.capacity);
+        if room == 0 || (data.len() <= PIPE_BUF && room < data.len()) {
+            return None;
+        }
+        let n = room.min(data.len());
+        s.data.extend(&data[..n]);
+        Some(Ok(n))
+    }
+
+    /// Writes all of `data` (waiting for room) or returns what was written
+    /// before EAGAIN / EPIPE. An interrupting signal is the caller's.
+    pub async fn write(&self, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
+        let mut done = 0;
+        while done < data.len() {
+            let rest = &data[done..];
+            let step = match self.try_write(rest) {
+                Some(r) => r,
+                None if nonblock => {
+                    return if done > 0 { Ok(done) } else { Err(Errno::EAGAIN) };
+                }
+                None => self.events.wait_for(|| self.try_write(rest)).await,
+            };
+            match step {
+                Ok(n) => {
+                    done += n;
+                    self.events.wake_all();
+                }
+                Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+            }
+        }
+        Ok(done)
+    }
+}

@@ -1,0 +1,108 @@
+//! The kernel's mount namespace: a tmpfs root unpacked from the initramfs
+//! (like Linux's rootfs), with /dev populated with the character devices
+//! the kernel provides (devtmpfs-style, until devfs lands), and the glue
+//! between processes and the `fs` crate: clock, credentials, path contexts.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use fs::inode::makedev;
+use fs::tmpfs::{Tmpfs, TmpfsOptions};
+use fs::vfs::{Ctx, PathLoc, Vfs};
+use fs::{Clock, Timespec};
+
+use crate::errno::Errno;
+use crate::proc::Process;
+
+/// CLOCK_REALTIME for timestamps.
+struct Realtime;
+
+impl Clock for Realtime {
+    fn now(&self) -> Timespec {
+        let ns = platform::time::realtime_ns();
+        Timespec::new(ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000) as u32)
+    }
+}
+
+static VFS: spin::Once<Vfs> = spin::Once::new();
+
+impl From<fs::Errno> for Errno {
+    fn from(e: fs::Errno) -> Errno {
+        Errno(e.0)
+    }
+}
+
+/// Character devices the kernel implements: (path, major, minor, mode).
+pub const DEVICES: &[(&[u8], u32, u32, u32)] = &[
+    (b"null", 1, 3, 0o666),
+    (b"zero", 1, 5, 0o666),
+    (b"full", 1, 7, 0o666),
+    (b"random", 1, 8, 0o666),
+    (b"urandom", 1, 9, 0o666),
+    (b"tty", 5, 0, 0o666),
+    (b"console", 5, 1, 0o600),
+    (b"ttyS0", 4, 64, 0o660),
+];
+
+/// Builds the root filesystem from the initramfs.
+pub fn init(initrd: Option<&[u8]>) {
+    VFS.call_once(|| {
+        let tmp = Tmpfs::new(Arc::new(Realtime), TmpfsOptions { mode: 0o755, ..TmpfsOptions::default() });
+        let vfs = Vfs::new(tmp.root(), "rootfs", "rootfs");
+        if let Some(image) = initrd {
+            match fs::initramfs::unpack_cpio(&vfs, image) {
+                Ok(s) => log::info!("initramfs: {} entries unpacked into the root tmpfs ({} skipped)", s.unpacked, s.skipped),
+                Err(e) => log::error!("initramfs: not a valid cpio archive ({e:?})"),
+            }
+        }
+        populate_dev(&vfs);
+        vfs
+    });
+}
+
+fn populate_dev(vfs: &Vfs) {
+    let creds = fs::Creds { uid: 0, gid: 0, ruid: 0, rgid: 0, groups: Vec::new() };
+    let root = vfs.root();
+    let ctx = Ctx { root: &root, creds: &creds, umask: 0 };
+    let _ = fs::ops::mkdirat(vfs, &ctx, &root, b"/dev", 0o755);
+    for (name, major, minor, mode) in DEVICES {
+        let mut path = Vec::from(&b"/dev/"[..]);
+        path.extend_from_slice(name);
+        let _ = fs::ops::mknodat(vfs, &ctx, &root, &path, 0o020000 | mode, makedev(*major, *minor));
+    }
+    for dir in [&b"/proc"[..], b"/sys", b"/tmp", b"/run"] {
+        let _ = fs::ops::mkdirat(vfs, &ctx, &root, dir, if dir == b"/tmp" { 0o1777 } else { 0o755 });
+    }
+}
+
+pub fn vfs() -> &'static Vfs {
+    VFS.get().expect("file::vfs::init runs before the first process")
+}
+
+/// A process's root (chroot) and working directory.
+#[derive(Clone)]
+pub struct FsContext {
+    pub root: PathLoc,
+    pub cwd: PathLoc,
+}
+
+impl FsContext {
+    pub fn initial() -> FsContext {
+        FsContext { root: vfs().root(), cwd: vfs().root() }
+    }
+}
+
+/// The `fs` crate's view of a process's credentials (filesystem IDs).
+pub fn creds_of(p: &Process) -> fs::Creds {
+    let c = p.creds.lock();
+    fs::Creds { uid: c.fsuid, gid: c.fsgid, ruid: c.ruid, rgid: c.rgid, groups: c.groups.clone() }
+}
+
+/// Runs `f` with the VFS and `p`'s path context.
+pub fn with_ctx<R>(p: &Process, f: impl FnOnce(&Vfs, &Ctx<'_>, &FsContext) -> R) -> R {
+    let fsc = p.fs.lock().clone();
+    let creds = creds_of(p);
+    let umask = p.umask.load(core::sync::atomic::Ordering::Relaxed);
+    let ctx = Ctx { root: &fsc.root, creds: &creds, umask };
+    f(vfs(), &ctx, &fsc)
+}

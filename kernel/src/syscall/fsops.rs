@@ -1,0 +1,235 @@
+//! Path operations: mkdir(at), mknod(at), unlink(at), rmdir, rename(at,2),
+//! link(at), symlink(at), readlink(at), chmod family, chown family,
+//! truncate/ftruncate, utimensat, access/faccessat/faccessat2, chdir,
+//! fchdir, getcwd, chroot, sync family, umask-aware creation. The
+//! semantics and errno values are the `fs` crate's (checked against Linux).
+
+use fs::inode::SetTime;
+use fs::Timespec;
+
+use super::open::{path_arg, start_dir, AT_FDCWD};
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::file::vfs::with_ctx;
+use crate::file::FileKind;
+use crate::uaccess;
+
+fn run<R>(call: &Call<'_>, f: impl FnOnce(&fs::vfs::Vfs, &fs::vfs::Ctx<'_>) -> fs::Result<R>) -> Result<R, Errno> {
+    with_ctx(&call.thread.process, |vfs, ctx, _| f(vfs, ctx)).map_err(Errno::from)
+}
+
+pub fn mkdirat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, dirfd, &p)?;
+    run(call, |vfs, ctx| fs::ops::mkdirat(vfs, ctx, &dir, &p, mode))?;
+    Ok(0)
+}
+
+pub fn mknodat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32, dev: u64) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, dirfd, &p)?;
+    // The user's dev_t (old 16-bit or new encoding) to the fs encoding.
+    let dev = fs::inode::makedev(((dev >> 8) & 0xfff) as u32 | ((dev >> 32) as u32 & !0xfff), (dev & 0xff) as u32 | ((dev >> 12) as u32 & !0xff));
+    run(call, |vfs, ctx| fs::ops::mknodat(vfs, ctx, &dir, &p, mode, dev))?;
+    Ok(0)
+}
+
+pub fn unlinkat(call: &Call<'_>, dirfd: i32, path: u64, flags: u32) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, dirfd, &p)?;
+    run(call, |vfs, ctx| fs::ops::unlinkat(vfs, ctx, &dir, &p, flags))?;
+    Ok(0)
+}
+
+pub fn renameat2(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, flags: u32) -> SysResult {
+    let (o, n) = (path_arg(call, old)?, path_arg(call, new)?);
+    let (od, nd) = (start_dir(call, olddir, &o)?, start_dir(call, newdir, &n)?);
+    run(call, |vfs, ctx| fs::rename::renameat2(vfs, ctx, &od, &o, &nd, &n, flags))?;
+    Ok(0)
+}
+
+pub fn linkat(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, flags: u32) -> SysResult {
+    let (o, n) = (path_arg(call, old)?, path_arg(call, new)?);
+    let (od, nd) = (start_dir(call, olddir, &o)?, start_dir(call, newdir, &n)?);
+    run(call, |vfs, ctx| fs::ops::linkat(vfs, ctx, &od, &o, &nd, &n, flags))?;
+    Ok(0)
+}
+
+pub fn symlinkat(call: &Call<'_>, target: u64, dirfd: i32, path: u64) -> SysResult {
+    let (t, p) = (path_arg(call, target)?, path_arg(call, path)?);
+    let dir = start_dir(call, dirfd, &p)?;
+    run(call, |vfs, ctx| fs::ops::symlinkat(vfs, ctx, &t, &dir, &p))?;
+    Ok(0)
+}
+
+pub fn readlinkat(call: &Call<'_>, dirfd: i32, path: u64, buf: u64, size: u64) -> SysResult {
+    if size as i64 <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, dirfd, &p)?;
+    let target = run(call, |vfs, ctx| fs::ops::readlinkat(vfs, ctx, &dir, &p))?;
+    let n = target.len().min(size as usize);
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &target[..n])?;
+    Ok(n as u64)
+}
+
+pub fn fchmodat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32, flags: u32) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, dirfd, &p)?;
+    run(call, |vfs, ctx| fs::attr::fchmodat(vfs, ctx, &dir, &p, mode, flags))?;
+    Ok(0)
+}
+
+fn inode_loc(call: &Call<'_>, fd: u64) -> Result<fs::vfs::PathLoc, Errno> {
+    let file = call.thread.process.files().lock().get(fd)?;
+    match &file.kind {
+        FileKind::Inode(f) => Ok(f.loc.clone()),
+        // Pipes and kernel devices have no inode to change here.
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn fchmod(call: &Call<'_>, fd: u64, mode: u32) -> SysResult {
+    let loc = inode_loc(call, fd)?;
+    run(call, |_, ctx| fs::attr::chmod(ctx, &loc, mode))?;
+    Ok(0)
+}
+
+fn id(v: u64) -> Option<u32> {
+    (v as u32 != u32::MAX).then_some(v as u32)
+}
+
+pub fn fchownat(call: &Call<'_>, dirfd: i32, path: u64, uid: u64, gid: u64, flags: u32) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, dirfd, &p)?;
+    run(call, |vfs, ctx| fs::attr::fchownat(vfs, ctx, &dir, &p, id(uid), id(gid), flags))?;
+    Ok(0)
+}
+
+pub fn fchown(call: &Call<'_>, fd: u64, uid: u64, gid: u64) -> SysResult {
+    let loc = inode_loc(call, fd)?;
+    run(call, |_, ctx| fs::attr::chown(ctx, &loc, id(uid), id(gid)))?;
+    Ok(0)
+}
+
+pub fn truncate(call: &Call<'_>, path: u64, len: i64) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, AT_FDCWD, &p)?;
+    run(call, |vfs, ctx| fs::attr::truncate_at(vfs, ctx, &dir, &p, len))?;
+    Ok(0)
+}
+
+pub fn ftruncate(call: &Call<'_>, fd: u64, len: i64) -> SysResult {
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = call.thread.process.files().lock().get(fd)?;
+    let FileKind::Inode(f) = &file.kind else { return Err(Errno::EINVAL) };
+    if !file.writable() {
+        return Err(Errno::EINVAL);
+    }
+    if !f.loc.inode.metadata().is_regular() {
+        return Err(Errno::EINVAL);
+    }
+    f.loc.inode.truncate(len as u64)?;
+    Ok(0)
+}
+
+const UTIME_NOW: i64 = (1 << 30) - 1;
+const UTIME_OMIT: i64 = (1 << 30) - 2;
+
+pub fn utimensat(call: &Call<'_>, dirfd: i32, path: u64, times: u64, flags: u32) -> SysResult {
+    let (atime, mtime) = if times == 0 {
+        (Some(SetTime::Now), Some(SetTime::Now))
+    } else {
+        let mut b = [0u8; 32];
+        uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, times, &mut b)?;
+        let conv = |o: usize| -> Result<Option<SetTime>, Errno> {
+            let sec = i64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
+            let nsec = i64::from_le_bytes(b[o + 8..o + 16].try_into().unwrap_or([0; 8]));
+            match nsec {
+                UTIME_NOW => Ok(Some(SetTime::Now)),
+                UTIME_OMIT => Ok(None),
+                n if (0..1_000_000_000).contains(&n) => Ok(Some(SetTime::At(Timespec::new(sec, n as u32)))),
+                _ => Err(Errno::EINVAL),
+            }
+        };
+        (conv(0)?, conv(16)?)
+    };
+    if path == 0 {
+        // utimensat(fd, NULL, ...) is futimens.
+        let loc = inode_loc(call, dirfd as u32 as u64)?;
+        run(call, |_, ctx| fs::attr::utimens(ctx, &loc, atime, mtime))?;
+        return Ok(0);
+    }
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, dirfd, &p)?;
+    run(call, |vfs, ctx| fs::attr::utimensat(vfs, ctx, &dir, &p, atime, mtime, flags))?;
+    Ok(0)
+}
+
+pub fn faccessat2(call: &Call<'_>, dirfd: i32, path: u64, mode: u32, flags: u32) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, dirfd, &p)?;
+    run(call, |vfs, ctx| fs::attr::faccessat2(vfs, ctx, &dir, &p, mode, flags))?;
+    Ok(0)
+}
+
+pub fn chdir(call: &Call<'_>, path: u64) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, AT_FDCWD, &p)?;
+    let loc = run(call, |vfs, ctx| fs::attr::chdir(vfs, ctx, &dir, &p))?;
+    call.thread.process.fs.lock().cwd = loc;
+    Ok(0)
+}
+
+pub fn fchdir(call: &Call<'_>, fd: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    let FileKind::Inode(f) = &file.kind else { return Err(Errno::ENOTDIR) };
+    if !f.loc.inode.metadata().is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let loc = f.loc.clone();
+    run(call, |_, ctx| fs::cred::check_access(&loc.inode.metadata(), ctx.creds, fs::Access::EXEC))?;
+    call.thread.process.fs.lock().cwd = loc;
+    Ok(0)
+}
+
+pub fn chroot(call: &Call<'_>, path: u64) -> SysResult {
+    let p = path_arg(call, path)?;
+    let dir = start_dir(call, AT_FDCWD, &p)?;
+    let loc = run(call, |vfs, ctx| fs::attr::chroot(vfs, ctx, &dir, &p))?;
+    call.thread.process.fs.lock().root = loc;
+    Ok(0)
+}
+
+pub fn getcwd(call: &Call<'_>, buf: u64, size: u64) -> SysResult {
+    let fsc = call.thread.process.fs.lock().clone();
+    let path = crate::file::vfs::vfs().path_of(&fsc.root, &fsc.cwd)?;
+    // An unreachable working directory (outside the chroot, or removed).
+    let mut out = match path {
+        Some(p) => p,
+        None => {
+            let mut v = alloc::vec::Vec::from(&b"(unreachable)"[..]);
+            v.extend_from_slice(b"/");
+            v
+        }
+    };
+    out.push(0);
+    if out.len() as u64 > size {
+        return Err(Errno::ERANGE);
+    }
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &out)?;
+    Ok(out.len() as u64)
+}
+
+/// sync, syncfs, fsync, fdatasync: tmpfs has nothing to write back; the
+/// descriptor is still checked.
+pub fn fsync(call: &Call<'_>, fd: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    match file.kind {
+        FileKind::Pipe(_) => Err(Errno::EINVAL),
+        _ => Ok(0),
+    }
+}
