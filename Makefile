@@ -15,6 +15,8 @@ TESTS   := $(basename $(notdir $(wildcard testing/programs/tests/*.c)))
 TEST_BINS := $(foreach t,$(TESTS),$(ROOT)/tests/$(t) $(ROOT)/tests/$(t).musl)
 GUEST_BINS := $(foreach t,$(basename $(notdir $(wildcard testing/programs/guest/*.c))),$(ROOT)/guest/$(t))
 PROGRAM_SUITE := $(BUILD)/suites/programs.toml
+DEBIAN_ROOT := $(BUILD)/debian-root
+DEBIAN_STAMP := $(BUILD)/debian-root.stamp
 export ACCEL
 
 .PHONY: all kernel runner initramfs run debug test test-host test-loom test-guest deps check-deps clean clippy
@@ -27,7 +29,7 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		qemu-system-x86 gcc libc6-dev musl-tools cpio make >/dev/null
+		qemu-system-x86 gcc libc6-dev musl-tools cpio make dpkg apt >/dev/null
 	@echo "==> rust toolchain (rust-toolchain.toml)"
 	@rustup toolchain install >/dev/null
 
@@ -44,9 +46,15 @@ kernel:
 runner:
 	$(CARGO) build -p runner --release
 
-## initramfs: the test programs (glibc and musl, static) and testing/initramfs
-initramfs: runner $(ROOT)/init $(TEST_BINS) $(GUEST_BINS)
-	$(RUNNER) cpio --out $(INITRD) --dir testing/initramfs --dir $(ROOT)
+## initramfs: Debian's bash, coreutils, busybox and libc (pinned, from
+## Debian's packages), the test programs (glibc and musl, static) and
+## testing/initramfs
+initramfs: runner $(DEBIAN_STAMP) $(ROOT)/init $(TEST_BINS) $(GUEST_BINS)
+	$(RUNNER) cpio --out $(INITRD) --dir $(DEBIAN_ROOT) --dir testing/initramfs --dir $(ROOT)
+
+$(DEBIAN_STAMP): testing/debian/packages.txt testing/debian/fetch.sh
+	bash testing/debian/fetch.sh
+	@touch $@
 
 $(ROOT)/init: testing/programs/hello.c
 	@mkdir -p $(@D)
@@ -93,6 +101,7 @@ test-guest: kernel initramfs $(PROGRAM_SUITE)
 	$(RUNNER) test --suite testing/suites/boot.toml --kernel $(KERNEL) --initrd $(INITRD)
 	$(RUNNER) test --suite $(PROGRAM_SUITE) --kernel $(KERNEL) --initrd $(INITRD)
 	$(RUNNER) test --suite testing/suites/guest.toml --kernel $(KERNEL) --initrd $(INITRD)
+	$(RUNNER) test --suite testing/suites/shell.toml --kernel $(KERNEL) --initrd $(INITRD)
 
 clippy:
 	$(CARGO) clippy --release

@@ -7,82 +7,35 @@
 //! with the console on fds 0, 1 and 2. When no init can be executed the
 //! kernel does what Linux does: it panics with "No working init found".
 
-use alloc::format;
-use alloc::string::String;
-
-use fs::cpio;
 use platform::BootInfo;
-
-fn describe(data: &[u8]) -> &'static str {
-    match data {
-        [0x7f, b'E', b'L', b'F', ..] => "ELF executable",
-        [b'#', b'!', ..] => "script",
-        _ => "unknown format",
-    }
-}
-
-/// Finds init in the initramfs; returns a one-line report.
-pub fn find(info: &BootInfo) -> Result<String, String> {
-    let image = info.initrd.ok_or_else(|| String::from("no initramfs was given (-initrd)"))?;
-    let explicit = platform::cmdline::get().get("init");
-    let candidates: &[&str] = match explicit {
-        Some(ref p) => core::slice::from_ref(p),
-        None => &["/init", "/sbin/init"],
-    };
-    let mut entries = 0usize;
-    for e in cpio::Reader::new(image) {
-        e.map_err(|e| format!("initramfs is not a valid cpio archive: {e:?}"))?;
-        entries += 1;
-    }
-    for path in candidates {
-        let mut target = String::from(*path);
-        // Follow symlinks inside the archive (bounded, like ELOOP).
-        for _ in 0..8 {
-            match cpio::find(image, &target).map_err(|e| format!("initramfs: {e:?}"))? {
-                Some(e) if e.is_symlink() => {
-                    let link = core::str::from_utf8(e.data).unwrap_or("");
-                    target = if link.starts_with('/') {
-                        String::from(link)
-                    } else {
-                        let dir = target.rsplit_once('/').map_or("", |(d, _)| d);
-                        format!("{dir}/{link}")
-                    };
-                }
-                Some(e) if e.is_file() => {
-                    return Ok(format!(
-                        "found init {path} ({}, {} bytes) in a {}-entry initramfs",
-                        describe(e.data),
-                        e.data.len(),
-                        entries
-                    ));
-                }
-                Some(_) => break,
-                None => break,
-            }
-        }
-    }
-    Err(format!("no init found (tried {})", candidates.join(", ")))
-}
 
 /// Starts init as PID 1 with fds 0-2 on the console. Like Linux, tries
 /// `init=` (or `/init`, then `/sbin/init`) and panics with "No working init
 /// found" when none can be executed.
 pub fn run(info: &BootInfo) {
-    crate::file::vfs::init(info.initrd);
-    match find(info) {
-        Ok(report) => log::info!("{report}"),
-        Err(why) => log::error!("{why}"),
+    if info.initrd.is_none() {
+        log::error!("no initramfs was given (-initrd)");
     }
+    crate::file::vfs::init(info.initrd);
     let explicit = platform::cmdline::get().get("init");
     let candidates: &[&str] = match explicit {
         Some(ref p) => core::slice::from_ref(p),
         None => &["/init", "/sbin/init"],
     };
+    // Like Linux, words after " -- " on the command line are init's
+    // arguments.
+    let line = platform::cmdline::get().as_str();
+    let extra: alloc::vec::Vec<&[u8]> = match line.split_once(" -- ") {
+        Some((_, rest)) => rest.split_ascii_whitespace().map(str::as_bytes).collect(),
+        None => alloc::vec::Vec::new(),
+    };
     for path in candidates {
-        let argv: [&[u8]; 1] = [path.as_bytes()];
-        let envp: [&[u8]; 2] = [b"HOME=/", b"TERM=linux"];
+        let mut argv: alloc::vec::Vec<&[u8]> = alloc::vec![path.as_bytes()];
+        argv.extend(&extra);
+        let envp: [&[u8]; 3] = [b"HOME=/", b"TERM=linux", b"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"];
         match crate::exec::load(None, path, &argv, &envp) {
             Ok(image) => {
+                log::info!("starting init {path}");
                 start_init(image);
                 return;
             }

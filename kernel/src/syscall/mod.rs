@@ -49,6 +49,7 @@ mod trace;
 pub mod time;
 mod uname;
 mod wait;
+mod xattr;
 
 /// What the thread does after a syscall.
 pub enum Flow {
@@ -155,6 +156,19 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         161 => fsops::chroot(&call, a[0]),
         74 | 75 => fsops::fsync(&call, a[0]),
         162 => Ok(0), // sync: tmpfs has nothing to write back
+        188 => xattr::setxattr(&call, xattr::Target::Path { follow: true }, a[0], a[1], a[2], a[3], a[4] as u32),
+        189 => xattr::setxattr(&call, xattr::Target::Path { follow: false }, a[0], a[1], a[2], a[3], a[4] as u32),
+        190 => xattr::setxattr(&call, xattr::Target::Fd, a[0], a[1], a[2], a[3], a[4] as u32),
+        191 => xattr::getxattr(&call, xattr::Target::Path { follow: true }, a[0], a[1], a[2], a[3]),
+        192 => xattr::getxattr(&call, xattr::Target::Path { follow: false }, a[0], a[1], a[2], a[3]),
+        193 => xattr::getxattr(&call, xattr::Target::Fd, a[0], a[1], a[2], a[3]),
+        194 => xattr::listxattr(&call, xattr::Target::Path { follow: true }, a[0], a[1], a[2]),
+        195 => xattr::listxattr(&call, xattr::Target::Path { follow: false }, a[0], a[1], a[2]),
+        196 => xattr::listxattr(&call, xattr::Target::Fd, a[0], a[1], a[2]),
+        197 => xattr::removexattr(&call, xattr::Target::Path { follow: true }, a[0], a[1]),
+        198 => xattr::removexattr(&call, xattr::Target::Path { follow: false }, a[0], a[1]),
+        199 => xattr::removexattr(&call, xattr::Target::Fd, a[0], a[1]),
+        221 => xattr::fadvise64(&call, a[0], a[1] as i64, a[2] as i64, a[3]),
         306 => fsops::fsync(&call, a[0]), // syncfs
         32 => fcntl::dup(&call, a[0]),
         33 => fcntl::dup2(&call, a[0], a[1]),

@@ -1,0 +1,104 @@
+//! Extended attributes: {,l,f}getxattr, {,l,f}setxattr, {,l,f}listxattr,
+//! {,l,f}removexattr (user.* and trusted.* on tmpfs; the rules and errno
+//! values are the `fs` crate's). And fadvise64(2), which only validates.
+
+use alloc::vec::Vec;
+
+use super::open::{path_arg, start_dir, AT_FDCWD};
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::file::vfs::with_ctx;
+use crate::file::FileKind;
+use crate::uaccess;
+
+/// How the target is named: a path (following symlinks or not) or an fd.
+#[derive(Clone, Copy)]
+pub enum Target {
+    Path { follow: bool },
+    Fd,
+}
+
+fn locate(call: &Call<'_>, t: Target, arg: u64) -> Result<fs::vfs::PathLoc, Errno> {
+    match t {
+        Target::Fd => {
+            let file = call.thread.process.files().lock().get(arg)?;
+            match &file.kind {
+                FileKind::Inode(f) => Ok(f.loc.clone()),
+                _ => Err(Errno::EOPNOTSUPP),
+            }
+        }
+        Target::Path { follow } => {
+            let p = path_arg(call, arg)?;
+            let dir = start_dir(call, AT_FDCWD, &p)?;
+            let flags = if follow { fs::Lookup::empty() } else { fs::Lookup::NOFOLLOW };
+            Ok(with_ctx(&call.thread.process, |vfs, ctx, _| vfs.resolve(ctx, &dir, &p, flags))?)
+        }
+    }
+}
+
+fn name_arg(call: &Call<'_>, name: u64) -> Result<Vec<u8>, Errno> {
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let n = uaccess::read_path(&mm, name).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::ERANGE } else { e })?;
+    if n.is_empty() || n.len() > 255 {
+        return Err(Errno::ERANGE);
+    }
+    Ok(n)
+}
+
+/// Copies `data` out as the calls do: size 0 asks for the length; a
+/// smaller buffer is ERANGE.
+fn reply(call: &Call<'_>, data: &[u8], buf: u64, size: u64) -> SysResult {
+    if size == 0 {
+        return Ok(data.len() as u64);
+    }
+    if (size as usize) < data.len() {
+        return Err(Errno::ERANGE);
+    }
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, data)?;
+    Ok(data.len() as u64)
+}
+
+pub fn getxattr(call: &Call<'_>, t: Target, arg: u64, name: u64, buf: u64, size: u64) -> SysResult {
+    let loc = locate(call, t, arg)?;
+    let n = name_arg(call, name)?;
+    let v = with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::getxattr(ctx, &loc, &n))?;
+    reply(call, &v, buf, size)
+}
+
+pub fn setxattr(call: &Call<'_>, t: Target, arg: u64, name: u64, value: u64, size: u64, flags: u32) -> SysResult {
+    if size > 65536 {
+        return Err(Errno::E2BIG);
+    }
+    let loc = locate(call, t, arg)?;
+    let n = name_arg(call, name)?;
+    let mut v = alloc::vec![0u8; size as usize];
+    uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, value, &mut v)?;
+    with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::setxattr(ctx, &loc, &n, &v, flags))?;
+    Ok(0)
+}
+
+pub fn listxattr(call: &Call<'_>, t: Target, arg: u64, buf: u64, size: u64) -> SysResult {
+    let loc = locate(call, t, arg)?;
+    let v = with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::listxattr(ctx, &loc))?;
+    reply(call, &v, buf, size)
+}
+
+pub fn removexattr(call: &Call<'_>, t: Target, arg: u64, name: u64) -> SysResult {
+    let loc = locate(call, t, arg)?;
+    let n = name_arg(call, name)?;
+    with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::removexattr(ctx, &loc, &n))?;
+    Ok(0)
+}
+
+/// fadvise64(2): advice is validated and otherwise ignored (there is no
+/// readahead to tune on tmpfs); pipes are ESPIPE.
+pub fn fadvise64(call: &Call<'_>, fd: u64, _off: i64, len: i64, advice: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    if matches!(file.kind, FileKind::Pipe(_)) {
+        return Err(Errno::ESPIPE);
+    }
+    if advice > 5 || len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
