@@ -49,14 +49,14 @@ runner:
 ## initramfs: Debian's bash, coreutils, busybox and libc (pinned, from
 ## Debian's packages), the test programs (glibc and musl, static) and
 ## testing/initramfs
-initramfs: runner $(DEBIAN_STAMP) $(ROOT)/init $(TEST_BINS) $(GUEST_BINS)
+initramfs: runner $(DEBIAN_STAMP) $(ROOT)/tests/hello $(TEST_BINS) $(GUEST_BINS)
 	$(RUNNER) cpio --out $(INITRD) --dir $(DEBIAN_ROOT) --dir testing/initramfs --dir $(ROOT)
 
 $(DEBIAN_STAMP): testing/debian/packages.txt testing/debian/fetch.sh
 	bash testing/debian/fetch.sh
 	@touch $@
 
-$(ROOT)/init: testing/programs/hello.c
+$(ROOT)/tests/hello: testing/programs/hello.c
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 

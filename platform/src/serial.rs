@@ -81,6 +81,15 @@ pub fn write_bytes(bytes: &[u8]) {
     write_raw(bytes);
 }
 
+/// Writes bytes to the console exactly as given (a tty in raw mode does
+/// its own output processing).
+pub fn write_raw_bytes(bytes: &[u8]) {
+    let _g = LOCK.lock();
+    for &b in bytes {
+        put(b);
+    }
+}
+
 /// Runs `f` with exclusive use of the console, so a multi-part line is not
 /// interleaved with other CPUs' output.
 pub fn with_console<R>(f: impl FnOnce(&mut Console) -> R) -> R {
@@ -170,4 +179,9 @@ impl Ring {
         self.len -= 1;
         Some(b)
     }
+}
+
+/// Whether received bytes are waiting in the input ring.
+pub fn input_available() -> bool {
+    INPUT.lock().len > 0
 }

@@ -1,43 +1,39 @@
-//! The serial console as a file: writes go to the UART, reads take bytes
-//! the serial interrupt delivered, waiting (as a future) until some arrive.
-//! No line discipline yet (the tty issue adds it): bytes are passed raw.
+//! The serial console as a file: reads and writes go through the console's
+//! tty ([`super::tty`]): line discipline, echo, signals, termios.
 
-use executor::Event;
+use executor::WaitQueue;
 
 use crate::errno::Errno;
 
 pub struct Console;
 
-static INPUT: Event = Event::new();
+/// Woken when input becomes readable, for poll/select.
+pub static READY: WaitQueue = WaitQueue::new();
 
-/// Called from the serial interrupt.
+/// Called from the serial interrupt: the tty task does the rest.
 fn input_arrived() {
-    INPUT.notify_all();
-    INPUT.notify_one();
+    super::tty::INPUT.notify_one();
 }
 
+/// Routes serial input to the tty and starts its task.
 pub fn init() {
     platform::serial::set_input_hook(input_arrived);
+    drop(crate::sched::spawn_on(0, super::tty::run()));
+}
+
+/// Whether a read would return now.
+pub fn has_input() -> bool {
+    super::tty::readable()
 }
 
 impl Console {
     pub fn write(&self, data: &[u8]) -> usize {
-        platform::serial::write_bytes(data);
-        data.len()
+        super::tty::write(data)
     }
 
-    /// Waits until at least one byte is available, then returns up to
-    /// `buf.len()`.
+    /// A line (canonical mode) or the bytes available (raw mode), waiting
+    /// until there are some.
     pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            let n = platform::serial::read_input(buf);
-            if n > 0 {
-                return Ok(n);
-            }
-            INPUT.notified().await;
-        }
+        super::tty::read(buf, false).await
     }
 }

@@ -15,6 +15,7 @@ use crate::errno::Errno;
 pub mod console;
 pub mod device;
 pub mod pipe;
+pub mod tty;
 pub mod vfs;
 
 /// What an open file is.

@@ -67,6 +67,14 @@ impl Pipe {
         self.state.lock().data.len()
     }
 
+    pub fn readers(&self) -> usize {
+        self.readers.load(Ordering::Acquire)
+    }
+
+    pub fn writers(&self) -> usize {
+        self.writers.load(Ordering::Acquire)
+    }
+
     pub fn capacity(&self) -> usize {
         self.state.lock().capacity
     }

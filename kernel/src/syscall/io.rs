@@ -235,8 +235,6 @@ pub fn close(call: &Call<'_>, fd: u64) -> SysResult {
     Ok(0)
 }
 
-const TCGETS: u64 = 0x5401;
-const TIOCGWINSZ: u64 = 0x5413;
 
 pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, _arg: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
@@ -264,9 +262,7 @@ pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, _arg: u64) -> SysResult {
             uaccess::write_u32(&*mm(call)?, _arg, left.min(i32::MAX as u64) as u32)?;
             Ok(0)
         }
-        // The console has no termios until the tty issue: answer like a
-        // non-terminal, which every program handles.
-        (FileKind::Console(_), TCGETS | TIOCGWINSZ) => Err(Errno::ENOTTY),
+        (FileKind::Console(_), _) => super::tty::ioctl(call, request, _arg),
         _ => Err(Errno::ENOTTY),
     }
 }

@@ -37,6 +37,7 @@ mod msync;
 mod names;
 mod open;
 mod pgrp;
+mod poll;
 mod prctl;
 mod rusage;
 
@@ -45,6 +46,7 @@ mod rlimit;
 mod signal;
 mod stat;
 mod tid;
+mod tty;
 mod trace;
 pub mod time;
 mod uname;
@@ -168,6 +170,10 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         197 => xattr::removexattr(&call, xattr::Target::Path { follow: true }, a[0], a[1]),
         198 => xattr::removexattr(&call, xattr::Target::Path { follow: false }, a[0], a[1]),
         199 => xattr::removexattr(&call, xattr::Target::Fd, a[0], a[1]),
+        7 => poll::poll(&call, a[0], a[1], a[2] as i32).await,
+        271 => poll::ppoll(&call, a[0], a[1], a[2], a[3], a[4]).await,
+        23 => poll::select(&call, a[0], a[1], a[2], a[3], a[4]).await,
+        270 => poll::pselect6(&call, a[0], a[1], a[2], a[3], a[4], a[5]).await,
         221 => xattr::fadvise64(&call, a[0], a[1] as i64, a[2] as i64, a[3]),
         306 => fsops::fsync(&call, a[0]), // syncfs
         32 => fcntl::dup(&call, a[0]),

@@ -1,0 +1,299 @@
+//! poll(2), ppoll(2), select(2), pselect6(2): readiness of pipes, the
+//! console, files and devices.
+//!
+//! A wait registers on the wait queue of every descriptor that is not ready
+//! (the pipe's, the console's), re-checks, and sleeps until one of them is
+//! woken, the time-out passes, or a signal arrives (ppoll and pselect6 swap
+//! the signal mask in for the wait and restore it after, or after the
+//! handler runs). Regular files and devices are always ready, as on Linux;
+//! a descriptor type without events reports nothing.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+
+use executor::WaitQueue;
+
+use super::time::read_timespec;
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::file::{console, File, FileKind};
+use crate::signal::interruptible;
+use crate::uaccess;
+
+pub const POLLIN: u16 = 0x001;
+pub const POLLPRI: u16 = 0x002;
+pub const POLLOUT: u16 = 0x004;
+pub const POLLERR: u16 = 0x008;
+pub const POLLHUP: u16 = 0x010;
+pub const POLLNVAL: u16 = 0x020;
+pub const POLLRDNORM: u16 = 0x040;
+pub const POLLWRNORM: u16 = 0x100;
+
+/// The events `file` has now, and the queue to wait on for more.
+pub fn readiness(file: &File) -> (u16, Option<&WaitQueue>) {
+    match &file.kind {
+        FileKind::Inode(_) | FileKind::Device(_) => (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM, None),
+        FileKind::Console(_) => {
+            let input = if console::has_input() { POLLIN | POLLRDNORM } else { 0 };
+            (input | POLLOUT | POLLWRNORM, Some(&console::READY))
+        }
+        FileKind::Pipe(end) => {
+            let p = &end.pipe;
+            let ev = if end.write {
+                if p.readers() == 0 {
+                    POLLERR | POLLOUT | POLLWRNORM
+                } else if p.capacity() - p.available().min(p.capacity()) >= crate::file::pipe::PIPE_BUF {
+                    POLLOUT | POLLWRNORM
+                } else {
+                    0
+                }
+            } else {
+                let data = if p.available() > 0 { POLLIN | POLLRDNORM } else { 0 };
+                data | if p.writers() == 0 { POLLHUP } else { 0 }
+            };
+            (ev, Some(&p.events))
+        }
+    }
+}
+
+/// One polled descriptor.
+struct Entry {
+    file: Option<Arc<File>>,
+    events: u16,
+}
+
+fn revents(e: &Entry) -> u16 {
+    match &e.file {
+        None => POLLNVAL,
+        Some(f) => readiness(f).0 & (e.events | POLLERR | POLLHUP | POLLNVAL),
+    }
+}
+
+/// Waits until some entry is ready; returns the revents, or None on
+/// time-out.
+async fn wait_ready(call: &Call<'_>, entries: &[Entry], deadline: Option<u64>) -> Result<Option<Vec<u16>>, Errno> {
+    loop {
+        let now: Vec<u16> = entries.iter().map(revents).collect();
+        if now.iter().any(|&r| r != 0) {
+            return Ok(Some(now));
+        }
+        if deadline.is_some_and(|d| d <= platform::time::now_ns()) {
+            return Ok(None);
+        }
+        // Sleep on every queue a non-ready entry has, each re-checking the
+        // whole set after registering (so no wake is lost in between).
+        let check = || entries.iter().any(|e| revents(e) != 0);
+        let mut waits: Vec<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = Vec::new();
+        for e in entries {
+            if let Some(f) = &e.file {
+                if let (_, Some(q)) = readiness(f) {
+                    waits.push(Box::pin(q.wait_until(check)));
+                }
+            }
+        }
+        let any = async {
+            if waits.is_empty() {
+                core::future::pending::<()>().await;
+            } else {
+                executor::select_all(waits).await;
+            }
+        };
+        let woke = interruptible(call.thread, async {
+            match deadline {
+                Some(d) => crate::sched::timeout(d, any).await.is_ok(),
+                None => {
+                    any.await;
+                    true
+                }
+            }
+        })
+        .await
+        .map_err(|_| Errno::EINTR)?;
+        if !woke {
+            let now: Vec<u16> = entries.iter().map(revents).collect();
+            return Ok(if now.iter().any(|&r| r != 0) { Some(now) } else { None });
+        }
+    }
+}
+
+fn entries_of(call: &Call<'_>, fds: &[(i32, u16)]) -> Vec<Entry> {
+    let files = call.thread.process.files();
+    let t = files.lock();
+    fds.iter()
+        .map(|&(fd, events)| Entry { file: if fd < 0 { None } else { t.get(fd as u64).ok() }, events })
+        .collect()
+}
+
+/// Swaps in `sigmask` (ppoll/pselect6) for the wait.
+fn swap_mask(call: &Call<'_>, sigmask: u64, size: u64) -> Result<Option<u64>, Errno> {
+    if sigmask == 0 {
+        return Ok(None);
+    }
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let m = uaccess::read_u64(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, sigmask)?;
+    let old = call.thread.sigmask();
+    call.thread.set_sigmask(m);
+    Ok(Some(old))
+}
+
+/// Puts the mask back: at once, or (interrupted) after the handler runs.
+fn restore_mask(call: &Call<'_>, old: Option<u64>, interrupted: bool) {
+    if let Some(old) = old {
+        if interrupted {
+            *call.thread.signals.saved_mask.lock() = Some(old);
+        } else {
+            call.thread.set_sigmask(old);
+        }
+    }
+}
+
+async fn do_poll(call: &Call<'_>, fds: u64, nfds: u64, deadline: Option<u64>) -> SysResult {
+    let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0;
+    if nfds > limit.max(1024) {
+        return Err(Errno::EINVAL);
+    }
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let mut raw = alloc::vec![0u8; nfds as usize * 8];
+    uaccess::read_bytes(&mm, fds, &mut raw)?;
+    let list: Vec<(i32, u16)> = raw
+        .chunks_exact(8)
+        .map(|c| (i32::from_le_bytes([c[0], c[1], c[2], c[3]]), u16::from_le_bytes([c[4], c[5]])))
+        .collect();
+    let entries = entries_of(call, &list);
+    let result = wait_ready(call, &entries, deadline).await?;
+    let revs = result.unwrap_or_else(|| alloc::vec![0; entries.len()]);
+    for (i, r) in revs.iter().enumerate() {
+        // revents of a negative fd is 0.
+        let r = if list[i].0 < 0 { 0 } else { *r };
+        raw[i * 8 + 6..i * 8 + 8].copy_from_slice(&r.to_le_bytes());
+    }
+    uaccess::write_bytes(&mm, fds, &raw)?;
+    Ok(revs.iter().enumerate().filter(|(i, r)| list[*i].0 >= 0 && **r != 0).count() as u64)
+}
+
+pub async fn poll(call: &Call<'_>, fds: u64, nfds: u64, timeout_ms: i32) -> SysResult {
+    let deadline = (timeout_ms >= 0).then(|| platform::time::now_ns() + timeout_ms as u64 * 1_000_000);
+    do_poll(call, fds, nfds, deadline).await.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
+}
+
+pub async fn ppoll(call: &Call<'_>, fds: u64, nfds: u64, tmo: u64, sigmask: u64, size: u64) -> SysResult {
+    let deadline = if tmo != 0 {
+        Some(platform::time::now_ns().saturating_add(read_timespec(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, tmo)?))
+    } else {
+        None
+    };
+    let old = swap_mask(call, sigmask, size)?;
+    let r = do_poll(call, fds, nfds, deadline).await;
+    restore_mask(call, old, r == Err(Errno::EINTR));
+    r.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
+}
+
+/// select/pselect6 on fd_sets (bit n of word n/64 is descriptor n).
+async fn do_select(call: &Call<'_>, nfds: u64, sets: [u64; 3], deadline: Option<u64>) -> Result<u64, Errno> {
+    if nfds > 1024 * 1024 {
+        return Err(Errno::EINVAL);
+    }
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let words = (nfds as usize).div_ceil(64);
+    let mut bits = [alloc::vec![0u64; words], alloc::vec![0u64; words], alloc::vec![0u64; words]];
+    for (k, addr) in sets.iter().enumerate() {
+        if *addr != 0 {
+            let mut raw = alloc::vec![0u8; words * 8];
+            uaccess::read_bytes(&mm, *addr, &mut raw)?;
+            for (i, w) in raw.chunks_exact(8).enumerate() {
+                bits[k][i] = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+            }
+        }
+    }
+    let mut list = Vec::new();
+    for fd in 0..nfds as usize {
+        let (w, b) = (fd / 64, 1u64 << (fd % 64));
+        let mut ev = 0;
+        if bits[0][w] & b != 0 {
+            ev |= POLLIN | POLLRDNORM;
+        }
+        if bits[1][w] & b != 0 {
+            ev |= POLLOUT | POLLWRNORM;
+        }
+        if bits[2][w] & b != 0 {
+            ev |= POLLPRI;
+        }
+        if ev != 0 {
+            list.push((fd as i32, ev));
+        }
+    }
+    let entries = entries_of(call, &list);
+    if entries.iter().any(|e| e.file.is_none()) {
+        return Err(Errno::EBADF);
+    }
+    let revs = wait_ready(call, &entries, deadline).await?.unwrap_or_else(|| alloc::vec![0; entries.len()]);
+    let mut out = [alloc::vec![0u64; words], alloc::vec![0u64; words], alloc::vec![0u64; words]];
+    let mut count = 0;
+    for ((fd, ev), r) in list.iter().zip(&revs) {
+        let (w, b) = (*fd as usize / 64, 1u64 << (*fd as usize % 64));
+        if ev & POLLIN != 0 && r & (POLLIN | POLLHUP | POLLERR) != 0 {
+            out[0][w] |= b;
+            count += 1;
+        }
+        if ev & POLLOUT != 0 && r & (POLLOUT | POLLERR) != 0 {
+            out[1][w] |= b;
+            count += 1;
+        }
+        if ev & POLLPRI != 0 && r & POLLPRI != 0 {
+            out[2][w] |= b;
+            count += 1;
+        }
+    }
+    for (k, addr) in sets.iter().enumerate() {
+        if *addr != 0 {
+            let mut raw = Vec::with_capacity(words * 8);
+            for w in &out[k] {
+                raw.extend_from_slice(&w.to_le_bytes());
+            }
+            uaccess::write_bytes(&mm, *addr, &raw)?;
+        }
+    }
+    Ok(count)
+}
+
+pub async fn select(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, tv: u64) -> SysResult {
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let deadline = if tv != 0 {
+        let mut b = [0u8; 16];
+        uaccess::read_bytes(&mm, tv, &mut b)?;
+        let sec = i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
+        let usec = i64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
+        if sec < 0 || !(0..1_000_000).contains(&usec) {
+            return Err(Errno::EINVAL);
+        }
+        Some(platform::time::now_ns().saturating_add(sec as u64 * 1_000_000_000 + usec as u64 * 1000))
+    } else {
+        None
+    };
+    let res = do_select(call, nfds, [r, w, e], deadline).await;
+    if let Some(d) = deadline {
+        // Linux writes back the time left.
+        let left = d.saturating_sub(platform::time::now_ns());
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&((left / 1_000_000_000) as i64).to_le_bytes());
+        b[8..].copy_from_slice(&(((left % 1_000_000_000) / 1000) as i64).to_le_bytes());
+        let _ = uaccess::write_bytes(&mm, tv, &b);
+    }
+    res.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
+}
+
+pub async fn pselect6(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, ts: u64, sig: u64) -> SysResult {
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let deadline = if ts != 0 { Some(platform::time::now_ns().saturating_add(read_timespec(&mm, ts)?)) } else { None };
+    // The sixth argument points at { const sigset_t *ss; size_t ss_len; }.
+    let (mask, size) = if sig != 0 { (uaccess::read_u64(&mm, sig)?, uaccess::read_u64(&mm, sig + 8)?) } else { (0, 0) };
+    let old = swap_mask(call, mask, size)?;
+    let res = do_select(call, nfds, [r, w, e], deadline).await;
+    restore_mask(call, old, res == Err(Errno::EINTR));
+    res.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
+}
