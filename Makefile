@@ -13,6 +13,9 @@ RUNNER  := target/release/aramid-runner
 ROOT    := $(BUILD)/initramfs-root
 TESTS   := $(basename $(notdir $(wildcard testing/programs/tests/*.c)))
 TEST_BINS := $(foreach t,$(TESTS),$(ROOT)/tests/$(t) $(ROOT)/tests/$(t).musl)
+DYN_TESTS := $(basename $(notdir $(filter-out testing/programs/dyn/lib%,$(wildcard testing/programs/dyn/*.c))))
+DYN_BINS := $(foreach t,$(DYN_TESTS),$(ROOT)/tests/$(t))
+DYN_LIBS := $(foreach l,$(basename $(notdir $(wildcard testing/programs/dyn/lib*.c))),$(ROOT)/tests/lib/$(l).so)
 GUEST_BINS := $(foreach t,$(basename $(notdir $(wildcard testing/programs/guest/*.c))),$(ROOT)/guest/$(t))
 PROGRAM_SUITE := $(BUILD)/suites/programs.toml
 DEBIAN_ROOT := $(BUILD)/debian-root
@@ -49,7 +52,7 @@ runner:
 ## initramfs: Debian's bash, coreutils, busybox and libc (pinned, from
 ## Debian's packages), the test programs (glibc and musl, static) and
 ## testing/initramfs
-initramfs: runner $(DEBIAN_STAMP) $(ROOT)/tests/hello $(TEST_BINS) $(GUEST_BINS)
+initramfs: runner $(DEBIAN_STAMP) $(ROOT)/tests/hello $(TEST_BINS) $(DYN_LIBS) $(DYN_BINS) $(GUEST_BINS)
 	$(RUNNER) cpio --out $(INITRD) --dir $(DEBIAN_ROOT) --dir testing/initramfs --dir $(ROOT)
 
 $(DEBIAN_STAMP): testing/debian/packages.txt testing/debian/fetch.sh
@@ -64,6 +67,17 @@ $(ROOT)/guest/%: testing/programs/guest/%.c testing/programs/t.h
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 
+## dynamically linked test programs: Debian's ld.so and libc.so.6 from the
+## initramfs, their own libraries in /tests/lib (RUNPATH /tests/lib in the
+## guest, $$ORIGIN/lib on the host: $$ORIGIN needs /proc/self/exe)
+$(ROOT)/tests/lib/%.so: testing/programs/dyn/%.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -shared -fPIC -o $@ $<
+
+$(DYN_BINS): $(ROOT)/tests/%: testing/programs/dyn/%.c testing/programs/t.h $(DYN_LIBS)
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -o $@ $< -L$(ROOT)/tests/lib $(patsubst $(ROOT)/tests/lib/lib%.so,-l%,$(DYN_LIBS)) -lm -lpthread -lrt -ldl '-Wl,-rpath,/tests/lib:$$ORIGIN/lib'
+
 $(ROOT)/tests/%.musl: testing/programs/tests/%.c testing/programs/t.h
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -Wall -o $@ $<
@@ -74,8 +88,8 @@ $(ROOT)/tests/%: testing/programs/tests/%.c testing/programs/t.h
 
 ## the program suite: each test program runs on the host's Linux first and
 ## the guest must print every line the host printed
-$(PROGRAM_SUITE): $(TEST_BINS) runner
-	$(RUNNER) host-suite --out $@ $(foreach b,$(TEST_BINS),--program /tests/$(notdir $(b))=$(b))
+$(PROGRAM_SUITE): $(TEST_BINS) $(DYN_BINS) runner
+	$(RUNNER) host-suite --out $@ $(foreach b,$(TEST_BINS) $(DYN_BINS),--program /tests/$(notdir $(b))=$(b))
 
 ## run: boot interactively (SMP=4 for four CPUs; Ctrl-A X quits QEMU)
 run: check-deps kernel initramfs
