@@ -71,18 +71,27 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
             if f.loc.inode.metadata().is_dir() {
                 return Err(Errno::EISDIR);
             }
-            match at {
-                Some(off) => Ok(f.loc.inode.write_at(off, data)?),
-                None => {
-                    let mut pos = file.pos.lock();
-                    if file.status() & O_APPEND != 0 {
-                        *pos = f.loc.inode.metadata().size;
-                    }
-                    let n = f.loc.inode.write_at(*pos, data)?;
-                    *pos += n as u64;
-                    Ok(n)
+            let append = file.status() & O_APPEND != 0;
+            let mut pos = file.pos.lock();
+            // pwrite on an O_APPEND file appends too (a Linux quirk).
+            let off = if append { f.loc.inode.metadata().size } else { at.unwrap_or(*pos) };
+            // RLIMIT_FSIZE: a short write up to the limit, then EFBIG with
+            // SIGXFSZ.
+            let limit = call.thread.process.limits.lock().0[1].0;
+            let data = if off.saturating_add(data.len() as u64) > limit {
+                if off >= limit {
+                    crate::signal::send_thread(call.thread, crate::signal::SigInfo::kernel(crate::signal::SIGXFSZ), true);
+                    return Err(Errno::EFBIG);
                 }
+                &data[..(limit - off) as usize]
+            } else {
+                data
+            };
+            let n = f.loc.inode.write_at(off, data)?;
+            if at.is_none() {
+                *pos = off + n as u64;
             }
+            Ok(n)
         }
     }
 }
@@ -395,4 +404,69 @@ pub fn pipe2(call: &Call<'_>, fds: u64, flags: u32) -> SysResult {
         return Err(e);
     }
     Ok(0)
+}
+
+/// preadv(2), preadv2(2): readv at an offset (-1 with preadv2: the file
+/// position). RWF_* flags are accepted when they are hints.
+pub async fn preadv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
+    if flags & !0x1f != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if off < -1 || (off == -1 && flags == u64::MAX) {
+        return Err(Errno::EINVAL);
+    }
+    let file = call.thread.process.files().lock().get(fd)?;
+    if !file.readable() {
+        return Err(Errno::EBADF);
+    }
+    let mut total = 0u64;
+    for (base, len) in iovecs(call, iov, cnt)? {
+        if len == 0 {
+            continue;
+        }
+        let at = (off >= 0).then(|| off as u64 + total);
+        match do_read(call, fd, base, len, at).await {
+            Ok(n) => {
+                total += n;
+                if n < len {
+                    break;
+                }
+            }
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
+}
+
+/// pwritev(2), pwritev2(2).
+pub async fn pwritev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
+    if flags & !0x1f != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if off < -1 {
+        return Err(Errno::EINVAL);
+    }
+    let file = call.thread.process.files().lock().get(fd)?;
+    if !file.writable() {
+        return Err(Errno::EBADF);
+    }
+    let mut total = 0u64;
+    for (base, len) in iovecs(call, iov, cnt)? {
+        if len == 0 {
+            continue;
+        }
+        let at = (off >= 0).then(|| off as u64 + total);
+        match do_write(call, fd, base, len, at).await {
+            Ok(n) => {
+                total += n;
+                if n < len {
+                    break;
+                }
+            }
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
 }

@@ -64,11 +64,49 @@ pub fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u32
         FileKind::Inode(InodeFile { loc: r.loc, parent: r.parent, name: r.name })
     };
     // The description keeps the access mode and status flags; creation
-    // flags are not reported by F_GETFL.
-    let kept = flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+    // flags and unknown bits are not reported by F_GETFL.
+    let kept = flags & VALID_OPEN_FLAGS & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
     let file = Arc::new(File::new(kind, kept | O_LARGEFILE));
     let limit = nofile(call);
     Ok(p.files().lock().install(file, flags & O_CLOEXEC != 0, limit)? as u64)
+}
+
+/// Linux's VALID_OPEN_FLAGS: the bits open(2) knows (others are ignored,
+/// openat2(2) rejects them).
+const VALID_OPEN_FLAGS: u32 = 0o3 | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | 0o20000 /* FASYNC */
+    | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE | O_SYNC;
+
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+
+/// openat2(2): like openat, but unknown flags, a mode without O_CREAT or
+/// O_TMPFILE, and unknown resolve flags are EINVAL. Of the RESOLVE_* flags
+/// only RESOLVE_NO_MAGICLINKS is honoured (there are no magic links yet);
+/// the others are EINVAL until the path walk learns them.
+pub fn openat2(call: &Call<'_>, dirfd: i32, path: u64, how: u64, size: u64) -> SysResult {
+    if size < 24 {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let mut raw = alloc::vec![0u8; size as usize];
+    uaccess::read_bytes(&mm, how, &mut raw)?;
+    if raw[24..].iter().any(|&b| b != 0) {
+        return Err(Errno::E2BIG);
+    }
+    let w = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+    let (flags, mode, resolve) = (w(0), w(1), w(2));
+    if flags & !(VALID_OPEN_FLAGS as u64) != 0 || mode & !0o7777 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if mode != 0 && flags as u32 & O_CREAT == 0 && flags as u32 & O_TMPFILE != O_TMPFILE {
+        return Err(Errno::EINVAL);
+    }
+    if resolve & !RESOLVE_NO_MAGICLINKS != 0 {
+        return Err(Errno::EINVAL);
+    }
+    openat(call, dirfd, path, flags as u32, mode as u32)
 }
 
 pub fn open(call: &Call<'_>, path: u64, flags: u32, mode: u32) -> SysResult {
