@@ -40,6 +40,8 @@ pub enum FaultError {
     Protection,
     /// Out of memory (SIGBUS / the OOM path).
     NoMemory,
+    /// A file page past the end of the file (SIGBUS, BUS_ADRERR).
+    PastEof,
 }
 
 pub struct MmInner {
@@ -198,6 +200,9 @@ impl Mm {
                 Ok(())
             }
             None => {
+                if vma.past_eof(va) {
+                    return Err(FaultError::PastEof);
+                }
                 let page = frame::alloc_zeroed().ok_or(FaultError::NoMemory)?;
                 vma.fill(va, page);
                 if m.space.map(va, page, vma.prot.to_page()).is_err() {
@@ -211,6 +216,17 @@ impl Mm {
 
     /// A copy-on-write copy of this address space (fork).
     pub fn fork(&self) -> Result<Arc<Mm>, Errno> {
+        // Shared anonymous pages must be the same frames on both sides
+        // even if nobody touched them yet: give them frames now.
+        let shared: Vec<(u64, u64)> =
+            self.inner.lock().vmas.values().filter(|v| v.shared && (v.prot.read || v.prot.write)).map(|v| (v.start, v.end)).collect();
+        for (s, e) in shared {
+            let mut va = s;
+            while va < e {
+                let _ = self.handle_fault(va, false, false);
+                va += PAGE;
+            }
+        }
         let child = Mm::new()?;
         let mut parent = self.inner.lock();
         let mut c = child.inner.lock();

@@ -10,6 +10,12 @@ pub trait Backing: Send + Sync {
     /// Copies bytes from `offset` into `buf`; returns how many exist there
     /// (fewer at the end of the file).
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize;
+
+    /// The file's size, where touching a page wholly past it is SIGBUS
+    /// (None: never, e.g. an ELF image with its bss).
+    fn size(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl Backing for alloc::vec::Vec<u8> {
@@ -27,6 +33,10 @@ pub struct InodeBacking(pub fs::InodeRef);
 impl Backing for InodeBacking {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
         self.0.read_at(offset, buf).unwrap_or(0)
+    }
+
+    fn size(&self) -> Option<u64> {
+        Some(self.0.metadata().size)
     }
 }
 
@@ -94,6 +104,17 @@ impl Vma {
             }
         };
         Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down }
+    }
+
+    /// Whether virtual page `va` lies wholly past the end of the backing
+    /// file (an access there is SIGBUS).
+    pub fn past_eof(&self, va: u64) -> bool {
+        match &self.kind {
+            Kind::File { backing, offset, .. } => {
+                backing.size().is_some_and(|size| offset + (va - self.start) >= size.next_multiple_of(4096))
+            }
+            Kind::Anon => false,
+        }
     }
 
     /// Fills `page` (a frame) with the contents of virtual page `va`.

@@ -241,9 +241,13 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 let (write, exec) = (error_code & 2 != 0, error_code & 16 != 0);
                 if let Err(e) = mm.handle_fault(cr2, write, exec) {
                     log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid(), ctx.rip);
-                    let code = if e == FaultError::Protection { SEGV_ACCERR } else { SEGV_MAPERR };
                     *thread.last_trap.lock() = (14, error_code, cr2);
-                    signal::force_fault(&thread, SigInfo::fault(SIGSEGV as u32, code, cr2));
+                    let info = match e {
+                        FaultError::PastEof => SigInfo::fault(SIGBUS, 2 /* BUS_ADRERR */, cr2),
+                        FaultError::Protection => SigInfo::fault(SIGSEGV, SEGV_ACCERR, cr2),
+                        _ => SigInfo::fault(SIGSEGV, SEGV_MAPERR, cr2),
+                    };
+                    signal::force_fault(&thread, info);
                 }
             }
             Exit::Trap { vector, .. } if vector >= 32 => {

@@ -48,6 +48,10 @@ fn nofile(call: &Call<'_>) -> usize {
 
 /// Opens `path` relative to `dirfd` and installs a descriptor.
 pub fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
+    // Linux 6.4+: O_CREAT|O_DIRECTORY (without O_TMPFILE) is EINVAL.
+    if flags & O_CREAT != 0 && flags & O_TMPFILE == O_DIRECTORY {
+        return Err(Errno::EINVAL);
+    }
     let path = path_arg(call, path_addr)?;
     let dir = start_dir(call, dirfd, &path)?;
     let p = &call.thread.process;

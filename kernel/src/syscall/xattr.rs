@@ -22,6 +22,9 @@ fn locate(call: &Call<'_>, t: Target, arg: u64) -> Result<fs::vfs::PathLoc, Errn
     match t {
         Target::Fd => {
             let file = call.thread.process.files().lock().get(arg)?;
+            if file.status() & fs::flags::O_PATH != 0 {
+                return Err(Errno::EBADF);
+            }
             match &file.kind {
                 FileKind::Inode(f) => Ok(f.loc.clone()),
                 _ => Err(Errno::EOPNOTSUPP),
