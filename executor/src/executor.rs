@@ -46,7 +46,9 @@ pub struct Config {
     pub steal_batch: usize,
     /// Queue length at which a wake also interrupts an idle CPU to steal.
     pub steal_kick_threshold: usize,
-    /// Most finished tasks the reaper looks at per turn. At least 1.
+    /// Most finished tasks the reaper looks at per turn, on top of those
+    /// the turn itself finished (see `reaper`: reaping comes last in a turn
+    /// and stops early when a timer is due). At least 1.
     pub reap_batch: usize,
 }
 
@@ -406,14 +408,19 @@ impl Executor {
         })
     }
 
-    /// Tasks registered and not yet reaped.
+    /// Tasks registered and not yet reaped. A finished task is reaped by
+    /// the CPU that finished it as soon as its `JoinHandle` is gone and no
+    /// waker of it is held elsewhere, with no further event needed (an idle
+    /// CPU wakes up for it); a waker dropped later is noticed by a re-check
+    /// on that CPU within about a millisecond at first, backing off to 1 s.
     pub fn live_tasks(&self) -> usize {
         self.shared.registry.live()
     }
 
-    /// The earliest timer deadline armed on `cpu` (what its one-shot timer
-    /// is programmed to; a kernel that also needs a time-slice interrupt
-    /// programs the earlier of the two in its `Platform::set_timer`).
+    /// The earliest timer deadline armed on `cpu`. Its one-shot timer is
+    /// programmed to this, or earlier while finished tasks linger (the
+    /// reaper's re-check); a kernel that also needs a time-slice interrupt
+    /// programs the earlier of the two in its `Platform::set_timer`.
     pub fn next_deadline(&self, cpu: usize) -> Option<u64> {
         let c = self.shared.cpu(cpu)?;
         let next = c.timers.lock().next_deadline();

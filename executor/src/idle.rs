@@ -10,9 +10,11 @@
 //!                                           --------------------------------
 //!   program one-shot timer (next deadline)
 //!   was = disable_interrupts()    (cli)
-//!   idle[c] := IDLE          ---+           push task onto queue[c]
-//!   fence(SeqCst)               |  Dekker   fence(SeqCst)
-//!   re-check: queue[c] empty?   |  pair     if idle[c] == IDLE
+//!   idle[c] := IDLE          ---+           push task onto queue[c] (or a
+//!   fence(SeqCst)               |  Dekker     finished task onto c's
+//!   re-check: queue[c] empty?   |  pair       reaper inbox)
+//!     reaper inbox[c] empty,    |           fence(SeqCst)
+//!       lingering pass not due? |           if idle[c] == IDLE
 //!     timer interrupt flag?     |              and CAS idle[c] IDLE -> BUSY wins:
 //!     earliest deadline due or -+                 send_reschedule_ipi(c)
 //!     earlier than programmed?
@@ -30,7 +32,11 @@
 //! the one-instruction interrupt shadow of `sti`) returns as soon as it is
 //! delivered, so a wake between the re-check and the halt still ends the halt.
 //! Timer interrupts are handled the same way: the handler only sets the
-//! CPU's timer flag, which the re-check and the next turn read.
+//! CPU's timer flag, which the re-check and the next turn read. The reaper
+//! inbox is published and re-checked exactly like the run queue (a dropped
+//! `JoinHandle` hands its parked task over this way, see
+//! [`crate::reaper`]), so a CPU never halts with finished tasks it could
+//! reap; its lingering pass is a deadline it programmed itself.
 //!
 //! Why exactly one IPI per idle period: only the waker whose compare-and-swap
 //! moves `idle[c]` from IDLE to BUSY sends one; every later waker sees BUSY.
@@ -103,7 +109,7 @@ impl Shared {
         self.idle_cpus.fetch_add(1, Ordering::SeqCst);
         c.idle.enter();
 
-        let work = !c.queue.is_empty() || self.timer_work(cpu) || stop();
+        let work = !c.queue.is_empty() || self.reap_work(cpu) || self.timer_work(cpu) || stop();
         if !work {
             self.platform.halt_until_interrupt();
         }

@@ -15,7 +15,8 @@
 //! | `executor` | the public [`Executor`] handle, [`Config`], how a CPU runs |
 //! | [`state`] | the task state machine: one atomic per task |
 //! | `task` | tasks, wakers, [`JoinHandle`] |
-//! | `registry` | the owning reference to every task; reaping |
+//! | `registry` | the owning reference to every task; the join handle / reaper hand-over |
+//! | `reaper` | when and how much each CPU reaps finished tasks |
 //! | `run_queue` | one CPU's queue: lock-free `ArrayQueue` + locked overflow |
 //! | `scheduler` | placement: spawn, wake target, stealing, shutdown |
 //! | `run_loop` | one turn of a CPU; timer expiry and programming |
@@ -32,7 +33,8 @@
 //! `notify_all`. None of them can drop the last reference to a task (the
 //! registry holds one until the run loop reaps it) or spin on a lock the
 //! interrupted code holds (the locks they take are taken with interrupts
-//! disabled everywhere).
+//! disabled everywhere). Everything else, including dropping a
+//! [`JoinHandle`], is task context only.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -51,6 +53,7 @@ mod idle;
 mod interruptible;
 pub mod irq;
 pub mod platform;
+mod reaper;
 mod registry;
 mod run_loop;
 mod run_queue;

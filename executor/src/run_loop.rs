@@ -10,13 +10,21 @@
 //!    most 32 wakers, release the lock, wake them, repeat while more are due.
 //! 2. **Run.** Pop and run at most `Config::batch` tasks from `c`'s queue
 //!    (bounded so timers, stealing and reaping get their turn and a task
-//!    that keeps re-queueing itself cannot starve them).
+//!    that keeps re-queueing itself cannot starve them). A task that
+//!    finishes goes to the reaper: parked at once if its `JoinHandle` is
+//!    alive (nothing is dropped), else onto `c`'s reaper inbox.
 //! 3. **Steal.** If step 2 ran nothing, steal from another CPU and run one.
-//! 4. **Reap.** Look at up to `Config::reap_batch` finished tasks.
-//! 5. **Program** the one-shot timer if the earliest deadline changed.
+//! 4. **Program** the one-shot timer if the deadline it needs changed: the
+//!    earlier of the earliest timer and the reaper's next lingering pass.
+//! 5. **Reap** ([`crate::reaper`]): examine at most `Config::reap_batch`
+//!    finished tasks plus the number this turn sent to the inbox, stopping
+//!    early once a timer is due. Last, and after step 4, because dropping a
+//!    task can be slow: it must never hold back the timer or the next turn's
+//!    expiry.
 //!
 //! A turn that ran nothing is followed by the idle handshake
-//! ([`crate::idle`]).
+//! ([`crate::idle`]); reap work left over counts as work there, so reaping
+//! continues, a bounded batch per turn, until it is done.
 //!
 //! Interrupt context: [`Shared::on_timer_interrupt`] stores two atomics and
 //! returns. It takes no lock, wakes nothing, allocates nothing and drops
@@ -43,29 +51,30 @@ impl Shared {
         self.expire_due(cpu);
 
         let mut ran = 0;
+        // Finished tasks this turn sent to the reaper inbox.
+        let mut finished = 0;
         while ran < self.config.batch {
             let Some(task) = c.queue.pop(&*self.platform) else {
                 break;
             };
-            self.run_task(cpu, task);
+            finished += usize::from(self.run_task(cpu, task));
             ran += 1;
         }
         if ran == 0 {
             if let Some(task) = self.steal(cpu) {
-                self.run_task(cpu, task);
+                finished += usize::from(self.run_task(cpu, task));
                 ran = 1;
             }
         }
-        let reap_pending = !c.reap.lock().is_empty();
-        if reap_pending {
-            self.reap(cpu);
-        }
         self.program_timer(cpu);
+        self.reap(cpu, finished);
         ran
     }
 
-    fn run_task(&self, cpu: usize, task: TaskRef) {
-        let Some(c) = self.cpu(cpu) else { return };
+    /// Runs `task` once; returns whether it finished and went to this CPU's
+    /// reaper inbox.
+    fn run_task(&self, cpu: usize, task: TaskRef) -> bool {
+        let Some(c) = self.cpu(cpu) else { return false };
         c.stats
             .polls
             .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
@@ -76,7 +85,7 @@ impl Shared {
                 c.stats
                     .completed
                     .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-                c.reap.lock().push_back(task);
+                return self.finished(cpu, task);
             }
             // Finished by shutdown while queued or running.
             RunResult::Skipped(State::Done) => {}
@@ -86,6 +95,7 @@ impl Shared {
                     .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
             }
         }
+        false
     }
 
     /// Runs turns until `stop()` returns true, idling between them.
@@ -99,22 +109,22 @@ impl Shared {
         }
     }
 
-    /// Runs turns until one finds nothing to run and no timer is due. Never
-    /// halts.
+    /// Runs turns until one finds nothing to run, no timer is due and the
+    /// reaper has no work. Never halts.
     pub(crate) fn run_until_idle(&self, cpu: usize) -> usize {
         let Some(c) = self.cpu(cpu) else { return 0 };
         let mut total = 0;
         loop {
             let ran = self.turn(cpu);
             total += ran;
-            if ran == 0 && c.queue.is_empty() && !self.timer_due(cpu) {
+            if ran == 0 && c.queue.is_empty() && !self.timer_due(cpu) && !self.reap_work(cpu) {
                 return total;
             }
         }
     }
 
     /// Whether a timer on `cpu` is due now (or its interrupt is pending).
-    fn timer_due(&self, cpu: usize) -> bool {
+    pub(crate) fn timer_due(&self, cpu: usize) -> bool {
         let Some(c) = self.cpu(cpu) else { return false };
         c.timer_irq.load(Ordering::SeqCst)
             || c.next_deadline.load(Ordering::SeqCst) <= self.platform.now_ns()
@@ -160,10 +170,15 @@ impl Shared {
         }
     }
 
-    /// Step 5 of a turn: tell the platform about a changed earliest deadline.
+    /// Step 4 of a turn (and the start of the idle path): tell the platform
+    /// about a changed deadline — the earliest timer's or, if earlier, the
+    /// reaper's next lingering pass.
     pub(crate) fn program_timer(&self, cpu: usize) {
         let Some(c) = self.cpu(cpu) else { return };
-        let next = c.next_deadline.load(Ordering::SeqCst);
+        let next = c
+            .next_deadline
+            .load(Ordering::SeqCst)
+            .min(c.recheck_at.load(Ordering::SeqCst));
         if next != c.programmed.load(Ordering::SeqCst) {
             c.programmed.store(next, Ordering::SeqCst);
             self.platform.set_timer(if next == NO_DEADLINE {

@@ -13,7 +13,8 @@
 //!   in order starting after itself and takes up to half of the first
 //!   non-empty queue (at most `Config::steal_batch`), running the first task
 //!   and queueing the rest locally. Pinned tasks are handed back to their CPU.
-//! - **Reap**: see [`crate::registry`].
+//! - **Reap**: a finished task goes to the reaper of the CPU that finished
+//!   it; see [`crate::reaper`] and [`crate::registry`].
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -78,6 +79,12 @@ impl Shared {
         } else {
             0
         }
+    }
+
+    /// Whether `shutdown` has started (a push onto a reaper inbox checks
+    /// this after pushing; shutdown sets it before it empties the inboxes).
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::SeqCst)
     }
 
     pub(crate) fn stopping(&self) -> bool {
@@ -203,34 +210,22 @@ impl Shared {
         None
     }
 
-    /// Releases finished tasks that nobody else references (at most
-    /// `Config::reap_batch` looked at per call).
-    pub(crate) fn reap(&self, cpu: usize) {
-        let Some(c) = self.cpu(cpu) else { return };
-        for _ in 0..self.config.reap_batch {
-            let candidate = c.reap.lock().pop_front();
-            let Some(candidate) = candidate else { return };
-            match self.registry.try_reap(candidate) {
-                Ok(released) => drop(released),
-                Err(kept) => c.reap.lock().push_back(kept),
-            }
-        }
-    }
-
     /// Cancels every task and empties every queue. The futures are dropped
     /// in the caller's context; call it after the run loops have returned,
     /// never from inside a task.
     pub(crate) fn shutdown(&self) {
         self.shut_down.store(true, Ordering::SeqCst);
         self.request_stop();
-        let tasks = self.registry.close_and_take_all();
+        let mut refs: Vec<TaskRef> = Vec::new();
+        let tasks = self.registry.close_and_take_all(&mut refs);
         for task in &tasks {
             task.cancel_now();
         }
-        let mut refs: Vec<TaskRef> = Vec::new();
         for c in self.cpus.iter() {
             c.queue.drain(&*self.platform, &mut refs);
-            refs.extend(c.reap.lock().drain(..));
+            c.reap_inbox.drain(&mut refs);
+            c.reaper.lock().drain(&mut refs);
+            c.recheck_at.store(NO_DEADLINE, Ordering::SeqCst);
             let wakers = c.timers.lock().clear();
             c.next_deadline.store(NO_DEADLINE, Ordering::SeqCst);
             drop(wakers);

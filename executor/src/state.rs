@@ -27,10 +27,27 @@
 //!       +-----------+            +-----------+
 //! ```
 //!
-//! The word holds the state in its low three bits and a `CANCEL` flag above
-//! them. `abort` sets `CANCEL` and otherwise makes exactly the transition a
+//! The word holds the state in its low three bits and flags above them.
+//! `CANCEL`: `abort` sets it and otherwise makes exactly the transition a
 //! wake makes, so an aborted task is run once more, sees the flag at
 //! `start_poll`, and is dropped instead of polled.
+//!
+//! Two more flags record who holds the references that reaping depends on
+//! ([`crate::registry`], [`crate::reaper`]); the life-cycle transitions above
+//! keep every flag as it is:
+//!
+//! ```text
+//!   HANDLE_GONE  set once, by the JoinHandle's drop (`drop_handle`), after
+//!                it left its reference in the registry.
+//!   PARKED       set once, by the reaper, on a DONE task whose handle is not
+//!                gone (`park`); the reaper then releases its reference.
+//! ```
+//!
+//! Both are read-modify-writes of this word, so they are totally ordered:
+//! either `park` comes first (and `drop_handle` returns `true`: the handle
+//! takes its reference back and hands it to the reaper), or `drop_handle`
+//! comes first (and `park` fails: the reaper takes the reference the handle
+//! left in the registry). Never both, never neither.
 //!
 //! Rules a reader can check against the diagram:
 //! 1. **One queue entry per SCHEDULED.** A task is pushed onto a run queue
@@ -65,6 +82,10 @@ const RUNNING: usize = 2;
 const NOTIFIED: usize = 3;
 const DONE: usize = 4;
 const CANCEL: usize = 0b1000;
+const HANDLE_GONE: usize = 0b1_0000;
+const PARKED: usize = 0b10_0000;
+/// The flag bits: the life-cycle transitions keep them.
+const FLAGS: usize = !MASK;
 
 /// The life-cycle state of a task (see the module diagram).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +202,7 @@ impl TaskState {
             if current & MASK != SCHEDULED {
                 return StartPoll::NotScheduled(State::from_bits(current));
             }
-            let next = (current & CANCEL) | RUNNING;
+            let next = (current & FLAGS) | RUNNING;
             match self
                 .0
                 .compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire)
@@ -198,8 +219,8 @@ impl TaskState {
         let mut current = self.0.load(Ordering::Acquire);
         loop {
             let (next, outcome) = match current & MASK {
-                RUNNING => ((current & CANCEL) | IDLE, EndPoll::Idle),
-                NOTIFIED => ((current & CANCEL) | SCHEDULED, EndPoll::Requeue),
+                RUNNING => ((current & FLAGS) | IDLE, EndPoll::Idle),
+                NOTIFIED => ((current & FLAGS) | SCHEDULED, EndPoll::Requeue),
                 DONE => return EndPoll::Done,
                 _ => return EndPoll::Invalid(State::from_bits(current)),
             };
@@ -218,7 +239,7 @@ impl TaskState {
     pub fn complete(&self) -> State {
         let mut current = self.0.load(Ordering::Acquire);
         loop {
-            let next = (current & CANCEL) | DONE;
+            let next = (current & FLAGS) | DONE;
             match self
                 .0
                 .compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire)
@@ -227,6 +248,41 @@ impl TaskState {
                 Err(actual) => current = actual,
             }
         }
+    }
+
+    /// The reaper, on a DONE task: if the task's `JoinHandle` is not gone,
+    /// sets `PARKED` and returns `true` (the reaper then releases its
+    /// reference, and the handle's drop hands its own over). Returns `false`
+    /// once the handle is gone.
+    pub fn park(&self) -> bool {
+        let mut current = self.0.load(Ordering::Acquire);
+        loop {
+            if current & HANDLE_GONE != 0 {
+                return false;
+            }
+            match self.0.compare_exchange_weak(
+                current,
+                current | PARKED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Whether the reaper parked the task (final until the handle's drop).
+    pub fn is_parked(&self) -> bool {
+        self.0.load(Ordering::Acquire) & PARKED != 0
+    }
+
+    /// The `JoinHandle` is dropped (after leaving its reference for the
+    /// reaper, unless the task was already parked): sets `HANDLE_GONE`.
+    /// Returns whether the task was parked, i.e. whether the handle must
+    /// hand its reference to the reaper itself.
+    pub fn drop_handle(&self) -> bool {
+        self.0.fetch_or(HANDLE_GONE, Ordering::AcqRel) & PARKED != 0
     }
 }
 
@@ -388,5 +444,46 @@ mod tests {
         joiner.join().unwrap();
         assert_eq!(queued.load(SeqCst), polls);
         assert_eq!(state(&s), State::Idle, "every wake was followed by a poll");
+    }
+
+    #[test]
+    fn park_before_handle_drop_hands_the_task_back() {
+        let s = TaskState::new_scheduled();
+        assert_eq!(s.start_poll(), StartPoll::Poll);
+        s.complete();
+        assert!(!s.is_parked());
+        assert!(s.park(), "handle alive: the reaper parks it");
+        assert!(s.is_parked());
+        assert!(s.drop_handle(), "the handle sees PARKED and hands it over");
+        assert!(!s.park(), "handle gone: never parked again");
+        assert_eq!(s.load(), (State::Done, false));
+    }
+
+    #[test]
+    fn handle_drop_before_park_leaves_it_to_the_reaper() {
+        let s = TaskState::new_scheduled();
+        assert!(!s.drop_handle(), "not parked: the reference stays behind");
+        // The life cycle goes on and keeps the flag.
+        assert_eq!(s.start_poll(), StartPoll::Poll);
+        assert_eq!(s.end_poll(), EndPoll::Idle);
+        assert!(s.wake());
+        assert!(!s.cancel(), "already scheduled");
+        assert_eq!(s.start_poll(), StartPoll::Cancel);
+        s.complete();
+        assert!(!s.park(), "the flag survived every transition");
+        assert!(!s.is_parked());
+        assert_eq!(s.load(), (State::Done, true));
+    }
+
+    #[test]
+    fn parked_flag_survives_wakes_of_a_done_task() {
+        let s = TaskState::new_scheduled();
+        assert_eq!(s.start_poll(), StartPoll::Poll);
+        s.complete();
+        assert!(s.park());
+        assert!(!s.wake(), "DONE is final");
+        assert!(!s.cancel());
+        assert!(s.is_parked());
+        assert_eq!(s.load(), (State::Done, false));
     }
 }

@@ -18,11 +18,18 @@
 //!
 //! Ownership rule (why a task is never freed in an interrupt handler): from
 //! spawn until it is reaped, every task is held by the executor's registry
-//! ([`crate::registry`]). Wakers, run-queue entries and join handles are
-//! extra references, so dropping one of them — wherever that happens,
-//! including inside an interrupt handler that woke a task — never drops the
-//! last reference. Only the run loop's reaper releases the registry's
-//! reference, and only when it is the last one besides its own.
+//! ([`crate::registry`]). Wakers and run-queue entries are extra references,
+//! so dropping one of them — wherever that happens, including inside an
+//! interrupt handler that woke a task — never drops the last reference. Only
+//! the run loop's reaper releases the registry's reference, and only when it
+//! is the last one besides its own.
+//!
+//! A [`JoinHandle`] never drops its reference while the task is registered
+//! (its `Drop` runs in task context): if the reaper parked the finished
+//! task, it hands the reference to the reaper; otherwise it leaves it in the
+//! registry for the task's examination. (After shutdown it just drops it.) That is what lets the reaper park tasks whose handles are
+//! held instead of looking at them again and again, and reap them as soon as
+//! the handle goes (see [`crate::registry`]).
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -33,6 +40,7 @@ use core::mem;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
+use crate::registry::Released;
 use crate::scheduler::Shared;
 use crate::state::{EndPoll, StartPoll, State, TaskState};
 use crate::sync::{AtomicUsize, Ordering, SpinLock};
@@ -104,6 +112,9 @@ trait Joinable<T>: Send + Sync {
     fn header(&self) -> &Header;
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
     fn abort(self: Arc<Self>);
+    /// The handle is dropped: hands its reference to the registry or the
+    /// reaper.
+    fn release_handle(self: Arc<Self>);
 }
 
 enum Stage<F: Future> {
@@ -290,6 +301,27 @@ where
             shared.schedule(self);
         }
     }
+
+    fn release_handle(self: Arc<Self>) {
+        let shared = self.header.shared.clone();
+        // A parked task finished: its `cpu` is the CPU that finished it
+        // (whose reaper parked it) and no longer changes.
+        // PARKED is final until this drop, so no lock is needed to see it.
+        if self.header.state.is_parked() {
+            self.header.state.drop_handle();
+            let cpu = self.header.cpu.load(Ordering::Relaxed);
+            shared.hand_to_reaper(cpu, self);
+            return;
+        }
+        match shared.registry.leave_behind(self) {
+            Released::LeftBehind => {}
+            Released::ToReaper(task) => {
+                let cpu = task.header().cpu.load(Ordering::Relaxed);
+                shared.hand_to_reaper(cpu, task);
+            }
+            Released::Unregistered(task) => drop(task),
+        }
+    }
 }
 
 impl<F> Wake for Task<F>
@@ -313,9 +345,16 @@ where
 
 /// An owned permission to await a task's output. Dropping it detaches the
 /// task (it keeps running); [`abort`](JoinHandle::abort) cancels it.
+///
+/// Drop it in task context, not in an interrupt handler: its drop takes the
+/// executor's registry lock to hand its reference over (see the module
+/// documentation), which is what lets a finished task be reaped as soon as
+/// its handle is gone.
 #[must_use = "dropping a JoinHandle detaches the task"]
 pub struct JoinHandle<T> {
-    task: Arc<dyn Joinable<T>>,
+    id: TaskId,
+    /// `Some` until the handle is dropped.
+    task: Option<Arc<dyn Joinable<T>>>,
 }
 
 impl<T: Send + 'static> JoinHandle<T> {
@@ -323,17 +362,24 @@ impl<T: Send + 'static> JoinHandle<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        Self { task }
+        Self {
+            id: task.header.id,
+            task: Some(task),
+        }
     }
+}
 
+impl<T> JoinHandle<T> {
     /// The task's id.
     pub fn id(&self) -> TaskId {
-        self.task.header().id
+        self.id
     }
 
     /// Whether the task has completed or been cancelled.
     pub fn is_finished(&self) -> bool {
-        self.task.header().state.is_done()
+        self.task
+            .as_ref()
+            .is_none_or(|task| task.header().state.is_done())
     }
 
     /// Requests cancellation. If the task has not completed, its future is
@@ -341,7 +387,9 @@ impl<T: Send + 'static> JoinHandle<T> {
     /// awaiting the handle yields `Err(JoinError::Cancelled)`. If it already
     /// completed, this does nothing and the output is still delivered.
     pub fn abort(&self) {
-        self.task.clone().abort();
+        if let Some(task) = &self.task {
+            task.clone().abort();
+        }
     }
 }
 
@@ -349,17 +397,30 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.task.poll_join(cx)
+        match &self.task {
+            Some(task) => task.poll_join(cx),
+            // Unreachable: only `drop` takes the task.
+            None => Poll::Ready(Err(JoinError::Cancelled)),
+        }
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.release_handle();
+        }
     }
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (state, cancel) = self.task.header().state.load();
-        f.debug_struct("JoinHandle")
-            .field("id", &self.task.header().id)
-            .field("state", &state)
-            .field("cancel_requested", &cancel)
-            .finish()
+        let mut d = f.debug_struct("JoinHandle");
+        d.field("id", &self.id);
+        if let Some(task) = &self.task {
+            let (state, cancel) = task.header().state.load();
+            d.field("state", &state).field("cancel_requested", &cancel);
+        }
+        d.finish()
     }
 }

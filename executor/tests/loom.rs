@@ -9,8 +9,9 @@
 //!     cargo test -p executor --release --test loom
 //! ```
 //!
-//! A lost wake shows up as a loom deadlock (a thread blocked forever), a
-//! double enqueue or double poll as a failed assertion.
+//! A lost wake (or a lost hand-over of a finished task to the reaper) shows
+//! up as a loom deadlock (a thread blocked forever), a double enqueue or
+//! double poll as a failed assertion.
 #![cfg(loom)]
 
 use std::collections::VecDeque;
@@ -368,6 +369,31 @@ fn executor_two_cpus_steal_and_wake() {
         iterations.load(std::sync::atomic::Ordering::Relaxed),
         started.elapsed()
     );
+}
+
+/// A finished task is reaped once its join handle is dropped, with no other
+/// event: the drop (on another thread) races with the task's completion, its
+/// examination (which parks it if the handle is still there, or takes the
+/// reference the handle left behind), and the CPU's idle re-check and halt.
+/// A lost hand-over is a loom deadlock: the CPU halts forever with a task it
+/// could reap (its stop condition is "no live task").
+#[test]
+fn executor_handle_drop_and_reaping() {
+    model(|| {
+        CPU.with(|c| c.set(0));
+        let platform = LoomPlatform::new(1);
+        let ex = small_executor(platform.clone(), 1);
+        let handle = ex.spawn_on(0, async { 7 }).unwrap();
+        let dropper = thread::spawn(move || drop(handle));
+        ex.run_until(0, || ex.live_tasks() == 0);
+        dropper.join().unwrap();
+        assert!(
+            platform.ipis.load(SeqCst) <= 1,
+            "one hand-over, at most one IPI"
+        );
+        assert_eq!(ex.stats().invariant_violations, 0);
+        ex.shutdown();
+    });
 }
 
 // ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ mod budget;
 mod event;
 mod idle;
 mod interruptible;
+mod reap;
 mod select;
 mod sleep;
 mod task;
