@@ -148,6 +148,11 @@ impl FdTable {
         Ok(n)
     }
 
+    /// One past the highest descriptor slot.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
     pub fn cloexec(&self, fd: u64) -> Result<bool, Errno> {
         self.slots.get(fd as usize).and_then(|s| s.as_ref()).map(|f| f.cloexec).ok_or(Errno::EBADF)
     }

@@ -15,7 +15,7 @@ use crate::errno::Errno;
 use crate::proc::Process;
 
 /// CLOCK_REALTIME for timestamps.
-struct Realtime;
+pub struct Realtime;
 
 impl Clock for Realtime {
     fn now(&self) -> Timespec {

@@ -156,6 +156,13 @@ impl Process {
         self.files.lock().clone()
     }
 
+    /// Gives the process its own copy of the descriptor table.
+    pub fn unshare_files(&self) {
+        let mut slot = self.files.lock();
+        let table = slot.lock().clone();
+        *slot = Arc::new(spin::Mutex::new(table));
+    }
+
     /// Gives the process its own copy of the descriptor table (execve
     /// after CLONE_FILES) and applies close-on-exec.
     pub fn unshare_files_for_exec(&self) {

@@ -79,3 +79,29 @@ pub fn dup3(call: &Call<'_>, fd: u64, newfd: u64, flags: u64) -> SysResult {
     let limit = nofile(call);
     Ok(call.thread.process.files().lock().dup_to(fd, newfd, flags != 0, limit)? as u64)
 }
+
+const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
+const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+
+/// close_range(2): closes (or marks close-on-exec) every descriptor in
+/// `first..=last`; CLOSE_RANGE_UNSHARE first gives the process its own
+/// table.
+pub fn close_range(call: &Call<'_>, first: u32, last: u32, flags: u32) -> SysResult {
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLOSE_RANGE_UNSHARE != 0 {
+        call.thread.process.unshare_files();
+    }
+    let files = call.thread.process.files();
+    let mut t = files.lock();
+    let end = (last as u64).min(t.len() as u64 + 1);
+    for fd in first as u64..=end {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            let _ = t.set_cloexec(fd, true);
+        } else {
+            let _ = t.close(fd);
+        }
+    }
+    Ok(0)
+}

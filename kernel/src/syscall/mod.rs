@@ -32,6 +32,7 @@ mod ids;
 mod madvise;
 mod io;
 mod mmap;
+mod mount;
 mod mremap;
 mod msync;
 mod names;
@@ -163,6 +164,9 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         161 => fsops::chroot(&call, a[0]),
         74 | 75 => fsops::fsync(&call, a[0]),
         162 => Ok(0), // sync: tmpfs has nothing to write back
+        165 => mount::mount(&call, a[0], a[1], a[2], a[3], a[4]),
+        166 => mount::umount2(&call, a[0], a[1] as u32),
+        436 => fcntl::close_range(&call, a[0] as u32, a[1] as u32, a[2] as u32),
         188 => xattr::setxattr(&call, xattr::Target::Path { follow: true }, a[0], a[1], a[2], a[3], a[4] as u32),
         189 => xattr::setxattr(&call, xattr::Target::Path { follow: false }, a[0], a[1], a[2], a[3], a[4] as u32),
         190 => xattr::setxattr(&call, xattr::Target::Fd, a[0], a[1], a[2], a[3], a[4] as u32),

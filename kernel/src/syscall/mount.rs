@@ -1,0 +1,113 @@
+//! mount(2) and umount2(2): new tmpfs instances (also under the names
+//! devtmpfs and ramfs, for now), bind mounts (MS_BIND, MS_REC), remounts
+//! (MS_REMOUNT with the per-mount flags), propagation changes
+//! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
+//! Root only (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet
+//! (proc, sysfs, cgroup2, devpts: later issues) are ENODEV, as for an
+//! unknown type on Linux.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+
+use fs::tmpfs::{Tmpfs, TmpfsOptions};
+use fs::{Lookup, MountFlags};
+
+use super::open::{path_arg, start_dir, AT_FDCWD};
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::file::vfs::{vfs, with_ctx};
+use crate::uaccess;
+
+const MS_RDONLY: u64 = 1;
+const MS_NOSUID: u64 = 2;
+const MS_NODEV: u64 = 4;
+const MS_NOEXEC: u64 = 8;
+const MS_REMOUNT: u64 = 32;
+const MS_NOATIME: u64 = 1024;
+const MS_BIND: u64 = 4096;
+const MS_MOVE: u64 = 8192;
+const MS_REC: u64 = 16384;
+const MS_NOSYMFOLLOW: u64 = 256;
+const MS_RELATIME: u64 = 1 << 21;
+const MS_PROPAGATION: u64 = (1 << 20) | (1 << 18) | (1 << 19) | (1 << 17);
+const CAP_SYS_ADMIN: u32 = 21;
+
+fn mount_flags(f: u64) -> MountFlags {
+    let mut m = MountFlags::empty();
+    for (ms, mf) in [
+        (MS_RDONLY, MountFlags::RDONLY),
+        (MS_NOSUID, MountFlags::NOSUID),
+        (MS_NODEV, MountFlags::NODEV),
+        (MS_NOEXEC, MountFlags::NOEXEC),
+        (MS_NOSYMFOLLOW, MountFlags::NOSYMFOLLOW),
+        (MS_NOATIME, MountFlags::NOATIME),
+        (MS_RELATIME, MountFlags::RELATIME),
+    ] {
+        if f & ms != 0 {
+            m |= mf;
+        }
+    }
+    m
+}
+
+fn opt_string(call: &Call<'_>, addr: u64) -> Result<Option<String>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    Ok(Some(uaccess::read_cstr(&mm, addr, 4095, Errno::EINVAL)?))
+}
+
+pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64, _data: u64) -> SysResult {
+    if !call.thread.process.creds.lock().capable(CAP_SYS_ADMIN) {
+        return Err(Errno::EPERM);
+    }
+    let p = &call.thread.process;
+    let t = path_arg(call, target)?;
+    let dir = start_dir(call, AT_FDCWD, &t)?;
+    let at = with_ctx(p, |v, ctx, _| v.resolve(ctx, &dir, &t, Lookup::empty()))?;
+    let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
+    let v = vfs();
+    if flags & MS_REMOUNT != 0 {
+        v.remount(&at, mount_flags(flags))?;
+        return Ok(0);
+    }
+    if let Some(change) = fs::mount::PropagationChange::from_ms_flags((flags & MS_PROPAGATION) as u32)? {
+        v.set_propagation(&at, change, flags & MS_REC != 0)?;
+        return Ok(0);
+    }
+    let src = opt_string(call, source)?.unwrap_or_default();
+    if flags & (MS_BIND | MS_MOVE) != 0 {
+        let sp = src.as_bytes();
+        let sdir = start_dir(call, AT_FDCWD, sp)?;
+        let from = with_ctx(p, |v, ctx, _| v.resolve(ctx, &sdir, sp, Lookup::empty()))?;
+        if flags & MS_MOVE != 0 {
+            v.move_mount(&from, &at)?;
+        } else {
+            v.bind(&from, &at, flags & MS_REC != 0)?;
+        }
+        return Ok(0);
+    }
+    let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
+    match ty.as_str() {
+        "tmpfs" | "ramfs" | "devtmpfs" => {
+            let t = Tmpfs::new(Arc::new(crate::file::vfs::Realtime), TmpfsOptions::default());
+            v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
+            Ok(0)
+        }
+        _ => Err(Errno::ENODEV),
+    }
+}
+
+pub fn umount2(call: &Call<'_>, target: u64, flags: u32) -> SysResult {
+    if !call.thread.process.creds.lock().capable(CAP_SYS_ADMIN) {
+        return Err(Errno::EPERM);
+    }
+    const UMOUNT_NOFOLLOW: u32 = 8;
+    let t = path_arg(call, target)?;
+    let dir = start_dir(call, AT_FDCWD, &t)?;
+    let lookup = if flags & UMOUNT_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::empty() };
+    let at = with_ctx(&call.thread.process, |v, ctx, _| v.resolve(ctx, &dir, &t, lookup))?;
+    vfs().umount(&at, flags)?;
+    Ok(0)
+}
