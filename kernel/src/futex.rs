@@ -44,7 +44,7 @@ static TABLE: spin::Mutex<Table> = spin::Mutex::new(Table { queues: BTreeMap::ne
 
 /// The key for the futex word at `addr`.
 pub fn key(mm: &Arc<Mm>, addr: u64, private: bool) -> Result<Key, Errno> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     if private {
@@ -240,7 +240,7 @@ pub fn release_robust_list(mm: &Arc<Mm>, head: u64, tid: u32) {
 }
 
 fn futex_death(mm: &Arc<Mm>, addr: u64, tid: u32) {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return;
     }
     for _ in 0..16 {

@@ -77,7 +77,7 @@ impl Termios {
         }
     }
 
-    pub fn to_bytes(&self, with_speeds: bool) -> Vec<u8> {
+    pub fn to_bytes(self, with_speeds: bool) -> Vec<u8> {
         let mut b = Vec::with_capacity(44);
         for v in [self.iflag, self.oflag, self.cflag, self.lflag] {
             b.extend_from_slice(&v.to_le_bytes());

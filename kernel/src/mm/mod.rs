@@ -175,7 +175,14 @@ impl Mm {
         let mut m = self.inner.lock();
         let va = page_down(addr);
         let vma = m.find(addr).ok_or(FaultError::Unmapped)?.clone();
-        if (write && !vma.prot.write) || (exec && !vma.prot.exec) || (!write && !exec && !vma.prot.read && !vma.prot.write) {
+        let allowed = if write {
+            vma.prot.write
+        } else if exec {
+            vma.prot.exec
+        } else {
+            vma.prot.read || vma.prot.write
+        };
+        if !allowed {
             return Err(FaultError::Protection);
         }
         match m.space.query(va) {

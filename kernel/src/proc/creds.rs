@@ -107,11 +107,10 @@ impl Creds {
     /// real UID is set or the effective one differs from the old real UID.
     pub fn setreuid(&mut self, r: Option<u32>, e: Option<u32>) -> Result<(), Errno> {
         let cur = (self.ruid, self.euid, self.suid);
-        if !self.capable(CAP_SETUID) {
-            if r.is_some_and(|r| r != cur.0 && r != cur.1) || e.is_some_and(|e| e != cur.0 && e != cur.1 && e != cur.2) {
+        if !self.capable(CAP_SETUID)
+            && (r.is_some_and(|r| r != cur.0 && r != cur.1) || e.is_some_and(|e| e != cur.0 && e != cur.1 && e != cur.2)) {
                 return Err(Errno::EPERM);
             }
-        }
         let new_e = e.unwrap_or(cur.1);
         let s = if r.is_some() || e.is_some_and(|e| e != cur.0) { Some(new_e) } else { None };
         self.ruid = r.unwrap_or(cur.0);
@@ -149,11 +148,10 @@ impl Creds {
 
     pub fn setregid(&mut self, r: Option<u32>, e: Option<u32>) -> Result<(), Errno> {
         let cur = (self.rgid, self.egid, self.sgid);
-        if !self.capable(CAP_SETGID) {
-            if r.is_some_and(|r| r != cur.0 && r != cur.1) || e.is_some_and(|e| e != cur.0 && e != cur.1 && e != cur.2) {
+        if !self.capable(CAP_SETGID)
+            && (r.is_some_and(|r| r != cur.0 && r != cur.1) || e.is_some_and(|e| e != cur.0 && e != cur.1 && e != cur.2)) {
                 return Err(Errno::EPERM);
             }
-        }
         let new_e = e.unwrap_or(cur.1);
         let s = if r.is_some() || e.is_some_and(|e| e != cur.0) { Some(new_e) } else { None };
         self.rgid = r.unwrap_or(cur.0);

@@ -260,7 +260,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 log::debug!("pid {} tid {}: exception {vector} (error {error_code:#x}) at {:#x}: signal {sig}", process.pid, thread.tid(), ctx.rip);
                 *thread.last_trap.lock() = (vector as u64, error_code, cr2);
                 let addr = if sig == SIGSEGV && code == SI_KERNEL { 0 } else { ctx.rip };
-                signal::force_fault(&thread, SigInfo::fault(sig as u32, code, addr));
+                signal::force_fault(&thread, SigInfo::fault(sig, code, addr));
             }
         }
     }

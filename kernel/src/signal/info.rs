@@ -50,7 +50,7 @@ impl SigInfo {
     }
 
     /// The 128-byte `siginfo_t` layout.
-    pub fn to_bytes(&self) -> [u8; 128] {
+    pub fn to_bytes(self) -> [u8; 128] {
         let mut b = [0u8; 128];
         b[0..4].copy_from_slice(&(self.signo as i32).to_le_bytes());
         b[4..8].copy_from_slice(&self.errno.to_le_bytes());

@@ -13,7 +13,7 @@ const MADV_FREE: u64 = 8;
 const MADV_REMOVE: u64 = 9;
 
 pub fn madvise(call: &Call<'_>, addr: u64, len: u64, advice: u64) -> SysResult {
-    if addr % PAGE != 0 {
+    if !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     if !matches!(advice, 0..=4 | 8..=23 | 25 | 100 | 101) {

@@ -35,7 +35,7 @@ const PROT_GROWSDOWN: u64 = 0x0100_0000;
 const PROT_GROWSUP: u64 = 0x0200_0000;
 
 pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32, offset: u64) -> SysResult {
-    if len == 0 || offset % PAGE != 0 {
+    if len == 0 || !offset.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     match flags & MAP_TYPE {
@@ -70,7 +70,7 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
         }
     }
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
-    if fixed && addr % PAGE != 0 {
+    if fixed && !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
@@ -124,7 +124,7 @@ fn shootdown(start: u64, end: u64) {
 }
 
 pub fn munmap(call: &Call<'_>, addr: u64, len: u64) -> SysResult {
-    if addr % PAGE != 0 || len == 0 {
+    if !addr.is_multiple_of(PAGE) || len == 0 {
         return Err(Errno::EINVAL);
     }
     let len = page_up(len).ok_or(Errno::EINVAL)?;
@@ -136,7 +136,7 @@ pub fn munmap(call: &Call<'_>, addr: u64, len: u64) -> SysResult {
 }
 
 pub fn mprotect(call: &Call<'_>, addr: u64, len: u64, prot: u64) -> SysResult {
-    if addr % PAGE != 0 || prot & !(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP) != 0 {
+    if !addr.is_multiple_of(PAGE) || prot & !(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP) != 0 {
         return Err(Errno::EINVAL);
     }
     if prot & PROT_GROWSDOWN != 0 && prot & PROT_GROWSUP != 0 {

@@ -17,7 +17,7 @@ const MREMAP_FIXED: u64 = 2;
 const MREMAP_DONTUNMAP: u64 = 4;
 
 pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult {
-    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || old % PAGE != 0 {
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || !old.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     if flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0 {
@@ -65,7 +65,7 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
         }
         // Move.
         let dest = if fixed {
-            if new_addr % PAGE != 0 || new_addr < MMAP_MIN {
+            if !new_addr.is_multiple_of(PAGE) || new_addr < MMAP_MIN {
                 return Err(Errno::EINVAL);
             }
             let dest_end = new_addr.checked_add(new_len).filter(|e| *e <= user_end).ok_or(Errno::EINVAL)?;

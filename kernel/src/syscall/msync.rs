@@ -16,7 +16,7 @@ const MS_SYNC: u64 = 4;
 /// Checks that `addr..addr+len` is page-aligned at the start and fully
 /// mapped; returns the page-rounded end.
 fn mapped_range(call: &Call<'_>, addr: u64, len: u64) -> Result<u64, Errno> {
-    if addr % PAGE != 0 {
+    if !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     let end = addr.checked_add(page_up(len).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;

@@ -21,7 +21,7 @@ fn online_mask() -> u64 {
 }
 
 pub fn sched_getaffinity(call: &Call<'_>, pid: i32, len: u64, mask: u64) -> SysResult {
-    if len < 8 || len % 8 != 0 {
+    if len < 8 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     let t = if pid == 0 { call.thread.clone() } else { crate::proc::pid::find_thread(pid as u32).ok_or(Errno::ESRCH)? };
