@@ -68,6 +68,20 @@ pub struct Call<'a> {
 
 static TRACE: AtomicBool = AtomicBool::new(false);
 
+/// Syscall numbers already reported as unimplemented (one warning each per
+/// boot; later calls are logged at debug level).
+static REPORTED: [core::sync::atomic::AtomicU64; 8] = [const { core::sync::atomic::AtomicU64::new(0) }; 8];
+
+fn unimplemented(thread: &Arc<Thread>, nr: u64) {
+    let name = names::name(nr).unwrap_or("unknown");
+    let (w, b) = ((nr as usize / 64).min(7), 1u64 << (nr % 64));
+    if nr < 512 && REPORTED[w].fetch_or(b, Ordering::Relaxed) & b == 0 {
+        log::warn!("pid {} tid {}: unimplemented syscall {nr} ({name}): ENOSYS", thread.process.pid, thread.tid());
+    } else {
+        log::debug!("pid {} tid {}: unimplemented syscall {nr} ({name}): ENOSYS", thread.process.pid, thread.tid());
+    }
+}
+
 /// Reads the `strace` switch from the command line.
 pub fn init() {
     TRACE.store(platform::cmdline::get().flag("strace"), Ordering::Relaxed);
@@ -264,7 +278,7 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         229 => time::clock_getres(&call, a[0], a[1]),
         230 => time::clock_nanosleep(&call, a[0], a[1], a[2], a[3]).await,
         _ => {
-            log::warn!("pid {} tid {}: unimplemented syscall {} ({})", thread.process.pid, thread.tid(), nr, names::name(nr).unwrap_or("unknown"));
+            unimplemented(thread, nr);
             Err(Errno::ENOSYS)
         }
     };
