@@ -54,6 +54,19 @@ pub const O_NONBLOCK: u32 = 0o4000;
 pub const O_CLOEXEC: u32 = 0o2000000;
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | 0o20000 /* O_ASYNC */ | 0o40000 /* O_DIRECT */ | 0o1000000 /* O_NOATIME */;
 
+impl Drop for File {
+    /// The description's OFD and flock locks go with it.
+    fn drop(&mut self) {
+        if let FileKind::Inode(f) = &self.kind {
+            let id = self as *const File as u64;
+            let locks = f.loc.inode.file_locks();
+            locks.release_owner(fs::lock::LockOwner::Ofd(id));
+            let _ = locks.flock(id, None);
+            crate::syscall::lock::RELEASED.wake_all();
+        }
+    }
+}
+
 impl File {
     pub fn new(kind: FileKind, flags: u32) -> File {
         File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0) }
@@ -146,6 +159,11 @@ impl FdTable {
         }
         self.slots[n] = Some(Fd { file, cloexec });
         Ok(n)
+    }
+
+    /// Every open file (for releasing a process's locks at exit).
+    pub fn all(&self) -> Vec<Arc<File>> {
+        self.slots.iter().flatten().map(|f| f.file.clone()).collect()
     }
 
     /// One past the highest descriptor slot.

@@ -360,6 +360,9 @@ impl Process {
         self.exiting.store(true, Ordering::Release);
         // Release memory and files now; only the status waits for the parent.
         self.mm.lock().take();
+        for file in self.files().lock().all() {
+            crate::syscall::lock::release_process_locks(&file, self.pid);
+        }
         *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
         self.vfork_done.notify_all();
         self.vfork_done.notify_one();

@@ -252,7 +252,9 @@ pub async fn readv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
 }
 
 pub fn close(call: &Call<'_>, fd: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
     call.thread.process.files().lock().close(fd)?;
+    super::lock::release_process_locks(&file, call.thread.process.pid);
     Ok(0)
 }
 

@@ -31,6 +31,7 @@ mod futex;
 mod ids;
 mod madvise;
 mod io;
+pub mod lock;
 mod mmap;
 mod mount;
 mod mremap;
@@ -122,7 +123,9 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         112 => pgrp::setsid(&call),
         124 => pgrp::getsid(&call, a[0] as i32),
         16 => io::ioctl(&call, a[0], a[1], a[2]),
+        72 if lock::is_lock_cmd(a[1] as u32 as u64) => lock::fcntl_lock(&call, a[0], a[1] as u32 as u64, a[2]).await,
         72 => fcntl::fcntl(&call, a[0], a[1], a[2]),
+        73 => lock::flock(&call, a[0], a[1]).await,
         89 => fsops::readlinkat(&call, -100, a[0], a[1], a[2]),
         267 => fsops::readlinkat(&call, a[0] as i32, a[1], a[2], a[3]),
         2 => open::open(&call, a[0], a[1] as u32, a[2] as u32),

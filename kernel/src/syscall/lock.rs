@@ -1,0 +1,145 @@
+//! File locks: fcntl(2) F_GETLK/F_SETLK/F_SETLKW (POSIX record locks, owned
+//! by the process) and F_OFD_* (owned by the open file description), and
+//! flock(2). The lock tables are the `fs` crate's; a blocked F_SETLKW or
+//! flock waits, as a future, until some lock is released (a signal ends the
+//! wait with EINTR). POSIX locks go when the process closes any descriptor
+//! of the file or exits; OFD and flock locks when the description closes.
+
+use executor::WaitQueue;
+use fs::lock::{lock_range, FlockKind, LockKind, LockOwner};
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::file::{File, FileKind};
+use crate::signal::interruptible;
+use crate::uaccess;
+
+/// Woken whenever a lock is released anywhere.
+pub static RELEASED: WaitQueue = WaitQueue::new();
+
+const F_GETLK: u64 = 5;
+const F_SETLK: u64 = 6;
+const F_SETLKW: u64 = 7;
+const F_OFD_GETLK: u64 = 36;
+const F_OFD_SETLK: u64 = 37;
+const F_OFD_SETLKW: u64 = 38;
+const F_RDLCK: i16 = 0;
+const F_WRLCK: i16 = 1;
+const F_UNLCK: i16 = 2;
+
+pub fn is_lock_cmd(cmd: u64) -> bool {
+    matches!(cmd, F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW)
+}
+
+fn ofd_id(file: &alloc::sync::Arc<File>) -> u64 {
+    alloc::sync::Arc::as_ptr(file) as u64
+}
+
+pub async fn fcntl_lock(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    let FileKind::Inode(f) = &file.kind else { return Err(Errno::EBADF) };
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let mut b = [0u8; 32];
+    uaccess::read_bytes(&mm, arg, &mut b)?;
+    let l_type = i16::from_le_bytes([b[0], b[1]]);
+    let whence = i16::from_le_bytes([b[2], b[3]]);
+    let start = i64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8]));
+    let len = i64::from_le_bytes(b[16..24].try_into().unwrap_or([0; 8]));
+    let pid = i32::from_le_bytes(b[24..28].try_into().unwrap_or([0; 4]));
+    let ofd = matches!(cmd, F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW);
+    if ofd && pid != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let base = match whence {
+        0 => 0i64,
+        1 => *file.pos.lock() as i64,
+        2 => f.loc.inode.metadata().size as i64,
+        _ => return Err(Errno::EINVAL),
+    };
+    let (lo, hi) = lock_range(base.checked_add(start).ok_or(Errno::EOVERFLOW)?, len)?;
+    let kind = match l_type {
+        F_RDLCK => Some(LockKind::Read),
+        F_WRLCK => Some(LockKind::Write),
+        F_UNLCK => None,
+        _ => return Err(Errno::EINVAL),
+    };
+    let owner = if ofd { LockOwner::Ofd(ofd_id(&file)) } else { LockOwner::Process(call.thread.process.pid) };
+    let locks = f.loc.inode.file_locks();
+    if matches!(cmd, F_GETLK | F_OFD_GETLK) {
+        let Some(k) = kind else { return Err(Errno::EINVAL) };
+        let mut out = b;
+        match locks.test(owner, k, lo, hi) {
+            None => out[0..2].copy_from_slice(&F_UNLCK.to_le_bytes()),
+            Some(c) => {
+                let t = if c.kind == LockKind::Read { F_RDLCK } else { F_WRLCK };
+                out[0..2].copy_from_slice(&t.to_le_bytes());
+                out[2..4].copy_from_slice(&0i16.to_le_bytes());
+                out[8..16].copy_from_slice(&(c.start as i64).to_le_bytes());
+                out[16..24].copy_from_slice(&(c.len() as i64).to_le_bytes());
+                out[24..28].copy_from_slice(&c.pid().to_le_bytes());
+            }
+        }
+        uaccess::write_bytes(&mm, arg, &out)?;
+        return Ok(0);
+    }
+    match kind {
+        Some(LockKind::Read) if !file.readable() => return Err(Errno::EBADF),
+        Some(LockKind::Write) if !file.writable() => return Err(Errno::EBADF),
+        _ => {}
+    }
+    let wait = matches!(cmd, F_SETLKW | F_OFD_SETLKW);
+    loop {
+        let gen = locks.generation();
+        match locks.set(owner, kind, lo, hi) {
+            Ok(()) => {
+                if kind.is_none() {
+                    RELEASED.wake_all();
+                }
+                return Ok(0);
+            }
+            Err(_) if !wait => return Err(Errno::EAGAIN),
+            Err(_) => {
+                interruptible(call.thread, RELEASED.wait_until(|| locks.generation() != gen)).await.map_err(|_| Errno::EINTR)?;
+            }
+        }
+    }
+}
+
+const LOCK_SH: u64 = 1;
+const LOCK_EX: u64 = 2;
+const LOCK_NB: u64 = 4;
+const LOCK_UN: u64 = 8;
+
+pub async fn flock(call: &Call<'_>, fd: u64, op: u64) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    let FileKind::Inode(f) = &file.kind else { return Err(Errno::EINVAL) };
+    let kind = match op & !LOCK_NB {
+        LOCK_SH => Some(FlockKind::Shared),
+        LOCK_EX => Some(FlockKind::Exclusive),
+        LOCK_UN => None,
+        _ => return Err(Errno::EINVAL),
+    };
+    let locks = f.loc.inode.file_locks();
+    loop {
+        let gen = locks.generation();
+        match locks.flock(ofd_id(&file), kind) {
+            Ok(()) => {
+                RELEASED.wake_all();
+                return Ok(0);
+            }
+            Err(e) if e == fs::Errno::EWOULDBLOCK && op & LOCK_NB == 0 => {
+                interruptible(call.thread, RELEASED.wait_until(|| locks.generation() != gen)).await.map_err(|_| Errno::EINTR)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// A process closed a descriptor of this file (or exited): its POSIX
+/// locks on the file go.
+pub fn release_process_locks(file: &File, pid: u32) {
+    if let FileKind::Inode(f) = &file.kind {
+        f.loc.inode.file_locks().release_owner(LockOwner::Process(pid));
+        RELEASED.wake_all();
+    }
+}
