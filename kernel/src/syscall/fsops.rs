@@ -157,6 +157,9 @@ pub fn utimensat(call: &Call<'_>, dirfd: i32, path: u64, times: u64, flags: u32)
         };
         (conv(0)?, conv(16)?)
     };
+    if path == 0 && dirfd == AT_FDCWD {
+        return Err(Errno::EFAULT);
+    }
     if path == 0 {
         // utimensat(fd, NULL, ...) is futimens.
         let loc = inode_loc(call, dirfd as u32 as u64)?;

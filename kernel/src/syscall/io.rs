@@ -362,8 +362,10 @@ pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult 
     }
     let count = count.min(1 << 20) as usize;
     let mut out = Vec::with_capacity(count.min(4096));
-    let mut pos = file.pos.lock();
-    while let Some(e) = f.loc.inode.readdir(*pos)? {
+    let mut pos_guard = file.pos.lock();
+    // The position moves only if the entries reach the caller.
+    let mut pos = *pos_guard;
+    while let Some(e) = f.loc.inode.readdir(pos)? {
         let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
         if out.len() + reclen > count {
             if out.is_empty() {
@@ -378,10 +380,10 @@ pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult 
         out.push(e.kind);
         out.extend_from_slice(&e.name);
         out.resize(start + reclen, 0);
-        *pos = e.next;
+        pos = e.next;
     }
-    drop(pos);
     uaccess::write_bytes(&*mm(call)?, dirp, &out)?;
+    *pos_guard = pos;
     Ok(out.len() as u64)
 }
 

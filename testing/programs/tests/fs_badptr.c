@@ -1,0 +1,156 @@
+/* The bad-pointer sweep for path-taking file syscalls: each pointer
+ * argument in turn is NULL, a just-unmapped page, or a kernel address,
+ * through raw syscall(), and the answer must be EFAULT (or, where NULL means
+ * "none", the NULL answer noted). Nothing may change on disk and the process
+ * must be alive afterwards. fs_badptr_io covers data buffers. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "../t.h"
+
+#define D "/tmp/fs_badptr.d"
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
+    (void)sb, (void)flag, (void)f;
+    remove(p);
+    return 0;
+}
+static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
+
+static void *P[3]; /* NULL, unmapped, kernel */
+static int fail_idx;
+static long fail_r;
+static int fail_e;
+
+/* Evaluate expr with B bound to P[from..2]; true if every call is -1/EFAULT. */
+#define ALL_EFAULT(from, expr)                                         \
+    ({                                                                 \
+        int _ok = 1;                                                   \
+        for (int _i = (from); _i < 3; _i++) {                          \
+            void *B = P[_i];                                           \
+            (void)B;                                                   \
+            errno = 0;                                                 \
+            long _r = (long)(expr);                                    \
+            if (!(_r == -1 && errno == EFAULT)) {                      \
+                _ok = 0;                                               \
+                fail_idx = _i;                                         \
+                fail_r = _r;                                           \
+                fail_e = errno;                                        \
+            }                                                          \
+        }                                                              \
+        _ok;                                                           \
+    })
+#define SWEEP(name, expr) CHECK(ALL_EFAULT(0, expr), name, "pointer %d ret %ld errno %d", fail_idx, fail_r, fail_e)
+/* every expression must give EFAULT for every bad pointer */
+#define SWEEP2(name, e1, e2) \
+    CHECK(ALL_EFAULT(0, e1) && ALL_EFAULT(0, e2), name, "pointer %d ret %ld errno %d", fail_idx, fail_r, fail_e)
+#define SWEEP3(name, e1, e2, e3)                                                                           \
+    CHECK(ALL_EFAULT(0, e1) && ALL_EFAULT(0, e2) && ALL_EFAULT(0, e3), name, "pointer %d ret %ld errno %d", \
+          fail_idx, fail_r, fail_e)
+/* NULL is meaningful for these: expect null_ok for NULL, EFAULT for the others. */
+#define SWEEP_NULLOK(name, null_ok, expr)                                                                     \
+    do {                                                                                                      \
+        int _bad = ALL_EFAULT(1, expr);                                                                       \
+        void *B = NULL;                                                                                       \
+        (void)B;                                                                                              \
+        errno = 0;                                                                                            \
+        long _nr = (long)(expr);                                                                              \
+        int _ne = errno;                                                                                      \
+        (void)_ne;                                                                                            \
+        CHECK(_bad && (null_ok), name, "bad ok %d (pointer %d ret %ld errno %d) null ret %ld errno %d", _bad, \
+              fail_idx, fail_r, fail_e, _nr, _ne);                                                            \
+    } while (0)
+
+static long fsize(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 ? st.st_size : -1;
+}
+static int exists(const char *p) {
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
+int main(void) {
+    rm_rf(D);
+    umask(022);
+    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
+        printf("cannot create " D "\n");
+        return 1;
+    }
+    void *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(u, 4096);
+    P[0] = NULL;
+    P[1] = u;
+    P[2] = (void *)0xffff800000000000UL;
+    char buf[512];
+    struct stat st;
+
+    int fd = syscall(SYS_open, "f", O_RDWR | O_CREAT, 0644);
+    write(fd, "0123456789", 10);
+    mkdir("d", 0755);
+    symlink("f", "sl");
+    int dfd = syscall(SYS_open, "d", O_RDONLY | O_DIRECTORY);
+
+    SWEEP3("open/creat with a bad path", syscall(SYS_open, B, O_RDONLY), syscall(SYS_open, B, O_WRONLY | O_CREAT, 0644),
+           syscall(SYS_creat, B, 0644));
+    SWEEP2("openat with a bad path, openat2 with a bad how", syscall(SYS_openat, AT_FDCWD, B, O_RDONLY),
+           syscall(SYS_openat2, AT_FDCWD, "f", B, 24));
+    SWEEP2("stat with a bad path or buffer", syscall(SYS_stat, B, &st), syscall(SYS_stat, "f", B));
+    SWEEP2("lstat with a bad path or buffer", syscall(SYS_lstat, B, &st), syscall(SYS_lstat, "sl", B));
+    SWEEP("fstat into a bad buffer", syscall(SYS_fstat, fd, B));
+    SWEEP2("newfstatat with a bad path or buffer", syscall(SYS_newfstatat, AT_FDCWD, B, &st, 0),
+           syscall(SYS_newfstatat, AT_FDCWD, "f", B, 0));
+    SWEEP2("statx with a bad path or buffer", syscall(SYS_statx, AT_FDCWD, B, 0, 0x7ff, buf),
+           syscall(SYS_statx, AT_FDCWD, "f", 0, 0x7ff, B));
+    SWEEP2("access/faccessat with a bad path", syscall(SYS_access, B, F_OK),
+           syscall(SYS_faccessat, AT_FDCWD, B, F_OK));
+    SWEEP2("mkdir/mkdirat with a bad path", syscall(SYS_mkdir, B, 0755), syscall(SYS_mkdirat, dfd, B, 0755));
+    SWEEP("mknod with a bad path", syscall(SYS_mknod, B, S_IFIFO | 0644, 0));
+    SWEEP("rmdir with a bad path", syscall(SYS_rmdir, B));
+    SWEEP2("unlink/unlinkat with a bad path", syscall(SYS_unlink, B), syscall(SYS_unlinkat, AT_FDCWD, B, 0));
+    SWEEP3("rename/renameat2 with a bad old or new path", syscall(SYS_rename, B, "g"), syscall(SYS_rename, "f", B),
+           syscall(SYS_renameat2, AT_FDCWD, "f", AT_FDCWD, B, 0));
+    SWEEP2("link with a bad old or new path", syscall(SYS_link, B, "g"), syscall(SYS_link, "f", B));
+    SWEEP2("symlink with a bad target or link path", syscall(SYS_symlink, B, "g"), syscall(SYS_symlink, "f", B));
+    SWEEP2("readlink with a bad path or buffer", syscall(SYS_readlink, B, buf, sizeof buf),
+           syscall(SYS_readlink, "sl", B, 64));
+    SWEEP("chmod with a bad path", syscall(SYS_chmod, B, 0600));
+    SWEEP2("chown/lchown with a bad path", syscall(SYS_chown, B, 0, 0), syscall(SYS_lchown, B, 0, 0));
+    SWEEP("truncate with a bad path", syscall(SYS_truncate, B, 0));
+    SWEEP("utimensat with a bad path", syscall(SYS_utimensat, AT_FDCWD, B, NULL, 0));
+    SWEEP_NULLOK("utimensat with bad times (NULL means now)", _nr == 0, syscall(SYS_utimensat, AT_FDCWD, "f", B, 0));
+    SWEEP("chdir with a bad path", syscall(SYS_chdir, B));
+    SWEEP("getcwd into a bad buffer", syscall(SYS_getcwd, B, 4096));
+    SWEEP2("statfs with a bad path or buffer", syscall(SYS_statfs, B, buf), syscall(SYS_statfs, "f", B));
+    SWEEP("fstatfs into a bad buffer", syscall(SYS_fstatfs, fd, B));
+    long n = syscall(SYS_getcwd, buf, sizeof buf);
+    CHECK(n > 0 && strcmp(buf, D) == 0, "the cwd is unchanged by the failed chdir", "'%s'", buf);
+    CHECK(!exists("g") && !exists("d/g") && exists("f") && exists("sl") && fsize("f") == 10,
+          "no failed call created, removed or truncated a name", "g %d size %ld", exists("g"), fsize("f"));
+
+    /* still alive */
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(42);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42, "after the sweep the process lives and can fork",
+          "status %#x", status);
+
+    close(fd);
+    close(dfd);
+    chdir("/");
+    rm_rf(D);
+    return t_done("fs_badptr");
+}
