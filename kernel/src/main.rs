@@ -21,7 +21,7 @@ mod random;
 mod sched;
 mod selftest;
 mod signal;
-mod syscall;
+pub mod syscall;
 mod uaccess;
 
 use core::sync::atomic::{AtomicUsize, Ordering};

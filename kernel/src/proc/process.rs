@@ -74,6 +74,8 @@ pub struct Process {
     /// PR_SET_PDEATHSIG: the signal sent when the parent dies — that is,
     /// when the thread that created this process ends (Linux's rule).
     pub pdeathsig: AtomicU32,
+    /// ITIMER_REAL / alarm.
+    pub real_timer: spin::Mutex<Option<crate::syscall::itimer::RealTimer>>,
     /// The thread of the parent that created this process.
     pub creator_tid: AtomicU32,
     /// CPU time (ns) of threads that have ended, and of reaped children.
@@ -139,6 +141,7 @@ impl Process {
             subreaper: AtomicBool::new(false),
             pdeathsig: AtomicU32::new(0),
             creator_tid: AtomicU32::new(0),
+            real_timer: spin::Mutex::new(None),
             dead_times: spin::Mutex::new(Times::default()),
             child_times: spin::Mutex::new(Times::default()),
         });

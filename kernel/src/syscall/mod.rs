@@ -31,6 +31,7 @@ mod futex;
 mod ids;
 mod madvise;
 mod io;
+pub mod itimer;
 pub mod lock;
 mod mmap;
 mod mount;
@@ -181,6 +182,9 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         161 => fsops::chroot(&call, a[0]),
         74 | 75 => fsops::fsync(&call, a[0]),
         162 => Ok(0), // sync: tmpfs has nothing to write back
+        37 => itimer::alarm(&call, a[0]),
+        36 => itimer::getitimer(&call, a[0] as u32 as u64, a[1]),
+        38 => itimer::setitimer(&call, a[0] as u32 as u64, a[1], a[2]),
         165 => mount::mount(&call, a[0], a[1], a[2], a[3], a[4]),
         166 => mount::umount2(&call, a[0], a[1] as u32),
         436 => fcntl::close_range(&call, a[0] as u32, a[1] as u32, a[2] as u32),

@@ -1,0 +1,127 @@
+//! alarm(2), setitimer(2), getitimer(2): the process's real-time interval
+//! timer (ITIMER_REAL), delivering SIGALRM. Each arming starts a task that
+//! sleeps until the deadline on the executor (no tick) and is cancelled by
+//! the next arming. ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers) arrive
+//! with the clocks issue: EINVAL until then.
+
+use alloc::sync::Arc;
+
+use executor::Event;
+
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::proc::Process;
+use crate::uaccess;
+
+/// An armed ITIMER_REAL.
+pub struct RealTimer {
+    pub deadline: u64,
+    pub interval: u64,
+    cancel: Arc<Event>,
+}
+
+fn arm(p: &Arc<Process>, value: u64, interval: u64) -> Option<(u64, u64)> {
+    let mut slot = p.real_timer.lock();
+    let old = slot.take().map(|t| {
+        t.cancel.notify_one();
+        (t.deadline.saturating_sub(platform::time::now_ns()), t.interval)
+    });
+    if value == 0 {
+        return old;
+    }
+    let cancel = Arc::new(Event::new());
+    let deadline = platform::time::now_ns().saturating_add(value);
+    *slot = Some(RealTimer { deadline, interval, cancel: cancel.clone() });
+    drop(slot);
+    let weak = Arc::downgrade(p);
+    drop(crate::sched::executor().spawn(async move {
+        let mut deadline = deadline;
+        loop {
+            let fired = matches!(
+                executor::select(crate::sched::sleep_until(deadline), cancel.notified()).await,
+                executor::Either::Left(_)
+            );
+            let Some(p) = weak.upgrade() else { return };
+            if !fired || p.is_exiting() {
+                return;
+            }
+            crate::signal::send_process(&p, crate::signal::SigInfo::kernel(crate::signal::SIGALRM), true);
+            let mut slot = p.real_timer.lock();
+            match slot.as_mut() {
+                Some(t) if Arc::ptr_eq(&t.cancel, &cancel) && t.interval > 0 => {
+                    t.deadline = t.deadline.saturating_add(t.interval);
+                    deadline = t.deadline;
+                }
+                Some(t) if Arc::ptr_eq(&t.cancel, &cancel) => {
+                    *slot = None;
+                    return;
+                }
+                _ => return,
+            }
+        }
+    }));
+    old
+}
+
+pub fn alarm(call: &Call<'_>, seconds: u64) -> SysResult {
+    let old = arm(&call.thread.process, (seconds as u32 as u64) * 1_000_000_000, 0);
+    // Linux rounds the remainder to the nearest second, and never reports 0
+    // for a pending alarm.
+    Ok(old.map_or(0, |(left, _)| ((left + 500_000_000) / 1_000_000_000).max(1)))
+}
+
+fn timeval(ns: u64) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_le_bytes());
+    b[8..].copy_from_slice(&(((ns % 1_000_000_000) / 1000) as i64).to_le_bytes());
+    b
+}
+
+fn read_timeval(b: &[u8]) -> Result<u64, Errno> {
+    let sec = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
+    let usec = i64::from_le_bytes(b[8..16].try_into().map_err(|_| Errno::EFAULT)?);
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000))
+}
+
+fn write_itimerval(call: &Call<'_>, at: u64, cur: Option<(u64, u64)>) -> Result<(), Errno> {
+    let (value, interval) = cur.unwrap_or((0, 0));
+    let mut b = [0u8; 32];
+    b[..16].copy_from_slice(&timeval(interval));
+    b[16..].copy_from_slice(&timeval(value));
+    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, at, &b)
+}
+
+pub fn setitimer(call: &Call<'_>, which: u64, new: u64, old: u64) -> SysResult {
+    if which != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (value, interval) = if new != 0 {
+        let mut b = [0u8; 32];
+        uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, new, &mut b)?;
+        (read_timeval(&b[16..])?, read_timeval(&b[..16])?)
+    } else {
+        (0, 0)
+    };
+    let prev = arm(&call.thread.process, value, interval);
+    if old != 0 {
+        write_itimerval(call, old, prev)?;
+    }
+    Ok(0)
+}
+
+pub fn getitimer(call: &Call<'_>, which: u64, cur: u64) -> SysResult {
+    if which > 2 {
+        return Err(Errno::EINVAL);
+    }
+    let now = platform::time::now_ns();
+    let v = if which == 0 {
+        call.thread.process.real_timer.lock().as_ref().map(|t| (t.deadline.saturating_sub(now).max(1), t.interval))
+    } else {
+        None
+    };
+    write_itimerval(call, cur, v)?;
+    Ok(0)
+}
