@@ -33,32 +33,77 @@ pub struct Pipe {
     pub events: WaitQueue,
 }
 
-/// One end of a pipe; dropping it closes that end.
+/// One end of a pipe (or both, for a FIFO opened O_RDWR); dropping it
+/// closes what it holds.
 pub struct PipeEnd {
     pub pipe: Arc<Pipe>,
     pub write: bool,
+    /// Holds a read and a write end (FIFO opened O_RDWR).
+    pub both: bool,
 }
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
-        if self.write {
+        if self.write || self.both {
             self.pipe.writers.fetch_sub(1, Ordering::AcqRel);
-        } else {
+        }
+        if !self.write || self.both {
             self.pipe.readers.fetch_sub(1, Ordering::AcqRel);
         }
         self.pipe.events.wake_all();
     }
 }
 
+impl Pipe {
+    fn with_ends(readers: usize, writers: usize) -> Arc<Pipe> {
+        Arc::new(Pipe {
+            state: spin::Mutex::new(State { data: VecDeque::new(), capacity: DEFAULT_CAPACITY }),
+            readers: AtomicUsize::new(readers),
+            writers: AtomicUsize::new(writers),
+            events: WaitQueue::new(),
+        })
+    }
+
+    /// Opens another end of this pipe (a FIFO's open).
+    pub fn open_end(self: &Arc<Pipe>, write: bool) -> PipeEnd {
+        if write {
+            self.writers.fetch_add(1, Ordering::AcqRel);
+        } else {
+            self.readers.fetch_add(1, Ordering::AcqRel);
+        }
+        self.events.wake_all();
+        PipeEnd { pipe: self.clone(), write, both: false }
+    }
+
+    /// Opens both ends at once (a FIFO opened O_RDWR).
+    pub fn open_both(self: &Arc<Pipe>) -> PipeEnd {
+        self.writers.fetch_add(1, Ordering::AcqRel);
+        self.readers.fetch_add(1, Ordering::AcqRel);
+        self.events.wake_all();
+        PipeEnd { pipe: self.clone(), write: false, both: true }
+    }
+}
+
+/// FIFOs (named pipes): the pipe behind each FIFO inode while it is open.
+static FIFOS: spin::Mutex<alloc::collections::BTreeMap<(u64, u64), alloc::sync::Weak<Pipe>>> =
+    spin::Mutex::new(alloc::collections::BTreeMap::new());
+
+/// The pipe of the FIFO inode (dev, ino), created on its first open.
+pub fn fifo(dev: u64, ino: u64) -> Arc<Pipe> {
+    let mut t = FIFOS.lock();
+    t.retain(|_, w| w.strong_count() > 0);
+    if let Some(p) = t.get(&(dev, ino)).and_then(alloc::sync::Weak::upgrade) {
+        return p;
+    }
+    let p = Pipe::with_ends(0, 0);
+    t.insert((dev, ino), Arc::downgrade(&p));
+    p
+}
+
 /// A new pipe: (read end, write end).
 pub fn new() -> (PipeEnd, PipeEnd) {
-    let pipe = Arc::new(Pipe {
-        state: spin::Mutex::new(State { data: VecDeque::new(), capacity: DEFAULT_CAPACITY }),
-        readers: AtomicUsize::new(1),
-        writers: AtomicUsize::new(1),
-        events: WaitQueue::new(),
-    });
-    (PipeEnd { pipe: pipe.clone(), write: false }, PipeEnd { pipe, write: true })
+    let pipe = Pipe::with_ends(1, 1);
+    (PipeEnd { pipe: pipe.clone(), write: false, both: false }, PipeEnd { pipe, write: true, both: false })
 }
 
 impl Pipe {

@@ -46,8 +46,43 @@ fn nofile(call: &Call<'_>) -> usize {
     call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize
 }
 
+/// Opens a FIFO: a reader waits for a writer and a writer for a reader
+/// (unless O_NONBLOCK: a reader goes ahead, a writer gets ENXIO); O_RDWR
+/// never waits.
+async fn open_fifo(call: &Call<'_>, dev: u64, ino: u64, flags: u32) -> Result<FileKind, Errno> {
+    use crate::file::pipe;
+    let p = pipe::fifo(dev, ino);
+    let nonblock = flags & O_NONBLOCK != 0;
+    match flags & O_ACCMODE {
+        O_RDONLY => {
+            let end = p.open_end(false);
+            if !nonblock && p.writers() == 0 {
+                let wait = p.events.wait_until(|| p.writers() > 0);
+                crate::signal::interruptible(call.thread, wait).await.map_err(|_| Errno::ERESTARTSYS)?;
+            }
+            Ok(FileKind::Pipe(end))
+        }
+        O_WRONLY => {
+            if p.readers() == 0 {
+                if nonblock {
+                    return Err(Errno::ENXIO);
+                }
+                let end = p.open_end(true);
+                let wait = p.events.wait_until(|| p.readers() > 0);
+                crate::signal::interruptible(call.thread, wait).await.map_err(|_| Errno::ERESTARTSYS)?;
+                return Ok(FileKind::Pipe(end));
+            }
+            Ok(FileKind::Pipe(p.open_end(true)))
+        }
+        _ => {
+            // O_RDWR: both ends in one description (Linux allows it).
+            Ok(FileKind::Pipe(p.open_both()))
+        }
+    }
+}
+
 /// Opens `path` relative to `dirfd` and installs a descriptor.
-pub fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
+pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
     // Linux 6.4+: O_CREAT|O_DIRECTORY (without O_TMPFILE) is EINVAL.
     if flags & O_CREAT != 0 && flags & O_TMPFILE == O_DIRECTORY {
         return Err(Errno::EINVAL);
@@ -60,8 +95,7 @@ pub fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u32
     let kind = if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
         device::open_char(major(meta.rdev), minor(meta.rdev))?
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o010000 {
-        // Named pipes arrive with the full pipe layer (files issue).
-        return Err(Errno::ENXIO);
+        open_fifo(call, meta.dev, meta.ino, flags).await?
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o060000 {
         return Err(Errno::ENXIO); // no block devices
     } else {
@@ -86,7 +120,7 @@ const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
 /// O_TMPFILE, and unknown resolve flags are EINVAL. Of the RESOLVE_* flags
 /// only RESOLVE_NO_MAGICLINKS is honoured (there are no magic links yet);
 /// the others are EINVAL until the path walk learns them.
-pub fn openat2(call: &Call<'_>, dirfd: i32, path: u64, how: u64, size: u64) -> SysResult {
+pub async fn openat2(call: &Call<'_>, dirfd: i32, path: u64, how: u64, size: u64) -> SysResult {
     if size < 24 {
         return Err(Errno::EINVAL);
     }
@@ -110,13 +144,13 @@ pub fn openat2(call: &Call<'_>, dirfd: i32, path: u64, how: u64, size: u64) -> S
     if resolve & !RESOLVE_NO_MAGICLINKS != 0 {
         return Err(Errno::EINVAL);
     }
-    openat(call, dirfd, path, flags as u32, mode as u32)
+    openat(call, dirfd, path, flags as u32, mode as u32).await
 }
 
-pub fn open(call: &Call<'_>, path: u64, flags: u32, mode: u32) -> SysResult {
-    openat(call, AT_FDCWD, path, flags, mode)
+pub async fn open(call: &Call<'_>, path: u64, flags: u32, mode: u32) -> SysResult {
+    openat(call, AT_FDCWD, path, flags, mode).await
 }
 
-pub fn creat(call: &Call<'_>, path: u64, mode: u32) -> SysResult {
-    openat(call, AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode)
+pub async fn creat(call: &Call<'_>, path: u64, mode: u32) -> SysResult {
+    openat(call, AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode).await
 }

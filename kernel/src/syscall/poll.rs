@@ -42,7 +42,10 @@ pub fn readiness(file: &File) -> (u16, Option<&WaitQueue>) {
         }
         FileKind::Pipe(end) => {
             let p = &end.pipe;
-            let ev = if end.write {
+            let ev = if end.both {
+                let data = if p.available() > 0 { POLLIN | POLLRDNORM } else { 0 };
+                data | POLLOUT | POLLWRNORM
+            } else if end.write {
                 if p.readers() == 0 {
                     POLLERR | POLLOUT | POLLWRNORM
                 } else if p.capacity() - p.available().min(p.capacity()) >= crate::file::pipe::PIPE_BUF {
