@@ -31,7 +31,7 @@ extern "C" {
 /// Atomically compares the user word at `addr` (4-byte aligned) with
 /// `expected` and, if equal, stores `new`. Returns the value found.
 pub fn cmpxchg_user_u32(addr: u64, expected: u32, new: u32) -> Result<u32, Fault> {
-    if !is_user_range(addr, 4) || addr % 4 != 0 {
+    if !is_user_range(addr, 4) || !addr.is_multiple_of(4) {
         return Err(Fault { addr });
     }
     percpu::current().copy_fault.store(0, Ordering::Relaxed);
