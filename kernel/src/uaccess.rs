@@ -64,35 +64,34 @@ pub fn read_u32(mm: &Mm, addr: u64) -> Result<u32, Errno> {
 }
 
 /// Reads a NUL-terminated string of at most `max` bytes (the NUL
-/// excluded); longer is ENAMETOOLONG (paths) — callers pick the errno
-/// Linux uses by passing `too_long`.
+/// excluded); longer is `too_long` (ENAMETOOLONG for paths, E2BIG for
+/// exec arguments).
 pub fn read_cstr(mm: &Mm, addr: u64, max: usize, too_long: Errno) -> Result<String, Errno> {
+    let bytes = read_cbytes(mm, addr, max).map_err(|e| if e == Errno::ENAMETOOLONG { too_long } else { e })?;
+    // Linux strings are bytes; the kernel's string users want UTF-8.
+    String::from_utf8(bytes).map_err(|_| Errno::EINVAL)
+}
+
+/// Reads a NUL-terminated byte string of at most `max` bytes, page by page
+/// so it never reads past a page the string does not reach.
+fn read_cbytes(mm: &Mm, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     let mut at = addr;
     loop {
-        // Never read across a page boundary the string may not reach.
         let chunk = (4096 - (at % 4096)) as usize;
         let mut buf = [0u8; 256];
         let n = chunk.min(buf.len());
         read_bytes(mm, at, &mut buf[..n])?;
         if let Some(z) = buf[..n].iter().position(|&b| b == 0) {
             out.extend_from_slice(&buf[..z]);
-            break;
+            return if out.len() > max { Err(Errno::ENAMETOOLONG) } else { Ok(out) };
         }
         out.extend_from_slice(&buf[..n]);
         if out.len() > max {
-            return Err(too_long);
+            return Err(Errno::ENAMETOOLONG);
         }
         at += n as u64;
     }
-    if out.len() > max {
-        return Err(too_long);
-    }
-    String::from_utf8(out).map_err(|e| {
-        // Linux paths are bytes; keep them lossless-ish for now.
-        let _ = e;
-        Errno::EINVAL
-    })
 }
 
 /// Reads a NULL-terminated array of string pointers (argv, envp).
@@ -115,23 +114,7 @@ pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<String>, Errno> {
 }
 
 /// Reads a NUL-terminated path (bytes, as Linux paths are) of at most
-/// PATH_MAX - 1 bytes: ENAMETOOLONG beyond, ENOENT... is the VFS's.
+/// PATH_MAX - 1 bytes: ENAMETOOLONG beyond.
 pub fn read_path(mm: &Mm, addr: u64) -> Result<Vec<u8>, Errno> {
-    let mut out = Vec::new();
-    let mut at = addr;
-    loop {
-        let chunk = (4096 - (at % 4096)) as usize;
-        let mut buf = [0u8; 256];
-        let n = chunk.min(buf.len());
-        read_bytes(mm, at, &mut buf[..n])?;
-        if let Some(z) = buf[..n].iter().position(|&b| b == 0) {
-            out.extend_from_slice(&buf[..z]);
-            return Ok(out);
-        }
-        out.extend_from_slice(&buf[..n]);
-        if out.len() >= 4096 {
-            return Err(Errno::ENAMETOOLONG);
-        }
-        at += n as u64;
-    }
+    read_cbytes(mm, addr, 4095)
 }

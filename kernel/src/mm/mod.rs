@@ -75,10 +75,12 @@ impl MmInner {
         self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
     }
 
-    /// Removes `start..end` from the areas (splitting those that straddle
-    /// it) and unmaps and releases its pages.
-    pub fn remove(&mut self, start: u64, end: u64) {
+    /// Takes the parts of the areas inside `start..end` out of the map,
+    /// leaving the parts outside (split off, with their file offsets kept)
+    /// in place.
+    fn split_out(&mut self, start: u64, end: u64) -> Vec<Vma> {
         let hit: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(k, _)| *k).collect();
+        let mut inside = Vec::with_capacity(hit.len());
         for k in hit {
             let Some(v) = self.vmas.remove(&k) else { continue };
             if v.start < start {
@@ -89,8 +91,17 @@ impl MmInner {
                 let right = v.slice(end, v.end);
                 self.vmas.insert(right.start, right);
             }
-            let mut va = v.start.max(start);
-            while va < v.end.min(end) {
+            inside.push(v.slice(start, end));
+        }
+        inside
+    }
+
+    /// Removes `start..end` from the areas (splitting those that straddle
+    /// it) and unmaps and releases its pages.
+    pub fn remove(&mut self, start: u64, end: u64) {
+        for v in self.split_out(start, end) {
+            let mut va = v.start;
+            while va < v.end {
                 if let Some(phys) = self.space.unmap(va) {
                     frames::put(phys);
                 }
@@ -124,18 +135,7 @@ impl MmInner {
             let v = self.find(cur).ok_or(Errno::ENOMEM)?;
             cur = v.end;
         }
-        let hit: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(k, _)| *k).collect();
-        for k in hit {
-            let Some(v) = self.vmas.remove(&k) else { continue };
-            if v.start < start {
-                let left = v.slice(v.start, start);
-                self.vmas.insert(left.start, left);
-            }
-            if v.end > end {
-                let right = v.slice(end, v.end);
-                self.vmas.insert(right.start, right);
-            }
-            let mut mid = v.slice(start, end);
+        for mut mid in self.split_out(start, end) {
             mid.prot = prot;
             let mut va = mid.start;
             while va < mid.end {

@@ -209,14 +209,21 @@ fn iovecs(call: &Call<'_>, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno>
     Ok(v)
 }
 
-pub async fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
-    call.thread.process.files().lock().get(fd)?;
-    let mut total = 0;
+/// readv/writev/preadv/pwritev: one transfer per buffer, stopping at the
+/// first short one; an error after some bytes moved returns the count.
+async fn vectored(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: Option<u64>, write: bool) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    if !(if write { file.writable() } else { file.readable() }) {
+        return Err(Errno::EBADF);
+    }
+    let mut total = 0u64;
     for (base, len) in iovecs(call, iov, cnt)? {
         if len == 0 {
             continue;
         }
-        match write(call, fd, base, len).await {
+        let at = off.map(|o| o + total);
+        let r = if write { do_write(call, fd, base, len, at).await } else { do_read(call, fd, base, len, at).await };
+        match r {
             Ok(n) => {
                 total += n;
                 if n < len {
@@ -230,25 +237,12 @@ pub async fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
     Ok(total)
 }
 
+pub async fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
+    vectored(call, fd, iov, cnt, None, true).await
+}
+
 pub async fn readv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
-    call.thread.process.files().lock().get(fd)?;
-    let mut total = 0;
-    for (base, len) in iovecs(call, iov, cnt)? {
-        if len == 0 {
-            continue;
-        }
-        match read(call, fd, base, len).await {
-            Ok(n) => {
-                total += n;
-                if n < len {
-                    break;
-                }
-            }
-            Err(e) if total == 0 => return Err(e),
-            Err(_) => break,
-        }
-    }
-    Ok(total)
+    vectored(call, fd, iov, cnt, None, false).await
 }
 
 pub fn close(call: &Call<'_>, fd: u64) -> SysResult {
@@ -422,69 +416,27 @@ pub fn pipe2(call: &Call<'_>, fds: u64, flags: u32) -> SysResult {
     Ok(0)
 }
 
-/// preadv(2), preadv2(2): readv at an offset (-1 with preadv2: the file
-/// position). RWF_* flags are accepted when they are hints.
-pub async fn preadv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
+/// The offset of preadv2/pwritev2 (-1: the file position); RWF_* flags
+/// are accepted when they are hints (RWF_HIPRI, DSYNC, SYNC, NOWAIT, APPEND).
+fn vector_offset(off: i64, flags: u64) -> Result<Option<u64>, Errno> {
     if flags & !0x1f != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
-    if off < -1 || (off == -1 && flags == u64::MAX) {
-        return Err(Errno::EINVAL);
+    match off {
+        -1 => Ok(None),
+        o if o < 0 => Err(Errno::EINVAL),
+        o => Ok(Some(o as u64)),
     }
-    let file = call.thread.process.files().lock().get(fd)?;
-    if !file.readable() {
-        return Err(Errno::EBADF);
-    }
-    let mut total = 0u64;
-    for (base, len) in iovecs(call, iov, cnt)? {
-        if len == 0 {
-            continue;
-        }
-        let at = (off >= 0).then(|| off as u64 + total);
-        match do_read(call, fd, base, len, at).await {
-            Ok(n) => {
-                total += n;
-                if n < len {
-                    break;
-                }
-            }
-            Err(e) if total == 0 => return Err(e),
-            Err(_) => break,
-        }
-    }
-    Ok(total)
+}
+
+/// preadv(2), preadv2(2).
+pub async fn preadv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
+    vectored(call, fd, iov, cnt, vector_offset(off, flags)?, false).await
 }
 
 /// pwritev(2), pwritev2(2).
 pub async fn pwritev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
-    if flags & !0x1f != 0 {
-        return Err(Errno::EOPNOTSUPP);
-    }
-    if off < -1 {
-        return Err(Errno::EINVAL);
-    }
-    let file = call.thread.process.files().lock().get(fd)?;
-    if !file.writable() {
-        return Err(Errno::EBADF);
-    }
-    let mut total = 0u64;
-    for (base, len) in iovecs(call, iov, cnt)? {
-        if len == 0 {
-            continue;
-        }
-        let at = (off >= 0).then(|| off as u64 + total);
-        match do_write(call, fd, base, len, at).await {
-            Ok(n) => {
-                total += n;
-                if n < len {
-                    break;
-                }
-            }
-            Err(e) if total == 0 => return Err(e),
-            Err(_) => break,
-        }
-    }
-    Ok(total)
+    vectored(call, fd, iov, cnt, vector_offset(off, flags)?, true).await
 }
 
 /// Copies up to `count` bytes from `input` (at `in_off`, or its position)
