@@ -21,7 +21,10 @@ fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {
 async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>) -> Result<usize, Errno> {
     let nonblock = file.status() & O_NONBLOCK != 0;
     match &file.kind {
-        FileKind::Console(c) => interruptible(call.thread, c.read(buf)).await.map_err(|_| Errno::ERESTARTSYS)?,
+        FileKind::Console(c) => {
+            background_read_check(call)?;
+            interruptible(call.thread, c.read(buf)).await.map_err(|_| Errno::ERESTARTSYS)?
+        }
         FileKind::Device(d) => d.read(buf),
         FileKind::Pipe(end) => {
             if at.is_some() {
@@ -45,6 +48,30 @@ async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>
             }
         }
     }
+}
+
+/// Job control: a process of the terminal's session outside its
+/// foreground group that reads from it gets SIGTTIN (EIO if it ignores or
+/// blocks the signal, or its group is orphaned — not tracked yet).
+fn background_read_check(call: &Call<'_>) -> Result<(), Errno> {
+    use core::sync::atomic::Ordering;
+    use crate::file::tty::TTY;
+    let p = &call.thread.process;
+    let session = TTY.session.load(Ordering::Relaxed);
+    let fg = TTY.fg_pgrp.load(Ordering::Relaxed);
+    if session == 0 || session != p.sid() || fg == 0 || p.pgid() == fg {
+        return Ok(());
+    }
+    let action = p.action(crate::signal::SIGTTIN);
+    if action.handler == crate::signal::SIG_IGN || call.thread.sigmask() & crate::signal::bit(crate::signal::SIGTTIN) != 0 {
+        return Err(Errno::EIO);
+    }
+    for q in crate::proc::pid::all() {
+        if q.pgid() == p.pgid() && !q.is_zombie() {
+            crate::signal::send_process(&q, crate::signal::SigInfo::kernel(crate::signal::SIGTTIN), false);
+        }
+    }
+    Err(Errno::ERESTARTSYS)
 }
 
 /// Writes `data` to `file` at `at` (pwrite) or at the file position (the

@@ -28,4 +28,12 @@ echo "ls -l: $(ls -l /tmp/g | cut -c1-10)"
 echo "date: $(date -u -d @0 +%Y-%m-%d)"
 echo "sort -n: $(printf '10\n9\n100\n' | sort -n | tr '\n' ' ')"
 mkdir /tmp/m && /bin/busybox mount -t tmpfs none /tmp/m && echo x > /tmp/m/f && /bin/busybox umount /tmp/m && [ ! -e /tmp/m/f ] && echo "mount: tmpfs mounted and gone"
+B=/bin/busybox
+cd /tmp && printf 'x 1\ny 2\nx 3\n' > t.txt
+echo "awk: $($B awk '$1=="x" {s+=$2} END {print s}' t.txt)"
+echo "sed: $($B sed -n 's/y/Y/p' t.txt)"
+echo "uniq: $(cut -d' ' -f1 t.txt | sort | $B uniq -c | tr -s ' ' | tr '\n' ';')"
+echo "xargs: $(printf 'a b c' | $B xargs -n1 echo | $B tail -n1)"
+$B tar -cf t.tar t.txt && $B gzip -9 t.tar && rm t.txt && $B tar -xzf t.tar.gz && echo "tar+gzip: $(wc -l < t.txt) lines back"
+cp t.txt t2.txt && $B cmp t.txt t2.txt && echo "cp: identical"
 echo "done"
