@@ -78,11 +78,11 @@ $(DYN_BINS): $(ROOT)/tests/%: testing/programs/dyn/%.c testing/programs/t.h $(DY
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -o $@ $< -L$(ROOT)/tests/lib $(patsubst $(ROOT)/tests/lib/lib%.so,-l%,$(DYN_LIBS)) -lm -lpthread -lrt -ldl '-Wl,-rpath,/tests/lib:$$ORIGIN/lib'
 
-$(ROOT)/tests/%.musl: testing/programs/tests/%.c testing/programs/t.h
+$(ROOT)/tests/%.musl: testing/programs/tests/%.c testing/programs/t.h testing/programs/sweep.h
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -Wall -o $@ $<
 
-$(ROOT)/tests/%: testing/programs/tests/%.c testing/programs/t.h
+$(ROOT)/tests/%: testing/programs/tests/%.c testing/programs/t.h testing/programs/sweep.h
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 

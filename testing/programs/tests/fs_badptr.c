@@ -17,7 +17,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "../t.h"
+#include "../sweep.h"
 
 #define D "/tmp/fs_badptr.d"
 
@@ -28,49 +28,6 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) 
 }
 static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 
-static void *P[3]; /* NULL, unmapped, kernel */
-static int fail_idx;
-static long fail_r;
-static int fail_e;
-
-/* Evaluate expr with B bound to P[from..2]; true if every call is -1/EFAULT. */
-#define ALL_EFAULT(from, expr)                                         \
-    ({                                                                 \
-        int _ok = 1;                                                   \
-        for (int _i = (from); _i < 3; _i++) {                          \
-            void *B = P[_i];                                           \
-            (void)B;                                                   \
-            errno = 0;                                                 \
-            long _r = (long)(expr);                                    \
-            if (!(_r == -1 && errno == EFAULT)) {                      \
-                _ok = 0;                                               \
-                fail_idx = _i;                                         \
-                fail_r = _r;                                           \
-                fail_e = errno;                                        \
-            }                                                          \
-        }                                                              \
-        _ok;                                                           \
-    })
-#define SWEEP(name, expr) CHECK(ALL_EFAULT(0, expr), name, "pointer %d ret %ld errno %d", fail_idx, fail_r, fail_e)
-/* every expression must give EFAULT for every bad pointer */
-#define SWEEP2(name, e1, e2) \
-    CHECK(ALL_EFAULT(0, e1) && ALL_EFAULT(0, e2), name, "pointer %d ret %ld errno %d", fail_idx, fail_r, fail_e)
-#define SWEEP3(name, e1, e2, e3)                                                                           \
-    CHECK(ALL_EFAULT(0, e1) && ALL_EFAULT(0, e2) && ALL_EFAULT(0, e3), name, "pointer %d ret %ld errno %d", \
-          fail_idx, fail_r, fail_e)
-/* NULL is meaningful for these: expect null_ok for NULL, EFAULT for the others. */
-#define SWEEP_NULLOK(name, null_ok, expr)                                                                     \
-    do {                                                                                                      \
-        int _bad = ALL_EFAULT(1, expr);                                                                       \
-        void *B = NULL;                                                                                       \
-        (void)B;                                                                                              \
-        errno = 0;                                                                                            \
-        long _nr = (long)(expr);                                                                              \
-        int _ne = errno;                                                                                      \
-        (void)_ne;                                                                                            \
-        CHECK(_bad && (null_ok), name, "bad ok %d (pointer %d ret %ld errno %d) null ret %ld errno %d", _bad, \
-              fail_idx, fail_r, fail_e, _nr, _ne);                                                            \
-    } while (0)
 
 static long fsize(const char *p) {
     struct stat st;
