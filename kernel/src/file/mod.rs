@@ -14,7 +14,9 @@ use crate::errno::Errno;
 
 pub mod console;
 pub mod device;
+pub mod eventfd;
 pub mod pipe;
+pub mod timerfd;
 pub mod tty;
 pub mod vfs;
 
@@ -25,6 +27,8 @@ pub enum FileKind {
     Inode(InodeFile),
     Device(device::Device),
     Pipe(pipe::PipeEnd),
+    EventFd(eventfd::EventFd),
+    TimerFd(alloc::sync::Arc<timerfd::TimerFd>),
 }
 
 /// A file opened through the VFS: where it is, and the directory and name

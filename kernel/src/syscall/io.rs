@@ -32,6 +32,22 @@ async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>
             }
             interruptible(call.thread, end.pipe.read(buf, nonblock)).await.map_err(|_| Errno::ERESTARTSYS)?
         }
+        FileKind::EventFd(e) => {
+            if buf.len() < 8 {
+                return Err(Errno::EINVAL);
+            }
+            let v = interruptible(call.thread, e.read(nonblock)).await.map_err(|_| Errno::ERESTARTSYS)??;
+            buf[..8].copy_from_slice(&v.to_le_bytes());
+            Ok(8)
+        }
+        FileKind::TimerFd(t) => {
+            if buf.len() < 8 {
+                return Err(Errno::EINVAL);
+            }
+            let v = interruptible(call.thread, t.read(nonblock)).await.map_err(|_| Errno::ERESTARTSYS)??;
+            buf[..8].copy_from_slice(&v.to_le_bytes());
+            Ok(8)
+        }
         FileKind::Inode(f) => {
             let meta = f.loc.inode.metadata();
             if meta.is_dir() {
@@ -81,6 +97,15 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
     match &file.kind {
         FileKind::Console(c) => Ok(c.write(data)),
         FileKind::Device(d) => d.write(data),
+        FileKind::EventFd(e) => {
+            if data.len() < 8 {
+                return Err(Errno::EINVAL);
+            }
+            let v = u64::from_le_bytes(data[..8].try_into().map_err(|_| Errno::EINVAL)?);
+            interruptible(call.thread, e.write(v, nonblock)).await.map_err(|_| Errno::ERESTARTSYS)??;
+            Ok(8)
+        }
+        FileKind::TimerFd(_) => Err(Errno::EINVAL),
         FileKind::Pipe(end) => {
             if at.is_some() {
                 return Err(Errno::ESPIPE);

@@ -23,6 +23,7 @@ use crate::proc::Thread;
 mod arch_prctl;
 mod brk;
 mod clone;
+mod eventfd;
 mod execve;
 mod exit;
 mod fcntl;
@@ -49,6 +50,7 @@ mod rlimit;
 mod signal;
 mod stat;
 mod tid;
+mod timerfd;
 mod tty;
 mod trace;
 pub mod time;
@@ -146,6 +148,11 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         17 => io::pread64(&call, a[0], a[1], a[2], a[3] as i64).await,
         18 => io::pwrite64(&call, a[0], a[1], a[2], a[3] as i64).await,
         217 => io::getdents64(&call, a[0], a[1], a[2]),
+        284 => eventfd::eventfd2(&call, a[0], 0),
+        290 => eventfd::eventfd2(&call, a[0], a[1] as u32),
+        283 => timerfd::timerfd_create(&call, a[0] as u32 as u64, a[1] as u32),
+        286 => timerfd::timerfd_settime(&call, a[0], a[1] as u32, a[2], a[3]),
+        287 => timerfd::timerfd_gettime(&call, a[0], a[1]),
         40 => io::sendfile(&call, a[0], a[1], a[2], a[3]).await,
         326 => io::copy_file_range(&call, a[0], a[1], a[2], a[3], a[4], a[5]).await,
         285 => io::fallocate(&call, a[0], a[1] as u32, a[2] as i64, a[3] as i64),

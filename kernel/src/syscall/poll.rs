@@ -36,6 +36,12 @@ pub const POLLWRNORM: u16 = 0x100;
 pub fn readiness(file: &File) -> (u16, Option<&WaitQueue>) {
     match &file.kind {
         FileKind::Inode(_) | FileKind::Device(_) => (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM, None),
+        FileKind::EventFd(e) => {
+            let r = if e.readable() { POLLIN | POLLRDNORM } else { 0 };
+            let w = if e.writable() { POLLOUT | POLLWRNORM } else { 0 };
+            (r | w, Some(&e.events))
+        }
+        FileKind::TimerFd(t) => (if t.readable() { POLLIN | POLLRDNORM } else { 0 }, Some(&t.events)),
         FileKind::Console(_) => {
             let input = if console::has_input() { POLLIN | POLLRDNORM } else { 0 };
             (input | POLLOUT | POLLWRNORM, Some(&console::READY))

@@ -44,6 +44,8 @@ pub fn file_metadata(file: &File) -> Metadata {
             m.dev = makedev(0, 13);
             m
         }
+        // anon_inode: mode 0600, no type bits, like Linux's anon inodes.
+        FileKind::EventFd(_) | FileKind::TimerFd(_) => synth(0o600, 0, 1),
     }
 }
 

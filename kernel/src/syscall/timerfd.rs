@@ -1,0 +1,73 @@
+//! timerfd_create(2), timerfd_settime(2), timerfd_gettime(2) on
+//! CLOCK_MONOTONIC, CLOCK_BOOTTIME and CLOCK_REALTIME (and their _ALARM
+//! forms), relative or TFD_TIMER_ABSTIME, with intervals and overrun
+//! counts. TFD_TIMER_CANCEL_ON_SET is accepted; re-evaluating absolute
+//! REALTIME timers when the clock is set arrives with clock_settime.
+
+use alloc::sync::Arc;
+
+use super::time::{read_timespec, write_timespec};
+use super::Call;
+use crate::errno::{Errno, SysResult};
+use crate::file::timerfd::TimerFd;
+use crate::file::{File, FileKind, O_CLOEXEC, O_NONBLOCK, O_RDWR};
+
+const TFD_TIMER_ABSTIME: u32 = 1;
+const TFD_TIMER_CANCEL_ON_SET: u32 = 2;
+
+pub fn timerfd_create(call: &Call<'_>, clock: u64, flags: u32) -> SysResult {
+    if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let realtime = match clock {
+        0 | 8 => true,      // REALTIME, REALTIME_ALARM
+        1 | 7 | 9 => false, // MONOTONIC, BOOTTIME, BOOTTIME_ALARM
+        _ => return Err(Errno::EINVAL),
+    };
+    let file = Arc::new(File::new(FileKind::TimerFd(TimerFd::new(realtime)), O_RDWR | (flags & O_NONBLOCK)));
+    let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
+    Ok(call.thread.process.files().lock().install(file, flags & O_CLOEXEC != 0, limit)? as u64)
+}
+
+fn timer_of(call: &Call<'_>, fd: u64) -> Result<Arc<TimerFd>, Errno> {
+    let file = call.thread.process.files().lock().get(fd)?;
+    match &file.kind {
+        FileKind::TimerFd(t) => Ok(t.clone()),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn write_itimerspec(call: &Call<'_>, at: u64, (value, interval): (u64, u64)) -> Result<(), Errno> {
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    write_timespec(&mm, at, interval as i64)?;
+    write_timespec(&mm, at + 16, value as i64)
+}
+
+pub fn timerfd_settime(call: &Call<'_>, fd: u64, flags: u32, new: u64, old: u64) -> SysResult {
+    if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let t = timer_of(call, fd)?;
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let interval = read_timespec(&mm, new)?;
+    let value = read_timespec(&mm, new + 16)?;
+    let deadline = if value == 0 {
+        None
+    } else if flags & TFD_TIMER_ABSTIME != 0 {
+        let offset = if t.realtime { platform::time::realtime_offset() } else { 0 };
+        Some((value as i64 - offset).max(0) as u64)
+    } else {
+        Some(platform::time::now_ns().saturating_add(value))
+    };
+    let prev = t.set(deadline, interval);
+    if old != 0 {
+        write_itimerspec(call, old, prev)?;
+    }
+    Ok(0)
+}
+
+pub fn timerfd_gettime(call: &Call<'_>, fd: u64, cur: u64) -> SysResult {
+    let t = timer_of(call, fd)?;
+    write_itimerspec(call, cur, t.get())?;
+    Ok(0)
+}
