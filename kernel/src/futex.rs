@@ -1,8 +1,9 @@
 //! Futexes: the kernel side of user-space locks.
 //!
 //! Waiters are kept per key in one table. A private futex's key is (address
-//! space, address); a shared one's is the physical address of the word, so
-//! processes mapping the same page meet. FUTEX_WAIT checks the word and
+//! space, address); a shared one's is the physical address of the word in a
+//! MAP_SHARED mapping, so processes mapping the same page meet, and (address
+//! space, address) again in a private mapping, kept apart from private keys. FUTEX_WAIT checks the word and
 //! enqueues under the table lock, so a wake that follows the user's store
 //! is never lost. Waits are futures: a [`FutexWait`] completes when a wake
 //! marks it, and on drop (time-out, signal) it leaves the queue; if a wake
@@ -27,6 +28,10 @@ use crate::uaccess;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Key {
     Private { mm: usize, addr: u64 },
+    /// A shared (no FUTEX_PRIVATE_FLAG) futex in a private mapping: named by
+    /// address space and address like a private one, but a different key, as
+    /// in Linux (a shared wake does not meet a private waiter).
+    SharedInPrivate { mm: usize, addr: u64 },
     Shared { phys: u64 },
 }
 
@@ -49,6 +54,14 @@ pub fn key(mm: &Arc<Mm>, addr: u64, private: bool) -> Result<Key, Errno> {
     }
     if private {
         return Ok(Key::Private { mm: Arc::as_ptr(mm) as usize, addr });
+    }
+    // A word in a private mapping is named by address, not by frame: its
+    // frame may be a copy-on-write frame still shared with a forked process,
+    // which the next store replaces (a waiter keyed by the old frame would
+    // never meet the waker).
+    let in_shared_mapping = mm.with(|m| m.find(addr).map(|v| v.shared)).ok_or(Errno::EFAULT)?;
+    if !in_shared_mapping {
+        return Ok(Key::SharedInPrivate { mm: Arc::as_ptr(mm) as usize, addr });
     }
     // Make sure the page is present, then name it by its frame.
     uaccess::read_u32(mm, addr)?;

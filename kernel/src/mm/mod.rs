@@ -11,6 +11,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use platform::mem::frame;
 use platform::user::addrspace::AddressSpace;
@@ -54,6 +55,9 @@ pub struct MmInner {
 /// A process's address space.
 pub struct Mm {
     inner: spin::Mutex<MmInner>,
+    /// CPUs that have loaded these page tables since they were created; any
+    /// of them may still cache translations (a CPU keeps its CR3 while idle).
+    cpus: AtomicU64,
 }
 
 pub fn page_down(a: u64) -> u64 {
@@ -157,7 +161,7 @@ impl MmInner {
 impl Mm {
     pub fn new() -> Result<Arc<Mm>, Errno> {
         let space = AddressSpace::new().ok_or(Errno::ENOMEM)?;
-        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0 }) }))
+        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0 }), cpus: AtomicU64::new(0) }))
     }
 
     /// Runs `f` with the areas and page tables locked. Never across `.await`.
@@ -167,6 +171,7 @@ impl Mm {
 
     /// Makes this address space current on this CPU.
     pub fn activate(&self) {
+        self.cpus.fetch_or(1 << platform::cpu::percpu::cpu_id(), Ordering::Relaxed);
         self.inner.lock().space.activate();
     }
 
@@ -202,6 +207,13 @@ impl Mm {
                 if m.space.map(va, copy, vma.prot.to_page()).is_err() {
                     frame::free(copy);
                     return Err(FaultError::NoMemory);
+                }
+                drop(m);
+                // Another thread's CPU may still read the old frame through
+                // its TLB and never see the store this fault is for.
+                let me = 1u64 << platform::cpu::percpu::cpu_id();
+                if self.cpus.load(Ordering::Relaxed) & !me != 0 {
+                    platform::ipi::tlb_shootdown(va, va + PAGE);
                 }
                 frames::put(phys);
                 Ok(())

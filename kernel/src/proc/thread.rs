@@ -272,10 +272,9 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         if let Some(mm) = process.mm() {
             // pthread_join waits on this word: clear it and wake the joiner.
             if crate::uaccess::write_u32(&mm, clear, 0).is_ok() {
+                // A shared-futex wake, as Linux's: in a private mapping its
+                // key is the private one, so either kind of waiter meets it.
                 if let Ok(key) = crate::futex::key(&mm, clear, false) {
-                    let _ = crate::futex::wake(key, 1, u32::MAX);
-                }
-                if let Ok(key) = crate::futex::key(&mm, clear, true) {
                     let _ = crate::futex::wake(key, 1, u32::MAX);
                 }
             }
