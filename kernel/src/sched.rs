@@ -100,3 +100,9 @@ pub fn timeout<F: Future>(deadline_ns: u64, future: F) -> executor::Timeout<F> {
 pub fn sleep_until(deadline_ns: u64) -> Sleep {
     executor().sleep_until(deadline_ns)
 }
+
+/// Sleeps until `deadline_ns` unless `cancel` is notified first (a timer
+/// being re-armed or disarmed); true when the deadline came.
+pub async fn sleep_unless_cancelled(deadline_ns: u64, cancel: &executor::Event) -> bool {
+    matches!(executor::select(sleep_until(deadline_ns), cancel.notified()).await, executor::Either::Left(_))
+}

@@ -56,10 +56,7 @@ impl TimerFd {
         drop(crate::sched::executor().spawn(async move {
             let mut deadline = deadline;
             loop {
-                let fired = matches!(
-                    executor::select(crate::sched::sleep_until(deadline), cancel.notified()).await,
-                    executor::Either::Left(_)
-                );
+                let fired = crate::sched::sleep_unless_cancelled(deadline, &cancel).await;
                 let Some(t) = me.upgrade() else { return };
                 if !fired {
                     return;

@@ -37,10 +37,7 @@ fn arm(p: &Arc<Process>, value: u64, interval: u64) -> Option<(u64, u64)> {
     drop(crate::sched::executor().spawn(async move {
         let mut deadline = deadline;
         loop {
-            let fired = matches!(
-                executor::select(crate::sched::sleep_until(deadline), cancel.notified()).await,
-                executor::Either::Left(_)
-            );
+            let fired = crate::sched::sleep_unless_cancelled(deadline, &cancel).await;
             let Some(p) = weak.upgrade() else { return };
             if !fired || p.is_exiting() {
                 return;
