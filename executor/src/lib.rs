@@ -23,6 +23,7 @@
 //! | `idle` | the idle handshake and reschedule IPIs |
 //! | `timer`, `sleep` | per-CPU timer heap; [`Sleep`], [`Timeout`] |
 //! | `waiter_list`, `wait_queue`, `event` | [`WaitQueue`] (the one wait primitive) and [`Event`] (with a permit) |
+//! | `watch` | persistent watchers of a wait queue (epoll's per-file registrations) |
 //! | `select`, `interruptible`, `budget` | [`select`], [`interruptible`], [`yield_now`], [`Budget`] |
 //! | [`irq`] | interrupt-safe locking for primitives woken from interrupt handlers |
 //! | `sync` | the atomics/locks shim that loom replaces |
@@ -66,6 +67,7 @@ mod task;
 mod timer;
 mod wait_queue;
 mod waiter_list;
+mod watch;
 
 #[cfg(any(test, feature = "std"))]
 pub mod sim;
@@ -84,3 +86,4 @@ pub use select::{select, select3, select_all, Either, Either3, Select, Select3, 
 pub use sleep::{Sleep, TimedOut, Timeout};
 pub use task::{JoinError, JoinHandle, TaskId};
 pub use wait_queue::{WaitFor, WaitQueue, Waiter};
+pub use watch::WatchId;

@@ -47,6 +47,7 @@ use core::task::{Context, Poll, Waker};
 
 use crate::irq::IrqSpinLock;
 use crate::waiter_list::{Notify, Polled, WaiterKey, WaiterList};
+use crate::watch::{WatchId, Watchers};
 
 /// Wakers called per lock hold by `wake_all` / `wake_n`.
 const WAKE_BATCH: usize = 16;
@@ -54,6 +55,7 @@ const WAKE_BATCH: usize = 16;
 /// A queue of tasks waiting for a condition. See the module documentation.
 pub struct WaitQueue {
     list: IrqSpinLock<WaiterList>,
+    watchers: Watchers,
 }
 
 impl Default for WaitQueue {
@@ -68,6 +70,7 @@ impl WaitQueue {
     pub const fn new() -> Self {
         Self {
             list: IrqSpinLock::new(WaiterList::new()),
+            watchers: Watchers::new(),
         }
     }
 
@@ -76,6 +79,7 @@ impl WaitQueue {
     pub fn new() -> Self {
         Self {
             list: IrqSpinLock::new(WaiterList::new()),
+            watchers: Watchers::new(),
         }
     }
 
@@ -119,6 +123,25 @@ impl WaitQueue {
         self.wake(usize::MAX, Notify::All)
     }
 
+    /// Registers `waker` to be woken by every later wake of this queue
+    /// until [`unwatch`](Self::unwatch) (see [`crate::watch`]). An
+    /// `exclusive` watcher shares each wake with the other exclusive ones:
+    /// one of them is called per wake. The caller re-checks its condition
+    /// after watching.
+    pub fn watch(&self, waker: Waker, exclusive: bool) -> WatchId {
+        self.watchers.add(waker, exclusive)
+    }
+
+    /// Removes a watcher. Returns whether it was registered.
+    pub fn unwatch(&self, id: WatchId) -> bool {
+        self.watchers.remove(id)
+    }
+
+    /// Number of persistent watchers.
+    pub fn watchers(&self) -> usize {
+        self.watchers.len()
+    }
+
     /// Number of registered waiters not yet woken.
     pub fn waiters(&self) -> usize {
         self.list.lock().waiting()
@@ -151,6 +174,7 @@ impl WaitQueue {
                 break;
             }
         }
+        self.watchers.wake();
         woken
     }
 

@@ -22,6 +22,7 @@ mod sched;
 mod selftest;
 mod signal;
 pub mod syscall;
+mod timer;
 mod uaccess;
 
 use core::sync::atomic::{AtomicUsize, Ordering};

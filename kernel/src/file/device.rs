@@ -28,6 +28,12 @@ pub fn open_char(major: u32, minor: u32) -> Result<FileKind, Errno> {
 }
 
 impl Device {
+    /// Whether Linux's driver has a poll method (random and urandom do;
+    /// null, zero and full don't).
+    pub fn has_poll(&self) -> bool {
+        matches!(self, Device::Random)
+    }
+
     pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         match self {
             Device::Null => Ok(0),

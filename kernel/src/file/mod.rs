@@ -2,7 +2,10 @@
 //!
 //! An open file description ([`File`]) is the console, a file of the VFS
 //! (regular file, directory, symlink opened with O_PATH), a character
-//! device the kernel implements ([`device`]), or a pipe end ([`pipe`]). It
+//! device the kernel implements ([`device`]), a pipe end ([`pipe`]), or one
+//! of the event files ([`eventfd`], [`timerfd`], [`signalfd`], [`epoll`],
+//! [`pidfd`]).
+//! What each is ready for is in [`readiness`]. It
 //! carries the status flags and the file position, shared by duplicated
 //! descriptors and across fork. The descriptor table has Linux's rules:
 //! lowest free number, close-on-exec, RLIMIT_NOFILE.
@@ -14,8 +17,12 @@ use crate::errno::Errno;
 
 pub mod console;
 pub mod device;
+pub mod epoll;
 pub mod eventfd;
+pub mod pidfd;
 pub mod pipe;
+pub mod readiness;
+pub mod signalfd;
 pub mod timerfd;
 pub mod tty;
 pub mod vfs;
@@ -29,6 +36,9 @@ pub enum FileKind {
     Pipe(pipe::PipeEnd),
     EventFd(eventfd::EventFd),
     TimerFd(alloc::sync::Arc<timerfd::TimerFd>),
+    Epoll(Arc<epoll::Epoll>),
+    SignalFd(signalfd::SignalFd),
+    PidFd(pidfd::PidFd),
 }
 
 /// A file opened through the VFS: where it is, and the directory and name
@@ -49,6 +59,8 @@ pub struct File {
     pub flags: core::sync::atomic::AtomicU32,
     /// The file position (lseek, read, write).
     pub pos: spin::Mutex<u64>,
+    /// The epoll registrations of this description.
+    pub epoll_items: spin::Mutex<Vec<alloc::sync::Weak<epoll::Item>>>,
 }
 
 /// O_ACCMODE and the status flags F_SETFL may change.
@@ -59,8 +71,13 @@ pub const O_CLOEXEC: u32 = 0o2000000;
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | 0o20000 /* O_ASYNC */ | 0o40000 /* O_DIRECT */ | 0o1000000 /* O_NOATIME */;
 
 impl Drop for File {
-    /// The description's OFD and flock locks go with it.
+    /// The description's epoll registrations, OFD locks and flock locks go
+    /// with it.
     fn drop(&mut self) {
+        let items = core::mem::take(&mut *self.epoll_items.lock());
+        if !items.is_empty() {
+            epoll::release_file(self, items);
+        }
         if let FileKind::Inode(f) = &self.kind {
             let id = self as *const File as u64;
             let locks = f.loc.inode.file_locks();
@@ -73,7 +90,7 @@ impl Drop for File {
 
 impl File {
     pub fn new(kind: FileKind, flags: u32) -> File {
-        File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0) }
+        File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0), epoll_items: spin::Mutex::new(Vec::new()) }
     }
 
     pub fn status(&self) -> u32 {

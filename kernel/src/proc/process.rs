@@ -41,7 +41,8 @@ pub struct Process {
     children: spin::Mutex<Vec<Arc<Process>>>,
     state: spin::Mutex<ExitState>,
     live_threads: AtomicU32,
-    /// Woken whenever a thread of the process ends (execve waits on it).
+    /// Woken whenever a thread of the process ends (execve waits on it),
+    /// the last one included (pidfds), and when the process is reaped.
     pub thread_exits: WaitQueue,
     /// The TID of a thread that is execve-ing; the others must end.
     exec_leader: AtomicU32,
@@ -76,6 +77,12 @@ pub struct Process {
     pub pdeathsig: AtomicU32,
     /// ITIMER_REAL / alarm.
     pub real_timer: spin::Mutex<Option<crate::syscall::itimer::RealTimer>>,
+    /// Timers on this process's CPU time (and its threads').
+    pub cpu_timers: spin::Mutex<crate::timer::cpu_timers::CpuTimers>,
+    pub has_cpu_timers: AtomicBool,
+    /// timer_create's timers, by id.
+    pub posix_timers: spin::Mutex<alloc::collections::BTreeMap<i32, Arc<crate::timer::posix::PosixTimer>>>,
+    pub next_timer_id: AtomicU32,
     /// The thread of the parent that created this process.
     pub creator_tid: AtomicU32,
     /// CPU time (ns) of threads that have ended, and of reaped children.
@@ -142,6 +149,10 @@ impl Process {
             pdeathsig: AtomicU32::new(0),
             creator_tid: AtomicU32::new(0),
             real_timer: spin::Mutex::new(None),
+            cpu_timers: spin::Mutex::new(Default::default()),
+            has_cpu_timers: AtomicBool::new(false),
+            posix_timers: spin::Mutex::new(alloc::collections::BTreeMap::new()),
+            next_timer_id: AtomicU32::new(0),
             dead_times: spin::Mutex::new(Times::default()),
             child_times: spin::Mutex::new(Times::default()),
         });
@@ -361,6 +372,7 @@ impl Process {
         }
         let status = *self.pending_status.lock();
         self.exiting.store(true, Ordering::Release);
+        crate::timer::posix::delete_all(self);
         // Release memory and files now; only the status waits for the parent.
         self.mm.lock().take();
         for file in self.files().lock().all() {
@@ -417,6 +429,8 @@ impl Process {
             }
             parent.child_events.wake_all();
         }
+        // pidfds poll readable now.
+        self.thread_exits.wake_all();
     }
 
     /// Finds a child matching `sel` with an event of a kind in `want`:
@@ -446,8 +460,9 @@ impl Process {
                 let times = c.total_times();
                 if !peek {
                     self.child_times.lock().add(times);
-                    children.remove(i);
+                    let c = children.remove(i);
                     pid::unregister(pid);
+                    c.thread_exits.wake_all();
                 }
                 return Ok(Some(ChildEvent { pid, kind: EventKind::Exited(status), times }));
             }

@@ -214,7 +214,10 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         // to bring the thread back within SLICE_NS — never later than the
         // executor's own next timer.
         let now = platform::time::now_ns();
-        let slice = now + SLICE_NS;
+        // CPU-time timers: fire what expired, and come back no later than
+        // the next expiry (CPU time only advances while running).
+        let cpu_budget = crate::timer::cpu_timers::check(&process).unwrap_or(SLICE_NS);
+        let slice = now + SLICE_NS.min(cpu_budget.max(1));
         let next = sched::executor().next_deadline(cpu).map_or(slice, |d| d.min(slice));
         platform::apic::lapic::set_deadline(Some(next));
         let exit = {

@@ -43,12 +43,7 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
             continue;
         }
         let blocked = t.sigmask();
-        let info = t.signals.pending.lock().take(blocked);
-        let info = match info {
-            Some(i) => Some(i),
-            None => t.process.shared_pending.lock().take(blocked),
-        };
-        let Some(info) = info else {
+        let Some(info) = t.dequeue_signal(blocked) else {
             if let Some((nr, _)) = restart {
                 restart_syscall(ctx, nr);
             }

@@ -5,6 +5,7 @@
 pub const SI_USER: i32 = 0;
 pub const SI_KERNEL: i32 = 0x80;
 pub const SI_QUEUE: i32 = -1;
+pub const SI_TIMER: i32 = -2;
 pub const SI_TKILL: i32 = -6;
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
@@ -43,6 +44,12 @@ impl SigInfo {
 
     pub fn fault(signo: u32, code: i32, addr: u64) -> SigInfo {
         SigInfo { signo, code, addr, ..Default::default() }
+    }
+
+    /// A POSIX timer's expiry: siginfo's si_timerid and si_overrun share
+    /// the offsets of si_pid and si_uid, so they are kept in those fields.
+    pub fn timer(signo: u32, timer_id: u32, overrun: u32, value: u64) -> SigInfo {
+        SigInfo { signo, code: SI_TIMER, pid: timer_id, uid: overrun, value, ..Default::default() }
     }
 
     pub fn kernel(signo: u32) -> SigInfo {

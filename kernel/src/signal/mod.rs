@@ -53,6 +53,8 @@ pub const SIGTTOU: u32 = 22;
 pub const SIGURG: u32 = 23;
 pub const SIGXCPU: u32 = 24;
 pub const SIGXFSZ: u32 = 25;
+pub const SIGVTALRM: u32 = 26;
+pub const SIGPROF: u32 = 27;
 pub const SIGWINCH: u32 = 28;
 pub const SIGSYS: u32 = 31;
 pub const SIGRTMIN: u32 = 32;
@@ -197,6 +199,18 @@ impl Thread {
         self.signals.wake.wake_all();
     }
 
+    /// Takes the lowest pending signal not in `blocked`: the thread's own
+    /// first, then the process's. A POSIX timer's signal collects its
+    /// overrun count on the way out.
+    pub fn dequeue_signal(&self, blocked: SigSet) -> Option<SigInfo> {
+        let own = self.signals.pending.lock().take(blocked);
+        let mut info = own.or_else(|| self.process.shared_pending.lock().take(blocked))?;
+        if info.code == info::SI_TIMER {
+            crate::timer::posix::dequeued(&self.process, &mut info);
+        }
+        Some(info)
+    }
+
     /// Whether a signal is pending that this thread would act on now.
     pub fn has_deliverable_signal(&self) -> bool {
         let blocked = self.sigmask();
@@ -257,21 +271,24 @@ fn prepare(p: &Arc<Process>, sig: u32) {
 }
 
 /// Sends a process-directed signal. `forced` marks kernel-generated ones.
-pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) {
+/// Returns whether it was queued (false: discarded as ignored, or SIGKILL,
+/// which acts at once).
+pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> bool {
     let sig = info.signo;
     let threads = p.threads();
     let blocked_everywhere = !threads.is_empty() && threads.iter().all(|t| t.sigmask() & bit(sig) != 0);
     if discard_at_send(p, sig, blocked_everywhere, forced) {
-        return;
+        return false;
     }
     prepare(p, sig);
     if sig == SIGKILL {
         for t in &threads {
             t.signals.wake.wake_all();
         }
-        return;
+        return false;
     }
     p.shared_pending.lock().push(info);
+    crate::file::signalfd::SIGNALS.wake_all();
     // Wake a thread that can take it (all of them: cheap and simple).
     for t in &threads {
         if t.sigmask() & bit(sig) == 0 {
@@ -279,24 +296,28 @@ pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) {
             break;
         }
     }
+    true
 }
 
-/// Sends a thread-directed signal (tgkill, exceptions).
-pub fn send_thread(t: &Arc<Thread>, info: SigInfo, forced: bool) {
+/// Sends a thread-directed signal (tgkill, exceptions). Returns whether
+/// it was queued, as [`send_process`].
+pub fn send_thread(t: &Arc<Thread>, info: SigInfo, forced: bool) -> bool {
     let sig = info.signo;
     let p = &t.process;
     if discard_at_send(p, sig, t.sigmask() & bit(sig) != 0, forced) {
-        return;
+        return false;
     }
     prepare(p, sig);
     if sig == SIGKILL {
         for t in p.threads() {
             t.signals.wake.wake_all();
         }
-        return;
+        return false;
     }
     t.signals.pending.lock().push(info);
     t.signals.wake.wake_all();
+    crate::file::signalfd::SIGNALS.wake_all();
+    true
 }
 
 /// A synchronous fault signal (SIGSEGV from a bad access, ...): if the

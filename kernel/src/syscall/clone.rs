@@ -96,6 +96,12 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
         real_parent.add_child(p.clone());
         (p.clone(), Thread::new(tid, p, fpu))
     };
+    // The signal mask is inherited by threads and processes alike; the
+    // alternate stack by fork/vfork children (not by CLONE_VM threads).
+    child.signals.mask.store(call.thread.sigmask(), Ordering::Release);
+    if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 {
+        *child.signals.altstack.lock() = *call.thread.signals.altstack.lock();
+    }
     if flags & CLONE_PARENT_SETTID != 0 {
         uaccess::write_u32(&parent_mm, ptid, tid)?;
     }

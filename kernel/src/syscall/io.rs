@@ -48,6 +48,19 @@ async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>
             buf[..8].copy_from_slice(&v.to_le_bytes());
             Ok(8)
         }
+        FileKind::SignalFd(s) => {
+            let max = buf.len() / crate::file::signalfd::RECORD;
+            if max == 0 {
+                return Err(Errno::EINVAL);
+            }
+            let got = interruptible(call.thread, s.read(call.thread, max, nonblock)).await.map_err(|_| Errno::ERESTARTSYS)??;
+            for (i, info) in got.iter().enumerate() {
+                let r = crate::file::signalfd::record(info);
+                buf[i * r.len()..(i + 1) * r.len()].copy_from_slice(&r);
+            }
+            Ok(got.len() * crate::file::signalfd::RECORD)
+        }
+        FileKind::Epoll(_) | FileKind::PidFd(_) => Err(Errno::EINVAL),
         FileKind::Inode(f) => {
             let meta = f.loc.inode.metadata();
             if meta.is_dir() {
@@ -105,7 +118,7 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
             interruptible(call.thread, e.write(v, nonblock)).await.map_err(|_| Errno::ERESTARTSYS)??;
             Ok(8)
         }
-        FileKind::TimerFd(_) => Err(Errno::EINVAL),
+        FileKind::TimerFd(_) | FileKind::SignalFd(_) | FileKind::Epoll(_) | FileKind::PidFd(_) => Err(Errno::EINVAL),
         FileKind::Pipe(end) => {
             if at.is_some() {
                 return Err(Errno::ESPIPE);

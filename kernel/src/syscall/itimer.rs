@@ -1,8 +1,9 @@
-//! alarm(2), setitimer(2), getitimer(2): the process's real-time interval
-//! timer (ITIMER_REAL), delivering SIGALRM. Each arming starts a task that
+//! alarm(2), setitimer(2), getitimer(2): the process's three interval
+//! timers. ITIMER_REAL delivers SIGALRM: each arming starts a task that
 //! sleeps until the deadline on the executor (no tick) and is cancelled by
-//! the next arming. ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers) arrive
-//! with the clocks issue: EINVAL until then.
+//! the next arming. ITIMER_VIRTUAL (user CPU time, SIGVTALRM) and
+//! ITIMER_PROF (user and system CPU time, SIGPROF) are CPU-time timers of
+//! `timer::cpu_timers`, counted over all the process's threads.
 
 use alloc::sync::Arc;
 
@@ -11,6 +12,8 @@ use executor::Event;
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::proc::Process;
+use crate::timer::cpu_clock::Which;
+use crate::timer::cpu_timers::{self, Action, CpuTimer, Key};
 use crate::uaccess;
 
 /// An armed ITIMER_REAL.
@@ -91,8 +94,32 @@ fn write_itimerval(call: &Call<'_>, at: u64, cur: Option<(u64, u64)>) -> Result<
     uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, at, &b)
 }
 
+const ITIMER_REAL: u64 = 0;
+const ITIMER_VIRTUAL: u64 = 1;
+const ITIMER_PROF: u64 = 2;
+
+/// The CPU timer behind ITIMER_VIRTUAL or ITIMER_PROF.
+fn cpu_key(which: u64) -> (Key, Which, u32) {
+    if which == ITIMER_VIRTUAL {
+        (Key::ItimerVirtual, Which::Virt, crate::signal::SIGVTALRM)
+    } else {
+        (Key::ItimerProf, Which::Prof, crate::signal::SIGPROF)
+    }
+}
+
+/// Arms (value > 0) or disarms a CPU-time itimer; returns the old setting.
+fn arm_cpu(p: &Arc<Process>, which: u64, value: u64, interval: u64) -> Option<(u64, u64)> {
+    let (key, clock, sig) = cpu_key(which);
+    let old = cpu_timers::disarm(p, key);
+    if value > 0 {
+        let now = crate::timer::cpu_clock::pick(clock, p.own_times());
+        cpu_timers::arm(p, CpuTimer { key, which: clock, thread: None, expires: now + value, interval, action: Action::Signal(sig) });
+    }
+    old
+}
+
 pub fn setitimer(call: &Call<'_>, which: u64, new: u64, old: u64) -> SysResult {
-    if which != 0 {
+    if which > ITIMER_PROF {
         return Err(Errno::EINVAL);
     }
     let (value, interval) = if new != 0 {
@@ -102,7 +129,11 @@ pub fn setitimer(call: &Call<'_>, which: u64, new: u64, old: u64) -> SysResult {
     } else {
         (0, 0)
     };
-    let prev = arm(&call.thread.process, value, interval);
+    let prev = if which == ITIMER_REAL {
+        arm(&call.thread.process, value, interval)
+    } else {
+        arm_cpu(&call.thread.process, which, value, interval)
+    };
     if old != 0 {
         write_itimerval(call, old, prev)?;
     }
@@ -114,10 +145,10 @@ pub fn getitimer(call: &Call<'_>, which: u64, cur: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let now = platform::time::now_ns();
-    let v = if which == 0 {
+    let v = if which == ITIMER_REAL {
         call.thread.process.real_timer.lock().as_ref().map(|t| (t.deadline.saturating_sub(now).max(1), t.interval))
     } else {
-        None
+        cpu_timers::get(&call.thread.process, cpu_key(which).0)
     };
     write_itimerval(call, cur, v)?;
     Ok(0)

@@ -23,6 +23,7 @@ use crate::proc::Thread;
 mod arch_prctl;
 mod brk;
 mod clone;
+mod epoll;
 mod eventfd;
 mod execve;
 mod exit;
@@ -41,7 +42,9 @@ mod msync;
 mod names;
 mod open;
 mod pgrp;
+mod pidfd;
 mod poll;
+mod signalfd;
 mod prctl;
 mod rusage;
 
@@ -50,6 +53,7 @@ mod rlimit;
 mod signal;
 mod stat;
 mod tid;
+mod timer;
 mod timerfd;
 mod tty;
 mod trace;
@@ -68,6 +72,15 @@ pub enum Flow {
 pub struct Call<'a> {
     pub thread: &'a Arc<Thread>,
     pub ctx: &'a mut UserContext,
+}
+
+impl Call<'_> {
+    /// Installs a new open file at the lowest free descriptor (EMFILE past
+    /// RLIMIT_NOFILE) and returns the descriptor.
+    pub fn install(&self, file: Arc<crate::file::File>, cloexec: bool) -> SysResult {
+        let limit = self.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
+        Ok(self.thread.process.files().lock().install(file, cloexec, limit)? as u64)
+    }
 }
 
 static TRACE: AtomicBool = AtomicBool::new(false);
@@ -193,6 +206,11 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         74 | 75 => fsops::fsync(&call, a[0]),
         162 => Ok(0), // sync: tmpfs has nothing to write back
         37 => itimer::alarm(&call, a[0]),
+        222 => timer::timer_create(&call, a[0] as u32 as u64, a[1], a[2]),
+        223 => timer::timer_settime(&call, a[0] as i32, a[1] as u32, a[2], a[3]),
+        224 => timer::timer_gettime(&call, a[0] as i32, a[1]),
+        225 => timer::timer_getoverrun(&call, a[0] as i32),
+        226 => timer::timer_delete(&call, a[0] as i32),
         36 => itimer::getitimer(&call, a[0] as u32 as u64, a[1]),
         38 => itimer::setitimer(&call, a[0] as u32 as u64, a[1], a[2]),
         165 => mount::mount(&call, a[0], a[1], a[2], a[3], a[4]),
@@ -211,6 +229,16 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         198 => xattr::removexattr(&call, xattr::Target::Path { follow: false }, a[0], a[1]),
         199 => xattr::removexattr(&call, xattr::Target::Fd, a[0], a[1]),
         7 => poll::poll(&call, a[0], a[1], a[2] as i32).await,
+        213 => epoll::epoll_create(&call, a[0] as i32),
+        291 => epoll::epoll_create1(&call, a[0] as u32),
+        233 => epoll::epoll_ctl(&call, a[0], a[1] as u32 as u64, a[2] as u32 as u64, a[3]),
+        232 => epoll::epoll_wait(&call, a[0], a[1], a[2] as i32, a[3] as i32).await,
+        281 => epoll::epoll_pwait(&call, a[0], a[1], a[2] as i32, a[3] as i32 as u64, false, a[4], a[5]).await,
+        441 => epoll::epoll_pwait(&call, a[0], a[1], a[2] as i32, a[3], true, a[4], a[5]).await,
+        434 => pidfd::pidfd_open(&call, a[0] as i32, a[1] as u32),
+        424 => pidfd::pidfd_send_signal(&call, a[0], a[1] as u32 as u64, a[2], a[3] as u32),
+        282 => signalfd::signalfd4(&call, a[0] as i32, a[1], a[2], 0),
+        289 => signalfd::signalfd4(&call, a[0] as i32, a[1], a[2], a[3] as u32),
         271 => poll::ppoll(&call, a[0], a[1], a[2], a[3], a[4]).await,
         23 => poll::select(&call, a[0], a[1], a[2], a[3], a[4]).await,
         270 => poll::pselect6(&call, a[0], a[1], a[2], a[3], a[4], a[5]).await,
@@ -244,16 +272,16 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         95 => ids::umask(&call, a[0]),
         157 => prctl::prctl(&call, a[0], a[1], a[2], a[3], a[4]),
         160 => rlimit::setrlimit(&call, a[0] as u32, a[1]),
-        98 => rusage::getrusage(&call, a[0] as i64, a[1]),
+        98 => rusage::getrusage(&call, a[0] as i32 as i64, a[1]),
         100 => rusage::times(&call, a[0]),
         99 => sched::sysinfo(&call, a[0]),
         203 => sched::sched_setaffinity(&call, a[0] as i32, a[1], a[2]),
         204 => sched::sched_getaffinity(&call, a[0] as i32, a[1], a[2]),
         309 => sched::getcpu(&call, a[0], a[1]),
-        142 => sched::sched_setscheduler(&call, a[0] as i64, None, a[1]), // sched_setparam
-        143 => sched::sched_getparam(&call, a[0] as i64, a[1]),
-        144 => sched::sched_setscheduler(&call, a[0] as i64, Some(a[1]), a[2]),
-        145 => sched::sched_getscheduler(a[0] as i64),
+        142 => sched::sched_setscheduler(&call, a[0] as i32 as i64, None, a[1]), // sched_setparam
+        143 => sched::sched_getparam(&call, a[0] as i32 as i64, a[1]),
+        144 => sched::sched_setscheduler(&call, a[0] as i32 as i64, Some(a[1]), a[2]),
+        145 => sched::sched_getscheduler(a[0] as i32 as i64),
         146 => sched::priority_range(a[0], true),
         147 => sched::priority_range(a[0], false),
         110 => tid::getppid(&call),
@@ -291,9 +319,9 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         35 => time::nanosleep(&call, a[0], a[1]).await,
         96 => time::gettimeofday(&call, a[0], a[1]),
         201 => time::time(&call, a[0]),
-        228 => time::clock_gettime(&call, a[0], a[1]),
-        229 => time::clock_getres(&call, a[0], a[1]),
-        230 => time::clock_nanosleep(&call, a[0], a[1], a[2], a[3]).await,
+        228 => time::clock_gettime(&call, a[0] as u32 as u64, a[1]),
+        229 => time::clock_getres(&call, a[0] as u32 as u64, a[1]),
+        230 => time::clock_nanosleep(&call, a[0] as u32 as u64, a[1] as u32 as u64, a[2], a[3]).await,
         _ => {
             unimplemented(thread, nr);
             Err(Errno::ENOSYS)

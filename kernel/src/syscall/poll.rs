@@ -5,8 +5,7 @@
 //! (the pipe's, the console's), re-checks, and sleeps until one of them is
 //! woken, the time-out passes, or a signal arrives (ppoll and pselect6 swap
 //! the signal mask in for the wait and restore it after, or after the
-//! handler runs). Regular files and devices are always ready, as on Linux;
-//! a descriptor type without events reports nothing.
+//! handler runs). What each file is ready for is `file::readiness`.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -14,59 +13,15 @@ use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;
 
-use executor::WaitQueue;
-
 use super::time::read_timespec;
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::{console, File, FileKind};
+use crate::file::File;
+use crate::proc::Thread;
 use crate::signal::interruptible;
 use crate::uaccess;
 
-pub const POLLIN: u16 = 0x001;
-pub const POLLPRI: u16 = 0x002;
-pub const POLLOUT: u16 = 0x004;
-pub const POLLERR: u16 = 0x008;
-pub const POLLHUP: u16 = 0x010;
-pub const POLLNVAL: u16 = 0x020;
-pub const POLLRDNORM: u16 = 0x040;
-pub const POLLWRNORM: u16 = 0x100;
-
-/// The events `file` has now, and the queue to wait on for more.
-pub fn readiness(file: &File) -> (u16, Option<&WaitQueue>) {
-    match &file.kind {
-        FileKind::Inode(_) | FileKind::Device(_) => (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM, None),
-        FileKind::EventFd(e) => {
-            let r = if e.readable() { POLLIN | POLLRDNORM } else { 0 };
-            let w = if e.writable() { POLLOUT | POLLWRNORM } else { 0 };
-            (r | w, Some(&e.events))
-        }
-        FileKind::TimerFd(t) => (if t.readable() { POLLIN | POLLRDNORM } else { 0 }, Some(&t.events)),
-        FileKind::Console(_) => {
-            let input = if console::has_input() { POLLIN | POLLRDNORM } else { 0 };
-            (input | POLLOUT | POLLWRNORM, Some(&console::READY))
-        }
-        FileKind::Pipe(end) => {
-            let p = &end.pipe;
-            let ev = if end.both {
-                let data = if p.available() > 0 { POLLIN | POLLRDNORM } else { 0 };
-                data | POLLOUT | POLLWRNORM
-            } else if end.write {
-                if p.readers() == 0 {
-                    POLLERR | POLLOUT | POLLWRNORM
-                } else if p.capacity() - p.available().min(p.capacity()) >= crate::file::pipe::PIPE_BUF {
-                    POLLOUT | POLLWRNORM
-                } else {
-                    0
-                }
-            } else {
-                let data = if p.available() > 0 { POLLIN | POLLRDNORM } else { 0 };
-                data | if p.writers() == 0 { POLLHUP } else { 0 }
-            };
-            (ev, Some(&p.events))
-        }
-    }
-}
+pub use crate::file::readiness::*;
 
 /// One polled descriptor.
 struct Entry {
@@ -74,10 +29,10 @@ struct Entry {
     events: u16,
 }
 
-fn revents(e: &Entry) -> u16 {
+fn revents(t: &Thread, e: &Entry) -> u16 {
     match &e.file {
         None => POLLNVAL,
-        Some(f) => readiness(f).0 & (e.events | POLLERR | POLLHUP | POLLNVAL),
+        Some(f) => f.poll_events(t) & (e.events | POLLERR | POLLHUP | POLLNVAL),
     }
 }
 
@@ -85,7 +40,7 @@ fn revents(e: &Entry) -> u16 {
 /// time-out.
 async fn wait_ready(call: &Call<'_>, entries: &[Entry], deadline: Option<u64>) -> Result<Option<Vec<u16>>, Errno> {
     loop {
-        let now: Vec<u16> = entries.iter().map(revents).collect();
+        let now: Vec<u16> = entries.iter().map(|e| revents(call.thread, e)).collect();
         if now.iter().any(|&r| r != 0) {
             return Ok(Some(now));
         }
@@ -94,11 +49,11 @@ async fn wait_ready(call: &Call<'_>, entries: &[Entry], deadline: Option<u64>) -
         }
         // Sleep on every queue a non-ready entry has, each re-checking the
         // whole set after registering (so no wake is lost in between).
-        let check = || entries.iter().any(|e| revents(e) != 0);
+        let check = || entries.iter().any(|e| revents(call.thread, e) != 0);
         let mut waits: Vec<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = Vec::new();
         for e in entries {
             if let Some(f) = &e.file {
-                if let (_, Some(q)) = readiness(f) {
+                if let Some(q) = f.wait_queue() {
                     waits.push(Box::pin(q.wait_until(check)));
                 }
             }
@@ -122,7 +77,7 @@ async fn wait_ready(call: &Call<'_>, entries: &[Entry], deadline: Option<u64>) -
         .await
         .map_err(|_| Errno::EINTR)?;
         if !woke {
-            let now: Vec<u16> = entries.iter().map(revents).collect();
+            let now: Vec<u16> = entries.iter().map(|e| revents(call.thread, e)).collect();
             return Ok(if now.iter().any(|&r| r != 0) { Some(now) } else { None });
         }
     }
@@ -137,7 +92,7 @@ fn entries_of(call: &Call<'_>, fds: &[(i32, u16)]) -> Vec<Entry> {
 }
 
 /// Swaps in `sigmask` (ppoll/pselect6) for the wait.
-fn swap_mask(call: &Call<'_>, sigmask: u64, size: u64) -> Result<Option<u64>, Errno> {
+pub fn swap_mask(call: &Call<'_>, sigmask: u64, size: u64) -> Result<Option<u64>, Errno> {
     if sigmask == 0 {
         return Ok(None);
     }
@@ -151,7 +106,7 @@ fn swap_mask(call: &Call<'_>, sigmask: u64, size: u64) -> Result<Option<u64>, Er
 }
 
 /// Puts the mask back: at once, or (interrupted) after the handler runs.
-fn restore_mask(call: &Call<'_>, old: Option<u64>, interrupted: bool) {
+pub fn restore_mask(call: &Call<'_>, old: Option<u64>, interrupted: bool) {
     if let Some(old) = old {
         if interrupted {
             *call.thread.signals.saved_mask.lock() = Some(old);

@@ -16,7 +16,7 @@ fn mm(call: &Call<'_>) -> Result<Arc<crate::mm::Mm>, Errno> {
     call.thread.process.mm().ok_or(Errno::EFAULT)
 }
 
-fn valid(sig: u64) -> Result<u32, Errno> {
+pub fn valid(sig: u64) -> Result<u32, Errno> {
     if (1..=NSIG as u64).contains(&sig) {
         Ok(sig as u32)
     } else {
@@ -258,9 +258,7 @@ pub async fn rt_sigtimedwait(call: &Call<'_>, set: u64, info: u64, timeout: u64,
         None
     };
     let take = |t: &crate::proc::Thread| -> Option<SigInfo> {
-        let blocked = !want;
-        let i = t.signals.pending.lock().take(blocked);
-        i.or_else(|| t.process.shared_pending.lock().take(blocked))
+        t.dequeue_signal(!want)
     };
     let got = match take(&t) {
         Some(i) => i,

@@ -5,11 +5,16 @@
 //! CLOCK_REALTIME adds the offset read from the RTC at boot. Sleeps are
 //! executor timers: the thread wakes at its own deadline, never from a
 //! tick, and a signal ends the sleep with EINTR and the remaining time.
-//! Not yet (the event-layer issue): per-process/thread CPU-time clocks
-//! (EINVAL for now), clock_settime, and re-evaluating absolute REALTIME
-//! sleeps when the clock is set.
+//! The CPU-time clocks (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID,
+//! clock_getcpuclockid's ids) read the real accounting (`timer::cpu_clock`);
+//! a sleep on a process's CPU clock is a CPU timer that wakes the sleeper,
+//! a sleep on CLOCK_THREAD_CPUTIME_ID is EOPNOTSUPP and on the caller's
+//! own thread clock by its id EINVAL, as on Linux.
+//! Not yet: clock_settime, and re-evaluating absolute REALTIME sleeps when
+//! the clock is set.
 
 use super::Call;
+use crate::timer::cpu_clock;
 use crate::errno::{Errno, SysResult};
 use crate::mm::Mm;
 use crate::signal::interruptible;
@@ -17,13 +22,13 @@ use crate::uaccess;
 
 pub const CLOCK_REALTIME: u64 = 0;
 pub const CLOCK_MONOTONIC: u64 = 1;
-const CLOCK_MONOTONIC_RAW: u64 = 4;
-const CLOCK_REALTIME_COARSE: u64 = 5;
-const CLOCK_MONOTONIC_COARSE: u64 = 6;
-const CLOCK_BOOTTIME: u64 = 7;
-const CLOCK_REALTIME_ALARM: u64 = 8;
-const CLOCK_BOOTTIME_ALARM: u64 = 9;
-const CLOCK_TAI: u64 = 11;
+pub const CLOCK_MONOTONIC_RAW: u64 = 4;
+pub const CLOCK_REALTIME_COARSE: u64 = 5;
+pub const CLOCK_MONOTONIC_COARSE: u64 = 6;
+pub const CLOCK_BOOTTIME: u64 = 7;
+pub const CLOCK_REALTIME_ALARM: u64 = 8;
+pub const CLOCK_BOOTTIME_ALARM: u64 = 9;
+pub const CLOCK_TAI: u64 = 11;
 const TIMER_ABSTIME: u64 = 1;
 
 /// Reads a `struct timespec` as nanoseconds (EINVAL if malformed).
@@ -61,13 +66,17 @@ fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<Mm>, Errno> {
 }
 
 pub fn clock_gettime(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
-    let (ns, _) = now(clock)?;
+    let ns = if cpu_clock::is_cpu_clock(clock) { cpu_clock::decode(call.thread, clock)?.now() as i64 } else { now(clock)?.0 };
     write_timespec(&*mm(call)?, tp, ns)?;
     Ok(0)
 }
 
 pub fn clock_getres(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
-    now(clock)?;
+    if cpu_clock::is_cpu_clock(clock) {
+        cpu_clock::decode(call.thread, clock)?;
+    } else {
+        now(clock)?;
+    }
     if tp != 0 {
         let res = if matches!(clock, CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE) { 4_000_000 } else { 1 };
         write_timespec(&*mm(call)?, tp, res)?;
@@ -120,6 +129,9 @@ pub async fn nanosleep(call: &Call<'_>, req: u64, rem: u64) -> SysResult {
 }
 
 pub async fn clock_nanosleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, rem: u64) -> SysResult {
+    if cpu_clock::is_cpu_clock(clock) {
+        return cpu_sleep(call, clock, flags, req, rem).await;
+    }
     let (now_ns, realtime) = now(clock).map_err(|_| Errno::EINVAL)?;
     let ns = read_timespec(&*mm(call)?, req)?;
     if flags & TIMER_ABSTIME != 0 {
@@ -131,4 +143,42 @@ pub async fn clock_nanosleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, 
     }
     let deadline = platform::time::now_ns().saturating_add(ns);
     sleep_until(call, deadline, rem).await
+}
+
+/// clock_nanosleep on a CPU clock: a CPU timer on the measured process
+/// wakes the sleeper.
+async fn cpu_sleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, rem: u64) -> SysResult {
+    use crate::timer::cpu_timers::{self, Action, CpuTimer, Key};
+    // CLOCK_THREAD_CPUTIME_ID has no sleep at all; the caller's own thread
+    // clock by its id can't advance while it sleeps.
+    if clock == cpu_clock::CLOCK_THREAD_CPUTIME_ID {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let c = cpu_clock::decode(call.thread, clock)?;
+    if let cpu_clock::Target::Thread(t) = &c.target {
+        if alloc::sync::Arc::ptr_eq(t, call.thread) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let ns = read_timespec(&*mm(call)?, req)?;
+    let start = c.now();
+    let expires = if flags & TIMER_ABSTIME != 0 { ns } else { start.saturating_add(ns) };
+    if expires <= start {
+        return Ok(0);
+    }
+    let (p, thread) = c.owner();
+    let woke = alloc::sync::Arc::new(executor::Event::new());
+    let key = Key::Sleep(alloc::sync::Arc::as_ptr(&woke) as usize);
+    cpu_timers::arm(&p, CpuTimer { key, which: c.which, thread, expires, interval: 0, action: Action::Wake(woke.clone()) });
+    let r = interruptible(call.thread, woke.notified()).await;
+    cpu_timers::disarm(&p, key);
+    match r {
+        Ok(()) => Ok(0),
+        Err(_) => {
+            if rem != 0 && flags & TIMER_ABSTIME == 0 {
+                write_timespec(&*mm(call)?, rem, expires.saturating_sub(c.now()) as i64)?;
+            }
+            Err(Errno::EINTR)
+        }
+    }
 }

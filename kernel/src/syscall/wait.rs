@@ -77,6 +77,7 @@ pub async fn wait4(call: &Call<'_>, pid: i32, status: u64, options: u64, rusage:
 const P_ALL: u64 = 0;
 const P_PID: u64 = 1;
 const P_PGID: u64 = 2;
+const P_PIDFD: u64 = 3;
 
 pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: u64, rusage: u64) -> SysResult {
     if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE) != 0
@@ -84,11 +85,21 @@ pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: 
     {
         return Err(Errno::EINVAL);
     }
+    // A PIDFD_NONBLOCK pidfd makes the wait fail with EAGAIN instead of
+    // blocking, as WNOHANG would return 0.
+    let mut pidfd_nonblock = false;
     let sel = match idtype {
         P_ALL => Selector::Any,
         P_PID if id as i32 > 0 => Selector::Pid(id as u32),
         P_PGID if id as i32 > 0 => Selector::Pgid(id as u32),
         P_PGID if id == 0 => Selector::Pgid(call.thread.process.pgid()),
+        P_PIDFD => {
+            let (p, nonblock) = super::pidfd::target_for_wait(call, id as u32 as u64)?;
+            if nonblock {
+                pidfd_nonblock = true;
+            }
+            Selector::Pid(p.pid)
+        }
         P_PID | P_PGID => return Err(Errno::EINVAL),
         _ => return Err(Errno::EINVAL),
     };
@@ -99,7 +110,11 @@ pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: 
         clone: options & WCLONE != 0,
         all: options & WALL != 0,
     };
-    let ev = wait_event(call, sel, want, options & WNOHANG != 0, options & WNOWAIT != 0).await?;
+    let nohang = options & WNOHANG != 0;
+    let ev = wait_event(call, sel, want, nohang || pidfd_nonblock, options & WNOWAIT != 0).await?;
+    if ev.is_none() && pidfd_nonblock && !nohang {
+        return Err(Errno::EAGAIN);
+    }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     if infop != 0 {
         let info = match ev {

@@ -10,12 +10,6 @@
 #include <unistd.h>
 #include "../t.h"
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(void) {
     uint64_t v = 0;
     int e = eventfd(3, EFD_NONBLOCK);
@@ -53,9 +47,9 @@ int main(void) {
         write(s, &one, 8);
         _exit(0);
     }
-    double t0 = now();
+    double t0 = t_now();
     read(s, &a, 8);
-    CHECK(a == 1 && now() - t0 > 0.03, "a blocking read waits for a write from another process", "waited %.3f", now() - t0);
+    CHECK(a == 1 && t_now() - t0 > 0.03, "a blocking read waits for a write from another process", "waited %.3f", t_now() - t0);
     waitpid(c, NULL, 0);
     close(s);
     errno = 0;
@@ -63,10 +57,10 @@ int main(void) {
 
     int t = timerfd_create(CLOCK_MONOTONIC, 0);
     struct itimerspec its = {{0, 0}, {0, 50000000}}, cur;
-    t0 = now();
+    t0 = t_now();
     CHECK(t >= 0 && timerfd_settime(t, 0, &its, NULL) == 0, "arm a 50 ms one-shot timerfd", "errno %d", errno);
-    CHECK(read(t, &v, 8) == 8 && v == 1 && now() - t0 >= 0.049, "read blocks until it expires, never early", "v %llu el %.3f",
-          (unsigned long long)v, now() - t0);
+    CHECK(read(t, &v, 8) == 8 && v == 1 && t_now() - t0 >= 0.049, "read blocks until it expires, never early", "v %llu el %.3f",
+          (unsigned long long)v, t_now() - t0);
     struct itimerspec iv = {{0, 10000000}, {0, 10000000}};
     timerfd_settime(t, 0, &iv, NULL);
     usleep(55000);

@@ -17,12 +17,6 @@
 static volatile int word; /* in .bss: a private, copy-on-write page */
 static volatile int forked;
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void *writer(void *arg) {
     (void)arg;
     pid_t p = fork(); /* write-protects the pages the reader is reading */
@@ -43,8 +37,8 @@ int main(void) {
         if (pthread_create(&t, NULL, writer, NULL) != 0)
             break;
         /* ...and this thread, reading in a loop, must see it. */
-        double deadline = now() + 2;
-        while (__atomic_load_n(&word, __ATOMIC_SEQ_CST) == 0 && now() < deadline)
+        double deadline = t_now() + 2;
+        while (__atomic_load_n(&word, __ATOMIC_SEQ_CST) == 0 && t_now() < deadline)
             ;
         if (word == 0)
             stale++;

@@ -56,21 +56,15 @@ static void *detached(void *arg) {
     return NULL;
 }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 #define NBAR 4
 static int arrived;
 static int barrier_ok[NBAR];
 static void *barrier_thread(void *arg) {
     int idx = (int)(intptr_t)arg;
     __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
-    double deadline = now() + 5.0;
+    double deadline = t_now() + 5.0;
     while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < NBAR) {
-        if (now() > deadline)
+        if (t_now() > deadline)
             return NULL;
         sched_yield();
     }
@@ -149,8 +143,8 @@ int main(void) {
 
     rc = pthread_create(&t, NULL, detached, NULL);
     int drc = rc == 0 ? pthread_detach(t) : -1;
-    double deadline = now() + 5.0;
-    while (!__atomic_load_n(&detached_ran, __ATOMIC_SEQ_CST) && now() < deadline)
+    double deadline = t_now() + 5.0;
+    while (!__atomic_load_n(&detached_ran, __ATOMIC_SEQ_CST) && t_now() < deadline)
         sched_yield();
     CHECK(rc == 0 && drc == 0 && detached_ran, "a detached thread runs", "rc %d drc %d", rc, drc);
 

@@ -22,16 +22,6 @@
 
 static pid_t me;
 static pid_t gettid_raw(void) { return (pid_t)syscall(SYS_gettid); }
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
-    }
-}
 static void block_all_signals(void) {
     sigset_t all;
     sigfillset(&all);
@@ -41,9 +31,9 @@ static void block_all_signals(void) {
 static void *watchdog(void *arg) {
     (void)arg;
     block_all_signals();
-    double end = now() + 30;
-    while (now() < end)
-        sleep_ms(100);
+    double end = t_now() + 30;
+    while (t_now() < end)
+        t_sleep_ms(100);
     printf("FAIL - watchdog: a blocking call never returned\n");
     fflush(stdout);
     syscall(SYS_exit_group, 1);
@@ -84,11 +74,11 @@ struct nag {
 static void *nag_main(void *arg) {
     struct nag *n = arg;
     block_all_signals();
-    sleep_ms(50);
-    double start = now();
+    t_sleep_ms(50);
+    double start = t_now();
     int fell_back = 0;
     while (!n->done) {
-        if (!fell_back && (now() - start) * 1000 > n->give_up_ms) {
+        if (!fell_back && (t_now() - start) * 1000 > n->give_up_ms) {
             fell_back = 1;
             if (n->fallback)
                 n->fallback();
@@ -97,7 +87,7 @@ static void *nag_main(void *arg) {
             syscall(SYS_tgkill, me, n->tid, n->sig);
             n->sent++;
         }
-        sleep_ms(100);
+        t_sleep_ms(100);
     }
     return NULL;
 }
@@ -129,7 +119,7 @@ static int stw(const sigset_t *set, siginfo_t *si, const struct timespec *ts) {
 static pid_t spawn_sleeper(int ms, int code) {
     pid_t pid = fork();
     if (pid == 0) {
-        sleep_ms(ms);
+        t_sleep_ms(ms);
         _exit(code);
     }
     return pid;
@@ -148,11 +138,11 @@ static void *futex_blocker(void *arg) {
     b->tid = gettid_raw();
     b->ready = 1;
     struct timespec ts = {5, 0};
-    double t0 = now();
+    double t0 = t_now();
     errno = 0;
     b->ret = syscall(SYS_futex, &bt_word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
     b->err = errno;
-    b->elapsed = now() - t0;
+    b->elapsed = t_now() - t0;
     return NULL;
 }
 
@@ -266,18 +256,18 @@ int main(void) {
     CHECK(sig == -1 && errno == EAGAIN, "rt_sigtimedwait with a zero timeout and nothing pending is EAGAIN",
           "sig %d errno %d", sig, errno);
     struct timespec t20 = {0, 20 * 1000 * 1000};
-    double t0 = now();
+    double t0 = t_now();
     errno = 0;
     sig = stw(&w1, &si, &t20);
-    double el = now() - t0;
+    double el = t_now() - t0;
     CHECK(sig == -1 && errno == EAGAIN && el >= 0.020 && el < 5, "rt_sigtimedwait of 20 ms is EAGAIN after >= 20 ms",
           "sig %d errno %d", sig, errno);
     struct timespec t5 = {5, 0};
     nag_start(&n, mytid, SIGUSR1, 100000, NULL);
-    t0 = now();
+    t0 = t_now();
     memset(&si, 0, sizeof si);
     sig = stw(&w1, &si, &t5);
-    el = now() - t0;
+    el = t_now() - t0;
     nag_stop(&n);
     CHECK(sig == SIGUSR1 && si.si_code == SI_TKILL && el < 4, "a signal from another thread ends rt_sigtimedwait",
           "sig %d code %d", sig, si.si_code);
@@ -309,8 +299,8 @@ int main(void) {
     pthread_t bth;
     pthread_create(&bth, NULL, futex_blocker, &b);
     for (int i = 0; i < 2000 && !b.ready; i++)
-        sleep_ms(1);
-    sleep_ms(100);
+        t_sleep_ms(1);
+    t_sleep_ms(100);
     syscall(SYS_tgkill, me, b.tid, SIGUSR2);
     pthread_join(bth, NULL);
     CHECK(hits == 1 && handler_tid == b.tid && b.ret == -1 && b.err == EINTR && b.elapsed < 4,
@@ -324,7 +314,7 @@ int main(void) {
         for (;;)
             syscall(SYS_futex, &forever, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
     }
-    sleep_ms(100);
+    t_sleep_ms(100);
     kill(k, SIGKILL);
     status = 0;
     waitpid(k, &status, 0);
@@ -336,7 +326,7 @@ int main(void) {
         nanosleep(&l, NULL);
         _exit(0);
     }
-    sleep_ms(100);
+    t_sleep_ms(100);
     kill(k, SIGTERM);
     status = 0;
     waitpid(k, &status, 0);

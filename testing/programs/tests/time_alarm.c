@@ -12,29 +12,23 @@ static void on_alarm(int sig) {
     hits++;
 }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(void) {
     signal(SIGALRM, on_alarm);
     CHECK(alarm(0) == 0, "no alarm pending at start", "pending");
     CHECK(alarm(5) == 0 && alarm(0) == 5, "alarm reports the seconds left and alarm(0) cancels", "left");
-    double t0 = now();
+    double t0 = t_now();
     alarm(1);
     pause();
-    double el = now() - t0;
+    double el = t_now() - t0;
     CHECK(hits == 1 && el >= 0.99 && el < 3, "alarm(1) delivers SIGALRM after a second, not before", "hits %d el %.3f", hits, el);
 
     hits = 0;
     struct itimerval it = {.it_interval = {0, 20000}, .it_value = {0, 20000}}, old, cur;
-    t0 = now();
+    t0 = t_now();
     CHECK(setitimer(ITIMER_REAL, &it, &old) == 0 && old.it_value.tv_sec == 0 && old.it_value.tv_usec == 0, "setitimer arms an interval timer", "old");
     while (hits < 3)
         pause();
-    el = now() - t0;
+    el = t_now() - t0;
     CHECK(hits == 3 && el >= 0.059, "a 20 ms interval fires three times in no less than 60 ms", "hits %d el %.3f", hits, el);
     CHECK(getitimer(ITIMER_REAL, &cur) == 0 && cur.it_interval.tv_usec == 20000 && cur.it_value.tv_usec <= 20000,
           "getitimer reports the interval and the time left", "cur %ld %ld", (long)cur.it_interval.tv_usec, (long)cur.it_value.tv_usec);

@@ -1,0 +1,105 @@
+//! signalfd(2): pending signals read as `struct signalfd_siginfo` records.
+//!
+//! Mirrors Linux: a signalfd has a signal mask and no signals of its own.
+//! Reading takes the thread's pending signals in the mask (the thread's
+//! private ones first, then the process's shared ones, lowest number
+//! first), as many whole records as fit, and waits while there are none.
+//! Readiness is judged for the thread that asks (Linux uses `current`), so
+//! a signalfd inherited across fork reports the child's signals.
+//!
+//! Every signal sent wakes [`SIGNALS`]: one queue for all signalfds, as a
+//! signalfd may be read by any process that holds it. A queue without
+//! waiters or watchers costs a signal sender one atomic load.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use executor::WaitQueue;
+
+use crate::errno::Errno;
+use crate::proc::Thread;
+use crate::signal::{SigInfo, SigSet, UNBLOCKABLE};
+
+/// Woken by every signal sent (see the module documentation).
+pub static SIGNALS: WaitQueue = WaitQueue::new();
+
+/// Size of a `struct signalfd_siginfo`.
+pub const RECORD: usize = 128;
+
+pub struct SignalFd {
+    mask: AtomicU64,
+}
+
+impl SignalFd {
+    pub fn new(mask: SigSet) -> SignalFd {
+        SignalFd { mask: AtomicU64::new(mask & !UNBLOCKABLE) }
+    }
+
+    /// signalfd(fd, ...) on an existing signalfd replaces its mask.
+    pub fn set_mask(&self, mask: SigSet) {
+        self.mask.store(mask & !UNBLOCKABLE, Ordering::Release);
+        SIGNALS.wake_all();
+    }
+
+    pub fn queue(&self) -> &WaitQueue {
+        &SIGNALS
+    }
+
+    fn mask(&self) -> SigSet {
+        self.mask.load(Ordering::Acquire)
+    }
+
+    pub fn has_signal(&self, t: &Thread) -> bool {
+        let m = self.mask();
+        t.signals.pending.lock().set() & m != 0 || t.process.shared_pending.lock().set() & m != 0
+    }
+
+    fn take(&self, t: &Thread) -> Option<SigInfo> {
+        t.dequeue_signal(!self.mask())
+    }
+
+    /// Takes up to `max` (>= 1) signals, waiting for the first unless
+    /// `nonblock`.
+    pub async fn read(&self, t: &Thread, max: usize, nonblock: bool) -> Result<alloc::vec::Vec<SigInfo>, Errno> {
+        let first = match self.take(t) {
+            Some(i) => i,
+            None if nonblock => return Err(Errno::EAGAIN),
+            None => SIGNALS.wait_for(|| self.take(t)).await,
+        };
+        let mut got = alloc::vec![first];
+        while got.len() < max {
+            match self.take(t) {
+                Some(i) => got.push(i),
+                None => break,
+            }
+        }
+        Ok(got)
+    }
+}
+
+/// The `struct signalfd_siginfo` record for `i`.
+pub fn record(i: &SigInfo) -> [u8; RECORD] {
+    let mut b = [0u8; RECORD];
+    let put32 = |b: &mut [u8; RECORD], o: usize, v: u32| b[o..o + 4].copy_from_slice(&v.to_le_bytes());
+    put32(&mut b, 0, i.signo);
+    put32(&mut b, 4, i.errno as u32);
+    put32(&mut b, 8, i.code as u32);
+    let fault = matches!(i.signo, 4 | 5 | 7 | 8 | 11) && i.code > 0;
+    if fault {
+        b[72..80].copy_from_slice(&i.addr.to_le_bytes());
+    } else if i.code == crate::signal::info::SI_TIMER {
+        put32(&mut b, 24, i.pid); // ssi_tid: the timer id
+        put32(&mut b, 32, i.uid); // ssi_overrun
+        put32(&mut b, 44, i.value as u32);
+        b[48..56].copy_from_slice(&i.value.to_le_bytes());
+    } else {
+        put32(&mut b, 12, i.pid);
+        put32(&mut b, 16, i.uid);
+        if i.signo == crate::signal::SIGCHLD {
+            put32(&mut b, 40, i.status as u32);
+        } else {
+            put32(&mut b, 44, i.value as u32);
+            b[48..56].copy_from_slice(&i.value.to_le_bytes());
+        }
+    }
+    b
+}
