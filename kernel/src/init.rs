@@ -17,6 +17,7 @@ pub fn run(info: &BootInfo) {
         log::error!("no initramfs was given (-initrd)");
     }
     crate::file::vfs::init(info.initrd);
+    crate::exec::vdso::init();
     let explicit = platform::cmdline::get().get("init");
     let candidates: &[&str] = match explicit {
         Some(ref p) => core::slice::from_ref(p),

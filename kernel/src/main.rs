@@ -10,9 +10,11 @@
 
 extern crate alloc;
 
+mod clock_set;
 mod errno;
 mod exec;
 mod file;
+mod fsnotify;
 mod futex;
 mod init;
 mod mm;

@@ -39,6 +39,7 @@ pub mod smp;
 pub mod sync;
 pub mod time;
 pub mod user;
+pub mod vdso;
 
 pub use boot::BootInfo;
 

@@ -4,6 +4,7 @@
 
 pub mod elf;
 pub mod stack;
+pub mod vdso;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -121,6 +122,7 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
         stack.grows_down = true;
         m.insert(stack);
     });
+    let vdso = vdso::map(&mm)?;
     mm.activate();
     let hwcap = core::arch::x86_64::__cpuid(1).edx as u64;
     let aux: Vec<(u64, AuxValue)> = alloc::vec![
@@ -144,6 +146,10 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
         (AT_PLATFORM, AuxValue::Platform),
         (AT_MINSIGSTKSZ, AuxValue::Value(2048)),
     ];
+    let mut aux = aux;
+    if vdso != 0 {
+        aux.push((stack::AT_SYSINFO_EHDR, AuxValue::Value(vdso)));
+    }
     let rsp = stack::build(&mm, STACK_TOP, argv, envp, execfn.as_bytes(), &aux)?;
     let ctx = UserContext { rip: entry, rsp, ..Default::default() };
     let name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));

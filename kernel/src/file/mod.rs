@@ -4,7 +4,7 @@
 //! (regular file, directory, symlink opened with O_PATH), a character
 //! device the kernel implements ([`device`]), a pipe end ([`pipe`]), or one
 //! of the event files ([`eventfd`], [`timerfd`], [`signalfd`], [`epoll`],
-//! [`pidfd`]).
+//! [`pidfd`], [`inotify`]).
 //! What each is ready for is in [`readiness`]. It
 //! carries the status flags and the file position, shared by duplicated
 //! descriptors and across fork. The descriptor table has Linux's rules:
@@ -19,6 +19,7 @@ pub mod console;
 pub mod device;
 pub mod epoll;
 pub mod eventfd;
+pub mod inotify;
 pub mod pidfd;
 pub mod pipe;
 pub mod readiness;
@@ -39,6 +40,7 @@ pub enum FileKind {
     Epoll(Arc<epoll::Epoll>),
     SignalFd(signalfd::SignalFd),
     PidFd(pidfd::PidFd),
+    Inotify(Arc<inotify::Inotify>),
 }
 
 /// A file opened through the VFS: where it is, and the directory and name
@@ -79,6 +81,10 @@ impl Drop for File {
             epoll::release_file(self, items);
         }
         if let FileKind::Inode(f) = &self.kind {
+            let close = if self.writable() { crate::fsnotify::IN_CLOSE_WRITE } else { crate::fsnotify::IN_CLOSE_NOWRITE };
+            crate::fsnotify::file_event(self, close);
+            // This description may have been the inode's last holder.
+            crate::fsnotify::maybe_gone(&f.loc.inode, 1);
             let id = self as *const File as u64;
             let locks = f.loc.inode.file_locks();
             locks.release_owner(fs::lock::LockOwner::Ofd(id));

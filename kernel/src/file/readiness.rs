@@ -51,6 +51,7 @@ impl File {
             FileKind::Epoll(ep) => &ep.events,
             FileKind::SignalFd(s) => s.queue(),
             FileKind::PidFd(p) => p.queue(),
+            FileKind::Inotify(i) => &i.events,
         })
     }
 
@@ -82,6 +83,7 @@ impl File {
             FileKind::Epoll(ep) => bits(ep.has_events(t), IN),
             FileKind::SignalFd(s) => bits(s.has_signal(t), IN),
             FileKind::PidFd(p) => bits(p.exited(), IN) | bits(p.reaped(), POLLHUP),
+            FileKind::Inotify(i) => bits(i.readable(), IN),
         }
     }
 }

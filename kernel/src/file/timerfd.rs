@@ -2,6 +2,12 @@
 //! each expiry on the executor (no tick), counts it and wakes readers; a
 //! read returns the expirations since the last read (8 bytes), waiting for
 //! the first. Re-arming or closing cancels the task.
+//!
+//! An absolute CLOCK_REALTIME expiry follows clock_settime (the first
+//! expiry; later periods are relative). With TFD_TIMER_CANCEL_ON_SET a
+//! clock change while it waits makes the timerfd readable and its next
+//! read fail with ECANCELED, as on Linux (systemd watches for clock
+//! changes this way).
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -17,21 +23,38 @@ struct Armed {
     cancel: Arc<Event>,
 }
 
+/// When a timer first expires.
+pub enum First {
+    /// At this monotonic time.
+    Monotonic(u64),
+    /// When CLOCK_REALTIME reads this (ns since the epoch); `cancel_on_set`
+    /// reports clock changes (TFD_TIMER_CANCEL_ON_SET).
+    Realtime { at: i64, cancel_on_set: bool },
+}
+
 pub struct TimerFd {
     /// CLOCK_REALTIME-based (absolute times are converted with the offset).
     pub realtime: bool,
     expirations: AtomicU64,
+    /// The clock was set under a TFD_TIMER_CANCEL_ON_SET timer.
+    canceled: core::sync::atomic::AtomicBool,
     armed: spin::Mutex<Option<Armed>>,
     pub events: WaitQueue,
 }
 
 impl TimerFd {
     pub fn new(realtime: bool) -> Arc<TimerFd> {
-        Arc::new(TimerFd { realtime, expirations: AtomicU64::new(0), armed: spin::Mutex::new(None), events: WaitQueue::new() })
+        Arc::new(TimerFd {
+            realtime,
+            expirations: AtomicU64::new(0),
+            canceled: core::sync::atomic::AtomicBool::new(false),
+            armed: spin::Mutex::new(None),
+            events: WaitQueue::new(),
+        })
     }
 
     pub fn readable(&self) -> bool {
-        self.expirations.load(Ordering::Acquire) > 0
+        self.expirations.load(Ordering::Acquire) > 0 || self.canceled.load(Ordering::Acquire)
     }
 
     /// (time left, interval) of the current setting.
@@ -39,24 +62,40 @@ impl TimerFd {
         self.armed.lock().as_ref().map_or((0, 0), |a| (a.deadline.saturating_sub(platform::time::now_ns()).max(1), a.interval))
     }
 
-    /// Arms (deadline on the monotonic clock) or disarms (deadline None);
-    /// returns the old setting.
-    pub fn set(self: &Arc<TimerFd>, deadline: Option<u64>, interval: u64) -> (u64, u64) {
+    /// Arms (first expiry given) or disarms (None); returns the old
+    /// setting.
+    pub fn set(self: &Arc<TimerFd>, first: Option<First>, interval: u64) -> (u64, u64) {
         let old = self.get();
         let mut slot = self.armed.lock();
         if let Some(a) = slot.take() {
             a.cancel.notify_one();
         }
         self.expirations.store(0, Ordering::Release);
-        let Some(deadline) = deadline else { return old };
+        self.canceled.store(false, Ordering::Release);
+        let Some(first) = first else { return old };
+        let deadline = match first {
+            First::Monotonic(d) => d,
+            First::Realtime { at, .. } => crate::clock_set::mono_deadline(at),
+        };
         let cancel = Arc::new(Event::new());
         *slot = Some(Armed { deadline, interval, cancel: cancel.clone() });
         drop(slot);
         let me = Arc::downgrade(self);
         drop(crate::sched::executor().spawn(async move {
             let mut deadline = deadline;
+            // A realtime first expiry is waited for on its own (it follows
+            // clock changes); it has fired when the loop starts.
+            let mut fired_already = false;
+            if let First::Realtime { at, cancel_on_set } = first {
+                match wait_realtime(&me, at, cancel_on_set, &cancel).await {
+                    Some(d) => deadline = d,
+                    None => return,
+                }
+                fired_already = true;
+            }
             loop {
-                let fired = crate::sched::sleep_unless_cancelled(deadline, &cancel).await;
+                let fired = fired_already || crate::sched::sleep_unless_cancelled(deadline, &cancel).await;
+                fired_already = false;
                 let Some(t) = me.upgrade() else { return };
                 if !fired {
                     return;
@@ -84,19 +123,23 @@ impl TimerFd {
         old
     }
 
-    fn take(&self) -> Option<u64> {
+    /// The expirations, or ECANCELED once after a clock change.
+    fn take(&self) -> Option<Result<u64, Errno>> {
         let n = self.expirations.swap(0, Ordering::AcqRel);
-        (n > 0).then_some(n)
+        if self.canceled.swap(false, Ordering::AcqRel) {
+            return Some(Err(Errno::ECANCELED));
+        }
+        (n > 0).then_some(Ok(n))
     }
 
     pub async fn read(&self, nonblock: bool) -> Result<u64, Errno> {
-        if let Some(n) = self.take() {
-            return Ok(n);
+        if let Some(r) = self.take() {
+            return r;
         }
         if nonblock {
             return Err(Errno::EAGAIN);
         }
-        Ok(self.events.wait_for(|| self.take()).await)
+        self.events.wait_for(|| self.take()).await
     }
 }
 
@@ -104,6 +147,30 @@ impl Drop for TimerFd {
     fn drop(&mut self) {
         if let Some(a) = self.armed.get_mut().take() {
             a.cancel.notify_one();
+        }
+    }
+}
+
+/// Waits for CLOCK_REALTIME to reach `at`, re-evaluating on every clock
+/// change (and reporting it with `cancel_on_set`); returns the monotonic
+/// time it fired at, or None if the timer was re-armed or dropped.
+async fn wait_realtime(me: &alloc::sync::Weak<TimerFd>, at: i64, cancel_on_set: bool, cancel: &Event) -> Option<u64> {
+    use crate::clock_set::{generation, mono_deadline, CHANGED};
+    loop {
+        let gen = generation();
+        let deadline = mono_deadline(at);
+        let changed = CHANGED.wait_until(|| generation() != gen);
+        match executor::select(crate::sched::sleep_unless_cancelled(deadline, cancel), changed).await {
+            executor::Either::Left(false) => return None,
+            executor::Either::Left(true) if platform::time::realtime_ns() >= at => return Some(deadline),
+            executor::Either::Left(true) => {}
+            executor::Either::Right(()) => {
+                if cancel_on_set {
+                    let t = me.upgrade()?;
+                    t.canceled.store(true, Ordering::Release);
+                    t.events.wake_all();
+                }
+            }
         }
     }
 }

@@ -219,6 +219,13 @@ impl Mm {
                 Ok(())
             }
             None => {
+                if let Some(phys) = vma.fixed_frame(va) {
+                    if m.space.map(va, phys, vma.prot.to_page()).is_err() {
+                        return Err(FaultError::NoMemory);
+                    }
+                    frames::get(phys);
+                    return Ok(());
+                }
                 if vma.past_eof(va) {
                     return Err(FaultError::PastEof);
                 }

@@ -74,6 +74,9 @@ pub enum Kind {
     /// File bytes from `offset` (at the area's start); bytes at or after
     /// virtual address `file_end` read as zero (an ELF segment's bss).
     File { backing: Arc<dyn Backing>, offset: u64, file_end: u64 },
+    /// Frames the kernel owns for good, mapped as they are (the vDSO and
+    /// its data page): page `i` of the area is `frames[first + i]`.
+    Fixed { frames: &'static [u64], first: usize },
 }
 
 /// One area: `start..end`, page-aligned.
@@ -102,6 +105,7 @@ impl Vma {
             Kind::File { backing, offset, file_end } => {
                 Kind::File { backing: backing.clone(), offset: offset + (start - self.start), file_end: *file_end }
             }
+            Kind::Fixed { frames, first } => Kind::Fixed { frames, first: first + ((start - self.start) / 4096) as usize },
         };
         Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down }
     }
@@ -113,14 +117,22 @@ impl Vma {
             Kind::File { backing, offset, .. } => {
                 backing.size().is_some_and(|size| offset + (va - self.start) >= size.next_multiple_of(4096))
             }
-            Kind::Anon => false,
+            Kind::Anon | Kind::Fixed { .. } => false,
+        }
+    }
+
+    /// The kernel's frame for virtual page `va` of a fixed area.
+    pub fn fixed_frame(&self, va: u64) -> Option<u64> {
+        match &self.kind {
+            Kind::Fixed { frames, first } => frames.get(first + ((va - self.start) / 4096) as usize).copied(),
+            _ => None,
         }
     }
 
     /// Fills `page` (a frame) with the contents of virtual page `va`.
     pub fn fill(&self, va: u64, page: u64) {
         match &self.kind {
-            Kind::Anon => {}
+            Kind::Anon | Kind::Fixed { .. } => {}
             Kind::File { backing, offset, file_end } => {
                 if va >= *file_end {
                     return;

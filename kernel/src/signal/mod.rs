@@ -289,11 +289,17 @@ pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> bool {
     }
     p.shared_pending.lock().push(info);
     crate::file::signalfd::SIGNALS.wake_all();
-    // Wake a thread that can take it (all of them: cheap and simple).
-    for t in &threads {
-        if t.sigmask() & bit(sig) == 0 {
+    // Wake a thread that can take it; if every thread blocks it, wake them
+    // all: one may be waiting for it in rt_sigtimedwait (Linux unblocks
+    // the awaited set for the wait; here the waiter re-checks instead).
+    match threads.iter().find(|t| t.sigmask() & bit(sig) == 0) {
+        Some(t) => {
             t.signals.wake.wake_all();
-            break;
+        }
+        None => {
+            for t in &threads {
+                t.signals.wake.wake_all();
+            }
         }
     }
     true

@@ -12,7 +12,51 @@ use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::vfs::with_ctx;
 use crate::file::FileKind;
+use crate::fsnotify;
 use crate::uaccess;
+
+/// For inotify: the directory holding `path`'s last component, that name,
+/// and the inode it names now (None when nothing is watched anywhere).
+struct Entry {
+    dir: fs::InodeRef,
+    name: alloc::vec::Vec<u8>,
+    inode: Option<fs::InodeRef>,
+}
+
+fn entry(call: &Call<'_>, dir: &fs::vfs::PathLoc, path: &[u8], follow: bool) -> Option<Entry> {
+    if !fsnotify::active() {
+        return None;
+    }
+    with_ctx(&call.thread.process, |vfs, ctx, _| {
+        let parent = vfs.resolve_parent(ctx, dir, path).ok()?;
+        let name = parent.name(fs::Errno::EINVAL).ok()?.to_vec();
+        let lookup = if follow { fs::Lookup::empty() } else { fs::Lookup::NOFOLLOW };
+        let inode = vfs.resolve(ctx, dir, path, lookup).ok().map(|l| l.inode);
+        Some(Entry { dir: parent.dir.inode, name, inode })
+    })
+}
+
+/// IN_CREATE for what `path` names now.
+fn notify_created(call: &Call<'_>, dir: &fs::vfs::PathLoc, path: &[u8]) {
+    if let Some(e) = entry(call, dir, path, false) {
+        let isdir = e.inode.as_ref().is_some_and(|i| i.metadata().is_dir());
+        fsnotify::dir_event(&e.dir, fsnotify::IN_CREATE, &e.name, isdir, 0);
+    }
+}
+
+/// `mask` (IN_ATTRIB, IN_MODIFY) on what `path` names, and its directory.
+fn notify_changed(call: &Call<'_>, dir: &fs::vfs::PathLoc, path: &[u8], follow: bool, mask: u32) {
+    if let Some(Entry { dir, name, inode: Some(inode) }) = entry(call, dir, path, follow) {
+        fsnotify::event(&inode, mask, Some((&dir, &name)), 0);
+    }
+}
+
+/// `mask` on the file open at `fd`.
+fn notify_fd(call: &Call<'_>, fd: u64, mask: u32) {
+    if let Ok(file) = call.thread.process.files().lock().get(fd) {
+        fsnotify::file_event(&file, mask);
+    }
+}
 
 fn run<R>(call: &Call<'_>, f: impl FnOnce(&fs::vfs::Vfs, &fs::vfs::Ctx<'_>) -> fs::Result<R>) -> Result<R, Errno> {
     with_ctx(&call.thread.process, |vfs, ctx, _| f(vfs, ctx)).map_err(Errno::from)
@@ -22,6 +66,7 @@ pub fn mkdirat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, dirfd, &p)?;
     run(call, |vfs, ctx| fs::ops::mkdirat(vfs, ctx, &dir, &p, mode))?;
+    notify_created(call, &dir, &p);
     Ok(0)
 }
 
@@ -31,20 +76,51 @@ pub fn mknodat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32, dev: u64) -> S
     // The user's dev_t (old 16-bit or new encoding) to the fs encoding.
     let dev = fs::inode::makedev(((dev >> 8) & 0xfff) as u32 | ((dev >> 32) as u32 & !0xfff), (dev & 0xff) as u32 | ((dev >> 12) as u32 & !0xff));
     run(call, |vfs, ctx| fs::ops::mknodat(vfs, ctx, &dir, &p, mode, dev))?;
+    notify_created(call, &dir, &p);
     Ok(0)
 }
 
 pub fn unlinkat(call: &Call<'_>, dirfd: i32, path: u64, flags: u32) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, dirfd, &p)?;
+    let victim = entry(call, &dir, &p, false);
     run(call, |vfs, ctx| fs::ops::unlinkat(vfs, ctx, &dir, &p, flags))?;
+    if let Some(Entry { dir, name, inode: Some(inode) }) = victim {
+        let isdir = inode.metadata().is_dir();
+        if !isdir {
+            // The link count changed.
+            fsnotify::event(&inode, fsnotify::IN_ATTRIB, None, 0);
+        }
+        fsnotify::dir_event(&dir, fsnotify::IN_DELETE, &name, isdir, 0);
+        fsnotify::maybe_gone(&inode, 1);
+    }
     Ok(0)
 }
 
 pub fn renameat2(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, flags: u32) -> SysResult {
     let (o, n) = (path_arg(call, old)?, path_arg(call, new)?);
     let (od, nd) = (start_dir(call, olddir, &o)?, start_dir(call, newdir, &n)?);
+    let (from, to) = (entry(call, &od, &o, false), entry(call, &nd, &n, false));
     run(call, |vfs, ctx| fs::rename::renameat2(vfs, ctx, &od, &o, &nd, &n, flags))?;
+    if let (Some(Entry { dir: fd, name: fname, inode: Some(moved) }), Some(Entry { dir: td, name: tname, inode: target })) = (from, to) {
+        const RENAME_EXCHANGE: u32 = 2;
+        let cookie = fsnotify::cookie();
+        let isdir = moved.metadata().is_dir();
+        fsnotify::dir_event(&fd, fsnotify::IN_MOVED_FROM, &fname, isdir, cookie);
+        fsnotify::dir_event(&td, fsnotify::IN_MOVED_TO, &tname, isdir, cookie);
+        fsnotify::self_event(&moved, fsnotify::IN_MOVE_SELF);
+        if let Some(other) = target {
+            if flags & RENAME_EXCHANGE != 0 {
+                let cookie = fsnotify::cookie();
+                let isdir = other.metadata().is_dir();
+                fsnotify::dir_event(&td, fsnotify::IN_MOVED_FROM, &tname, isdir, cookie);
+                fsnotify::dir_event(&fd, fsnotify::IN_MOVED_TO, &fname, isdir, cookie);
+                fsnotify::self_event(&other, fsnotify::IN_MOVE_SELF);
+            } else {
+                fsnotify::maybe_gone(&other, 1);
+            }
+        }
+    }
     Ok(0)
 }
 
@@ -52,6 +128,10 @@ pub fn linkat(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, fla
     let (o, n) = (path_arg(call, old)?, path_arg(call, new)?);
     let (od, nd) = (start_dir(call, olddir, &o)?, start_dir(call, newdir, &n)?);
     run(call, |vfs, ctx| fs::ops::linkat(vfs, ctx, &od, &o, &nd, &n, flags))?;
+    if let Some(Entry { dir, name, inode: Some(inode) }) = entry(call, &nd, &n, false) {
+        fsnotify::event(&inode, fsnotify::IN_ATTRIB, None, 0);
+        fsnotify::dir_event(&dir, fsnotify::IN_CREATE, &name, false, 0);
+    }
     Ok(0)
 }
 
@@ -59,6 +139,7 @@ pub fn symlinkat(call: &Call<'_>, target: u64, dirfd: i32, path: u64) -> SysResu
     let (t, p) = (path_arg(call, target)?, path_arg(call, path)?);
     let dir = start_dir(call, dirfd, &p)?;
     run(call, |vfs, ctx| fs::ops::symlinkat(vfs, ctx, &t, &dir, &p))?;
+    notify_created(call, &dir, &p);
     Ok(0)
 }
 
@@ -78,6 +159,7 @@ pub fn fchmodat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32, flags: u32) -
     let p = path_arg(call, path)?;
     let dir = start_dir(call, dirfd, &p)?;
     run(call, |vfs, ctx| fs::attr::fchmodat(vfs, ctx, &dir, &p, mode, flags))?;
+    notify_changed(call, &dir, &p, flags & 0x100 == 0, fsnotify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -93,6 +175,7 @@ fn inode_loc(call: &Call<'_>, fd: u64) -> Result<fs::vfs::PathLoc, Errno> {
 pub fn fchmod(call: &Call<'_>, fd: u64, mode: u32) -> SysResult {
     let loc = inode_loc(call, fd)?;
     run(call, |_, ctx| fs::attr::chmod(ctx, &loc, mode))?;
+    notify_fd(call, fd, fsnotify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -104,12 +187,14 @@ pub fn fchownat(call: &Call<'_>, dirfd: i32, path: u64, uid: u64, gid: u64, flag
     let p = path_arg(call, path)?;
     let dir = start_dir(call, dirfd, &p)?;
     run(call, |vfs, ctx| fs::attr::fchownat(vfs, ctx, &dir, &p, id(uid), id(gid), flags))?;
+    notify_changed(call, &dir, &p, flags & 0x100 == 0, fsnotify::IN_ATTRIB);
     Ok(0)
 }
 
 pub fn fchown(call: &Call<'_>, fd: u64, uid: u64, gid: u64) -> SysResult {
     let loc = inode_loc(call, fd)?;
     run(call, |_, ctx| fs::attr::chown(ctx, &loc, id(uid), id(gid)))?;
+    notify_fd(call, fd, fsnotify::IN_ATTRIB);
     Ok(0)
 }
 
@@ -117,6 +202,7 @@ pub fn truncate(call: &Call<'_>, path: u64, len: i64) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, AT_FDCWD, &p)?;
     run(call, |vfs, ctx| fs::attr::truncate_at(vfs, ctx, &dir, &p, len))?;
+    notify_changed(call, &dir, &p, true, fsnotify::IN_MODIFY);
     Ok(0)
 }
 
@@ -133,6 +219,7 @@ pub fn ftruncate(call: &Call<'_>, fd: u64, len: i64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     f.loc.inode.truncate(len as u64)?;
+    fsnotify::file_event(&file, fsnotify::IN_MODIFY);
     Ok(0)
 }
 
@@ -164,11 +251,13 @@ pub fn utimensat(call: &Call<'_>, dirfd: i32, path: u64, times: u64, flags: u32)
         // utimensat(fd, NULL, ...) is futimens.
         let loc = inode_loc(call, dirfd as u32 as u64)?;
         run(call, |_, ctx| fs::attr::utimens(ctx, &loc, atime, mtime))?;
+        notify_fd(call, dirfd as u32 as u64, fsnotify::IN_ATTRIB);
         return Ok(0);
     }
     let p = path_arg(call, path)?;
     let dir = start_dir(call, dirfd, &p)?;
     run(call, |vfs, ctx| fs::attr::utimensat(vfs, ctx, &dir, &p, atime, mtime, flags))?;
+    notify_changed(call, &dir, &p, flags & 0x100 == 0, fsnotify::IN_ATTRIB);
     Ok(0)
 }
 

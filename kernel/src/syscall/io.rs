@@ -61,20 +61,29 @@ async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>
             Ok(got.len() * crate::file::signalfd::RECORD)
         }
         FileKind::Epoll(_) | FileKind::PidFd(_) => Err(Errno::EINVAL),
+        FileKind::Inotify(i) => {
+            let data = interruptible(call.thread, i.read(buf.len(), nonblock)).await.map_err(|_| Errno::ERESTARTSYS)??;
+            buf[..data.len()].copy_from_slice(&data);
+            Ok(data.len())
+        }
         FileKind::Inode(f) => {
             let meta = f.loc.inode.metadata();
             if meta.is_dir() {
                 return Err(Errno::EISDIR);
             }
-            match at {
-                Some(off) => Ok(f.loc.inode.read_at(off, buf)?),
+            let n = match at {
+                Some(off) => f.loc.inode.read_at(off, buf)?,
                 None => {
                     let mut pos = file.pos.lock();
                     let n = f.loc.inode.read_at(*pos, buf)?;
                     *pos += n as u64;
-                    Ok(n)
+                    n
                 }
+            };
+            if n > 0 {
+                crate::fsnotify::file_event(file, crate::fsnotify::IN_ACCESS);
             }
+            Ok(n)
         }
     }
 }
@@ -118,7 +127,7 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
             interruptible(call.thread, e.write(v, nonblock)).await.map_err(|_| Errno::ERESTARTSYS)??;
             Ok(8)
         }
-        FileKind::TimerFd(_) | FileKind::SignalFd(_) | FileKind::Epoll(_) | FileKind::PidFd(_) => Err(Errno::EINVAL),
+        FileKind::TimerFd(_) | FileKind::SignalFd(_) | FileKind::Epoll(_) | FileKind::PidFd(_) | FileKind::Inotify(_) => Err(Errno::EINVAL),
         FileKind::Pipe(end) => {
             if at.is_some() {
                 return Err(Errno::ESPIPE);
@@ -167,6 +176,10 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
             }
             if at.is_none() {
                 *pos = off + n as u64;
+            }
+            drop(pos);
+            if n > 0 {
+                crate::fsnotify::file_event(file, crate::fsnotify::IN_MODIFY);
             }
             Ok(n)
         }
@@ -335,6 +348,10 @@ pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, _arg: u64) -> SysResult {
             file.flags.store(if on { f | O_NONBLOCK } else { f & !O_NONBLOCK }, core::sync::atomic::Ordering::Relaxed);
             Ok(0)
         }
+        (FileKind::Inotify(i), FIONREAD) => {
+            uaccess::write_u32(&*mm(call)?, _arg, i.pending_bytes() as u32)?;
+            Ok(0)
+        }
         (FileKind::Pipe(end), FIONREAD) => {
             uaccess::write_u32(&*mm(call)?, _arg, end.pipe.available() as u32)?;
             Ok(0)
@@ -443,6 +460,8 @@ pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult 
     }
     uaccess::write_bytes(&*mm(call)?, dirp, &out)?;
     *pos_guard = pos;
+    drop(pos_guard);
+    crate::fsnotify::file_event(&file, crate::fsnotify::IN_ACCESS);
     Ok(out.len() as u64)
 }
 
@@ -642,6 +661,7 @@ pub fn fallocate(call: &Call<'_>, fd: u64, mode: u32, off: i64, len: i64) -> Sys
     match &file.kind {
         FileKind::Inode(f) => {
             f.loc.inode.fallocate(mode, off as u64, len as u64)?;
+            crate::fsnotify::file_event(&file, crate::fsnotify::IN_MODIFY);
             Ok(0)
         }
         FileKind::Pipe(_) => Err(Errno::ESPIPE),

@@ -34,6 +34,7 @@ mod ids;
 mod madvise;
 mod io;
 pub mod itimer;
+mod inotify;
 pub mod lock;
 mod mmap;
 mod mount;
@@ -235,6 +236,10 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         232 => epoll::epoll_wait(&call, a[0], a[1], a[2] as i32, a[3] as i32).await,
         281 => epoll::epoll_pwait(&call, a[0], a[1], a[2] as i32, a[3] as i32 as u64, false, a[4], a[5]).await,
         441 => epoll::epoll_pwait(&call, a[0], a[1], a[2] as i32, a[3], true, a[4], a[5]).await,
+        253 => inotify::inotify_init1(&call, 0),
+        294 => inotify::inotify_init1(&call, a[0] as u32),
+        254 => inotify::inotify_add_watch(&call, a[0], a[1], a[2] as u32),
+        255 => inotify::inotify_rm_watch(&call, a[0], a[1] as i32),
         434 => pidfd::pidfd_open(&call, a[0] as i32, a[1] as u32),
         424 => pidfd::pidfd_send_signal(&call, a[0], a[1] as u32 as u64, a[2], a[3] as u32),
         282 => signalfd::signalfd4(&call, a[0] as i32, a[1], a[2], 0),
@@ -320,6 +325,8 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         96 => time::gettimeofday(&call, a[0], a[1]),
         201 => time::time(&call, a[0]),
         228 => time::clock_gettime(&call, a[0] as u32 as u64, a[1]),
+        227 => time::clock_settime(&call, a[0] as u32 as u64, a[1]),
+        164 => time::settimeofday(&call, a[0], a[1]),
         229 => time::clock_getres(&call, a[0] as u32 as u64, a[1]),
         230 => time::clock_nanosleep(&call, a[0] as u32 as u64, a[1] as u32 as u64, a[2], a[3]).await,
         _ => {

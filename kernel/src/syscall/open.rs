@@ -92,6 +92,17 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
     let p = &call.thread.process;
     let r = with_ctx(p, |vfs, ctx, _| fs::open::open(vfs, ctx, &dir, &path, flags, mode))?;
     let meta = r.loc.inode.metadata();
+    if crate::fsnotify::active() && flags & O_PATH == 0 {
+        use crate::fsnotify::{dir_event, event, IN_CREATE, IN_MODIFY, IN_OPEN};
+        if r.created && !r.name.is_empty() {
+            dir_event(&r.parent.inode, IN_CREATE, &r.name, false, 0);
+        }
+        event(&r.loc.inode, IN_OPEN, Some((&r.parent.inode, &r.name)), 0);
+        // Truncating an existing file reports after the open, as Linux.
+        if !r.created && flags & O_TRUNC != 0 && meta.is_regular() {
+            event(&r.loc.inode, IN_MODIFY, Some((&r.parent.inode, &r.name)), 0);
+        }
+    }
     let kind = if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
         device::open_char(major(meta.rdev), minor(meta.rdev))?
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o010000 {

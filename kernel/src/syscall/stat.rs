@@ -45,7 +45,7 @@ pub fn file_metadata(file: &File) -> Metadata {
             m
         }
         // anon_inode: mode 0600, no type bits, like Linux's anon inodes.
-        FileKind::EventFd(_) | FileKind::TimerFd(_) | FileKind::Epoll(_) | FileKind::SignalFd(_) | FileKind::PidFd(_) => synth(0o600, 0, 1),
+        FileKind::EventFd(_) | FileKind::TimerFd(_) | FileKind::Epoll(_) | FileKind::SignalFd(_) | FileKind::PidFd(_) | FileKind::Inotify(_) => synth(0o600, 0, 1),
     }
 }
 

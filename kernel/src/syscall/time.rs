@@ -10,8 +10,9 @@
 //! a sleep on a process's CPU clock is a CPU timer that wakes the sleeper,
 //! a sleep on CLOCK_THREAD_CPUTIME_ID is EOPNOTSUPP and on the caller's
 //! own thread clock by its id EINVAL, as on Linux.
-//! Not yet: clock_settime, and re-evaluating absolute REALTIME sleeps when
-//! the clock is set.
+//! clock_settime and settimeofday set CLOCK_REALTIME (the only settable
+//! clock, as on Linux: EINVAL for the others); absolute REALTIME sleeps
+//! follow the change (`clock_set`).
 
 use super::Call;
 use crate::timer::cpu_clock;
@@ -135,11 +136,15 @@ pub async fn clock_nanosleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, 
     let (now_ns, realtime) = now(clock).map_err(|_| Errno::EINVAL)?;
     let ns = read_timespec(&*mm(call)?, req)?;
     if flags & TIMER_ABSTIME != 0 {
-        // Convert the absolute time to the monotonic clock the timers use.
-        let offset = if realtime { platform::time::realtime_offset() } else { 0 };
-        let deadline = (ns as i64 - offset).max(0) as u64;
         let _ = now_ns;
-        return sleep_until(call, deadline, 0).await;
+        if realtime {
+            // Follows clock_settime: the deadline moves with the clock.
+            return match interruptible(call.thread, crate::clock_set::sleep_until_realtime(ns as i64, None)).await {
+                Ok(_) => Ok(0),
+                Err(_) => Err(Errno::EINTR),
+            };
+        }
+        return sleep_until(call, ns, 0).await;
     }
     let deadline = platform::time::now_ns().saturating_add(ns);
     sleep_until(call, deadline, rem).await
@@ -182,3 +187,60 @@ async fn cpu_sleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, rem: u64) 
         }
     }
 }
+
+/// Validates a new CLOCK_REALTIME value (Linux: a negative time or one
+/// past year 2262's ns limit is EINVAL).
+fn set_realtime(ns: u64) -> SysResult {
+    if ns > i64::MAX as u64 {
+        return Err(Errno::EINVAL);
+    }
+    crate::clock_set::set_realtime(ns as i64);
+    Ok(0)
+}
+
+pub fn clock_settime(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
+    if clock != CLOCK_REALTIME {
+        // The monotonic clocks, CPU-time clocks and unknown ids.
+        return Err(Errno::EINVAL);
+    }
+    if !call.thread.process.creds.lock().capable(CAP_SYS_TIME) {
+        return Err(Errno::EPERM);
+    }
+    let ns = read_timespec(&*mm(call)?, tp)?;
+    set_realtime(ns)
+}
+
+pub fn settimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
+    let mm = mm(call)?;
+    let ns = if tv != 0 {
+        let mut b = [0u8; 16];
+        uaccess::read_bytes(&mm, tv, &mut b)?;
+        let sec = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
+        let usec = i64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
+        if sec < 0 || !(0..1_000_000).contains(&usec) {
+            return Err(Errno::EINVAL);
+        }
+        Some((sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000))
+    } else {
+        None
+    };
+    if tz != 0 {
+        // The timezone is obsolete; Linux validates and keeps it.
+        let mut b = [0u8; 8];
+        uaccess::read_bytes(&mm, tz, &mut b)?;
+        let minuteswest = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        if !(-15 * 60..=15 * 60).contains(&minuteswest) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    if !call.thread.process.creds.lock().capable(CAP_SYS_TIME) {
+        return Err(Errno::EPERM);
+    }
+    match ns {
+        Some(ns) => set_realtime(ns),
+        None => Ok(0),
+    }
+}
+
+/// CAP_SYS_TIME.
+const CAP_SYS_TIME: u32 = 25;

@@ -1,15 +1,15 @@
 //! timerfd_create(2), timerfd_settime(2), timerfd_gettime(2) on
 //! CLOCK_MONOTONIC, CLOCK_BOOTTIME and CLOCK_REALTIME (and their _ALARM
 //! forms), relative or TFD_TIMER_ABSTIME, with intervals and overrun
-//! counts. TFD_TIMER_CANCEL_ON_SET is accepted; re-evaluating absolute
-//! REALTIME timers when the clock is set arrives with clock_settime.
+//! counts. Absolute REALTIME timers follow clock_settime, and with
+//! TFD_TIMER_CANCEL_ON_SET report it (ECANCELED; see `file::timerfd`).
 
 use alloc::sync::Arc;
 
 use super::time::{read_timespec, write_timespec};
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::timerfd::TimerFd;
+use crate::file::timerfd::{First, TimerFd};
 use crate::file::{File, FileKind, O_CLOEXEC, O_NONBLOCK, O_RDWR};
 
 const TFD_TIMER_ABSTIME: u32 = 1;
@@ -51,15 +51,16 @@ pub fn timerfd_settime(call: &Call<'_>, fd: u64, flags: u32, new: u64, old: u64)
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let interval = read_timespec(&mm, new)?;
     let value = read_timespec(&mm, new + 16)?;
-    let deadline = if value == 0 {
+    let first = if value == 0 {
         None
+    } else if flags & TFD_TIMER_ABSTIME != 0 && t.realtime {
+        Some(First::Realtime { at: value.min(i64::MAX as u64) as i64, cancel_on_set: flags & TFD_TIMER_CANCEL_ON_SET != 0 })
     } else if flags & TFD_TIMER_ABSTIME != 0 {
-        let offset = if t.realtime { platform::time::realtime_offset() } else { 0 };
-        Some((value as i64 - offset).max(0) as u64)
+        Some(First::Monotonic(value))
     } else {
-        Some(platform::time::now_ns().saturating_add(value))
+        Some(First::Monotonic(platform::time::now_ns().saturating_add(value)))
     };
-    let prev = t.set(deadline, interval);
+    let prev = t.set(first, interval);
     if old != 0 {
         write_itimerspec(call, old, prev)?;
     }

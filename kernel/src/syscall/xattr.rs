@@ -39,6 +39,12 @@ fn locate(call: &Call<'_>, t: Target, arg: u64) -> Result<fs::vfs::PathLoc, Errn
     }
 }
 
+/// IN_ATTRIB for inotify (to the inode's own watches; Linux also tells
+/// the watches of the directory the name was found in).
+fn attrib(loc: &fs::vfs::PathLoc) {
+    crate::fsnotify::event(&loc.inode, crate::fsnotify::IN_ATTRIB, None, 0);
+}
+
 fn name_arg(call: &Call<'_>, name: u64) -> Result<Vec<u8>, Errno> {
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let n = uaccess::read_path(&mm, name).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::ERANGE } else { e })?;
@@ -77,6 +83,7 @@ pub fn setxattr(call: &Call<'_>, t: Target, arg: u64, name: u64, value: u64, siz
     let mut v = alloc::vec![0u8; size as usize];
     uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, value, &mut v)?;
     with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::setxattr(ctx, &loc, &n, &v, flags))?;
+    attrib(&loc);
     Ok(0)
 }
 
@@ -90,6 +97,7 @@ pub fn removexattr(call: &Call<'_>, t: Target, arg: u64, name: u64) -> SysResult
     let loc = locate(call, t, arg)?;
     let n = name_arg(call, name)?;
     with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::removexattr(ctx, &loc, &n))?;
+    attrib(&loc);
     Ok(0)
 }
 

@@ -106,6 +106,7 @@ extern "C" fn platform_entry(start_info_phys: u32, boot_tsc: u64) -> ! {
     cpu::init_bsp();
     time::tsc::calibrate();
     time::init_realtime();
+    crate::vdso::init();
     let acpi = acpi::init(si.rsdp_paddr);
     apic::init_bsp(&acpi);
 

@@ -12,6 +12,7 @@ pub(crate) fn init_bsp() {
     gdt::init_cpu(0);
     idt::load();
     crate::user::init_cpu();
+    crate::vdso::init_cpu(0);
 }
 
 /// Halts until the next interrupt. Interrupts must be enabled by the caller

@@ -153,6 +153,7 @@ extern "C" fn ap_entry(cpu: u64) -> ! {
     gdt::init_cpu(cpu);
     idt::load();
     crate::user::init_cpu();
+    crate::vdso::init_cpu(cpu);
     apic::init_ap();
     let slot = percpu::get(cpu);
     slot.apic_id.store(lapic::id(), Ordering::Relaxed);

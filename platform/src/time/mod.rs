@@ -35,4 +35,5 @@ pub fn realtime_offset() -> i64 {
 /// Sets CLOCK_REALTIME to `ns` since the epoch.
 pub fn set_realtime_ns(ns: i64) {
     REALTIME_OFFSET.store(ns - now_ns() as i64, Ordering::Relaxed);
+    crate::vdso::update();
 }

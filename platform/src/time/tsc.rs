@@ -24,6 +24,16 @@ pub fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
+/// The TSC at the kernel's first instruction (the vDSO's data page).
+pub(crate) fn boot_tsc() -> u64 {
+    BOOT_TSC.load(Ordering::Relaxed)
+}
+
+/// Nanoseconds per tick, 32.32 fixed point (the vDSO's data page).
+pub(crate) fn ns_per_tick() -> u64 {
+    NS_PER_TICK.load(Ordering::Relaxed)
+}
+
 /// TSC frequency in Hz.
 pub fn hz() -> u64 {
     TSC_HZ.load(Ordering::Relaxed)
