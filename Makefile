@@ -20,9 +20,11 @@ GUEST_BINS := $(foreach t,$(basename $(notdir $(wildcard testing/programs/guest/
 PROGRAM_SUITE := $(BUILD)/suites/programs.toml
 DEBIAN_ROOT := $(BUILD)/debian-root
 DEBIAN_STAMP := $(BUILD)/debian-root.stamp
+LINUX   := $(BUILD)/linux
+REPS    ?= 3
 export ACCEL
 
-.PHONY: all kernel runner initramfs run debug test test-host test-loom test-guest deps check-deps clean clippy
+.PHONY: all kernel runner initramfs run debug test test-host test-loom test-guest test-bench bench bench-quick deps check-deps clean clippy
 
 all: kernel
 
@@ -32,7 +34,7 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		qemu-system-x86 gcc libc6-dev musl-tools cpio make dpkg apt >/dev/null
+		qemu-system-x86 gcc libc6-dev musl-tools cpio make dpkg apt xz-utils >/dev/null
 	@echo "==> rust toolchain (rust-toolchain.toml)"
 	@rustup toolchain install >/dev/null
 
@@ -52,8 +54,16 @@ runner:
 ## initramfs: Debian's bash, coreutils, busybox and libc (pinned, from
 ## Debian's packages), the test programs (glibc and musl, static) and
 ## testing/initramfs
-initramfs: runner $(DEBIAN_STAMP) $(ROOT)/tests/hello $(TEST_BINS) $(DYN_LIBS) $(DYN_BINS) $(GUEST_BINS)
-	$(RUNNER) cpio --out $(INITRD) --dir $(DEBIAN_ROOT) --dir testing/initramfs --dir $(ROOT)
+initramfs: runner $(DEBIAN_STAMP) $(ROOT)/tests/hello $(TEST_BINS) $(DYN_LIBS) $(DYN_BINS) $(GUEST_BINS) $(ROOT)/benches/bench
+	$(RUNNER) cpio --out $(INITRD) --dir $(DEBIAN_ROOT) --dir testing/initramfs --dir $(ROOT) --char dev/console=5:1
+
+## the benchmark program (static; the same binary under both kernels), and
+## the names that select its quick and boot-only modes
+$(ROOT)/benches/bench: benches/bench.c
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -o $@ $< -lpthread
+	ln -sf bench $(ROOT)/benches/bench-quick
+	ln -sf bench $(ROOT)/benches/bench-boot
 
 $(DEBIAN_STAMP): testing/debian/packages.txt testing/debian/fetch.sh
 	bash testing/debian/fetch.sh
@@ -99,8 +109,22 @@ run: check-deps kernel initramfs
 debug: check-deps kernel initramfs
 	$(RUNNER) run --interactive --gdb --kernel $(KERNEL) --initrd $(INITRD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
 
+## linux: Debian's pinned kernel (bzImage and the vmlinux inside it)
+$(LINUX)/vmlinux: testing/debian/linux.txt testing/debian/fetch_linux.sh
+	bash testing/debian/fetch_linux.sh
+
+## bench: Aramid and Linux side by side in the same QEMU (benches/README.md);
+## writes benches/results/latest.md and latest.svg
+bench: check-deps kernel initramfs $(LINUX)/vmlinux
+	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --linux $(LINUX)/vmlinux --bzimage $(LINUX)/vmlinuz \
+		--reps $(REPS) --smp 1,4 --out benches/results
+
+## bench-quick: one short pass on both kernels, to check the benchmarks run
+bench-quick: check-deps kernel initramfs $(LINUX)/vmlinux
+	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --linux $(LINUX)/vmlinux --quick --reps 1 --smp 1,4
+
 ## test: everything; .ci/run calls this
-test: check-deps test-host test-loom test-guest
+test: check-deps test-host test-loom test-guest test-bench
 
 test-host:
 	@echo "==> host unit tests"
@@ -109,6 +133,12 @@ test-host:
 test-loom:
 	@echo "==> loom models of the executor"
 	RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 $(CARGO) test -p executor --release --test loom --target-dir target/loom
+
+## test-bench: the benchmark program once, tiny iteration counts, on
+## Aramid: every line must parse (never fails on a figure)
+test-bench: kernel initramfs
+	@echo "==> benchmark program (quick, Aramid)"
+	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --quick --reps 1 --smp 1,4
 
 test-guest: kernel initramfs $(PROGRAM_SUITE)
 	@echo "==> guest suites (TCG unless a KVM probe succeeds)"

@@ -191,6 +191,20 @@ impl Archive {
         )
     }
 
+    /// Adds a character device node (Linux needs /dev/console in an
+    /// initramfs to give init a console).
+    pub fn add_char_device(&mut self, archive_path: &str, perm: u32, major: u32, minor: u32) -> Result<(), String> {
+        let key = archive_key(archive_path)?;
+        self.insert(
+            key,
+            Entry {
+                mode: 0o020000 | (perm & 0o7777),
+                mtime: 0,
+                data: Data::Special { rdev_major: major, rdev_minor: minor },
+            },
+        )
+    }
+
     /// Adds a directory with the given permission bits.
     pub fn add_dir(&mut self, archive_path: &str, perm: u32, mtime: u32) -> Result<(), String> {
         let key = archive_key(archive_path)?;

@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accel;
+pub mod bench;
 pub mod cpio;
 pub mod hostsuite;
 pub mod monitor;

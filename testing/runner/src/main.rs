@@ -19,16 +19,19 @@ const USAGE: &str = "\
 aramid-runner: boot Aramid under QEMU and check what it prints
 
 USAGE:
-  aramid-runner cpio --out FILE.cpio [--dir DIR]... [--file ARCHIVE_PATH=HOST_PATH]...
+  aramid-runner cpio --out FILE.cpio [--dir DIR]... [--file ARCHIVE_PATH=HOST_PATH]... [--char PATH=MAJ:MIN]...
   aramid-runner run --kernel ELF [--initrd FILE.cpio] [--append \"...\"] [--smp N] [--mem 1G]
                     [--accel auto|tcg|kvm] [--interactive] [--timeout SECS] [--log FILE] [--gdb]
   aramid-runner test --suite FILE.toml --kernel ELF [--initrd FILE.cpio] [--smp 1,4]
                      [--only NAME]... [--append \"...\"] [--mem 1G] [--accel auto|tcg|kvm]
   aramid-runner symbolize --kernel ELF < LOG
   aramid-runner host-suite --out FILE.toml --program ARCHIVE_PATH=HOST_PATH... [--timeout SECS]
+  aramid-runner bench --kernel ELF --initrd FILE.cpio [--linux VMLINUX] [--bzimage BZIMAGE]
+                      [--reps N] [--smp 1,4] [--quick] [--out DIR] [--mem 1G] [--accel ...]
 
 cpio       write a cpio \"newc\" initramfs: --dir packs a host tree at the archive root,
-           --file adds one file (or a tree) at ARCHIVE_PATH; later entries replace earlier ones
+           --file adds one file (or a tree) at ARCHIVE_PATH, --char a character device node;
+           later entries replace earlier ones
 run        boot once; --interactive gives QEMU the terminal (Ctrl-A x quits) and exits with
            QEMU's status; otherwise stream the serial log and exit 0 (success/poweroff),
            N (init exited N), 126 (timed out / QEMU failed) or 127 (kernel panic).
@@ -154,7 +157,7 @@ fn parse_accel(p: &Parsed) -> Result<Request, Error> {
 fn cmd_cpio(args: &[String]) -> Result<ExitCode, Error> {
     let p = parse(
         args,
-        &[Opt("out", true), Opt("dir", true), Opt("file", true)],
+        &[Opt("out", true), Opt("dir", true), Opt("file", true), Opt("char", true)],
     )?;
     let out = PathBuf::from(p.required("out")?);
     let mut archive = Archive::new();
@@ -168,6 +171,13 @@ fn cmd_cpio(args: &[String]) -> Result<ExitCode, Error> {
                     Error::Usage(format!("--file {value:?}: expected ARCHIVE_PATH=HOST_PATH"))
                 })?;
                 archive.add_host_file(dest, Path::new(host))?;
+            }
+            "char" => {
+                let bad = || Error::Usage(format!("--char {value:?}: expected ARCHIVE_PATH=MAJOR:MINOR"));
+                let (dest, num) = value.split_once('=').ok_or_else(bad)?;
+                let (ma, mi) = num.split_once(':').ok_or_else(bad)?;
+                let (ma, mi) = (ma.parse().map_err(|_| bad())?, mi.parse().map_err(|_| bad())?);
+                archive.add_char_device(dest, 0o600, ma, mi)?;
             }
             _ => {}
         }
@@ -212,6 +222,43 @@ fn cmd_run(args: &[String], settings: &Settings) -> Result<ExitCode, Error> {
         gdb: p.flag("gdb"),
     };
     let code = runcmd::run(&run_args, settings)?;
+    Ok(ExitCode::from(code.clamp(0, 255) as u8))
+}
+
+fn cmd_bench(args: &[String], settings: &Settings) -> Result<ExitCode, Error> {
+    let p = parse(
+        args,
+        &[
+            Opt("kernel", true),
+            Opt("initrd", true),
+            Opt("linux", true),
+            Opt("bzimage", true),
+            Opt("reps", true),
+            Opt("smp", true),
+            Opt("quick", false),
+            Opt("out", true),
+            Opt("mem", true),
+            Opt("accel", true),
+        ],
+    )?;
+    let smp = p.value("smp").unwrap_or("1,4").split(',').map(parse_smp).collect::<Result<Vec<_>, _>>()?;
+    let reps = match p.value("reps") {
+        None => 3,
+        Some(s) => s.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| Error::Usage(format!("--reps {s:?}: expected a positive count")))?,
+    };
+    let bench_args = runner::bench::BenchArgs {
+        kernel: PathBuf::from(p.required("kernel")?),
+        initrd: PathBuf::from(p.required("initrd")?),
+        linux: p.value("linux").map(PathBuf::from),
+        bzimage: p.value("bzimage").map(PathBuf::from),
+        reps,
+        smp,
+        quick: p.flag("quick"),
+        out: p.value("out").map(PathBuf::from),
+        accel: parse_accel(&p)?,
+        mem: p.value("mem").map_or(Ok("1G".to_string()), parse_mem)?,
+    };
+    let code = runner::bench::run(&bench_args, settings)?;
     Ok(ExitCode::from(code.clamp(0, 255) as u8))
 }
 
@@ -340,6 +387,7 @@ fn main() -> ExitCode {
         "test" => cmd_test(rest, &settings),
         "symbolize" => cmd_symbolize(rest),
         "host-suite" => cmd_host_suite(rest),
+        "bench" => cmd_bench(rest, &settings),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
