@@ -219,6 +219,11 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         let cpu_budget = crate::timer::cpu_timers::check(&process).unwrap_or(SLICE_NS);
         let slice = now + SLICE_NS.min(cpu_budget.max(1));
         let next = sched::executor().next_deadline(cpu).map_or(slice, |d| d.min(slice));
+        // Interrupts stay off from arming the timer until user mode: a
+        // timer interrupt taken here, in kernel mode, would only set the
+        // executor's flag, and the thread would run on in user mode with
+        // nothing armed to bring it back (enter_user enables them on return).
+        let irq = platform::cpu::interrupts::disable();
         platform::apic::lapic::set_deadline(Some(next));
         let exit = {
             let fpu = thread.fpu.lock();
@@ -227,6 +232,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             // us, so check again with the CPU published.
             if thread.has_deliverable_signal() {
                 thread.running_on.store(-1, Ordering::Release);
+                platform::cpu::interrupts::restore(irq);
                 continue;
             }
             let t0 = platform::time::now_ns();

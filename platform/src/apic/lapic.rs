@@ -108,9 +108,42 @@ pub(crate) fn calibrate_timer() {
     log::info!("lapic: timer runs at {} MHz", (ticks as u64 * 1000) / elapsed.max(1));
 }
 
+/// What each CPU's one-shot timer is programmed for (ns; 0: nothing).
+static PROGRAMMED: [AtomicU64; crate::cpu::percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; crate::cpu::percpu::MAX_CPUS];
+
+/// How much earlier than asked a timer already programmed may fire and
+/// still be kept: returning to user mode programs a new slice end on every
+/// system call, and under emulation each LAPIC write costs about as much as
+/// the call itself. An early interrupt only makes the CPU look again.
+const KEEP_EARLIER_NS: u64 = 2_000_000;
+
+/// The timer interrupt: nothing is armed any more. (It may come before the
+/// deadline [`PROGRAMMED`] holds — calibration error, or a count clamped to
+/// 32 bits — so the slot is cleared here, not judged by the clock.)
+pub(crate) fn timer_fired() {
+    PROGRAMMED[crate::cpu::percpu::cpu_id()].store(0, Ordering::Relaxed);
+}
+
 /// Programs this CPU's one-shot timer to fire at `deadline_ns` (monotonic),
-/// or disarms it. A deadline in the past fires at once.
+/// or disarms it. A deadline in the past fires at once. A pending timer up
+/// to [`KEEP_EARLIER_NS`] before the deadline is left as it is.
 pub fn set_deadline(deadline_ns: Option<u64>) {
+    // With interrupts off: a timer interrupt between reading the slot and
+    // deciding to keep it would leave nothing armed.
+    let was_enabled = crate::cpu::interrupts::disable();
+    program(deadline_ns);
+    crate::cpu::interrupts::restore(was_enabled);
+}
+
+fn program(deadline_ns: Option<u64>) {
+    let slot = &PROGRAMMED[crate::cpu::percpu::cpu_id()];
+    let programmed = slot.load(Ordering::Relaxed);
+    if let Some(d) = deadline_ns {
+        if programmed != 0 && programmed <= d && d - programmed <= KEEP_EARLIER_NS && programmed > tsc::now_ns() {
+            return;
+        }
+    }
+    slot.store(deadline_ns.unwrap_or(0), Ordering::Relaxed);
     if TSC_DEADLINE.load(Ordering::Relaxed) {
         write(LVT_TIMER, (0b10 << 17) | vectors::TIMER as u32);
         let value = deadline_ns.map_or(0, |d| tsc::tsc_at(d).max(1));

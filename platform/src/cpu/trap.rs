@@ -87,6 +87,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             exception(v, frame)
         }
         vectors::TIMER => {
+            apic::lapic::timer_fired();
             apic::lapic::eoi();
             if let Some(h) = HANDLERS.get() {
                 (h.timer)();
