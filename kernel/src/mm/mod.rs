@@ -2,8 +2,9 @@
 //! and copy-on-write.
 //!
 //! Pages are mapped lazily: [`Mm::handle_fault`] maps a page the first time
-//! it is touched (zeroed, or filled from the backing file), and breaks
-//! copy-on-write sharing on the first write after fork. A protection fault
+//! it is touched (zeroed, filled from a copied image, or a file's own frame:
+//! [`filemap`]), and breaks copy-on-write sharing on the first write after
+//! fork or to a private file page. A protection fault
 //! on a present page never re-reads the page: it only updates the PTE (or
 //! copies, when the frame is shared). Frames are owned through
 //! [`frames`]; everything is returned when the `Mm` is dropped.
@@ -18,6 +19,7 @@ use platform::user::addrspace::AddressSpace;
 
 use crate::errno::Errno;
 
+pub mod filemap;
 pub mod frames;
 pub mod vma;
 
@@ -137,6 +139,9 @@ impl MmInner {
         let mut cur = start;
         while cur < end {
             let v = self.find(cur).ok_or(Errno::ENOMEM)?;
+            if prot.write && !v.may_write() {
+                return Err(Errno::EACCES);
+            }
             cur = v.end;
         }
         for mut mid in self.split_out(start, end) {
@@ -229,6 +234,9 @@ impl Mm {
                 if vma.past_eof(va) {
                     return Err(FaultError::PastEof);
                 }
+                if let Some((file, offset)) = vma.file_offset(va) {
+                    return self.map_file_page(&mut *m, &vma, va, file.clone(), offset, write);
+                }
                 let page = frame::alloc_zeroed().ok_or(FaultError::NoMemory)?;
                 vma.fill(va, page);
                 if m.space.map(va, page, vma.prot.to_page()).is_err() {
@@ -240,12 +248,64 @@ impl Mm {
         }
     }
 
+    /// Maps the file's frame for page `va` of a file area (a fault on a
+    /// missing page): as it is in a shared area, read-only in a private
+    /// one, or a private copy at once for a write there.
+    fn map_file_page(
+        &self,
+        m: &mut MmInner,
+        vma: &Vma,
+        va: u64,
+        file: Arc<filemap::MappedFile>,
+        offset: u64,
+        write: bool,
+    ) -> Result<(), FaultError> {
+        let phys = file.inode.map_page(offset / PAGE).map_err(|e| match e.0 {
+            6 /* ENXIO */ => FaultError::PastEof,
+            _ => FaultError::NoMemory,
+        })?;
+        let page = if vma.shared {
+            phys
+        } else if write {
+            let Some(copy) = frame::alloc() else {
+                frames::put(phys);
+                return Err(FaultError::NoMemory);
+            };
+            frame::copy(copy, phys);
+            frames::put(phys);
+            copy
+        } else {
+            phys
+        };
+        let prot = Prot { write: vma.prot.write && (vma.shared || write), ..vma.prot };
+        if m.space.map(va, page, prot.to_page()).is_err() {
+            frames::put(page);
+            return Err(FaultError::NoMemory);
+        }
+        // A truncate that ran since map_page (its eviction pass waits for
+        // this lock) may have missed this page: take it back.
+        if vma.past_eof(va) {
+            if let Some(p) = m.space.unmap(va) {
+                frames::put(p);
+            }
+            return Err(FaultError::PastEof);
+        }
+        Ok(())
+    }
+
     /// A copy-on-write copy of this address space (fork).
     pub fn fork(&self) -> Result<Arc<Mm>, Errno> {
         // Shared anonymous pages must be the same frames on both sides
-        // even if nobody touched them yet: give them frames now.
-        let shared: Vec<(u64, u64)> =
-            self.inner.lock().vmas.values().filter(|v| v.shared && (v.prot.read || v.prot.write)).map(|v| (v.start, v.end)).collect();
+        // even if nobody touched them yet: give them frames now. (Shared
+        // file pages are the file's: each side finds them there.)
+        let shared: Vec<(u64, u64)> = self
+            .inner
+            .lock()
+            .vmas
+            .values()
+            .filter(|v| v.shared && matches!(v.kind, vma::Kind::Anon) && (v.prot.read || v.prot.write))
+            .map(|v| (v.start, v.end))
+            .collect();
         for (s, e) in shared {
             let mut va = s;
             while va < e {
@@ -259,6 +319,7 @@ impl Mm {
         c.brk_start = parent.brk_start;
         c.brk = parent.brk;
         let vmas: Vec<Vma> = parent.vmas.values().cloned().collect();
+        let mut files = Vec::new();
         for v in vmas {
             let mut va = v.start;
             while va < v.end {
@@ -274,10 +335,16 @@ impl Mm {
                 }
                 va += PAGE;
             }
+            if let Some((file, _)) = v.file_offset(v.start) {
+                files.push(file.id);
+            }
             c.vmas.insert(v.start, v);
         }
         drop(c);
         drop(parent);
+        for id in files {
+            filemap::register(id, &child);
+        }
         // Other threads of the parent may cache the now read-only pages.
         platform::ipi::tlb_shootdown(0, platform::user::USER_END);
         Ok(child)
@@ -289,8 +356,12 @@ impl Drop for Mm {
     fn drop(&mut self) {
         let m = self.inner.get_mut();
         let ranges: Vec<(u64, u64)> = m.vmas.values().map(|v| (v.start, v.end)).collect();
+        let files: Vec<fs::pages::FileId> = m.vmas.values().filter_map(|v| v.file_offset(v.start)).map(|(f, _)| f.id).collect();
         for (s, e) in ranges {
             m.remove(s, e);
+        }
+        for id in files {
+            filemap::prune(id);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! madvise(2): MADV_DONTNEED / MADV_FREE drop the pages of a private
-//! mapping (the next touch sees zeros, or the file again); the other
+//! mapping (the next touch sees zeros, or the file again) or of a shared
+//! file mapping (the data stays the file's); the other
 //! advice values are hints Aramid has no use for yet and accepts, as Linux
 //! accepts advice it cannot act on. Unknown advice is EINVAL; a range with
 //! unmapped parts is ENOMEM (after acting on the mapped parts, like Linux).
@@ -33,7 +34,12 @@ pub fn madvise(call: &Call<'_>, addr: u64, len: u64, advice: u64) -> SysResult {
             match m.find(va) {
                 Some(v) => {
                     shared |= v.shared;
-                    if matches!(advice, MADV_DONTNEED | MADV_FREE) && !v.shared {
+                    // A shared file page stays the file's: dropping it
+                    // from the page tables loses nothing (the next touch
+                    // maps it again). Shared anonymous pages have no other
+                    // home, so they stay.
+                    let droppable = !v.shared || v.file_offset(va).is_some();
+                    if matches!(advice, MADV_DONTNEED | MADV_FREE) && droppable {
                         if let Some(phys) = m.space.unmap(va) {
                             crate::mm::frames::put(phys);
                         }
