@@ -159,7 +159,33 @@ impl MmInner {
             }
             self.vmas.insert(mid.start, mid);
         }
+        self.merge(start, end);
         Ok(())
+    }
+
+    /// Joins areas touching `start..end` (and their neighbours) that
+    /// continue each other.
+    fn merge(&mut self, start: u64, end: u64) {
+        let first = self.vmas.range(..start).next_back().map_or(start, |(k, _)| *k);
+        let keys: Vec<u64> = self.vmas.range(first..=end).map(|(k, _)| *k).collect();
+        let mut cur = None::<u64>;
+        for k in keys {
+            if let Some(c) = cur {
+                let joins = match (self.vmas.get(&c), self.vmas.get(&k)) {
+                    (Some(a), Some(b)) => a.continued_by(b),
+                    _ => false,
+                };
+                if joins {
+                    if let Some(b) = self.vmas.remove(&k) {
+                        if let Some(a) = self.vmas.get_mut(&c) {
+                            a.end = b.end;
+                        }
+                    }
+                    continue;
+                }
+            }
+            cur = Some(k);
+        }
     }
 }
 

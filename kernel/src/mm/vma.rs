@@ -122,6 +122,26 @@ impl Vma {
         Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down }
     }
 
+    /// Whether `next` (starting where `self` ends) continues `self` with
+    /// the same rights and backing, so the two can be one area (Linux
+    /// merges such neighbours, e.g. after mprotect restores the rights).
+    pub fn continued_by(&self, next: &Vma) -> bool {
+        if self.end != next.start || self.prot != next.prot || self.shared != next.shared || self.grows_down != next.grows_down {
+            return false;
+        }
+        let len = self.end - self.start;
+        match (&self.kind, &next.kind) {
+            (Kind::Anon, Kind::Anon) => true,
+            (Kind::File { backing: a, offset: oa, file_end: ea }, Kind::File { backing: b, offset: ob, file_end: eb }) => {
+                Arc::ptr_eq(a, b) && oa + len == *ob && ea == eb
+            }
+            (Kind::Pages { file: a, offset: oa, may_write: wa }, Kind::Pages { file: b, offset: ob, may_write: wb }) => {
+                a.id == b.id && oa + len == *ob && wa == wb
+            }
+            _ => false,
+        }
+    }
+
     /// Whether virtual page `va` lies wholly past the end of the backing
     /// file (an access there is SIGBUS).
     pub fn past_eof(&self, va: u64) -> bool {
