@@ -16,10 +16,10 @@
 //! Pages are reference-counted by the memory: the file holds one reference
 //! per page; [`crate::Inode::map_page`] hands out another one to a mapper,
 //! which releases it when it unmaps. When the file drops pages (truncate,
-//! punching a hole), it releases its references and then calls
-//! [`PageMemory::evicted`], outside its locks, so the owner of mappings can
-//! unmap the dropped pages everywhere (Linux's `unmap_mapping_range`); the
-//! pages themselves live on until their last mapper lets go.
+//! punching a hole), it takes them out of its map, calls
+//! [`PageMemory::evicted`] outside its locks, so the owner of mappings can
+//! unmap them everywhere (Linux's `unmap_mapping_range`), and then releases
+//! its references; a page lives on until its last mapper lets go.
 //!
 //! [`HeapPages`] is the host implementation (tests, tools): pages on the
 //! heap in a table, with the same reference counting.
@@ -66,10 +66,24 @@ pub trait PageMemory: Send + Sync {
         self.write(page, from, &ZEROS[..to - from]);
     }
 
-    /// Pages `first..end` (page indices) of `file` were dropped from it:
-    /// whoever maps them must unmap them. Called with no filesystem lock
-    /// held.
-    fn evicted(&self, _file: FileId, _first: u64, _end: u64) {}
+    /// Pages left a file: whoever maps them must unmap them. Called with
+    /// no filesystem lock held, before the file releases the pages.
+    fn evicted(&self, _e: &Eviction<'_>) {}
+}
+
+/// Pages that left a file.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Eviction<'a> {
+    pub file: FileId,
+    /// Page indices `first..end` are gone from the file.
+    pub first: u64,
+    pub end: u64,
+    /// The pages the file held there (holes held none).
+    pub pages: &'a [u64],
+    /// Whether private copies made from those pages go too: truncation
+    /// takes everything past the new end of file (Linux's `even_cows`);
+    /// punching a hole leaves copy-on-write copies alone.
+    pub private_copies: bool,
 }
 
 /// Heap-backed pages for the host: a table from id to buffer and count.

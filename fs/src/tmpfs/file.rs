@@ -18,7 +18,7 @@
 
 use alloc::collections::btree_map::Entry;
 use alloc::collections::BTreeMap;
-use core::ops::Range;
+use alloc::vec::Vec;
 
 use super::{Shared, TmpNode, PAGE_SIZE};
 use crate::errno::{Errno, Result};
@@ -35,8 +35,14 @@ pub(super) struct FileData {
     pages: BTreeMap<u64, u64>,
 }
 
-/// Page ids dropped from a file, to release and report.
-pub(super) type Dropped = Option<Range<u64>>;
+/// Pages taken out of a file, still to be reported and released (by the
+/// node, once the data lock is dropped).
+pub(super) struct Dropped {
+    pub first: u64,
+    pub end: u64,
+    pub pages: Vec<u64>,
+    pub private_copies: bool,
+}
 
 impl FileData {
     pub(super) fn page_count(&self) -> u64 {
@@ -132,31 +138,28 @@ impl FileData {
         pages.len() as u64
     }
 
-    /// Releases the file's references to `pages`.
-    fn release(sb: &Shared, pages: &BTreeMap<u64, u64>) {
+    /// Takes `pages` out of the file's accounting, for [`Dropped`].
+    fn take(sb: &Shared, pages: BTreeMap<u64, u64>) -> Vec<u64> {
         sb.uncharge_pages(pages.len() as u64);
-        for &page in pages.values() {
-            sb.mem.release(page);
-        }
+        pages.into_values().collect()
     }
 
     /// Sets the size, freeing pages past it and zeroing the tail of the last.
     /// Returns the page indices dropped.
-    pub(super) fn truncate(&mut self, sb: &Shared, len: u64) -> Result<Dropped> {
+    pub(super) fn truncate(&mut self, sb: &Shared, len: u64) -> Result<Option<Dropped>> {
         if len > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
         let mut dropped = None;
         if len < self.size {
             let keep = len.div_ceil(PAGE);
-            let freed = self.pages.split_off(&keep);
-            Self::release(sb, &freed);
+            let pages = Self::take(sb, self.pages.split_off(&keep));
             if !len.is_multiple_of(PAGE) {
                 if let Some(&page) = self.pages.get(&(len / PAGE)) {
                     sb.mem.zero(page, (len % PAGE) as usize, PAGE_SIZE);
                 }
             }
-            dropped = Some(keep..self.size.div_ceil(PAGE));
+            dropped = Some(Dropped { first: keep, end: self.size.div_ceil(PAGE), pages, private_copies: true });
         }
         self.size = len;
         Ok(dropped)
@@ -170,7 +173,7 @@ impl FileData {
         mode: u32,
         offset: u64,
         len: u64,
-    ) -> Result<Dropped> {
+    ) -> Result<Option<Dropped>> {
         if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) != 0 {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -212,16 +215,16 @@ impl FileData {
 
     /// Zeros `start..end`, dropping the pages it covers entirely; returns
     /// the indices dropped.
-    fn punch(&mut self, sb: &Shared, start: u64, end: u64) -> Dropped {
+    fn punch(&mut self, sb: &Shared, start: u64, end: u64) -> Option<Dropped> {
         let first_whole = start.div_ceil(PAGE);
         let end_whole = end / PAGE;
         let mut dropped = None;
         if first_whole < end_whole {
             let mut tail = self.pages.split_off(&first_whole);
             let mut rest = tail.split_off(&end_whole);
-            Self::release(sb, &tail);
             self.pages.append(&mut rest);
-            dropped = Some(first_whole..end_whole);
+            let pages = Self::take(sb, tail);
+            dropped = Some(Dropped { first: first_whole, end: end_whole, pages, private_copies: false });
         }
         // Partial pages at either end.
         for index in [start / PAGE, (end - 1) / PAGE] {

@@ -40,7 +40,7 @@ use crate::clock::{Clock, Timespec};
 use crate::errno::{Errno, Result};
 use crate::inode::*;
 use crate::lock::FileLocks;
-use crate::pages::{FileId, HeapPages, PageMemory};
+use crate::pages::{Eviction, FileId, HeapPages, PageMemory};
 use crate::xattr::XattrMap;
 
 use dir::DirData;
@@ -290,11 +290,21 @@ impl TmpNode {
     }
 
     /// Tells the page memory that pages left this file (after the data
-    /// lock is released: the owner of mappings takes its own locks).
-    fn report_dropped(&self, dropped: file::Dropped) {
-        if let Some(r) = dropped.filter(|r| r.start < r.end) {
-            let id = FileId { dev: self.sb.dev, ino: self.ino };
-            self.sb.mem.evicted(id, r.start, r.end);
+    /// lock is released: the owner of mappings takes its own locks), then
+    /// releases them.
+    fn report_dropped(&self, dropped: Option<file::Dropped>) {
+        let Some(d) = dropped.filter(|d| d.first < d.end) else {
+            return;
+        };
+        self.sb.mem.evicted(&Eviction {
+            file: FileId { dev: self.sb.dev, ino: self.ino },
+            first: d.first,
+            end: d.end,
+            pages: &d.pages,
+            private_copies: d.private_copies,
+        });
+        for page in d.pages {
+            self.sb.mem.release(page);
         }
     }
 

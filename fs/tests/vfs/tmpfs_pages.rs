@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use fs::inode::*;
-use fs::pages::{FileId, HeapPages, PageMemory, PAGE_SIZE};
+use fs::pages::{Eviction, FileId, HeapPages, PageMemory, PAGE_SIZE};
 use fs::*;
 
 const PG: u64 = PAGE_SIZE as u64;
@@ -14,7 +14,9 @@ const PG: u64 = PAGE_SIZE as u64;
 #[derive(Default)]
 struct Recording {
     heap: HeapPages,
-    evicted: Mutex<Vec<(FileId, u64, u64)>>,
+    /// (file, first, end, pages held, private copies too, pages still
+    /// alive while reported).
+    evicted: Mutex<Vec<(FileId, u64, u64, usize, bool, usize)>>,
 }
 
 impl PageMemory for Recording {
@@ -33,8 +35,9 @@ impl PageMemory for Recording {
     fn write(&self, page: u64, offset: usize, data: &[u8]) {
         self.heap.write(page, offset, data)
     }
-    fn evicted(&self, file: FileId, first: u64, end: u64) {
-        self.evicted.lock().unwrap().push((file, first, end));
+    fn evicted(&self, e: &Eviction<'_>) {
+        let live = self.heap.live();
+        self.evicted.lock().unwrap().push((e.file, e.first, e.end, e.pages.len(), e.private_copies, live));
     }
 }
 
@@ -98,7 +101,7 @@ fn truncate_reports_dropped_pages_which_live_on_while_mapped() {
     let dropped = f.map_page(3).unwrap();
     assert_eq!(mem.heap.live(), 4);
     f.truncate(PG + 10).unwrap();
-    assert_eq!(*mem.evicted.lock().unwrap(), vec![(id, 2, 4)]);
+    assert_eq!(*mem.evicted.lock().unwrap(), vec![(id, 2, 4, 2, true, 4)], "reported before the file releases them");
     // Pages 2 and 3 left the file; 3 is still held by its mapper.
     assert_eq!(mem.heap.live(), 3);
     assert_eq!(page_bytes(&mem, dropped, 0, 1), [7]);
@@ -121,7 +124,7 @@ fn punching_a_hole_reports_whole_pages() {
     f.write_at(0, &vec![1u8; 5 * PAGE_SIZE]).unwrap();
     let id = FileId { dev: f.metadata().dev, ino: f.ino() };
     f.fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PG / 2, 3 * PG).unwrap();
-    assert_eq!(*mem.evicted.lock().unwrap(), vec![(id, 1, 3)]);
+    assert_eq!(*mem.evicted.lock().unwrap(), vec![(id, 1, 3, 2, false, 5)]);
     assert_eq!(mem.heap.live(), 3);
     let mut buf = [9u8; 1];
     f.read_at(PG / 2, &mut buf).unwrap();

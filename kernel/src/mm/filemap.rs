@@ -18,12 +18,13 @@
 //!   frame has two owners, the file and the mapping).
 //!
 //! Unmapping releases the mapping's reference; the data stays the file's.
-//! When the file drops pages (truncate, punching a hole), tmpfs releases
-//! its references and reports the range through [`PageMemory::evicted`];
-//! [`unmap_file_pages`] then unmaps that range, copies included, from every
-//! address space that maps the file ([`register`]ed at mmap and fork), so
-//! a later touch past the new end of file is SIGBUS and growing the file
-//! again maps fresh pages. A fault racing with a truncate re-checks the
+//! When the file drops pages (truncate, punching a hole), tmpfs reports
+//! them through [`PageMemory::evicted`] before releasing its references;
+//! [`unmap_file_pages`] then unmaps them from every address space that maps
+//! the file ([`register`]ed at mmap and fork): after a truncate the whole
+//! range, private copies included, so a later touch past the new end of
+//! file is SIGBUS and growing the file again maps fresh pages; after a hole
+//! is punched, the file's pages only (private copies stay, as on Linux). A fault racing with a truncate re-checks the
 //! size after mapping under the address-space lock, and the eviction pass
 //! takes that lock after the size changed, so one of them removes the page.
 //!
@@ -31,11 +32,11 @@
 //! tmpfs never calls out with its data lock held, so eviction takes the
 //! registry lock and then each address space's lock on its own.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
-use fs::pages::{FileId, PageMemory};
+use fs::pages::{Eviction, FileId, PageMemory};
 use platform::mem::frame;
 
 use super::vma::Kind;
@@ -83,8 +84,8 @@ impl PageMemory for FramePages {
         frame::write(page, offset, data);
     }
 
-    fn evicted(&self, file: FileId, first: u64, end: u64) {
-        unmap_file_pages(file, first, end);
+    fn evicted(&self, e: &Eviction<'_>) {
+        unmap_file_pages(e);
     }
 }
 
@@ -118,8 +119,10 @@ pub fn prune(file: FileId) {
     }
 }
 
-/// Unmaps pages `first..end` of `file` from every address space mapping it.
-pub fn unmap_file_pages(file: FileId, first: u64, end: u64) {
+/// Unmaps evicted pages of a file from every address space mapping it.
+pub fn unmap_file_pages(e: &Eviction<'_>) {
+    let file = e.file;
+    let evicted: BTreeSet<u64> = e.pages.iter().copied().collect();
     let mms: Vec<Arc<Mm>> = MAPPERS.lock().get(&file).map(|l| l.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
     for mm in mms {
         let (ranges, freed) = mm.with(|m| {
@@ -132,22 +135,29 @@ pub fn unmap_file_pages(file: FileId, first: u64, end: u64) {
                 // The area holds file pages offset/PAGE .. + its length.
                 let first_page = offset / PAGE;
                 let pages = (v.end - v.start) / PAGE;
-                let lo = first.max(first_page);
-                let hi = end.min(first_page + pages);
+                let lo = e.first.max(first_page);
+                let hi = e.end.min(first_page + pages);
                 if lo < hi {
-                    hit.push((v.start + (lo - first_page) * PAGE, v.start + (hi - first_page) * PAGE));
+                    let copies_go = v.shared || e.private_copies;
+                    hit.push((v.start + (lo - first_page) * PAGE, v.start + (hi - first_page) * PAGE, copies_go));
                 }
             }
             let mut freed = Vec::new();
-            for &(lo, hi) in &hit {
-                freed.extend((lo..hi).step_by(PAGE as usize).filter_map(|va| m.space.unmap(va)));
+            for &(lo, hi, copies_go) in &hit {
+                for va in (lo..hi).step_by(PAGE as usize) {
+                    let Some((phys, _)) = m.space.query(va) else { continue };
+                    if copies_go || evicted.contains(&phys) {
+                        m.space.unmap(va);
+                        freed.push(phys);
+                    }
+                }
             }
             (hit, freed)
         });
         // Other CPUs may still cache the translations: flush before the
         // frames can be reused.
         if platform::smp::cpus_online() > 1 {
-            for (lo, hi) in ranges {
+            for (lo, hi, _) in ranges {
                 platform::ipi::tlb_shootdown(lo, hi);
             }
         }

@@ -45,6 +45,9 @@ pub enum FaultError {
     NoMemory,
     /// A file page past the end of the file (SIGBUS, BUS_ADRERR).
     PastEof,
+    /// The file has no room for the page (tmpfs `size=`; SIGBUS, as
+    /// Linux's shmem fault answers ENOSPC).
+    NoSpace,
 }
 
 pub struct MmInner {
@@ -288,6 +291,7 @@ impl Mm {
     ) -> Result<(), FaultError> {
         let phys = file.inode.map_page(offset / PAGE).map_err(|e| match e.0 {
             6 /* ENXIO */ => FaultError::PastEof,
+            28 /* ENOSPC */ => FaultError::NoSpace,
             _ => FaultError::NoMemory,
         })?;
         let page = if vma.shared {

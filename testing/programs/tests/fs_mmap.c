@@ -2,12 +2,8 @@
  * mprotect, a MAP_FIXED anonymous overlay (as ld.so does for .bss), the
  * zero tail of the last page, SIGBUS beyond EOF, partial munmap keeping file
  * offsets, MAP_SHARED reads and writes sharing the file's pages with
- * read/write, other mappings and other processes (fork, an independent
- * mapping, exit), MAP_PRIVATE seeing the file until it writes, msync/fsync,
- * mprotect/madvise/mremap on shared mappings, SIGBUS BUS_ADRERR after
- * ftruncate shrinks the file and valid pages after it grows, a shared futex
- * met through two processes' mappings, and the errors (pipe ENODEV, O_WRONLY
- * EACCES, bad offsets). */
+ * read/write and a forked child, and the errors (pipe ENODEV, O_WRONLY
+ * EACCES, bad offsets). fs_mmap_shared covers shared mappings in depth. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
@@ -21,9 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../t.h"
-
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
 
 #define D "/tmp/fs_mmap.d"
 #define PG 4096L
@@ -69,28 +62,6 @@ static int dies_by(void (*fn)(void *), void *arg) {
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-static void *bus_addr;
-static void on_bus(int sig, siginfo_t *si, void *uc) {
-    (void)sig, (void)uc;
-    _exit(si->si_addr == bus_addr ? si->si_code : 100);
-}
-/* Touches addr in a child: 0 if that works, else the SIGBUS si_code
- * (100: a SIGBUS for another address, -1: another fate). */
-static int bus_code(void *addr) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        struct sigaction sa = {0};
-        sa.sa_sigaction = on_bus;
-        sa.sa_flags = SA_SIGINFO;
-        sigaction(SIGBUS, &sa, NULL);
-        bus_addr = addr;
-        (void)*(volatile char *)addr;
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 static void poke(void *p) { *(volatile char *)p = 1; }
 static void peek(void *p) { (void)*(volatile char *)p; }
@@ -215,148 +186,6 @@ int main(void) {
     CHECK(!BAD(w) && memcmp(w + 20, "kid", 3) == 0 && memcmp(rb, "kid", 3) == 0,
           "a child's write to a shared file mapping reaches the parent and the file", "'%s'", rb);
     munmap(w, FSIZE);
-
-    /* MAP_SHARED writable: one set of pages for every mapping and read/write */
-    pwrite(fd, content, FSIZE, 0);
-    w = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    char *w2 = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
-    if (!BAD(w) && !BAD(w2)) {
-        w[PG + 50] = 'A';
-        w2[PG + 60] = 'B';
-    }
-    CHECK(!BAD(w) && !BAD(w2) && w2[50] == 'A' && w[2 * PG + 60] == 'B',
-          "two MAP_SHARED mappings of a file at different offsets see each other's stores at once",
-          "maps %d %d", !BAD(w), !BAD(w2));
-    pwrite(fd, "PW", 2, 2 * PG + 10);
-    CHECK(!BAD(w) && !BAD(w2) && memcmp(w + 2 * PG + 10, "PW", 2) == 0 && memcmp(w2 + PG + 10, "PW", 2) == 0,
-          "pwrite() shows at once through existing writable MAP_SHARED mappings", "mismatch");
-    pwrite(fd, content, FSIZE, 0);
-    munmap(w2, 2 * PG);
-
-    /* MAP_PRIVATE against later changes to the file */
-    char *pm = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    char before = BAD(pm) ? 0 : pm[PG + 3];
-    if (!BAD(w))
-        w[PG + 3] = 'X';
-    char after = BAD(pm) ? 0 : pm[PG + 3];
-    if (!BAD(pm))
-        pm[2 * PG] = 'p';
-    if (!BAD(w))
-        w[2 * PG + 1] = 'Y';
-    CHECK(!BAD(pm) && before == (char)pat(PG + 3) && after == 'X',
-          "MAP_PRIVATE shows a store through a MAP_SHARED mapping to a page it never wrote", "%d %d", before, after);
-    CHECK(!BAD(pm) && !BAD(w) && pm[2 * PG + 1] == (char)pat(2 * PG + 1) && w[2 * PG] == (char)pat(2 * PG),
-          "after its first write a MAP_PRIVATE page is a copy: file changes no longer show, its store stays private",
-          "mismatch");
-    munmap(pm, FSIZE);
-    pwrite(fd, content, FSIZE, 0);
-
-    /* another process mapping the file by itself, and exit keeping the data */
-    pid = fork();
-    if (pid == 0) {
-        int cfd = sopen("f", O_RDWR, 0);
-        char *cm = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 2 * PG);
-        if (BAD(cm))
-            _exit(1);
-        memcpy(cm + 8, "other", 5);
-        _exit(0); /* no msync, no munmap */
-    }
-    int st = -1;
-    waitpid(pid, &st, 0);
-    memset(rb, 0, sizeof rb);
-    char rb5[6] = {0};
-    pread(fd, rb5, 5, 2 * PG + 8);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && !BAD(w) && memcmp(w + 2 * PG + 8, "other", 5) == 0 &&
-              memcmp(rb5, "other", 5) == 0,
-          "a store by another process through its own mapping reaches ours and the file, and outlives its exit",
-          "status %d '%s'", st, rb5);
-    pwrite(fd, content, FSIZE, 0);
-
-    /* msync, fsync, munmap keeps the data */
-    r = BAD(w) ? -1 : msync(w, FSIZE, MS_ASYNC);
-    long r2 = BAD(w) ? -1 : msync(w, FSIZE, MS_INVALIDATE);
-    long r3 = BAD(w) ? -1 : msync(w + PG, PG, MS_SYNC | MS_INVALIDATE);
-    long r4 = fsync(fd);
-    errno = 0;
-    long r5 = BAD(w) ? -1 : msync(w, FSIZE, MS_SYNC | MS_ASYNC);
-    CHECK(r == 0 && r2 == 0 && r3 == 0 && r4 == 0 && r5 == -1 && errno == EINVAL,
-          "msync MS_ASYNC, MS_INVALIDATE, MS_SYNC and fsync succeed; MS_SYNC|MS_ASYNC is EINVAL", "%ld %ld %ld %ld %ld",
-          r, r2, r3, r4, r5);
-    if (!BAD(w))
-        memcpy(w + 3 * PG + 1, "kept", 4);
-    munmap(w, FSIZE);
-    char rb4[5] = {0};
-    pread(fd, rb4, 4, 3 * PG + 1);
-    CHECK(memcmp(rb4, "kept", 4) == 0, "munmap of a shared mapping keeps what was stored in the file", "'%s'", rb4);
-    pwrite(fd, content, FSIZE, 0);
-
-    /* mprotect, madvise, mremap on a shared file mapping */
-    w = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    r = mprotect(w, PG, PROT_READ);
-    int sig_w = dies_by(poke, w + 1);
-    r2 = mprotect(w, PG, PROT_READ | PROT_WRITE);
-    if (r2 == 0)
-        w[1] = 'M';
-    CHECK(!BAD(w) && r == 0 && sig_w == SIGSEGV && r2 == 0 && pread(fd, rb, 1, 1) == 1 && rb[0] == 'M',
-          "mprotect on a shared file mapping: read-only faults, writable again reaches the file", "%ld %d %ld", r,
-          sig_w, r2);
-    if (!BAD(w))
-        w[PG + 9] = 'D';
-    r = madvise(w, FSIZE, MADV_DONTNEED);
-    CHECK(!BAD(w) && r == 0 && w[PG + 9] == 'D' && w[1] == 'M',
-          "MADV_DONTNEED on a shared file mapping keeps the file's data", "ret %ld", r);
-    char *g = BAD(w) ? MAP_FAILED : (char *)mremap(w, FSIZE, 8 * PG, MREMAP_MAYMOVE);
-    pwrite(fd, content, FSIZE, 0);
-    if (!BAD(g))
-        g[3 * PG + 2] = 'R';
-    CHECK(!BAD(g) && matches(g, 0, 3 * PG) && pread(fd, rb, 1, 3 * PG + 2) == 1 && rb[0] == 'R',
-          "mremap grows a shared file mapping that still shares the file's pages", "ok %d", !BAD(g));
-    w = BAD(g) ? w : g;
-    pwrite(fd, content, FSIZE, 0);
-
-    /* SIGBUS past the end of file, after shrinking and growing it */
-    int c_eof = bus_code(w + 4 * PG + 5);
-    ftruncate(fd, PG + 10);
-    int c_cut = bus_code(w + 2 * PG);
-    int tail_zero = all_zero(w + PG + 10, PG - 10);
-    CHECK(c_eof == BUS_ADRERR && c_cut == BUS_ADRERR && tail_zero && matches(w, 0, PG + 10),
-          "a shared mapping past EOF is SIGBUS BUS_ADRERR, also after ftruncate shrinks the file under it",
-          "%d %d %d", c_eof, c_cut, tail_zero);
-    ftruncate(fd, FSIZE);
-    int c_grown = bus_code(w + 3 * PG);
-    CHECK(c_grown == 0 && all_zero(w + PG + 10, FSIZE - PG - 10),
-          "growing the file again makes the pages valid, reading zeros", "%d", c_grown);
-    w[3 * PG] = 'G';
-    pread(fd, rb, 1, 3 * PG);
-    CHECK(rb[0] == 'G', "a store to a page made valid again reaches the file", "%d", rb[0]);
-    pwrite(fd, content, FSIZE, 0);
-
-    /* a shared futex in a file mapping: two processes, different mappings */
-    pid = fork();
-    if (pid == 0) {
-        int cfd = sopen("f", O_RDWR, 0);
-        char *cm = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, PG);
-        if (BAD(cm))
-            _exit(2);
-        uint32_t *word = (uint32_t *)(cm + PG + 64);
-        *word = 0;
-        struct timespec to = {10, 0};
-        long fr = syscall(SYS_futex, word, FUTEX_WAIT, 0, &to, NULL, 0);
-        _exit(fr == 0 ? 0 : 1);
-    }
-    long woken = 0;
-    for (int i = 0; i < 1000 && woken == 0; i++) {
-        woken = syscall(SYS_futex, (uint32_t *)(w + 2 * PG + 64), FUTEX_WAKE, 1, NULL, NULL, 0);
-        if (woken == 0)
-            usleep(5000);
-    }
-    st = -1;
-    waitpid(pid, &st, 0);
-    CHECK(woken == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-          "a shared futex in a file mapping is woken through another process's mapping of the file",
-          "woken %ld status %d", woken, st);
-    munmap(w, 8 * PG);
-    pwrite(fd, content, FSIZE, 0);
     ftruncate(fd, FSIZE);
 
     /* errors */
