@@ -10,13 +10,15 @@ use fs::*;
 
 const PG: u64 = PAGE_SIZE as u64;
 
+/// One eviction report: file, first, end, pages held, private copies too,
+/// pages alive at the time.
+type Report = (FileId, u64, u64, usize, bool, usize);
+
 /// Heap pages that remember every eviction report.
 #[derive(Default)]
 struct Recording {
     heap: HeapPages,
-    /// (file, first, end, pages held, private copies too, pages still
-    /// alive while reported).
-    evicted: Mutex<Vec<(FileId, u64, u64, usize, bool, usize)>>,
+    evicted: Mutex<Vec<Report>>,
 }
 
 impl PageMemory for Recording {

@@ -264,7 +264,7 @@ impl Mm {
                     return Err(FaultError::PastEof);
                 }
                 if let Some((file, offset)) = vma.file_offset(va) {
-                    return self.map_file_page(&mut *m, &vma, va, file.clone(), offset, write);
+                    return self.map_file_page(&mut m, &vma, va, file.clone(), offset, write);
                 }
                 let page = frame::alloc_zeroed().ok_or(FaultError::NoMemory)?;
                 vma.fill(va, page);
