@@ -264,7 +264,17 @@ impl Mm {
                     return Err(FaultError::PastEof);
                 }
                 if let Some((file, offset)) = vma.file_offset(va) {
-                    return self.map_file_page(&mut m, &vma, va, file.clone(), offset, write);
+                    let Some(stale) = self.map_file_page(&mut m, &vma, va, file.clone(), offset, write)? else {
+                        return Ok(());
+                    };
+                    // Lost a race with a truncate: another thread may have
+                    // cached the page for a moment; flush before letting go.
+                    drop(m);
+                    if platform::smp::cpus_online() > 1 {
+                        platform::ipi::tlb_shootdown(va, va + PAGE);
+                    }
+                    frames::put(stale);
+                    return Err(FaultError::PastEof);
                 }
                 let page = frame::alloc_zeroed().ok_or(FaultError::NoMemory)?;
                 vma.fill(va, page);
@@ -279,7 +289,9 @@ impl Mm {
 
     /// Maps the file's frame for page `va` of a file area (a fault on a
     /// missing page): as it is in a shared area, read-only in a private
-    /// one, or a private copy at once for a write there.
+    /// one, or a private copy at once for a write there. `Some(frame)`:
+    /// the file shrank meanwhile; the frame was unmapped again and is the
+    /// caller's to release once no TLB can hold it.
     fn map_file_page(
         &self,
         m: &mut MmInner,
@@ -288,7 +300,7 @@ impl Mm {
         file: Arc<filemap::MappedFile>,
         offset: u64,
         write: bool,
-    ) -> Result<(), FaultError> {
+    ) -> Result<Option<u64>, FaultError> {
         let phys = file.inode.map_page(offset / PAGE).map_err(|e| match e.0 {
             6 /* ENXIO */ => FaultError::PastEof,
             28 /* ENOSPC */ => FaultError::NoSpace,
@@ -315,12 +327,9 @@ impl Mm {
         // A truncate that ran since map_page (its eviction pass waits for
         // this lock) may have missed this page: take it back.
         if vma.past_eof(va) {
-            if let Some(p) = m.space.unmap(va) {
-                frames::put(p);
-            }
-            return Err(FaultError::PastEof);
+            return Ok(m.space.unmap(va));
         }
-        Ok(())
+        Ok(None)
     }
 
     /// A copy-on-write copy of this address space (fork).

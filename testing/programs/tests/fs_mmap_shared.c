@@ -6,10 +6,13 @@
  * shared mapping; SIGBUS BUS_ADRERR past EOF, after ftruncate shrinks the
  * file under a mapping, valid zero pages after it grows; a punched hole
  * drops file pages but not private copies; a shared futex met through two
- * processes' mappings of the file. */
+ * processes' mappings of the file; a thread reading a mapping while another
+ * shrinks and grows the file sees only the file's states or SIGBUS. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,6 +96,45 @@ static int bus_code(void *addr) {
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The race: one thread truncates and refills page 1 while another reads it. */
+#define ROUNDS 300
+static sigjmp_buf race_jb;
+static int race_fd;
+static volatile char *race_map;
+static void on_race_bus(int sig) {
+    (void)sig;
+    siglongjmp(race_jb, 1);
+}
+static void *race_reader(void *arg) {
+    int *bad = arg;
+    for (int i = 0; i < 20 * ROUNDS; i++) {
+        if (sigsetjmp(race_jb, 1) == 0) {
+            char c = race_map[PG + 5];
+            if (c != (char)pat(PG + 5) && c != 0 && c != 'z')
+                (*bad)++;
+        }
+    }
+    return NULL;
+}
+static int truncate_race(char *w, int fd) {
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_race_bus;
+    sigaction(SIGBUS, &sa, &old);
+    race_fd = fd;
+    race_map = w;
+    int bad = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, race_reader, &bad);
+    for (int i = 0; i < ROUNDS; i++) {
+        ftruncate(race_fd, PG);
+        ftruncate(race_fd, FSIZE);
+        pwrite(race_fd, "z", 1, PG + 5);
+    }
+    pthread_join(t, NULL);
+    sigaction(SIGBUS, &old, NULL);
+    return bad;
 }
 
 int main(void) {
@@ -264,6 +306,15 @@ int main(void) {
               all_zero(w + PG, 2 * PG) && matches(w, 0, PG) && matches(w + 3 * PG, 3 * PG, 100),
           "a punched hole reads as zeros through every mapping except a private copy made before", "ret %ld", r);
     munmap(pp, FSIZE);
+
+    pwrite(fd, content, FSIZE, 0);
+    int bad = truncate_race(w, fd);
+    pwrite(fd, "Q", 1, PG + 5);
+    struct stat sb;
+    fstat(fd, &sb);
+    CHECK(bad == 0 && w[PG + 5] == 'Q' && sb.st_size == FSIZE,
+          "reads racing with ftruncate see the file's contents, zeros or SIGBUS, and the mapping stays coherent",
+          "bad %d size %ld", bad, (long)sb.st_size);
     munmap(w, 8 * PG);
 
     close(fd);
