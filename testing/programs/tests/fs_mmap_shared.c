@@ -2,8 +2,8 @@
  * are the same pages. Stores through MAP_SHARED mappings meet read/pwrite,
  * other mappings at other offsets and other processes (an independent
  * mapping, surviving its exit); MAP_PRIVATE sees the file until its first
- * write to a page; msync/fsync; mprotect, MADV_DONTNEED and mremap on a
- * shared mapping; SIGBUS BUS_ADRERR past EOF, after ftruncate shrinks the
+ * write to a page; msync/fsync; mprotect, MADV_DONTNEED and mremap (grow,
+ * duplicate) on a shared mapping; SIGBUS BUS_ADRERR past EOF, after ftruncate shrinks the
  * file under a mapping, valid zero pages after it grows; a punched hole
  * drops file pages but not private copies; a shared futex met through two
  * processes' mappings of the file; a thread reading a mapping while another
@@ -251,6 +251,19 @@ int main(void) {
     CHECK(!BAD(g) && matches(g, 0, 3 * PG) && pread(fd, rb, 1, 3 * PG + 2) == 1 && rb[0] == 'R',
           "mremap grows a shared file mapping that still shares the file's pages", "ok %d", !BAD(g));
     w = BAD(g) ? w : g;
+    char *dup = BAD(g) ? MAP_FAILED : (char *)mremap(g + PG, 0, 2 * PG, MREMAP_MAYMOVE);
+    if (!BAD(dup))
+        dup[7] = 'd';
+    char *priv = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+    errno = 0;
+    char *pdup = (char *)mremap(priv, 0, PG, MREMAP_MAYMOVE);
+    CHECK(!BAD(dup) && dup != g + PG && g[PG + 7] == 'd' && matches(dup + 8, PG + 8, 100) && BAD(pdup) &&
+              errno == EINVAL,
+          "mremap with old size 0 duplicates a shared file mapping (EINVAL for a private one)", "ok %d errno %d",
+          !BAD(dup), errno);
+    if (!BAD(dup))
+        munmap(dup, 2 * PG);
+    munmap(priv, PG);
     pwrite(fd, content, FSIZE, 0);
 
     /* SIGBUS past the end of file, after shrinking and growing it */
