@@ -2,12 +2,13 @@
  * are the same pages. Stores through MAP_SHARED mappings meet read/pwrite,
  * other mappings at other offsets and other processes (an independent
  * mapping, surviving its exit); MAP_PRIVATE sees the file until its first
- * write to a page; msync/fsync; mprotect, MADV_DONTNEED and mremap (grow,
- * duplicate) on a shared mapping; SIGBUS BUS_ADRERR past EOF, after ftruncate shrinks the
- * file under a mapping, valid zero pages after it grows; a punched hole
- * drops file pages but not private copies; a shared futex met through two
- * processes' mappings of the file; a thread reading a mapping while another
- * shrinks and grows the file sees only the file's states or SIGBUS. */
+ * write to a page; msync/fsync; mprotect, MADV_DONTNEED, MADV_REMOVE and
+ * mremap (grow, duplicate) on a shared mapping; SIGBUS BUS_ADRERR past EOF,
+ * after ftruncate shrinks the file under a mapping, valid zero pages after
+ * it grows; a punched hole drops file pages but not private copies; a
+ * shared futex met through two processes' mappings of the file; a thread
+ * reading a mapping while another shrinks and grows the file sees only the
+ * file's states or SIGBUS. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
@@ -244,6 +245,25 @@ int main(void) {
     r = madvise(w, FSIZE, MADV_DONTNEED);
     CHECK(!BAD(w) && r == 0 && w[PG + 9] == 'D' && w[1] == 'M',
           "MADV_DONTNEED on a shared file mapping keeps the file's data", "ret %ld", r);
+    r = madvise(w + PG, PG, MADV_REMOVE);
+    char zb[PG];
+    memset(zb, 1, sizeof zb);
+    pread(fd, zb, PG, PG);
+    int rfd = sopen("f", O_RDONLY, 0);
+    char *ro = smmap(NULL, PG, PROT_READ, MAP_SHARED, rfd, 0);
+    char *pv = smmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    errno = 0;
+    r2 = madvise(ro, PG, MADV_REMOVE);
+    int e_ro = errno;
+    errno = 0;
+    r3 = madvise(pv, PG, MADV_REMOVE);
+    CHECK(!BAD(w) && r == 0 && all_zero(w + PG, PG) && all_zero(zb, PG) && w[1] == 'M' && r2 == -1 && e_ro == EACCES &&
+              r3 == -1 && errno == EACCES,
+          "MADV_REMOVE punches a hole under a shared file mapping; EACCES read-only or private", "%ld %ld %d %ld %d",
+          r, r2, e_ro, r3, errno);
+    munmap(ro, PG);
+    munmap(pv, PG);
+    close(rfd);
     char *g = BAD(w) ? MAP_FAILED : (char *)mremap(w, FSIZE, 8 * PG, MREMAP_MAYMOVE);
     pwrite(fd, content, FSIZE, 0);
     if (!BAD(g))
