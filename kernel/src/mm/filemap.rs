@@ -24,9 +24,13 @@
 //! the file ([`register`]ed at mmap and fork): after a truncate the whole
 //! range, private copies included, so a later touch past the new end of
 //! file is SIGBUS and growing the file again maps fresh pages; after a hole
-//! is punched, the file's pages only (private copies stay, as on Linux). A fault racing with a truncate re-checks the
-//! size after mapping under the address-space lock, and the eviction pass
-//! takes that lock after the size changed, so one of them removes the page.
+//! is punched, the file's pages only (private copies stay, as on Linux).
+//! A fault racing with a truncate re-checks the size after mapping under
+//! the address-space lock, and the eviction pass takes that lock after the
+//! size changed, so one of them removes the page.
+//!
+//! Shared futexes in these mappings are keyed by (file, offset)
+//! (`crate::futex`), so processes mapping the file anywhere meet.
 //!
 //! Lock order: an address space's lock, then a file's data lock (a fault);
 //! tmpfs never calls out with its data lock held, so eviction takes the
