@@ -69,6 +69,11 @@ pub trait PageMemory: Send + Sync {
     /// Pages left a file: whoever maps them must unmap them. Called with
     /// no filesystem lock held, before the file releases the pages.
     fn evicted(&self, _e: &Eviction<'_>) {}
+
+    /// `file` is gone (its last reference dropped, its pages released):
+    /// nothing can map it any more. May be called with filesystem locks
+    /// held; takes only the memory's own (leaf) locks.
+    fn file_gone(&self, _file: FileId) {}
 }
 
 /// Pages that left a file.

@@ -346,7 +346,11 @@ impl TmpNode {
 impl Drop for TmpNode {
     fn drop(&mut self) {
         let pages = match &mut self.body {
-            Body::File(d) => d.get_mut().release_all(&self.sb),
+            Body::File(d) => {
+                let n = d.get_mut().release_all(&self.sb);
+                self.sb.mem.file_gone(FileId { dev: self.sb.dev, ino: self.ino });
+                n
+            }
             Body::Dir(d) => {
                 // Free a deep tree without recursing once per level.
                 let mut stack = d.get_mut().take_children();

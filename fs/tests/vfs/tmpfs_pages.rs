@@ -19,6 +19,7 @@ type Report = (FileId, u64, u64, usize, bool, usize);
 struct Recording {
     heap: HeapPages,
     evicted: Mutex<Vec<Report>>,
+    gone: Mutex<Vec<FileId>>,
 }
 
 impl PageMemory for Recording {
@@ -40,6 +41,9 @@ impl PageMemory for Recording {
     fn evicted(&self, e: &Eviction<'_>) {
         let live = self.heap.live();
         self.evicted.lock().unwrap().push((e.file, e.first, e.end, e.pages.len(), e.private_copies, live));
+    }
+    fn file_gone(&self, file: FileId) {
+        self.gone.lock().unwrap().push(file);
     }
 }
 
@@ -138,8 +142,11 @@ fn a_removed_file_releases_its_pages() {
     let (mem, fs, f) = setup();
     f.write_at(0, &vec![1u8; 3 * PAGE_SIZE]).unwrap();
     let held = f.map_page(0).unwrap();
+    let id = FileId { dev: f.metadata().dev, ino: f.ino() };
     fs.root().unlink(b"f", &|_| Ok(())).unwrap();
+    assert!(mem.gone.lock().unwrap().is_empty(), "still open");
     drop(f);
+    assert_eq!(*mem.gone.lock().unwrap(), vec![id]);
     assert_eq!(mem.heap.live(), 1, "only the mapper's page is left");
     mem.release(held);
     assert_eq!(mem.heap.live(), 0);

@@ -91,6 +91,10 @@ impl PageMemory for FramePages {
     fn evicted(&self, e: &Eviction<'_>) {
         unmap_file_pages(e);
     }
+
+    fn file_gone(&self, file: FileId) {
+        MAPPERS.lock().remove(&file);
+    }
 }
 
 /// The page memory every kernel tmpfs instance uses.
@@ -99,7 +103,9 @@ pub fn memory() -> Arc<dyn PageMemory> {
 }
 
 /// Address spaces that have mapped each file (some may have unmapped it
-/// since, or be gone: both are harmless and pruned as met).
+/// since, or be gone: both are harmless and pruned as met). A file's entry
+/// goes with the file. A leaf lock: taken under an address space's lock
+/// when the last mapping of a file drops it, never the other way round.
 static MAPPERS: spin::Mutex<BTreeMap<FileId, Vec<Weak<Mm>>>> = spin::Mutex::new(BTreeMap::new());
 
 /// Records that `mm` maps `file`.
