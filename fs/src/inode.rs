@@ -334,6 +334,21 @@ pub trait Inode: Any + Send + Sync {
         Err(Errno::EOPNOTSUPP)
     }
 
+    /// Whether [`Inode::map_page`] works: the file's data lives in pages
+    /// of a [`crate::pages::PageMemory`] that mappings can share.
+    fn maps_pages(&self) -> bool {
+        false
+    }
+
+    /// The page holding bytes `index * PAGE_SIZE..` of the file, with a
+    /// reference taken for the caller (who releases it through the same
+    /// memory); a hole below the size is filled with a zeroed page first.
+    /// ENXIO past the page holding the end of file; ENODEV when the file
+    /// does not keep its data in shareable pages.
+    fn map_page(&self, _index: u64) -> Result<u64> {
+        Err(Errno::ENODEV)
+    }
+
     /// `lseek(SEEK_DATA)`: the first data at or after `offset`. The default
     /// treats the whole file as data (Linux's generic behaviour).
     fn seek_data(&self, offset: u64) -> Result<u64> {

@@ -4,7 +4,8 @@
 //! # Pieces
 //! - [`inode`]: the [`Inode`] trait every filesystem implements, and the
 //!   types it speaks (metadata, directory entries, statfs).
-//! - [`tmpfs`]: the in-memory filesystem.
+//! - [`tmpfs`]: the in-memory filesystem, its file data in the pages of a
+//!   [`pages::PageMemory`] that mappings share (frames in the kernel).
 //! - [`vfs`], [`mount`], [`path`]: a namespace ([`Vfs`]), its mount table,
 //!   and the openat-family path walk producing [`PathLoc`]s.
 //! - [`mod@open`], [`ops`], [`rename`], [`attr`], [`xattr`]: the system-call
@@ -24,9 +25,10 @@
 //! 3. A regular file's data lock.
 //! 4. Leaf locks: inode metadata and xattrs, the file-lock table of an
 //!    inode ([`FileLocks`]), filesystem usage counters, and the VFS mount
-//!    table (with each mount's parent link nested inside it). The mount
-//!    table is read from VFS callbacks that run under level-2 locks; no
-//!    inode method is ever called while it is held.
+//!    table (with each mount's parent link nested inside it), and the page
+//!    memory's own locks (`PageMemory::evicted` is called with no lock
+//!    held). The mount table is read from VFS callbacks that run under
+//!    level-2 locks; no inode method is ever called while it is held.
 //!
 //! Spin locks are never held across a call back into user-supplied code
 //! other than these callbacks, and never across an `.await` (there is none).
@@ -49,6 +51,7 @@ pub mod lock;
 pub mod mount;
 pub mod open;
 pub mod ops;
+pub mod pages;
 pub mod path;
 pub mod rename;
 pub mod tmpfs;

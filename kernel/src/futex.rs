@@ -1,9 +1,12 @@
 //! Futexes: the kernel side of user-space locks.
 //!
 //! Waiters are kept per key in one table. A private futex's key is (address
-//! space, address); a shared one's is the physical address of the word in a
-//! MAP_SHARED mapping, so processes mapping the same page meet, and (address
-//! space, address) again in a private mapping, kept apart from private keys. FUTEX_WAIT checks the word and
+//! space, address); a shared one's is (file, offset) in a MAP_SHARED file
+//! mapping (Linux's inode-based key: every process mapping the file meets
+//! there, wherever it maps it), the physical address of the word in a
+//! shared anonymous mapping (the same frame in every process that
+//! inherited it), and (address space, address) again in a private mapping,
+//! kept apart from private keys. FUTEX_WAIT checks the word and
 //! enqueues under the table lock, so a wake that follows the user's store
 //! is never lost. Waits are futures: a [`FutexWait`] completes when a wake
 //! marks it, and on drop (time-out, signal) it leaves the queue; if a wake
@@ -33,6 +36,9 @@ pub enum Key {
     /// in Linux (a shared wake does not meet a private waiter).
     SharedInPrivate { mm: usize, addr: u64 },
     Shared { phys: u64 },
+    /// A shared futex in a shared file mapping: the file and the offset of
+    /// the word in it.
+    File { dev: u64, ino: u64, offset: u64 },
 }
 
 struct Waiter {
@@ -59,9 +65,14 @@ pub fn key(mm: &Arc<Mm>, addr: u64, private: bool) -> Result<Key, Errno> {
     // frame may be a copy-on-write frame still shared with a forked process,
     // which the next store replaces (a waiter keyed by the old frame would
     // never meet the waker).
-    let in_shared_mapping = mm.with(|m| m.find(addr).map(|v| v.shared)).ok_or(Errno::EFAULT)?;
+    let (in_shared_mapping, in_file) = mm
+        .with(|m| m.find(addr).map(|v| (v.shared, v.file_offset(addr).map(|(f, off)| (f.id, off)))))
+        .ok_or(Errno::EFAULT)?;
     if !in_shared_mapping {
         return Ok(Key::SharedInPrivate { mm: Arc::as_ptr(mm) as usize, addr });
+    }
+    if let Some((id, offset)) = in_file {
+        return Ok(Key::File { dev: id.dev, ino: id.ino, offset });
     }
     // Make sure the page is present, then name it by its frame.
     uaccess::read_u32(mm, addr)?;

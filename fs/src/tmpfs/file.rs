@@ -8,11 +8,17 @@
 //! `FALLOC_FL_PUNCH_HOLE` frees whole pages and zeros partial ones. Pages
 //! count against the instance's `size=` limit (ENOSPC); a write that runs
 //! out of space part-way returns the bytes written, like Linux.
+//!
+//! The pages are ids of the instance's [`PageMemory`](crate::pages) (frames
+//! in the kernel), so mappings can map them directly: [`FileData::map_page`]
+//! hands out a page with a reference for the mapper (creating it, as a
+//! shmem fault does, when it is a hole below the size). Dropping pages
+//! returns the range of indices dropped, which the node reports through
+//! `PageMemory::evicted` once the data lock is released.
 
-use alloc::boxed::Box;
 use alloc::collections::btree_map::Entry;
 use alloc::collections::BTreeMap;
-use alloc::vec;
+use alloc::vec::Vec;
 
 use super::{Shared, TmpNode, PAGE_SIZE};
 use crate::errno::{Errno, Result};
@@ -25,11 +31,17 @@ const PAGE: u64 = PAGE_SIZE as u64;
 #[derive(Default)]
 pub(super) struct FileData {
     size: u64,
-    pages: BTreeMap<u64, Box<[u8]>>,
+    /// Page index to page id of the instance's memory.
+    pages: BTreeMap<u64, u64>,
 }
 
-fn zero_page() -> Box<[u8]> {
-    vec![0u8; PAGE_SIZE].into_boxed_slice()
+/// Pages taken out of a file, still to be reported and released (by the
+/// node, once the data lock is dropped).
+pub(super) struct Dropped {
+    pub first: u64,
+    pub end: u64,
+    pub pages: Vec<u64>,
+    pub private_copies: bool,
 }
 
 impl FileData {
@@ -38,7 +50,7 @@ impl FileData {
     }
 
     /// Copies from `offset` into `buf`; returns the bytes read (0 at EOF).
-    pub(super) fn read(&self, offset: u64, buf: &mut [u8]) -> usize {
+    pub(super) fn read(&self, sb: &Shared, offset: u64, buf: &mut [u8]) -> usize {
         if offset >= self.size {
             return 0;
         }
@@ -50,7 +62,7 @@ impl FileData {
             let chunk = (PAGE_SIZE - in_page).min(n - done);
             let dst = &mut buf[done..done + chunk];
             match self.pages.get(&index) {
-                Some(page) => dst.copy_from_slice(&page[in_page..in_page + chunk]),
+                Some(&page) => sb.mem.read(page, in_page, dst),
                 None => dst.fill(0),
             }
             done += chunk;
@@ -78,33 +90,79 @@ impl FileData {
                         }
                         break;
                     }
-                    v.insert(zero_page())
+                    let Some(page) = sb.mem.alloc_zeroed() else {
+                        sb.uncharge_pages(1);
+                        if done == 0 {
+                            return Err(Errno::ENOSPC);
+                        }
+                        break;
+                    };
+                    v.insert(page)
                 }
             };
-            page[in_page..in_page + chunk].copy_from_slice(&data[done..done + chunk]);
+            sb.mem.write(*page, in_page, &data[done..done + chunk]);
             done += chunk;
         }
         self.size = self.size.max(offset + done as u64);
         Ok(done)
     }
 
+    /// The page at `index` for a mapping, with a reference taken for the
+    /// caller; a hole below the size gets a zeroed page first. ENXIO at or
+    /// past the page holding the end of file.
+    pub(super) fn map_page(&mut self, sb: &Shared, index: u64) -> Result<u64> {
+        if index >= self.size.div_ceil(PAGE) {
+            return Err(Errno::ENXIO);
+        }
+        let page = match self.pages.entry(index) {
+            Entry::Occupied(o) => *o.get(),
+            Entry::Vacant(v) => {
+                sb.charge_pages(1)?;
+                let Some(page) = sb.mem.alloc_zeroed() else {
+                    sb.uncharge_pages(1);
+                    return Err(Errno::ENOMEM);
+                };
+                *v.insert(page)
+            }
+        };
+        sb.mem.acquire(page);
+        Ok(page)
+    }
+
+    /// Releases every page (the file is gone).
+    pub(super) fn release_all(&mut self, sb: &Shared) -> u64 {
+        let pages = core::mem::take(&mut self.pages);
+        for &page in pages.values() {
+            sb.mem.release(page);
+        }
+        pages.len() as u64
+    }
+
+    /// Takes `pages` out of the file's accounting, for [`Dropped`].
+    fn take(sb: &Shared, pages: BTreeMap<u64, u64>) -> Vec<u64> {
+        sb.uncharge_pages(pages.len() as u64);
+        pages.into_values().collect()
+    }
+
     /// Sets the size, freeing pages past it and zeroing the tail of the last.
-    pub(super) fn truncate(&mut self, sb: &Shared, len: u64) -> Result<()> {
+    /// Returns the page indices dropped.
+    pub(super) fn truncate(&mut self, sb: &Shared, len: u64) -> Result<Option<Dropped>> {
         if len > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
+        let mut dropped = None;
         if len < self.size {
             let keep = len.div_ceil(PAGE);
-            let freed = self.pages.split_off(&keep);
-            sb.uncharge_pages(freed.len() as u64);
+            let pages = Self::take(sb, self.pages.split_off(&keep));
             if !len.is_multiple_of(PAGE) {
-                if let Some(page) = self.pages.get_mut(&(len / PAGE)) {
-                    page[(len % PAGE) as usize..].fill(0);
+                if let Some(&page) = self.pages.get(&(len / PAGE)) {
+                    sb.mem.zero(page, (len % PAGE) as usize, PAGE_SIZE);
                 }
             }
+            dropped = Some(Dropped { first: keep, end: self.size.div_ceil(PAGE), pages, private_copies: true });
         }
         self.size = len;
-        Ok(())
+        Ok(dropped)
     }
 
     /// `fallocate`: mode 0 or KEEP_SIZE allocates, PUNCH_HOLE|KEEP_SIZE
@@ -115,7 +173,7 @@ impl FileData {
         mode: u32,
         offset: u64,
         len: u64,
-    ) -> Result<()> {
+    ) -> Result<Option<Dropped>> {
         if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) != 0 {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -130,42 +188,54 @@ impl FileData {
             if mode & FALLOC_FL_KEEP_SIZE == 0 {
                 return Err(Errno::EOPNOTSUPP);
             }
-            self.punch(sb, offset, end);
-            return Ok(());
+            return Ok(self.punch(sb, offset, end));
         }
         let (first, last) = (offset / PAGE, (end - 1) / PAGE);
         let missing = (first..=last)
             .filter(|i| !self.pages.contains_key(i))
             .count() as u64;
         sb.charge_pages(missing)?;
+        let mut allocated = 0;
         for i in first..=last {
-            self.pages.entry(i).or_insert_with(zero_page);
+            if let Entry::Vacant(v) = self.pages.entry(i) {
+                let Some(page) = sb.mem.alloc_zeroed() else {
+                    // Give back the charge for the pages not allocated.
+                    sb.uncharge_pages(missing - allocated);
+                    return Err(Errno::ENOSPC);
+                };
+                v.insert(page);
+                allocated += 1;
+            }
         }
         if mode & FALLOC_FL_KEEP_SIZE == 0 {
             self.size = self.size.max(end);
         }
-        Ok(())
+        Ok(None)
     }
 
-    /// Zeros `start..end`, dropping the pages it covers entirely.
-    fn punch(&mut self, sb: &Shared, start: u64, end: u64) {
+    /// Zeros `start..end`, dropping the pages it covers entirely; returns
+    /// the indices dropped.
+    fn punch(&mut self, sb: &Shared, start: u64, end: u64) -> Option<Dropped> {
         let first_whole = start.div_ceil(PAGE);
         let end_whole = end / PAGE;
+        let mut dropped = None;
         if first_whole < end_whole {
             let mut tail = self.pages.split_off(&first_whole);
             let mut rest = tail.split_off(&end_whole);
-            sb.uncharge_pages(tail.len() as u64);
             self.pages.append(&mut rest);
+            let pages = Self::take(sb, tail);
+            dropped = Some(Dropped { first: first_whole, end: end_whole, pages, private_copies: false });
         }
         // Partial pages at either end.
         for index in [start / PAGE, (end - 1) / PAGE] {
             let page_start = index * PAGE;
             let from = start.max(page_start) - page_start;
             let to = end.min(page_start + PAGE) - page_start;
-            if let Some(page) = self.pages.get_mut(&index) {
-                page[from as usize..to as usize].fill(0);
+            if let Some(&page) = self.pages.get(&index) {
+                sb.mem.zero(page, from as usize, to as usize);
             }
         }
+        dropped
     }
 
     pub(super) fn seek_data(&self, offset: u64) -> Result<u64> {
@@ -202,5 +272,10 @@ impl TmpNode {
         m.blocks = data.page_count() * (PAGE / 512);
         m.mtime = now;
         m.ctime = now;
+    }
+
+    /// Publishes a new block count only (a fault filled a hole).
+    pub(super) fn blocks_changed(&self, data: &FileData) {
+        self.meta.lock().blocks = data.page_count() * (PAGE / 512);
     }
 }

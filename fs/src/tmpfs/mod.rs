@@ -9,6 +9,10 @@
 //! metadata every node has; `file` the page store of regular files and
 //! `dir` directory entries, `readdir` and rename.
 //!
+//! File pages live in the instance's [`PageMemory`] (see [`crate::pages`]):
+//! heap buffers on the host, physical frames in the kernel, which maps them
+//! straight into `mmap`s of the file ([`Inode::map_page`]).
+//!
 //! # Locks (inner to outer is never taken)
 //! 1. `Shared::rename_lock` — only around a rename between two directories
 //!    (like Linux's `s_vfs_rename_mutex`): parent pointers only change under
@@ -36,13 +40,14 @@ use crate::clock::{Clock, Timespec};
 use crate::errno::{Errno, Result};
 use crate::inode::*;
 use crate::lock::FileLocks;
+use crate::pages::{Eviction, FileId, HeapPages, PageMemory};
 use crate::xattr::XattrMap;
 
 use dir::DirData;
 use file::FileData;
 
 /// Page size of the file data store.
-pub const PAGE_SIZE: usize = 4096;
+pub const PAGE_SIZE: usize = crate::pages::PAGE_SIZE;
 /// Size added to a directory per entry (Linux's BOGO_DIRENT_SIZE).
 const DIRENT_SIZE: u64 = 20;
 /// Symlink targets up to this long take no blocks (stored in the inode).
@@ -83,6 +88,7 @@ struct Usage {
 struct Shared {
     dev: u64,
     clock: Arc<dyn Clock>,
+    mem: Arc<dyn PageMemory>,
     next_ino: AtomicU64,
     usage: Mutex<Usage>,
     max_pages: Option<u64>,
@@ -130,11 +136,22 @@ pub struct Tmpfs {
 }
 
 impl Tmpfs {
-    /// A new, empty tmpfs taking timestamps from `clock`.
+    /// A new, empty tmpfs taking timestamps from `clock`, its file data on
+    /// the heap.
     pub fn new(clock: Arc<dyn Clock>, opts: TmpfsOptions) -> Arc<Tmpfs> {
+        Self::with_memory(clock, Arc::new(HeapPages::new()), opts)
+    }
+
+    /// A new, empty tmpfs keeping file data in `mem`.
+    pub fn with_memory(
+        clock: Arc<dyn Clock>,
+        mem: Arc<dyn PageMemory>,
+        opts: TmpfsOptions,
+    ) -> Arc<Tmpfs> {
         let shared = Arc::new(Shared {
             dev: alloc_anon_dev(),
             clock,
+            mem,
             next_ino: AtomicU64::new(1),
             usage: Mutex::new(Usage::default()),
             max_pages: opts.max_bytes.map(|b| b.div_ceil(PAGE_SIZE as u64)),
@@ -272,6 +289,25 @@ impl TmpNode {
         matches!(self.body, Body::Dir(_))
     }
 
+    /// Tells the page memory that pages left this file (after the data
+    /// lock is released: the owner of mappings takes its own locks), then
+    /// releases them.
+    fn report_dropped(&self, dropped: Option<file::Dropped>) {
+        let Some(d) = dropped.filter(|d| d.first < d.end) else {
+            return;
+        };
+        self.sb.mem.evicted(&Eviction {
+            file: FileId { dev: self.sb.dev, ino: self.ino },
+            first: d.first,
+            end: d.end,
+            pages: &d.pages,
+            private_copies: d.private_copies,
+        });
+        for page in d.pages {
+            self.sb.mem.release(page);
+        }
+    }
+
     /// The node as a trait object.
     fn as_inode(self: &Arc<Self>) -> InodeRef {
         self.clone()
@@ -310,7 +346,11 @@ impl TmpNode {
 impl Drop for TmpNode {
     fn drop(&mut self) {
         let pages = match &mut self.body {
-            Body::File(d) => d.get_mut().page_count(),
+            Body::File(d) => {
+                let n = d.get_mut().release_all(&self.sb);
+                self.sb.mem.file_gone(FileId { dev: self.sb.dev, ino: self.ino });
+                n
+            }
             Body::Dir(d) => {
                 // Free a deep tree without recursing once per level.
                 let mut stack = d.get_mut().take_children();
@@ -418,7 +458,7 @@ impl Inode for TmpNode {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         match &self.body {
             Body::File(d) => {
-                let n = d.lock().read(offset, buf);
+                let n = d.lock().read(&self.sb, offset, buf);
                 self.touch_accessed();
                 Ok(n)
             }
@@ -453,8 +493,10 @@ impl Inode for TmpNode {
             });
         };
         let mut d = d.lock();
-        d.truncate(&self.sb, len)?;
+        let dropped = d.truncate(&self.sb, len)?;
         self.file_changed(&d);
+        drop(d);
+        self.report_dropped(dropped);
         Ok(())
     }
 
@@ -467,9 +509,28 @@ impl Inode for TmpNode {
             });
         };
         let mut d = d.lock();
-        d.fallocate(&self.sb, mode, offset, len)?;
+        let dropped = d.fallocate(&self.sb, mode, offset, len)?;
         self.file_changed(&d);
+        drop(d);
+        self.report_dropped(dropped);
         Ok(())
+    }
+
+    fn maps_pages(&self) -> bool {
+        matches!(self.body, Body::File(_))
+    }
+
+    fn map_page(&self, index: u64) -> Result<u64> {
+        let Body::File(d) = &self.body else {
+            return Err(Errno::ENODEV);
+        };
+        let mut d = d.lock();
+        let before = d.page_count();
+        let page = d.map_page(&self.sb, index)?;
+        if d.page_count() != before {
+            self.blocks_changed(&d);
+        }
+        Ok(page)
     }
 
     fn seek_data(&self, offset: u64) -> Result<u64> {

@@ -14,6 +14,7 @@ mod path_walk;
 mod perms;
 mod rename;
 mod tmpfs_data;
+mod tmpfs_pages;
 mod xattrs;
 
 /// The kernel shares these between CPUs.

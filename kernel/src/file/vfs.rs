@@ -47,7 +47,7 @@ pub const DEVICES: &[(&[u8], u32, u32, u32)] = &[
 /// Builds the root filesystem from the initramfs.
 pub fn init(initrd: Option<&[u8]>) {
     VFS.call_once(|| {
-        let tmp = Tmpfs::new(Arc::new(Realtime), TmpfsOptions { mode: 0o755, ..TmpfsOptions::default() });
+        let tmp = Tmpfs::with_memory(Arc::new(Realtime), crate::mm::filemap::memory(), TmpfsOptions { mode: 0o755, ..TmpfsOptions::default() });
         let vfs = Vfs::new(tmp.root(), "rootfs", "rootfs");
         if let Some(image) = initrd {
             match fs::initramfs::unpack_cpio(&vfs, image) {

@@ -2,8 +2,9 @@
 //! and copy-on-write.
 //!
 //! Pages are mapped lazily: [`Mm::handle_fault`] maps a page the first time
-//! it is touched (zeroed, or filled from the backing file), and breaks
-//! copy-on-write sharing on the first write after fork. A protection fault
+//! it is touched (zeroed, filled from a copied image, or a file's own frame:
+//! [`filemap`]), and breaks copy-on-write sharing on the first write after
+//! fork or to a private file page. A protection fault
 //! on a present page never re-reads the page: it only updates the PTE (or
 //! copies, when the frame is shared). Frames are owned through
 //! [`frames`]; everything is returned when the `Mm` is dropped.
@@ -18,6 +19,7 @@ use platform::user::addrspace::AddressSpace;
 
 use crate::errno::Errno;
 
+pub mod filemap;
 pub mod frames;
 pub mod vma;
 
@@ -43,6 +45,9 @@ pub enum FaultError {
     NoMemory,
     /// A file page past the end of the file (SIGBUS, BUS_ADRERR).
     PastEof,
+    /// The file has no room for the page (tmpfs `size=`; SIGBUS, as
+    /// Linux's shmem fault answers ENOSPC).
+    NoSpace,
 }
 
 pub struct MmInner {
@@ -137,6 +142,9 @@ impl MmInner {
         let mut cur = start;
         while cur < end {
             let v = self.find(cur).ok_or(Errno::ENOMEM)?;
+            if prot.write && !v.may_write() {
+                return Err(Errno::EACCES);
+            }
             cur = v.end;
         }
         for mut mid in self.split_out(start, end) {
@@ -154,7 +162,33 @@ impl MmInner {
             }
             self.vmas.insert(mid.start, mid);
         }
+        self.merge(start, end);
         Ok(())
+    }
+
+    /// Joins areas touching `start..end` (and their neighbours) that
+    /// continue each other.
+    fn merge(&mut self, start: u64, end: u64) {
+        let first = self.vmas.range(..start).next_back().map_or(start, |(k, _)| *k);
+        let keys: Vec<u64> = self.vmas.range(first..=end).map(|(k, _)| *k).collect();
+        let mut cur = None::<u64>;
+        for k in keys {
+            if let Some(c) = cur {
+                let joins = match (self.vmas.get(&c), self.vmas.get(&k)) {
+                    (Some(a), Some(b)) => a.continued_by(b),
+                    _ => false,
+                };
+                if joins {
+                    if let Some(b) = self.vmas.remove(&k) {
+                        if let Some(a) = self.vmas.get_mut(&c) {
+                            a.end = b.end;
+                        }
+                    }
+                    continue;
+                }
+            }
+            cur = Some(k);
+        }
     }
 }
 
@@ -229,6 +263,19 @@ impl Mm {
                 if vma.past_eof(va) {
                     return Err(FaultError::PastEof);
                 }
+                if let Some((file, offset)) = vma.file_offset(va) {
+                    let Some(stale) = self.map_file_page(&mut m, &vma, va, file.clone(), offset, write)? else {
+                        return Ok(());
+                    };
+                    // Lost a race with a truncate: another thread may have
+                    // cached the page for a moment; flush before letting go.
+                    drop(m);
+                    if platform::smp::cpus_online() > 1 {
+                        platform::ipi::tlb_shootdown(va, va + PAGE);
+                    }
+                    frames::put(stale);
+                    return Err(FaultError::PastEof);
+                }
                 let page = frame::alloc_zeroed().ok_or(FaultError::NoMemory)?;
                 vma.fill(va, page);
                 if m.space.map(va, page, vma.prot.to_page()).is_err() {
@@ -240,12 +287,64 @@ impl Mm {
         }
     }
 
+    /// Maps the file's frame for page `va` of a file area (a fault on a
+    /// missing page): as it is in a shared area, read-only in a private
+    /// one, or a private copy at once for a write there. `Some(frame)`:
+    /// the file shrank meanwhile; the frame was unmapped again and is the
+    /// caller's to release once no TLB can hold it.
+    fn map_file_page(
+        &self,
+        m: &mut MmInner,
+        vma: &Vma,
+        va: u64,
+        file: Arc<filemap::MappedFile>,
+        offset: u64,
+        write: bool,
+    ) -> Result<Option<u64>, FaultError> {
+        let phys = file.inode.map_page(offset / PAGE).map_err(|e| match e.0 {
+            6 /* ENXIO */ => FaultError::PastEof,
+            28 /* ENOSPC */ => FaultError::NoSpace,
+            _ => FaultError::NoMemory,
+        })?;
+        let page = if vma.shared {
+            phys
+        } else if write {
+            let Some(copy) = frame::alloc() else {
+                frames::put(phys);
+                return Err(FaultError::NoMemory);
+            };
+            frame::copy(copy, phys);
+            frames::put(phys);
+            copy
+        } else {
+            phys
+        };
+        let prot = Prot { write: vma.prot.write && (vma.shared || write), ..vma.prot };
+        if m.space.map(va, page, prot.to_page()).is_err() {
+            frames::put(page);
+            return Err(FaultError::NoMemory);
+        }
+        // A truncate that ran since map_page (its eviction pass waits for
+        // this lock) may have missed this page: take it back.
+        if vma.past_eof(va) {
+            return Ok(m.space.unmap(va));
+        }
+        Ok(None)
+    }
+
     /// A copy-on-write copy of this address space (fork).
     pub fn fork(&self) -> Result<Arc<Mm>, Errno> {
         // Shared anonymous pages must be the same frames on both sides
-        // even if nobody touched them yet: give them frames now.
-        let shared: Vec<(u64, u64)> =
-            self.inner.lock().vmas.values().filter(|v| v.shared && (v.prot.read || v.prot.write)).map(|v| (v.start, v.end)).collect();
+        // even if nobody touched them yet: give them frames now. (Shared
+        // file pages are the file's: each side finds them there.)
+        let shared: Vec<(u64, u64)> = self
+            .inner
+            .lock()
+            .vmas
+            .values()
+            .filter(|v| v.shared && matches!(v.kind, vma::Kind::Anon) && (v.prot.read || v.prot.write))
+            .map(|v| (v.start, v.end))
+            .collect();
         for (s, e) in shared {
             let mut va = s;
             while va < e {
@@ -259,6 +358,7 @@ impl Mm {
         c.brk_start = parent.brk_start;
         c.brk = parent.brk;
         let vmas: Vec<Vma> = parent.vmas.values().cloned().collect();
+        let mut files = Vec::new();
         for v in vmas {
             let mut va = v.start;
             while va < v.end {
@@ -274,10 +374,16 @@ impl Mm {
                 }
                 va += PAGE;
             }
+            if let Some((file, _)) = v.file_offset(v.start) {
+                files.push(file.id);
+            }
             c.vmas.insert(v.start, v);
         }
         drop(c);
         drop(parent);
+        for id in files {
+            filemap::register(id, &child);
+        }
         // Other threads of the parent may cache the now read-only pages.
         platform::ipi::tlb_shootdown(0, platform::user::USER_END);
         Ok(child)
@@ -289,8 +395,12 @@ impl Drop for Mm {
     fn drop(&mut self) {
         let m = self.inner.get_mut();
         let ranges: Vec<(u64, u64)> = m.vmas.values().map(|v| (v.start, v.end)).collect();
+        let files: Vec<fs::pages::FileId> = m.vmas.values().filter_map(|v| v.file_offset(v.start)).map(|(f, _)| f.id).collect();
         for (s, e) in ranges {
             m.remove(s, e);
+        }
+        for id in files {
+            filemap::prune(id);
         }
     }
 }

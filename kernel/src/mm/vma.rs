@@ -4,8 +4,11 @@
 
 use alloc::sync::Arc;
 
-/// Something whose bytes can back a mapping (the initramfs image today;
-/// tmpfs files with the files issue).
+use super::filemap::MappedFile;
+
+/// Something whose bytes are copied into a private mapping page by page
+/// (an executable's image, a file without shareable pages). Files that
+/// keep their data in frames are mapped through [`Kind::Pages`] instead.
 pub trait Backing: Send + Sync {
     /// Copies bytes from `offset` into `buf`; returns how many exist there
     /// (fewer at the end of the file).
@@ -27,7 +30,8 @@ impl Backing for alloc::vec::Vec<u8> {
     }
 }
 
-/// A file of the VFS, read page by page as faults need it.
+/// A file of the VFS without shareable pages, read page by page as faults
+/// need it (private mappings only).
 pub struct InodeBacking(pub fs::InodeRef);
 
 impl Backing for InodeBacking {
@@ -77,6 +81,11 @@ pub enum Kind {
     /// Frames the kernel owns for good, mapped as they are (the vDSO and
     /// its data page): page `i` of the area is `frames[first + i]`.
     Fixed { frames: &'static [u64], first: usize },
+    /// A file's own frames from `offset` (at the area's start), mapped
+    /// directly ([`super::filemap`]): shared, or copied on write when
+    /// private. `may_write`: the file was open for writing (Linux's
+    /// VM_MAYWRITE; a shared area without it never becomes writable).
+    Pages { file: Arc<MappedFile>, offset: u64, may_write: bool },
 }
 
 /// One area: `start..end`, page-aligned.
@@ -106,8 +115,31 @@ impl Vma {
                 Kind::File { backing: backing.clone(), offset: offset + (start - self.start), file_end: *file_end }
             }
             Kind::Fixed { frames, first } => Kind::Fixed { frames, first: first + ((start - self.start) / 4096) as usize },
+            Kind::Pages { file, offset, may_write } => {
+                Kind::Pages { file: file.clone(), offset: offset + (start - self.start), may_write: *may_write }
+            }
         };
         Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down }
+    }
+
+    /// Whether `next` (starting where `self` ends) continues `self` with
+    /// the same rights and backing, so the two can be one area (Linux
+    /// merges such neighbours, e.g. after mprotect restores the rights).
+    pub fn continued_by(&self, next: &Vma) -> bool {
+        if self.end != next.start || self.prot != next.prot || self.shared != next.shared || self.grows_down != next.grows_down {
+            return false;
+        }
+        let len = self.end - self.start;
+        match (&self.kind, &next.kind) {
+            (Kind::Anon, Kind::Anon) => true,
+            (Kind::File { backing: a, offset: oa, file_end: ea }, Kind::File { backing: b, offset: ob, file_end: eb }) => {
+                Arc::ptr_eq(a, b) && oa + len == *ob && ea == eb
+            }
+            (Kind::Pages { file: a, offset: oa, may_write: wa }, Kind::Pages { file: b, offset: ob, may_write: wb }) => {
+                a.id == b.id && oa + len == *ob && wa == wb
+            }
+            _ => false,
+        }
     }
 
     /// Whether virtual page `va` lies wholly past the end of the backing
@@ -117,8 +149,24 @@ impl Vma {
             Kind::File { backing, offset, .. } => {
                 backing.size().is_some_and(|size| offset + (va - self.start) >= size.next_multiple_of(4096))
             }
+            Kind::Pages { file, offset, .. } => offset + (va - self.start) >= file.size().next_multiple_of(4096),
             Kind::Anon | Kind::Fixed { .. } => false,
         }
+    }
+
+    /// The mapped file and the file offset of virtual address `va`, for an
+    /// area mapping a file's own pages.
+    pub fn file_offset(&self, va: u64) -> Option<(&Arc<MappedFile>, u64)> {
+        match &self.kind {
+            Kind::Pages { file, offset, .. } => Some((file, offset + (va - self.start))),
+            _ => None,
+        }
+    }
+
+    /// Whether the area may be made writable (not a shared mapping of a
+    /// file that was not open for writing).
+    pub fn may_write(&self) -> bool {
+        !matches!(self.kind, Kind::Pages { may_write: false, .. }) || !self.shared
     }
 
     /// The kernel's frame for virtual page `va` of a fixed area.
@@ -132,7 +180,7 @@ impl Vma {
     /// Fills `page` (a frame) with the contents of virtual page `va`.
     pub fn fill(&self, va: u64, page: u64) {
         match &self.kind {
-            Kind::Anon | Kind::Fixed { .. } => {}
+            Kind::Anon | Kind::Fixed { .. } | Kind::Pages { .. } => {}
             Kind::File { backing, offset, file_end } => {
                 if va >= *file_end {
                     return;

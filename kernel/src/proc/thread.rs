@@ -252,7 +252,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                     log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid(), ctx.rip);
                     *thread.last_trap.lock() = (14, error_code, cr2);
                     let info = match e {
-                        FaultError::PastEof => SigInfo::fault(SIGBUS, 2 /* BUS_ADRERR */, cr2),
+                        FaultError::PastEof | FaultError::NoSpace => SigInfo::fault(SIGBUS, 2 /* BUS_ADRERR */, cr2),
                         FaultError::Protection => SigInfo::fault(SIGSEGV, SEGV_ACCERR, cr2),
                         _ => SigInfo::fault(SIGSEGV, SEGV_MAPERR, cr2),
                     };

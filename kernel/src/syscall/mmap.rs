@@ -1,12 +1,15 @@
 //! mmap(2), munmap(2), mprotect(2).
 //!
-//! Anonymous mappings, private or shared, and file mappings (private;
-//! shared read-only), with Linux's flag rules (MAP_FIXED replaces,
-//! MAP_FIXED_NOREPLACE fails with EEXIST, a hint is used when free,
-//! MAP_POPULATE pre-faults). File pages are read on the first touch.
-//! Writable shared file mappings need a page cache (files issue): ENODEV
-//! until then; /dev/zero maps as anonymous memory; a tty or pipe is ENODEV
-//! as on Linux.
+//! Anonymous mappings, private or shared, and file mappings, private or
+//! shared, with Linux's flag rules (MAP_FIXED replaces, MAP_FIXED_NOREPLACE
+//! fails with EEXIST, a hint is used when free, MAP_POPULATE pre-faults).
+//! A tmpfs file is mapped through its own frames (`mm::filemap`): shared
+//! mappings and read/write see the same bytes, private ones copy on write.
+//! A regular file without shareable pages (none today) maps privately by
+//! copying, and a writable shared mapping of it is ENODEV. /dev/zero maps
+//! as anonymous memory; a tty, pipe or directory is ENODEV as on Linux.
+//! A shared mapping needs a readable fd, and a writable one for PROT_WRITE
+//! (EACCES); a shared mapping of a read-only fd never becomes writable.
 
 use alloc::sync::Arc;
 
@@ -14,6 +17,7 @@ use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::device::Device;
 use crate::file::FileKind;
+use crate::mm::filemap::MappedFile;
 use crate::mm::vma::{InodeBacking, Kind, Prot, Vma};
 use crate::mm::{page_up, MMAP_MIN, PAGE};
 
@@ -58,12 +62,16 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
                 if !file.readable() || (shared && prot & 2 != 0 && !file.writable()) {
                     return Err(Errno::EACCES);
                 }
-                if shared && prot & 2 != 0 {
-                    // Writable shared file mappings need a page cache that
-                    // writes reach the file through: not yet (files issue).
+                let inode = &f.loc.inode;
+                if inode.maps_pages() {
+                    let mapped = Arc::new(MappedFile::new(inode.clone()));
+                    kind = Kind::Pages { file: mapped, offset, may_write: file.writable() };
+                } else if shared && prot & 2 != 0 {
+                    // Writes could not reach such a file's data.
                     return Err(Errno::ENODEV);
+                } else {
+                    kind = Kind::File { backing: Arc::new(InodeBacking(inode.clone())), offset, file_end: u64::MAX };
                 }
-                kind = Kind::File { backing: Arc::new(InodeBacking(f.loc.inode.clone())), offset, file_end: u64::MAX };
             }
             FileKind::Inode(_) => return Err(Errno::ENODEV),
             _ => return Err(Errno::ENODEV),
@@ -97,12 +105,16 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
         };
         let mut vma = Vma::anon(start, start + len, Prot::from_bits(prot));
         vma.kind = kind.clone();
-        // A read-only shared file mapping behaves like a private one here.
-        vma.shared = shared && matches!(kind, Kind::Anon);
+        // A shared mapping of a file without shareable pages (read-only)
+        // behaves like a private one.
+        vma.shared = shared && matches!(kind, Kind::Anon | Kind::Pages { .. });
         vma.grows_down = flags & MAP_GROWSDOWN != 0;
         m.insert(vma);
         Ok(start)
     })?;
+    if let Kind::Pages { file, .. } = &kind {
+        crate::mm::filemap::register(file.id, &mm);
+    }
     if flags & MAP_POPULATE != 0 {
         let mut va = start;
         while va < start + len {

@@ -91,7 +91,7 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
     match ty.as_str() {
         "tmpfs" | "ramfs" | "devtmpfs" => {
-            let t = Tmpfs::new(Arc::new(crate::file::vfs::Realtime), TmpfsOptions::default());
+            let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), TmpfsOptions::default());
             v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
             Ok(0)
         }

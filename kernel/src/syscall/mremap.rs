@@ -5,11 +5,12 @@
 //! its present pages (the same frames: nothing is copied) move to a free
 //! range, or to `new_addr` with MREMAP_FIXED. MREMAP_DONTUNMAP leaves the
 //! old range mapped but empty. The old range must lie in one area (EFAULT
-//! otherwise, as Linux).
+//! otherwise, as Linux). An old length of 0 duplicates a shared file
+//! mapping (a second area on the same file pages).
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::mm::vma::Kind;
+use crate::mm::vma::{Kind, Vma};
 use crate::mm::{page_up, MMAP_MIN, PAGE};
 
 const MREMAP_MAYMOVE: u64 = 1;
@@ -37,8 +38,29 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
     let r = mm.with(|m| -> SysResult {
         let vma = m.find(old).cloned().ok_or(Errno::EFAULT)?;
         if old_len == 0 {
-            // Duplicating a shared mapping is the only use of old_len 0.
-            return Err(Errno::EINVAL);
+            // Duplicating a shared mapping is the only use of old_len 0:
+            // a new area on the same file pages (shared anonymous memory
+            // has no file to share through here: EINVAL, as private).
+            let Some((file, offset)) = vma.file_offset(old).filter(|_| vma.shared) else {
+                return Err(Errno::EINVAL);
+            };
+            if flags & MREMAP_MAYMOVE == 0 {
+                return Err(Errno::ENOMEM);
+            }
+            let dest = if flags & MREMAP_FIXED != 0 {
+                if !new_addr.is_multiple_of(PAGE) || new_addr < MMAP_MIN {
+                    return Err(Errno::EINVAL);
+                }
+                let dest_end = new_addr.checked_add(new_len).filter(|e| *e <= user_end).ok_or(Errno::EINVAL)?;
+                m.remove(new_addr, dest_end);
+                new_addr
+            } else {
+                m.find_free(new_len).ok_or(Errno::ENOMEM)?
+            };
+            let may_write = !matches!(vma.kind, Kind::Pages { may_write: false, .. });
+            let kind = Kind::Pages { file: file.clone(), offset, may_write };
+            m.insert(Vma { start: dest, end: dest + new_len, kind, ..vma.clone() });
+            return Ok(dest);
         }
         if old_end > vma.end {
             return Err(Errno::EFAULT);

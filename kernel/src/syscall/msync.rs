@@ -1,7 +1,8 @@
 //! msync(2) and mincore(2).
 //!
-//! msync has nothing to write back until file mappings exist (files issue):
-//! it validates like Linux and succeeds. mincore reports which pages of a
+//! msync has nothing to write back: a shared file mapping maps the tmpfs
+//! file's own frames, and tmpfs has no backing store (as Linux's shmem). It
+//! validates like Linux and succeeds. mincore reports which pages of a
 //! mapped range are resident (present in the page tables).
 
 use super::Call;

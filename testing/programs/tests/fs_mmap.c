@@ -1,8 +1,9 @@
 /* File-backed mmap: MAP_PRIVATE contents and copy-on-write, offsets,
  * mprotect, a MAP_FIXED anonymous overlay (as ld.so does for .bss), the
  * zero tail of the last page, SIGBUS beyond EOF, partial munmap keeping file
- * offsets, MAP_SHARED reads and writes sharing the page cache with
- * read/write, and the errors (pipe ENODEV, O_WRONLY EACCES, bad offsets). */
+ * offsets, MAP_SHARED reads and writes sharing the file's pages with
+ * read/write and a forked child, and the errors (pipe ENODEV, O_WRONLY
+ * EACCES, bad offsets). fs_mmap_shared covers shared mappings in depth. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
