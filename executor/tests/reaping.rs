@@ -14,13 +14,15 @@
 //! - `expensive_reaping_never_delays_timers`: finished tasks whose output
 //!   takes 2 ms to drop (standing in for the kernel heap's cost of freeing a
 //!   task), dropped unawaited while 1 ms sleeps run on every CPU: a due
-//!   timer waits for at most one drop, never a batch.
+//!   timer waits for at most one drop, never a batch (counted from a log
+//!   of the drops, not judged by the sleeps' overshoot).
 //!
 //! Run the full sizes with `cargo test -p executor --release --test reaping`.
 #![cfg(not(loom))]
 
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use executor::sim::{block_on_thread, spawn_cpu_threads, SimPlatform};
@@ -191,18 +193,47 @@ fn finished_burst_is_reaped_while_idle() {
          {left} unreaped when the last handle went, all reaped {reaped_in:?} later; \
          1 ms sleeps before: {before}; after: {after}"
     );
-    assert!(after.p50 < 5_000, "sleeps after the burst: {after}");
+    // The sleeps' overshoot is reported, not asserted: a loaded host
+    // stretches it whatever the executor does.
 }
 
-/// Sleeps this long when dropped.
+/// Sleeps this long when dropped, and logs when and on which CPU thread.
 struct SlowDrop;
 
 const SLOW_DROP: Duration = Duration::from_millis(2);
 
+/// (CPU thread, start, end) of every `SlowDrop` drop.
+static DROPS: Mutex<Vec<(ThreadId, Instant, Instant)>> = Mutex::new(Vec::new());
+
 impl Drop for SlowDrop {
     fn drop(&mut self) {
+        let start = Instant::now();
         std::thread::sleep(SLOW_DROP);
+        DROPS.lock().unwrap().push((std::thread::current().id(), start, Instant::now()));
     }
+}
+
+/// On every CPU, `n` 1 ms sleeps; for each, its CPU thread, the instant its
+/// deadline passed and the instant the sleeper ran again.
+fn logged_sleeps(ex: &Executor, n: usize) -> Vec<(ThreadId, Instant, Instant)> {
+    let handles: Vec<_> = (0..CPUS)
+        .map(|cpu| {
+            let e = ex.clone();
+            ex.spawn_pinned(cpu, async move {
+                let mut log = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let (base_ns, base) = (e.now_ns(), Instant::now());
+                    let deadline = base_ns + SLEEP_NS;
+                    e.sleep_until(deadline).await;
+                    assert!(e.now_ns() >= deadline, "CPU {cpu}: a sleep ended early");
+                    log.push((std::thread::current().id(), base + Duration::from_nanos(SLEEP_NS), Instant::now()));
+                }
+                log
+            })
+            .unwrap()
+        })
+        .collect();
+    handles.into_iter().flat_map(|h| block_on_thread(h).unwrap()).collect()
 }
 
 #[test]
@@ -223,18 +254,24 @@ fn expensive_reaping_never_delays_timers() {
     // Dropped unawaited: each output is dropped (2 ms) when its task is
     // reaped, on the CPU that ran it, while that CPU also runs 1 ms sleeps.
     drop(handles);
-    let sleeps = one_ms_sleeps(&ex, 20);
+    let sleeps = logged_sleeps(&ex, 20);
     let reaped_in = wait_until_reaped(&ex, Duration::from_secs(5), "slow outputs");
     stop(&ex, threads);
+    // Counted, not timed (a loaded host stretches every figure): the drops
+    // a CPU began after one of its sleepers' deadline had passed and before
+    // that sleeper ran. The turn checks for a due timer between drops, so
+    // at most one drop can begin in the gap; a batch must not.
+    let drops = DROPS.lock().unwrap();
+    let worst = sleeps
+        .iter()
+        .map(|(cpu, due, woke)| drops.iter().filter(|(c, start, _)| c == cpu && start > due && start < woke).count())
+        .max()
+        .unwrap_or(0);
     eprintln!(
         "expensive_reaping_never_delays_timers: {} outputs of {SLOW_DROP:?} each, all reaped \
-         {reaped_in:?} after the sleeps; 1 ms sleeps meanwhile: {sleeps}",
+         {reaped_in:?} after the sleeps; at most {worst} drop(s) began while a timer was due",
         CPUS * PER_CPU
     );
-    // One drop (2 ms) may be in progress when a deadline passes; a batch
-    // (8 drops, 16 ms) may not.
-    assert!(
-        sleeps.p50 < 4_000 && sleeps.p90 < 6_000,
-        "timers waited for reaping: {sleeps}"
-    );
+    assert_eq!(drops.len(), CPUS * PER_CPU, "every output dropped once");
+    assert!(worst <= 1, "{worst} drops began on a CPU while one of its timers was due");
 }
