@@ -74,7 +74,7 @@ impl File {
                     if p.readers() == 0 {
                         POLLERR | OUT
                     } else {
-                        bits(p.capacity() - p.available().min(p.capacity()) >= super::pipe::PIPE_BUF, OUT)
+                        bits(p.has_room(), OUT)
                     }
                 } else {
                     data | bits(p.writers() == 0, POLLHUP)

@@ -277,7 +277,7 @@ pub fn chdir(call: &Call<'_>, path: u64) -> SysResult {
 }
 
 pub fn fchdir(call: &Call<'_>, fd: u64) -> SysResult {
-    let file = call.thread.process.files().lock().get(fd)?;
+    let file = call.thread.process.files().lock().get_raw(fd)?;
     let FileKind::Inode(f) = &file.kind else { return Err(Errno::ENOTDIR) };
     if !f.loc.inode.metadata().is_dir() {
         return Err(Errno::ENOTDIR);

@@ -33,7 +33,7 @@ pub fn start_dir(call: &Call<'_>, dirfd: i32, path: &[u8]) -> Result<PathLoc, Er
     if dirfd == AT_FDCWD {
         return Ok(p.fs.lock().cwd.clone());
     }
-    let file = p.files().lock().get(dirfd as u32 as u64)?;
+    let file = p.files().lock().get_raw(dirfd as u32 as u64)?;
     match file.inode_file() {
         Some(f) => Ok(f.loc.clone()),
         // A relative path from a non-directory descriptor.
