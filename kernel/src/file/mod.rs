@@ -63,6 +63,9 @@ pub struct File {
     pub pos: spin::Mutex<u64>,
     /// The epoll registrations of this description.
     pub epoll_items: spin::Mutex<Vec<alloc::sync::Weak<epoll::Item>>>,
+    /// The device node or FIFO this was opened by, when it is not an
+    /// [`InodeFile`]: fstat reports that inode, as on Linux.
+    pub node: Option<fs::vfs::PathLoc>,
 }
 
 /// O_ACCMODE and the status flags F_SETFL may change.
@@ -98,7 +101,7 @@ impl Drop for File {
 
 impl File {
     pub fn new(kind: FileKind, flags: u32) -> File {
-        File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0), epoll_items: spin::Mutex::new(Vec::new()) }
+        File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0), epoll_items: spin::Mutex::new(Vec::new()), node: None }
     }
 
     pub fn status(&self) -> u32 {

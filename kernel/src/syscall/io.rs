@@ -512,8 +512,10 @@ pub fn lseek(call: &Call<'_>, fd: u64, off: i64, whence: u64) -> SysResult {
     let size = f.loc.inode.metadata().size as i64;
     let new = match whence {
         SEEK_SET => off,
-        SEEK_CUR => (*pos as i64).checked_add(off).ok_or(Errno::EOVERFLOW)?,
-        SEEK_END => size.checked_add(off).ok_or(Errno::EOVERFLOW)?,
+        // Linux adds with wrap-around: past the largest offset is negative,
+        // so EINVAL.
+        SEEK_CUR => (*pos as i64).wrapping_add(off),
+        SEEK_END => size.wrapping_add(off),
         SEEK_DATA | SEEK_HOLE => {
             if off < 0 {
                 return Err(Errno::ENXIO);
@@ -749,11 +751,7 @@ pub async fn copy_file_range(call: &Call<'_>, fd_in: u64, off_in: u64, fd_out: u
         if p == 0 {
             return Ok(None);
         }
-        let o = uaccess::read_u64(&mm, p)? as i64;
-        if o < 0 {
-            return Err(Errno::EINVAL);
-        }
-        Ok(Some(o as u64))
+        Ok(Some(uaccess::read_u64(&mm, p)?))
     };
     let (ri, ro) = (read_off(off_in)?, read_off(off_out)?);
     let same = fs::inode::same_inode(&a.loc.inode, &b.loc.inode);
@@ -766,8 +764,18 @@ pub async fn copy_file_range(call: &Call<'_>, fd_in: u64, off_in: u64, fd_out: u
         Some(o) => o,
         None => *output.pos.lock(),
     };
+    // Linux: offsets that wrap (a negative one included) are EOVERFLOW;
+    // the count is cut to the input's EOF before the overlap check.
+    if si.checked_add(len).is_none() || so.checked_add(len).is_none() {
+        return Err(Errno::EOVERFLOW);
+    }
+    let size_in = a.loc.inode.metadata().size;
+    let len = if si >= size_in { 0 } else { len.min(size_in - si) };
     if same && si < so + len && so < si + len {
         return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
     }
     let n = copy_between(call, &input, &output, Some(si), Some(so), len.min(MAX_RW) as usize).await?;
     match ri {
@@ -781,10 +789,41 @@ pub async fn copy_file_range(call: &Call<'_>, fd_in: u64, off_in: u64, fd_out: u
     Ok(n as u64)
 }
 
-/// fallocate(2) on tmpfs files (the filesystem validates the mode).
+const FALLOC_FL_KEEP_SIZE: u32 = 0x01;
+const FALLOC_FL_PUNCH_HOLE: u32 = 0x02;
+const FALLOC_FL_COLLAPSE_RANGE: u32 = 0x08;
+const FALLOC_FL_ZERO_RANGE: u32 = 0x10;
+const FALLOC_FL_INSERT_RANGE: u32 = 0x20;
+const FALLOC_FL_UNSHARE_RANGE: u32 = 0x40;
+const FALLOC_FL_WRITE_ZEROES: u32 = 0x80;
+const FALLOC_FL_MODE_MASK: u32 = FALLOC_FL_PUNCH_HOLE
+    | FALLOC_FL_COLLAPSE_RANGE
+    | FALLOC_FL_ZERO_RANGE
+    | FALLOC_FL_INSERT_RANGE
+    | FALLOC_FL_UNSHARE_RANGE
+    | FALLOC_FL_WRITE_ZEROES;
+
+/// fallocate(2) on tmpfs files, in Linux's order: EINVAL for the range,
+/// EOPNOTSUPP for a mode no filesystem knows (before looking at the fd),
+/// EBADF without write access, ESPIPE/EISDIR/ENODEV by file type, EFBIG
+/// past the largest offset, then RLIMIT_FSIZE (as tmpfs checks it) and the
+/// filesystem's own mode check.
 pub fn fallocate(call: &Call<'_>, fd: u64, mode: u32, off: i64, len: i64) -> SysResult {
     if off < 0 || len <= 0 {
         return Err(Errno::EINVAL);
+    }
+    if mode & !(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE) != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let keep = mode & FALLOC_FL_KEEP_SIZE != 0;
+    let known = match mode & FALLOC_FL_MODE_MASK {
+        0 | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_ZERO_RANGE => true,
+        FALLOC_FL_PUNCH_HOLE => keep,
+        FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_WRITE_ZEROES => !keep,
+        _ => false,
+    };
+    if !known {
+        return Err(Errno::EOPNOTSUPP);
     }
     let file = call.thread.process.files().lock().get(fd)?;
     if !file.writable() {
@@ -792,6 +831,17 @@ pub fn fallocate(call: &Call<'_>, fd: u64, mode: u32, off: i64, len: i64) -> Sys
     }
     match &file.kind {
         FileKind::Inode(f) => {
+            let meta = f.loc.inode.metadata();
+            if meta.is_dir() {
+                return Err(Errno::EISDIR);
+            }
+            if !meta.is_regular() {
+                return Err(Errno::ENODEV);
+            }
+            let end = off.checked_add(len).ok_or(Errno::EFBIG)?;
+            if mode & FALLOC_FL_PUNCH_HOLE == 0 {
+                super::fsops::newsize_ok(call, meta.size, end as u64)?;
+            }
             f.loc.inode.fallocate(mode, off as u64, len as u64)?;
             crate::fsnotify::file_event(&file, crate::fsnotify::IN_MODIFY);
             Ok(0)
