@@ -57,6 +57,8 @@ pub struct Pipe {
     state: spin::Mutex<State>,
     readers: AtomicUsize,
     writers: AtomicUsize,
+    /// Writer opens so far (Linux's w_counter).
+    writer_opens: AtomicUsize,
     /// Woken on every change: data, room, an end closing.
     pub events: WaitQueue,
 }
@@ -68,6 +70,10 @@ pub struct PipeEnd {
     pub write: bool,
     /// Holds a read and a write end (FIFO opened O_RDWR).
     pub both: bool,
+    /// The pipe's writer-open count when this end was opened (Linux's
+    /// f_pipe): a FIFO reader reports POLLHUP only once a writer has come
+    /// since (and gone).
+    pub seen_writers: usize,
 }
 
 impl Drop for PipeEnd {
@@ -88,6 +94,7 @@ impl Pipe {
             state: spin::Mutex::new(State { bufs: VecDeque::new(), slots: DEFAULT_SLOTS, len: 0 }),
             readers: AtomicUsize::new(readers),
             writers: AtomicUsize::new(writers),
+            writer_opens: AtomicUsize::new(writers),
             events: WaitQueue::new(),
         })
     }
@@ -95,20 +102,22 @@ impl Pipe {
     /// Opens another end of this pipe (a FIFO's open).
     pub fn open_end(self: &Arc<Pipe>, write: bool) -> PipeEnd {
         if write {
+            self.writer_opens.fetch_add(1, Ordering::AcqRel);
             self.writers.fetch_add(1, Ordering::AcqRel);
         } else {
             self.readers.fetch_add(1, Ordering::AcqRel);
         }
         self.events.wake_all();
-        PipeEnd { pipe: self.clone(), write, both: false }
+        PipeEnd { pipe: self.clone(), write, both: false, seen_writers: self.writer_opens.load(Ordering::Acquire) }
     }
 
     /// Opens both ends at once (a FIFO opened O_RDWR).
     pub fn open_both(self: &Arc<Pipe>) -> PipeEnd {
+        self.writer_opens.fetch_add(1, Ordering::AcqRel);
         self.writers.fetch_add(1, Ordering::AcqRel);
         self.readers.fetch_add(1, Ordering::AcqRel);
         self.events.wake_all();
-        PipeEnd { pipe: self.clone(), write: false, both: true }
+        PipeEnd { pipe: self.clone(), write: false, both: true, seen_writers: self.writer_opens.load(Ordering::Acquire) }
     }
 }
 
@@ -131,7 +140,7 @@ pub fn fifo(dev: u64, ino: u64) -> Arc<Pipe> {
 /// A new pipe: (read end, write end).
 pub fn new() -> (PipeEnd, PipeEnd) {
     let pipe = Pipe::with_ends(1, 1);
-    (PipeEnd { pipe: pipe.clone(), write: false, both: false }, PipeEnd { pipe, write: true, both: false })
+    (PipeEnd { pipe: pipe.clone(), write: false, both: false, seen_writers: 0 }, PipeEnd { pipe, write: true, both: false, seen_writers: 0 })
 }
 
 impl Pipe {
@@ -146,6 +155,11 @@ impl Pipe {
 
     pub fn writers(&self) -> usize {
         self.writers.load(Ordering::Acquire)
+    }
+
+    /// Writer opens so far.
+    pub fn writer_opens(&self) -> usize {
+        self.writer_opens.load(Ordering::Acquire)
     }
 
     /// The capacity in bytes (F_GETPIPE_SZ).

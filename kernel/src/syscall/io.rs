@@ -30,6 +30,7 @@ struct Rwf {
 async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>, rwf: Rwf) -> Result<usize, Errno> {
     let nonblock = file.status() & O_NONBLOCK != 0 || rwf.nowait;
     match &file.kind {
+        FileKind::Console(_) if buf.is_empty() => Ok(0),
         FileKind::Console(c) => {
             background_read_check(call)?;
             interruptible(call.thread, c.read(buf)).await.map_err(|_| Errno::ERESTARTSYS)?
@@ -159,6 +160,11 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>, 
             if f.loc.inode.metadata().is_dir() {
                 return Err(Errno::EISDIR);
             }
+            // Nothing to write: no append, no RLIMIT_FSIZE check (Linux's
+            // generic_write_checks).
+            if data.is_empty() {
+                return Ok(0);
+            }
             let append = file.status() & O_APPEND != 0 || rwf.append;
             let mut pos = file.pos.lock();
             // pwrite on an O_APPEND file appends too (a Linux quirk).
@@ -268,6 +274,11 @@ async fn read_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, r
     let stream = !matches!(file.kind, FileKind::Inode(_));
     let mm = mm(call)?;
     let mut data = vec![0u8; total.min(if stream { STREAM_CHUNK } else { CHUNK })];
+    if total == 0 {
+        // A zero-length read still asks the file (a directory is EISDIR,
+        // an eventfd EINVAL), as Linux's vfs_read.
+        return read_file(call, file, &mut [], at, rwf).await.map(|n| n as u64);
+    }
     let mut done = 0;
     while done < total {
         let want = (total - done).min(data.len());
@@ -298,6 +309,10 @@ async fn write_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, 
     no_offset_on_streams(file, at)?;
     let total = segs.iter().map(|s| s.1).sum::<u64>().min(MAX_RW) as usize;
     let mm = mm(call)?;
+    if total == 0 {
+        // Likewise a zero-length write (/dev/full is ENOSPC).
+        return write_file(call, file, &[], at, rwf).await.map(|n| n as u64);
+    }
     let mut done = 0;
     let mut chunk = vec![0u8; total.min(CHUNK)];
     while done < total {
