@@ -202,6 +202,9 @@ int main(void) {
     errno = 0;
     r = syscall(SYS_fcntl, b, F_DUPFD, -1L);
     CHECK(r == -1 && errno == EINVAL, "F_DUPFD with a negative minimum is EINVAL", "%ld/%d", r, errno);
+    r = syscall(SYS_fcntl, b, F_DUPFD, (1L << 32) + 40);
+    CHECK(r == 40, "F_DUPFD uses the low 32 bits of its argument", "%ld/%d", r, errno);
+    close(40);
     errno = 0;
     r = syscall(SYS_fcntl, b, 12345, 0);
     CHECK(r == -1 && errno == EINVAL, "an unknown fcntl command is EINVAL", "%ld/%d", r, errno);
