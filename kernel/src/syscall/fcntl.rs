@@ -31,7 +31,9 @@ pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
         t.get(fd)?;
     }
     match cmd {
-        F_DUPFD | F_DUPFD_CLOEXEC => Ok(t.dup_min(fd, arg, cmd == F_DUPFD_CLOEXEC, limit)? as u64),
+        // The minimum is an int: Linux uses the argument's low 32 bits
+        // (a negative one is far above any limit, so EINVAL).
+        F_DUPFD | F_DUPFD_CLOEXEC => Ok(t.dup_min(fd, arg as u32 as u64, cmd == F_DUPFD_CLOEXEC, limit)? as u64),
         F_GETFD => Ok(if t.cloexec(fd)? { FD_CLOEXEC } else { 0 }),
         F_SETFD => {
             t.set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
