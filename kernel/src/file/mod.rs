@@ -63,6 +63,9 @@ pub struct File {
     pub pos: spin::Mutex<u64>,
     /// The epoll registrations of this description.
     pub epoll_items: spin::Mutex<Vec<alloc::sync::Weak<epoll::Item>>>,
+    /// The device node or FIFO this was opened by, when it is not an
+    /// [`InodeFile`]: fstat reports that inode, as on Linux.
+    pub node: Option<fs::vfs::PathLoc>,
 }
 
 /// O_ACCMODE and the status flags F_SETFL may change.
@@ -70,7 +73,9 @@ pub const O_RDWR: u32 = 2;
 pub const O_APPEND: u32 = 0o2000;
 pub const O_NONBLOCK: u32 = 0o4000;
 pub const O_CLOEXEC: u32 = 0o2000000;
-pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | 0o20000 /* O_ASYNC */ | 0o40000 /* O_DIRECT */ | 0o1000000 /* O_NOATIME */;
+pub const O_ASYNC: u32 = 0o20000;
+pub const O_DIRECT: u32 = 0o40000;
+pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | 0o1000000 /* O_NOATIME */;
 
 impl Drop for File {
     /// The description's epoll registrations, OFD locks and flock locks go
@@ -96,7 +101,7 @@ impl Drop for File {
 
 impl File {
     pub fn new(kind: FileKind, flags: u32) -> File {
-        File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0), epoll_items: spin::Mutex::new(Vec::new()) }
+        File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0), epoll_items: spin::Mutex::new(Vec::new()), node: None }
     }
 
     pub fn status(&self) -> u32 {
@@ -113,6 +118,13 @@ impl File {
     pub fn writable(&self) -> bool {
         let f = self.status();
         f & fs::flags::O_PATH == 0 && f & 3 != fs::flags::O_RDONLY
+    }
+
+    /// Whether Linux's file type has an fasync method (signal-driven I/O):
+    /// pipes, ttys, inotify and the random devices. On the others
+    /// O_ASYNC cannot be set (F_SETFL drops it, FIOASYNC is ENOTTY).
+    pub fn has_fasync(&self) -> bool {
+        matches!(self.kind, FileKind::Pipe(_) | FileKind::Console(_) | FileKind::Inotify(_) | FileKind::Device(device::Device::Random))
     }
 
     /// The VFS location, for files that have one.
@@ -153,14 +165,27 @@ impl FdTable {
         Ok(fd)
     }
 
+    /// The file open at `fd` for a call that uses the file itself (Linux's
+    /// fdget): an O_PATH descriptor only names a file, so it is EBADF here.
     pub fn get(&self, fd: u64) -> Result<Arc<File>, Errno> {
+        let file = self.get_raw(fd)?;
+        if file.status() & fs::flags::O_PATH != 0 {
+            return Err(Errno::EBADF);
+        }
+        Ok(file)
+    }
+
+    /// The file open at `fd`, O_PATH descriptors included (Linux's
+    /// fdget_raw): for the calls that only need the name — fstat, fstatfs,
+    /// fchdir, *at() directory fds, dup, close, F_GETFD/F_SETFD/F_GETFL.
+    pub fn get_raw(&self, fd: u64) -> Result<Arc<File>, Errno> {
         self.slots.get(fd as usize).and_then(|s| s.as_ref()).map(|f| f.file.clone()).ok_or(Errno::EBADF)
     }
 
     /// Duplicates `fd` onto the lowest free descriptor >= `min` and below
     /// `limit` (RLIMIT_NOFILE).
     pub fn dup_min(&mut self, fd: u64, min: u64, cloexec: bool, limit: usize) -> Result<usize, Errno> {
-        let file = self.get(fd)?;
+        let file = self.get_raw(fd)?;
         if min >= limit as u64 {
             return Err(Errno::EINVAL);
         }
@@ -176,7 +201,7 @@ impl FdTable {
     /// Makes `newfd` (below `limit`) refer to `fd`'s file (closing what
     /// it had).
     pub fn dup_to(&mut self, fd: u64, newfd: u64, cloexec: bool, limit: usize) -> Result<usize, Errno> {
-        let file = self.get(fd)?;
+        let file = self.get_raw(fd)?;
         if newfd >= limit as u64 {
             return Err(Errno::EBADF);
         }
@@ -191,6 +216,18 @@ impl FdTable {
     /// Every open file (for releasing a process's locks at exit).
     pub fn all(&self) -> Vec<Arc<File>> {
         self.slots.iter().flatten().map(|f| f.file.clone()).collect()
+    }
+
+    /// The size Linux's table would have (its max_fds, which select cuts
+    /// nfds down to): 64 slots, then 128 times a power of two, never
+    /// shrinking.
+    pub fn max_fds(&self) -> usize {
+        let n = self.slots.len();
+        if n <= 64 {
+            64
+        } else {
+            128 * ((n - 1) / 128 + 1).next_power_of_two()
+        }
     }
 
     /// One past the highest descriptor slot.

@@ -1,34 +1,64 @@
-//! Pipes: a 64 KiB ring buffer with a read end and a write end.
+//! Pipes: Linux's ring of page buffers, with a read end and a write end.
+//!
+//! A pipe holds up to `slots` pages (16, 64 KiB, by default). A write first
+//! appends to the last page if all of its sub-page remainder fits there
+//! (so small writes merge), then fills new pages; its byte capacity thus
+//! depends on the write sizes, as on Linux. A write of at most PIPE_BUF
+//! (4096) bytes lands in one page at once, so it is atomic. An O_DIRECT
+//! write end makes packets: a page per write (or per page of a larger
+//! one), never merged, and a read returns at most one packet, discarding
+//! what it did not take.
 //!
 //! Reads and writes are futures that wait on the pipe's wait queue: a read
 //! waits until data arrives or no writer is left (end of file); a write
-//! waits for room, and fails with EPIPE (and SIGPIPE, sent by the caller)
-//! when no reader is left. Writes of at most PIPE_BUF (4096) bytes are
-//! atomic: they wait until all of it fits. O_NONBLOCK turns each wait into
-//! EAGAIN. F_SETPIPE_SZ / F_GETPIPE_SZ change and read the capacity.
+//! waits for a free page, and fails with EPIPE (SIGPIPE is the caller's)
+//! when no reader is left. O_NONBLOCK turns each wait into EAGAIN. A write
+//! reports its progress through `done`, so a caller interrupted by a signal
+//! can return the bytes already written. F_SETPIPE_SZ / F_GETPIPE_SZ change
+//! and read the number of pages.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use executor::WaitQueue;
 
 use crate::errno::Errno;
 
-pub const PIPE_BUF: usize = 4096;
-pub const DEFAULT_CAPACITY: usize = 64 * 1024;
+const PAGE: usize = 4096;
+pub const DEFAULT_SLOTS: usize = 16;
 /// /proc/sys/fs/pipe-max-size.
 pub const MAX_CAPACITY: usize = 1 << 20;
 
+/// One page buffer of the ring: bytes `off..data.len()` are unread.
+struct Buf {
+    data: Vec<u8>,
+    off: usize,
+    /// A packet (O_DIRECT write): read whole or not at all, never merged.
+    packet: bool,
+}
+
 struct State {
-    data: VecDeque<u8>,
-    capacity: usize,
+    bufs: VecDeque<Buf>,
+    /// The ring's size in pages.
+    slots: usize,
+    /// Unread bytes in all pages.
+    len: usize,
+}
+
+impl State {
+    fn full(&self) -> bool {
+        self.bufs.len() >= self.slots
+    }
 }
 
 pub struct Pipe {
     state: spin::Mutex<State>,
     readers: AtomicUsize,
     writers: AtomicUsize,
+    /// Writer opens so far (Linux's w_counter).
+    writer_opens: AtomicUsize,
     /// Woken on every change: data, room, an end closing.
     pub events: WaitQueue,
 }
@@ -40,6 +70,10 @@ pub struct PipeEnd {
     pub write: bool,
     /// Holds a read and a write end (FIFO opened O_RDWR).
     pub both: bool,
+    /// The pipe's writer-open count when this end was opened (Linux's
+    /// f_pipe): a FIFO reader reports POLLHUP only once a writer has come
+    /// since (and gone).
+    pub seen_writers: usize,
 }
 
 impl Drop for PipeEnd {
@@ -57,9 +91,10 @@ impl Drop for PipeEnd {
 impl Pipe {
     fn with_ends(readers: usize, writers: usize) -> Arc<Pipe> {
         Arc::new(Pipe {
-            state: spin::Mutex::new(State { data: VecDeque::new(), capacity: DEFAULT_CAPACITY }),
+            state: spin::Mutex::new(State { bufs: VecDeque::new(), slots: DEFAULT_SLOTS, len: 0 }),
             readers: AtomicUsize::new(readers),
             writers: AtomicUsize::new(writers),
+            writer_opens: AtomicUsize::new(writers),
             events: WaitQueue::new(),
         })
     }
@@ -67,20 +102,22 @@ impl Pipe {
     /// Opens another end of this pipe (a FIFO's open).
     pub fn open_end(self: &Arc<Pipe>, write: bool) -> PipeEnd {
         if write {
+            self.writer_opens.fetch_add(1, Ordering::AcqRel);
             self.writers.fetch_add(1, Ordering::AcqRel);
         } else {
             self.readers.fetch_add(1, Ordering::AcqRel);
         }
         self.events.wake_all();
-        PipeEnd { pipe: self.clone(), write, both: false }
+        PipeEnd { pipe: self.clone(), write, both: false, seen_writers: self.writer_opens.load(Ordering::Acquire) }
     }
 
     /// Opens both ends at once (a FIFO opened O_RDWR).
     pub fn open_both(self: &Arc<Pipe>) -> PipeEnd {
+        self.writer_opens.fetch_add(1, Ordering::AcqRel);
         self.writers.fetch_add(1, Ordering::AcqRel);
         self.readers.fetch_add(1, Ordering::AcqRel);
         self.events.wake_all();
-        PipeEnd { pipe: self.clone(), write: false, both: true }
+        PipeEnd { pipe: self.clone(), write: false, both: true, seen_writers: self.writer_opens.load(Ordering::Acquire) }
     }
 }
 
@@ -103,13 +140,13 @@ pub fn fifo(dev: u64, ino: u64) -> Arc<Pipe> {
 /// A new pipe: (read end, write end).
 pub fn new() -> (PipeEnd, PipeEnd) {
     let pipe = Pipe::with_ends(1, 1);
-    (PipeEnd { pipe: pipe.clone(), write: false, both: false }, PipeEnd { pipe, write: true, both: false })
+    (PipeEnd { pipe: pipe.clone(), write: false, both: false, seen_writers: 0 }, PipeEnd { pipe, write: true, both: false, seen_writers: 0 })
 }
 
 impl Pipe {
     /// Bytes available to read.
     pub fn available(&self) -> usize {
-        self.state.lock().data.len()
+        self.state.lock().len
     }
 
     pub fn readers(&self) -> usize {
@@ -120,35 +157,68 @@ impl Pipe {
         self.writers.load(Ordering::Acquire)
     }
 
-    pub fn capacity(&self) -> usize {
-        self.state.lock().capacity
+    /// Writer opens so far.
+    pub fn writer_opens(&self) -> usize {
+        self.writer_opens.load(Ordering::Acquire)
     }
 
-    /// F_SETPIPE_SZ: rounds up to a power of two pages; EBUSY if the data
-    /// would not fit.
-    pub fn set_capacity(&self, want: usize) -> Result<usize, Errno> {
-        if want > MAX_CAPACITY || want > i32::MAX as usize {
+    /// The capacity in bytes (F_GETPIPE_SZ).
+    pub fn capacity(&self) -> usize {
+        self.state.lock().slots * PAGE
+    }
+
+    /// Whether a page is free (POLLOUT).
+    pub fn has_room(&self) -> bool {
+        !self.state.lock().full()
+    }
+
+    /// F_SETPIPE_SZ: rounds up to a power-of-two number of pages (at least
+    /// one); EINVAL above 2^31, EPERM above pipe-max-size, EBUSY if the
+    /// pages in use would not fit.
+    pub fn set_capacity(&self, want: u32) -> Result<usize, Errno> {
+        let want = want as usize;
+        if want > 1 << 31 {
+            return Err(Errno::EINVAL);
+        }
+        let size = want.max(PAGE).next_power_of_two();
+        let mut s = self.state.lock();
+        let slots = size / PAGE;
+        if size > MAX_CAPACITY && slots > s.slots {
             return Err(Errno::EPERM);
         }
-        let cap = want.max(4096).next_power_of_two();
-        let mut s = self.state.lock();
-        if s.data.len() > cap {
+        if s.bufs.len() > slots {
             return Err(Errno::EBUSY);
         }
-        s.capacity = cap;
+        s.slots = slots;
         drop(s);
         self.events.wake_all();
-        Ok(cap)
+        Ok(size)
     }
 
+    /// Takes what is there (one packet at most); None when empty with a
+    /// writer left.
     fn try_read(&self, buf: &mut [u8]) -> Option<usize> {
         let mut s = self.state.lock();
-        if s.data.is_empty() {
+        if s.bufs.is_empty() {
             return if self.writers.load(Ordering::Acquire) == 0 { Some(0) } else { None };
         }
-        let n = buf.len().min(s.data.len());
-        for (i, b) in s.data.drain(..n).enumerate() {
-            buf[i] = b;
+        let mut n = 0;
+        while n < buf.len() {
+            let Some(b) = s.bufs.front_mut() else { break };
+            let avail = b.data.len() - b.off;
+            let chars = avail.min(buf.len() - n);
+            buf[n..n + chars].copy_from_slice(&b.data[b.off..b.off + chars]);
+            n += chars;
+            if b.packet {
+                s.bufs.pop_front();
+                s.len -= avail;
+                break;
+            }
+            b.off += chars;
+            if b.off == b.data.len() {
+                s.bufs.pop_front();
+            }
+            s.len -= chars;
         }
         Some(n)
     }
@@ -170,44 +240,67 @@ impl Pipe {
         Ok(n)
     }
 
-    /// Writes what fits now: all of `data` if it is at most PIPE_BUF and
-    /// fits, else as much as there is room for. None when nothing could be
-    /// written yet; Err(EPIPE) without readers.
-    fn try_write(&self, data: &[u8]) -> Option<Result<usize, Errno>> {
+    /// Appends the sub-page remainder of a write to the last page if all
+    /// of it fits there (Linux merges only then, and only into a page that
+    /// is not a packet).
+    fn try_merge(&self, data: &[u8], done: &mut usize) -> Result<(), Errno> {
+        if self.readers.load(Ordering::Acquire) == 0 {
+            return Err(Errno::EPIPE);
+        }
+        let chars = data.len() % PAGE;
+        let mut s = self.state.lock();
+        if let Some(last) = s.bufs.back_mut() {
+            if chars != 0 && !last.packet && last.data.len() + chars <= PAGE {
+                last.data.extend_from_slice(&data[..chars]);
+                s.len += chars;
+                *done = chars;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills free pages with the rest of `data`: Some when the write is
+    /// over (all written, or EPIPE), None when the ring is full.
+    fn try_fill(&self, data: &[u8], packet: bool, done: &mut usize) -> Option<Result<(), Errno>> {
         if self.readers.load(Ordering::Acquire) == 0 {
             return Some(Err(Errno::EPIPE));
         }
         let mut s = self.state.lock();
-        let room = s.capacity - s.data.len().min(s.capacity);
-        if room == 0 || (data.len() <= PIPE_BUF && room < data.len()) {
-            return None;
+        while *done < data.len() && !s.full() {
+            let n = (data.len() - *done).min(PAGE);
+            let mut page = Vec::with_capacity(if packet { n } else { PAGE });
+            page.extend_from_slice(&data[*done..*done + n]);
+            s.bufs.push_back(Buf { data: page, off: 0, packet });
+            s.len += n;
+            *done += n;
         }
-        let n = room.min(data.len());
-        s.data.extend(&data[..n]);
-        Some(Ok(n))
+        if *done == data.len() {
+            Some(Ok(()))
+        } else {
+            None
+        }
     }
 
-    /// Writes all of `data` (waiting for room) or returns what was written
-    /// before EAGAIN / EPIPE. An interrupting signal is the caller's.
-    pub async fn write(&self, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
-        let mut done = 0;
-        while done < data.len() {
-            let rest = &data[done..];
-            let step = match self.try_write(rest) {
-                Some(r) => r,
-                None if nonblock => {
-                    return if done > 0 { Ok(done) } else { Err(Errno::EAGAIN) };
-                }
-                None => self.events.wait_for(|| self.try_write(rest)).await,
-            };
-            match step {
-                Ok(n) => {
-                    done += n;
-                    self.events.wake_all();
-                }
-                Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+    /// Writes all of `data`, waiting for free pages, and counts in `done`
+    /// what is queued. Err(EAGAIN) (O_NONBLOCK, a full ring) or Err(EPIPE)
+    /// may come after some bytes were written: the caller returns `done`
+    /// then. An interrupting signal is the caller's too.
+    pub async fn write(&self, data: &[u8], nonblock: bool, packet: bool, done: &mut usize) -> Result<usize, Errno> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        self.try_merge(data, done)?;
+        loop {
+            let r = self.try_fill(data, packet, done);
+            if *done > 0 {
+                self.events.wake_all();
+            }
+            match r {
+                Some(Ok(())) => return Ok(*done),
+                Some(Err(e)) => return Err(e),
+                None if nonblock => return Err(Errno::EAGAIN),
+                None => self.events.wait_until(|| self.has_room() || self.readers() == 0).await,
             }
         }
-        Ok(done)
     }
 }

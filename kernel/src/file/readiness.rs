@@ -74,10 +74,10 @@ impl File {
                     if p.readers() == 0 {
                         POLLERR | OUT
                     } else {
-                        bits(p.capacity() - p.available().min(p.capacity()) >= super::pipe::PIPE_BUF, OUT)
+                        bits(p.has_room(), OUT)
                     }
                 } else {
-                    data | bits(p.writers() == 0, POLLHUP)
+                    data | bits(p.writers() == 0 && p.writer_opens() != end.seen_writers, POLLHUP)
                 }
             }
             FileKind::Epoll(ep) => bits(ep.has_events(t), IN),

@@ -311,6 +311,12 @@ pub async fn run() {
 }
 
 /// Whether a read would return now.
+/// Whether the console is the controlling terminal of `p`'s session.
+pub fn is_controlling(p: &crate::proc::Process) -> bool {
+    let s = TTY.session.load(Ordering::Relaxed);
+    s != 0 && s == p.sid()
+}
+
 pub fn readable() -> bool {
     let t = *TTY.termios.lock();
     let l = TTY.line.lock();

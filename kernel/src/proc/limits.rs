@@ -3,6 +3,7 @@
 //! Debian system gives PID 1.
 
 pub const RLIM_INFINITY: u64 = u64::MAX;
+pub const RLIMIT_FSIZE: usize = 1;
 pub const RLIMIT_CORE: usize = 4;
 pub const RLIMIT_NOFILE: usize = 7;
 pub const RLIM_NLIMITS: usize = 16;

@@ -6,7 +6,7 @@ use core::sync::atomic::Ordering;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::{O_CLOEXEC, SETFL_MASK};
+use crate::file::{O_ASYNC, O_CLOEXEC, SETFL_MASK};
 
 const F_DUPFD: u64 = 0;
 const F_GETFD: u64 = 1;
@@ -26,18 +26,29 @@ pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
     let limit = nofile(call);
     let files = call.thread.process.files();
     let mut t = files.lock();
+    // An O_PATH descriptor answers only these (Linux's check_fcntl_cmd).
+    if !matches!(cmd, F_DUPFD | F_DUPFD_CLOEXEC | F_GETFD | F_SETFD | F_GETFL) {
+        t.get(fd)?;
+    }
     match cmd {
-        F_DUPFD | F_DUPFD_CLOEXEC => Ok(t.dup_min(fd, arg, cmd == F_DUPFD_CLOEXEC, limit)? as u64),
+        // The minimum is an int: Linux uses the argument's low 32 bits
+        // (a negative one is far above any limit, so EINVAL).
+        F_DUPFD | F_DUPFD_CLOEXEC => Ok(t.dup_min(fd, arg as u32 as u64, cmd == F_DUPFD_CLOEXEC, limit)? as u64),
         F_GETFD => Ok(if t.cloexec(fd)? { FD_CLOEXEC } else { 0 }),
         F_SETFD => {
             t.set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
             Ok(0)
         }
-        F_GETFL => Ok(t.get(fd)?.flags.load(Ordering::Relaxed) as u64),
+        F_GETFL => Ok(t.get_raw(fd)?.flags.load(Ordering::Relaxed) as u64),
         F_SETFL => {
             let f = t.get(fd)?;
             let old = f.flags.load(Ordering::Relaxed);
-            f.flags.store((old & !SETFL_MASK) | (arg as u32 & SETFL_MASK), Ordering::Relaxed);
+            let mut new = arg as u32 & SETFL_MASK;
+            // Without an fasync method O_ASYNC does not stick (Linux).
+            if !f.has_fasync() {
+                new = (new & !O_ASYNC) | (old & O_ASYNC);
+            }
+            f.flags.store((old & !SETFL_MASK) | new, Ordering::Relaxed);
             Ok(0)
         }
         F_SETPIPE_SZ | F_GETPIPE_SZ => {
@@ -46,7 +57,7 @@ pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
             if cmd == F_GETPIPE_SZ {
                 Ok(end.pipe.capacity() as u64)
             } else {
-                Ok(end.pipe.set_capacity(arg as u32 as usize)? as u64)
+                Ok(end.pipe.set_capacity(arg as u32)? as u64)
             }
         }
         _ => {
@@ -66,7 +77,7 @@ pub fn dup2(call: &Call<'_>, fd: u64, newfd: u64) -> SysResult {
     let files = call.thread.process.files();
     let mut t = files.lock();
     if fd == newfd {
-        t.get(fd)?;
+        t.get_raw(fd)?;
         return Ok(newfd);
     }
     Ok(t.dup_to(fd, newfd, false, limit)? as u64)

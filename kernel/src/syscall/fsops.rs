@@ -198,9 +198,27 @@ pub fn fchown(call: &Call<'_>, fd: u64, uid: u64, gid: u64) -> SysResult {
     Ok(0)
 }
 
+/// Linux's inode_newsize_ok for RLIMIT_FSIZE: growing a file past the
+/// limit is EFBIG with SIGXFSZ (truncate, ftruncate, fallocate).
+pub fn newsize_ok(call: &Call<'_>, old: u64, new: u64) -> Result<(), Errno> {
+    let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_FSIZE].0;
+    if new > old && new > limit {
+        crate::signal::send_thread(call.thread, crate::signal::SigInfo::kernel(crate::signal::SIGXFSZ), true);
+        return Err(Errno::EFBIG);
+    }
+    Ok(())
+}
+
 pub fn truncate(call: &Call<'_>, path: u64, len: i64) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, AT_FDCWD, &p)?;
+    if len >= 0 {
+        if let Ok(meta) = super::stat::lookup_metadata(call, AT_FDCWD, &p, 0) {
+            if meta.is_regular() {
+                newsize_ok(call, meta.size, len as u64)?;
+            }
+        }
+    }
     run(call, |vfs, ctx| fs::attr::truncate_at(vfs, ctx, &dir, &p, len))?;
     notify_changed(call, &dir, &p, true, fsnotify::IN_MODIFY);
     Ok(0)
@@ -215,9 +233,11 @@ pub fn ftruncate(call: &Call<'_>, fd: u64, len: i64) -> SysResult {
     if !file.writable() {
         return Err(Errno::EINVAL);
     }
-    if !f.loc.inode.metadata().is_regular() {
+    let meta = f.loc.inode.metadata();
+    if !meta.is_regular() {
         return Err(Errno::EINVAL);
     }
+    newsize_ok(call, meta.size, len as u64)?;
     f.loc.inode.truncate(len as u64)?;
     fsnotify::file_event(&file, fsnotify::IN_MODIFY);
     Ok(0)
@@ -277,7 +297,7 @@ pub fn chdir(call: &Call<'_>, path: u64) -> SysResult {
 }
 
 pub fn fchdir(call: &Call<'_>, fd: u64) -> SysResult {
-    let file = call.thread.process.files().lock().get(fd)?;
+    let file = call.thread.process.files().lock().get_raw(fd)?;
     let FileKind::Inode(f) = &file.kind else { return Err(Errno::ENOTDIR) };
     if !f.loc.inode.metadata().is_dir() {
         return Err(Errno::ENOTDIR);

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::{File, FileKind, O_APPEND, O_NONBLOCK};
+use crate::file::{File, FileKind, O_APPEND, O_ASYNC, O_NONBLOCK};
 use crate::signal::interruptible;
 use crate::uaccess;
 
@@ -17,10 +17,20 @@ fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {
     call.thread.process.mm().ok_or(Errno::EFAULT)
 }
 
+/// Per-call flags of preadv2/pwritev2 (RWF_NOWAIT, RWF_APPEND).
+#[derive(Clone, Copy, Default)]
+struct Rwf {
+    /// Don't wait (a pipe or tty answers EAGAIN as with O_NONBLOCK).
+    nowait: bool,
+    /// Append, as with O_APPEND.
+    append: bool,
+}
+
 /// Reads into `buf` from `file` at `at` (pread) or at the file position.
-async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>) -> Result<usize, Errno> {
-    let nonblock = file.status() & O_NONBLOCK != 0;
+async fn read_file(call: &Call<'_>, file: &File, buf: &mut [u8], at: Option<u64>, rwf: Rwf) -> Result<usize, Errno> {
+    let nonblock = file.status() & O_NONBLOCK != 0 || rwf.nowait;
     match &file.kind {
+        FileKind::Console(_) if buf.is_empty() => Ok(0),
         FileKind::Console(c) => {
             background_read_check(call)?;
             interruptible(call.thread, c.read(buf)).await.map_err(|_| Errno::ERESTARTSYS)?
@@ -114,8 +124,8 @@ fn background_read_check(call: &Call<'_>) -> Result<(), Errno> {
 
 /// Writes `data` to `file` at `at` (pwrite) or at the file position (the
 /// end with O_APPEND).
-async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) -> Result<usize, Errno> {
-    let nonblock = file.status() & O_NONBLOCK != 0;
+async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>, rwf: Rwf) -> Result<usize, Errno> {
+    let nonblock = file.status() & O_NONBLOCK != 0 || rwf.nowait;
     match &file.kind {
         FileKind::Console(c) => Ok(c.write(data)),
         FileKind::Device(d) => d.write(data),
@@ -132,11 +142,16 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
             if at.is_some() {
                 return Err(Errno::ESPIPE);
             }
-            match interruptible(call.thread, end.pipe.write(data, nonblock)).await {
+            // An O_DIRECT write end writes packets.
+            let packet = file.status() & crate::file::O_DIRECT != 0;
+            let mut done = 0;
+            let r = interruptible(call.thread, end.pipe.write(data, nonblock, packet, &mut done)).await;
+            match r {
                 Ok(Err(Errno::EPIPE)) => {
                     crate::signal::send_thread(call.thread, crate::signal::SigInfo::user(crate::signal::SIGPIPE, 0, call.thread.process.pid), true);
-                    Err(Errno::EPIPE)
+                    if done > 0 { Ok(done) } else { Err(Errno::EPIPE) }
                 }
+                Ok(Err(_)) | Err(_) if done > 0 => Ok(done),
                 Ok(r) => r,
                 Err(_) => Err(Errno::ERESTARTSYS),
             }
@@ -145,7 +160,12 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
             if f.loc.inode.metadata().is_dir() {
                 return Err(Errno::EISDIR);
             }
-            let append = file.status() & O_APPEND != 0;
+            // Nothing to write: no append, no RLIMIT_FSIZE check (Linux's
+            // generic_write_checks).
+            if data.is_empty() {
+                return Ok(0);
+            }
+            let append = file.status() & O_APPEND != 0 || rwf.append;
             let mut pos = file.pos.lock();
             // pwrite on an O_APPEND file appends too (a Linux quirk).
             let off = if append { f.loc.inode.metadata().size } else { at.unwrap_or(*pos) };
@@ -187,55 +207,124 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
 }
 
 const CHUNK: usize = 64 * 1024;
+/// A read from a pipe or another stream takes what is there in one go, up
+/// to the largest pipe.
+const STREAM_CHUNK: usize = crate::file::pipe::MAX_CAPACITY;
 
-async fn do_read(call: &Call<'_>, fd: u64, buf: u64, count: u64, at: Option<u64>) -> SysResult {
-    let file = call.thread.process.files().lock().get(fd)?;
+/// User memory segments (an iovec array, or one buffer).
+type Segs = [(u64, u64)];
+
+/// Copies `data` into `segs` from byte `at` of them on.
+fn scatter(mm: &crate::mm::Mm, segs: &Segs, mut at: u64, mut data: &[u8]) -> Result<(), Errno> {
+    for &(base, len) in segs {
+        if data.is_empty() {
+            break;
+        }
+        if at >= len {
+            at -= len;
+            continue;
+        }
+        let n = ((len - at) as usize).min(data.len());
+        uaccess::write_bytes(mm, base + at, &data[..n])?;
+        data = &data[n..];
+        at = 0;
+    }
+    Ok(())
+}
+
+/// Fills `out` from `segs` starting at byte `at` of them; returns the bytes
+/// copied before the end of `out` or the first fault (Err if none).
+fn gather(mm: &crate::mm::Mm, segs: &Segs, mut at: u64, out: &mut [u8]) -> Result<usize, Errno> {
+    let mut done = 0;
+    for &(base, len) in segs {
+        if done == out.len() {
+            break;
+        }
+        if at >= len {
+            at -= len;
+            continue;
+        }
+        let n = ((len - at) as usize).min(out.len() - done);
+        if let Err(e) = uaccess::read_bytes(mm, base + at, &mut out[done..done + n]) {
+            return if done > 0 { Ok(done) } else { Err(e) };
+        }
+        done += n;
+        at = 0;
+    }
+    Ok(done)
+}
+
+/// Pipes and ttys have no position: pread/pwrite and friends are ESPIPE.
+fn no_offset_on_streams(file: &File, at: Option<u64>) -> Result<(), Errno> {
+    match (at, &file.kind) {
+        (Some(_), FileKind::Pipe(_) | FileKind::Console(_)) => Err(Errno::ESPIPE),
+        _ => Ok(()),
+    }
+}
+
+/// One read(2)-family transfer into `segs`, as one operation on the file:
+/// a pipe or tty returns what it has (across every segment), a regular
+/// file is read in chunks to the end of the request or of the file.
+async fn read_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, rwf: Rwf) -> SysResult {
     if !file.readable() {
         return Err(Errno::EBADF);
     }
-    let count = count.min(MAX_RW) as usize;
-    if !platform::user::copy::is_user_range(buf, count) {
-        return Err(Errno::EFAULT);
-    }
+    no_offset_on_streams(file, at)?;
+    let total = segs.iter().map(|s| s.1).sum::<u64>().min(MAX_RW) as usize;
+    let stream = !matches!(file.kind, FileKind::Inode(_));
     let mm = mm(call)?;
-    let mut data = vec![0u8; count.min(CHUNK)];
+    let mut data = vec![0u8; total.min(if stream { STREAM_CHUNK } else { CHUNK })];
+    if total == 0 {
+        // A zero-length read still asks the file (a directory is EISDIR,
+        // an eventfd EINVAL), as Linux's vfs_read.
+        return read_file(call, file, &mut [], at, rwf).await.map(|n| n as u64);
+    }
     let mut done = 0;
-    while done < count {
-        let want = (count - done).min(CHUNK);
-        let n = match read_file(call, &file, &mut data[..want], at.map(|a| a + done as u64)).await {
+    while done < total {
+        let want = (total - done).min(data.len());
+        let n = match read_file(call, file, &mut data[..want], at.map(|a| a + done as u64), rwf).await {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
         };
-        uaccess::write_bytes(&mm, buf + done as u64, &data[..n])?;
+        if let Err(e) = scatter(&mm, segs, done as u64, &data[..n]) {
+            return if done > 0 { Ok(done as u64) } else { Err(e) };
+        }
         done += n;
-        // Only regular files keep reading after a full chunk; a pipe or a
-        // tty returns what it had.
-        if n < want || !matches!(file.kind, FileKind::Inode(_)) {
+        // Only regular files keep reading after a full chunk.
+        if n < want || stream {
             break;
         }
     }
     Ok(done as u64)
 }
 
-async fn do_write(call: &Call<'_>, fd: u64, buf: u64, count: u64, at: Option<u64>) -> SysResult {
-    let file = call.thread.process.files().lock().get(fd)?;
+/// One write(2)-family transfer from `segs`, as one operation on the file
+/// (a gathered write of at most PIPE_BUF bytes to a pipe is atomic); a
+/// fault in a later segment ends it with the bytes before.
+async fn write_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, rwf: Rwf) -> SysResult {
     if !file.writable() {
         return Err(Errno::EBADF);
     }
-    let count = count.min(MAX_RW) as usize;
+    no_offset_on_streams(file, at)?;
+    let total = segs.iter().map(|s| s.1).sum::<u64>().min(MAX_RW) as usize;
     let mm = mm(call)?;
+    if total == 0 {
+        // Likewise a zero-length write (/dev/full is ENOSPC).
+        return write_file(call, file, &[], at, rwf).await.map(|n| n as u64);
+    }
     let mut done = 0;
-    let mut chunk = vec![0u8; count.min(CHUNK)];
-    while done < count {
-        let n = (count - done).min(chunk.len());
-        if let Err(e) = uaccess::read_bytes(&mm, buf + done as u64, &mut chunk[..n]) {
-            return if done > 0 { Ok(done as u64) } else { Err(e) };
-        }
-        match write_file(call, &file, &chunk[..n], at.map(|a| a + done as u64)).await {
+    let mut chunk = vec![0u8; total.min(CHUNK)];
+    while done < total {
+        let want = (total - done).min(chunk.len());
+        let n = match gather(&mm, segs, done as u64, &mut chunk[..want]) {
+            Ok(n) => n,
+            Err(e) => return if done > 0 { Ok(done as u64) } else { Err(e) },
+        };
+        match write_file(call, file, &chunk[..n], at.map(|a| a + done as u64), rwf).await {
             Ok(w) => {
                 done += w;
-                if w < n {
+                if w < n || n < want {
                     break;
                 }
             }
@@ -244,6 +333,23 @@ async fn do_write(call: &Call<'_>, fd: u64, buf: u64, count: u64, at: Option<u64
         }
     }
     Ok(done as u64)
+}
+
+async fn do_read(call: &Call<'_>, fd: u64, buf: u64, count: u64, at: Option<u64>) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    if !file.readable() {
+        return Err(Errno::EBADF);
+    }
+    let count = count.min(MAX_RW);
+    if !platform::user::copy::is_user_range(buf, count as usize) {
+        return Err(Errno::EFAULT);
+    }
+    read_segs(call, &file, &[(buf, count)], at, Rwf::default()).await
+}
+
+async fn do_write(call: &Call<'_>, fd: u64, buf: u64, count: u64, at: Option<u64>) -> SysResult {
+    let file = call.thread.process.files().lock().get(fd)?;
+    write_segs(call, &file, &[(buf, count.min(MAX_RW))], at, Rwf::default()).await
 }
 
 pub async fn read(call: &Call<'_>, fd: u64, buf: u64, count: u64) -> SysResult {
@@ -268,7 +374,8 @@ pub async fn pwrite64(call: &Call<'_>, fd: u64, buf: u64, count: u64, off: i64) 
     do_write(call, fd, buf, count, Some(off as u64)).await
 }
 
-/// Reads an iovec array (at most IOV_MAX = 1024 entries).
+/// Reads an iovec array (at most IOV_MAX = 1024 entries; a total past
+/// isize::MAX is EINVAL, a segment outside user space EFAULT).
 fn iovecs(call: &Call<'_>, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno> {
     if cnt > 1024 {
         return Err(Errno::EINVAL);
@@ -282,59 +389,58 @@ fn iovecs(call: &Call<'_>, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno>
         let base = u64::from_le_bytes(c[..8].try_into().map_err(|_| Errno::EFAULT)?);
         let len = u64::from_le_bytes(c[8..].try_into().map_err(|_| Errno::EFAULT)?);
         total = total.checked_add(len).filter(|t| *t <= isize::MAX as u64).ok_or(Errno::EINVAL)?;
-        v.push((base, len));
+        if len != 0 {
+            v.push((base, len));
+        }
     }
     Ok(v)
 }
 
-/// readv/writev/preadv/pwritev: one transfer per buffer, stopping at the
-/// first short one; an error after some bytes moved returns the count.
-async fn vectored(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: Option<u64>, write: bool) -> SysResult {
+/// readv/writev/preadv/pwritev and the v2 calls: the iovecs make one
+/// transfer, as on Linux.
+async fn vectored(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: Option<u64>, write: bool, rwf: Rwf) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
     if !(if write { file.writable() } else { file.readable() }) {
         return Err(Errno::EBADF);
     }
-    let mut total = 0u64;
-    for (base, len) in iovecs(call, iov, cnt)? {
-        if len == 0 {
-            continue;
-        }
-        let at = off.map(|o| o + total);
-        let r = if write { do_write(call, fd, base, len, at).await } else { do_read(call, fd, base, len, at).await };
-        match r {
-            Ok(n) => {
-                total += n;
-                if n < len {
-                    break;
-                }
-            }
-            Err(e) if total == 0 => return Err(e),
-            Err(_) => break,
-        }
+    let segs = iovecs(call, iov, cnt)?;
+    if segs.iter().any(|&(b, l)| !platform::user::copy::is_user_range(b, l as usize)) {
+        return Err(Errno::EFAULT);
     }
-    Ok(total)
+    if segs.is_empty() {
+        return Ok(0);
+    }
+    if write {
+        write_segs(call, &file, &segs, off, rwf).await
+    } else {
+        read_segs(call, &file, &segs, off, rwf).await
+    }
 }
 
 pub async fn writev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
-    vectored(call, fd, iov, cnt, None, true).await
+    vectored(call, fd, iov, cnt, None, true, Rwf::default()).await
 }
 
 pub async fn readv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64) -> SysResult {
-    vectored(call, fd, iov, cnt, None, false).await
+    vectored(call, fd, iov, cnt, None, false, Rwf::default()).await
 }
 
 pub fn close(call: &Call<'_>, fd: u64) -> SysResult {
-    let file = call.thread.process.files().lock().get(fd)?;
+    let file = call.thread.process.files().lock().get_raw(fd)?;
     call.thread.process.files().lock().close(fd)?;
     super::lock::release_process_locks(&file, call.thread.process.pid);
     Ok(0)
 }
 
 
-pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, _arg: u64) -> SysResult {
+/// ioctl(2): the generic requests every file has (FIONBIO, FIOCLEX,
+/// FIONCLEX, FIOASYNC, FIONREAD on regular files), then the file's own;
+/// anything else is ENOTTY.
+pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, arg: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
     const FIONREAD: u64 = 0x541b;
     const FIONBIO: u64 = 0x5421;
+    const FIOASYNC: u64 = 0x5452;
     const FIOCLEX: u64 = 0x5451;
     const FIONCLEX: u64 = 0x5450;
     match (&file.kind, request) {
@@ -343,25 +449,38 @@ pub fn ioctl(call: &Call<'_>, fd: u64, request: u64, _arg: u64) -> SysResult {
             Ok(0)
         }
         (_, FIONBIO) => {
-            let on = uaccess::read_u32(&*mm(call)?, _arg)? != 0;
+            let on = uaccess::read_u32(&*mm(call)?, arg)? != 0;
             let f = file.status();
             file.flags.store(if on { f | O_NONBLOCK } else { f & !O_NONBLOCK }, core::sync::atomic::Ordering::Relaxed);
             Ok(0)
         }
+        (_, FIOASYNC) => {
+            let on = uaccess::read_u32(&*mm(call)?, arg)? != 0;
+            let f = file.status();
+            if on != (f & O_ASYNC != 0) {
+                // Only a file with an fasync method can change it.
+                if !file.has_fasync() {
+                    return Err(Errno::ENOTTY);
+                }
+                file.flags.store(f ^ O_ASYNC, core::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(0)
+        }
         (FileKind::Inotify(i), FIONREAD) => {
-            uaccess::write_u32(&*mm(call)?, _arg, i.pending_bytes() as u32)?;
+            uaccess::write_u32(&*mm(call)?, arg, i.pending_bytes() as u32)?;
             Ok(0)
         }
         (FileKind::Pipe(end), FIONREAD) => {
-            uaccess::write_u32(&*mm(call)?, _arg, end.pipe.available() as u32)?;
+            uaccess::write_u32(&*mm(call)?, arg, end.pipe.available() as u32)?;
             Ok(0)
         }
         (FileKind::Inode(f), FIONREAD) if f.loc.inode.metadata().is_regular() => {
-            let left = f.loc.inode.metadata().size.saturating_sub(*file.pos.lock());
-            uaccess::write_u32(&*mm(call)?, _arg, left.min(i32::MAX as u64) as u32)?;
+            // Linux stores i_size - f_pos as an int: negative past EOF.
+            let left = (f.loc.inode.metadata().size as i64).wrapping_sub(*file.pos.lock() as i64);
+            uaccess::write_u32(&*mm(call)?, arg, left as i32 as u32)?;
             Ok(0)
         }
-        (FileKind::Console(_), _) => super::tty::ioctl(call, request, _arg),
+        (FileKind::Console(_), _) => super::tty::ioctl(call, request, arg),
         _ => Err(Errno::ENOTTY),
     }
 }
@@ -408,8 +527,10 @@ pub fn lseek(call: &Call<'_>, fd: u64, off: i64, whence: u64) -> SysResult {
     let size = f.loc.inode.metadata().size as i64;
     let new = match whence {
         SEEK_SET => off,
-        SEEK_CUR => (*pos as i64).checked_add(off).ok_or(Errno::EOVERFLOW)?,
-        SEEK_END => size.checked_add(off).ok_or(Errno::EOVERFLOW)?,
+        // Linux adds with wrap-around: past the largest offset is negative,
+        // so EINVAL.
+        SEEK_CUR => (*pos as i64).wrapping_add(off),
+        SEEK_END => size.wrapping_add(off),
         SEEK_DATA | SEEK_HOLE => {
             if off < 0 {
                 return Err(Errno::ENXIO);
@@ -474,8 +595,9 @@ pub fn pipe2(call: &Call<'_>, fds: u64, flags: u32) -> SysResult {
     }
     let (r, w) = crate::file::pipe::new();
     let nb = flags & O_NONBLOCK;
+    // O_DIRECT (packet mode) belongs to the write end only, as on Linux.
     let rf = alloc::sync::Arc::new(File::new(FileKind::Pipe(r), fs::flags::O_RDONLY | nb));
-    let wf = alloc::sync::Arc::new(File::new(FileKind::Pipe(w), fs::flags::O_WRONLY | nb));
+    let wf = alloc::sync::Arc::new(File::new(FileKind::Pipe(w), fs::flags::O_WRONLY | nb | (flags & O_DIRECT)));
     let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
     let files = call.thread.process.files();
     let mut t = files.lock();
@@ -500,27 +622,54 @@ pub fn pipe2(call: &Call<'_>, fds: u64, flags: u32) -> SysResult {
     Ok(0)
 }
 
-/// The offset of preadv2/pwritev2 (-1: the file position); RWF_* flags
-/// are accepted when they are hints (RWF_HIPRI, DSYNC, SYNC, NOWAIT, APPEND).
-fn vector_offset(off: i64, flags: u64) -> Result<Option<u64>, Errno> {
-    if flags & !0x1f != 0 {
+const RWF_HIPRI: u64 = 0x01;
+const RWF_DSYNC: u64 = 0x02;
+const RWF_SYNC: u64 = 0x04;
+const RWF_NOWAIT: u64 = 0x08;
+const RWF_APPEND: u64 = 0x10;
+
+/// The offset of preadv2/pwritev2 (-1: the file position) and their RWF_*
+/// flags: RWF_NOWAIT and RWF_APPEND act, HIPRI/DSYNC/SYNC are hints (tmpfs
+/// has nothing to sync), others are EOPNOTSUPP.
+fn vector_args(off: i64, flags: u64) -> Result<(Option<u64>, Rwf), Errno> {
+    if flags & !(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND) != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
+    let rwf = Rwf { nowait: flags & RWF_NOWAIT != 0, append: flags & RWF_APPEND != 0 };
     match off {
-        -1 => Ok(None),
+        -1 => Ok((None, rwf)),
         o if o < 0 => Err(Errno::EINVAL),
-        o => Ok(Some(o as u64)),
+        o => Ok((Some(o as u64), rwf)),
     }
 }
 
-/// preadv(2), preadv2(2).
-pub async fn preadv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
-    vectored(call, fd, iov, cnt, vector_offset(off, flags)?, false).await
+/// preadv(2): a negative offset is EINVAL (-1 means the position only
+/// for preadv2).
+pub async fn preadv(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64) -> SysResult {
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    preadv2(call, fd, iov, cnt, off, 0).await
 }
 
-/// pwritev(2), pwritev2(2).
-pub async fn pwritev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
-    vectored(call, fd, iov, cnt, vector_offset(off, flags)?, true).await
+/// pwritev(2).
+pub async fn pwritev(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64) -> SysResult {
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    pwritev2(call, fd, iov, cnt, off, 0).await
+}
+
+/// preadv2(2).
+pub async fn preadv2(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
+    let (off, rwf) = vector_args(off, flags)?;
+    vectored(call, fd, iov, cnt, off, false, Rwf { append: false, ..rwf }).await
+}
+
+/// pwritev2(2).
+pub async fn pwritev2(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, flags: u64) -> SysResult {
+    let (off, rwf) = vector_args(off, flags)?;
+    vectored(call, fd, iov, cnt, off, true, rwf).await
 }
 
 /// Copies up to `count` bytes from `input` (at `in_off`, or its position)
@@ -538,7 +687,7 @@ async fn copy_between(
     let mut buf = vec![0u8; count.clamp(1, CHUNK)];
     while done < count {
         let want = (count - done).min(buf.len());
-        let n = match read_file(call, input, &mut buf[..want], in_off).await {
+        let n = match read_file(call, input, &mut buf[..want], in_off, Rwf::default()).await {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
@@ -546,7 +695,7 @@ async fn copy_between(
         if n == 0 {
             break;
         }
-        let w = match write_file(call, output, &buf[..n], out_off).await {
+        let w = match write_file(call, output, &buf[..n], out_off, Rwf::default()).await {
             Ok(w) => w,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
@@ -617,11 +766,7 @@ pub async fn copy_file_range(call: &Call<'_>, fd_in: u64, off_in: u64, fd_out: u
         if p == 0 {
             return Ok(None);
         }
-        let o = uaccess::read_u64(&mm, p)? as i64;
-        if o < 0 {
-            return Err(Errno::EINVAL);
-        }
-        Ok(Some(o as u64))
+        Ok(Some(uaccess::read_u64(&mm, p)?))
     };
     let (ri, ro) = (read_off(off_in)?, read_off(off_out)?);
     let same = fs::inode::same_inode(&a.loc.inode, &b.loc.inode);
@@ -634,8 +779,18 @@ pub async fn copy_file_range(call: &Call<'_>, fd_in: u64, off_in: u64, fd_out: u
         Some(o) => o,
         None => *output.pos.lock(),
     };
+    // Linux: offsets that wrap (a negative one included) are EOVERFLOW;
+    // the count is cut to the input's EOF before the overlap check.
+    if si.checked_add(len).is_none() || so.checked_add(len).is_none() {
+        return Err(Errno::EOVERFLOW);
+    }
+    let size_in = a.loc.inode.metadata().size;
+    let len = if si >= size_in { 0 } else { len.min(size_in - si) };
     if same && si < so + len && so < si + len {
         return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
     }
     let n = copy_between(call, &input, &output, Some(si), Some(so), len.min(MAX_RW) as usize).await?;
     match ri {
@@ -649,10 +804,41 @@ pub async fn copy_file_range(call: &Call<'_>, fd_in: u64, off_in: u64, fd_out: u
     Ok(n as u64)
 }
 
-/// fallocate(2) on tmpfs files (the filesystem validates the mode).
+const FALLOC_FL_KEEP_SIZE: u32 = 0x01;
+const FALLOC_FL_PUNCH_HOLE: u32 = 0x02;
+const FALLOC_FL_COLLAPSE_RANGE: u32 = 0x08;
+const FALLOC_FL_ZERO_RANGE: u32 = 0x10;
+const FALLOC_FL_INSERT_RANGE: u32 = 0x20;
+const FALLOC_FL_UNSHARE_RANGE: u32 = 0x40;
+const FALLOC_FL_WRITE_ZEROES: u32 = 0x80;
+const FALLOC_FL_MODE_MASK: u32 = FALLOC_FL_PUNCH_HOLE
+    | FALLOC_FL_COLLAPSE_RANGE
+    | FALLOC_FL_ZERO_RANGE
+    | FALLOC_FL_INSERT_RANGE
+    | FALLOC_FL_UNSHARE_RANGE
+    | FALLOC_FL_WRITE_ZEROES;
+
+/// fallocate(2) on tmpfs files, in Linux's order: EINVAL for the range,
+/// EOPNOTSUPP for a mode no filesystem knows (before looking at the fd),
+/// EBADF without write access, ESPIPE/EISDIR/ENODEV by file type, EFBIG
+/// past the largest offset, then RLIMIT_FSIZE (as tmpfs checks it) and the
+/// filesystem's own mode check.
 pub fn fallocate(call: &Call<'_>, fd: u64, mode: u32, off: i64, len: i64) -> SysResult {
     if off < 0 || len <= 0 {
         return Err(Errno::EINVAL);
+    }
+    if mode & !(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE) != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let keep = mode & FALLOC_FL_KEEP_SIZE != 0;
+    let known = match mode & FALLOC_FL_MODE_MASK {
+        0 | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_ZERO_RANGE => true,
+        FALLOC_FL_PUNCH_HOLE => keep,
+        FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_WRITE_ZEROES => !keep,
+        _ => false,
+    };
+    if !known {
+        return Err(Errno::EOPNOTSUPP);
     }
     let file = call.thread.process.files().lock().get(fd)?;
     if !file.writable() {
@@ -660,6 +846,17 @@ pub fn fallocate(call: &Call<'_>, fd: u64, mode: u32, off: i64, len: i64) -> Sys
     }
     match &file.kind {
         FileKind::Inode(f) => {
+            let meta = f.loc.inode.metadata();
+            if meta.is_dir() {
+                return Err(Errno::EISDIR);
+            }
+            if !meta.is_regular() {
+                return Err(Errno::ENODEV);
+            }
+            let end = off.checked_add(len).ok_or(Errno::EFBIG)?;
+            if mode & FALLOC_FL_PUNCH_HOLE == 0 {
+                super::fsops::newsize_ok(call, meta.size, end as u64)?;
+            }
             f.loc.inode.fallocate(mode, off as u64, len as u64)?;
             crate::fsnotify::file_event(&file, crate::fsnotify::IN_MODIFY);
             Ok(0)

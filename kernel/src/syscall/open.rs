@@ -33,7 +33,7 @@ pub fn start_dir(call: &Call<'_>, dirfd: i32, path: &[u8]) -> Result<PathLoc, Er
     if dirfd == AT_FDCWD {
         return Ok(p.fs.lock().cwd.clone());
     }
-    let file = p.files().lock().get(dirfd as u32 as u64)?;
+    let file = p.files().lock().get_raw(dirfd as u32 as u64)?;
     match file.inode_file() {
         Some(f) => Ok(f.loc.clone()),
         // A relative path from a non-directory descriptor.
@@ -103,7 +103,12 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
             event(&r.loc.inode, IN_MODIFY, Some((&r.parent.inode, &r.name)), 0);
         }
     }
+    let node = r.loc.clone();
     let kind = if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
+        // /dev/tty is the caller's controlling terminal: ENXIO without one.
+        if (major(meta.rdev), minor(meta.rdev)) == (5, 0) && !crate::file::tty::is_controlling(p) {
+            return Err(Errno::ENXIO);
+        }
         device::open_char(major(meta.rdev), minor(meta.rdev))?
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o010000 {
         open_fifo(call, meta.dev, meta.ino, flags).await?
@@ -115,7 +120,11 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
     // The description keeps the access mode and status flags; creation
     // flags and unknown bits are not reported by F_GETFL.
     let kept = flags & VALID_OPEN_FLAGS & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
-    let file = Arc::new(File::new(kind, kept | O_LARGEFILE));
+    let mut file = File::new(kind, kept | O_LARGEFILE);
+    if !matches!(file.kind, FileKind::Inode(_)) {
+        file.node = Some(node);
+    }
+    let file = Arc::new(file);
     let limit = nofile(call);
     Ok(p.files().lock().install(file, flags & O_CLOEXEC != 0, limit)? as u64)
 }

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;
 
-use super::time::read_timespec;
+use super::time::{read_timespec, write_timespec};
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::File;
@@ -23,9 +23,11 @@ use crate::uaccess;
 
 pub use crate::file::readiness::*;
 
-/// One polled descriptor.
+/// One polled descriptor: `file` is None for a closed descriptor and for
+/// an O_PATH one (both POLLNVAL); `open` tells them apart for select.
 struct Entry {
     file: Option<Arc<File>>,
+    open: bool,
     events: u16,
 }
 
@@ -87,8 +89,21 @@ fn entries_of(call: &Call<'_>, fds: &[(i32, u16)]) -> Vec<Entry> {
     let files = call.thread.process.files();
     let t = files.lock();
     fds.iter()
-        .map(|&(fd, events)| Entry { file: if fd < 0 { None } else { t.get(fd as u64).ok() }, events })
+        .map(|&(fd, events)| {
+            let open = fd >= 0 && t.get_raw(fd as u64).is_ok();
+            Entry { file: if fd < 0 { None } else { t.get(fd as u64).ok() }, open, events }
+        })
         .collect()
+}
+
+/// Writes the time left before `deadline` back to the timespec at `addr`
+/// (ppoll, pselect6), as Linux does unless the timeout was zero.
+fn write_back_timespec(call: &Call<'_>, addr: u64, deadline: Option<u64>) {
+    let (Some(d), Some(mm)) = (deadline, call.thread.process.mm()) else { return };
+    let Ok(was) = read_timespec(&mm, addr) else { return };
+    if was != 0 {
+        let _ = write_timespec(&mm, addr, d.saturating_sub(platform::time::now_ns()) as i64);
+    }
 }
 
 /// Swaps in `sigmask` (ppoll/pselect6) for the wait.
@@ -117,8 +132,9 @@ pub fn restore_mask(call: &Call<'_>, old: Option<u64>, interrupted: bool) {
 }
 
 async fn do_poll(call: &Call<'_>, fds: u64, nfds: u64, deadline: Option<u64>) -> SysResult {
+    // Linux: more entries than RLIMIT_NOFILE is EINVAL.
     let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0;
-    if nfds > limit.max(1024) {
+    if nfds > limit {
         return Err(Errno::EINVAL);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
@@ -154,14 +170,22 @@ pub async fn ppoll(call: &Call<'_>, fds: u64, nfds: u64, tmo: u64, sigmask: u64,
     let old = swap_mask(call, sigmask, size)?;
     let r = do_poll(call, fds, nfds, deadline).await;
     restore_mask(call, old, r == Err(Errno::EINTR));
+    if tmo != 0 {
+        write_back_timespec(call, tmo, deadline);
+    }
     r.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
 }
 
-/// select/pselect6 on fd_sets (bit n of word n/64 is descriptor n).
+/// select/pselect6 on fd_sets (bit n of word n/64 is descriptor n). As on
+/// Linux a negative `nfds` is EINVAL and one past the descriptor table's
+/// size is cut down to it; a closed descriptor in a set is EBADF, an O_PATH
+/// one is POLLNVAL and so in every set it was asked for.
 async fn do_select(call: &Call<'_>, nfds: u64, sets: [u64; 3], deadline: Option<u64>) -> Result<u64, Errno> {
-    if nfds > 1024 * 1024 {
+    let nfds = nfds as i32;
+    if nfds < 0 {
         return Err(Errno::EINVAL);
     }
+    let nfds = (nfds as u64).min(call.thread.process.files().lock().max_fds() as u64);
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let words = (nfds as usize).div_ceil(64);
     let mut bits = [alloc::vec![0u64; words], alloc::vec![0u64; words], alloc::vec![0u64; words]];
@@ -192,7 +216,7 @@ async fn do_select(call: &Call<'_>, nfds: u64, sets: [u64; 3], deadline: Option<
         }
     }
     let entries = entries_of(call, &list);
-    if entries.iter().any(|e| e.file.is_none()) {
+    if entries.iter().any(|e| !e.open) {
         return Err(Errno::EBADF);
     }
     let revs = wait_ready(call, &entries, deadline).await?.unwrap_or_else(|| alloc::vec![0; entries.len()]);
@@ -200,15 +224,15 @@ async fn do_select(call: &Call<'_>, nfds: u64, sets: [u64; 3], deadline: Option<
     let mut count = 0;
     for ((fd, ev), r) in list.iter().zip(&revs) {
         let (w, b) = (*fd as usize / 64, 1u64 << (*fd as usize % 64));
-        if ev & POLLIN != 0 && r & (POLLIN | POLLHUP | POLLERR) != 0 {
+        if ev & POLLIN != 0 && r & (POLLIN | POLLHUP | POLLERR | POLLNVAL) != 0 {
             out[0][w] |= b;
             count += 1;
         }
-        if ev & POLLOUT != 0 && r & (POLLOUT | POLLERR) != 0 {
+        if ev & POLLOUT != 0 && r & (POLLOUT | POLLERR | POLLNVAL) != 0 {
             out[1][w] |= b;
             count += 1;
         }
-        if ev & POLLPRI != 0 && r & POLLPRI != 0 {
+        if ev & POLLPRI != 0 && r & (POLLPRI | POLLNVAL) != 0 {
             out[2][w] |= b;
             count += 1;
         }
@@ -232,10 +256,14 @@ pub async fn select(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, tv: u64)
         uaccess::read_bytes(&mm, tv, &mut b)?;
         let sec = i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
         let usec = i64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
-        if sec < 0 || !(0..1_000_000).contains(&usec) {
+        // Linux folds whole seconds of tv_usec into tv_sec, then wants a
+        // valid timespec (a negative remainder or tv_sec is EINVAL).
+        let sec = sec.saturating_add(usec / 1_000_000);
+        let nsec = (usec % 1_000_000) * 1000;
+        if sec < 0 || nsec < 0 {
             return Err(Errno::EINVAL);
         }
-        Some(platform::time::now_ns().saturating_add(sec as u64 * 1_000_000_000 + usec as u64 * 1000))
+        Some(platform::time::now_ns().saturating_add((sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64)))
     } else {
         None
     };
@@ -259,5 +287,8 @@ pub async fn pselect6(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, ts: u6
     let old = swap_mask(call, mask, size)?;
     let res = do_select(call, nfds, [r, w, e], deadline).await;
     restore_mask(call, old, res == Err(Errno::EINTR));
+    if ts != 0 {
+        write_back_timespec(call, ts, deadline);
+    }
     res.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
 }

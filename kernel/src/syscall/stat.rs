@@ -32,6 +32,9 @@ pub fn file_metadata(file: &File) -> Metadata {
         gid: if mode & 0o170000 == 0o020000 && major(rdev) == 4 { 5 } else { 0 },
         ..Metadata::default()
     };
+    if let Some(node) = &file.node {
+        return node.inode.metadata();
+    }
     match &file.kind {
         FileKind::Inode(f) => f.loc.inode.metadata(),
         FileKind::Console(_) => synth(0o020620, makedev(4, 64), 64),
@@ -76,14 +79,14 @@ fn write_stat(call: &Call<'_>, buf: u64, m: &Metadata) -> SysResult {
 }
 
 pub fn fstat(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
-    let file = call.thread.process.files().lock().get(fd)?;
+    let file = call.thread.process.files().lock().get_raw(fd)?;
     write_stat(call, buf, &file_metadata(&file))
 }
 
 /// Metadata of `path` relative to `dirfd` (AT_EMPTY_PATH: the fd itself).
-fn lookup_metadata(call: &Call<'_>, dirfd: i32, path: &[u8], flags: u32) -> Result<Metadata, Errno> {
+pub fn lookup_metadata(call: &Call<'_>, dirfd: i32, path: &[u8], flags: u32) -> Result<Metadata, Errno> {
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd != AT_FDCWD {
-        let file = call.thread.process.files().lock().get(dirfd as u32 as u64)?;
+        let file = call.thread.process.files().lock().get_raw(dirfd as u32 as u64)?;
         return Ok(file_metadata(&file));
     }
     let dir = start_dir(call, dirfd, path)?;
@@ -161,7 +164,7 @@ pub fn statfs(call: &Call<'_>, path: u64, buf: u64) -> SysResult {
 }
 
 pub fn fstatfs(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
-    let file = call.thread.process.files().lock().get(fd)?;
+    let file = call.thread.process.files().lock().get_raw(fd)?;
     let s = match &file.kind {
         FileKind::Inode(f) => fs::attr::statfs(&f.loc)?,
         FileKind::Pipe(_) => StatFs { fs_type: PIPEFS_MAGIC, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() },
