@@ -29,6 +29,12 @@ pub struct Pipe {
     state: spin::Mutex<State>,
     readers: AtomicUsize,
     writers: AtomicUsize,
+    /// How many times a read end and a write end have been opened (Linux's
+    /// r_counter and w_counter): a FIFO open waiting for its partner ends
+    /// once the partner's count moves, even if that partner has already
+    /// written and closed again.
+    read_opens: AtomicUsize,
+    write_opens: AtomicUsize,
     /// Woken on every change: data, room, an end closing.
     pub events: WaitQueue,
 }
@@ -44,12 +50,16 @@ pub struct PipeEnd {
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
+        // Under the state lock, so that a FIFO open sees the count and the
+        // open generation of its partner at one instant.
+        let _g = self.pipe.state.lock();
         if self.write || self.both {
             self.pipe.writers.fetch_sub(1, Ordering::AcqRel);
         }
         if !self.write || self.both {
             self.pipe.readers.fetch_sub(1, Ordering::AcqRel);
         }
+        drop(_g);
         self.pipe.events.wake_all();
     }
 }
@@ -60,25 +70,41 @@ impl Pipe {
             state: spin::Mutex::new(State { data: VecDeque::new(), capacity: DEFAULT_CAPACITY }),
             readers: AtomicUsize::new(readers),
             writers: AtomicUsize::new(writers),
+            read_opens: AtomicUsize::new(0),
+            write_opens: AtomicUsize::new(0),
             events: WaitQueue::new(),
         })
     }
 
-    /// Opens another end of this pipe (a FIFO's open).
-    pub fn open_end(self: &Arc<Pipe>, write: bool) -> PipeEnd {
-        if write {
+    /// Opens another end of this pipe (a FIFO's open). Also returns, seen
+    /// at the same instant (under the state lock, which closes take too),
+    /// how many ends of the other kind are open and how many times one has
+    /// been opened: an open that found no partner waits until that count
+    /// of opens moves (Linux's wait_for_partner).
+    pub fn open_end(self: &Arc<Pipe>, write: bool) -> (PipeEnd, usize, usize) {
+        let g = self.state.lock();
+        let partner = if write {
             self.writers.fetch_add(1, Ordering::AcqRel);
+            self.write_opens.fetch_add(1, Ordering::AcqRel);
+            (self.readers(), self.opens(false))
         } else {
             self.readers.fetch_add(1, Ordering::AcqRel);
-        }
+            self.read_opens.fetch_add(1, Ordering::AcqRel);
+            (self.writers(), self.opens(true))
+        };
+        drop(g);
         self.events.wake_all();
-        PipeEnd { pipe: self.clone(), write, both: false }
+        (PipeEnd { pipe: self.clone(), write, both: false }, partner.0, partner.1)
     }
 
     /// Opens both ends at once (a FIFO opened O_RDWR).
     pub fn open_both(self: &Arc<Pipe>) -> PipeEnd {
+        let g = self.state.lock();
         self.writers.fetch_add(1, Ordering::AcqRel);
         self.readers.fetch_add(1, Ordering::AcqRel);
+        self.write_opens.fetch_add(1, Ordering::AcqRel);
+        self.read_opens.fetch_add(1, Ordering::AcqRel);
+        drop(g);
         self.events.wake_all();
         PipeEnd { pipe: self.clone(), write: false, both: true }
     }
@@ -118,6 +144,11 @@ impl Pipe {
 
     pub fn writers(&self) -> usize {
         self.writers.load(Ordering::Acquire)
+    }
+
+    /// How many times a write end (`write`) or a read end has been opened.
+    pub fn opens(&self, write: bool) -> usize {
+        if write { &self.write_opens } else { &self.read_opens }.load(Ordering::Acquire)
     }
 
     pub fn capacity(&self) -> usize {
