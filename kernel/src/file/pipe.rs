@@ -57,8 +57,13 @@ pub struct Pipe {
     state: spin::Mutex<State>,
     readers: AtomicUsize,
     writers: AtomicUsize,
-    /// Writer opens so far (Linux's w_counter).
-    writer_opens: AtomicUsize,
+    /// How many times a read end and a write end have been opened (Linux's
+    /// r_counter and w_counter): a FIFO open waiting for its partner ends
+    /// once the partner's count moves, even if that partner has already
+    /// written and closed again; a reader reports POLLHUP only once a
+    /// writer has opened since it did.
+    read_opens: AtomicUsize,
+    write_opens: AtomicUsize,
     /// Woken on every change: data, room, an end closing.
     pub events: WaitQueue,
 }
@@ -78,12 +83,16 @@ pub struct PipeEnd {
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
+        // Under the state lock, so that a FIFO open sees the count and the
+        // open generation of its partner at one instant.
+        let _g = self.pipe.state.lock();
         if self.write || self.both {
             self.pipe.writers.fetch_sub(1, Ordering::AcqRel);
         }
         if !self.write || self.both {
             self.pipe.readers.fetch_sub(1, Ordering::AcqRel);
         }
+        drop(_g);
         self.pipe.events.wake_all();
     }
 }
@@ -94,30 +103,44 @@ impl Pipe {
             state: spin::Mutex::new(State { bufs: VecDeque::new(), slots: DEFAULT_SLOTS, len: 0 }),
             readers: AtomicUsize::new(readers),
             writers: AtomicUsize::new(writers),
-            writer_opens: AtomicUsize::new(writers),
+            read_opens: AtomicUsize::new(readers),
+            write_opens: AtomicUsize::new(writers),
             events: WaitQueue::new(),
         })
     }
 
-    /// Opens another end of this pipe (a FIFO's open).
-    pub fn open_end(self: &Arc<Pipe>, write: bool) -> PipeEnd {
-        if write {
-            self.writer_opens.fetch_add(1, Ordering::AcqRel);
+    /// Opens another end of this pipe (a FIFO's open). Also returns, seen
+    /// at the same instant (under the state lock, which closes take too),
+    /// how many ends of the other kind are open and how many times one has
+    /// been opened: an open that found no partner waits until that count
+    /// of opens moves (Linux's wait_for_partner).
+    pub fn open_end(self: &Arc<Pipe>, write: bool) -> (PipeEnd, usize, usize) {
+        let g = self.state.lock();
+        let partner = if write {
             self.writers.fetch_add(1, Ordering::AcqRel);
+            self.write_opens.fetch_add(1, Ordering::AcqRel);
+            (self.readers(), self.opens(false))
         } else {
             self.readers.fetch_add(1, Ordering::AcqRel);
-        }
+            self.read_opens.fetch_add(1, Ordering::AcqRel);
+            (self.writers(), self.opens(true))
+        };
+        let seen_writers = self.opens(true);
+        drop(g);
         self.events.wake_all();
-        PipeEnd { pipe: self.clone(), write, both: false, seen_writers: self.writer_opens.load(Ordering::Acquire) }
+        (PipeEnd { pipe: self.clone(), write, both: false, seen_writers }, partner.0, partner.1)
     }
 
     /// Opens both ends at once (a FIFO opened O_RDWR).
     pub fn open_both(self: &Arc<Pipe>) -> PipeEnd {
-        self.writer_opens.fetch_add(1, Ordering::AcqRel);
+        let g = self.state.lock();
         self.writers.fetch_add(1, Ordering::AcqRel);
         self.readers.fetch_add(1, Ordering::AcqRel);
+        self.write_opens.fetch_add(1, Ordering::AcqRel);
+        self.read_opens.fetch_add(1, Ordering::AcqRel);
+        drop(g);
         self.events.wake_all();
-        PipeEnd { pipe: self.clone(), write: false, both: true, seen_writers: self.writer_opens.load(Ordering::Acquire) }
+        PipeEnd { pipe: self.clone(), write: false, both: true, seen_writers: self.opens(true) }
     }
 }
 
@@ -157,9 +180,9 @@ impl Pipe {
         self.writers.load(Ordering::Acquire)
     }
 
-    /// Writer opens so far.
-    pub fn writer_opens(&self) -> usize {
-        self.writer_opens.load(Ordering::Acquire)
+    /// How many times a write end (`write`) or a read end has been opened.
+    pub fn opens(&self, write: bool) -> usize {
+        if write { &self.write_opens } else { &self.read_opens }.load(Ordering::Acquire)
     }
 
     /// The capacity in bytes (F_GETPIPE_SZ).

@@ -77,7 +77,7 @@ impl File {
                         bits(p.has_room(), OUT)
                     }
                 } else {
-                    data | bits(p.writers() == 0 && p.writer_opens() != end.seen_writers, POLLHUP)
+                    data | bits(p.writers() == 0 && p.opens(true) != end.seen_writers, POLLHUP)
                 }
             }
             FileKind::Epoll(ep) => bits(ep.has_events(t), IN),

@@ -48,37 +48,28 @@ fn nofile(call: &Call<'_>) -> usize {
 
 /// Opens a FIFO: a reader waits for a writer and a writer for a reader
 /// (unless O_NONBLOCK: a reader goes ahead, a writer gets ENXIO); O_RDWR
-/// never waits.
+/// never waits. As on Linux, an open that found no partner ends once a
+/// partner has opened since, even if that partner has closed again by the
+/// time the waiter runs (a writer that opened, wrote and closed).
 async fn open_fifo(call: &Call<'_>, dev: u64, ino: u64, flags: u32) -> Result<FileKind, Errno> {
     use crate::file::pipe;
     let p = pipe::fifo(dev, ino);
     let nonblock = flags & O_NONBLOCK != 0;
-    match flags & O_ACCMODE {
-        O_RDONLY => {
-            let end = p.open_end(false);
-            if !nonblock && p.writers() == 0 {
-                let wait = p.events.wait_until(|| p.writers() > 0);
-                crate::signal::interruptible(call.thread, wait).await.map_err(|_| Errno::ERESTARTSYS)?;
-            }
-            Ok(FileKind::Pipe(end))
-        }
-        O_WRONLY => {
-            if p.readers() == 0 {
-                if nonblock {
-                    return Err(Errno::ENXIO);
-                }
-                let end = p.open_end(true);
-                let wait = p.events.wait_until(|| p.readers() > 0);
-                crate::signal::interruptible(call.thread, wait).await.map_err(|_| Errno::ERESTARTSYS)?;
-                return Ok(FileKind::Pipe(end));
-            }
-            Ok(FileKind::Pipe(p.open_end(true)))
-        }
-        _ => {
-            // O_RDWR: both ends in one description (Linux allows it).
-            Ok(FileKind::Pipe(p.open_both()))
-        }
+    let write = match flags & O_ACCMODE {
+        O_RDONLY => false,
+        O_WRONLY => true,
+        // O_RDWR: both ends in one description (Linux allows it).
+        _ => return Ok(FileKind::Pipe(p.open_both())),
+    };
+    if write && nonblock && p.readers() == 0 {
+        return Err(Errno::ENXIO);
     }
+    let (end, partners, partner_opens) = p.open_end(write);
+    if partners == 0 && !nonblock {
+        let wait = p.events.wait_until(|| p.opens(!write) != partner_opens);
+        crate::signal::interruptible(call.thread, wait).await.map_err(|_| Errno::ERESTARTSYS)?;
+    }
+    Ok(FileKind::Pipe(end))
 }
 
 /// Opens `path` relative to `dirfd` and installs a descriptor.

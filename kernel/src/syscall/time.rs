@@ -41,8 +41,14 @@ pub fn read_timespec(mm: &Mm, addr: u64) -> Result<u64, Errno> {
     if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
         return Err(Errno::EINVAL);
     }
-    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64))
+    // Linux's timespec64_to_ktime: anything past KTIME_MAX (about 292
+    // years) is KTIME_MAX.
+    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64).min(KTIME_MAX))
 }
+
+/// The largest time Linux represents (ktime_t is a signed 64-bit count of
+/// nanoseconds); values and deadlines saturate there.
+pub const KTIME_MAX: u64 = i64::MAX as u64;
 
 pub fn write_timespec(mm: &Mm, addr: u64, ns: i64) -> Result<(), Errno> {
     let mut b = [0u8; 16];
@@ -134,6 +140,11 @@ pub async fn clock_nanosleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, 
         return cpu_sleep(call, clock, flags, req, rem).await;
     }
     let (now_ns, realtime) = now(clock).map_err(|_| Errno::EINVAL)?;
+    // Linux's raw and coarse clocks have no nsleep: EOPNOTSUPP before the
+    // request is even read.
+    if matches!(clock, CLOCK_MONOTONIC_RAW | CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE) {
+        return Err(Errno::EOPNOTSUPP);
+    }
     let ns = read_timespec(&*mm(call)?, req)?;
     if flags & TIMER_ABSTIME != 0 {
         let _ = now_ns;

@@ -58,7 +58,8 @@ pub fn timerfd_settime(call: &Call<'_>, fd: u64, flags: u32, new: u64, old: u64)
     } else if flags & TFD_TIMER_ABSTIME != 0 {
         Some(First::Monotonic(value))
     } else {
-        Some(First::Monotonic(platform::time::now_ns().saturating_add(value)))
+        // As Linux's ktime_add_safe: the deadline saturates at KTIME_MAX.
+        Some(First::Monotonic(platform::time::now_ns().saturating_add(value).min(super::time::KTIME_MAX)))
     };
     let prev = t.set(first, interval);
     if old != 0 {
