@@ -270,3 +270,44 @@ fn device_numbers_round_trip() {
     assert_eq!(env.stat("/").unwrap().ino, 1, "root is inode 1");
     assert_eq!(env.stat("/").unwrap().dev, env.fs.dev());
 }
+
+#[test]
+fn mount_options_parse_like_shmem() {
+    let o =
+        TmpfsOptions::parse("size=8k,mode=0710,uid=65534,gid=100,nr_inodes=1m", 1 << 30).unwrap();
+    assert_eq!(o.max_bytes, Some(8192));
+    assert_eq!((o.mode, o.uid, o.gid), (0o710, 65534, 100));
+    assert_eq!(o.max_inodes, Some(1 << 20));
+    let o = TmpfsOptions::parse("size=50%,nr_blocks=0", 1 << 30);
+    assert_eq!(
+        o.unwrap().max_bytes,
+        None,
+        "the later nr_blocks=0 means unlimited"
+    );
+    assert_eq!(
+        TmpfsOptions::parse("size=25%", 1 << 30).unwrap().max_bytes,
+        Some(1 << 28)
+    );
+    assert_eq!(
+        TmpfsOptions::parse("nr_blocks=2", 0).unwrap().max_bytes,
+        Some(8192)
+    );
+    let d = TmpfsOptions::parse("", 0).unwrap();
+    assert_eq!((d.mode, d.max_bytes, d.max_inodes), (0o1777, None, None));
+    assert!(TmpfsOptions::parse("rw,,noswap,huge=never", 0).is_ok());
+    for bad in [
+        "nosuchoption=1",
+        "size",
+        "size=12q",
+        "mode=9",
+        "uid=x",
+        "uid=4294967296",
+        "size=99999999999e",
+    ] {
+        assert_eq!(
+            TmpfsOptions::parse(bad, 1 << 30).err(),
+            Some(Errno::EINVAL),
+            "{bad}"
+        );
+    }
+}
