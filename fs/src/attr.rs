@@ -26,7 +26,7 @@ use crate::errno::{Errno, Result};
 use crate::flags::*;
 use crate::inode::*;
 use crate::mount::MountFlags;
-use crate::ops::check_writable_mount;
+use crate::ops::{check_exec_mount, check_writable_mount};
 use crate::path::Lookup;
 use crate::vfs::{Ctx, PathLoc, Vfs};
 
@@ -218,6 +218,9 @@ pub fn faccessat2(
     let loc = vfs.resolve(&ctx, dir, path, lookup)?;
     if mode == F_OK {
         return Ok(());
+    }
+    if mode & X_OK != 0 {
+        check_exec_mount(&loc)?;
     }
     let meta = loc.inode.metadata();
     check_access(&meta, creds, Access::from_bits_truncate(mode))?;

@@ -8,7 +8,8 @@
 //!   bind copies the per-mount flags; binding a shared mount joins its peer
 //!   group.
 //! - `remount` replaces the per-mount flags; MS_RDONLY makes every write
-//!   through the mount EROFS (enforced by the `*at` operations).
+//!   through the mount EROFS (enforced by the `*at` operations), and is
+//!   EBUSY while files are open for writing through it ([`WriteAccess`]).
 //! - Propagation types (shared, private, slave, unbindable) are stored and
 //!   shown in mountinfo; mount events are not propagated between peers.
 //! - `umount` needs a mount root (EINVAL), fails with EBUSY while mounts sit
@@ -25,7 +26,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use spin::{Mutex, RwLock};
 
@@ -50,6 +51,29 @@ bitflags::bitflags! {
         const RELATIME = 1 << 21;
         const STRICTATIME = 1 << 24;
         const LAZYTIME = 1 << 25;
+    }
+}
+
+/// Write access through a mount, held by a file opened for writing
+/// ([`Mount::want_write`]); dropping it gives the access back.
+pub struct WriteAccess(Arc<Mount>);
+
+impl Clone for WriteAccess {
+    fn clone(&self) -> Self {
+        self.0.writers.fetch_add(1, Ordering::AcqRel);
+        WriteAccess(self.0.clone())
+    }
+}
+
+impl Drop for WriteAccess {
+    fn drop(&mut self) {
+        self.0.writers.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl core::fmt::Debug for WriteAccess {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "WriteAccess(mount {})", self.0.id)
     }
 }
 
@@ -118,6 +142,9 @@ pub struct Mount {
     fstype: String,
     source: String,
     flags: AtomicU32,
+    /// Open files writing through this mount ([`WriteAccess`] tokens):
+    /// a read-only remount is EBUSY while there are any.
+    writers: AtomicUsize,
     propagation: Mutex<Propagation>,
     /// Where it is attached: (parent mount, mount point inode).
     parent: Mutex<Option<(Arc<Mount>, InodeRef)>>,
@@ -131,6 +158,7 @@ impl Mount {
             fstype: String::from(fstype),
             source: String::from(source),
             flags: AtomicU32::new(flags.bits()),
+            writers: AtomicUsize::new(0),
             propagation: Mutex::new(Propagation::Private),
             parent: Mutex::new(None),
         })
@@ -160,6 +188,19 @@ impl Mount {
 
     pub fn is_readonly(&self) -> bool {
         self.flags().contains(MountFlags::RDONLY)
+    }
+
+    /// Linux's mnt_get_write_access: a token an open file keeps while it
+    /// may write through this mount; EROFS on a read-only mount. The count
+    /// goes up before the flag is checked and `remount` sets the flag before
+    /// it checks the count, so one of the two always sees the other.
+    pub fn want_write(self: &Arc<Mount>) -> Result<WriteAccess> {
+        self.writers.fetch_add(1, Ordering::AcqRel);
+        let token = WriteAccess(self.clone());
+        if self.is_readonly() {
+            return Err(Errno::EROFS); // the token's drop undoes the count
+        }
+        Ok(token)
     }
 
     pub fn propagation(&self) -> Propagation {
@@ -458,11 +499,21 @@ impl Vfs {
     }
 
     /// Replaces the per-mount flags of the mount whose root is `loc`.
+    /// Making it read-only is EBUSY while files are open for writing
+    /// through it (Linux's mnt_make_readonly).
     pub fn remount(&self, loc: &PathLoc, flags: MountFlags) -> Result<()> {
         if !loc.is_mount_root() {
             return Err(Errno::EINVAL);
         }
-        loc.mount.flags.store(flags.bits(), Ordering::Release);
+        let m = &loc.mount;
+        let old = m.flags.swap(flags.bits(), Ordering::AcqRel);
+        if flags.contains(MountFlags::RDONLY)
+            && old & MountFlags::RDONLY.bits() == 0
+            && m.writers.load(Ordering::Acquire) != 0
+        {
+            m.flags.store(old, Ordering::Release);
+            return Err(Errno::EBUSY);
+        }
         Ok(())
     }
 

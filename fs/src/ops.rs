@@ -14,6 +14,8 @@
 //! - Hard links follow `fs.protected_hardlinks=1` (Debian's setting): a
 //!   non-owner may only link a regular, non-set-ID file they can read and
 //!   write (EPERM).
+//! - [`check_exec_mount`]: EACCES for a regular file on a MS_NOEXEC mount,
+//!   for execve and access(X_OK).
 //!
 //! Each function takes the caller ([`Ctx`]), the directory relative paths
 //! start from, and the path as bytes.
@@ -24,6 +26,7 @@ use crate::cred::{check_access, Access};
 use crate::errno::{Errno, Result};
 use crate::flags::*;
 use crate::inode::*;
+use crate::mount::MountFlags;
 use crate::path::{Last, Lookup, Parent, Walker};
 use crate::vfs::{Ctx, PathLoc, Vfs};
 
@@ -31,6 +34,16 @@ use crate::vfs::{Ctx, PathLoc, Vfs};
 pub(crate) fn check_writable_mount(loc: &PathLoc) -> Result<()> {
     if loc.mount.is_readonly() {
         Err(Errno::EROFS)
+    } else {
+        Ok(())
+    }
+}
+
+/// EACCES if `loc` is a regular file on a MS_NOEXEC mount (Linux's
+/// path_noexec, checked by execve, uselib and access X_OK).
+pub fn check_exec_mount(loc: &PathLoc) -> Result<()> {
+    if loc.mount.flags().contains(MountFlags::NOEXEC) && loc.inode.mode() & S_IFMT == S_IFREG {
+        Err(Errno::EACCES)
     } else {
         Ok(())
     }

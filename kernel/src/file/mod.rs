@@ -52,6 +52,9 @@ pub struct InodeFile {
     pub parent: fs::vfs::PathLoc,
     #[allow(dead_code)]
     pub name: Vec<u8>,
+    /// Write access through the mount while open for writing.
+    #[allow(dead_code)]
+    pub write: Option<fs::mount::WriteAccess>,
 }
 
 /// An open file description: shared by duplicated descriptors and across
