@@ -309,6 +309,11 @@ pub fn getcwd(call: &Call<'_>, buf: u64, size: u64) -> SysResult {
         }
     };
     out.push(0);
+    // Linux builds the path in one page: a longer one is ENAMETOOLONG,
+    // whatever the caller's buffer size.
+    if out.len() > 4096 {
+        return Err(Errno::ENAMETOOLONG);
+    }
     if out.len() as u64 > size {
         return Err(Errno::ERANGE);
     }
