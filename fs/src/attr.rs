@@ -245,7 +245,32 @@ pub fn truncate_at(vfs: &Vfs, ctx: &Ctx<'_>, dir: &PathLoc, path: &[u8], len: i6
     }
     check_writable_mount(&loc)?;
     check_access(&meta, ctx.creds, Access::WRITE)?;
-    loc.inode.truncate(len as u64)
+    loc.inode.truncate(len as u64)?;
+    remove_privs(&loc.inode, ctx.creds.is_root())
+}
+
+/// Linux's file_remove_privs, after a write or truncate by a caller
+/// without CAP_FSETID (`privileged` false): clears set-user-ID, and
+/// set-group-ID when the file is group-executable (without group execute
+/// the bit marks mandatory locking and stays). Whoever writes, owner or
+/// not.
+pub fn remove_privs(inode: &InodeRef, privileged: bool) -> Result<()> {
+    let mode = inode.mode();
+    if privileged || mode & S_IFMT != S_IFREG || mode & (S_ISUID | S_ISGID) == 0 {
+        return Ok(());
+    }
+    let mut clear = S_ISUID;
+    if mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP {
+        clear |= S_ISGID;
+    }
+    if mode & clear == 0 {
+        return Ok(());
+    }
+    let attr = SetAttr {
+        mode: Some(mode & MODE_PERM & !clear),
+        ..SetAttr::default()
+    };
+    inode.setattr(&attr)
 }
 
 /// `fstatfs` on a resolved location: the filesystem's numbers plus the

@@ -196,6 +196,7 @@ fn may_open(ctx: &Ctx<'_>, loc: &PathLoc, meta: &Metadata, flags: u32) -> Result
     }
     if truncate {
         loc.inode.truncate(0)?;
+        crate::attr::remove_privs(&loc.inode, ctx.creds.is_root())?;
     }
     Ok(())
 }

@@ -219,6 +219,7 @@ pub fn ftruncate(call: &Call<'_>, fd: u64, len: i64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     f.loc.inode.truncate(len as u64)?;
+    let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(4 /* CAP_FSETID */));
     fsnotify::file_event(&file, fsnotify::IN_MODIFY);
     Ok(0)
 }

@@ -12,6 +12,8 @@ use crate::uaccess;
 
 /// Linux caps a single read or write at this many bytes.
 const MAX_RW: u64 = 0x7fff_f000;
+/// Writes by a caller with this capability keep set-id bits.
+const CAP_FSETID: u32 = 4;
 
 fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {
     call.thread.process.mm().ok_or(Errno::EFAULT)
@@ -163,17 +165,8 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
             };
             let n = f.loc.inode.write_at(off, data)?;
             // A write by someone without CAP_FSETID clears set-user-ID (and
-            // set-group-ID on a group-executable file), as Linux's
-            // file_remove_privs.
-            let mode = f.loc.inode.metadata().mode;
-            if mode & 0o6000 != 0 && !call.thread.process.creds.lock().capable(4) {
-                let mut clear = 0o4000;
-                if mode & 0o2010 == 0o2010 {
-                    clear |= 0o2000;
-                }
-                let attr = fs::SetAttr { mode: Some(mode & 0o7777 & !clear), ..fs::SetAttr::default() };
-                let _ = f.loc.inode.setattr(&attr);
-            }
+            // set-group-ID on a group-executable file).
+            let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(CAP_FSETID));
             if at.is_none() {
                 *pos = off + n as u64;
             }
