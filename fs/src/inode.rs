@@ -428,6 +428,11 @@ pub trait Inode: Any + Send + Sync {
         Err(Errno::ENOTDIR)
     }
 
+    /// The node was read without [`Inode::read_at`]: a directory listed by
+    /// one getdents call or a symlink read by readlink (Linux's
+    /// file_accessed/touch_atime). Updates atime by the filesystem's rules.
+    fn accessed(&self) {}
+
     // ---- symbolic links ----
 
     /// The target of a symbolic link (EINVAL for anything else).

@@ -294,5 +294,7 @@ pub fn readlinkat(vfs: &Vfs, ctx: &Ctx<'_>, dir: &PathLoc, path: &[u8]) -> Resul
             Errno::EINVAL
         });
     }
-    loc.inode.readlink()
+    let target = loc.inode.readlink()?;
+    loc.inode.accessed();
+    Ok(target)
 }

@@ -666,6 +666,10 @@ impl Inode for TmpNode {
         self.read_dir_entry(offset)
     }
 
+    fn accessed(&self) {
+        self.touch_accessed();
+    }
+
     fn readlink(&self) -> Result<Vec<u8>> {
         match &self.body {
             Body::Symlink(t) => Ok(t.clone()),

@@ -311,3 +311,35 @@ fn mount_options_parse_like_shmem() {
         );
     }
 }
+
+#[test]
+fn listing_a_directory_or_reading_a_link_updates_atime() {
+    let env = Env::new();
+    let d = env.mkdir("/d", 0o755);
+    env.write("/d/f", b"");
+    env.clock.advance(3_000_000_000);
+    d.inode.accessed();
+    assert_eq!(
+        d.inode.metadata().atime,
+        Timespec::new(1003, 0),
+        "relatime: atime was not newer than mtime"
+    );
+    env.clock.advance(1_000_000_000);
+    d.inode.accessed();
+    assert_eq!(
+        d.inode.metadata().atime,
+        Timespec::new(1003, 0),
+        "not again until it changes"
+    );
+    ops::symlinkat(&env.vfs, &env.ctx(), b"f", &env.root, b"/d/l").unwrap();
+    env.clock.advance(1_000_000_000);
+    assert_eq!(
+        ops::readlinkat(&env.vfs, &env.ctx(), &env.root, b"/d/l").unwrap(),
+        b"f"
+    );
+    let l = env
+        .vfs
+        .resolve(&env.ctx(), &env.root, b"/d/l", Lookup::NOFOLLOW)
+        .unwrap();
+    assert_eq!(l.inode.metadata().atime, Timespec::new(1005, 0));
+}

@@ -451,6 +451,8 @@ pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult 
         out.resize(start + reclen, 0);
         pos = e.next;
     }
+    // Every successful call counts as an access (Linux's iterate_dir).
+    f.loc.inode.accessed();
     uaccess::write_bytes(&*mm(call)?, dirp, &out)?;
     *pos_guard = pos;
     drop(pos_guard);
