@@ -159,6 +159,23 @@ impl Vfs {
         }
         Ok(Some(join(&names)))
     }
+
+    /// What getcwd(2) reports for a working directory `cwd` under the
+    /// process root `root` (Linux's d_path rules): the path from the root,
+    /// or, when `cwd` lies outside it (after chroot), "(unreachable)"
+    /// followed by its path from the namespace root, or "(unreachable)/"
+    /// for a directory no longer attached anywhere. ENOENT once removed.
+    pub fn cwd_path(&self, root: &PathLoc, cwd: &PathLoc) -> Result<Vec<u8>> {
+        if let Some(p) = self.path_of(root, cwd)? {
+            return Ok(p);
+        }
+        let mut out = b"(unreachable)".to_vec();
+        match self.path_of(&self.root(), cwd)? {
+            Some(p) => out.extend_from_slice(&p),
+            None => out.push(b'/'),
+        }
+        Ok(out)
+    }
 }
 
 /// `/` followed by `names` in reverse order, separated by `/`.

@@ -299,16 +299,7 @@ pub fn chroot(call: &Call<'_>, path: u64) -> SysResult {
 
 pub fn getcwd(call: &Call<'_>, buf: u64, size: u64) -> SysResult {
     let fsc = call.thread.process.fs.lock().clone();
-    let path = crate::file::vfs::vfs().path_of(&fsc.root, &fsc.cwd)?;
-    // An unreachable working directory (outside the chroot, or removed).
-    let mut out = match path {
-        Some(p) => p,
-        None => {
-            let mut v = alloc::vec::Vec::from(&b"(unreachable)"[..]);
-            v.extend_from_slice(b"/");
-            v
-        }
-    };
+    let mut out = crate::file::vfs::vfs().cwd_path(&fsc.root, &fsc.cwd)?;
     out.push(0);
     // Linux builds the path in one page: a longer one is ENAMETOOLONG,
     // whatever the caller's buffer size.
