@@ -398,7 +398,13 @@ pub fn lseek(call: &Call<'_>, fd: u64, off: i64, whence: u64) -> SysResult {
         };
     };
     let mut pos = file.pos.lock();
-    let size = f.loc.inode.metadata().size as i64;
+    let meta = f.loc.inode.metadata();
+    // tmpfs directories seek only to an offset or by one (Linux's
+    // offset_dir_llseek): SEEK_END, SEEK_DATA and SEEK_HOLE are EINVAL.
+    if meta.is_dir() && whence != SEEK_SET && whence != SEEK_CUR {
+        return Err(Errno::EINVAL);
+    }
+    let size = meta.size as i64;
     let new = match whence {
         SEEK_SET => off,
         SEEK_CUR => (*pos as i64).checked_add(off).ok_or(Errno::EOVERFLOW)?,
@@ -421,6 +427,18 @@ pub fn lseek(call: &Call<'_>, fd: u64, off: i64, whence: u64) -> SysResult {
 
 /// getdents64(2): directory entries from the file position on.
 pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult {
+    read_dir(call, fd, dirp, count, false)
+}
+
+/// getdents(2), the original call: `struct linux_dirent` records (ino,
+/// offset, length, name, NUL, and the type in the record's last byte).
+pub fn getdents(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult {
+    read_dir(call, fd, dirp, count, true)
+}
+
+/// One getdents call: as many whole records as fit in `count` bytes (EINVAL
+/// if not even one does), in the 64-bit or the old layout.
+fn read_dir(call: &Call<'_>, fd: u64, dirp: u64, count: u64, old: bool) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
     let FileKind::Inode(f) = &file.kind else { return Err(Errno::ENOTDIR) };
     if !f.loc.inode.metadata().is_dir() {
@@ -435,7 +453,9 @@ pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult 
     // The position moves only if the entries reach the caller.
     let mut pos = *pos_guard;
     while let Some(e) = f.loc.inode.readdir(pos)? {
-        let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
+        // linux_dirent64: ino, off, reclen, type, name, NUL; linux_dirent:
+        // ino, off, reclen, name, NUL, padding, type.
+        let reclen = if old { 18 + e.name.len() + 2 } else { 19 + e.name.len() + 1 }.next_multiple_of(8);
         if out.len() + reclen > count {
             if out.is_empty() {
                 return Err(Errno::EINVAL);
@@ -446,9 +466,14 @@ pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult 
         out.extend_from_slice(&e.ino.to_le_bytes());
         out.extend_from_slice(&(e.next as i64).to_le_bytes());
         out.extend_from_slice(&(reclen as u16).to_le_bytes());
-        out.push(e.kind);
+        if !old {
+            out.push(e.kind);
+        }
         out.extend_from_slice(&e.name);
         out.resize(start + reclen, 0);
+        if old {
+            out[start + reclen - 1] = e.kind;
+        }
         pos = e.next;
     }
     // Every successful call counts as an access (Linux's iterate_dir).
