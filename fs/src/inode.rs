@@ -236,7 +236,8 @@ bitflags::bitflags! {
         const NOREPLACE = 1;
         /// Swap source and target atomically; both must exist.
         const EXCHANGE = 2;
-        /// Leave a whiteout behind (overlayfs); not supported here.
+        /// Leave a whiteout behind (overlayfs): the VFS makes it after the
+        /// move; filesystems never see this bit.
         const WHITEOUT = 4;
     }
 }
