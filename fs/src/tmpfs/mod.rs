@@ -81,9 +81,16 @@ impl TmpfsOptions {
     /// `uid=`, `gid=`; `0` means unlimited. Accepts and ignores the generic
     /// superblock words the VFS handles (`ro`, `rw`, `sync`, ...), Linux's
     /// memory-policy and huge-page words, and empty items. Anything else,
-    /// or a malformed value, is EINVAL.
+    /// or a malformed value, is EINVAL. Without `size=` or `nr_inodes=` an
+    /// instance gets Linux's defaults: half of `ram_bytes` in pages, and as
+    /// many inodes (0 RAM: unlimited).
     pub fn parse(data: &str, ram_bytes: u64) -> Result<Self> {
         let mut o = Self::default();
+        let half_pages = ram_bytes / PAGE_SIZE as u64 / 2;
+        if half_pages > 0 {
+            o.max_bytes = Some(half_pages * PAGE_SIZE as u64);
+            o.max_inodes = Some(half_pages);
+        }
         for item in data.split(',').filter(|s| !s.is_empty()) {
             let (key, val) = match item.split_once('=') {
                 Some((k, v)) => (k, Some(v)),

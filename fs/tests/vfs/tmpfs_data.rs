@@ -292,6 +292,18 @@ fn mount_options_parse_like_shmem() {
         TmpfsOptions::parse("nr_blocks=2", 0).unwrap().max_bytes,
         Some(8192)
     );
+    let d = TmpfsOptions::parse("size=1m", 1 << 30).unwrap();
+    assert_eq!(
+        (d.max_bytes, d.max_inodes),
+        (Some(1 << 20), Some(1 << 17)),
+        "nr_inodes defaults to half of RAM in pages"
+    );
+    let d = TmpfsOptions::parse("", 1 << 30).unwrap();
+    assert_eq!(
+        (d.max_bytes, d.max_inodes),
+        (Some(1 << 29), Some(1 << 17)),
+        "Linux's defaults"
+    );
     let d = TmpfsOptions::parse("", 0).unwrap();
     assert_eq!((d.mode, d.max_bytes, d.max_inodes), (0o1777, None, None));
     assert!(TmpfsOptions::parse("rw,,noswap,huge=never", 0).is_ok());
