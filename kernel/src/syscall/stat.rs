@@ -179,6 +179,14 @@ pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf:
     Ok(0)
 }
 
+const ANON_INODE_FS_MAGIC: u64 = 0x0904_1934;
+const PID_FS_MAGIC: u64 = 0x5049_4446;
+
+/// What Linux's simple_statfs reports for an in-kernel filesystem.
+fn pseudo_statfs(fs_type: u64) -> StatFs {
+    StatFs { fs_type, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() }
+}
+
 /// `struct statfs` (120 bytes).
 fn encode_statfs(s: &StatFs) -> [u8; 120] {
     let mut b = [0u8; 120];
@@ -205,9 +213,15 @@ pub fn fstatfs(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
     let s = match &file.kind {
         FileKind::Inode(f) => fs::attr::statfs(&f.loc)?,
-        FileKind::Pipe(_) => StatFs { fs_type: PIPEFS_MAGIC, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() },
-        // devtmpfs (TMPFS_MAGIC) for the devices.
-        _ => StatFs { fs_type: 0x0102_1994, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() },
+        FileKind::Pipe(_) => pseudo_statfs(PIPEFS_MAGIC),
+        // Linux makes these anonymous inodes (anon_inodefs)...
+        FileKind::EventFd(_) | FileKind::TimerFd(_) | FileKind::Epoll(_) | FileKind::SignalFd(_) | FileKind::Inotify(_) => {
+            pseudo_statfs(ANON_INODE_FS_MAGIC)
+        }
+        // ...and pidfds, since 6.9, inodes of pidfs.
+        FileKind::PidFd(_) => pseudo_statfs(PID_FS_MAGIC),
+        // devtmpfs (TMPFS_MAGIC) for the devices and the console.
+        FileKind::Console(_) | FileKind::Device(_) => pseudo_statfs(0x0102_1994),
     };
     uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_statfs(&s))?;
     Ok(0)
