@@ -22,7 +22,7 @@
 
 use alloc::vec::Vec;
 
-use crate::cred::{check_access, Access};
+use crate::cred::{check_access, Access, Creds};
 use crate::errno::{Errno, Result};
 use crate::flags::*;
 use crate::inode::*;
@@ -201,6 +201,24 @@ pub fn linkat(
     new_path: &[u8],
     flags: u32,
 ) -> Result<()> {
+    linkat_opened(vfs, ctx, old_dir, old_path, new_dir, new_path, flags, None)
+}
+
+/// `linkat` where `old_dir` is an open file that was opened with the
+/// credentials `opener`: since Linux 6.10 AT_EMPTY_PATH (flink) needs
+/// CAP_DAC_READ_SEARCH only when the caller's credentials differ from the
+/// opener's (ENOENT otherwise).
+#[allow(clippy::too_many_arguments)]
+pub fn linkat_opened(
+    vfs: &Vfs,
+    ctx: &Ctx<'_>,
+    old_dir: &PathLoc,
+    old_path: &[u8],
+    new_dir: &PathLoc,
+    new_path: &[u8],
+    flags: u32,
+    opener: Option<&Creds>,
+) -> Result<()> {
     if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -209,7 +227,8 @@ pub fn linkat(
         lookup |= Lookup::NOFOLLOW;
     }
     if flags & AT_EMPTY_PATH != 0 {
-        if !ctx.creds.is_root() {
+        let own_file = old_path.is_empty() && opener == Some(ctx.creds);
+        if !ctx.creds.is_root() && !own_file {
             return Err(Errno::ENOENT);
         }
         lookup |= Lookup::EMPTY_PATH;

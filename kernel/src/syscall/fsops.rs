@@ -127,7 +127,16 @@ pub fn renameat2(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, 
 pub fn linkat(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, flags: u32) -> SysResult {
     let (o, n) = (path_arg(call, old)?, path_arg(call, new)?);
     let (od, nd) = (start_dir(call, olddir, &o)?, start_dir(call, newdir, &n)?);
-    run(call, |vfs, ctx| fs::ops::linkat(vfs, ctx, &od, &o, &nd, &n, flags))?;
+    // AT_EMPTY_PATH on an open file: who opened it matters (flink).
+    let opener = if o.is_empty() && olddir != AT_FDCWD {
+        match &call.thread.process.files().lock().get(olddir as u32 as u64)?.kind {
+            FileKind::Inode(f) => Some(f.opener.clone()),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    run(call, |vfs, ctx| fs::ops::linkat_opened(vfs, ctx, &od, &o, &nd, &n, flags, opener.as_ref()))?;
     if let Some(Entry { dir, name, inode: Some(inode) }) = entry(call, &nd, &n, false) {
         fsnotify::event(&inode, fsnotify::IN_ATTRIB, None, 0);
         fsnotify::dir_event(&dir, fsnotify::IN_CREATE, &name, false, 0);
