@@ -174,6 +174,11 @@ pub fn fchmodat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32, flags: u32) -
 
 fn inode_loc(call: &Call<'_>, fd: u64) -> Result<fs::vfs::PathLoc, Errno> {
     let file = call.thread.process.files().lock().get(fd)?;
+    // fchmod, fchown and futimens take ordinary descriptors only (Linux's
+    // fdget): an O_PATH one is EBADF.
+    if file.status() & fs::flags::O_PATH != 0 {
+        return Err(Errno::EBADF);
+    }
     match &file.kind {
         FileKind::Inode(f) => Ok(f.loc.clone()),
         // Pipes and kernel devices have no inode to change here.
@@ -258,7 +263,10 @@ pub fn utimensat(call: &Call<'_>, dirfd: i32, path: u64, times: u64, flags: u32)
         return Err(Errno::EFAULT);
     }
     if path == 0 {
-        // utimensat(fd, NULL, ...) is futimens.
+        // utimensat(fd, NULL, ...) is futimens, which takes no flags.
+        if flags != 0 {
+            return Err(Errno::EINVAL);
+        }
         let loc = inode_loc(call, dirfd as u32 as u64)?;
         run(call, |_, ctx| fs::attr::utimens(ctx, &loc, atime, mtime))?;
         notify_fd(call, dirfd as u32 as u64, fsnotify::IN_ATTRIB);

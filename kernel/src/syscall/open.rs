@@ -109,6 +109,8 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
         open_fifo(call, meta.dev, meta.ino, flags).await?
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o060000 {
         return Err(Errno::ENXIO); // no block devices
+    } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o140000 {
+        return Err(Errno::ENXIO); // a socket node cannot be opened (Linux's bad_sock_fops)
     } else {
         FileKind::Inode(InodeFile {
             loc: r.loc,
