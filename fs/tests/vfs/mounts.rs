@@ -677,3 +677,21 @@ fn noexec_mount_denies_x_ok_for_regular_files() {
     );
     assert!(attr::faccessat2(&env.vfs, &ctx, r, b"/m/f", R_OK, 0).is_ok());
 }
+
+#[test]
+fn getcwd_inside_a_detached_mount_is_unreachable_plus_the_inner_path() {
+    let env = Env::new();
+    env.mkdir("/mnt", 0o755);
+    env.mount_tmpfs("/mnt");
+    env.mkdir("/mnt/sub", 0o755);
+    let cwd = env.resolve("/mnt/sub").unwrap();
+    assert_eq!(env.vfs.cwd_path(&env.root, &cwd).unwrap(), b"/mnt/sub");
+    env.vfs
+        .umount(&env.resolve("/mnt").unwrap(), MNT_DETACH)
+        .unwrap();
+    assert_eq!(
+        env.vfs.cwd_path(&env.root, &cwd).unwrap(),
+        b"(unreachable)/sub"
+    );
+    assert_eq!(env.vfs.path_of(&env.root, &cwd).unwrap(), None);
+}
