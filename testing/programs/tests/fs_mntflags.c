@@ -1,14 +1,15 @@
 /* Per-mount flags on a tmpfs at /tmp/fs_mntflags.d/mnt: MS_RDONLY (EROFS
  * from every call that would write, reads still work, statfs ST_RDONLY,
  * access W_OK), MS_REMOUNT between ro and rw (EBUSY while a file is open
- * for writing), read-only bind mounts of one tree, MS_NODEV, MS_NOEXEC,
- * MS_NOSYMFOLLOW. */
+ * for writing), read-only bind mounts of one tree, MS_NODEV, MS_NOEXEC
+ * (execve, access X_OK, PROT_EXEC mappings) and MS_NOSYMFOLLOW. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -200,6 +201,15 @@ int main(void) {
           "MS_NOEXEC: execve is EACCES (ENOENT for the missing interpreter before)", "%ld/%d %ld/%d", r, e, r2, errno);
     r = syscall(SYS_access, M "/script", X_OK);
     CHECK(r == -1 && errno == EACCES, "MS_NOEXEC: access X_OK is EACCES", "ret %ld errno %d", r, errno);
+    fd = sopen(M "/script", O_RDONLY, 0);
+    void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    errno = 0;
+    void *rx = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    CHECK(ro != MAP_FAILED && rx == MAP_FAILED && errno == EPERM, "MS_NOEXEC: mmap with PROT_EXEC is EPERM, without it works",
+          "errno %d", errno);
+    if (ro != MAP_FAILED)
+        munmap(ro, 4096);
+    close(fd);
     sumount(M, 0);
 
     /* nosymfollow */
