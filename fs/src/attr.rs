@@ -146,7 +146,11 @@ pub fn chown(ctx: &Ctx<'_>, loc: &PathLoc, uid: Option<u32>, gid: Option<u32>) -
         gid,
         mode,
         ..SetAttr::default()
-    })
+    })?;
+    if !meta.is_dir() {
+        kill_file_caps(&loc.inode)?;
+    }
+    Ok(())
 }
 
 /// `utimensat`: `atime`/`mtime` of `None` are UTIME_OMIT.
@@ -249,14 +253,18 @@ pub fn truncate_at(vfs: &Vfs, ctx: &Ctx<'_>, dir: &PathLoc, path: &[u8], len: i6
     remove_privs(&loc.inode, ctx.creds.is_root())
 }
 
-/// Linux's file_remove_privs, after a write or truncate by a caller
-/// without CAP_FSETID (`privileged` false): clears set-user-ID, and
-/// set-group-ID when the file is group-executable (without group execute
-/// the bit marks mandatory locking and stays). Whoever writes, owner or
-/// not.
+/// Linux's file_remove_privs, after a write or truncate of a regular file:
+/// file capabilities (security.capability) go whoever writes; a caller
+/// without CAP_FSETID (`privileged` false), owner or not, also clears
+/// set-user-ID, and set-group-ID when the file is group-executable
+/// (without group execute the bit marks mandatory locking and stays).
 pub fn remove_privs(inode: &InodeRef, privileged: bool) -> Result<()> {
     let mode = inode.mode();
-    if privileged || mode & S_IFMT != S_IFREG || mode & (S_ISUID | S_ISGID) == 0 {
+    if mode & S_IFMT != S_IFREG {
+        return Ok(());
+    }
+    kill_file_caps(inode)?;
+    if privileged || mode & (S_ISUID | S_ISGID) == 0 {
         return Ok(());
     }
     let mut clear = S_ISUID;
@@ -271,6 +279,15 @@ pub fn remove_privs(inode: &InodeRef, privileged: bool) -> Result<()> {
         ..SetAttr::default()
     };
     inode.setattr(&attr)
+}
+
+/// Removes a file's capabilities (Linux's cap_inode_killpriv), if it has
+/// any: on a write, a truncate and a chown.
+pub(crate) fn kill_file_caps(inode: &InodeRef) -> Result<()> {
+    match inode.remove_xattr(crate::xattr::XATTR_NAME_CAPS) {
+        Ok(()) | Err(Errno::ENODATA) | Err(Errno::EOPNOTSUPP) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// `fstatfs` on a resolved location: the filesystem's numbers plus the

@@ -164,9 +164,12 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>) 
                 data
             };
             let n = f.loc.inode.write_at(off, data)?;
-            // A write by someone without CAP_FSETID clears set-user-ID (and
-            // set-group-ID on a group-executable file).
-            let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(CAP_FSETID));
+            // A write drops file capabilities, and by someone without
+            // CAP_FSETID set-user-ID (and set-group-ID on a group-executable
+            // file).
+            if n > 0 {
+                let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(CAP_FSETID));
+            }
             if at.is_none() {
                 *pos = off + n as u64;
             }

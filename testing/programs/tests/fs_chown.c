@@ -128,6 +128,12 @@ int main(void) {
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
               FAILS(getxattr("capfile", "security.capability", NULL, 0), ENODATA),
           "a write by a process without CAP_FSETID removes security.capability", "status %#x errno %d", status, errno);
+    setxattr("capfile", "security.capability", caps, sizeof caps, 0);
+    int wfd = sopen("capfile", O_WRONLY | O_APPEND, 0);
+    long w = write(wfd, "y", 1);
+    close(wfd);
+    CHECK(w == 1 && FAILS(getxattr("capfile", "security.capability", NULL, 0), ENODATA),
+          "even root's write removes security.capability", "errno %d", errno);
     CHECK(FAILS(setxattr("capfile", "security.capability", "junk", 4, 0), EINVAL),
           "a malformed security.capability value is EINVAL", "errno %d", errno);
 
