@@ -311,6 +311,9 @@ pub fn statfs(loc: &PathLoc) -> Result<StatFs> {
             st.flags |= sf;
         }
     }
+    if loc.mount.is_readonly() {
+        st.flags |= ST_RDONLY; // also when the filesystem is
+    }
     if !f.intersects(MountFlags::NOATIME | MountFlags::STRICTATIME) {
         st.flags |= ST_RELATIME;
     }

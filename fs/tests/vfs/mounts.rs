@@ -695,3 +695,39 @@ fn getcwd_inside_a_detached_mount_is_unreachable_plus_the_inner_path() {
     );
     assert_eq!(env.vfs.path_of(&env.root, &cwd).unwrap(), None);
 }
+
+#[test]
+fn remount_without_bind_makes_the_filesystem_read_only_for_its_binds() {
+    let env = Env::new();
+    env.mkdir("/a", 0o755);
+    env.mkdir("/b", 0o755);
+    env.mount_tmpfs("/a");
+    let a = env.resolve("/a").unwrap();
+    env.vfs
+        .bind(&a, &env.resolve("/b").unwrap(), false)
+        .unwrap();
+    env.vfs.remount_super(&a, MountFlags::RDONLY).unwrap();
+    assert_eq!(
+        env.open("/b/f", O_CREAT | O_WRONLY).err(),
+        Some(Errno::EROFS),
+        "the bind follows the filesystem"
+    );
+    assert_ne!(
+        attr::statfs(&env.resolve("/b").unwrap()).unwrap().flags & attr::ST_RDONLY,
+        0
+    );
+    env.vfs.remount_super(&a, MountFlags::empty()).unwrap();
+    let w = env.open("/b/f", O_CREAT | O_WRONLY).unwrap();
+    // A writer through the bind blocks a read-only remount of the original...
+    assert_eq!(
+        env.vfs.remount_super(&a, MountFlags::RDONLY).err(),
+        Some(Errno::EBUSY)
+    );
+    // ...but not a per-mount (MS_BIND) one of it.
+    env.vfs.remount(&a, MountFlags::RDONLY).unwrap();
+    assert!(
+        env.open("/b/f", O_WRONLY).is_ok(),
+        "the bind itself stays writable"
+    );
+    drop(w);
+}

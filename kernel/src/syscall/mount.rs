@@ -70,7 +70,12 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
     let v = vfs();
     if flags & MS_REMOUNT != 0 {
-        v.remount(&at, mount_flags(flags))?;
+        // With MS_BIND only this mount changes; without, the filesystem too.
+        if flags & MS_BIND != 0 {
+            v.remount(&at, mount_flags(flags))?;
+        } else {
+            v.remount_super(&at, mount_flags(flags))?;
+        }
         return Ok(0);
     }
     if let Some(change) = fs::mount::PropagationChange::from_ms_flags((flags & MS_PROPAGATION) as u32)? {

@@ -2,8 +2,9 @@
  * bound elsewhere (same inode, shared data), type mismatches (ENOTDIR),
  * ".." from a bound subdirectory, submounts with and without MS_REC,
  * EBUSY for unlink/rename/rmdir of a bind target, EXDEV between two mounts
- * of one filesystem, a bind outliving the original mount, MS_MOVE (and
- * ELOOP into itself). */
+ * of one filesystem, read-only remounts of the filesystem (all binds) and
+ * of one mount (MS_BIND), a bind outliving the original mount, MS_MOVE
+ * (and ELOOP into itself). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
@@ -95,6 +96,16 @@ int main(void) {
     put(D "/b/new", "written via bind");
     CHECK(strcmp(get(SRC "/new"), "written via bind") == 0, "a file created through the bind appears in the source",
           "'%s'", get(SRC "/new"));
+    r = smount(NULL, SRC, NULL, MS_REMOUNT | MS_RDONLY);
+    CHECK(r == 0 && FAILS(sopen(D "/b/ro-test", O_WRONLY | O_CREAT, 0644), EROFS),
+          "a remount read-only without MS_BIND reaches every bind of the filesystem", "ret %ld errno %d", r, errno);
+    smount(NULL, SRC, NULL, MS_REMOUNT);
+    r = smount(NULL, SRC, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY);
+    int wfd = sopen(D "/b/rw-test", O_WRONLY | O_CREAT, 0644);
+    CHECK(r == 0 && wfd >= 0 && FAILS(sopen(SRC "/rw-test2", O_WRONLY | O_CREAT, 0644), EROFS),
+          "with MS_BIND only that mount becomes read-only", "ret %ld fd %d errno %d", r, wfd, errno);
+    close(wfd);
+    smount(NULL, SRC, NULL, MS_REMOUNT | MS_BIND);
     r = smount(SRC "/file", D "/fileb", NULL, MS_BIND);
     CHECK(r == 0 && strcmp(get(D "/fileb"), "source file") == 0 && same(SRC "/file", D "/fileb"),
           "a file bound onto a file shows the source file", "ret %ld errno %d", r, errno);
