@@ -26,7 +26,7 @@ use crate::errno::{Errno, Result};
 use crate::flags::*;
 use crate::inode::*;
 use crate::mount::MountFlags;
-use crate::ops::check_writable_mount;
+use crate::ops::{check_exec_mount, check_writable_mount};
 use crate::path::Lookup;
 use crate::vfs::{Ctx, PathLoc, Vfs};
 
@@ -146,7 +146,11 @@ pub fn chown(ctx: &Ctx<'_>, loc: &PathLoc, uid: Option<u32>, gid: Option<u32>) -
         gid,
         mode,
         ..SetAttr::default()
-    })
+    })?;
+    if !meta.is_dir() {
+        kill_file_caps(&loc.inode)?;
+    }
+    Ok(())
 }
 
 /// `utimensat`: `atime`/`mtime` of `None` are UTIME_OMIT.
@@ -219,6 +223,9 @@ pub fn faccessat2(
     if mode == F_OK {
         return Ok(());
     }
+    if mode & X_OK != 0 {
+        check_exec_mount(&loc)?;
+    }
     let meta = loc.inode.metadata();
     check_access(&meta, creds, Access::from_bits_truncate(mode))?;
     if mode & W_OK != 0 && matches!(meta.mode & S_IFMT, S_IFREG | S_IFDIR | S_IFLNK) {
@@ -242,7 +249,45 @@ pub fn truncate_at(vfs: &Vfs, ctx: &Ctx<'_>, dir: &PathLoc, path: &[u8], len: i6
     }
     check_writable_mount(&loc)?;
     check_access(&meta, ctx.creds, Access::WRITE)?;
-    loc.inode.truncate(len as u64)
+    loc.inode.truncate(len as u64)?;
+    remove_privs(&loc.inode, ctx.creds.is_root())
+}
+
+/// Linux's file_remove_privs, after a write or truncate of a regular file:
+/// file capabilities (security.capability) go whoever writes; a caller
+/// without CAP_FSETID (`privileged` false), owner or not, also clears
+/// set-user-ID, and set-group-ID when the file is group-executable
+/// (without group execute the bit marks mandatory locking and stays).
+pub fn remove_privs(inode: &InodeRef, privileged: bool) -> Result<()> {
+    let mode = inode.mode();
+    if mode & S_IFMT != S_IFREG {
+        return Ok(());
+    }
+    kill_file_caps(inode)?;
+    if privileged || mode & (S_ISUID | S_ISGID) == 0 {
+        return Ok(());
+    }
+    let mut clear = S_ISUID;
+    if mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP {
+        clear |= S_ISGID;
+    }
+    if mode & clear == 0 {
+        return Ok(());
+    }
+    let attr = SetAttr {
+        mode: Some(mode & MODE_PERM & !clear),
+        ..SetAttr::default()
+    };
+    inode.setattr(&attr)
+}
+
+/// Removes a file's capabilities (Linux's cap_inode_killpriv), if it has
+/// any: on a write, a truncate and a chown.
+pub(crate) fn kill_file_caps(inode: &InodeRef) -> Result<()> {
+    match inode.remove_xattr(crate::xattr::XATTR_NAME_CAPS) {
+        Ok(()) | Err(Errno::ENODATA) | Err(Errno::EOPNOTSUPP) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// `fstatfs` on a resolved location: the filesystem's numbers plus the
@@ -265,6 +310,9 @@ pub fn statfs(loc: &PathLoc) -> Result<StatFs> {
         if f.contains(mf) {
             st.flags |= sf;
         }
+    }
+    if loc.mount.is_readonly() {
+        st.flags |= ST_RDONLY; // also when the filesystem is
     }
     if !f.intersects(MountFlags::NOATIME | MountFlags::STRICTATIME) {
         st.flags |= ST_RELATIME;

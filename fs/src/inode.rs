@@ -236,7 +236,8 @@ bitflags::bitflags! {
         const NOREPLACE = 1;
         /// Swap source and target atomically; both must exist.
         const EXCHANGE = 2;
-        /// Leave a whiteout behind (overlayfs); not supported here.
+        /// Leave a whiteout behind (overlayfs): the VFS makes it after the
+        /// move; filesystems never see this bit.
         const WHITEOUT = 4;
     }
 }
@@ -442,6 +443,11 @@ pub trait Inode: Any + Send + Sync {
     fn readdir(&self, _offset: u64) -> Result<Option<DirEntry>> {
         Err(Errno::ENOTDIR)
     }
+
+    /// The node was read without [`Inode::read_at`]: a directory listed by
+    /// one getdents call or a symlink read by readlink (Linux's
+    /// file_accessed/touch_atime). Updates atime by the filesystem's rules.
+    fn accessed(&self) {}
 
     // ---- symbolic links ----
 

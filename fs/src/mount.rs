@@ -7,8 +7,11 @@
 //!   recursive binds copy the mounts below it, except unbindable ones. A
 //!   bind copies the per-mount flags; binding a shared mount joins its peer
 //!   group.
-//! - `remount` replaces the per-mount flags; MS_RDONLY makes every write
-//!   through the mount EROFS (enforced by the `*at` operations).
+//! - `remount` (MS_REMOUNT|MS_BIND) replaces the per-mount flags; MS_RDONLY
+//!   makes every write through the mount EROFS (enforced by the `*at`
+//!   operations), and is EBUSY while files are open for writing through it
+//!   ([`WriteAccess`]). `remount_super` (MS_REMOUNT alone) also makes the
+//!   filesystem read-only or writable for all its mounts, binds included.
 //! - Propagation types (shared, private, slave, unbindable) are stored and
 //!   shown in mountinfo; mount events are not propagated between peers.
 //! - `umount` needs a mount root (EINVAL), fails with EBUSY while mounts sit
@@ -25,7 +28,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use spin::{Mutex, RwLock};
 
@@ -50,6 +53,31 @@ bitflags::bitflags! {
         const RELATIME = 1 << 21;
         const STRICTATIME = 1 << 24;
         const LAZYTIME = 1 << 25;
+    }
+}
+
+/// Write access through a mount, held by a file opened for writing
+/// ([`Mount::want_write`]); dropping it gives the access back.
+pub struct WriteAccess(Arc<Mount>);
+
+impl Clone for WriteAccess {
+    fn clone(&self) -> Self {
+        self.0.writers.fetch_add(1, Ordering::AcqRel);
+        self.0.sb.writers.fetch_add(1, Ordering::AcqRel);
+        WriteAccess(self.0.clone())
+    }
+}
+
+impl Drop for WriteAccess {
+    fn drop(&mut self) {
+        self.0.writers.fetch_sub(1, Ordering::AcqRel);
+        self.0.sb.writers.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl core::fmt::Debug for WriteAccess {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "WriteAccess(mount {})", self.0.id)
     }
 }
 
@@ -118,19 +146,42 @@ pub struct Mount {
     fstype: String,
     source: String,
     flags: AtomicU32,
+    /// Open files writing through this mount ([`WriteAccess`] tokens):
+    /// a read-only remount is EBUSY while there are any.
+    writers: AtomicUsize,
+    /// The mounted filesystem's own state, shared with every bind of it.
+    sb: Arc<Super>,
     propagation: Mutex<Propagation>,
     /// Where it is attached: (parent mount, mount point inode).
     parent: Mutex<Option<(Arc<Mount>, InodeRef)>>,
 }
 
+/// What Linux keeps in the superblock and all mounts of one filesystem
+/// instance share: read-only state (a remount without MS_BIND) and the
+/// count of files open for writing through any of them.
+#[derive(Debug, Default)]
+struct Super {
+    rdonly: AtomicBool,
+    writers: AtomicUsize,
+}
+
 impl Mount {
-    fn new(id: u32, root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Arc<Mount> {
+    fn new(
+        id: u32,
+        root: InodeRef,
+        fstype: &str,
+        source: &str,
+        flags: MountFlags,
+        sb: Option<Arc<Super>>,
+    ) -> Arc<Mount> {
         Arc::new(Mount {
             id,
             root,
             fstype: String::from(fstype),
             source: String::from(source),
             flags: AtomicU32::new(flags.bits()),
+            writers: AtomicUsize::new(0),
+            sb: sb.unwrap_or_default(),
             propagation: Mutex::new(Propagation::Private),
             parent: Mutex::new(None),
         })
@@ -158,8 +209,23 @@ impl Mount {
         MountFlags::from_bits_truncate(self.flags.load(Ordering::Acquire))
     }
 
+    /// Writes are EROFS: the mount is read-only, or its filesystem is.
     pub fn is_readonly(&self) -> bool {
-        self.flags().contains(MountFlags::RDONLY)
+        self.flags().contains(MountFlags::RDONLY) || self.sb.rdonly.load(Ordering::Acquire)
+    }
+
+    /// Linux's mnt_get_write_access: a token an open file keeps while it
+    /// may write through this mount; EROFS on a read-only mount. The count
+    /// goes up before the flag is checked and `remount` sets the flag before
+    /// it checks the count, so one of the two always sees the other.
+    pub fn want_write(self: &Arc<Mount>) -> Result<WriteAccess> {
+        self.writers.fetch_add(1, Ordering::AcqRel);
+        self.sb.writers.fetch_add(1, Ordering::AcqRel);
+        let token = WriteAccess(self.clone());
+        if self.is_readonly() {
+            return Err(Errno::EROFS); // the token's drop undoes the count
+        }
+        Ok(token)
     }
 
     pub fn propagation(&self) -> Propagation {
@@ -234,7 +300,7 @@ pub(crate) struct MountTable {
 
 impl MountTable {
     pub(crate) fn new(root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Self {
-        let m = Mount::new(1, root, fstype, source, flags);
+        let m = Mount::new(1, root, fstype, source, flags, None);
         Self {
             inner: RwLock::new(Inner {
                 root: m.clone(),
@@ -263,12 +329,15 @@ impl MountTable {
         self.inner.read().on.keys().any(|(_, a)| *a == addr)
     }
 
+    /// A new mount: of a new filesystem instance (`sb` None), or a bind
+    /// sharing `sb` with the mount it copies.
     fn new_mount(
         &self,
         root: InodeRef,
         fstype: &str,
         source: &str,
         flags: MountFlags,
+        sb: Option<Arc<Super>>,
     ) -> Arc<Mount> {
         Mount::new(
             self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -276,6 +345,7 @@ impl MountTable {
             fstype,
             source,
             flags,
+            sb,
         )
     }
 
@@ -382,7 +452,7 @@ impl Vfs {
             return Err(Errno::ENOTDIR);
         }
         check_point(at, is_dir(&root))?;
-        let m = self.table.new_mount(root, fstype, source, flags);
+        let m = self.table.new_mount(root, fstype, source, flags, None);
         let mut t = self.table.inner.write();
         if t.mounts.len() >= MAX_MOUNTS {
             return Err(Errno::ENOSPC);
@@ -427,9 +497,13 @@ impl Vfs {
             }
         }
         let clone = |orig: &Arc<Mount>, root: InodeRef| {
-            let m = self
-                .table
-                .new_mount(root, &orig.fstype, &orig.source, orig.flags());
+            let m = self.table.new_mount(
+                root,
+                &orig.fstype,
+                &orig.source,
+                orig.flags(),
+                Some(orig.sb.clone()),
+            );
             if let Propagation::Shared(g) = orig.propagation() {
                 *m.propagation.lock() = Propagation::Shared(g);
             }
@@ -458,9 +532,38 @@ impl Vfs {
     }
 
     /// Replaces the per-mount flags of the mount whose root is `loc`.
+    /// Making it read-only is EBUSY while files are open for writing
+    /// through it (Linux's mnt_make_readonly).
     pub fn remount(&self, loc: &PathLoc, flags: MountFlags) -> Result<()> {
         if !loc.is_mount_root() {
             return Err(Errno::EINVAL);
+        }
+        let m = &loc.mount;
+        let old = m.flags.swap(flags.bits(), Ordering::AcqRel);
+        if flags.contains(MountFlags::RDONLY)
+            && old & MountFlags::RDONLY.bits() == 0
+            && m.writers.load(Ordering::Acquire) != 0
+        {
+            m.flags.store(old, Ordering::Release);
+            return Err(Errno::EBUSY);
+        }
+        Ok(())
+    }
+
+    /// mount(2) with MS_REMOUNT but without MS_BIND: the filesystem itself
+    /// becomes read-only or writable, for every mount of it (EBUSY while
+    /// any file is open for writing through any of them), and the mount at
+    /// `loc` takes `flags` as with [`Vfs::remount`].
+    pub fn remount_super(&self, loc: &PathLoc, flags: MountFlags) -> Result<()> {
+        if !loc.is_mount_root() {
+            return Err(Errno::EINVAL);
+        }
+        let sb = &loc.mount.sb;
+        let ro = flags.contains(MountFlags::RDONLY);
+        let was = sb.rdonly.swap(ro, Ordering::AcqRel);
+        if ro && !was && sb.writers.load(Ordering::Acquire) != 0 {
+            sb.rdonly.store(false, Ordering::Release);
+            return Err(Errno::EBUSY);
         }
         loc.mount.flags.store(flags.bits(), Ordering::Release);
         Ok(())

@@ -33,7 +33,7 @@ use crate::cred::{check_access, check_owner, Access};
 use crate::errno::{Errno, Result};
 use crate::flags::*;
 use crate::inode::*;
-use crate::mount::MountFlags;
+use crate::mount::{MountFlags, WriteAccess};
 use crate::ops::{check_writable_mount, may_create, new_owner};
 use crate::path::{Last, Walker};
 use crate::vfs::{Ctx, PathLoc, Vfs};
@@ -53,6 +53,9 @@ pub struct OpenResult {
     /// the path /proc/self/fd shows.
     pub parent: PathLoc,
     pub name: Vec<u8>,
+    /// Held while the file is open for writing (regular files, O_WRONLY or
+    /// O_RDWR): keeps the mount from becoming read-only under it.
+    pub write: Option<WriteAccess>,
 }
 
 /// `openat(dir, path, flags, mode)` for the caller `ctx`.
@@ -151,11 +154,13 @@ pub fn open(
     if flags & O_PATH == 0 && !created {
         may_open(ctx, &loc, &meta, flags)?;
     }
+    let write = write_access(&loc, flags)?;
     Ok(OpenResult {
         loc,
         created,
         parent,
         name,
+        write,
     })
 }
 
@@ -191,8 +196,19 @@ fn may_open(ctx: &Ctx<'_>, loc: &PathLoc, meta: &Metadata, flags: u32) -> Result
     }
     if truncate {
         loc.inode.truncate(0)?;
+        crate::attr::remove_privs(&loc.inode, ctx.creds.is_root())?;
     }
     Ok(())
+}
+
+/// Write access through the mount for a regular file opened for writing
+/// (Linux counts writers of everything but special files).
+fn write_access(loc: &PathLoc, flags: u32) -> Result<Option<WriteAccess>> {
+    let writes = flags & O_PATH == 0 && matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR | 3);
+    if writes && loc.inode.mode() & S_IFMT == S_IFREG {
+        return loc.mount.want_write().map(Some);
+    }
+    Ok(None)
 }
 
 fn open_tmpfile(
@@ -211,11 +227,14 @@ fn open_tmpfile(
     may_create(ctx, &parent.inode)?;
     let (owner, perm) = new_owner(ctx, &parent.inode, mode & MODE_PERM & !ctx.umask, false);
     let inode = parent.inode.tmpfile(perm, owner, flags & O_EXCL == 0)?;
+    let loc = PathLoc::new(parent.mount.clone(), inode);
+    let write = write_access(&loc, flags)?;
     Ok(OpenResult {
-        loc: PathLoc::new(parent.mount.clone(), inode),
+        loc,
         created: true,
         parent,
         name: Vec::new(),
+        write,
     })
 }
 

@@ -14,16 +14,19 @@
 //! - Hard links follow `fs.protected_hardlinks=1` (Debian's setting): a
 //!   non-owner may only link a regular, non-set-ID file they can read and
 //!   write (EPERM).
+//! - [`check_exec_mount`]: EACCES for a regular file on a MS_NOEXEC mount,
+//!   for execve and access(X_OK).
 //!
 //! Each function takes the caller ([`Ctx`]), the directory relative paths
 //! start from, and the path as bytes.
 
 use alloc::vec::Vec;
 
-use crate::cred::{check_access, Access};
+use crate::cred::{check_access, Access, Creds};
 use crate::errno::{Errno, Result};
 use crate::flags::*;
 use crate::inode::*;
+use crate::mount::MountFlags;
 use crate::path::{Last, Lookup, Parent, Walker};
 use crate::vfs::{Ctx, PathLoc, Vfs};
 
@@ -31,6 +34,16 @@ use crate::vfs::{Ctx, PathLoc, Vfs};
 pub(crate) fn check_writable_mount(loc: &PathLoc) -> Result<()> {
     if loc.mount.is_readonly() {
         Err(Errno::EROFS)
+    } else {
+        Ok(())
+    }
+}
+
+/// EACCES if `loc` is a regular file on a MS_NOEXEC mount (Linux's
+/// path_noexec, checked by execve, uselib and access X_OK).
+pub fn check_exec_mount(loc: &PathLoc) -> Result<()> {
+    if loc.mount.flags().contains(MountFlags::NOEXEC) && loc.inode.mode() & S_IFMT == S_IFREG {
+        Err(Errno::EACCES)
     } else {
         Ok(())
     }
@@ -188,6 +201,24 @@ pub fn linkat(
     new_path: &[u8],
     flags: u32,
 ) -> Result<()> {
+    linkat_opened(vfs, ctx, old_dir, old_path, new_dir, new_path, flags, None)
+}
+
+/// `linkat` where `old_dir` is an open file that was opened with the
+/// credentials `opener`: since Linux 6.10 AT_EMPTY_PATH (flink) needs
+/// CAP_DAC_READ_SEARCH only when the caller's credentials differ from the
+/// opener's (ENOENT otherwise).
+#[allow(clippy::too_many_arguments)]
+pub fn linkat_opened(
+    vfs: &Vfs,
+    ctx: &Ctx<'_>,
+    old_dir: &PathLoc,
+    old_path: &[u8],
+    new_dir: &PathLoc,
+    new_path: &[u8],
+    flags: u32,
+    opener: Option<&Creds>,
+) -> Result<()> {
     if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -196,7 +227,8 @@ pub fn linkat(
         lookup |= Lookup::NOFOLLOW;
     }
     if flags & AT_EMPTY_PATH != 0 {
-        if !ctx.creds.is_root() {
+        let own_file = old_path.is_empty() && opener == Some(ctx.creds);
+        if !ctx.creds.is_root() && !own_file {
             return Err(Errno::ENOENT);
         }
         lookup |= Lookup::EMPTY_PATH;
@@ -281,5 +313,7 @@ pub fn readlinkat(vfs: &Vfs, ctx: &Ctx<'_>, dir: &PathLoc, path: &[u8]) -> Resul
             Errno::EINVAL
         });
     }
-    loc.inode.readlink()
+    let target = loc.inode.readlink()?;
+    loc.inode.accessed();
+    Ok(target)
 }

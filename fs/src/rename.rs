@@ -1,8 +1,9 @@
 //! `renameat2`: moving a name, with RENAME_NOREPLACE and RENAME_EXCHANGE,
 //! in Linux's order of checks (`do_renameat2`, `vfs_rename`):
 //!
-//! 1. Flags: unknown bits, or EXCHANGE with NOREPLACE/WHITEOUT, are EINVAL
-//!    (WHITEOUT itself is EINVAL: tmpfs here keeps no whiteouts).
+//! 1. Flags: unknown bits, or EXCHANGE with NOREPLACE/WHITEOUT, are EINVAL;
+//!    WHITEOUT needs CAP_MKNOD (EPERM) and leaves a 0:0 character device
+//!    (mode 0, the caller's) at the old name, as tmpfs's shmem_whiteout.
 //! 2. Both parents resolve; different mounts are EXDEV; `.`, `..` or `/` as
 //!    either last component is EBUSY (EEXIST for the target with
 //!    NOREPLACE); a read-only mount is EROFS.
@@ -23,7 +24,7 @@ use alloc::sync::Arc;
 use crate::cred::{check_access, Access};
 use crate::errno::{Errno, Result};
 use crate::inode::*;
-use crate::ops::{check_writable_mount, may_create, may_delete};
+use crate::ops::{check_writable_mount, may_create, may_delete, new_owner};
 use crate::path::{Last, Walker};
 use crate::vfs::{Ctx, PathLoc, Vfs};
 
@@ -43,9 +44,11 @@ pub fn renameat2(
     {
         return Err(Errno::EINVAL);
     }
-    if flags.contains(RenameFlags::WHITEOUT) {
-        return Err(Errno::EINVAL);
+    let whiteout = flags.contains(RenameFlags::WHITEOUT);
+    if whiteout && !ctx.creds.is_root() {
+        return Err(Errno::EPERM);
     }
+    let flags = flags - RenameFlags::WHITEOUT;
     let exchange = flags.contains(RenameFlags::EXCHANGE);
     let old = Walker::new(vfs, ctx).walk_parent(old_dir, old_path)?;
     let new = Walker::new(vfs, ctx).walk_parent(new_dir, new_path)?;
@@ -100,5 +103,12 @@ pub fn renameat2(
     };
     old.dir
         .inode
-        .rename(old_name, &new.dir.inode, new_name, flags, &check)
+        .rename(old_name, &new.dir.inode, new_name, flags, &check)?;
+    // A rename that did nothing (source and target one inode) leaves the
+    // old name in place and no whiteout.
+    if whiteout && old.dir.inode.lookup(old_name).err() == Some(Errno::ENOENT) {
+        let (owner, _) = new_owner(ctx, &old.dir.inode, 0, false);
+        old.dir.inode.mknod(old_name, S_IFCHR, 0, owner)?;
+    }
+    Ok(())
 }

@@ -131,11 +131,21 @@ impl Vfs {
     /// mount root); a removed directory is ENOENT. For other files, take the
     /// path of the directory they were opened in and append the name.
     pub fn path_of(&self, root: &PathLoc, loc: &PathLoc) -> Result<Option<Vec<u8>>> {
+        match self.walk_up(root, loc)? {
+            (true, path) => Ok(Some(path)),
+            (false, _) => Ok(None),
+        }
+    }
+
+    /// Climbs from `loc` towards `root` through mount points, collecting
+    /// names: whether `root` was reached, and the path from where the climb
+    /// stopped (`root`, or the top of a tree that does not contain it).
+    fn walk_up(&self, root: &PathLoc, loc: &PathLoc) -> Result<(bool, Vec<u8>)> {
         let mut names: Vec<Vec<u8>> = Vec::new();
         let mut cur = loc.clone();
-        loop {
+        let reached = loop {
             if cur.same(root) {
-                break;
+                break true;
             }
             if cur.is_mount_root() {
                 match cur.mount.parent() {
@@ -143,7 +153,7 @@ impl Vfs {
                         cur = PathLoc::new(parent, point);
                         continue;
                     }
-                    None => return Ok(None),
+                    None => break false,
                 }
             }
             if cur.inode.metadata().nlink == 0 {
@@ -152,12 +162,27 @@ impl Vfs {
             let parent = cur.inode.parent()?;
             if same_inode(&parent, &cur.inode) {
                 // A filesystem root that is not its mount's root: unreachable.
-                return Ok(None);
+                break false;
             }
             names.push(name_in(&parent, &cur.inode)?);
             cur = PathLoc::new(cur.mount, parent);
+        };
+        Ok((reached, join(&names)))
+    }
+
+    /// What getcwd(2) reports for a working directory `cwd` under the
+    /// process root `root` (Linux's d_path rules): the path from the root,
+    /// or, when `cwd` lies outside it, "(unreachable)" followed by its path
+    /// from the top of its tree: the namespace root (after chroot) or the
+    /// root of a lazily unmounted tree. ENOENT once removed.
+    pub fn cwd_path(&self, root: &PathLoc, cwd: &PathLoc) -> Result<Vec<u8>> {
+        let (reached, path) = self.walk_up(root, cwd)?;
+        if reached {
+            return Ok(path);
         }
-        Ok(Some(join(&names)))
+        let mut out = b"(unreachable)".to_vec();
+        out.extend_from_slice(&path);
+        Ok(out)
     }
 }
 

@@ -141,12 +141,38 @@ pub fn getxattr(ctx: &Ctx<'_>, loc: &PathLoc, name: &[u8]) -> Result<Vec<u8>> {
     loc.inode.get_xattr(name)
 }
 
+/// File capabilities, removed by writes and chown.
+pub const XATTR_NAME_CAPS: &[u8] = b"security.capability";
+
+/// Linux's validheader for security.capability: a revision 2 value of 20
+/// bytes or a revision 3 value (with a root uid) of 24.
+fn valid_caps(value: &[u8]) -> bool {
+    let Some(head) = value.get(..4) else {
+        return false;
+    };
+    let revision = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) & 0xff00_0000;
+    matches!(
+        (revision, value.len()),
+        (0x0200_0000, 20) | (0x0300_0000, 24)
+    )
+}
+
 /// `setxattr`: `flags` as the syscall takes them (XATTR_CREATE/REPLACE).
+/// security.capability must be well formed (EINVAL) and needs CAP_SETFCAP
+/// (EPERM), checked first as Linux's cap_convert_nscap does.
 pub fn setxattr(ctx: &Ctx<'_>, loc: &PathLoc, name: &[u8], value: &[u8], flags: u32) -> Result<()> {
     let flags = XattrFlags::from_bits(flags).ok_or(Errno::EINVAL)?;
     let ns = namespace(name)?;
     if value.len() > XATTR_SIZE_MAX {
         return Err(Errno::E2BIG);
+    }
+    if name == XATTR_NAME_CAPS {
+        if !valid_caps(value) {
+            return Err(Errno::EINVAL);
+        }
+        if !ctx.creds.is_root() {
+            return Err(Errno::EPERM);
+        }
     }
     check_writable_mount(loc)?;
     permission(ctx, loc, ns, true)?;

@@ -78,6 +78,91 @@ impl Default for TmpfsOptions {
     }
 }
 
+impl TmpfsOptions {
+    /// Parses the comma-separated option string of mount(2)'s `data` the
+    /// way Linux's shmem_parse_one does: `size=` (bytes with an optional
+    /// k/m/g/t/p/e suffix, or a percentage of `ram_bytes`), `nr_blocks=`
+    /// (pages), `nr_inodes=` (with the same suffixes), `mode=` (octal),
+    /// `uid=`, `gid=`; `0` means unlimited. Accepts and ignores the generic
+    /// superblock words the VFS handles (`ro`, `rw`, `sync`, ...), Linux's
+    /// memory-policy and huge-page words, and empty items. Anything else,
+    /// or a malformed value, is EINVAL. Without `size=` or `nr_inodes=` an
+    /// instance gets Linux's defaults: half of `ram_bytes` in pages, and as
+    /// many inodes (0 RAM: unlimited).
+    pub fn parse(data: &str, ram_bytes: u64) -> Result<Self> {
+        let mut o = Self::default();
+        let half_pages = ram_bytes / PAGE_SIZE as u64 / 2;
+        if half_pages > 0 {
+            o.max_bytes = Some(half_pages * PAGE_SIZE as u64);
+            o.max_inodes = Some(half_pages);
+        }
+        for item in data.split(',').filter(|s| !s.is_empty()) {
+            let (key, val) = match item.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (item, None),
+            };
+            let need = || val.ok_or(Errno::EINVAL);
+            match key {
+                "size" => {
+                    let v = need()?;
+                    o.max_bytes = match v.strip_suffix('%') {
+                        Some(pct) => Some(
+                            u64::try_from(ram_bytes as u128 * parse_num(pct)? as u128 / 100)
+                                .map_err(|_| Errno::EINVAL)?,
+                        ),
+                        None => Some(parse_memparse(v)?),
+                    }
+                    .filter(|&b| b != 0);
+                }
+                "nr_blocks" => {
+                    let pages = parse_memparse(need()?)?;
+                    o.max_bytes = Some(pages.checked_mul(PAGE_SIZE as u64).ok_or(Errno::EINVAL)?)
+                        .filter(|&b| b != 0);
+                }
+                "nr_inodes" => o.max_inodes = Some(parse_memparse(need()?)?).filter(|&n| n != 0),
+                "mode" => {
+                    let m = u32::from_str_radix(need()?, 8).map_err(|_| Errno::EINVAL)?;
+                    o.mode = m & 0o7777;
+                }
+                "uid" => o.uid = parse_num(need()?)?.try_into().map_err(|_| Errno::EINVAL)?,
+                "gid" => o.gid = parse_num(need()?)?.try_into().map_err(|_| Errno::EINVAL)?,
+                "ro" | "rw" | "sync" | "async" | "dirsync" | "lazytime" | "nolazytime" | "mand"
+                | "nomand" | "silent" | "posixacl" | "noposixacl" | "source" | "huge" | "mpol"
+                | "inode32" | "inode64" | "noswap" => {}
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// A decimal number (Linux's kstrtoull with base 10 for ids, or a 0x/0
+/// prefixed one as memparse allows).
+fn parse_num(s: &str) -> Result<u64> {
+    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (h, 16)
+    } else {
+        (s, 10)
+    };
+    u64::from_str_radix(digits, radix).map_err(|_| Errno::EINVAL)
+}
+
+/// Linux's memparse: a number followed by an optional k/m/g/t/p/e suffix.
+fn parse_memparse(s: &str) -> Result<u64> {
+    let shift = match s.as_bytes().last() {
+        Some(b'k' | b'K') => 10,
+        Some(b'm' | b'M') => 20,
+        Some(b'g' | b'G') => 30,
+        Some(b't' | b'T') => 40,
+        Some(b'p' | b'P') => 50,
+        Some(b'e' | b'E') => 60,
+        _ => 0,
+    };
+    let digits = if shift == 0 { s } else { &s[..s.len() - 1] };
+    let n = parse_num(digits)?;
+    n.checked_mul(1u64 << shift).ok_or(Errno::EINVAL)
+}
+
 #[derive(Default)]
 struct Usage {
     pages: u64,
@@ -647,6 +732,10 @@ impl Inode for TmpNode {
 
     fn readdir(&self, offset: u64) -> Result<Option<DirEntry>> {
         self.read_dir_entry(offset)
+    }
+
+    fn accessed(&self) {
+        self.touch_accessed();
     }
 
     fn readlink(&self) -> Result<Vec<u8>> {

@@ -605,3 +605,129 @@ fn dropping_a_namespace_with_deep_mount_stacks_does_not_recurse() {
     });
     t.unwrap().join().unwrap();
 }
+
+#[test]
+fn read_only_remount_is_ebusy_while_a_file_is_open_for_writing() {
+    let env = Env::new();
+    env.mkdir("/m", 0o755);
+    env.mount_tmpfs("/m");
+    env.write("/m/f", b"x");
+    let m = env.resolve("/m").unwrap();
+    let w = env.open("/m/f", O_WRONLY).unwrap();
+    assert!(w.write.is_some(), "a writable open holds write access");
+    let r = env.open("/m/f", O_RDONLY).unwrap();
+    assert!(r.write.is_none());
+    assert_eq!(
+        env.vfs.remount(&m, MountFlags::RDONLY).err(),
+        Some(Errno::EBUSY)
+    );
+    assert!(
+        env.open("/m/f", O_RDWR).is_ok(),
+        "the failed remount left the mount writable"
+    );
+    let copy = w.clone();
+    drop(w);
+    assert_eq!(
+        env.vfs.remount(&m, MountFlags::RDONLY).err(),
+        Some(Errno::EBUSY),
+        "a clone still counts"
+    );
+    drop(copy);
+    env.vfs.remount(&m, MountFlags::RDONLY).unwrap();
+    assert_eq!(env.open("/m/f", O_WRONLY).err(), Some(Errno::EROFS));
+    drop(r);
+    env.vfs.remount(&m, MountFlags::empty()).unwrap();
+    let t = env.open("/m", O_TMPFILE | O_RDWR).unwrap();
+    assert_eq!(
+        env.vfs.remount(&m, MountFlags::RDONLY).err(),
+        Some(Errno::EBUSY),
+        "O_TMPFILE counts"
+    );
+    drop(t);
+    env.vfs
+        .remount(&m, MountFlags::RDONLY | MountFlags::NOSUID)
+        .unwrap();
+    env.vfs.remount(&m, MountFlags::RDONLY).unwrap();
+}
+
+#[test]
+fn noexec_mount_denies_x_ok_for_regular_files() {
+    let env = Env::new();
+    env.mkdir("/m", 0o755);
+    env.mount_tmpfs("/m");
+    env.write("/m/f", b"#!/bin/sh\n");
+    env.mkdir("/m/d", 0o755);
+    let ctx = env.ctx();
+    let r = &env.root;
+    attr::chmod(&ctx, &env.resolve("/m/f").unwrap(), 0o755).unwrap();
+    assert!(attr::faccessat2(&env.vfs, &ctx, r, b"/m/f", X_OK, 0).is_ok());
+    let m = env.resolve("/m").unwrap();
+    env.vfs.remount(&m, MountFlags::NOEXEC).unwrap();
+    assert_eq!(
+        attr::faccessat2(&env.vfs, &ctx, r, b"/m/f", X_OK, 0).err(),
+        Some(Errno::EACCES)
+    );
+    assert_eq!(
+        ops::check_exec_mount(&env.resolve("/m/f").unwrap()).err(),
+        Some(Errno::EACCES)
+    );
+    assert!(
+        attr::faccessat2(&env.vfs, &ctx, r, b"/m/d", X_OK, 0).is_ok(),
+        "directories stay searchable"
+    );
+    assert!(attr::faccessat2(&env.vfs, &ctx, r, b"/m/f", R_OK, 0).is_ok());
+}
+
+#[test]
+fn getcwd_inside_a_detached_mount_is_unreachable_plus_the_inner_path() {
+    let env = Env::new();
+    env.mkdir("/mnt", 0o755);
+    env.mount_tmpfs("/mnt");
+    env.mkdir("/mnt/sub", 0o755);
+    let cwd = env.resolve("/mnt/sub").unwrap();
+    assert_eq!(env.vfs.cwd_path(&env.root, &cwd).unwrap(), b"/mnt/sub");
+    env.vfs
+        .umount(&env.resolve("/mnt").unwrap(), MNT_DETACH)
+        .unwrap();
+    assert_eq!(
+        env.vfs.cwd_path(&env.root, &cwd).unwrap(),
+        b"(unreachable)/sub"
+    );
+    assert_eq!(env.vfs.path_of(&env.root, &cwd).unwrap(), None);
+}
+
+#[test]
+fn remount_without_bind_makes_the_filesystem_read_only_for_its_binds() {
+    let env = Env::new();
+    env.mkdir("/a", 0o755);
+    env.mkdir("/b", 0o755);
+    env.mount_tmpfs("/a");
+    let a = env.resolve("/a").unwrap();
+    env.vfs
+        .bind(&a, &env.resolve("/b").unwrap(), false)
+        .unwrap();
+    env.vfs.remount_super(&a, MountFlags::RDONLY).unwrap();
+    assert_eq!(
+        env.open("/b/f", O_CREAT | O_WRONLY).err(),
+        Some(Errno::EROFS),
+        "the bind follows the filesystem"
+    );
+    assert_ne!(
+        attr::statfs(&env.resolve("/b").unwrap()).unwrap().flags & attr::ST_RDONLY,
+        0
+    );
+    env.vfs.remount_super(&a, MountFlags::empty()).unwrap();
+    let w = env.open("/b/f", O_CREAT | O_WRONLY).unwrap();
+    // A writer through the bind blocks a read-only remount of the original...
+    assert_eq!(
+        env.vfs.remount_super(&a, MountFlags::RDONLY).err(),
+        Some(Errno::EBUSY)
+    );
+    // ...but not a per-mount (MS_BIND) one of it.
+    env.vfs.remount(&a, MountFlags::RDONLY).unwrap();
+    assert!(
+        env.open("/b/f", O_WRONLY).is_ok(),
+        "the bind itself stays writable"
+    );
+    drop(w);
+}

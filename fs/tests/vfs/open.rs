@@ -211,7 +211,7 @@ fn tmpfile_is_unnamed_until_linked() {
         AT_EMPTY_PATH,
     );
     assert_eq!(res.err(), Some(Errno::ENOENT));
-    // Unprivileged callers cannot use AT_EMPTY_PATH here.
+    // Unprivileged callers cannot use AT_EMPTY_PATH here...
     let u = user();
     let res = fs::ops::linkat(
         &env.vfs,
@@ -223,6 +223,25 @@ fn tmpfile_is_unnamed_until_linked() {
         AT_EMPTY_PATH,
     );
     assert_eq!(res.err(), Some(Errno::ENOENT));
+    // ...on a file someone else opened; on their own (Linux 6.10+) they can.
+    env.chmod("/d", 0o777);
+    let uctx = env.ctx_as(&u);
+    let mine =
+        fs::open::open(&env.vfs, &uctx, &env.root, b"/d", O_TMPFILE | O_RDWR, 0o600).unwrap();
+    let link = |opener: &Creds, to: &[u8]| {
+        fs::ops::linkat_opened(
+            &env.vfs,
+            &uctx,
+            &mine.loc,
+            b"",
+            &env.root,
+            to,
+            AT_EMPTY_PATH,
+            Some(opener),
+        )
+    };
+    assert_eq!(link(&env.root_creds, b"/d/y").err(), Some(Errno::ENOENT));
+    assert_eq!(link(&u, b"/d/y").err(), None);
 }
 
 #[test]

@@ -286,6 +286,9 @@ fn chroot_confines_dotdot_and_absolute_links() {
     assert_eq!(env.vfs.path_of(&jail, &b).unwrap().unwrap(), b"/b");
     assert_eq!(env.vfs.path_of(&jail, &jail).unwrap().unwrap(), b"/");
     assert_eq!(env.vfs.path_of(&b, &jail).unwrap(), None);
+    // getcwd outside the root: "(unreachable)" and the namespace path.
+    assert_eq!(env.vfs.cwd_path(&b, &jail).unwrap(), b"(unreachable)/a");
+    assert_eq!(env.vfs.cwd_path(&jail, &b).unwrap(), b"/b");
     // chroot itself needs privilege (after the search-permission check).
     let u = user();
     let uctx = env.ctx_as(&u);

@@ -445,3 +445,47 @@ fn device_nodes_need_privilege() {
         "umask 022 applies"
     );
 }
+
+#[test]
+fn truncate_by_an_unprivileged_caller_removes_set_id_bits() {
+    let env = Env::new();
+    let u = user();
+    env.write("/f", b"0123456789");
+    let f = env.resolve("/f").unwrap();
+    f.inode
+        .setattr(&SetAttr {
+            uid: Some(u.uid),
+            mode: Some(0o6755),
+            ..SetAttr::default()
+        })
+        .unwrap();
+    let ctx = env.ctx_as(&u);
+    attr::truncate_at(&env.vfs, &ctx, &env.root, b"/f", 4).unwrap();
+    assert_eq!(
+        f.inode.mode() & 0o7777,
+        0o755,
+        "even the owner's truncate clears both"
+    );
+    f.inode
+        .setattr(&SetAttr {
+            mode: Some(0o6745),
+            ..SetAttr::default()
+        })
+        .unwrap();
+    attr::truncate_at(&env.vfs, &ctx, &env.root, b"/f", 2).unwrap();
+    assert_eq!(
+        f.inode.mode() & 0o7777,
+        0o2745,
+        "setgid without group execute stays"
+    );
+    f.inode
+        .setattr(&SetAttr {
+            mode: Some(0o6755),
+            ..SetAttr::default()
+        })
+        .unwrap();
+    attr::truncate_at(&env.vfs, &env.ctx(), &env.root, b"/f", 1).unwrap();
+    assert_eq!(f.inode.mode() & 0o7777, 0o6755, "root keeps them");
+    attr::remove_privs(&f.inode, false).unwrap();
+    assert_eq!(f.inode.mode() & 0o7777, 0o755);
+}

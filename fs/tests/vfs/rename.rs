@@ -213,3 +213,28 @@ fn moving_a_directory_needs_write_permission_on_it() {
         "no write permission on /e"
     );
 }
+
+#[test]
+fn whiteout_leaves_a_character_device_at_the_old_name() {
+    let env = setup();
+    let ctx = env.ctx();
+    let r = &env.root;
+    fs::rename::renameat2(&env.vfs, &ctx, r, b"/file", r, b"/moved", WHITEOUT).unwrap();
+    let w = env.resolve("/file").unwrap().inode.metadata();
+    assert_eq!(
+        (w.mode, w.rdev),
+        (S_IFCHR, 0),
+        "a 0:0 character device with mode 0"
+    );
+    assert!(env.resolve("/moved").is_ok());
+    // The caller needs CAP_MKNOD.
+    let u = user();
+    assert_eq!(
+        fs::rename::renameat2(&env.vfs, &env.ctx_as(&u), r, b"/moved", r, b"/m2", WHITEOUT).err(),
+        Some(Errno::EPERM)
+    );
+    // Onto another link of the same inode: nothing happens, no whiteout.
+    fs::ops::linkat(&env.vfs, &ctx, r, b"/moved", r, b"/hard", 0).unwrap();
+    fs::rename::renameat2(&env.vfs, &ctx, r, b"/moved", r, b"/hard", WHITEOUT).unwrap();
+    assert!(env.resolve("/moved").unwrap().inode.metadata().mode & S_IFMT == S_IFREG);
+}

@@ -270,3 +270,88 @@ fn device_numbers_round_trip() {
     assert_eq!(env.stat("/").unwrap().ino, 1, "root is inode 1");
     assert_eq!(env.stat("/").unwrap().dev, env.fs.dev());
 }
+
+#[test]
+fn mount_options_parse_like_shmem() {
+    let o =
+        TmpfsOptions::parse("size=8k,mode=0710,uid=65534,gid=100,nr_inodes=1m", 1 << 30).unwrap();
+    assert_eq!(o.max_bytes, Some(8192));
+    assert_eq!((o.mode, o.uid, o.gid), (0o710, 65534, 100));
+    assert_eq!(o.max_inodes, Some(1 << 20));
+    let o = TmpfsOptions::parse("size=50%,nr_blocks=0", 1 << 30);
+    assert_eq!(
+        o.unwrap().max_bytes,
+        None,
+        "the later nr_blocks=0 means unlimited"
+    );
+    assert_eq!(
+        TmpfsOptions::parse("size=25%", 1 << 30).unwrap().max_bytes,
+        Some(1 << 28)
+    );
+    assert_eq!(
+        TmpfsOptions::parse("nr_blocks=2", 0).unwrap().max_bytes,
+        Some(8192)
+    );
+    let d = TmpfsOptions::parse("size=1m", 1 << 30).unwrap();
+    assert_eq!(
+        (d.max_bytes, d.max_inodes),
+        (Some(1 << 20), Some(1 << 17)),
+        "nr_inodes defaults to half of RAM in pages"
+    );
+    let d = TmpfsOptions::parse("", 1 << 30).unwrap();
+    assert_eq!(
+        (d.max_bytes, d.max_inodes),
+        (Some(1 << 29), Some(1 << 17)),
+        "Linux's defaults"
+    );
+    let d = TmpfsOptions::parse("", 0).unwrap();
+    assert_eq!((d.mode, d.max_bytes, d.max_inodes), (0o1777, None, None));
+    assert!(TmpfsOptions::parse("rw,,noswap,huge=never", 0).is_ok());
+    for bad in [
+        "nosuchoption=1",
+        "size",
+        "size=12q",
+        "mode=9",
+        "uid=x",
+        "uid=4294967296",
+        "size=99999999999e",
+    ] {
+        assert_eq!(
+            TmpfsOptions::parse(bad, 1 << 30).err(),
+            Some(Errno::EINVAL),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn listing_a_directory_or_reading_a_link_updates_atime() {
+    let env = Env::new();
+    let d = env.mkdir("/d", 0o755);
+    env.write("/d/f", b"");
+    env.clock.advance(3_000_000_000);
+    d.inode.accessed();
+    assert_eq!(
+        d.inode.metadata().atime,
+        Timespec::new(1003, 0),
+        "relatime: atime was not newer than mtime"
+    );
+    env.clock.advance(1_000_000_000);
+    d.inode.accessed();
+    assert_eq!(
+        d.inode.metadata().atime,
+        Timespec::new(1003, 0),
+        "not again until it changes"
+    );
+    ops::symlinkat(&env.vfs, &env.ctx(), b"f", &env.root, b"/d/l").unwrap();
+    env.clock.advance(1_000_000_000);
+    assert_eq!(
+        ops::readlinkat(&env.vfs, &env.ctx(), &env.root, b"/d/l").unwrap(),
+        b"f"
+    );
+    let l = env
+        .vfs
+        .resolve(&env.ctx(), &env.root, b"/d/l", Lookup::NOFOLLOW)
+        .unwrap();
+    assert_eq!(l.inode.metadata().atime, Timespec::new(1005, 0));
+}

@@ -179,3 +179,39 @@ fn xattr_store_accounting() {
         Some(Errno::ENOSPC)
     );
 }
+
+#[test]
+fn file_capabilities_are_validated_and_removed_by_chown_and_writes() {
+    let env = Env::new();
+    let f = env.write("/f", b"x");
+    let ctx = env.ctx();
+    let caps: Vec<u8> = [0x0200_0001u32, 1 << 13, 0, 0, 0]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    let name = fs::xattr::XATTR_NAME_CAPS;
+    assert_eq!(
+        fs::xattr::setxattr(&ctx, &f, name, b"junk", 0).err(),
+        Some(Errno::EINVAL)
+    );
+    let u = user();
+    assert_eq!(
+        fs::xattr::setxattr(&env.ctx_as(&u), &f, name, &caps, 0).err(),
+        Some(Errno::EPERM)
+    );
+    fs::xattr::setxattr(&ctx, &f, name, &caps, 0).unwrap();
+    assert_eq!(f.inode.get_xattr(name).unwrap(), caps);
+    fs::attr::chown(&ctx, &f, Some(5), None).unwrap();
+    assert_eq!(
+        f.inode.get_xattr(name).err(),
+        Some(Errno::ENODATA),
+        "chown removes them"
+    );
+    fs::xattr::setxattr(&ctx, &f, name, &caps, 0).unwrap();
+    fs::attr::remove_privs(&f.inode, true).unwrap();
+    assert_eq!(
+        f.inode.get_xattr(name).err(),
+        Some(Errno::ENODATA),
+        "so does a write, even root's"
+    );
+}

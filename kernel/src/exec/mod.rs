@@ -40,6 +40,7 @@ fn read_executable(owner: Option<&crate::proc::Process>, path: &str) -> Result<A
         if !meta.is_regular() {
             return Err(Errno::EACCES);
         }
+        fs::ops::check_exec_mount(&loc)?;
         fs::cred::check_access(&meta, ctx.creds, fs::Access::EXEC)?;
         Ok(loc.inode)
     };

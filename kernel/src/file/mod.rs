@@ -52,6 +52,12 @@ pub struct InodeFile {
     pub parent: fs::vfs::PathLoc,
     #[allow(dead_code)]
     pub name: Vec<u8>,
+    /// Write access through the mount while open for writing.
+    #[allow(dead_code)]
+    pub write: Option<fs::mount::WriteAccess>,
+    /// The credentials it was opened with (Linux's f_cred), for linkat's
+    /// AT_EMPTY_PATH rule.
+    pub opener: fs::Creds,
 }
 
 /// An open file description: shared by duplicated descriptors and across

@@ -127,7 +127,16 @@ pub fn renameat2(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, 
 pub fn linkat(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, flags: u32) -> SysResult {
     let (o, n) = (path_arg(call, old)?, path_arg(call, new)?);
     let (od, nd) = (start_dir(call, olddir, &o)?, start_dir(call, newdir, &n)?);
-    run(call, |vfs, ctx| fs::ops::linkat(vfs, ctx, &od, &o, &nd, &n, flags))?;
+    // AT_EMPTY_PATH on an open file: who opened it matters (flink).
+    let opener = if o.is_empty() && olddir != AT_FDCWD {
+        match &call.thread.process.files().lock().get(olddir as u32 as u64)?.kind {
+            FileKind::Inode(f) => Some(f.opener.clone()),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    run(call, |vfs, ctx| fs::ops::linkat_opened(vfs, ctx, &od, &o, &nd, &n, flags, opener.as_ref()))?;
     if let Some(Entry { dir, name, inode: Some(inode) }) = entry(call, &nd, &n, false) {
         fsnotify::event(&inode, fsnotify::IN_ATTRIB, None, 0);
         fsnotify::dir_event(&dir, fsnotify::IN_CREATE, &name, false, 0);
@@ -165,6 +174,11 @@ pub fn fchmodat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32, flags: u32) -
 
 fn inode_loc(call: &Call<'_>, fd: u64) -> Result<fs::vfs::PathLoc, Errno> {
     let file = call.thread.process.files().lock().get(fd)?;
+    // fchmod, fchown and futimens take ordinary descriptors only (Linux's
+    // fdget): an O_PATH one is EBADF.
+    if file.status() & fs::flags::O_PATH != 0 {
+        return Err(Errno::EBADF);
+    }
     match &file.kind {
         FileKind::Inode(f) => Ok(f.loc.clone()),
         // Pipes and kernel devices have no inode to change here.
@@ -239,6 +253,7 @@ pub fn ftruncate(call: &Call<'_>, fd: u64, len: i64) -> SysResult {
     }
     newsize_ok(call, meta.size, len as u64)?;
     f.loc.inode.truncate(len as u64)?;
+    let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(4 /* CAP_FSETID */));
     fsnotify::file_event(&file, fsnotify::IN_MODIFY);
     Ok(0)
 }
@@ -268,7 +283,10 @@ pub fn utimensat(call: &Call<'_>, dirfd: i32, path: u64, times: u64, flags: u32)
         return Err(Errno::EFAULT);
     }
     if path == 0 {
-        // utimensat(fd, NULL, ...) is futimens.
+        // utimensat(fd, NULL, ...) is futimens, which takes no flags.
+        if flags != 0 {
+            return Err(Errno::EINVAL);
+        }
         let loc = inode_loc(call, dirfd as u32 as u64)?;
         run(call, |_, ctx| fs::attr::utimens(ctx, &loc, atime, mtime))?;
         notify_fd(call, dirfd as u32 as u64, fsnotify::IN_ATTRIB);
@@ -318,17 +336,13 @@ pub fn chroot(call: &Call<'_>, path: u64) -> SysResult {
 
 pub fn getcwd(call: &Call<'_>, buf: u64, size: u64) -> SysResult {
     let fsc = call.thread.process.fs.lock().clone();
-    let path = crate::file::vfs::vfs().path_of(&fsc.root, &fsc.cwd)?;
-    // An unreachable working directory (outside the chroot, or removed).
-    let mut out = match path {
-        Some(p) => p,
-        None => {
-            let mut v = alloc::vec::Vec::from(&b"(unreachable)"[..]);
-            v.extend_from_slice(b"/");
-            v
-        }
-    };
+    let mut out = crate::file::vfs::vfs().cwd_path(&fsc.root, &fsc.cwd)?;
     out.push(0);
+    // Linux builds the path in one page: a longer one is ENAMETOOLONG,
+    // whatever the caller's buffer size.
+    if out.len() > 4096 {
+        return Err(Errno::ENAMETOOLONG);
+    }
     if out.len() as u64 > size {
         return Err(Errno::ERANGE);
     }

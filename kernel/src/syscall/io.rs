@@ -12,6 +12,8 @@ use crate::uaccess;
 
 /// Linux caps a single read or write at this many bytes.
 const MAX_RW: u64 = 0x7fff_f000;
+/// Writes by a caller with this capability keep set-id bits.
+const CAP_FSETID: u32 = 4;
 
 fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {
     call.thread.process.mm().ok_or(Errno::EFAULT)
@@ -182,17 +184,11 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>, 
                 data
             };
             let n = f.loc.inode.write_at(off, data)?;
-            // A write by someone without CAP_FSETID clears set-user-ID (and
-            // set-group-ID on a group-executable file), as Linux's
-            // file_remove_privs.
-            let mode = f.loc.inode.metadata().mode;
-            if mode & 0o6000 != 0 && !call.thread.process.creds.lock().capable(4) {
-                let mut clear = 0o4000;
-                if mode & 0o2010 == 0o2010 {
-                    clear |= 0o2000;
-                }
-                let attr = fs::SetAttr { mode: Some(mode & 0o7777 & !clear), ..fs::SetAttr::default() };
-                let _ = f.loc.inode.setattr(&attr);
+            // A write drops file capabilities, and by someone without
+            // CAP_FSETID set-user-ID (and set-group-ID on a group-executable
+            // file).
+            if n > 0 {
+                let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(CAP_FSETID));
             }
             if at.is_none() {
                 *pos = off + n as u64;
@@ -524,7 +520,13 @@ pub fn lseek(call: &Call<'_>, fd: u64, off: i64, whence: u64) -> SysResult {
         };
     };
     let mut pos = file.pos.lock();
-    let size = f.loc.inode.metadata().size as i64;
+    let meta = f.loc.inode.metadata();
+    // tmpfs directories seek only to an offset or by one (Linux's
+    // offset_dir_llseek): SEEK_END, SEEK_DATA and SEEK_HOLE are EINVAL.
+    if meta.is_dir() && whence != SEEK_SET && whence != SEEK_CUR {
+        return Err(Errno::EINVAL);
+    }
+    let size = meta.size as i64;
     let new = match whence {
         SEEK_SET => off,
         // Linux adds with wrap-around: past the largest offset is negative,
@@ -549,6 +551,18 @@ pub fn lseek(call: &Call<'_>, fd: u64, off: i64, whence: u64) -> SysResult {
 
 /// getdents64(2): directory entries from the file position on.
 pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult {
+    read_dir(call, fd, dirp, count, false)
+}
+
+/// getdents(2), the original call: `struct linux_dirent` records (ino,
+/// offset, length, name, NUL, and the type in the record's last byte).
+pub fn getdents(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult {
+    read_dir(call, fd, dirp, count, true)
+}
+
+/// One getdents call: as many whole records as fit in `count` bytes (EINVAL
+/// if not even one does), in the 64-bit or the old layout.
+fn read_dir(call: &Call<'_>, fd: u64, dirp: u64, count: u64, old: bool) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
     let FileKind::Inode(f) = &file.kind else { return Err(Errno::ENOTDIR) };
     if !f.loc.inode.metadata().is_dir() {
@@ -563,7 +577,9 @@ pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult 
     // The position moves only if the entries reach the caller.
     let mut pos = *pos_guard;
     while let Some(e) = f.loc.inode.readdir(pos)? {
-        let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
+        // linux_dirent64: ino, off, reclen, type, name, NUL; linux_dirent:
+        // ino, off, reclen, name, NUL, padding, type.
+        let reclen = if old { 18 + e.name.len() + 2 } else { 19 + e.name.len() + 1 }.next_multiple_of(8);
         if out.len() + reclen > count {
             if out.is_empty() {
                 return Err(Errno::EINVAL);
@@ -574,11 +590,18 @@ pub fn getdents64(call: &Call<'_>, fd: u64, dirp: u64, count: u64) -> SysResult 
         out.extend_from_slice(&e.ino.to_le_bytes());
         out.extend_from_slice(&(e.next as i64).to_le_bytes());
         out.extend_from_slice(&(reclen as u16).to_le_bytes());
-        out.push(e.kind);
+        if !old {
+            out.push(e.kind);
+        }
         out.extend_from_slice(&e.name);
         out.resize(start + reclen, 0);
+        if old {
+            out[start + reclen - 1] = e.kind;
+        }
         pos = e.next;
     }
+    // Every successful call counts as an access (Linux's iterate_dir).
+    f.loc.inode.accessed();
     uaccess::write_bytes(&*mm(call)?, dirp, &out)?;
     *pos_guard = pos;
     drop(pos_guard);

@@ -62,6 +62,10 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
                 if !file.readable() || (shared && prot & 2 != 0 && !file.writable()) {
                     return Err(Errno::EACCES);
                 }
+                // Executable mappings of a file on a MS_NOEXEC mount.
+                if prot & 4 != 0 && f.loc.mount.flags().contains(fs::MountFlags::NOEXEC) {
+                    return Err(Errno::EPERM);
+                }
                 let inode = &f.loc.inode;
                 if inode.maps_pages() {
                     let mapped = Arc::new(MappedFile::new(inode.clone()));

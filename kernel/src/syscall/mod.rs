@@ -161,6 +161,7 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         8 => io::lseek(&call, a[0], a[1] as i64, a[2] as u32 as u64),
         17 => io::pread64(&call, a[0], a[1], a[2], a[3] as i64).await,
         18 => io::pwrite64(&call, a[0], a[1], a[2], a[3] as i64).await,
+        78 => io::getdents(&call, a[0], a[1], a[2]),
         217 => io::getdents64(&call, a[0], a[1], a[2]),
         284 => eventfd::eventfd2(&call, a[0], 0),
         290 => eventfd::eventfd2(&call, a[0], a[1] as u32),

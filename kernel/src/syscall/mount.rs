@@ -1,4 +1,5 @@
-//! mount(2) and umount2(2): new tmpfs instances (also under the names
+//! mount(2) and umount2(2): new tmpfs instances with shmem's options
+//! (size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=; also under the names
 //! devtmpfs and ramfs, for now), bind mounts (MS_BIND, MS_REC), remounts
 //! (MS_REMOUNT with the per-mount flags), propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
@@ -58,7 +59,7 @@ fn opt_string(call: &Call<'_>, addr: u64) -> Result<Option<String>, Errno> {
     Ok(Some(uaccess::read_cstr(&mm, addr, 4095, Errno::EINVAL)?))
 }
 
-pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64, _data: u64) -> SysResult {
+pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64, data: u64) -> SysResult {
     if !call.thread.process.creds.lock().capable(CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
@@ -69,7 +70,12 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
     let v = vfs();
     if flags & MS_REMOUNT != 0 {
-        v.remount(&at, mount_flags(flags))?;
+        // With MS_BIND only this mount changes; without, the filesystem too.
+        if flags & MS_BIND != 0 {
+            v.remount(&at, mount_flags(flags))?;
+        } else {
+            v.remount_super(&at, mount_flags(flags))?;
+        }
         return Ok(0);
     }
     if let Some(change) = fs::mount::PropagationChange::from_ms_flags((flags & MS_PROPAGATION) as u32)? {
@@ -91,7 +97,16 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
     match ty.as_str() {
         "tmpfs" | "ramfs" | "devtmpfs" => {
-            let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), TmpfsOptions::default());
+            // Linux copies at most a page of options.
+            let opts = opt_string(call, data)?.unwrap_or_default();
+            let opts = if ty == "ramfs" {
+                // ramfs takes only mode= and traditionally ignores the rest.
+                let mode = opts.split(',').find_map(|o| o.strip_prefix("mode="));
+                TmpfsOptions::parse(&mode.map(|m| alloc::format!("mode={m}")).unwrap_or_default(), 0)?
+            } else {
+                TmpfsOptions::parse(&opts, platform::mem::frame::total_bytes())?
+            };
+            let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), opts);
             v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
             Ok(0)
         }

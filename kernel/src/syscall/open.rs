@@ -105,8 +105,16 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
         open_fifo(call, meta.dev, meta.ino, flags).await?
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o060000 {
         return Err(Errno::ENXIO); // no block devices
+    } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o140000 {
+        return Err(Errno::ENXIO); // a socket node cannot be opened (Linux's bad_sock_fops)
     } else {
-        FileKind::Inode(InodeFile { loc: r.loc, parent: r.parent, name: r.name })
+        FileKind::Inode(InodeFile {
+            loc: r.loc,
+            parent: r.parent,
+            name: r.name,
+            write: r.write,
+            opener: crate::file::vfs::creds_of(p),
+        })
     };
     // The description keeps the access mode and status flags; creation
     // flags and unknown bits are not reported by F_GETFL.

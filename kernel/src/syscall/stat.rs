@@ -2,8 +2,10 @@
 //! fstatfs(2): metadata from the VFS, or synthesized for the console (as
 //! /dev/ttyS0), kernel devices and pipes (pipefs).
 
+use alloc::vec::Vec;
+
 use fs::inode::{major, makedev, minor, Metadata, StatFs};
-use fs::Timespec;
+use fs::{PathLoc, Timespec};
 
 use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
@@ -85,17 +87,36 @@ pub fn fstat(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
 
 /// Metadata of `path` relative to `dirfd` (AT_EMPTY_PATH: the fd itself).
 pub fn lookup_metadata(call: &Call<'_>, dirfd: i32, path: &[u8], flags: u32) -> Result<Metadata, Errno> {
+    lookup(call, dirfd, path, flags).map(|(m, _)| m)
+}
+
+/// Like [`lookup_metadata`], with the location when there is one (pipes,
+/// sockets and other descriptors without a path have none).
+fn lookup(call: &Call<'_>, dirfd: i32, path: &[u8], flags: u32) -> Result<(Metadata, Option<PathLoc>), Errno> {
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd != AT_FDCWD {
         let file = call.thread.process.files().lock().get_raw(dirfd as u32 as u64)?;
-        return Ok(file_metadata(&file));
+        let loc = match &file.kind {
+            FileKind::Inode(f) => Some(f.loc.clone()),
+            _ => None,
+        };
+        return Ok((file_metadata(&file), loc));
     }
     let dir = start_dir(call, dirfd, path)?;
     let loc = with_ctx(&call.thread.process, |vfs, ctx, _| fs::attr::stat_at(vfs, ctx, &dir, path, flags))?;
-    Ok(loc.inode.metadata())
+    Ok((loc.inode.metadata(), Some(loc)))
+}
+
+/// The path argument of the stat family: since Linux 6.11 a NULL path
+/// with AT_EMPTY_PATH means "".
+fn stat_path(call: &Call<'_>, path: u64, flags: u32) -> Result<Vec<u8>, Errno> {
+    if path == 0 && flags & AT_EMPTY_PATH != 0 {
+        return Ok(Vec::new());
+    }
+    path_arg(call, path)
 }
 
 pub fn newfstatat(call: &Call<'_>, dirfd: i32, path: u64, buf: u64, flags: u64) -> SysResult {
-    let p = path_arg(call, path)?;
+    let p = stat_path(call, path, flags as u32)?;
     let m = lookup_metadata(call, dirfd, &p, flags as u32)?;
     write_stat(call, buf, &m)
 }
@@ -107,6 +128,11 @@ pub fn stat(call: &Call<'_>, path: u64, buf: u64, nofollow: bool) -> SysResult {
 const STATX_BASIC_STATS: u32 = 0x7ff;
 const STATX_BTIME: u32 = 0x800;
 const STATX_MNT_ID: u32 = 0x1000;
+const STATX_ATTR_MOUNT_ROOT: u64 = 0x2000;
+/// Attribute bits the VFS always knows (AUTOMOUNT, MOUNT_ROOT, DAX), plus
+/// those tmpfs supports (IMMUTABLE, APPEND, NODUMP), as Linux reports them.
+const STATX_ATTRS_VFS: u64 = 0x1000 | STATX_ATTR_MOUNT_ROOT | 0x20_0000;
+const STATX_ATTRS_TMPFS: u64 = 0x10 | 0x20 | 0x40;
 
 pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> SysResult {
     const AT_STATX_SYNC_TYPE: u32 = 0x6000;
@@ -116,12 +142,25 @@ pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf:
     if mask & 0x8000_0000 != 0 {
         return Err(Errno::EINVAL); // STATX__RESERVED
     }
-    let p = path_arg(call, path)?;
-    let m = lookup_metadata(call, dirfd, &p, flags)?;
+    let p = stat_path(call, path, flags)?;
+    let (m, loc) = lookup(call, dirfd, &p, flags)?;
+    let mut attributes = 0u64;
+    let mut attributes_mask = STATX_ATTRS_VFS;
+    let mut mnt_id = 0u64;
+    if let Some(loc) = &loc {
+        mnt_id = loc.mount.id() as u64;
+        if loc.is_mount_root() {
+            attributes |= STATX_ATTR_MOUNT_ROOT;
+        }
+        if loc.mount.fstype() == "tmpfs" {
+            attributes_mask |= STATX_ATTRS_TMPFS;
+        }
+    }
     let mut b = [0u8; 256];
     let mut put = |o: usize, v: &[u8]| b[o..o + v.len()].copy_from_slice(v);
     put(0, &(STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID).to_le_bytes());
     put(4, &m.blksize.to_le_bytes());
+    put(8, &attributes.to_le_bytes());
     put(16, &m.nlink.to_le_bytes());
     put(20, &m.uid.to_le_bytes());
     put(24, &m.gid.to_le_bytes());
@@ -129,6 +168,7 @@ pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf:
     put(32, &m.ino.to_le_bytes());
     put(40, &m.size.to_le_bytes());
     put(48, &m.blocks.to_le_bytes());
+    put(56, &attributes_mask.to_le_bytes());
     for (o, t) in [(64, m.atime), (80, m.btime), (96, m.ctime), (112, m.mtime)] {
         put(o, &t.sec.to_le_bytes());
         put(o + 8, &t.nsec.to_le_bytes());
@@ -137,8 +177,17 @@ pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf:
     put(132, &minor(m.rdev).to_le_bytes());
     put(136, &major(m.dev).to_le_bytes());
     put(140, &minor(m.dev).to_le_bytes());
+    put(144, &mnt_id.to_le_bytes());
     uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &b)?;
     Ok(0)
+}
+
+const ANON_INODE_FS_MAGIC: u64 = 0x0904_1934;
+const PID_FS_MAGIC: u64 = 0x5049_4446;
+
+/// What Linux's simple_statfs reports for an in-kernel filesystem.
+fn pseudo_statfs(fs_type: u64) -> StatFs {
+    StatFs { fs_type, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() }
 }
 
 /// `struct statfs` (120 bytes).
@@ -167,9 +216,15 @@ pub fn fstatfs(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
     let file = call.thread.process.files().lock().get_raw(fd)?;
     let s = match &file.kind {
         FileKind::Inode(f) => fs::attr::statfs(&f.loc)?,
-        FileKind::Pipe(_) => StatFs { fs_type: PIPEFS_MAGIC, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() },
-        // devtmpfs (TMPFS_MAGIC) for the devices.
-        _ => StatFs { fs_type: 0x0102_1994, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() },
+        FileKind::Pipe(_) => pseudo_statfs(PIPEFS_MAGIC),
+        // Linux makes these anonymous inodes (anon_inodefs)...
+        FileKind::EventFd(_) | FileKind::TimerFd(_) | FileKind::Epoll(_) | FileKind::SignalFd(_) | FileKind::Inotify(_) => {
+            pseudo_statfs(ANON_INODE_FS_MAGIC)
+        }
+        // ...and pidfds, since 6.9, inodes of pidfs.
+        FileKind::PidFd(_) => pseudo_statfs(PID_FS_MAGIC),
+        // devtmpfs (TMPFS_MAGIC) for the devices and the console.
+        FileKind::Console(_) | FileKind::Device(_) => pseudo_statfs(0x0102_1994),
     };
     uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_statfs(&s))?;
     Ok(0)

@@ -1,0 +1,109 @@
+/* "." and ".." and "/" as the last component, and empty paths, for every
+ * call that creates, removes or renames a name: EEXIST for creating,
+ * EISDIR for unlink, EINVAL/ENOTEMPTY/EBUSY for rmdir, EBUSY for rename,
+ * EPERM for link of a directory; ".." through a file is ENOTDIR; "" is
+ * ENOENT everywhere. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "../t.h"
+
+#define D "/tmp/fs_dots.d"
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
+    (void)sb, (void)flag, (void)f;
+    remove(p);
+    return 0;
+}
+static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
+static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
+static long srename(const char *a, const char *b) { return syscall(SYS_rename, a, b); }
+static void touch(const char *p) { close(sopen(p, O_WRONLY | O_CREAT, 0644)); }
+static int exists(const char *p) {
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+static int same(const char *a, const char *b) {
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
+
+int main(void) {
+    struct stat st;
+    rm_rf(D);
+    umask(022);
+    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
+        printf("cannot create " D "\n");
+        return 1;
+    }
+    touch("file");
+    mkdir("dir", 0755);
+    mkdir("dir/sub", 0755);
+
+    CHECK(FAILS(mkdir(".", 0755), EEXIST) && FAILS(mkdir("..", 0755), EEXIST) && FAILS(mkdir("dir/.", 0755), EEXIST),
+          "mkdir of \".\", \"..\" or \"dir/.\" is EEXIST", "errno %d", errno);
+    CHECK(FAILS(mkdir("missing/.", 0755), ENOENT), "mkdir(\"missing/.\") is ENOENT", "errno %d", errno);
+    CHECK(FAILS(sopen(".", O_WRONLY | O_CREAT, 0644), EISDIR) && FAILS(sopen("..", O_RDONLY | O_CREAT, 0644), EISDIR),
+          "open(\".\" or \"..\", O_CREAT) is EISDIR", "errno %d", errno);
+    CHECK(FAILS(symlink("x", "."), EEXIST) && FAILS(symlink("x", "dir/.."), EEXIST),
+          "symlink onto \".\" or \"dir/..\" is EEXIST", "errno %d", errno);
+    CHECK(FAILS(link("file", "."), EEXIST) && FAILS(mknod("..", S_IFIFO | 0644, 0), EEXIST),
+          "link onto \".\" and mknod of \"..\" are EEXIST", "errno %d", errno);
+    CHECK(FAILS(link("dir/.", "dirlink"), EPERM) && FAILS(link(".", "dirlink"), EPERM),
+          "link of \".\" or \"dir/.\" is EPERM", "errno %d", errno);
+    CHECK(FAILS(unlink("."), EISDIR) && FAILS(unlink("dir/.."), EISDIR),
+          "unlink of \".\" or \"dir/..\" is EISDIR", "errno %d", errno);
+    CHECK(FAILS(rmdir("."), EINVAL) && FAILS(rmdir("dir/sub/."), EINVAL),
+          "rmdir of \".\" is EINVAL even for an empty directory", "errno %d", errno);
+    CHECK(FAILS(rmdir("dir/sub/.."), ENOTEMPTY) && exists("dir/sub"), "rmdir of \"dir/sub/..\" is ENOTEMPTY",
+          "errno %d", errno);
+    CHECK(FAILS(srename(".", "x"), EBUSY) && FAILS(srename("dir/sub/..", "x"), EBUSY),
+          "rename of \".\" or \"..\" is EBUSY", "errno %d", errno);
+    CHECK(FAILS(srename("dir/sub", "."), EBUSY) && FAILS(srename("file", "dir/.."), EBUSY),
+          "rename onto \".\" or \"..\" is EBUSY", "errno %d", errno);
+    CHECK(FAILS(syscall(SYS_renameat2, AT_FDCWD, "dir/sub", AT_FDCWD, "..", 2 /* RENAME_EXCHANGE */), EBUSY),
+          "RENAME_EXCHANGE with \"..\" is EBUSY", "errno %d", errno);
+
+    /* "/" */
+    CHECK(FAILS(mkdir("/", 0755), EEXIST) && FAILS(rmdir("/"), EBUSY), "mkdir(\"/\") is EEXIST, rmdir(\"/\") EBUSY",
+          "errno %d", errno);
+    CHECK(FAILS(unlink("/"), EISDIR) && FAILS(srename("/", D "/root"), EBUSY) && FAILS(link("/", D "/root"), EPERM),
+          "unlink(\"/\") EISDIR, rename(\"/\") EBUSY, link(\"/\") EPERM", "errno %d", errno);
+    CHECK(same("/..", "/") && same("/../..", "/") && same("/../tmp", "/tmp") && same("/./.", "/"),
+          "\"..\" of / is / itself", "errno %d", errno);
+
+    /* ".." walks */
+    CHECK(same("dir/sub/../..", ".") && same("dir/./sub/./..", "dir"), "\"..\" and \".\" inside paths",
+          "errno %d", errno);
+    CHECK(FAILS(stat("file/..", &st), ENOTDIR) && FAILS(stat("file/.", &st), ENOTDIR),
+          "\"file/..\" and \"file/.\" are ENOTDIR", "errno %d", errno);
+    CHECK(FAILS(stat("missing/..", &st), ENOENT), "\"missing/..\" is ENOENT (no lexical shortcut)", "errno %d",
+          errno);
+    symlink("dir/sub", "sublink");
+    CHECK(same("sublink/..", "dir"), "\"..\" after a symlink is the target's parent (physical walk)", "errno %d", errno);
+
+    /* empty paths */
+    CHECK(FAILS(mkdir("", 0755), ENOENT) && FAILS(rmdir(""), ENOENT) && FAILS(unlink(""), ENOENT),
+          "mkdir, rmdir and unlink of \"\" are ENOENT", "errno %d", errno);
+    CHECK(FAILS(srename("", "x"), ENOENT) && FAILS(srename("file", ""), ENOENT) && exists("file"),
+          "rename from or to \"\" is ENOENT", "errno %d", errno);
+    CHECK(FAILS(link("", "x"), ENOENT) && FAILS(link("file", ""), ENOENT) && FAILS(symlink("file", ""), ENOENT),
+          "link and symlink with \"\" are ENOENT", "errno %d", errno);
+    CHECK(FAILS(chmod("", 0644), ENOENT) && FAILS(chdir(""), ENOENT) && FAILS(syscall(SYS_access, "", F_OK), ENOENT) &&
+              FAILS(truncate("", 0), ENOENT),
+          "chmod, chdir, access and truncate of \"\" are ENOENT", "errno %d", errno);
+    char buf[16];
+    CHECK(FAILS(syscall(SYS_readlink, "", buf, sizeof buf), ENOENT) && FAILS(mknod("", S_IFIFO | 0644, 0), ENOENT) &&
+              FAILS(sopen("", O_WRONLY | O_CREAT, 0644), ENOENT),
+          "readlink, mknod and open(O_CREAT) of \"\" are ENOENT", "errno %d", errno);
+
+    chdir("/");
+    rm_rf(D);
+    return t_done("fs_dots");
+}
