@@ -31,17 +31,17 @@ static long fwait(int *w, long timeout_ns, int priv) {
     long r = fx(w, FUTEX_WAIT | (priv ? PRIV : 0), 0, timeout_ns ? (unsigned long)&ts : 0, NULL, 0);
     return r == 0 ? 0 : errno;
 }
-static void spin_us(int us) {
-    double end = t_now() + us / 1e6;
-    while (t_now() < end)
-        ;
+static void sleep_us(int us) {
+    struct timespec ts = {0, us * 1000L};
+    nanosleep(&ts, NULL);
 }
 
 /* One waiter thread driven by rounds. */
 struct slot {
     int *word;
     long timeout_ns;
-    volatile int go, done; /* round numbers */
+    int go;            /* round number, a futex word the slot waits on */
+    volatile int done; /* round number */
     volatile long result;
     volatile pid_t tid;
     pthread_t t;
@@ -50,12 +50,17 @@ static void *slot_main(void *arg) {
     struct slot *s = arg;
     s->tid = (pid_t)syscall(SYS_gettid);
     for (int round = 1; round <= ROUNDS; round++) {
-        while (__atomic_load_n(&s->go, __ATOMIC_ACQUIRE) < round)
-            ;
+        int g;
+        while ((g = __atomic_load_n(&s->go, __ATOMIC_ACQUIRE)) < round)
+            fx(&s->go, FUTEX_WAIT | PRIV, (unsigned)g, 0, NULL, 0);
         s->result = fwait(s->word, s->timeout_ns, 1);
         __atomic_store_n(&s->done, round, __ATOMIC_RELEASE);
     }
     return NULL;
+}
+static void go(struct slot *s, int round) {
+    __atomic_store_n(&s->go, round, __ATOMIC_RELEASE);
+    fx(&s->go, FUTEX_WAKE | PRIV, 1, 0, NULL, 0);
 }
 static void wait_done(struct slot *s, int round) {
     while (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) < round)
@@ -89,8 +94,8 @@ int main(void) {
     pthread_create(&a.t, NULL, slot_main, &a);
     int mismatch = 0, odd = 0, both = 0, timeouts = 0;
     for (int round = 1; round <= ROUNDS; round++) {
-        __atomic_store_n(&a.go, round, __ATOMIC_RELEASE);
-        spin_us(1500 + (round % 8) * 100);
+        go(&a, round);
+        sleep_us(1500 + (round % 8) * 100);
         long r = fx(&w1, FUTEX_WAKE | PRIV, 1, 0, NULL, 0);
         wait_done(&a, round);
         if ((r == 1) != (a.result == 0))
@@ -114,8 +119,8 @@ int main(void) {
     mismatch = 0;
     odd = 0;
     for (int round = 1; round <= ROUNDS; round++) {
-        __atomic_store_n(&b.go, round, __ATOMIC_RELEASE);
-        spin_us(200 + (round % 16) * 50);
+        go(&b, round);
+        sleep_us(200 + (round % 16) * 50);
         syscall(SYS_tgkill, getpid(), b.tid, SIGUSR1);
         long r = fx(&w2, FUTEX_WAKE | PRIV, 1, 0, NULL, 0);
         wait_done(&b, round);
@@ -138,10 +143,10 @@ int main(void) {
     pthread_create(&s2.t, NULL, slot_main, &s2);
     int lost = 0, long_woken = 0;
     for (int round = 1; round <= ROUNDS / 3; round++) {
-        __atomic_store_n(&s2.go, round, __ATOMIC_RELEASE);
+        go(&s2, round);
         t_sleep_ms(2); /* s2 blocks first */
-        __atomic_store_n(&s1.go, round, __ATOMIC_RELEASE);
-        spin_us(1500 + (round % 8) * 100);
+        go(&s1, round);
+        sleep_us(1500 + (round % 8) * 100);
         long r = fx(&w3, FUTEX_WAKE | PRIV, 1, 0, NULL, 0);
         wait_done(&s1, round);
         long rest = 0; /* s2 may not even be blocked yet on a busy host */
@@ -155,8 +160,8 @@ int main(void) {
         long_woken += s2.result == 0;
     }
     s1.timeout_ns = s2.timeout_ns = 1; /* run out their remaining rounds */
-    __atomic_store_n(&s1.go, ROUNDS, __ATOMIC_RELEASE);
-    __atomic_store_n(&s2.go, ROUNDS, __ATOMIC_RELEASE);
+    go(&s1, ROUNDS);
+    go(&s2, ROUNDS);
     pthread_join(s1.t, NULL);
     pthread_join(s2.t, NULL);
     CHECK(lost == 0, "every counted wake is received by exactly one of two waiters", "%d of %d rounds lost one",
@@ -177,7 +182,7 @@ int main(void) {
     static int qa, qb;
     struct slot q = {.word = &qa, .timeout_ns = 300000000};
     pthread_create(&q.t, NULL, slot_main, &q);
-    __atomic_store_n(&q.go, 1, __ATOMIC_RELEASE);
+    go(&q, 1);
     t_sleep_ms(100);
     long moved = fx(&qa, FUTEX_CMP_REQUEUE | PRIV, 0, 1, &qb, 0);
     wait_done(&q, 1);
@@ -191,7 +196,7 @@ int main(void) {
     q.timeout_ns = 5000000000L;
     while (!q.tid)
         t_sleep_ms(1);
-    __atomic_store_n(&q.go, 2, __ATOMIC_RELEASE);
+    go(&q, 2);
     t_sleep_ms(100);
     moved = fx(&qa, FUTEX_CMP_REQUEUE | PRIV, 0, 1, &qb, 0);
     syscall(SYS_tgkill, getpid(), q.tid, SIGUSR1);
@@ -201,7 +206,7 @@ int main(void) {
           "moved %ld result %ld b %ld", moved, q.result, after_b);
     /* Let the slot thread finish its remaining rounds at once. */
     q.timeout_ns = 1;
-    __atomic_store_n(&q.go, ROUNDS, __ATOMIC_RELEASE);
+    go(&q, ROUNDS);
     pthread_join(q.t, NULL);
 
     /* A waiter in another process killed by SIGKILL leaves the queue. */
