@@ -6,9 +6,10 @@
 //! space, address) again in a private mapping, kept apart from private keys. FUTEX_WAIT checks the word and
 //! enqueues under the table lock, so a wake that follows the user's store
 //! is never lost. Waits are futures: a [`FutexWait`] completes when a wake
-//! marks it, and on drop (time-out, signal) it leaves the queue; if a wake
-//! had already picked it but its result was never observed, the wake is
-//! passed to the next waiter, so a cancelled waiter never swallows a wake
+//! marks it; after a time-out or a signal, [`FutexWait::finish`] leaves the
+//! queue or reports that a wake had already picked it (the call then
+//! succeeds, as on Linux). A wait dropped unfinished passes a wake it had
+//! received to the next waiter, so a cancelled waiter never swallows a wake
 //! meant for another.
 
 use alloc::collections::BTreeMap;
@@ -139,7 +140,10 @@ pub fn requeue(mm: &Mm, from: Key, to: Key, n_wake: usize, n_requeue: usize, che
     }
     let woken = take(&mut t, from, n_wake, u32::MAX);
     let mut moved = 0;
-    if from != to {
+    if from == to {
+        // Requeued onto themselves: they stay, but count (as in Linux).
+        moved = t.queues.get(&from).map_or(0, |q| q.len()).min(n_requeue);
+    } else {
         let mut batch = Vec::new();
         if let Some(q) = t.queues.get_mut(&from) {
             while moved < n_requeue {
@@ -191,6 +195,44 @@ impl Future for FutexWait {
     }
 }
 
+impl FutexWait {
+    /// Ends the wait after its future returned or was abandoned (time-out,
+    /// signal): whether a wake had picked this waiter. Linux's futex_wait
+    /// reports such a wake as success even when the time-out or the signal
+    /// came as well, so the wake is neither lost nor handed to another.
+    pub fn finish(&mut self) -> bool {
+        if self.done {
+            return true;
+        }
+        let mut t = TABLE.lock();
+        self.done = true;
+        if self.waiter.woken.load(Ordering::Acquire) {
+            return true;
+        }
+        dequeue(&mut t, &self.waiter);
+        false
+    }
+}
+
+/// Takes `waiter` out of whichever queue holds it (its own key's, or a
+/// requeue target's); whether it was there.
+fn dequeue(t: &mut Table, waiter: &Arc<Waiter>) -> bool {
+    let mut found = None;
+    for (k, q) in t.queues.iter_mut() {
+        if let Some(i) = q.iter().position(|w| Arc::ptr_eq(w, waiter)) {
+            q.remove(i);
+            found = Some(*k);
+            break;
+        }
+    }
+    if let Some(k) = found {
+        if t.queues.get(&k).is_some_and(|q| q.is_empty()) {
+            t.queues.remove(&k);
+        }
+    }
+    found.is_some()
+}
+
 impl Drop for FutexWait {
     fn drop(&mut self) {
         if self.done {
@@ -198,18 +240,7 @@ impl Drop for FutexWait {
         }
         let mut t = TABLE.lock();
         // Still queued (under its key or a requeue target): just leave.
-        let mut found = None;
-        for (k, q) in t.queues.iter_mut() {
-            if let Some(i) = q.iter().position(|w| Arc::ptr_eq(w, &self.waiter)) {
-                q.remove(i);
-                found = Some(*k);
-                break;
-            }
-        }
-        if let Some(k) = found {
-            if t.queues.get(&k).is_some_and(|q| q.is_empty()) {
-                t.queues.remove(&k);
-            }
+        if dequeue(&mut t, &self.waiter) {
             return;
         }
         // Woken but cancelled before seeing it: pass the wake on.
