@@ -6,7 +6,8 @@
 //! copy-on-write sharing on the first write after fork. A protection fault
 //! on a present page never re-reads the page: it only updates the PTE (or
 //! copies, when the frame is shared). Frames are owned through
-//! [`frames`]; everything is returned when the `Mm` is dropped.
+//! [`frames`]; everything is returned when the `Mm` is dropped. Fork copies
+//! each area as its [`vma::OnFork`] says (madvise's DONTFORK, WIPEONFORK).
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -111,6 +112,16 @@ impl MmInner {
                 }
                 va += PAGE;
             }
+        }
+    }
+
+    /// Applies `f` to the parts of the areas inside `start..end`, splitting
+    /// those that straddle it (for attributes that are not in the page
+    /// tables, such as what fork does with an area).
+    pub fn update(&mut self, start: u64, end: u64, f: impl Fn(&mut Vma)) {
+        for mut v in self.split_out(start, end) {
+            f(&mut v);
+            self.vmas.insert(v.start, v);
         }
     }
 
@@ -260,6 +271,14 @@ impl Mm {
         c.brk = parent.brk;
         let vmas: Vec<Vma> = parent.vmas.values().cloned().collect();
         for v in vmas {
+            if v.on_fork.dont_copy {
+                continue;
+            }
+            if v.on_fork.wipe {
+                // Fresh zero pages on the child's first touch.
+                c.vmas.insert(v.start, v);
+                continue;
+            }
             let mut va = v.start;
             while va < v.end {
                 if let Some((phys, prot)) = parent.space.query(va) {

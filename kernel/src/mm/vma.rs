@@ -89,11 +89,26 @@ pub struct Vma {
     pub kind: Kind,
     /// A stack that may grow down into the gap below it.
     pub grows_down: bool,
+    /// What a child gets at fork (madvise's DONTFORK and WIPEONFORK).
+    pub on_fork: OnFork,
+}
+
+/// Linux's VM_DONTCOPY and VM_WIPEONFORK: fork leaves an area out of the
+/// child, or gives the child the area with fresh zero pages. Leaving out
+/// wins when both are set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct OnFork {
+    pub dont_copy: bool,
+    pub wipe: bool,
+}
+
+impl OnFork {
+    pub const COPY: OnFork = OnFork { dont_copy: false, wipe: false };
 }
 
 impl Vma {
     pub fn anon(start: u64, end: u64, prot: Prot) -> Self {
-        Vma { start, end, prot, shared: false, kind: Kind::Anon, grows_down: false }
+        Vma { start, end, prot, shared: false, kind: Kind::Anon, grows_down: false, on_fork: OnFork::COPY }
     }
 
     /// The part of `self` in `lo..hi` (clamped), with the file offset moved
@@ -107,7 +122,7 @@ impl Vma {
             }
             Kind::Fixed { frames, first } => Kind::Fixed { frames, first: first + ((start - self.start) / 4096) as usize },
         };
-        Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down }
+        Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down, on_fork: self.on_fork }
     }
 
     /// Whether virtual page `va` lies wholly past the end of the backing
