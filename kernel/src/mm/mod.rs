@@ -46,6 +46,20 @@ pub enum FaultError {
     PastEof,
 }
 
+/// The rlimits that bound an address space (RLIMIT_AS, RLIMIT_DATA).
+#[derive(Clone, Copy, Debug)]
+pub struct MapLimits {
+    pub address_space: u64,
+    pub data: u64,
+}
+
+impl MapLimits {
+    pub fn of(p: &crate::proc::Process) -> MapLimits {
+        let l = p.limits.lock().0;
+        MapLimits { address_space: l[crate::proc::limits::RLIMIT_AS].0, data: l[crate::proc::limits::RLIMIT_DATA].0 }
+    }
+}
+
 pub struct MmInner {
     pub space: AddressSpace,
     pub vmas: BTreeMap<u64, Vma>,
@@ -123,6 +137,29 @@ impl MmInner {
             f(&mut v);
             self.vmas.insert(v.start, v);
         }
+    }
+
+    /// Bytes mapped in `start..end`: all of them, and those that are data.
+    pub fn mapped_in(&self, start: u64, end: u64) -> (u64, u64) {
+        let (mut all, mut data) = (0, 0);
+        for v in self.vmas.range(..end).map(|(_, v)| v).filter(|v| v.end > start) {
+            let n = v.end.min(end) - v.start.max(start);
+            all += n;
+            if v.is_data() {
+                data += n;
+            }
+        }
+        (all, data)
+    }
+
+    /// Linux's may_expand_vm: whether `len` more bytes (of data, if
+    /// `data`) fit in RLIMIT_AS and RLIMIT_DATA (`limits`, in bytes).
+    pub fn may_expand(&self, limits: MapLimits, len: u64, data: bool) -> bool {
+        let (all, data_now) = self.mapped_in(0, u64::MAX);
+        if all.saturating_add(len) > limits.address_space {
+            return false;
+        }
+        !data || data_now.saturating_add(len) <= limits.data
     }
 
     /// Inserts an area (the range must be free).

@@ -111,6 +111,12 @@ impl Vma {
         Vma { start, end, prot, shared: false, kind: Kind::Anon, grows_down: false, on_fork: OnFork::COPY }
     }
 
+    /// Whether the area counts against RLIMIT_DATA (Linux's
+    /// is_data_mapping: private, writable, not a stack).
+    pub fn is_data(&self) -> bool {
+        self.prot.write && !self.shared && !self.grows_down
+    }
+
     /// The part of `self` in `lo..hi` (clamped), with the file offset moved
     /// along so the bytes stay the same.
     pub fn slice(&self, lo: u64, hi: u64) -> Vma {

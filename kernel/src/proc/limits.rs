@@ -3,8 +3,10 @@
 //! Debian system gives PID 1.
 
 pub const RLIM_INFINITY: u64 = u64::MAX;
+pub const RLIMIT_DATA: usize = 2;
 pub const RLIMIT_CORE: usize = 4;
 pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIMIT_AS: usize = 9;
 pub const RLIM_NLIMITS: usize = 16;
 
 #[derive(Clone, Copy, Debug)]

@@ -15,7 +15,7 @@ use crate::errno::{Errno, SysResult};
 use crate::file::device::Device;
 use crate::file::FileKind;
 use crate::mm::vma::{InodeBacking, Kind, Prot, Vma};
-use crate::mm::{page_up, MMAP_MIN, PAGE};
+use crate::mm::{page_up, MapLimits, MMAP_MIN, PAGE};
 
 const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
@@ -74,11 +74,18 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
         return Err(Errno::EINVAL);
     }
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+    let limits = MapLimits::of(&call.thread.process);
+    let data = prot & 2 != 0 && !shared && flags & MAP_GROWSDOWN == 0;
     let start = mm.with(|m| -> Result<u64, Errno> {
         let fits = |a: u64| a >= MMAP_MIN && a.checked_add(len).is_some_and(|e| e <= platform::user::USER_END);
         let start = if fixed {
             if !fits(addr) {
                 return Err(if addr < MMAP_MIN { Errno::EPERM } else { Errno::ENOMEM });
+            }
+            // Pages a MAP_FIXED mapping replaces are not growth.
+            let (replaced, _) = m.mapped_in(addr, addr + len);
+            if !m.may_expand(limits, len - replaced, data) {
+                return Err(Errno::ENOMEM);
             }
             if m.overlaps(addr, addr + len) {
                 if flags & MAP_FIXED_NOREPLACE != 0 && flags & MAP_FIXED == 0 {
@@ -88,6 +95,9 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
             }
             addr
         } else {
+            if !m.may_expand(limits, len, data) {
+                return Err(Errno::ENOMEM);
+            }
             let hint = addr & !(PAGE - 1);
             if hint != 0 && fits(hint) && !m.overlaps(hint, hint + len) {
                 hint
@@ -148,7 +158,26 @@ pub fn mprotect(call: &Call<'_>, addr: u64, len: u64, prot: u64) -> SysResult {
     let len = page_up(len).ok_or(Errno::ENOMEM)?;
     let end = addr.checked_add(len).filter(|e| *e <= platform::user::USER_END).ok_or(Errno::ENOMEM)?;
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
-    mm.with(|m| m.protect(addr, end, Prot::from_bits(prot & PROT_MASK)))?;
+    let limits = MapLimits::of(&call.thread.process);
+    mm.with(|m| {
+        let prot = Prot::from_bits(prot & PROT_MASK);
+        if prot.write {
+            // Memory turning into data must fit RLIMIT_DATA.
+            let (all, data) = m.mapped_in(addr, end);
+            let shared_or_stack: u64 = m
+                .vmas
+                .range(..end)
+                .map(|(_, v)| v)
+                .filter(|v| v.end > addr && (v.shared || v.grows_down))
+                .map(|v| v.end.min(end) - v.start.max(addr))
+                .sum();
+            let becoming = all - data - shared_or_stack;
+            if becoming > 0 && !m.may_expand(MapLimits { address_space: u64::MAX, ..limits }, becoming, true) {
+                return Err(Errno::ENOMEM);
+            }
+        }
+        m.protect(addr, end, prot)
+    })?;
     shootdown(addr, end);
     Ok(0)
 }

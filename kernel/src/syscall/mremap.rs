@@ -34,8 +34,12 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
     let user_end = platform::user::USER_END;
     let old_end = old.checked_add(old_len).filter(|e| *e <= user_end).ok_or(Errno::EINVAL)?;
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let limits = crate::mm::MapLimits::of(&call.thread.process);
     let r = mm.with(|m| -> SysResult {
         let vma = m.find(old).cloned().ok_or(Errno::EFAULT)?;
+        if new_len > old_len && !m.may_expand(limits, new_len - old_len, vma.is_data()) {
+            return Err(Errno::ENOMEM);
+        }
         if old_len == 0 {
             // Duplicating a shared mapping is the only use of old_len 0.
             return Err(Errno::EINVAL);
