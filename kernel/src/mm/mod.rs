@@ -30,6 +30,9 @@ pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
 pub const STACK_SIZE: u64 = 8 << 20;
 /// mmap without a hint allocates downwards from here.
 pub const MMAP_BASE: u64 = 0x7fff_f7ff_f000;
+/// The gap a growing stack keeps above an accessible area below it
+/// (Linux's stack_guard_gap, 256 pages).
+pub const STACK_GUARD_GAP: u64 = 256 * PAGE;
 /// Lowest address mmap hands out (Linux's vm.mmap_min_addr).
 pub const MMAP_MIN: u64 = 0x1_0000;
 
@@ -179,6 +182,19 @@ impl MmInner {
         (top >= MMAP_MIN + len).then(|| top - len)
     }
 
+    /// Finds a free range of `len` bytes bottom-up in `lo..hi` (MAP_32BIT:
+    /// Linux's legacy window 0x4000_0000..0x8000_0000).
+    pub fn find_free_in(&self, lo: u64, hi: u64, len: u64) -> Option<u64> {
+        let mut at = lo;
+        for v in self.vmas.range(..hi).map(|(_, v)| v).filter(|v| v.end > lo) {
+            if v.start >= at && v.start - at >= len {
+                break;
+            }
+            at = at.max(v.end);
+        }
+        (at.checked_add(len)? <= hi).then_some(at)
+    }
+
     /// Changes the rights of `start..end` (which must be fully mapped),
     /// splitting areas and updating present pages in place.
     pub fn protect(&mut self, start: u64, end: u64, prot: Prot) -> Result<(), Errno> {
@@ -286,6 +302,29 @@ impl Mm {
                 Ok(())
             }
         }
+    }
+
+    /// Grows the MAP_GROWSDOWN area just above `addr` down to its page, as
+    /// Linux's expand_stack: not to within [`STACK_GUARD_GAP`] of an
+    /// accessible area below, and not past `stack_limit` bytes in all.
+    /// Whether it grew.
+    pub fn grow_down(&self, addr: u64, stack_limit: u64) -> bool {
+        let mut m = self.inner.lock();
+        let va = page_down(addr);
+        let Some((&start, above)) = m.vmas.range(addr..).next() else { return false };
+        if !above.grows_down || !matches!(above.kind, vma::Kind::Anon) || above.end - va > stack_limit {
+            return false;
+        }
+        if let Some((_, below)) = m.vmas.range(..addr).next_back() {
+            let accessible = below.prot.read || below.prot.write || below.prot.exec;
+            if below.end > va || (accessible && !below.grows_down && va - below.end < STACK_GUARD_GAP) {
+                return false;
+            }
+        }
+        let Some(mut v) = m.vmas.remove(&start) else { return false };
+        v.start = va;
+        m.vmas.insert(va, v);
+        true
     }
 
     /// A copy-on-write copy of this address space (fork).

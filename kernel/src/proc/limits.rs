@@ -4,6 +4,7 @@
 
 pub const RLIM_INFINITY: u64 = u64::MAX;
 pub const RLIMIT_DATA: usize = 2;
+pub const RLIMIT_STACK: usize = 3;
 pub const RLIMIT_CORE: usize = 4;
 pub const RLIMIT_NOFILE: usize = 7;
 pub const RLIMIT_AS: usize = 9;

@@ -3,7 +3,8 @@
 //! Anonymous mappings, private or shared, and file mappings (private;
 //! shared read-only), with Linux's flag rules (MAP_FIXED replaces,
 //! MAP_FIXED_NOREPLACE fails with EEXIST, a hint is used when free,
-//! MAP_POPULATE pre-faults). File pages are read on the first touch.
+//! MAP_POPULATE pre-faults, MAP_32BIT allocates below 2 GiB, RLIMIT_AS
+//! and RLIMIT_DATA bound growth). File pages are read on the first touch.
 //! Writable shared file mappings need a page cache (files issue): ENODEV
 //! until then; /dev/zero maps as anonymous memory; a tty or pipe is ENODEV
 //! as on Linux.
@@ -23,12 +24,13 @@ const MAP_SHARED_VALIDATE: u64 = 0x03;
 const MAP_TYPE: u64 = 0x0f;
 const MAP_FIXED: u64 = 0x10;
 const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_32BIT: u64 = 0x40;
 const MAP_GROWSDOWN: u64 = 0x100;
 const MAP_POPULATE: u64 = 0x8000;
 const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 /// Flags MAP_SHARED_VALIDATE accepts (Linux's LEGACY_MAP_MASK plus the
 /// validated ones it knows).
-const KNOWN: u64 = 0x0f | 0x10 | 0x20 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x1_0000 | 0x2_0000 | 0x4_0000 | 0x10_0000;
+const KNOWN: u64 = 0x0f | 0x10 | 0x20 | 0x40 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x1_0000 | 0x2_0000 | 0x4_0000 | 0x10_0000;
 
 const PROT_MASK: u64 = 0x7;
 const PROT_GROWSDOWN: u64 = 0x0100_0000;
@@ -99,7 +101,10 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
                 return Err(Errno::ENOMEM);
             }
             let hint = addr & !(PAGE - 1);
-            if hint != 0 && fits(hint) && !m.overlaps(hint, hint + len) {
+            if flags & MAP_32BIT != 0 {
+                // Below 2 GiB, bottom-up, hint ignored (x86-64 Linux).
+                m.find_free_in(0x4000_0000, 0x8000_0000, len).ok_or(Errno::ENOMEM)?
+            } else if hint != 0 && fits(hint) && !m.overlaps(hint, hint + len) {
                 hint
             } else {
                 m.find_free(len).ok_or(Errno::ENOMEM)?
