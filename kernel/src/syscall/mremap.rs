@@ -87,7 +87,10 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
         moved.start = dest;
         moved.end = dest + new_len;
         if let Kind::File { file_end, .. } = &mut moved.kind {
-            *file_end = shift((*file_end).clamp(old, old + keep));
+            // A mapping that is file all the way keeps being the file as
+            // it grows (Linux keeps vm_pgoff); one with a zero tail (an ELF
+            // bss) keeps the tail where it was.
+            *file_end = if *file_end >= vma.end { u64::MAX } else { shift((*file_end).clamp(old, old + keep)) };
         }
         for off in (0..keep).step_by(PAGE as usize) {
             if let Some((phys, prot)) = m.space.query(old + off) {
