@@ -114,7 +114,11 @@ static void start_waiter(struct waiter *w) {
     t_sleep_ms(150);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "sleep") == 0) {
+        t_sleep_ms(3000); /* the image after exec: just be alive a while */
+        return 0;
+    }
     t_watchdog(60);
     static struct lock l1, l2, l3;
     struct lock *one[1] = {&l1};
@@ -317,6 +321,30 @@ int main(void) {
     waitpid(pid, &st, 0);
     CHECK(WIFSIGNALED(st) && sa->word == OWNER_DIED, "a process killed by SIGKILL releases its robust locks",
           "status %#x word %#x", st, sa->word);
+
+    /* execve releases them too, while the process lives on. */
+    memset(shm, 0, 4096);
+    pid = fork();
+    if (pid == 0) {
+        static struct rhead h;
+        struct lock *ls[1] = {sa};
+        sa->word = (unsigned)getpid();
+        link_locks(&h, ls, 1);
+        set_list(&h, sizeof h);
+        char *av[] = {argv[0], "sleep", NULL};
+        execv(argv[0], av);
+        _exit(1);
+    }
+    int seen = 0;
+    for (int i = 0; i < 2500 && !seen; i++) {
+        seen = __atomic_load_n(&sa->word, __ATOMIC_SEQ_CST) == OWNER_DIED;
+        if (!seen)
+            t_sleep_ms(1);
+    }
+    int alive = waitpid(pid, &st, WNOHANG) == 0;
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    CHECK(seen && alive, "execve releases the robust locks of the thread", "seen %d alive %d", seen, alive);
 
     (void)one;
     return t_done("futex_robust");
