@@ -258,49 +258,62 @@ const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 /// Linux's ROBUST_LIST_LIMIT: a bound against circular lists.
 const ROBUST_LIST_LIMIT: usize = 2048;
 
-/// A thread exits holding robust futexes: each one whose owner TID is the
-/// thread gets FUTEX_OWNER_DIED, and one waiter is woken (Linux's
-/// exit_robust_list / handle_futex_death).
+/// A thread exits (or execs) holding robust futexes: each one whose owner
+/// TID is the thread gets FUTEX_OWNER_DIED, and one waiter is woken
+/// (Linux's exit_robust_list / handle_futex_death). Bit 0 of an entry
+/// marks a PI futex, whose waiters are not woken here.
 pub fn release_robust_list(mm: &Arc<Mm>, head: u64, tid: u32) {
     if head == 0 {
         return;
     }
     let Ok(mut entry) = uaccess::read_u64(mm, head) else { return };
     let Ok(offset) = uaccess::read_u64(mm, head + 8) else { return };
-    let pending = uaccess::read_u64(mm, head + 16).unwrap_or(0) & !1;
+    let pending_raw = uaccess::read_u64(mm, head + 16).unwrap_or(0);
+    let pending = pending_raw & !1;
     let mut n = 0;
     while entry & !1 != head && entry != 0 && n < ROBUST_LIST_LIMIT {
         let e = entry & !1;
-        let next = uaccess::read_u64(mm, e).unwrap_or(0);
+        let Ok(next) = uaccess::read_u64(mm, e) else { break };
         if e != pending {
-            futex_death(mm, e.wrapping_add(offset), tid);
+            futex_death(mm, e.wrapping_add(offset), tid, entry & 1 != 0, false);
         }
         entry = next;
         n += 1;
     }
     if pending != 0 {
-        futex_death(mm, pending.wrapping_add(offset), tid);
+        futex_death(mm, pending.wrapping_add(offset), tid, pending_raw & 1 != 0, true);
     }
 }
 
-fn futex_death(mm: &Arc<Mm>, addr: u64, tid: u32) {
+/// Wakes one waiter of a robust futex through the shared key, as Linux's
+/// handle_futex_death does (a FUTEX_WAIT_PRIVATE waiter is not woken).
+fn wake_robust(mm: &Arc<Mm>, addr: u64) {
+    if let Ok(k) = key(mm, addr, false) {
+        let _ = wake(k, 1, u32::MAX);
+    }
+}
+
+fn futex_death(mm: &Arc<Mm>, addr: u64, tid: u32, pi: bool, pending_op: bool) {
     if !addr.is_multiple_of(4) {
         return;
     }
     for _ in 0..16 {
         let Ok(val) = uaccess::read_u32(mm, addr) else { return };
+        // The thread died between taking the pending lock's slot and
+        // owning it, or after releasing it: a waiter may have missed the
+        // unlock's wake, so wake one.
+        if pending_op && !pi && val == 0 {
+            wake_robust(mm, addr);
+            return;
+        }
         if val & FUTEX_TID_MASK != tid {
             return;
         }
         let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
         match platform::user::copy::cmpxchg_user_u32(addr, val, new) {
             Ok(found) if found == val => {
-                if val & FUTEX_WAITERS != 0 {
-                    for private in [false, true] {
-                        if let Ok(k) = key(mm, addr, private) {
-                            let _ = wake(k, 1, u32::MAX);
-                        }
-                    }
+                if !pi && val & FUTEX_WAITERS != 0 {
+                    wake_robust(mm, addr);
                 }
                 return;
             }
