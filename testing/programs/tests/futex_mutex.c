@@ -232,6 +232,9 @@ int main(void) {
     unlock(&qm);
     for (int i = NT / 2; i < NT; i++)
         pthread_join(t[i], NULL);
+    long left = fx(&not_empty, FUTEX_WAKE, INT_MAX, 0, NULL, 0) + fx(&not_full, FUTEX_WAKE, INT_MAX, 0, NULL, 0) +
+                fx(&qm, FUTEX_WAKE, INT_MAX, 0, NULL, 0);
+    CHECK(left == 0 && qm == 0, "after the queue drains, no thread is left waiting on its words", "left %ld", left);
     long n = (long)NT / 2 * ITEMS;
     CHECK(consumed_n == n && consumed_sum == n * (n + 1) / 2,
           "a condition-variable queue: 4 producers, 4 consumers, every item once", "n %ld sum %ld", consumed_n,
@@ -253,6 +256,8 @@ int main(void) {
         pthread_create(&t[i], NULL, bar_thread, (void *)(intptr_t)i);
     for (int i = 0; i < NT; i++)
         pthread_join(t[i], NULL);
+    CHECK(fx(&bar_gen, FUTEX_WAKE, INT_MAX, 0, NULL, 0) == 0 && bar_count == 0,
+          "the barrier ends with no waiter and a zero count", "count %d", bar_count);
     CHECK(bar_bad == 0 && bar_gen == 2 * ROUNDS, "a futex barrier holds 8 threads in step for 200 rounds",
           "bad %d gen %d", bar_bad, bar_gen);
 
