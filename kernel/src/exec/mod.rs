@@ -107,7 +107,14 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
     let mut base = 0;
     if let Some(interp) = &main.interp {
         let interp_data = read_executable(owner, interp)?;
-        let ld = elf::load(&mm, &interp_data, interp_data.clone(), elf::INTERP_BASE)?;
+        // Linux reads the interpreter's ELF header first (EIO when the
+        // file is shorter), then rejects anything but an x86-64 ELF with
+        // ELIBBAD.
+        if interp_data.len() < 64 {
+            return Err(Errno::EIO);
+        }
+        let ld = elf::load(&mm, &interp_data, interp_data.clone(), elf::INTERP_BASE)
+            .map_err(|e| if e == Errno::ENOEXEC { Errno::ELIBBAD } else { e })?;
         if ld.interp.is_some() {
             return Err(Errno::ELIBBAD);
         }
