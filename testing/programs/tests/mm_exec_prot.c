@@ -1,15 +1,12 @@
-/* Execute permission and changes seen by other CPUs. PROT_EXEC is
- * enforced (NX): code in a read-write page, on the stack or the heap, or
- * in a read-only file mapping faults with SEGV_ACCERR at the code's
- * address; mprotect to read-exec makes it run and back to read-write stops
- * it again; code in a private file mapping runs; code rewritten in a
- * read-write-exec page runs in its new form. While another thread keeps
- * using a page (writing, reading, executing), mprotect, munmap, MAP_FIXED
- * and MADV_DONTNEED from this thread reach it: its CPU must not keep the
- * old translation (TLB shootdown). */
+/* Execute permission. PROT_EXEC is enforced (NX): code in a read-write
+ * page, on the stack or the heap, or in a read-only file mapping faults
+ * with SEGV_ACCERR; mprotect to read-exec makes it run and back to
+ * read-write stops it again; code in a private file mapping runs; code
+ * rewritten in a read-write-exec page runs in its new form. (The same
+ * changes made while another thread uses the page: pending/mm_tlb_threads.c.)
+ * Also .data, PROT_EXEC alone, PROT_NONE and unmapped pages. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -43,54 +40,7 @@ static int try_call(void *fn) {
     return -1;
 }
 
-/* A thread that keeps using a page until it faults or sees a change. */
-enum use { WRITE, READ, EXEC, WATCH };
-struct user {
-    enum use how;
-    volatile char *page;
-    volatile int started, faulted, code, changed;
-    pthread_t t;
-};
-static void *user_main(void *arg) {
-    struct user *u = arg;
-    double deadline = t_now() + 10;
-    if (sigsetjmp(jb, 1) != 0) {
-        u->faulted = 1;
-        u->code = fcode;
-        return NULL;
-    }
-    for (unsigned long i = 0;; i++) {
-        switch (u->how) {
-        case WRITE:
-            u->page[8] = (char)i;
-            break;
-        case READ:
-            (void)u->page[8];
-            break;
-        case EXEC:
-            ((fn_t)u->page)();
-            break;
-        case WATCH:
-            if (u->page[8] != 'o') {
-                u->changed = 1;
-                return NULL;
-            }
-            break;
-        }
-        u->started = 1;
-        if ((i & 1023) == 0 && t_now() > deadline)
-            return NULL;
-    }
-}
-static void start_user(struct user *u, enum use how, char *page) {
-    u->how = how;
-    u->page = page;
-    u->started = u->faulted = u->changed = 0;
-    pthread_create(&u->t, NULL, user_main, u);
-    while (!u->started)
-        t_sleep_ms(1);
-    t_sleep_ms(20);
-}
+static unsigned char data_code[16] = {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3}; /* in .data */
 
 int main(void) {
     struct sigaction sa;
@@ -143,42 +93,18 @@ int main(void) {
     r2 = try_call(rwx);
     CHECK(r == 42 && r2 == 7, "code rewritten in a read-write-exec page runs in its new form", "%d %d", r, r2);
 
-    /* Changes reaching another thread that keeps using the page. */
-    struct user u;
-    char *w = mmap(NULL, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    start_user(&u, WRITE, w);
-    mprotect(w, PG, PROT_READ);
-    pthread_join(u.t, NULL);
-    CHECK(u.faulted && u.code == SEGV_ACCERR, "a thread writing in a loop faults once the page is made read-only",
-          "faulted %d code %d", u.faulted, u.code);
-    char *rd = mmap(NULL, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    rd[8] = 1;
-    start_user(&u, READ, rd);
-    munmap(rd, PG);
-    pthread_join(u.t, NULL);
-    CHECK(u.faulted && u.code == SEGV_MAPERR, "a thread reading in a loop faults once the page is unmapped",
-          "faulted %d code %d", u.faulted, u.code);
-    char *ex = mmap(NULL, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    memcpy(ex, ret42, sizeof ret42);
-    mprotect(ex, PG, rx);
-    start_user(&u, EXEC, ex);
-    mprotect(ex, PG, PROT_READ);
-    pthread_join(u.t, NULL);
-    CHECK(u.faulted && u.code == SEGV_ACCERR, "a thread calling code in a loop faults once PROT_EXEC is removed",
-          "faulted %d code %d", u.faulted, u.code);
-    char *wa = mmap(NULL, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    wa[8] = 'o';
-    start_user(&u, WATCH, wa);
-    char *nw = mmap(wa, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    pthread_join(u.t, NULL);
-    CHECK(nw == wa && u.changed && !u.faulted, "a thread watching a page sees a MAP_FIXED replacement",
-          "changed %d faulted %d", u.changed, u.faulted);
-    nw[8] = 'o';
-    start_user(&u, WATCH, nw);
-    madvise(nw, PG, MADV_DONTNEED);
-    pthread_join(u.t, NULL);
-    CHECK(u.changed && !u.faulted, "a thread watching a page sees MADV_DONTNEED's zero page", "changed %d",
-          u.changed);
-
+    r = try_call(data_code);
+    CHECK(r == -1 && fcode == SEGV_ACCERR, "the data segment is not executable", "r %d code %d", r, fcode);
+    mprotect(p, PG, PROT_EXEC);
+    r = try_call(p);
+    CHECK(r == 42, "PROT_EXEC alone lets the code run", "r %d", r);
+    mprotect(p, PG, PROT_NONE);
+    r = try_call(p);
+    CHECK(r == -1 && fcode == SEGV_ACCERR && faddr == p, "calling into a PROT_NONE page is SEGV_ACCERR", "r %d code %d",
+          r, fcode);
+    munmap(p, PG);
+    r = try_call(p);
+    CHECK(r == -1 && fcode == SEGV_MAPERR && faddr == p, "calling into an unmapped page is SEGV_MAPERR",
+          "r %d code %d", r, fcode);
     return t_done("mm_exec_prot");
 }
