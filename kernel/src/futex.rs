@@ -60,7 +60,14 @@ pub fn key(mm: &Arc<Mm>, addr: u64, private: bool) -> Result<Key, Errno> {
     // frame may be a copy-on-write frame still shared with a forked process,
     // which the next store replaces (a waiter keyed by the old frame would
     // never meet the waker).
-    let in_shared_mapping = mm.with(|m| m.find(addr).map(|v| v.shared)).ok_or(Errno::EFAULT)?;
+    let (in_shared_mapping, read_only_anon) = mm
+        .with(|m| m.find(addr).map(|v| (v.shared, !v.prot.write && matches!(v.kind, crate::mm::vma::Kind::Anon))))
+        .ok_or(Errno::EFAULT)?;
+    // Linux's get_futex_key: a read-only anonymous page never changes, so
+    // a shared futex operation on it is EFAULT.
+    if read_only_anon && !in_shared_mapping {
+        return Err(Errno::EFAULT);
+    }
     if !in_shared_mapping {
         return Ok(Key::SharedInPrivate { mm: Arc::as_ptr(mm) as usize, addr });
     }

@@ -32,7 +32,9 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
     let private = op & FUTEX_PRIVATE_FLAG != 0;
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    if realtime && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2) {
+    // Only the absolute waits take a clock (FUTEX_WAIT's time-out is
+    // relative: ENOSYS, as Linux's futex_init_timeout path).
+    if realtime && !matches!(cmd, FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2) {
         return Err(Errno::ENOSYS);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
