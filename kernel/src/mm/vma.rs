@@ -40,6 +40,33 @@ impl Backing for InodeBacking {
     }
 }
 
+/// The range mremap adds to shared anonymous memory: Linux grows the
+/// mapping but not the shmem object behind it, so every page there lies
+/// past the object's end (SIGBUS).
+pub struct PastObjectEnd;
+
+impl Backing for PastObjectEnd {
+    fn read_at(&self, _offset: u64, _buf: &mut [u8]) -> usize {
+        0
+    }
+
+    fn size(&self) -> Option<u64> {
+        Some(0)
+    }
+}
+
+impl Vma {
+    /// The part mremap adds after a shared anonymous area (see
+    /// [`PastObjectEnd`]); for other areas, None (they just grow).
+    pub fn past_object(&self, start: u64, end: u64) -> Option<Vma> {
+        if !(self.shared && matches!(self.kind, Kind::Anon)) {
+            return None;
+        }
+        let kind = Kind::File { backing: Arc::new(PastObjectEnd), offset: 0, file_end: u64::MAX };
+        Some(Vma { start, end, kind, ..self.clone() })
+    }
+}
+
 impl Backing for &'static [u8] {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
         let Some(rest) = self.get(offset as usize..) else { return 0 };

@@ -5,7 +5,8 @@
 //! its present pages (the same frames: nothing is copied) move to a free
 //! range, or to `new_addr` with MREMAP_FIXED. MREMAP_DONTUNMAP leaves the
 //! old range mapped but empty. The old range must lie in one area (EFAULT
-//! otherwise, as Linux).
+//! otherwise, as Linux). Shared anonymous memory grows its mapping but not
+//! its object: the added pages are SIGBUS, as on Linux.
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
@@ -57,8 +58,13 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
             let grown = old.checked_add(new_len).filter(|e| *e <= user_end);
             if let Some(new_end) = grown {
                 if old_end == vma.end && !m.overlaps(old_end, new_end) {
-                    if let Some(v) = m.vmas.get_mut(&vma.start) {
-                        v.end = new_end;
+                    match vma.past_object(old_end, new_end) {
+                        Some(past) => m.insert(past),
+                        None => {
+                            if let Some(v) = m.vmas.get_mut(&vma.start) {
+                                v.end = new_end;
+                            }
+                        }
                     }
                     return Ok(old);
                 }
@@ -86,6 +92,10 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
         let shift = |a: u64| a - old + dest;
         moved.start = dest;
         moved.end = dest + new_len;
+        let past = vma.past_object(dest + keep, dest + new_len).filter(|_| new_len > keep);
+        if past.is_some() {
+            moved.end = dest + keep;
+        }
         if let Kind::File { file_end, .. } = &mut moved.kind {
             // A mapping that is file all the way keeps being the file as
             // it grows (Linux keeps vm_pgoff); one with a zero tail (an ELF
@@ -107,6 +117,9 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
             m.remove(old, old_end);
         }
         m.insert(moved);
+        if let Some(past) = past {
+            m.insert(past);
+        }
         Ok(dest)
     });
     if platform::smp::cpus_online() > 1 {
