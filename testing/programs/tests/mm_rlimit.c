@@ -16,7 +16,6 @@
 
 #define MB (1UL << 20)
 
-static int shm_fd_unused;
 static volatile unsigned char *results; /* shared page: one byte per check */
 
 static void *map(size_t len, int prot, int flags) {
@@ -98,7 +97,6 @@ static int run(void (*fn)(void)) {
 }
 
 int main(void) {
-    (void)shm_fd_unused;
     results = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     struct rlimit rl;
     int st = run(as_child);
