@@ -9,9 +9,10 @@
 //! kept apart from private keys. FUTEX_WAIT checks the word and
 //! enqueues under the table lock, so a wake that follows the user's store
 //! is never lost. Waits are futures: a [`FutexWait`] completes when a wake
-//! marks it, and on drop (time-out, signal) it leaves the queue; if a wake
-//! had already picked it but its result was never observed, the wake is
-//! passed to the next waiter, so a cancelled waiter never swallows a wake
+//! marks it; after a time-out or a signal, [`FutexWait::finish`] leaves the
+//! queue or reports that a wake had already picked it (the call then
+//! succeeds, as on Linux). A wait dropped unfinished passes a wake it had
+//! received to the next waiter, so a cancelled waiter never swallows a wake
 //! meant for another.
 
 use alloc::collections::BTreeMap;
@@ -65,9 +66,19 @@ pub fn key(mm: &Arc<Mm>, addr: u64, private: bool) -> Result<Key, Errno> {
     // frame may be a copy-on-write frame still shared with a forked process,
     // which the next store replaces (a waiter keyed by the old frame would
     // never meet the waker).
-    let (in_shared_mapping, in_file) = mm
-        .with(|m| m.find(addr).map(|v| (v.shared, v.file_offset(addr).map(|(f, off)| (f.id, off)))))
+    let (in_shared_mapping, in_file, read_only_anon) = mm
+        .with(|m| {
+            m.find(addr).map(|v| {
+                let read_only_anon = !v.prot.write && matches!(v.kind, crate::mm::vma::Kind::Anon);
+                (v.shared, v.file_offset(addr).map(|(f, off)| (f.id, off)), read_only_anon)
+            })
+        })
         .ok_or(Errno::EFAULT)?;
+    // Linux's get_futex_key: a read-only anonymous page never changes, so
+    // a shared futex operation on it is EFAULT.
+    if read_only_anon && !in_shared_mapping {
+        return Err(Errno::EFAULT);
+    }
     if !in_shared_mapping {
         return Ok(Key::SharedInPrivate { mm: Arc::as_ptr(mm) as usize, addr });
     }
@@ -150,7 +161,10 @@ pub fn requeue(mm: &Mm, from: Key, to: Key, n_wake: usize, n_requeue: usize, che
     }
     let woken = take(&mut t, from, n_wake, u32::MAX);
     let mut moved = 0;
-    if from != to {
+    if from == to {
+        // Requeued onto themselves: they stay, but count (as in Linux).
+        moved = t.queues.get(&from).map_or(0, |q| q.len()).min(n_requeue);
+    } else {
         let mut batch = Vec::new();
         if let Some(q) = t.queues.get_mut(&from) {
             while moved < n_requeue {
@@ -202,6 +216,44 @@ impl Future for FutexWait {
     }
 }
 
+impl FutexWait {
+    /// Ends the wait after its future returned or was abandoned (time-out,
+    /// signal): whether a wake had picked this waiter. Linux's futex_wait
+    /// reports such a wake as success even when the time-out or the signal
+    /// came as well, so the wake is neither lost nor handed to another.
+    pub fn finish(&mut self) -> bool {
+        if self.done {
+            return true;
+        }
+        let mut t = TABLE.lock();
+        self.done = true;
+        if self.waiter.woken.load(Ordering::Acquire) {
+            return true;
+        }
+        dequeue(&mut t, &self.waiter);
+        false
+    }
+}
+
+/// Takes `waiter` out of whichever queue holds it (its own key's, or a
+/// requeue target's); whether it was there.
+fn dequeue(t: &mut Table, waiter: &Arc<Waiter>) -> bool {
+    let mut found = None;
+    for (k, q) in t.queues.iter_mut() {
+        if let Some(i) = q.iter().position(|w| Arc::ptr_eq(w, waiter)) {
+            q.remove(i);
+            found = Some(*k);
+            break;
+        }
+    }
+    if let Some(k) = found {
+        if t.queues.get(&k).is_some_and(|q| q.is_empty()) {
+            t.queues.remove(&k);
+        }
+    }
+    found.is_some()
+}
+
 impl Drop for FutexWait {
     fn drop(&mut self) {
         if self.done {
@@ -209,18 +261,7 @@ impl Drop for FutexWait {
         }
         let mut t = TABLE.lock();
         // Still queued (under its key or a requeue target): just leave.
-        let mut found = None;
-        for (k, q) in t.queues.iter_mut() {
-            if let Some(i) = q.iter().position(|w| Arc::ptr_eq(w, &self.waiter)) {
-                q.remove(i);
-                found = Some(*k);
-                break;
-            }
-        }
-        if let Some(k) = found {
-            if t.queues.get(&k).is_some_and(|q| q.is_empty()) {
-                t.queues.remove(&k);
-            }
+        if dequeue(&mut t, &self.waiter) {
             return;
         }
         // Woken but cancelled before seeing it: pass the wake on.
@@ -238,49 +279,62 @@ const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 /// Linux's ROBUST_LIST_LIMIT: a bound against circular lists.
 const ROBUST_LIST_LIMIT: usize = 2048;
 
-/// A thread exits holding robust futexes: each one whose owner TID is the
-/// thread gets FUTEX_OWNER_DIED, and one waiter is woken (Linux's
-/// exit_robust_list / handle_futex_death).
+/// A thread exits (or execs) holding robust futexes: each one whose owner
+/// TID is the thread gets FUTEX_OWNER_DIED, and one waiter is woken
+/// (Linux's exit_robust_list / handle_futex_death). Bit 0 of an entry
+/// marks a PI futex, whose waiters are not woken here.
 pub fn release_robust_list(mm: &Arc<Mm>, head: u64, tid: u32) {
     if head == 0 {
         return;
     }
     let Ok(mut entry) = uaccess::read_u64(mm, head) else { return };
     let Ok(offset) = uaccess::read_u64(mm, head + 8) else { return };
-    let pending = uaccess::read_u64(mm, head + 16).unwrap_or(0) & !1;
+    let pending_raw = uaccess::read_u64(mm, head + 16).unwrap_or(0);
+    let pending = pending_raw & !1;
     let mut n = 0;
     while entry & !1 != head && entry != 0 && n < ROBUST_LIST_LIMIT {
         let e = entry & !1;
-        let next = uaccess::read_u64(mm, e).unwrap_or(0);
+        let Ok(next) = uaccess::read_u64(mm, e) else { break };
         if e != pending {
-            futex_death(mm, e.wrapping_add(offset), tid);
+            futex_death(mm, e.wrapping_add(offset), tid, entry & 1 != 0, false);
         }
         entry = next;
         n += 1;
     }
     if pending != 0 {
-        futex_death(mm, pending.wrapping_add(offset), tid);
+        futex_death(mm, pending.wrapping_add(offset), tid, pending_raw & 1 != 0, true);
     }
 }
 
-fn futex_death(mm: &Arc<Mm>, addr: u64, tid: u32) {
+/// Wakes one waiter of a robust futex through the shared key, as Linux's
+/// handle_futex_death does (a FUTEX_WAIT_PRIVATE waiter is not woken).
+fn wake_robust(mm: &Arc<Mm>, addr: u64) {
+    if let Ok(k) = key(mm, addr, false) {
+        let _ = wake(k, 1, u32::MAX);
+    }
+}
+
+fn futex_death(mm: &Arc<Mm>, addr: u64, tid: u32, pi: bool, pending_op: bool) {
     if !addr.is_multiple_of(4) {
         return;
     }
     for _ in 0..16 {
         let Ok(val) = uaccess::read_u32(mm, addr) else { return };
+        // The thread died between taking the pending lock's slot and
+        // owning it, or after releasing it: a waiter may have missed the
+        // unlock's wake, so wake one.
+        if pending_op && !pi && val == 0 {
+            wake_robust(mm, addr);
+            return;
+        }
         if val & FUTEX_TID_MASK != tid {
             return;
         }
         let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
         match platform::user::copy::cmpxchg_user_u32(addr, val, new) {
             Ok(found) if found == val => {
-                if val & FUTEX_WAITERS != 0 {
-                    for private in [false, true] {
-                        if let Ok(k) = key(mm, addr, private) {
-                            let _ = wake(k, 1, u32::MAX);
-                        }
-                    }
+                if !pi && val & FUTEX_WAITERS != 0 {
+                    wake_robust(mm, addr);
                 }
                 return;
             }

@@ -15,7 +15,7 @@ use object::read::elf::{FileHeader, ProgramHeader};
 use object::LittleEndian;
 
 use crate::errno::Errno;
-use crate::mm::vma::{Backing, Kind, Prot, Vma};
+use crate::mm::vma::{Backing, Kind, OnFork, Prot, Vma};
 use crate::mm::{page_down, page_up, Mm, PAGE};
 
 /// Where a loaded image ended up.
@@ -79,7 +79,7 @@ pub fn load(mm: &Mm, data: &[u8], backing: Arc<dyn Backing>, dyn_base: u64) -> R
                     // as with Linux's MAP_FIXED.
                     m.remove(lo, hi);
                 }
-                m.insert(Vma { start: lo, end: hi, prot, shared: false, kind, grows_down: false });
+                m.insert(Vma { start: lo, end: hi, prot, shared: false, kind, grows_down: false, on_fork: OnFork::COPY });
             });
             if first_load.is_none() {
                 first_load = Some((lo, offset - (start - lo)));

@@ -108,7 +108,14 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
     let mut base = 0;
     if let Some(interp) = &main.interp {
         let interp_data = read_executable(owner, interp)?;
-        let ld = elf::load(&mm, &interp_data, interp_data.clone(), elf::INTERP_BASE)?;
+        // Linux reads the interpreter's ELF header first (EIO when the
+        // file is shorter), then rejects anything but an x86-64 ELF with
+        // ELIBBAD.
+        if interp_data.len() < 64 {
+            return Err(Errno::EIO);
+        }
+        let ld = elf::load(&mm, &interp_data, interp_data.clone(), elf::INTERP_BASE)
+            .map_err(|e| if e == Errno::ENOEXEC { Errno::ELIBBAD } else { e })?;
         if ld.interp.is_some() {
             return Err(Errno::ELIBBAD);
         }
@@ -126,31 +133,42 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
     let vdso = vdso::map(&mm)?;
     mm.activate();
     let hwcap = core::arch::x86_64::__cpuid(1).edx as u64;
-    let aux: Vec<(u64, AuxValue)> = alloc::vec![
+    let (uid, euid, gid, egid) = match owner {
+        Some(p) => {
+            let c = p.creds.lock();
+            (c.ruid, c.euid, c.rgid, c.egid)
+        }
+        None => (0, 0, 0, 0),
+    };
+    // Linux's bprm->secureexec without set-id files or file capabilities:
+    // the effective ids differ from the real ones.
+    let secure = (euid != uid || egid != gid) as u64;
+    // In the order of Linux's create_elf_tables (x86's ARCH_DLINFO first).
+    let mut aux: Vec<(u64, AuxValue)> = Vec::new();
+    if vdso != 0 {
+        aux.push((AT_SYSINFO_EHDR, AuxValue::Value(vdso)));
+    }
+    aux.extend([
+        (AT_MINSIGSTKSZ, AuxValue::Value(crate::signal::frame::min_stack_size())),
+        (AT_HWCAP, AuxValue::Value(hwcap)),
+        (AT_PAGESZ, AuxValue::Value(4096)),
+        (AT_CLKTCK, AuxValue::Value(100)),
         (AT_PHDR, AuxValue::Value(main.phdr)),
         (AT_PHENT, AuxValue::Value(56)),
         (AT_PHNUM, AuxValue::Value(main.phnum)),
-        (AT_PAGESZ, AuxValue::Value(4096)),
         (AT_BASE, AuxValue::Value(base)),
         (AT_FLAGS, AuxValue::Value(0)),
         (AT_ENTRY, AuxValue::Value(main.entry)),
-        (AT_UID, AuxValue::Value(0)),
-        (AT_EUID, AuxValue::Value(0)),
-        (AT_GID, AuxValue::Value(0)),
-        (AT_EGID, AuxValue::Value(0)),
-        (AT_SECURE, AuxValue::Value(0)),
+        (AT_UID, AuxValue::Value(uid as u64)),
+        (AT_EUID, AuxValue::Value(euid as u64)),
+        (AT_GID, AuxValue::Value(gid as u64)),
+        (AT_EGID, AuxValue::Value(egid as u64)),
+        (AT_SECURE, AuxValue::Value(secure)),
         (AT_RANDOM, AuxValue::Random),
-        (AT_HWCAP, AuxValue::Value(hwcap)),
         (AT_HWCAP2, AuxValue::Value(0)),
-        (AT_CLKTCK, AuxValue::Value(100)),
         (AT_EXECFN, AuxValue::ExecFn),
         (AT_PLATFORM, AuxValue::Platform),
-        (AT_MINSIGSTKSZ, AuxValue::Value(2048)),
-    ];
-    let mut aux = aux;
-    if vdso != 0 {
-        aux.push((stack::AT_SYSINFO_EHDR, AuxValue::Value(vdso)));
-    }
+    ]);
     let rsp = stack::build(&mm, STACK_TOP, argv, envp, execfn.as_bytes(), &aux)?;
     let ctx = UserContext { rip: entry, rsp, ..Default::default() };
     let name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));

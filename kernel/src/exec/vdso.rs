@@ -5,7 +5,7 @@
 //! every process and never freed.
 
 use crate::errno::Errno;
-use crate::mm::vma::{Kind, Prot, Vma};
+use crate::mm::vma::{Kind, OnFork, Prot, Vma};
 use crate::mm::Mm;
 
 /// Takes the kernel's permanent reference on the vDSO frames, so mapping
@@ -26,8 +26,8 @@ pub fn map(mm: &Mm) -> Result<u64, Errno> {
         let len = frames.len() as u64 * 4096;
         let base = m.find_free(len).ok_or(Errno::ENOMEM)?;
         let fixed = |first: usize| Kind::Fixed { frames, first };
-        let data = Vma { start: base, end: base + 4096, prot: Prot { read: true, write: false, exec: false }, shared: false, kind: fixed(0), grows_down: false };
-        let image = Vma { start: base + 4096, end: base + len, prot: Prot { read: true, write: false, exec: true }, shared: false, kind: fixed(1), grows_down: false };
+        let data = Vma { start: base, end: base + 4096, prot: Prot { read: true, write: false, exec: false }, shared: false, kind: fixed(0), grows_down: false, on_fork: OnFork::COPY };
+        let image = Vma { start: base + 4096, end: base + len, prot: Prot { read: true, write: false, exec: true }, shared: false, kind: fixed(1), grows_down: false, on_fork: OnFork::COPY };
         m.insert(data);
         m.insert(image);
         Ok(base + 4096)

@@ -7,7 +7,8 @@
 //! fork or to a private file page. A protection fault
 //! on a present page never re-reads the page: it only updates the PTE (or
 //! copies, when the frame is shared). Frames are owned through
-//! [`frames`]; everything is returned when the `Mm` is dropped.
+//! [`frames`]; everything is returned when the `Mm` is dropped. Fork copies
+//! each area as its [`vma::OnFork`] says (madvise's DONTFORK, WIPEONFORK).
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -31,6 +32,9 @@ pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
 pub const STACK_SIZE: u64 = 8 << 20;
 /// mmap without a hint allocates downwards from here.
 pub const MMAP_BASE: u64 = 0x7fff_f7ff_f000;
+/// The gap a growing stack keeps above an accessible area below it
+/// (Linux's stack_guard_gap, 256 pages).
+pub const STACK_GUARD_GAP: u64 = 256 * PAGE;
 /// Lowest address mmap hands out (Linux's vm.mmap_min_addr).
 pub const MMAP_MIN: u64 = 0x1_0000;
 
@@ -48,6 +52,20 @@ pub enum FaultError {
     /// The file has no room for the page (tmpfs `size=`; SIGBUS, as
     /// Linux's shmem fault answers ENOSPC).
     NoSpace,
+}
+
+/// The rlimits that bound an address space (RLIMIT_AS, RLIMIT_DATA).
+#[derive(Clone, Copy, Debug)]
+pub struct MapLimits {
+    pub address_space: u64,
+    pub data: u64,
+}
+
+impl MapLimits {
+    pub fn of(p: &crate::proc::Process) -> MapLimits {
+        let l = p.limits.lock().0;
+        MapLimits { address_space: l[crate::proc::limits::RLIMIT_AS].0, data: l[crate::proc::limits::RLIMIT_DATA].0 }
+    }
 }
 
 pub struct MmInner {
@@ -119,6 +137,39 @@ impl MmInner {
         }
     }
 
+    /// Applies `f` to the parts of the areas inside `start..end`, splitting
+    /// those that straddle it (for attributes that are not in the page
+    /// tables, such as what fork does with an area).
+    pub fn update(&mut self, start: u64, end: u64, f: impl Fn(&mut Vma)) {
+        for mut v in self.split_out(start, end) {
+            f(&mut v);
+            self.vmas.insert(v.start, v);
+        }
+    }
+
+    /// Bytes mapped in `start..end`: all of them, and those that are data.
+    pub fn mapped_in(&self, start: u64, end: u64) -> (u64, u64) {
+        let (mut all, mut data) = (0, 0);
+        for v in self.vmas.range(..end).map(|(_, v)| v).filter(|v| v.end > start) {
+            let n = v.end.min(end) - v.start.max(start);
+            all += n;
+            if v.is_data() {
+                data += n;
+            }
+        }
+        (all, data)
+    }
+
+    /// Linux's may_expand_vm: whether `len` more bytes (of data, if
+    /// `data`) fit in RLIMIT_AS and RLIMIT_DATA (`limits`, in bytes).
+    pub fn may_expand(&self, limits: MapLimits, len: u64, data: bool) -> bool {
+        let (all, data_now) = self.mapped_in(0, u64::MAX);
+        if all.saturating_add(len) > limits.address_space {
+            return false;
+        }
+        !data || data_now.saturating_add(len) <= limits.data
+    }
+
     /// Inserts an area (the range must be free).
     pub fn insert(&mut self, vma: Vma) {
         self.vmas.insert(vma.start, vma);
@@ -134,6 +185,19 @@ impl MmInner {
             top = top.min(v.start);
         }
         (top >= MMAP_MIN + len).then(|| top - len)
+    }
+
+    /// Finds a free range of `len` bytes bottom-up in `lo..hi` (MAP_32BIT:
+    /// Linux's legacy window 0x4000_0000..0x8000_0000).
+    pub fn find_free_in(&self, lo: u64, hi: u64, len: u64) -> Option<u64> {
+        let mut at = lo;
+        for v in self.vmas.range(..hi).map(|(_, v)| v).filter(|v| v.end > lo) {
+            if v.start >= at && v.start - at >= len {
+                break;
+            }
+            at = at.max(v.end);
+        }
+        (at.checked_add(len)? <= hi).then_some(at)
     }
 
     /// Changes the rights of `start..end` (which must be fully mapped),
@@ -332,6 +396,29 @@ impl Mm {
         Ok(None)
     }
 
+    /// Grows the MAP_GROWSDOWN area just above `addr` down to its page, as
+    /// Linux's expand_stack: not to within [`STACK_GUARD_GAP`] of an
+    /// accessible area below, and not past `stack_limit` bytes in all.
+    /// Whether it grew.
+    pub fn grow_down(&self, addr: u64, stack_limit: u64) -> bool {
+        let mut m = self.inner.lock();
+        let va = page_down(addr);
+        let Some((&start, above)) = m.vmas.range(addr..).next() else { return false };
+        if !above.grows_down || !matches!(above.kind, vma::Kind::Anon) || above.end - va > stack_limit {
+            return false;
+        }
+        if let Some((_, below)) = m.vmas.range(..addr).next_back() {
+            let accessible = below.prot.read || below.prot.write || below.prot.exec;
+            if below.end > va || (accessible && !below.grows_down && va - below.end < STACK_GUARD_GAP) {
+                return false;
+            }
+        }
+        let Some(mut v) = m.vmas.remove(&start) else { return false };
+        v.start = va;
+        m.vmas.insert(va, v);
+        true
+    }
+
     /// A copy-on-write copy of this address space (fork).
     pub fn fork(&self) -> Result<Arc<Mm>, Errno> {
         // Shared anonymous pages must be the same frames on both sides
@@ -360,6 +447,14 @@ impl Mm {
         let vmas: Vec<Vma> = parent.vmas.values().cloned().collect();
         let mut files = Vec::new();
         for v in vmas {
+            if v.on_fork.dont_copy {
+                continue;
+            }
+            if v.on_fork.wipe {
+                // Fresh zero pages on the child's first touch.
+                c.vmas.insert(v.start, v);
+                continue;
+            }
             let mut va = v.start;
             while va < v.end {
                 if let Some((phys, prot)) = parent.space.query(va) {

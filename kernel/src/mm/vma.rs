@@ -44,6 +44,33 @@ impl Backing for InodeBacking {
     }
 }
 
+/// The range mremap adds to shared anonymous memory: Linux grows the
+/// mapping but not the shmem object behind it, so every page there lies
+/// past the object's end (SIGBUS).
+pub struct PastObjectEnd;
+
+impl Backing for PastObjectEnd {
+    fn read_at(&self, _offset: u64, _buf: &mut [u8]) -> usize {
+        0
+    }
+
+    fn size(&self) -> Option<u64> {
+        Some(0)
+    }
+}
+
+impl Vma {
+    /// The part mremap adds after a shared anonymous area (see
+    /// [`PastObjectEnd`]); for other areas, None (they just grow).
+    pub fn past_object(&self, start: u64, end: u64) -> Option<Vma> {
+        if !(self.shared && matches!(self.kind, Kind::Anon)) {
+            return None;
+        }
+        let kind = Kind::File { backing: Arc::new(PastObjectEnd), offset: 0, file_end: u64::MAX };
+        Some(Vma { start, end, kind, ..self.clone() })
+    }
+}
+
 impl Backing for &'static [u8] {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> usize {
         let Some(rest) = self.get(offset as usize..) else { return 0 };
@@ -98,11 +125,32 @@ pub struct Vma {
     pub kind: Kind,
     /// A stack that may grow down into the gap below it.
     pub grows_down: bool,
+    /// What a child gets at fork (madvise's DONTFORK and WIPEONFORK).
+    pub on_fork: OnFork,
+}
+
+/// Linux's VM_DONTCOPY and VM_WIPEONFORK: fork leaves an area out of the
+/// child, or gives the child the area with fresh zero pages. Leaving out
+/// wins when both are set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct OnFork {
+    pub dont_copy: bool,
+    pub wipe: bool,
+}
+
+impl OnFork {
+    pub const COPY: OnFork = OnFork { dont_copy: false, wipe: false };
 }
 
 impl Vma {
     pub fn anon(start: u64, end: u64, prot: Prot) -> Self {
-        Vma { start, end, prot, shared: false, kind: Kind::Anon, grows_down: false }
+        Vma { start, end, prot, shared: false, kind: Kind::Anon, grows_down: false, on_fork: OnFork::COPY }
+    }
+
+    /// Whether the area counts against RLIMIT_DATA (Linux's
+    /// is_data_mapping: private, writable, not a stack).
+    pub fn is_data(&self) -> bool {
+        self.prot.write && !self.shared && !self.grows_down
     }
 
     /// The part of `self` in `lo..hi` (clamped), with the file offset moved
@@ -119,7 +167,7 @@ impl Vma {
                 Kind::Pages { file: file.clone(), offset: offset + (start - self.start), may_write: *may_write }
             }
         };
-        Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down }
+        Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down, on_fork: self.on_fork }
     }
 
     /// Whether `next` (starting where `self` ends) continues `self` with

@@ -4,8 +4,11 @@
 
 pub const RLIM_INFINITY: u64 = u64::MAX;
 pub const RLIMIT_FSIZE: usize = 1;
+pub const RLIMIT_DATA: usize = 2;
+pub const RLIMIT_STACK: usize = 3;
 pub const RLIMIT_CORE: usize = 4;
 pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIMIT_AS: usize = 9;
 pub const RLIM_NLIMITS: usize = 16;
 
 #[derive(Clone, Copy, Debug)]

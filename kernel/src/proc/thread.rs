@@ -248,7 +248,15 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             },
             Exit::Trap { vector: 14, error_code, cr2 } => {
                 let (write, exec) = (error_code & 2 != 0, error_code & 16 != 0);
-                if let Err(e) = mm.handle_fault(cr2, write, exec) {
+                let mut r = mm.handle_fault(cr2, write, exec);
+                if r == Err(FaultError::Unmapped) {
+                    // Below a MAP_GROWSDOWN area: grow it, then try again.
+                    let stack_limit = process.limits.lock().0[crate::proc::limits::RLIMIT_STACK].0;
+                    if mm.grow_down(cr2, stack_limit) {
+                        r = mm.handle_fault(cr2, write, exec);
+                    }
+                }
+                if let Err(e) = r {
                     log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid(), ctx.rip);
                     *thread.last_trap.lock() = (14, error_code, cr2);
                     let info = match e {

@@ -151,3 +151,11 @@ pub fn restore(t: &Thread, ctx: &mut UserContext) -> Result<(), Errno> {
     *ctx = c;
     Ok(())
 }
+
+/// AT_MINSIGSTKSZ: the most stack [`setup`] can take below an aligned top
+/// (Linux's get_sigframe_size): the extended state with its end marker,
+/// 64-byte aligned, then the frame, 16-byte aligned minus 8.
+pub fn min_stack_size() -> u64 {
+    let fp = FpuState::size() as u64 + if FpuState::is_xsave() { 4 } else { 0 };
+    (fp.next_multiple_of(64) + FRAME_SIZE as u64 + 16 + 8).next_multiple_of(16)
+}

@@ -1,15 +1,17 @@
 //! brk(2): the program break. The heap is one anonymous area from the end
 //! of the executable's data (`brk_start`) to the break, page-granular.
 //! Like Linux, a request that cannot be met (below the start, or running
-//! into another mapping) leaves the break unchanged and returns it.
+//! into another mapping, or past RLIMIT_AS / RLIMIT_DATA) leaves the break
+//! unchanged and returns it.
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::mm::vma::{Prot, Vma};
-use crate::mm::page_up;
+use crate::mm::{page_up, MapLimits};
 
 pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+    let limits = MapLimits::of(&call.thread.process);
     Ok(mm.with(|m| {
         let (start, cur) = (m.brk_start, m.brk);
         if want < start || want > platform::user::USER_END {
@@ -17,7 +19,7 @@ pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
         }
         let (Some(old_end), Some(new_end)) = (page_up(cur), page_up(want)) else { return cur };
         if new_end > old_end {
-            if m.overlaps(old_end, new_end) {
+            if m.overlaps(old_end, new_end) || !m.may_expand(limits, new_end - old_end, true) {
                 return cur;
             }
             // Extend the heap area (or create it).

@@ -55,6 +55,12 @@ async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<Stri
     if call.thread.tid() != process.pid {
         call.thread.take_tid(process.pid);
     }
+    // Linux releases the robust futexes at exec (futex_exec_release) and
+    // forgets the list.
+    if let Some(old_mm) = process.mm() {
+        let head = call.thread.robust_list.swap(0, core::sync::atomic::Ordering::AcqRel);
+        crate::futex::release_robust_list(&old_mm, head, call.thread.tid());
+    }
     call.thread.set_name(image.name.as_bytes());
     process.dumpable.store(true, core::sync::atomic::Ordering::Relaxed);
     process.set_mm(image.mm);

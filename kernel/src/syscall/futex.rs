@@ -32,7 +32,9 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
     let private = op & FUTEX_PRIVATE_FLAG != 0;
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    if realtime && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2) {
+    // Only the absolute waits take a clock (FUTEX_WAIT's time-out is
+    // relative: ENOSYS, as Linux's futex_init_timeout path).
+    if realtime && !matches!(cmd, FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2) {
         return Err(Errno::ENOSYS);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
@@ -52,17 +54,22 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
                 None
             };
             let key = futex::key(&mm, uaddr, private)?;
-            let wait = futex::wait(&mm, key, uaddr, val as u32, bitset)?;
+            let mut wait = futex::wait(&mm, key, uaddr, val as u32, bitset)?;
             let woken = interruptible(call.thread, async {
                 match deadline {
-                    Some(d) => crate::sched::timeout(d, wait).await.is_ok(),
+                    Some(d) => crate::sched::timeout(d, &mut wait).await.is_ok(),
                     None => {
-                        wait.await;
+                        (&mut wait).await;
                         true
                     }
                 }
             })
             .await;
+            // A wake that picked this waiter wins over a time-out or a
+            // signal that came at the same moment (Linux's futex_wait).
+            if wait.finish() {
+                return Ok(0);
+            }
             match woken {
                 Ok(true) => Ok(0),
                 Ok(false) => Err(Errno::ETIMEDOUT),
@@ -75,7 +82,7 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if cmd == FUTEX_WAKE { u32::MAX } else { val3 as u32 };
             let key = futex::key(&mm, uaddr, private)?;
-            Ok(futex::wake(key, val as u32 as usize, bitset)? as u64)
+            Ok(futex::wake(key, wake_count(val), bitset)? as u64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
             let from = futex::key(&mm, uaddr, private)?;
@@ -95,22 +102,27 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
     }
 }
 
+/// How many waiters a wake count lets FUTEX_WAKE and FUTEX_WAKE_OP wake:
+/// Linux's loop wakes a waiter before it compares against the count (an
+/// `int`), so 0 and negative counts wake one.
+fn wake_count(val: u64) -> usize {
+    (val as u32 as i32).max(1) as usize
+}
+
 /// FUTEX_WAKE_OP: atomically `*uaddr2 = *uaddr2 OP oparg`, wake `n1` on
 /// uaddr, and if the old value passes CMP, wake `n2` on uaddr2.
 fn wake_op(mm: &alloc::sync::Arc<crate::mm::Mm>, uaddr: u64, n1: u32, n2: u32, uaddr2: u64, encoded: u32, private: bool) -> SysResult {
     let op = (encoded >> 28) & 0x7;
     let shift = encoded & (8 << 28) != 0;
     let cmp = (encoded >> 24) & 0xf;
-    let mut oparg = (encoded >> 12) & 0xfff;
-    let cmparg = encoded & 0xfff;
-    if shift {
-        if oparg > 31 {
-            return Err(Errno::EINVAL);
-        }
-        oparg = 1 << oparg;
-    }
+    // oparg and cmparg are sign-extended 12-bit numbers; a shift count
+    // outside 0..=31 is masked (Linux warns and carries on).
     let sext = |v: u32| ((v << 20) as i32 >> 20) as u32;
-    let (oparg, cmparg) = (if shift { oparg } else { sext(oparg) }, sext(cmparg));
+    let mut oparg = sext((encoded >> 12) & 0xfff);
+    let cmparg = sext(encoded & 0xfff);
+    if shift {
+        oparg = 1 << (oparg & 31);
+    }
     let k1 = futex::key(mm, uaddr, private)?;
     let k2 = futex::key(mm, uaddr2, private)?;
     let old = futex::with_table_locked(|| -> Result<u32, Errno> {
@@ -141,9 +153,9 @@ fn wake_op(mm: &alloc::sync::Arc<crate::mm::Mm>, uaddr: u64, n1: u32, n2: u32, u
         5 => (old as i32) >= cmparg as i32,
         _ => return Err(Errno::ENOSYS),
     };
-    let mut woken = futex::wake(k1, n1 as usize, u32::MAX)?;
+    let mut woken = futex::wake(k1, wake_count(n1 as u64), u32::MAX)?;
     if pass {
-        woken += futex::wake(k2, n2 as usize, u32::MAX)?;
+        woken += futex::wake(k2, wake_count(n2 as u64), u32::MAX)?;
     }
     Ok(woken as u64)
 }

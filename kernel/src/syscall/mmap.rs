@@ -2,7 +2,8 @@
 //!
 //! Anonymous mappings, private or shared, and file mappings, private or
 //! shared, with Linux's flag rules (MAP_FIXED replaces, MAP_FIXED_NOREPLACE
-//! fails with EEXIST, a hint is used when free, MAP_POPULATE pre-faults).
+//! fails with EEXIST, a hint is used when free, MAP_POPULATE pre-faults,
+//! MAP_32BIT allocates below 2 GiB, RLIMIT_AS and RLIMIT_DATA bound growth).
 //! A tmpfs file is mapped through its own frames (`mm::filemap`): shared
 //! mappings and read/write see the same bytes, private ones copy on write.
 //! A regular file without shareable pages (none today) maps privately by
@@ -19,7 +20,7 @@ use crate::file::device::Device;
 use crate::file::FileKind;
 use crate::mm::filemap::MappedFile;
 use crate::mm::vma::{InodeBacking, Kind, Prot, Vma};
-use crate::mm::{page_up, MMAP_MIN, PAGE};
+use crate::mm::{page_up, MapLimits, MMAP_MIN, PAGE};
 
 const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
@@ -27,12 +28,13 @@ const MAP_SHARED_VALIDATE: u64 = 0x03;
 const MAP_TYPE: u64 = 0x0f;
 const MAP_FIXED: u64 = 0x10;
 const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_32BIT: u64 = 0x40;
 const MAP_GROWSDOWN: u64 = 0x100;
 const MAP_POPULATE: u64 = 0x8000;
 const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 /// Flags MAP_SHARED_VALIDATE accepts (Linux's LEGACY_MAP_MASK plus the
 /// validated ones it knows).
-const KNOWN: u64 = 0x0f | 0x10 | 0x20 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x1_0000 | 0x2_0000 | 0x4_0000 | 0x10_0000;
+const KNOWN: u64 = 0x0f | 0x10 | 0x20 | 0x40 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x1_0000 | 0x2_0000 | 0x4_0000 | 0x10_0000;
 
 const PROT_MASK: u64 = 0x7;
 const PROT_GROWSDOWN: u64 = 0x0100_0000;
@@ -86,11 +88,18 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
         return Err(Errno::EINVAL);
     }
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+    let limits = MapLimits::of(&call.thread.process);
+    let data = prot & 2 != 0 && !shared && flags & MAP_GROWSDOWN == 0;
     let start = mm.with(|m| -> Result<u64, Errno> {
         let fits = |a: u64| a >= MMAP_MIN && a.checked_add(len).is_some_and(|e| e <= platform::user::USER_END);
         let start = if fixed {
             if !fits(addr) {
                 return Err(if addr < MMAP_MIN { Errno::EPERM } else { Errno::ENOMEM });
+            }
+            // Pages a MAP_FIXED mapping replaces are not growth.
+            let (replaced, _) = m.mapped_in(addr, addr + len);
+            if !m.may_expand(limits, len - replaced, data) {
+                return Err(Errno::ENOMEM);
             }
             if m.overlaps(addr, addr + len) {
                 if flags & MAP_FIXED_NOREPLACE != 0 && flags & MAP_FIXED == 0 {
@@ -100,8 +109,14 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
             }
             addr
         } else {
+            if !m.may_expand(limits, len, data) {
+                return Err(Errno::ENOMEM);
+            }
             let hint = addr & !(PAGE - 1);
-            if hint != 0 && fits(hint) && !m.overlaps(hint, hint + len) {
+            if flags & MAP_32BIT != 0 {
+                // Below 2 GiB, bottom-up, hint ignored (x86-64 Linux).
+                m.find_free_in(0x4000_0000, 0x8000_0000, len).ok_or(Errno::ENOMEM)?
+            } else if hint != 0 && fits(hint) && !m.overlaps(hint, hint + len) {
                 hint
             } else {
                 m.find_free(len).ok_or(Errno::ENOMEM)?
@@ -164,7 +179,26 @@ pub fn mprotect(call: &Call<'_>, addr: u64, len: u64, prot: u64) -> SysResult {
     let len = page_up(len).ok_or(Errno::ENOMEM)?;
     let end = addr.checked_add(len).filter(|e| *e <= platform::user::USER_END).ok_or(Errno::ENOMEM)?;
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
-    mm.with(|m| m.protect(addr, end, Prot::from_bits(prot & PROT_MASK)))?;
+    let limits = MapLimits::of(&call.thread.process);
+    mm.with(|m| {
+        let prot = Prot::from_bits(prot & PROT_MASK);
+        if prot.write {
+            // Memory turning into data must fit RLIMIT_DATA.
+            let (all, data) = m.mapped_in(addr, end);
+            let shared_or_stack: u64 = m
+                .vmas
+                .range(..end)
+                .map(|(_, v)| v)
+                .filter(|v| v.end > addr && (v.shared || v.grows_down))
+                .map(|v| v.end.min(end) - v.start.max(addr))
+                .sum();
+            let becoming = all - data - shared_or_stack;
+            if becoming > 0 && !m.may_expand(MapLimits { address_space: u64::MAX, ..limits }, becoming, true) {
+                return Err(Errno::ENOMEM);
+            }
+        }
+        m.protect(addr, end, prot)
+    })?;
     shootdown(addr, end);
     Ok(0)
 }

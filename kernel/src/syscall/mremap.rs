@@ -6,7 +6,9 @@
 //! range, or to `new_addr` with MREMAP_FIXED. MREMAP_DONTUNMAP leaves the
 //! old range mapped but empty. The old range must lie in one area (EFAULT
 //! otherwise, as Linux). An old length of 0 duplicates a shared file
-//! mapping (a second area on the same file pages).
+//! mapping (a second area on the same file pages). Shared anonymous memory
+//! grows its mapping but not its object: the added pages are SIGBUS, as on
+//! Linux.
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
@@ -35,8 +37,12 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
     let user_end = platform::user::USER_END;
     let old_end = old.checked_add(old_len).filter(|e| *e <= user_end).ok_or(Errno::EINVAL)?;
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let limits = crate::mm::MapLimits::of(&call.thread.process);
     let r = mm.with(|m| -> SysResult {
         let vma = m.find(old).cloned().ok_or(Errno::EFAULT)?;
+        if new_len > old_len && !m.may_expand(limits, new_len - old_len, vma.is_data()) {
+            return Err(Errno::ENOMEM);
+        }
         if old_len == 0 {
             // Duplicating a shared mapping is the only use of old_len 0:
             // a new area on the same file pages (shared anonymous memory
@@ -75,8 +81,13 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
             let grown = old.checked_add(new_len).filter(|e| *e <= user_end);
             if let Some(new_end) = grown {
                 if old_end == vma.end && !m.overlaps(old_end, new_end) {
-                    if let Some(v) = m.vmas.get_mut(&vma.start) {
-                        v.end = new_end;
+                    match vma.past_object(old_end, new_end) {
+                        Some(past) => m.insert(past),
+                        None => {
+                            if let Some(v) = m.vmas.get_mut(&vma.start) {
+                                v.end = new_end;
+                            }
+                        }
                     }
                     return Ok(old);
                 }
@@ -104,8 +115,15 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
         let shift = |a: u64| a - old + dest;
         moved.start = dest;
         moved.end = dest + new_len;
+        let past = vma.past_object(dest + keep, dest + new_len).filter(|_| new_len > keep);
+        if past.is_some() {
+            moved.end = dest + keep;
+        }
         if let Kind::File { file_end, .. } = &mut moved.kind {
-            *file_end = shift((*file_end).clamp(old, old + keep));
+            // A mapping that is file all the way keeps being the file as
+            // it grows (Linux keeps vm_pgoff); one with a zero tail (an ELF
+            // bss) keeps the tail where it was.
+            *file_end = if *file_end >= vma.end { u64::MAX } else { shift((*file_end).clamp(old, old + keep)) };
         }
         for off in (0..keep).step_by(PAGE as usize) {
             if let Some((phys, prot)) = m.space.query(old + off) {
@@ -122,6 +140,9 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
             m.remove(old, old_end);
         }
         m.insert(moved);
+        if let Some(past) = past {
+            m.insert(past);
+        }
         Ok(dest)
     });
     if platform::smp::cpus_online() > 1 {
