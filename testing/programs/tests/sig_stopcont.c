@@ -220,6 +220,9 @@ int main(void) {
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "an ignored SIGTSTP does not stop", "st %#x", st);
     pid = fork();
     if (pid == 0) {
+        /* A stop signal other than SIGSTOP is discarded in an orphaned
+         * process group: lead a group whose parent is outside it. */
+        setpgid(0, 0);
         raise(SIGTTIN);
         _exit(6);
     }
@@ -231,6 +234,22 @@ int main(void) {
     st = -1;
     wait_for(pid, &st, 0);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 6, "after SIGCONT raise returns and the child exits", "st %#x", st);
+
+    /* A new session's only group is orphaned: SIGTTIN there is discarded. */
+    pid = fork();
+    if (pid == 0) {
+        setsid();
+        raise(SIGTTIN);
+        _exit(7);
+    }
+    st = -1;
+    wait_for(pid, &st, WUNTRACED);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "default SIGTTIN in an orphaned process group is discarded",
+          "st %#x", st);
+    if (WIFSTOPPED(st)) {
+        kill(pid, SIGKILL);
+        wait_for(pid, &st, 0);
+    }
 
     /* 7. waitid WSTOPPED|WNOWAIT leaves the report for a later waitpid. */
     pid = fork();
