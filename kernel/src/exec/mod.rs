@@ -26,8 +26,10 @@ pub struct Image {
 
 /// Linux's BINPRM_BUF_SIZE: how much of a `#!` line is read.
 const SHEBANG_MAX: usize = 256;
-/// Nested interpreters allowed (Linux: 4, then ELOOP).
-const MAX_INTERP_DEPTH: usize = 4;
+/// Nested scripts allowed: Linux's exec_binprm runs at most six binary
+/// handlers (depth 0-5), so five scripts and the final program; a sixth
+/// script is ELOOP.
+const MAX_INTERP_DEPTH: usize = 5;
 
 /// Reads an executable: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
@@ -75,25 +77,69 @@ pub fn load(owner: Option<&crate::proc::Process>, path: &str, argv: &[&[u8]], en
     load_at_depth(owner, path, path, argv, envp, 0)
 }
 
+/// Splits a `#!` line into the interpreter and its optional argument as
+/// Linux's load_script does: only the first BINPRM_BUF_SIZE bytes count
+/// (a file shorter than that ends in NULs); without a newline there, the
+/// interpreter name must end in a blank or NUL inside the buffer (else it
+/// may be truncated: ENOEXEC) and the line is cut at byte 255; blanks
+/// around the argument are dropped, blanks inside it kept; a NUL ends it.
+fn parse_shebang(data: &[u8]) -> Result<(&[u8], Option<&[u8]>), Errno> {
+    let buf = &data[..data.len().min(SHEBANG_MAX)];
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let line_end = match buf.iter().position(|&b| b == b'\n') {
+        Some(n) => n,
+        None if buf.len() < SHEBANG_MAX => buf.len(),
+        None => {
+            let body = &buf[2..SHEBANG_MAX - 1];
+            let start = body.iter().position(|&b| !blank(b)).ok_or(Errno::ENOEXEC)?;
+            if !body[start..].iter().any(|&b| blank(b) || b == 0) {
+                return Err(Errno::ENOEXEC);
+            }
+            SHEBANG_MAX - 1
+        }
+    };
+    let mut line = &buf[2..line_end];
+    // A NUL ends the line (Linux works on C strings).
+    if let Some(n) = line.iter().position(|&b| b == 0) {
+        line = &line[..n];
+    }
+    while let [b, rest @ ..] = line {
+        if !blank(*b) {
+            break;
+        }
+        line = rest;
+    }
+    while let [rest @ .., b] = line {
+        if !blank(*b) {
+            break;
+        }
+        line = rest;
+    }
+    if line.is_empty() {
+        return Err(Errno::ENOEXEC);
+    }
+    let name_end = line.iter().position(|&b| blank(b)).unwrap_or(line.len());
+    let (interp, mut rest) = line.split_at(name_end);
+    while let [b, r @ ..] = rest {
+        if !blank(*b) {
+            break;
+        }
+        rest = r;
+    }
+    Ok((interp, if rest.is_empty() { None } else { Some(rest) }))
+}
+
 fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
     let data = read_executable(owner, path)?;
     if data.starts_with(b"#!") {
         if depth >= MAX_INTERP_DEPTH {
             return Err(Errno::ELOOP);
         }
-        let line = &data[2..data.len().min(SHEBANG_MAX)];
-        let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
-        let line = core::str::from_utf8(line).map_err(|_| Errno::ENOEXEC)?.trim_matches(|c| c == ' ' || c == '\t');
-        let (interp, arg) = match line.split_once([' ', '\t']) {
-            Some((i, a)) => (i, Some(a.trim_matches(|c| c == ' ' || c == '\t'))),
-            None => (line, None),
-        };
-        if interp.is_empty() {
-            return Err(Errno::ENOEXEC);
-        }
+        let (interp, arg) = parse_shebang(&data)?;
+        let interp = core::str::from_utf8(interp).map_err(|_| Errno::ENOEXEC)?;
         let mut new_argv: Vec<&[u8]> = alloc::vec![interp.as_bytes()];
-        if let Some(a) = arg.filter(|a| !a.is_empty()) {
-            new_argv.push(a.as_bytes());
+        if let Some(a) = arg {
+            new_argv.push(a);
         }
         new_argv.push(path.as_bytes());
         new_argv.extend(argv.iter().skip(1));

@@ -61,7 +61,11 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
             match default_action(sig) {
                 Default::Ignore | Default::Continue => continue,
                 Default::Stop => {
-                    t.process.stop(sig);
+                    // Linux discards SIGTSTP/SIGTTIN/SIGTTOU in an orphaned
+                    // process group: nobody could continue it.
+                    if sig == SIGSTOP || !t.process.pgrp_is_orphaned() {
+                        t.process.stop(sig);
+                    }
                     continue;
                 }
                 Default::Terminate => {

@@ -302,19 +302,31 @@ fn discard_at_send(p: &Process, sig: u32, blocked_everywhere: bool, forced: bool
 /// prepare_signal): SIGKILL starts the exit, SIGCONT resumes a stopped
 /// process and cancels pending stops, a stop signal cancels a pending SIGCONT.
 fn prepare(p: &Arc<Process>, sig: u32) {
+    // Pending stops and continues are cancelled in the process's queue
+    // and in every thread's (raise and tgkill queue per thread).
+    let discard = |sigs: &[u32]| {
+        let mut shared = p.shared_pending.lock();
+        for &s in sigs {
+            shared.discard(s);
+        }
+        drop(shared);
+        for t in p.threads() {
+            let mut own = t.signals.pending.lock();
+            for &s in sigs {
+                own.discard(s);
+            }
+        }
+    };
     match sig {
         SIGKILL => {
             p.begin_exit(SIGKILL as i32);
             p.continue_process(false);
         }
         SIGCONT => {
-            p.shared_pending.lock().discard(SIGSTOP);
-            for s in [SIGTSTP, SIGTTIN, SIGTTOU] {
-                p.shared_pending.lock().discard(s);
-            }
+            discard(&[SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
             p.continue_process(true);
         }
-        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => p.shared_pending.lock().discard(SIGCONT),
+        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => discard(&[SIGCONT]),
         _ => {}
     }
 }
