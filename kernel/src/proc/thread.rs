@@ -219,21 +219,39 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         let cpu_budget = crate::timer::cpu_timers::check(&process).unwrap_or(SLICE_NS);
         let slice = now + SLICE_NS.min(cpu_budget.max(1));
         let next = sched::executor().next_deadline(cpu).map_or(slice, |d| d.min(slice));
+        // Interrupts stay off from arming the timer until user mode: a
+        // timer interrupt taken here, in kernel mode, would not end the user
+        // run, and the thread would then run with no timer armed, starving
+        // every other task of this CPU (enter_user turns them back on).
+        platform::cpu::interrupts::disable();
         platform::apic::lapic::set_deadline(Some(next));
         let exit = {
             let fpu = thread.fpu.lock();
             thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::Release);
             // A signal sent after `deliver` looked: its kick may have missed
-            // us, so check again with the CPU published.
-            if thread.has_deliverable_signal() {
+            // us, so check again with the CPU published. A timer already
+            // due is served first: the executor fires timers between turns,
+            // so the thread yields instead of entering user mode with a
+            // deadline in the past.
+            let timer_due = sched::executor().next_deadline(cpu).is_some_and(|d| d <= platform::time::now_ns());
+            if thread.has_deliverable_signal() || timer_due {
                 thread.running_on.store(-1, Ordering::Release);
-                continue;
+                platform::cpu::interrupts::enable();
+                None
+            } else {
+                let t0 = platform::time::now_ns();
+                let e = enter_user(&mut ctx, &fpu);
+                thread.user_ns.fetch_add(platform::time::now_ns() - t0, Ordering::Relaxed);
+                thread.running_on.store(-1, Ordering::Release);
+                Some(e)
             }
-            let t0 = platform::time::now_ns();
-            let e = enter_user(&mut ctx, &fpu);
-            thread.user_ns.fetch_add(platform::time::now_ns() - t0, Ordering::Relaxed);
-            thread.running_on.store(-1, Ordering::Release);
-            e
+        };
+        let Some(exit) = exit else {
+            // The FPU guard is gone: yield to the due timer.
+            if sched::executor().should_yield() {
+                executor::yield_now().await;
+            }
+            continue;
         };
         match exit {
             Exit::Syscall => match syscall::dispatch(&thread, &mut ctx).await {
