@@ -1,9 +1,4 @@
-/* PENDING: at -smp 1 Aramid never lets the parent run again once the
- * two-thread child spins in user mode and gets SIGSTOP (the test times
- * out with no output; it passes with strace on, so it is timing-bound);
- * at -smp 4 the threads do not run again after SIGCONT. Cause not found.
- *
- * Job control signals: SIGSTOP/SIGCONT of a multithreaded child (every
+/* Job control of a multithreaded child: SIGSTOP/SIGCONT of a multithreaded child (every
  * thread stops, WUNTRACED/WCONTINUED reports), SIGCHLD siginfo for
  * CLD_STOPPED/CLD_CONTINUED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIGCONT discarding
  * a pending stop and a stop discarding a pending SIGCONT, a SIGCONT handler
