@@ -73,6 +73,9 @@ pub struct Process {
     pub limits: spin::Mutex<Limits>,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
+    /// Set by a successful execve (Linux clears PF_FORKNOEXEC): the
+    /// parent may no longer move the process to another group.
+    pub execed: AtomicBool,
     pub subreaper: AtomicBool,
     /// PR_SET_PDEATHSIG: the signal sent when the parent dies — that is,
     /// when the thread that created this process ends (Linux's rule).
@@ -156,6 +159,7 @@ impl Process {
             limits: spin::Mutex::new(limits),
             dumpable: AtomicBool::new(dumpable),
             no_new_privs: AtomicBool::new(nnp),
+            execed: AtomicBool::new(false),
             subreaper: AtomicBool::new(false),
             pdeathsig: AtomicU32::new(0),
             creator_tid: AtomicU32::new(0),
