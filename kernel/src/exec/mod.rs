@@ -33,12 +33,19 @@ const MAX_INTERP_DEPTH: usize = 5;
 
 /// Reads an executable: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
-fn read_executable(owner: Option<&crate::proc::Process>, path: &str) -> Result<Arc<Vec<u8>>, Errno> {
+fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<&ExecAt>) -> Result<Arc<Vec<u8>>, Errno> {
     use crate::file::vfs::{vfs, with_ctx, FsContext};
     let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
-        let start = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
-        let loc = vfs.resolve(ctx, start, path.as_bytes(), fs::Lookup::empty())?;
+        let default = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
+        let start = at.and_then(|a| a.start.as_ref()).unwrap_or(default);
+        let flags = at.map_or(fs::Lookup::empty(), |a| a.lookup);
+        let loc = vfs.resolve(ctx, start, path.as_bytes(), flags)?;
         let meta = loc.inode.metadata();
+        // A final symlink left unfollowed (AT_SYMLINK_NOFOLLOW), as open
+        // with O_NOFOLLOW.
+        if meta.is_symlink() {
+            return Err(Errno::ELOOP);
+        }
         if !meta.is_regular() {
             return Err(Errno::EACCES);
         }
@@ -74,7 +81,28 @@ fn read_executable(owner: Option<&crate::proc::Process>, path: &str) -> Result<A
 /// script's path and the original arguments after argv[0], as Linux's
 /// binfmt_script does.
 pub fn load(owner: Option<&crate::proc::Process>, path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
-    load_at_depth(owner, path, path, argv, envp, 0)
+    load_at_depth(owner, path, path, None, argv, envp, 0)
+}
+
+/// execveat's view of the program: where its lookup starts and how, and
+/// the name it is known by (Linux's bprm->filename).
+pub struct ExecAt {
+    /// The directory (or, with AT_EMPTY_PATH, the file) of the descriptor;
+    /// None for AT_FDCWD or an absolute path.
+    pub start: Option<fs::vfs::PathLoc>,
+    /// NOFOLLOW and EMPTY_PATH from the execveat flags.
+    pub lookup: fs::Lookup,
+    /// AT_EXECFN and a script's path argument: the path as given, or
+    /// "/dev/fd/N" and "/dev/fd/N/name" for descriptor-relative calls.
+    pub filename: alloc::string::String,
+    /// The descriptor is close-on-exec: a script's interpreter could not
+    /// open "/dev/fd/N" any more, so scripts are ENOENT.
+    pub inaccessible: bool,
+}
+
+/// Loads the program of an execveat call (see [`ExecAt`]).
+pub fn load_at(owner: &crate::proc::Process, path: &str, at: &ExecAt, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
+    load_at_depth(Some(owner), path, &at.filename, Some(at), argv, envp, 0)
 }
 
 /// Splits a `#!` line into the interpreter and its optional argument as
@@ -129,11 +157,17 @@ fn parse_shebang(data: &[u8]) -> Result<(&[u8], Option<&[u8]>), Errno> {
     Ok((interp, if rest.is_empty() { None } else { Some(rest) }))
 }
 
-fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
-    let data = read_executable(owner, path)?;
+/// `path` is looked up (from `at` at depth 0); `execfn` is the name the
+/// program is known by (AT_EXECFN, and the path a script's interpreter
+/// gets).
+fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, at: Option<&ExecAt>, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
+    let data = read_executable(owner, path, at)?;
     if data.starts_with(b"#!") {
         if depth >= MAX_INTERP_DEPTH {
             return Err(Errno::ELOOP);
+        }
+        if at.is_some_and(|a| a.inaccessible) {
+            return Err(Errno::ENOENT);
         }
         let (interp, arg) = parse_shebang(&data)?;
         let interp = core::str::from_utf8(interp).map_err(|_| Errno::ENOEXEC)?;
@@ -141,9 +175,12 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
         if let Some(a) = arg {
             new_argv.push(a);
         }
-        new_argv.push(path.as_bytes());
+        // The script as the interpreter will open it: the name it was
+        // executed by ("/dev/fd/N" through a descriptor).
+        let script = if at.is_some() { execfn } else { path };
+        new_argv.push(script.as_bytes());
         new_argv.extend(argv.iter().skip(1));
-        let mut image = load_at_depth(owner, interp, execfn, &new_argv, envp, depth + 1)?;
+        let mut image = load_at_depth(owner, interp, execfn, None, &new_argv, envp, depth + 1)?;
         image.name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
         return Ok(image);
     }
@@ -152,7 +189,7 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
     let mut entry = main.entry;
     let mut base = 0;
     if let Some(interp) = &main.interp {
-        let interp_data = read_executable(owner, interp)?;
+        let interp_data = read_executable(owner, interp, None)?;
         let ld = elf::load(&mm, &interp_data, interp_data.clone(), elf::INTERP_BASE)?;
         if ld.interp.is_some() {
             return Err(Errno::ELIBBAD);
