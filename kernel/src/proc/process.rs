@@ -276,12 +276,30 @@ impl Process {
         self.stopped.load(Ordering::Acquire)
     }
 
-    /// Stops the process (a stop signal's default action) and tells the
-    /// parent.
-    pub fn stop(self: &Arc<Process>, sig: u32) {
+    /// Starts a group stop (a stop signal's default action): marks the
+    /// process stopped and brings every thread in user mode back into the
+    /// kernel, where it parks. Returns false if it was already stopped.
+    /// The caller reports the stop with [`Process::report_stop`] once no
+    /// thread runs user code any more, as Linux notifies the parent only
+    /// when the group stop is complete.
+    pub fn begin_stop(self: &Arc<Process>) -> bool {
         if self.stopped.swap(true, Ordering::AcqRel) {
-            return;
+            return false;
         }
+        for t in self.threads() {
+            t.kick();
+        }
+        true
+    }
+
+    /// Whether no thread of the stopped process still runs in user mode.
+    pub fn stop_complete(&self) -> bool {
+        self.threads().iter().all(|t| !t.in_user_mode())
+    }
+
+    /// Tells the parent the process stopped with `sig` (wait report and
+    /// SIGCHLD unless SA_NOCLDSTOP).
+    pub fn report_stop(self: &Arc<Process>, sig: u32) {
         *self.wait_report.lock() = Some(Ok(sig));
         if let Some(parent) = self.parent() {
             if parent.action(signal::SIGCHLD).flags & signal::SA_NOCLDSTOP == 0 {

@@ -114,6 +114,11 @@ impl Thread {
         super::pid::register_thread(self);
     }
 
+    /// Whether the thread is running user code right now.
+    pub fn in_user_mode(&self) -> bool {
+        self.running_on.load(Ordering::SeqCst) >= 0
+    }
+
     /// If the thread is in user mode on another CPU, interrupts that CPU
     /// so the thread comes back into the kernel (to take a signal or die).
     pub fn kick(&self) {
@@ -227,14 +232,15 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         platform::apic::lapic::set_deadline(Some(next));
         let exit = {
             let fpu = thread.fpu.lock();
-            thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::Release);
+            thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::SeqCst);
             // A signal sent after `deliver` looked: its kick may have missed
             // us, so check again with the CPU published. A timer already
             // due is served first: the executor fires timers between turns,
             // so the thread yields instead of entering user mode with a
             // deadline in the past.
             let timer_due = sched::executor().next_deadline(cpu).is_some_and(|d| d <= platform::time::now_ns());
-            if thread.has_deliverable_signal() || timer_due {
+            // A group stop begun meanwhile: park in `deliver` instead.
+            if thread.has_deliverable_signal() || timer_due || process.is_stopped() {
                 thread.running_on.store(-1, Ordering::Release);
                 platform::cpu::interrupts::enable();
                 None
@@ -243,6 +249,10 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 let e = enter_user(&mut ctx, &fpu);
                 thread.user_ns.fetch_add(platform::time::now_ns() - t0, Ordering::Relaxed);
                 thread.running_on.store(-1, Ordering::Release);
+                if process.is_stopped() {
+                    // The thread that began the group stop waits for us.
+                    process.stop_wait.wake_all();
+                }
                 Some(e)
             }
         };
