@@ -1,9 +1,9 @@
-/* Job control of a multithreaded child: SIGSTOP/SIGCONT of a multithreaded child (every
- * thread stops, WUNTRACED/WCONTINUED reports), SIGCHLD siginfo for
- * CLD_STOPPED/CLD_CONTINUED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIGCONT discarding
- * a pending stop and a stop discarding a pending SIGCONT, a SIGCONT handler
- * running after the continue, SIGTSTP ignored or caught, and SIGKILL of a
- * stopped child. */
+/* Job control of multithreaded children: SIGSTOP stops every thread
+ * (spinning ones too), WUNTRACED/WCONTINUED and SIGCHLD CLD_STOPPED /
+ * CLD_CONTINUED reports, every thread running again after SIGCONT, a stop
+ * raised by a secondary thread stopping the whole process, a thread
+ * blocked in read not returning to user mode while stopped even when data
+ * arrives, and SIGKILL of a stopped child. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +21,27 @@ static void *spin(void *arg) {
     volatile unsigned long *c = arg;
     for (;;)
         (*c)++;
+    return NULL;
+}
+
+static int rpipe[2];
+static void *reader(void *arg) {
+    (void)arg;
+    char c;
+    if (read(rpipe[0], &c, 1) == 1)
+        shared[3] = 1;
+    for (;;)
+        pause();
+    return NULL;
+}
+static void *stopper(void *arg) {
+    (void)arg;
+    while (shared[0] == 0)
+        t_sleep_ms(1);
+    raise(SIGSTOP);
+    shared[4] = 1;
+    for (;;)
+        pause();
     return NULL;
 }
 
@@ -106,6 +127,37 @@ int main(void) {
     st = 0;
     r = wait_for(pid, &st, 0);
     CHECK(r == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a stopped child", "st %#x", st);
+
+    /* 2. A secondary thread raises SIGSTOP; a reader gets data while stopped. */
+    shared[0] = shared[1] = shared[3] = shared[4] = 0;
+    pipe(rpipe);
+    pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, reader, NULL);
+        pthread_create(&t, NULL, stopper, NULL);
+        spin((void *)&shared[0]);
+    }
+    st = 0;
+    r = wait_for(pid, &st, WUNTRACED);
+    CHECK(r == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "raise(SIGSTOP) in a secondary thread stops the process",
+          "st %#x", st);
+    a0 = shared[0];
+    write(rpipe[1], "d", 1);
+    t_sleep_ms(50);
+    CHECK(shared[0] == a0 && shared[3] == 0 && shared[4] == 0,
+          "while stopped no thread runs user code, not even a reader whose data arrived", "spin %d read %lu",
+          shared[0] != a0, shared[3]);
+    kill(pid, SIGCONT);
+    for (int i = 0; i < 3000 && (shared[3] == 0 || shared[4] == 0 || shared[0] == a0); i++)
+        t_sleep_ms(1);
+    CHECK(shared[3] == 1 && shared[4] == 1 && shared[0] != a0,
+          "after SIGCONT the reader has its data, raise returns and the spinner runs", "read %lu raise %lu",
+          shared[3], shared[4]);
+    kill(pid, SIGKILL);
+    wait_for(pid, &st, 0);
+    close(rpipe[0]);
+    close(rpipe[1]);
 
     errno = 0;
     CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
