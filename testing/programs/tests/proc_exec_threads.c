@@ -128,8 +128,18 @@ static int mode_alarm(void) {
     return 5;
 }
 
+static char selfbuf[256];
+
 int main(int argc, char **argv) {
-    self = argv[0];
+    /* Absolute, as the fds mode runs after a chdir. */
+    if (argv[0][0] == '/') {
+        snprintf(selfbuf, sizeof selfbuf, "%.250s", argv[0]);
+    } else {
+        char cwd[128];
+        getcwd(cwd, sizeof cwd);
+        snprintf(selfbuf, sizeof selfbuf, "%.120s/%.120s", cwd, argv[0]);
+    }
+    self = selfbuf;
     if (argc >= 3 && !strcmp(argv[1], "single"))
         return mode_single(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "mask"))
