@@ -451,6 +451,12 @@ impl Process {
             let autoreap = self.exit_signal as u32 == signal::SIGCHLD
                 && (sigchld.handler == signal::SIG_IGN || sigchld.flags & signal::SA_NOCLDWAIT != 0);
             let send = self.exit_signal != 0 && !(autoreap && sigchld.handler == signal::SIG_IGN);
+            // Gone before the signal wakes the parent: a wait it interrupts
+            // finds no such child (ECHILD), as Linux's EXIT_DEAD.
+            if autoreap {
+                parent.children.lock().retain(|c| c.pid != self.pid);
+                pid::unregister(self.pid);
+            }
             if send {
                 let (code, st) = if status & 0x7f == 0 {
                     (signal::info::CLD_EXITED, (status >> 8) & 0xff)
@@ -461,10 +467,6 @@ impl Process {
                 };
                 let info = SigInfo { signo: self.exit_signal as u32, code, pid: self.pid, status: st, ..Default::default() };
                 signal::send_process(&parent, info, true);
-            }
-            if autoreap {
-                parent.children.lock().retain(|c| c.pid != self.pid);
-                pid::unregister(self.pid);
             }
             parent.child_events.wake_all();
         }
