@@ -1,8 +1,9 @@
-/* Job control signals: SIGCHLD siginfo for
- * CLD_STOPPED/CLD_CONTINUED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIGCONT discarding
- * a pending stop and a stop discarding a pending SIGCONT, a SIGCONT handler
- * running after the continue, SIGTSTP ignored or caught, and SIGKILL of a
- * stopped child, SIGTTIN discarded in an orphaned process group. */
+/* Job control signals of single-threaded children: SA_NOCLDSTOP,
+ * SA_NOCLDWAIT, SIGCONT discarding a pending stop and a stop discarding a
+ * pending SIGCONT, a SIGCONT handler running after the continue, SIGTSTP
+ * ignored, SIGTTIN stopping (and discarded in an orphaned process group),
+ * waitid CLD_STOPPED/CLD_CONTINUED with WNOWAIT. Multithreaded stops are
+ * in sig_stop_threads. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
