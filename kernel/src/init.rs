@@ -55,7 +55,7 @@ fn start_init(image: crate::exec::Image) {
         let _ = files.install(console.clone(), false, 1024);
     }
     let pid = crate::proc::pid::alloc();
-    let process = crate::proc::Process::new(pid, Weak::new(), image.mm, Arc::new(spin::Mutex::new(files)), 17);
+    let process = crate::proc::Process::new(pid, Weak::new(), None, image.mm, Arc::new(spin::Mutex::new(files)), false, 17);
     let thread = crate::proc::Thread::new(pid, process, platform::user::fpu::FpuState::new());
     thread.set_name(image.name.as_bytes());
     crate::proc::thread::spawn(thread, image.ctx);

@@ -26,17 +26,26 @@ pub struct Image {
 
 /// Linux's BINPRM_BUF_SIZE: how much of a `#!` line is read.
 const SHEBANG_MAX: usize = 256;
-/// Nested interpreters allowed (Linux: 4, then ELOOP).
-const MAX_INTERP_DEPTH: usize = 4;
+/// Nested scripts allowed: Linux's exec_binprm runs at most six binary
+/// handlers (depth 0-5), so five scripts and the final program; a sixth
+/// script is ELOOP.
+const MAX_INTERP_DEPTH: usize = 5;
 
 /// Reads an executable: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
-fn read_executable(owner: Option<&crate::proc::Process>, path: &str) -> Result<Arc<Vec<u8>>, Errno> {
+fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<&ExecAt>) -> Result<Arc<Vec<u8>>, Errno> {
     use crate::file::vfs::{vfs, with_ctx, FsContext};
     let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
-        let start = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
-        let loc = vfs.resolve(ctx, start, path.as_bytes(), fs::Lookup::empty())?;
+        let default = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
+        let start = at.and_then(|a| a.start.as_ref()).unwrap_or(default);
+        let flags = at.map_or(fs::Lookup::empty(), |a| a.lookup);
+        let loc = vfs.resolve(ctx, start, path.as_bytes(), flags)?;
         let meta = loc.inode.metadata();
+        // A final symlink left unfollowed (AT_SYMLINK_NOFOLLOW), as open
+        // with O_NOFOLLOW.
+        if meta.is_symlink() {
+            return Err(Errno::ELOOP);
+        }
         if !meta.is_regular() {
             return Err(Errno::EACCES);
         }
@@ -73,32 +82,106 @@ fn read_executable(owner: Option<&crate::proc::Process>, path: &str) -> Result<A
 /// script's path and the original arguments after argv[0], as Linux's
 /// binfmt_script does.
 pub fn load(owner: Option<&crate::proc::Process>, path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
-    load_at_depth(owner, path, path, argv, envp, 0)
+    load_at_depth(owner, path, path, None, argv, envp, 0)
 }
 
-fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
-    let data = read_executable(owner, path)?;
+/// execveat's view of the program: where its lookup starts and how, and
+/// the name it is known by (Linux's bprm->filename).
+pub struct ExecAt {
+    /// The directory (or, with AT_EMPTY_PATH, the file) of the descriptor;
+    /// None for AT_FDCWD or an absolute path.
+    pub start: Option<fs::vfs::PathLoc>,
+    /// NOFOLLOW and EMPTY_PATH from the execveat flags.
+    pub lookup: fs::Lookup,
+    /// AT_EXECFN and a script's path argument: the path as given, or
+    /// "/dev/fd/N" and "/dev/fd/N/name" for descriptor-relative calls.
+    pub filename: alloc::string::String,
+    /// The descriptor is close-on-exec: a script's interpreter could not
+    /// open "/dev/fd/N" any more, so scripts are ENOENT.
+    pub inaccessible: bool,
+}
+
+/// Loads the program of an execveat call (see [`ExecAt`]).
+pub fn load_at(owner: &crate::proc::Process, path: &str, at: &ExecAt, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
+    load_at_depth(Some(owner), path, &at.filename, Some(at), argv, envp, 0)
+}
+
+/// Splits a `#!` line into the interpreter and its optional argument as
+/// Linux's load_script does: only the first BINPRM_BUF_SIZE bytes count
+/// (a file shorter than that ends in NULs); without a newline there, the
+/// interpreter name must end in a blank or NUL inside the buffer (else it
+/// may be truncated: ENOEXEC) and the line is cut at byte 255; blanks
+/// around the argument are dropped, blanks inside it kept; a NUL ends it.
+fn parse_shebang(data: &[u8]) -> Result<(&[u8], Option<&[u8]>), Errno> {
+    let buf = &data[..data.len().min(SHEBANG_MAX)];
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let line_end = match buf.iter().position(|&b| b == b'\n') {
+        Some(n) => n,
+        None if buf.len() < SHEBANG_MAX => buf.len(),
+        None => {
+            let body = &buf[2..SHEBANG_MAX - 1];
+            let start = body.iter().position(|&b| !blank(b)).ok_or(Errno::ENOEXEC)?;
+            if !body[start..].iter().any(|&b| blank(b) || b == 0) {
+                return Err(Errno::ENOEXEC);
+            }
+            SHEBANG_MAX - 1
+        }
+    };
+    let mut line = &buf[2..line_end];
+    // A NUL ends the line (Linux works on C strings).
+    if let Some(n) = line.iter().position(|&b| b == 0) {
+        line = &line[..n];
+    }
+    while let [b, rest @ ..] = line {
+        if !blank(*b) {
+            break;
+        }
+        line = rest;
+    }
+    while let [rest @ .., b] = line {
+        if !blank(*b) {
+            break;
+        }
+        line = rest;
+    }
+    if line.is_empty() {
+        return Err(Errno::ENOEXEC);
+    }
+    let name_end = line.iter().position(|&b| blank(b)).unwrap_or(line.len());
+    let (interp, mut rest) = line.split_at(name_end);
+    while let [b, r @ ..] = rest {
+        if !blank(*b) {
+            break;
+        }
+        rest = r;
+    }
+    Ok((interp, if rest.is_empty() { None } else { Some(rest) }))
+}
+
+/// `path` is looked up (from `at` at depth 0); `execfn` is the name the
+/// program is known by (AT_EXECFN, and the path a script's interpreter
+/// gets).
+fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, at: Option<&ExecAt>, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
+    let data = read_executable(owner, path, at)?;
     if data.starts_with(b"#!") {
         if depth >= MAX_INTERP_DEPTH {
             return Err(Errno::ELOOP);
         }
-        let line = &data[2..data.len().min(SHEBANG_MAX)];
-        let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
-        let line = core::str::from_utf8(line).map_err(|_| Errno::ENOEXEC)?.trim_matches(|c| c == ' ' || c == '\t');
-        let (interp, arg) = match line.split_once([' ', '\t']) {
-            Some((i, a)) => (i, Some(a.trim_matches(|c| c == ' ' || c == '\t'))),
-            None => (line, None),
-        };
-        if interp.is_empty() {
-            return Err(Errno::ENOEXEC);
+        if at.is_some_and(|a| a.inaccessible) {
+            return Err(Errno::ENOENT);
         }
+        let (interp, arg) = parse_shebang(&data)?;
+        let interp = core::str::from_utf8(interp).map_err(|_| Errno::ENOEXEC)?;
         let mut new_argv: Vec<&[u8]> = alloc::vec![interp.as_bytes()];
-        if let Some(a) = arg.filter(|a| !a.is_empty()) {
-            new_argv.push(a.as_bytes());
+        if let Some(a) = arg {
+            new_argv.push(a);
         }
-        new_argv.push(path.as_bytes());
+        // The script as the interpreter will open it: the name it was
+        // executed by ("/dev/fd/N" through a descriptor).
+        let script = if at.is_some() { execfn } else { path };
+        new_argv.push(script.as_bytes());
         new_argv.extend(argv.iter().skip(1));
-        let mut image = load_at_depth(owner, interp, execfn, &new_argv, envp, depth + 1)?;
+        let mut image = load_at_depth(owner, interp, execfn, None, &new_argv, envp, depth + 1)?;
         image.name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
         return Ok(image);
     }
@@ -107,7 +190,7 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
     let mut entry = main.entry;
     let mut base = 0;
     if let Some(interp) = &main.interp {
-        let interp_data = read_executable(owner, interp)?;
+        let interp_data = read_executable(owner, interp, None)?;
         // Linux reads the interpreter's ELF header first (EIO when the
         // file is shorter), then rejects anything but an x86-64 ELF with
         // ELIBBAD.

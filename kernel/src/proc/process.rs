@@ -64,13 +64,18 @@ pub struct Process {
     pub wait_report: spin::Mutex<Option<Result<u32, ()>>>,
     pub pgid: AtomicU32,
     pub sid: AtomicU32,
-    pub umask: AtomicU32,
+    /// Shared with the processes created with CLONE_FS, like `fs`.
+    pub umask: Arc<AtomicU32>,
     pub creds: spin::Mutex<Creds>,
-    /// Root directory and working directory.
-    pub fs: spin::Mutex<crate::file::vfs::FsContext>,
+    /// Root directory and working directory (Linux's `fs_struct`: shared
+    /// between processes created with CLONE_FS).
+    pub fs: Arc<spin::Mutex<crate::file::vfs::FsContext>>,
     pub limits: spin::Mutex<Limits>,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
+    /// Set by a successful execve (Linux clears PF_FORKNOEXEC): the
+    /// parent may no longer move the process to another group.
+    pub execed: AtomicBool,
     pub subreaper: AtomicBool,
     /// PR_SET_PDEATHSIG: the signal sent when the parent dies — that is,
     /// when the thread that created this process ends (Linux's rule).
@@ -105,17 +110,26 @@ impl Times {
 }
 
 impl Process {
-    pub fn new(pid: u32, parent: Weak<Process>, mm: Arc<Mm>, files: Arc<spin::Mutex<FdTable>>, exit_signal: u8) -> Arc<Process> {
-        let pgid = parent.upgrade().map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
-        let sid = parent.upgrade().map_or(pid, |p| p.sid.load(Ordering::Relaxed));
-        let actions = parent.upgrade().map_or([SigAction::default(); 64], |p| *p.actions.lock().lock());
-        let up = parent.upgrade();
-        let creds = up.as_ref().map_or_else(Creds::root, |p| p.creds.lock().clone());
-        let limits = up.as_ref().map_or_else(Limits::default, |p| *p.limits.lock());
-        let umask = up.as_ref().map_or(0o022, |p| p.umask.load(Ordering::Relaxed));
-        let fsc = up.as_ref().map_or_else(crate::file::vfs::FsContext::initial, |p| p.fs.lock().clone());
-        let dumpable = up.as_ref().is_none_or(|p| p.dumpable.load(Ordering::Relaxed));
-        let nnp = up.as_ref().is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed));
+    /// A new process whose inherited state (group, session, actions,
+    /// credentials, limits, fs context) is copied from `creator` (the
+    /// caller of clone, who is not the parent with CLONE_PARENT), or from
+    /// the parent when there is none; `share_fs` (CLONE_FS) shares the
+    /// root, working directory and umask instead of copying them.
+    pub fn new(pid: u32, parent: Weak<Process>, creator: Option<&Process>, mm: Arc<Mm>, files: Arc<spin::Mutex<FdTable>>, share_fs: bool, exit_signal: u8) -> Arc<Process> {
+        let parent_arc = parent.upgrade();
+        let up: Option<&Process> = creator.or(parent_arc.as_deref());
+        let pgid = up.map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
+        let sid = up.map_or(pid, |p| p.sid.load(Ordering::Relaxed));
+        let actions = up.map_or([SigAction::default(); 64], |p| *p.actions.lock().lock());
+        let creds = up.map_or_else(Creds::root, |p| p.creds.lock().clone());
+        let limits = up.map_or_else(Limits::default, |p| *p.limits.lock());
+        let (umask, fsc) = match up {
+            Some(p) if share_fs => (p.umask.clone(), p.fs.clone()),
+            Some(p) => (Arc::new(AtomicU32::new(p.umask.load(Ordering::Relaxed))), Arc::new(spin::Mutex::new(p.fs.lock().clone()))),
+            None => (Arc::new(AtomicU32::new(0o022)), Arc::new(spin::Mutex::new(crate::file::vfs::FsContext::initial()))),
+        };
+        let dumpable = up.is_none_or(|p| p.dumpable.load(Ordering::Relaxed));
+        let nnp = up.is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed));
         let p = Arc::new(Process {
             pid,
             parent: spin::Mutex::new(parent),
@@ -139,12 +153,13 @@ impl Process {
             wait_report: spin::Mutex::new(None),
             pgid: AtomicU32::new(pgid),
             sid: AtomicU32::new(sid),
-            umask: AtomicU32::new(umask),
+            umask,
             creds: spin::Mutex::new(creds),
-            fs: spin::Mutex::new(fsc),
+            fs: fsc,
             limits: spin::Mutex::new(limits),
             dumpable: AtomicBool::new(dumpable),
             no_new_privs: AtomicBool::new(nnp),
+            execed: AtomicBool::new(false),
             subreaper: AtomicBool::new(false),
             pdeathsig: AtomicU32::new(0),
             creator_tid: AtomicU32::new(0),
@@ -261,12 +276,30 @@ impl Process {
         self.stopped.load(Ordering::Acquire)
     }
 
-    /// Stops the process (a stop signal's default action) and tells the
-    /// parent.
-    pub fn stop(self: &Arc<Process>, sig: u32) {
+    /// Starts a group stop (a stop signal's default action): marks the
+    /// process stopped and brings every thread in user mode back into the
+    /// kernel, where it parks. Returns false if it was already stopped.
+    /// The caller reports the stop with [`Process::report_stop`] once no
+    /// thread runs user code any more, as Linux notifies the parent only
+    /// when the group stop is complete.
+    pub fn begin_stop(self: &Arc<Process>) -> bool {
         if self.stopped.swap(true, Ordering::AcqRel) {
-            return;
+            return false;
         }
+        for t in self.threads() {
+            t.kick();
+        }
+        true
+    }
+
+    /// Whether no thread of the stopped process still runs in user mode.
+    pub fn stop_complete(&self) -> bool {
+        self.threads().iter().all(|t| !t.in_user_mode())
+    }
+
+    /// Tells the parent the process stopped with `sig` (wait report and
+    /// SIGCHLD unless SA_NOCLDSTOP).
+    pub fn report_stop(self: &Arc<Process>, sig: u32) {
         *self.wait_report.lock() = Some(Ok(sig));
         if let Some(parent) = self.parent() {
             if parent.action(signal::SIGCHLD).flags & signal::SA_NOCLDSTOP == 0 {
@@ -411,12 +444,20 @@ impl Process {
             }
         }
         if let Some(parent) = self.parent() {
+            // Linux's do_notify_parent: with SIGCHLD ignored or SA_NOCLDWAIT
+            // a SIGCHLD child is reaped at once (nobody will wait), and the
+            // signal is still sent unless its action is SIG_IGN.
             let sigchld = parent.action(signal::SIGCHLD);
-            if sigchld.handler == signal::SIG_IGN || sigchld.flags & signal::SA_NOCLDWAIT != 0 {
-                // Nobody will wait: the child is reaped at once (POSIX).
+            let autoreap = self.exit_signal as u32 == signal::SIGCHLD
+                && (sigchld.handler == signal::SIG_IGN || sigchld.flags & signal::SA_NOCLDWAIT != 0);
+            let send = self.exit_signal != 0 && !(autoreap && sigchld.handler == signal::SIG_IGN);
+            // Gone before the signal wakes the parent: a wait it interrupts
+            // finds no such child (ECHILD), as Linux's EXIT_DEAD.
+            if autoreap {
                 parent.children.lock().retain(|c| c.pid != self.pid);
                 pid::unregister(self.pid);
-            } else if self.exit_signal != 0 {
+            }
+            if send {
                 let (code, st) = if status & 0x7f == 0 {
                     (signal::info::CLD_EXITED, (status >> 8) & 0xff)
                 } else if status & 0x80 != 0 {
@@ -510,6 +551,17 @@ impl Process {
 
     pub fn sid(&self) -> u32 {
         self.sid.load(Ordering::Relaxed)
+    }
+
+    /// Whether this process's group is orphaned (POSIX; Linux's
+    /// will_become_orphaned_pgrp): no live member has a parent in another
+    /// group of the same session. Members whose parent is init do not
+    /// count. Stop signals other than SIGSTOP are discarded in such a group.
+    pub fn pgrp_is_orphaned(&self) -> bool {
+        let pgid = self.pgid();
+        !pid::all().iter().filter(|m| m.pgid() == pgid && !m.is_zombie()).any(|m| {
+            m.parent().is_some_and(|parent| parent.pid != 1 && parent.pgid() != pgid && parent.sid() == m.sid())
+        })
     }
 
     /// A thread of this process ended: children it created get their

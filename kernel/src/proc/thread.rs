@@ -114,6 +114,11 @@ impl Thread {
         super::pid::register_thread(self);
     }
 
+    /// Whether the thread is running user code right now.
+    pub fn in_user_mode(&self) -> bool {
+        self.running_on.load(Ordering::SeqCst) >= 0
+    }
+
     /// If the thread is in user mode on another CPU, interrupts that CPU
     /// so the thread comes back into the kernel (to take a signal or die).
     pub fn kick(&self) {
@@ -220,26 +225,43 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         let slice = now + SLICE_NS.min(cpu_budget.max(1));
         let next = sched::executor().next_deadline(cpu).map_or(slice, |d| d.min(slice));
         // Interrupts stay off from arming the timer until user mode: a
-        // timer interrupt taken here, in kernel mode, would only set the
-        // executor's flag, and the thread would run on in user mode with
-        // nothing armed to bring it back (enter_user enables them on return).
-        let irq = platform::cpu::interrupts::disable();
+        // timer interrupt taken here, in kernel mode, would not end the user
+        // run, and the thread would then run with no timer armed, starving
+        // every other task of this CPU (enter_user turns them back on).
+        platform::cpu::interrupts::disable();
         platform::apic::lapic::set_deadline(Some(next));
         let exit = {
             let fpu = thread.fpu.lock();
-            thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::Release);
+            thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::SeqCst);
             // A signal sent after `deliver` looked: its kick may have missed
-            // us, so check again with the CPU published.
-            if thread.has_deliverable_signal() {
+            // us, so check again with the CPU published. A timer already
+            // due is served first: the executor fires timers between turns,
+            // so the thread yields instead of entering user mode with a
+            // deadline in the past.
+            let timer_due = sched::executor().next_deadline(cpu).is_some_and(|d| d <= platform::time::now_ns());
+            // A group stop begun meanwhile: park in `deliver` instead.
+            if thread.has_deliverable_signal() || timer_due || process.is_stopped() {
                 thread.running_on.store(-1, Ordering::Release);
-                platform::cpu::interrupts::restore(irq);
-                continue;
+                platform::cpu::interrupts::enable();
+                None
+            } else {
+                let t0 = platform::time::now_ns();
+                let e = enter_user(&mut ctx, &fpu);
+                thread.user_ns.fetch_add(platform::time::now_ns() - t0, Ordering::Relaxed);
+                thread.running_on.store(-1, Ordering::Release);
+                if process.is_stopped() {
+                    // The thread that began the group stop waits for us.
+                    process.stop_wait.wake_all();
+                }
+                Some(e)
             }
-            let t0 = platform::time::now_ns();
-            let e = enter_user(&mut ctx, &fpu);
-            thread.user_ns.fetch_add(platform::time::now_ns() - t0, Ordering::Relaxed);
-            thread.running_on.store(-1, Ordering::Release);
-            e
+        };
+        let Some(exit) = exit else {
+            // The FPU guard is gone: yield to the due timer.
+            if sched::executor().should_yield() {
+                executor::yield_now().await;
+            }
+            continue;
         };
         match exit {
             Exit::Syscall => match syscall::dispatch(&thread, &mut ctx).await {

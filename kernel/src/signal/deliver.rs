@@ -61,7 +61,16 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
             match default_action(sig) {
                 Default::Ignore | Default::Continue => continue,
                 Default::Stop => {
-                    t.process.stop(sig);
+                    // Linux discards SIGTSTP/SIGTTIN/SIGTTOU in an orphaned
+                    // process group: nobody could continue it.
+                    if (sig == SIGSTOP || !t.process.pgrp_is_orphaned()) && t.process.begin_stop() {
+                        // Report once every thread has left user mode.
+                        let p = t.process.clone();
+                        p.stop_wait.wait_until(|| !p.is_stopped() || p.is_exiting() || p.stop_complete()).await;
+                        if p.is_stopped() && !p.is_exiting() {
+                            p.report_stop(sig);
+                        }
+                    }
                     continue;
                 }
                 Default::Terminate => {

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use platform::user::fpu::FpuState;
 use platform::user::UserContext;
 
-use super::{SigAction, SigInfo, SigSet, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE};
+use super::{SigAction, SigInfo, SigSet, SS_AUTODISARM, SS_DISABLE, UNBLOCKABLE};
 use crate::errno::Errno;
 use crate::proc::Thread;
 use crate::uaccess;
@@ -52,7 +52,7 @@ fn gregs(ctx: &mut UserContext) -> [&mut u64; 18] {
 pub fn setup(t: &Thread, ctx: &mut UserContext, info: &SigInfo, action: &SigAction, old_mask: SigSet, trap: (u64, u64, u64)) -> Result<(), Errno> {
     let mm = t.process.mm().ok_or(Errno::EFAULT)?;
     let (ss_sp, ss_flags, ss_size) = *t.signals.altstack.lock();
-    let on_alt = ss_flags & SS_DISABLE == 0 && ctx.rsp > ss_sp && ctx.rsp <= ss_sp + ss_size;
+    let on_alt = t.on_altstack(ctx.rsp);
     let mut sp = if action.flags & super::SA_ONSTACK != 0 && ss_flags & SS_DISABLE == 0 && !on_alt {
         ss_sp + ss_size
     } else {
@@ -84,7 +84,9 @@ pub fn setup(t: &Thread, ctx: &mut UserContext, info: &SigInfo, action: &SigActi
     put(&mut f, 0, action.restorer);
     put(&mut f, UC, if xsave { UC_FP_XSTATE } else { 0 } | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
     put(&mut f, UC + 16, ss_sp);
-    f[UC + 24..UC + 28].copy_from_slice(&(if on_alt { SS_ONSTACK } else { ss_flags }).to_le_bytes());
+    // The stored flags, as Linux's __save_altstack (sigreturn hands them
+    // back to sigaltstack's rules).
+    f[UC + 24..UC + 28].copy_from_slice(&ss_flags.to_le_bytes());
     put(&mut f, UC + 32, ss_size);
     let mut c = *ctx;
     for (i, r) in gregs(&mut c).into_iter().enumerate() {
@@ -103,6 +105,9 @@ pub fn setup(t: &Thread, ctx: &mut UserContext, info: &SigInfo, action: &SigActi
 
     uaccess::write_bytes(&mm, fp_addr, &fp)?;
     uaccess::write_bytes(&mm, sp, &f)?;
+    if ss_flags & SS_AUTODISARM != 0 {
+        *t.signals.altstack.lock() = (0, SS_DISABLE, 0);
+    }
 
     // The handler starts with a clean FPU state, like Linux's.
     *t.fpu.lock() = FpuState::new();
@@ -137,14 +142,10 @@ pub fn restore(t: &Thread, ctx: &mut UserContext) -> Result<(), Errno> {
     }
     t.set_sigmask(get(&f, SIGMASK) & !UNBLOCKABLE);
     let ss = (get(&f, UC + 16), i32::from_le_bytes([f[UC + 24], f[UC + 25], f[UC + 26], f[UC + 27]]), get(&f, UC + 32));
-    {
-        let mut alt = t.signals.altstack.lock();
-        if ss.1 & SS_DISABLE != 0 {
-            *alt = (0, SS_DISABLE, 0);
-        } else {
-            *alt = (ss.0, 0, ss.2);
-        }
-    }
+    // Linux's restore_altstack: sigaltstack's rules at the current stack
+    // pointer (a handler still on the stack cannot change it), errors
+    // other than EFAULT ignored.
+    let _ = t.set_altstack(ctx.rsp, ss);
     // Keep the thread's TLS bases; the rest comes from the frame.
     c.fs_base = ctx.fs_base;
     c.gs_base = ctx.gs_base;

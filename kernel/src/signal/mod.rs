@@ -162,7 +162,8 @@ pub struct ThreadSignals {
     pub pending: spin::Mutex<Pending>,
     /// Woken whenever a signal may have become deliverable to the thread.
     pub wake: WaitQueue,
-    /// `sigaltstack`: (sp, flags, size); flags SS_DISABLE = 2.
+    /// `sigaltstack`: (sp, flags, size); flags is SS_DISABLE, 0 or
+    /// SS_AUTODISARM. Change it through [`Thread::set_altstack`].
     pub altstack: spin::Mutex<(u64, i32, u64)>,
     /// A mask to restore after the next handler runs (rt_sigsuspend,
     /// ppoll, pselect, epoll_pwait).
@@ -174,6 +175,10 @@ pub struct ThreadSignals {
 
 pub const SS_ONSTACK: i32 = 1;
 pub const SS_DISABLE: i32 = 2;
+/// The stack is disabled while a handler runs on it and restored by
+/// sigreturn (Linux 4.7).
+pub const SS_AUTODISARM: i32 = 1 << 31;
+pub const MINSIGSTKSZ: u64 = 2048;
 
 impl core::default::Default for ThreadSignals {
     fn default() -> Self {
@@ -197,6 +202,50 @@ impl Thread {
         self.signals.mask.store(mask & !UNBLOCKABLE, Ordering::Release);
         // Unblocking may make a pending signal deliverable.
         self.signals.wake.wake_all();
+    }
+
+    /// Whether `sp` is on the alternate stack (Linux's `on_sig_stack`: never
+    /// with SS_AUTODISARM, which disarms the stack while it is in use).
+    pub fn on_altstack(&self, sp: u64) -> bool {
+        let (ss_sp, flags, size) = *self.signals.altstack.lock();
+        flags & (SS_DISABLE | SS_AUTODISARM) == 0 && sp > ss_sp && sp - ss_sp <= size
+    }
+
+    /// The flags sigaltstack reports for a thread at `sp`: SS_DISABLE,
+    /// SS_ONSTACK or 0, with SS_AUTODISARM kept.
+    pub fn altstack_flags(&self, sp: u64) -> i32 {
+        let flags = self.signals.altstack.lock().1;
+        if flags & SS_DISABLE != 0 {
+            SS_DISABLE
+        } else if self.on_altstack(sp) {
+            SS_ONSTACK | (flags & SS_AUTODISARM)
+        } else {
+            flags & SS_AUTODISARM
+        }
+    }
+
+    /// Installs `(sp, flags, size)` as the alternate stack for a thread
+    /// whose user stack pointer is `sp_now`, by Linux's do_sigaltstack
+    /// rules: EPERM while on the current one, EINVAL for an unknown mode,
+    /// ENOMEM below MINSIGSTKSZ (SS_ONSTACK as a mode means 0).
+    pub fn set_altstack(&self, sp_now: u64, new: (u64, i32, u64)) -> Result<(), crate::errno::Errno> {
+        use crate::errno::Errno;
+        if self.on_altstack(sp_now) {
+            return Err(Errno::EPERM);
+        }
+        let mode = new.1 & !SS_AUTODISARM;
+        if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
+            return Err(Errno::EINVAL);
+        }
+        let value = if mode == SS_DISABLE {
+            (0, SS_DISABLE, 0)
+        } else if new.2 < MINSIGSTKSZ {
+            return Err(Errno::ENOMEM);
+        } else {
+            (new.0, new.1 & SS_AUTODISARM, new.2)
+        };
+        *self.signals.altstack.lock() = value;
+        Ok(())
     }
 
     /// Takes the lowest pending signal not in `blocked`: the thread's own
@@ -253,19 +302,31 @@ fn discard_at_send(p: &Process, sig: u32, blocked_everywhere: bool, forced: bool
 /// prepare_signal): SIGKILL starts the exit, SIGCONT resumes a stopped
 /// process and cancels pending stops, a stop signal cancels a pending SIGCONT.
 fn prepare(p: &Arc<Process>, sig: u32) {
+    // Pending stops and continues are cancelled in the process's queue
+    // and in every thread's (raise and tgkill queue per thread).
+    let discard = |sigs: &[u32]| {
+        let mut shared = p.shared_pending.lock();
+        for &s in sigs {
+            shared.discard(s);
+        }
+        drop(shared);
+        for t in p.threads() {
+            let mut own = t.signals.pending.lock();
+            for &s in sigs {
+                own.discard(s);
+            }
+        }
+    };
     match sig {
         SIGKILL => {
             p.begin_exit(SIGKILL as i32);
             p.continue_process(false);
         }
         SIGCONT => {
-            p.shared_pending.lock().discard(SIGSTOP);
-            for s in [SIGTSTP, SIGTTIN, SIGTTOU] {
-                p.shared_pending.lock().discard(s);
-            }
+            discard(&[SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
             p.continue_process(true);
         }
-        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => p.shared_pending.lock().discard(SIGCONT),
+        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => discard(&[SIGCONT]),
         _ => {}
     }
 }

@@ -88,7 +88,7 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
             Arc::new(spin::Mutex::new(parent.files().lock().clone()))
         };
         let real_parent = if flags & CLONE_PARENT != 0 { parent.parent().unwrap_or(parent.clone()) } else { parent.clone() };
-        let p = Process::new(tid, Arc::downgrade(&real_parent), mm, files, (flags & 0xff) as u8);
+        let p = Process::new(tid, Arc::downgrade(&real_parent), Some(&parent), mm, files, flags & CLONE_FS != 0, (flags & 0xff) as u8);
         if flags & CLONE_SIGHAND != 0 {
             p.share_actions_with(&parent);
         }

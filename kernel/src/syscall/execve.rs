@@ -21,22 +21,45 @@ pub async fn execve(call: &mut Call<'_>, path: u64, argv: u64, envp: u64) -> Sys
     exec(call, &path, argv, envp).await
 }
 
+/// execveat: the program named relative to `dirfd` (or, with
+/// AT_EMPTY_PATH and an empty name, the file open on it), known to itself
+/// as "/dev/fd/N[/name]" like Linux's bprm->filename.
 pub async fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u64) -> SysResult {
     const AT_EMPTY_PATH: u64 = 0x1000;
     const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+    const AT_FDCWD: i32 = -100;
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let p = uaccess::read_cstr(&mm, path, 4095, Errno::ENAMETOOLONG)?;
-    if !p.starts_with('/') && dirfd != -100 {
-        // Relative lookups against a directory fd need the VFS.
-        return Err(Errno::ENOENT);
-    }
     let argv = uaccess::read_str_array(&mm, argv)?;
     let envp = uaccess::read_str_array(&mm, envp)?;
     drop(mm);
-    exec(call, &p, argv, envp).await
+    if p.is_empty() && flags & AT_EMPTY_PATH == 0 {
+        return Err(Errno::ENOENT);
+    }
+    let absolute = p.starts_with('/');
+    let by_fd = !absolute && dirfd != AT_FDCWD;
+    let start = if by_fd { Some(super::open::start_dir_or_file(call, dirfd, p.as_bytes())?) } else { None };
+    let mut lookup = fs::Lookup::empty();
+    if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        lookup |= fs::Lookup::NOFOLLOW;
+    }
+    if flags & AT_EMPTY_PATH != 0 {
+        lookup |= fs::Lookup::EMPTY_PATH;
+    }
+    let (filename, inaccessible) = if by_fd {
+        let name = if p.is_empty() { alloc::format!("/dev/fd/{dirfd}") } else { alloc::format!("/dev/fd/{dirfd}/{p}") };
+        (name, call.thread.process.files().lock().cloexec(dirfd as u32 as u64)?)
+    } else {
+        (p.clone(), false)
+    };
+    let at = crate::exec::ExecAt { start, lookup, filename, inaccessible };
+    let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
+    let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
+    let image = crate::exec::load_at(&call.thread.process, &p, &at, &argv_b, &envp_b)?;
+    commit(call, image).await
 }
 
 async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<String>) -> SysResult {
@@ -46,6 +69,11 @@ async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<Stri
     let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
     let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
     let image = crate::exec::load(Some(&call.thread.process), path, &argv_b, &envp_b)?;
+    commit(call, image).await
+}
+
+/// Replaces the process image with the loaded `image`.
+async fn commit(call: &mut Call<'_>, image: crate::exec::Image) -> SysResult {
     let process = &call.thread.process;
     // The point of no return: the other threads go, and a non-main thread
     // becomes the main one.
@@ -63,6 +91,7 @@ async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<Stri
     }
     call.thread.set_name(image.name.as_bytes());
     process.dumpable.store(true, core::sync::atomic::Ordering::Relaxed);
+    process.execed.store(true, core::sync::atomic::Ordering::Relaxed);
     process.set_mm(image.mm);
     process.unshare_files_for_exec();
     process.reset_handlers_for_exec();

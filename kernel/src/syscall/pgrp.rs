@@ -20,6 +20,11 @@ pub fn setpgid(call: &Call<'_>, target: i32, pgid: i32) -> SysResult {
     if p.sid() != me.sid() {
         return Err(Errno::EPERM);
     }
+    // A child that has exec'd is out of the parent's hands (Linux checks
+    // PF_FORKNOEXEC, after the session).
+    if target != me.pid && p.execed.load(core::sync::atomic::Ordering::Relaxed) {
+        return Err(Errno::EACCES);
+    }
     if p.sid() == p.pid {
         return Err(Errno::EPERM); // a session leader
     }

@@ -152,78 +152,74 @@ pub fn tgkill(call: &Call<'_>, tgid: i64, tid: i64, sig: u64) -> SysResult {
     Ok(0)
 }
 
+/// rt_sigqueueinfo (`tid` None) and rt_tgsigqueueinfo, in Linux's order:
+/// EINVAL for a non-positive id (tgsigqueueinfo), EFAULT, EPERM for a
+/// kernel or kill/tgkill si_code sent to anyone but the caller, ESRCH, then
+/// EINVAL for a bad signal; signal 0 only checks the target.
 pub fn rt_sigqueueinfo(call: &Call<'_>, tgid: i64, tid: Option<i64>, sig: u64, uinfo: u64) -> SysResult {
-    let sig = valid(sig)?;
+    if tid.is_some_and(|t| t <= 0) || (tid.is_some() && tgid <= 0) {
+        return Err(Errno::EINVAL);
+    }
     let mut b = [0u8; 128];
     uaccess::read_bytes(&*mm(call)?, uinfo, &mut b)?;
     let mut info = SigInfo::from_bytes(&b);
-    info.signo = sig;
-    let me = &call.thread.process;
-    // Only the kernel may claim SI_USER/kernel codes for another process.
-    if (info.code >= 0 || info.code == SI_TKILL) && tgid != me.pid as i64 {
+    // The id compared is the one the signal goes to: the process for
+    // rt_sigqueueinfo, the thread for rt_tgsigqueueinfo.
+    let (target, own) = match tid {
+        None => (tgid, call.thread.process.pid as i64),
+        Some(t) => (t, call.thread.tid() as i64),
+    };
+    if (info.code >= 0 || info.code == SI_TKILL) && target != own {
         return Err(Errno::EPERM);
     }
     match tid {
         None => {
-            let p = pid::find(tgid as u32).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
-            send_process(&p, info, false);
+            let p = u32::try_from(tgid).ok().and_then(pid::find).ok_or(Errno::ESRCH)?;
+            let sig = if sig == 0 { 0 } else { valid(sig)? };
+            info.signo = sig;
+            // A zombie accepts and drops it, as for kill.
+            if sig != 0 && !p.is_zombie() {
+                send_process(&p, info, false);
+            }
         }
         Some(tid) => {
-            let t = pid::find_thread(tid as u32).filter(|t| t.process.pid as i64 == tgid).ok_or(Errno::ESRCH)?;
-            send_thread(&t, info, false);
+            let t = u32::try_from(tid)
+                .ok()
+                .and_then(pid::find_thread)
+                .filter(|t| t.process.pid as i64 == tgid)
+                .ok_or(Errno::ESRCH)?;
+            let sig = if sig == 0 { 0 } else { valid(sig)? };
+            info.signo = sig;
+            if sig != 0 {
+                send_thread(&t, info, false);
+            }
         }
     }
     Ok(0)
 }
 
-const MINSIGSTKSZ: u64 = 2048;
-const SS_AUTODISARM: i32 = 1 << 31;
-
 pub fn sigaltstack(call: &Call<'_>, ss: u64, old: u64) -> SysResult {
     let t = call.thread;
     let mm = mm(call)?;
-    let cur = *t.signals.altstack.lock();
     let sp = call.ctx.rsp;
-    let on = cur.1 & SS_DISABLE == 0 && sp > cur.0 && sp <= cur.0 + cur.2;
+    let (cur_sp, _, cur_size) = *t.signals.altstack.lock();
+    let cur_flags = t.altstack_flags(sp);
     if ss != 0 {
         let mut b = [0u8; 24];
         uaccess::read_bytes(&mm, ss, &mut b)?;
         let new_sp = u64::from_le_bytes(b[0..8].try_into().unwrap_or([0; 8]));
         let flags = i32::from_le_bytes(b[8..12].try_into().unwrap_or([0; 4]));
         let size = u64::from_le_bytes(b[16..24].try_into().unwrap_or([0; 8]));
-        if on {
-            return Err(Errno::EPERM);
-        }
-        let mode = flags & !SS_AUTODISARM;
-        if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
-            return Err(Errno::EINVAL);
-        }
-        if old != 0 {
-            write_stack(&mm, old, cur, on)?;
-        }
-        if mode == SS_DISABLE {
-            *t.signals.altstack.lock() = (0, SS_DISABLE, 0);
-        } else {
-            if size < MINSIGSTKSZ {
-                return Err(Errno::ENOMEM);
-            }
-            *t.signals.altstack.lock() = (new_sp, flags & SS_AUTODISARM, size);
-        }
-        return Ok(0);
+        t.set_altstack(sp, (new_sp, flags, size))?;
     }
     if old != 0 {
-        write_stack(&mm, old, cur, on)?;
+        let mut b = [0u8; 24];
+        b[0..8].copy_from_slice(&cur_sp.to_le_bytes());
+        b[8..12].copy_from_slice(&cur_flags.to_le_bytes());
+        b[16..24].copy_from_slice(&cur_size.to_le_bytes());
+        uaccess::write_bytes(&mm, old, &b)?;
     }
     Ok(0)
-}
-
-fn write_stack(mm: &crate::mm::Mm, at: u64, cur: (u64, i32, u64), on: bool) -> Result<(), Errno> {
-    let mut b = [0u8; 24];
-    b[0..8].copy_from_slice(&cur.0.to_le_bytes());
-    let flags = if on { SS_ONSTACK } else { cur.1 };
-    b[8..12].copy_from_slice(&flags.to_le_bytes());
-    b[16..24].copy_from_slice(&cur.2.to_le_bytes());
-    uaccess::write_bytes(mm, at, &b)
 }
 
 pub async fn rt_sigsuspend(call: &Call<'_>, mask: u64, size: u64) -> SysResult {

@@ -34,7 +34,17 @@ async fn wait_event(call: &Call<'_>, sel: Selector, want: Want, nohang: bool, pe
             Ok(None) if nohang => return Ok(None),
             Ok(None) => {
                 let wait = me.child_events.wait_until(|| !matches!(me.child_event(sel, want, true), Ok(None)));
-                crate::signal::interruptible(call.thread, wait).await.map_err(|_| Errno::ERESTARTSYS)?;
+                if crate::signal::interruptible(call.thread, wait).await.is_err() {
+                    // Linux's do_wait looks once more before giving way to
+                    // the signal: no child left is ECHILD (an auto-reaped
+                    // child's SIGCHLD must not turn that into EINTR), and a
+                    // ready event is returned.
+                    return match me.child_event(sel, want, peek) {
+                        Err(()) => Err(Errno::ECHILD),
+                        Ok(Some(ev)) => Ok(Some(ev)),
+                        Ok(None) => Err(Errno::ERESTARTSYS),
+                    };
+                }
             }
         }
     }

@@ -1,0 +1,220 @@
+/* execve of "#!" scripts written to /tmp: the interpreter's argv (optional
+ * argument kept as one string, whitespace rules, the script path as
+ * given), nested interpreters and the nesting limit (ELOOP), and the errors:
+ * ENOEXEC for garbage, an empty file or "#!" alone, EACCES for a script or
+ * interpreter without execute permission, ENOENT for a missing
+ * interpreter. The interpreter is this program itself, which in "report"
+ * mode (PS_REPORT in the environment) writes its argv to a file. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "../t.h"
+
+#define TDIR "/tmp/proc_script.d"
+static char self[256];
+
+static void rmtree(const char *path) {
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            rmtree(p);
+        }
+        closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static void put(const char *name, const char *text, mode_t mode) {
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", TDIR, name);
+    unlink(p);
+    int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, mode);
+    write(fd, text, strlen(text));
+    close(fd);
+    chmod(p, mode);
+}
+
+/* Runs path with args a b in a child; returns the exec errno (0 when the
+ * interpreter ran and reported) and leaves its argv in `out`. */
+static int run(const char *path, char *out, size_t outsz) {
+    unlink(TDIR "/out");
+    int pfd[2];
+    pipe2(pfd, O_CLOEXEC);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {(char *)path, "a", "b c", NULL};
+        char *envp[] = {"PS_REPORT=" TDIR "/out", NULL};
+        syscall(SYS_execve, path, argv, envp);
+        int e = errno;
+        write(pfd[1], &e, sizeof e);
+        _exit(0);
+    }
+    close(pfd[1]);
+    int e = 0;
+    if (read(pfd[0], &e, sizeof e) != sizeof e)
+        e = 0;
+    close(pfd[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    out[0] = 0;
+    int fd = open(TDIR "/out", O_RDONLY);
+    if (fd >= 0) {
+        ssize_t n = read(fd, out, outsz - 1);
+        out[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    if (e == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+        e = -1;
+    return e;
+}
+
+static int report(int argc, char **argv, const char *file) {
+    int fd = open(file, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        /* The interpreter path itself is replaced by "SELF". */
+        if (!strcmp(a, self))
+            a = "SELF";
+        write(fd, a, strlen(a));
+        write(fd, "|", 1);
+    }
+    close(fd);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argv[0][0] == '/') {
+        snprintf(self, sizeof self, "%.250s", argv[0]);
+    } else {
+        char cwd[PATH_MAX];
+        getcwd(cwd, sizeof cwd);
+        snprintf(self, sizeof self, "%.120s/%.120s", cwd, argv[0]);
+    }
+    const char *rep = getenv("PS_REPORT");
+    if (rep)
+        return report(argc, argv, rep);
+
+    t_watchdog(60);
+    umask(022);
+    rmtree(TDIR);
+    mkdir(TDIR, 0755);
+    char text[1024], out[2048];
+    int e;
+
+    snprintf(text, sizeof text, "#!%s -report\necho not run\n", self);
+    put("s1", text, 0755);
+    e = run(TDIR "/s1", out, sizeof out);
+    CHECK(e == 0 && !strcmp(out, "SELF|-report|" TDIR "/s1|a|b c|"),
+          "a script runs its interpreter with the argument, the script path and the arguments", "e %d argv %s", e, out);
+
+    snprintf(text, sizeof text, "#! \t %s   -x  y \t \nrest\n", self);
+    put("s2", text, 0755);
+    e = run(TDIR "/s2", out, sizeof out);
+    CHECK(e == 0 && !strcmp(out, "SELF|-x  y|" TDIR "/s2|a|b c|"),
+          "the interpreter argument is one string, leading and trailing blanks dropped", "e %d argv %s", e, out);
+
+    snprintf(text, sizeof text, "#!%s\n", self);
+    put("s3", text, 0755);
+    e = run(TDIR "/s3", out, sizeof out);
+    CHECK(e == 0 && !strcmp(out, "SELF|" TDIR "/s3|a|b c|"), "without an argument the script path follows the interpreter",
+          "e %d argv %s", e, out);
+
+    snprintf(text, sizeof text, "#!%s", self);
+    put("s4", text, 0755);
+    e = run(TDIR "/s4", out, sizeof out);
+    CHECK(e == 0 && !strcmp(out, "SELF|" TDIR "/s4|a|b c|"), "a \"#!\" line without a newline works", "e %d argv %s", e,
+          out);
+
+    snprintf(text, sizeof text, "#!%s -r\r\n", self);
+    put("s5", text, 0755);
+    e = run(TDIR "/s5", out, sizeof out);
+    CHECK(e == 0 && !strcmp(out, "SELF|-r\r|" TDIR "/s5|a|b c|"), "a carriage return stays part of the argument",
+          "e %d argv %s", e, out);
+
+    /* Relative script path: passed on as given. */
+    chdir(TDIR);
+    e = run("./s3", out, sizeof out);
+    CHECK(e == 0 && !strcmp(out, "SELF|./s3|a|b c|"), "a relative script path is passed on unchanged", "e %d argv %s",
+          e, out);
+    chdir("/");
+
+    /* Nested: n1 -> s1 -> SELF. */
+    put("n1", "#!" TDIR "/s1 -outer\n", 0755);
+    e = run(TDIR "/n1", out, sizeof out);
+    CHECK(e == 0 && !strcmp(out, "SELF|-report|" TDIR "/s1|-outer|" TDIR "/n1|a|b c|"),
+          "a script may name another script as its interpreter", "e %d argv %s", e, out);
+
+    /* Chains: c1 -> SELF, c2 -> c1, ... ; find where ELOOP starts. */
+    snprintf(text, sizeof text, "#!%s\n", self);
+    put("c1", text, 0755);
+    for (int i = 2; i <= 6; i++) {
+        snprintf(text, sizeof text, "#!" TDIR "/c%d\n", i - 1);
+        char name[8];
+        snprintf(name, sizeof name, "c%d", i);
+        put(name, text, 0755);
+    }
+    e = run(TDIR "/c4", out, sizeof out);
+    CHECK(e == 0 && !strcmp(out, "SELF|" TDIR "/c1|" TDIR "/c2|" TDIR "/c3|" TDIR "/c4|a|b c|"),
+          "four nested scripts run", "e %d argv %s", e, out);
+    e = run(TDIR "/c5", out, sizeof out);
+    CHECK(e == 0, "five nested scripts run", "e %d", e);
+    e = run(TDIR "/c6", out, sizeof out);
+    CHECK(e == ELOOP, "six nested scripts are ELOOP", "e %d", e);
+    put("loop", "#!" TDIR "/loop\n", 0755);
+    e = run(TDIR "/loop", out, sizeof out);
+    CHECK(e == ELOOP, "a script that names itself is ELOOP", "e %d", e);
+
+    /* Errors. */
+    put("garbage", "this is not a program\n", 0755);
+    CHECK((e = run(TDIR "/garbage", out, sizeof out)) == ENOEXEC, "an executable text file without #! is ENOEXEC",
+          "e %d", e);
+    put("empty", "", 0755);
+    CHECK((e = run(TDIR "/empty", out, sizeof out)) == ENOEXEC, "an empty executable file is ENOEXEC", "e %d", e);
+    put("bare", "#!\n", 0755);
+    CHECK((e = run(TDIR "/bare", out, sizeof out)) == ENOEXEC, "\"#!\" with no interpreter is ENOEXEC", "e %d", e);
+    put("blank", "#!   \t\n", 0755);
+    CHECK((e = run(TDIR "/blank", out, sizeof out)) == ENOEXEC, "\"#!\" with only blanks is ENOEXEC", "e %d", e);
+    snprintf(text, sizeof text, "#!%s -report\n", self);
+    put("noexec", text, 0644);
+    CHECK((e = run(TDIR "/noexec", out, sizeof out)) == EACCES, "a script without execute permission is EACCES",
+          "e %d", e);
+    put("missing", "#!" TDIR "/nonexistent -x\n", 0755);
+    CHECK((e = run(TDIR "/missing", out, sizeof out)) == ENOENT, "a missing interpreter is ENOENT", "e %d", e);
+    put("plain", "data\n", 0644);
+    put("viaplain", "#!" TDIR "/plain\n", 0755);
+    CHECK((e = run(TDIR "/viaplain", out, sizeof out)) == EACCES, "an interpreter without execute permission is EACCES",
+          "e %d", e);
+    put("viadir", "#!" TDIR "\n", 0755);
+    CHECK((e = run(TDIR "/viadir", out, sizeof out)) == EACCES, "a directory as interpreter is EACCES", "e %d", e);
+    put("viagarbage", "#!" TDIR "/garbage\n", 0755);
+    CHECK((e = run(TDIR "/viagarbage", out, sizeof out)) == ENOEXEC, "an interpreter that is not a program is ENOEXEC",
+          "e %d", e);
+
+    /* An interpreter name longer than the 256-byte buffer. */
+    char longline[400];
+    strcpy(longline, "#!/");
+    for (int i = 3; i < 380; i++)
+        longline[i] = 'x';
+    longline[380] = 0;
+    put("long", longline, 0755);
+    CHECK((e = run(TDIR "/long", out, sizeof out)) == ENOEXEC, "an interpreter path filling the 256-byte buffer is ENOEXEC",
+          "e %d", e);
+
+    rmtree(TDIR);
+    errno = 0;
+    CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    return t_done("proc_script");
+}
