@@ -13,6 +13,7 @@ use crate::errno::Errno;
 /// CAP_LAST_CAP of Linux 6.x (CAP_CHECKPOINT_RESTORE).
 pub const CAP_LAST_CAP: u32 = 40;
 pub const CAP_FULL: u64 = (1 << (CAP_LAST_CAP + 1)) - 1;
+pub const CAP_KILL: u32 = 5;
 pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
 pub const CAP_SETPCAP: u32 = 8;
@@ -58,6 +59,12 @@ impl Creds {
 
     pub fn capable(&self, cap: u32) -> bool {
         self.cap_effective & (1 << cap) != 0
+    }
+
+    /// Linux's kill_ok_by_cred: the sender's real or effective UID is the
+    /// target's real or saved UID, or the sender has CAP_KILL.
+    pub fn may_signal(&self, target: &Creds) -> bool {
+        [self.ruid, self.euid].iter().any(|&u| u == target.ruid || u == target.suid) || self.capable(CAP_KILL)
     }
 
     fn uid_caps_fixup(&mut self, old: (u32, u32, u32)) {
