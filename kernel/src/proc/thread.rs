@@ -58,6 +58,8 @@ pub struct Thread {
     pub robust_list: AtomicU64,
     /// sched_setaffinity's mask (CPUs the thread may run on).
     pub affinity: AtomicU64,
+    /// Nice value, policy and priority (getpriority, sched_getscheduler).
+    pub sched: spin::Mutex<super::sched_attr::SchedAttr>,
     /// Set when the thread has ended (its times moved to the process).
     pub exited: core::sync::atomic::AtomicBool,
 }
@@ -79,6 +81,7 @@ impl Thread {
             poll_start: AtomicU64::new(0),
             exited: core::sync::atomic::AtomicBool::new(false),
             affinity: AtomicU64::new(u64::MAX),
+            sched: spin::Mutex::new(super::sched_attr::SchedAttr::new()),
             robust_list: AtomicU64::new(0),
         });
         process.thread_started(&t);
@@ -163,7 +166,7 @@ impl<F: Future<Output = ()>> Future for FpuRelease<F> {
 
 /// How long a thread runs in user mode before the kernel checks whether
 /// other tasks wait for its CPU.
-const SLICE_NS: u64 = 10_000_000;
+pub const SLICE_NS: u64 = 10_000_000;
 
 /// The signal and si_code Linux sends for an exception vector.
 fn exception_signal(vector: u8) -> (u32, i32) {

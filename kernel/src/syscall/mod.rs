@@ -47,6 +47,7 @@ mod pidfd;
 mod poll;
 mod signalfd;
 mod prctl;
+mod priority;
 mod rusage;
 
 mod sched;
@@ -286,7 +287,10 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         142 => sched::sched_setscheduler(&call, a[0] as i32 as i64, None, a[1]), // sched_setparam
         143 => sched::sched_getparam(&call, a[0] as i32 as i64, a[1]),
         144 => sched::sched_setscheduler(&call, a[0] as i32 as i64, Some(a[1]), a[2]),
-        145 => sched::sched_getscheduler(a[0] as i32 as i64),
+        145 => sched::sched_getscheduler(&call, a[0] as i32 as i64),
+        140 => priority::getpriority(&call, a[0] as u32, a[1] as i32),
+        141 => priority::setpriority(&call, a[0] as u32, a[1] as i32, a[2] as i32),
+        148 => sched::sched_rr_get_interval(&call, a[0] as i32 as i64, a[1]),
         146 => sched::priority_range(a[0], true),
         147 => sched::priority_range(a[0], false),
         110 => tid::getppid(&call),
