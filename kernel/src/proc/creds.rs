@@ -18,6 +18,10 @@ pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
 pub const CAP_SETPCAP: u32 = 8;
 pub const CAP_SYS_RESOURCE: u32 = 24;
+/// The file-system capabilities (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH,
+/// FOWNER, FSETID, LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE): Linux's
+/// CAP_FS_SET, which follows the fsuid going to or from 0.
+pub const CAP_FS_SET: u64 = 0x1f | 1 << 9 | 1 << 27 | 1 << 32;
 
 #[derive(Clone, Debug)]
 pub struct Creds {
@@ -80,6 +84,18 @@ impl Creds {
         if old.1 != 0 && self.euid == 0 {
             self.cap_effective = self.cap_permitted;
         }
+    }
+
+    /// setfsuid(2) once allowed: the fsuid leaving 0 drops the file-system
+    /// capabilities from the effective set, coming back to 0 raises the
+    /// permitted ones again (cap_task_fix_setuid, LSM_SETID_FS).
+    pub fn set_fsuid(&mut self, uid: u32) {
+        if self.fsuid == 0 && uid != 0 {
+            self.cap_effective &= !CAP_FS_SET;
+        } else if self.fsuid != 0 && uid == 0 {
+            self.cap_effective |= self.cap_permitted & CAP_FS_SET;
+        }
+        self.fsuid = uid;
     }
 
     /// setresuid semantics; `None` leaves an ID unchanged.

@@ -81,7 +81,7 @@ pub fn setfs(call: &Call<'_>, v: u64, gid: bool) -> SysResult {
     } else {
         let old = c.fsuid;
         if c.capable(crate::proc::creds::CAP_SETUID) || [c.ruid, c.euid, c.suid, c.fsuid].contains(&v) {
-            c.fsuid = v;
+            c.set_fsuid(v);
         }
         Ok(old as u64)
     }
