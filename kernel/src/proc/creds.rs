@@ -17,6 +17,7 @@ pub const CAP_KILL: u32 = 5;
 pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
 pub const CAP_SETPCAP: u32 = 8;
+pub const CAP_SYS_PTRACE: u32 = 19;
 pub const CAP_SYS_RESOURCE: u32 = 24;
 /// The file-system capabilities (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH,
 /// FOWNER, FSETID, LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE): Linux's
@@ -69,6 +70,15 @@ impl Creds {
     /// target's real or saved UID, or the sender has CAP_KILL.
     pub fn may_signal(&self, target: &Creds) -> bool {
         [self.ruid, self.euid].iter().any(|&u| u == target.ruid || u == target.suid) || self.capable(CAP_KILL)
+    }
+
+    /// Linux's __ptrace_may_access with PTRACE_MODE_READ_REALCREDS for a
+    /// dumpable target in another process: the caller's real UID and GID
+    /// are all three of the target's, or the caller has CAP_SYS_PTRACE.
+    pub fn may_read_task(&self, target: &Creds, dumpable: bool) -> bool {
+        let ids = [target.ruid, target.euid, target.suid].iter().all(|&u| u == self.ruid)
+            && [target.rgid, target.egid, target.sgid].iter().all(|&g| g == self.rgid);
+        (ids && dumpable) || self.capable(CAP_SYS_PTRACE)
     }
 
     fn uid_caps_fixup(&mut self, old: (u32, u32, u32)) {

@@ -281,7 +281,11 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     }
     let clear = thread.clear_child_tid.swap(0, Ordering::AcqRel);
     if clear != 0 {
-        if let Some(mm) = process.mm() {
+        // As Linux's mm_release, only when someone else still uses the
+        // address space (another thread, or a CLONE_VM process: the Arc
+        // held by this process and the one taken here are ours).
+        let shared = |mm: &Arc<crate::mm::Mm>| process.live_threads() > 1 || Arc::strong_count(mm) > 2;
+        if let Some(mm) = process.mm().filter(shared) {
             // pthread_join waits on this word: clear it and wake the joiner.
             if crate::uaccess::write_u32(&mm, clear, 0).is_ok() {
                 // A shared-futex wake, as Linux's: in a private mapping its

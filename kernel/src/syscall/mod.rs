@@ -321,8 +321,8 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         129 => signal::rt_sigqueueinfo(&call, a[0] as i32 as i64, None, a[1], a[2]),
         130 => signal::rt_sigsuspend(&call, a[0], a[1]).await,
         131 => signal::sigaltstack(&call, a[0], a[1]),
-        200 => signal::tgkill(&call, -1, a[0] as i32 as i64, a[1]), // tkill
-        234 => signal::tgkill(&call, a[0] as i32 as i64, a[1] as i32 as i64, a[2]),
+        200 => signal::tgkill(&call, None, a[0] as i32 as i64, a[1]), // tkill
+        234 => signal::tgkill(&call, Some(a[0] as i32 as i64), a[1] as i32 as i64, a[2]),
         297 => signal::rt_sigqueueinfo(&call, a[0] as i32 as i64, Some(a[1] as i32 as i64), a[2], a[3]),
         202 => futex::futex(&call, a[0], a[1], a[2], a[3], a[4], a[5]).await,
         35 => time::nanosleep(&call, a[0], a[1]).await,

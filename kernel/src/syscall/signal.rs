@@ -163,13 +163,14 @@ pub fn kill(call: &Call<'_>, pid: i64, sig: u64) -> SysResult {
     }
 }
 
-pub fn tgkill(call: &Call<'_>, tgid: i64, tid: i64, sig: u64) -> SysResult {
-    if tid <= 0 || tgid == 0 || tgid < -1 {
+/// tgkill(2), or tkill(2) when `tgid` is None.
+pub fn tgkill(call: &Call<'_>, tgid: Option<i64>, tid: i64, sig: u64) -> SysResult {
+    if tid <= 0 || tgid.is_some_and(|g| g <= 0) {
         return Err(Errno::EINVAL);
     }
     let sig = if sig == 0 { 0 } else { valid(sig)? };
     let t = pid::find_thread(tid as u32).ok_or(Errno::ESRCH)?;
-    if tgid > 0 && t.process.pid as i64 != tgid {
+    if tgid.is_some_and(|g| t.process.pid as i64 != g) {
         return Err(Errno::ESRCH);
     }
     may_signal(call, &t.process, sig)?;
