@@ -108,6 +108,23 @@ impl Creds {
         self.fsuid = uid;
     }
 
+    /// execve of a file without set-ID bits or file capabilities, by
+    /// Linux's rules with root emulation (cap_bprm_creds_from_file): the
+    /// saved and filesystem IDs become the effective ones; with a real or
+    /// effective UID 0 the permitted set becomes bounding | inheritable,
+    /// otherwise it is emptied (no ambient set); the effective set is the
+    /// permitted one only for effective UID 0; keep-caps is cleared.
+    pub fn exec(&mut self) {
+        self.suid = self.euid;
+        self.fsuid = self.euid;
+        self.sgid = self.egid;
+        self.fsgid = self.egid;
+        let root = self.ruid == 0 || self.euid == 0;
+        self.cap_permitted = if root { (self.cap_bounding | self.cap_inheritable) & CAP_FULL } else { 0 };
+        self.cap_effective = if self.euid == 0 { self.cap_permitted } else { 0 };
+        self.keep_caps = false;
+    }
+
     /// setresuid semantics; `None` leaves an ID unchanged.
     pub fn set_uids(&mut self, r: Option<u32>, e: Option<u32>, s: Option<u32>) -> Result<(), Errno> {
         let cur = (self.ruid, self.euid, self.suid);

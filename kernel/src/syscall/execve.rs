@@ -57,6 +57,7 @@ async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<Stri
     }
     call.thread.set_name(image.name.as_bytes());
     process.dumpable.store(true, core::sync::atomic::Ordering::Relaxed);
+    process.creds.lock().exec();
     process.set_mm(image.mm);
     process.unshare_files_for_exec();
     process.reset_handlers_for_exec();
