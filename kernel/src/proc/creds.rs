@@ -108,13 +108,24 @@ impl Creds {
         self.fsuid = uid;
     }
 
-    /// execve of a file without set-ID bits or file capabilities, by
-    /// Linux's rules with root emulation (cap_bprm_creds_from_file): the
-    /// saved and filesystem IDs become the effective ones; with a real or
-    /// effective UID 0 the permitted set becomes bounding | inheritable,
-    /// otherwise it is emptied (no ambient set); the effective set is the
-    /// permitted one only for effective UID 0; keep-caps is cleared.
-    pub fn exec(&mut self) {
+    /// execve, by Linux's rules with root emulation
+    /// (cap_bprm_creds_from_file): a set-user-ID / set-group-ID file sets
+    /// the effective ID (`setuid`, `setgid`); the saved and filesystem IDs
+    /// become the effective ones; with a real or effective UID 0 the
+    /// permitted set becomes bounding | inheritable, otherwise it is
+    /// emptied (no ambient set); the effective set is the permitted one
+    /// only for effective UID 0; keep-caps is cleared. Returns whether the
+    /// process stays dumpable: the old effective IDs were the real ones
+    /// (begin_new_exec) and no ID changed nor capability was gained
+    /// (commit_creds; suid_dumpable is 0).
+    pub fn exec(&mut self, setuid: Option<u32>, setgid: Option<u32>) -> bool {
+        let old = (self.ruid, self.euid, self.fsuid, self.rgid, self.egid, self.fsgid, self.cap_permitted);
+        if let Some(u) = setuid {
+            self.euid = u;
+        }
+        if let Some(g) = setgid {
+            self.egid = g;
+        }
         self.suid = self.euid;
         self.fsuid = self.euid;
         self.sgid = self.egid;
@@ -123,6 +134,11 @@ impl Creds {
         self.cap_permitted = if root { (self.cap_bounding | self.cap_inheritable) & CAP_FULL } else { 0 };
         self.cap_effective = if self.euid == 0 { self.cap_permitted } else { 0 };
         self.keep_caps = false;
+        let (ruid, euid, fsuid, rgid, egid, fsgid, permitted) = old;
+        euid == ruid
+            && egid == rgid
+            && (self.euid, self.fsuid, self.egid, self.fsgid) == (euid, fsuid, egid, fsgid)
+            && self.cap_permitted & !permitted == 0
     }
 
     /// setresuid semantics; `None` leaves an ID unchanged.

@@ -56,8 +56,15 @@ async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<Stri
         call.thread.take_tid(process.pid);
     }
     call.thread.set_name(image.name.as_bytes());
-    process.dumpable.store(true, core::sync::atomic::Ordering::Relaxed);
-    process.creds.lock().exec();
+    // Set-ID bits count unless PR_SET_NO_NEW_PRIVS; set-group-ID needs
+    // group execute permission too (without it the bit marks mandatory
+    // locking).
+    let f = image.file;
+    let privs = !process.no_new_privs.load(core::sync::atomic::Ordering::Relaxed);
+    let setuid = (privs && f.mode & 0o4000 != 0).then_some(f.uid);
+    let setgid = (privs && f.mode & 0o2010 == 0o2010).then_some(f.gid);
+    let dumpable = process.creds.lock().exec(setuid, setgid);
+    process.dumpable.store(dumpable, core::sync::atomic::Ordering::Relaxed);
     process.set_mm(image.mm);
     process.unshare_files_for_exec();
     process.reset_handlers_for_exec();
