@@ -132,6 +132,10 @@ static int capbset_drop(void) {
     R(5, prctl(PR_CAPBSET_DROP, 99, 0, 0, 0) == -1 && errno == EINVAL);
     R(6, set(c.e & ~BIT(CAP_SETPCAP), c.p, 0) == 0);
     R(7, prctl(PR_CAPBSET_DROP, CAP_KILL, 0, 0, 0) == -1 && errno == EPERM);
+    /* without CAP_SETPCAP a permitted cap outside the bounding set still
+     * cannot become inheritable */
+    R(8, set(c.e & ~BIT(CAP_SETPCAP), c.p, BIT(CAP_CHOWN)) == -1 && errno == EPERM);
+    R(9, set(c.e & ~BIT(CAP_SETPCAP), c.p, BIT(CAP_KILL)) == 0);
     return 0;
 }
 static int keepcaps(void) {
@@ -225,7 +229,7 @@ int main(int argc, char **argv) {
     CHECK(r == 0, "capset: effective within permitted, no regaining, the inheritable limits with/without SETPCAP",
           "step %d", r);
     r = in_child(capbset_drop);
-    CHECK(r == 0, "PR_CAPBSET_DROP removes a cap from the bounding set only; EINVAL/EPERM", "step %d", r);
+    CHECK(r == 0, "PR_CAPBSET_DROP removes a cap from the bounding set only; EINVAL/EPERM; no inheriting it", "step %d", r);
     r = in_child(keepcaps);
     CHECK(r == 0, "PR_SET_KEEPCAPS keeps the permitted set across setuid and is inherited by fork", "step %d", r);
     r = in_child(other_pid);
