@@ -189,7 +189,10 @@ pub fn capset(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
     let (e, p, inh) = (e & CAP_FULL, p & CAP_FULL, inh & CAP_FULL);
     let mut c = call.thread.process.creds.lock();
     let setpcap = c.capable(crate::proc::creds::CAP_SETPCAP);
-    let inh_limit = if setpcap { c.cap_inheritable | c.cap_bounding } else { c.cap_inheritable | c.cap_permitted };
+    // cap_capset: the new inheritable set stays within the old one plus
+    // the bounding set, and without CAP_SETPCAP also plus the permitted.
+    let in_bounding = c.cap_inheritable | c.cap_bounding;
+    let inh_limit = if setpcap { in_bounding } else { in_bounding & (c.cap_inheritable | c.cap_permitted) };
     if p & !c.cap_permitted != 0 || e & !p != 0 || inh & !inh_limit != 0 {
         return Err(Errno::EPERM);
     }
