@@ -22,6 +22,17 @@ pub struct Image {
     pub ctx: UserContext,
     /// `comm`: the executable's file name.
     pub name: alloc::string::String,
+    /// Mode, owner and group of the ELF file (a script's interpreter, as
+    /// Linux ignores set-ID bits on scripts): for the set-ID transition.
+    pub file: FileIds,
+}
+
+/// What execve's credential change needs to know of the executable.
+#[derive(Clone, Copy, Debug)]
+pub struct FileIds {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
 }
 
 /// Linux's BINPRM_BUF_SIZE: how much of a `#!` line is read.
@@ -33,7 +44,7 @@ const MAX_INTERP_DEPTH: usize = 5;
 
 /// Reads an executable: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
-fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<&ExecAt>) -> Result<Arc<Vec<u8>>, Errno> {
+fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<&ExecAt>) -> Result<(Arc<Vec<u8>>, FileIds), Errno> {
     use crate::file::vfs::{vfs, with_ctx, FsContext};
     let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
         let default = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
@@ -62,7 +73,9 @@ fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<
             lookup(vfs(), &ctx, &fsc)?
         }
     };
-    let size = inode.metadata().size as usize;
+    let meta = inode.metadata();
+    let ids = FileIds { mode: meta.mode, uid: meta.uid, gid: meta.gid };
+    let size = meta.size as usize;
     let mut data = alloc::vec![0u8; size];
     let mut done = 0;
     while done < size {
@@ -73,7 +86,7 @@ fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<
         done += n;
     }
     data.truncate(done);
-    Ok(Arc::new(data))
+    Ok((Arc::new(data), ids))
 }
 
 /// Loads the executable at `path`, resolved from `owner`'s root and
@@ -162,7 +175,7 @@ fn parse_shebang(data: &[u8]) -> Result<(&[u8], Option<&[u8]>), Errno> {
 /// program is known by (AT_EXECFN, and the path a script's interpreter
 /// gets).
 fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, at: Option<&ExecAt>, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
-    let data = read_executable(owner, path, at)?;
+    let (data, file) = read_executable(owner, path, at)?;
     if data.starts_with(b"#!") {
         if depth >= MAX_INTERP_DEPTH {
             return Err(Errno::ELOOP);
@@ -190,7 +203,7 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
     let mut entry = main.entry;
     let mut base = 0;
     if let Some(interp) = &main.interp {
-        let interp_data = read_executable(owner, interp, None)?;
+        let (interp_data, _) = read_executable(owner, interp, None)?;
         // Linux reads the interpreter's ELF header first (EIO when the
         // file is shorter), then rejects anything but an x86-64 ELF with
         // ELIBBAD.
@@ -255,5 +268,5 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
     let rsp = stack::build(&mm, STACK_TOP, argv, envp, execfn.as_bytes(), &aux)?;
     let ctx = UserContext { rip: entry, rsp, ..Default::default() };
     let name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
-    Ok(Image { mm, ctx, name })
+    Ok(Image { mm, ctx, name, file })
 }

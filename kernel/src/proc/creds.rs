@@ -13,10 +13,16 @@ use crate::errno::Errno;
 /// CAP_LAST_CAP of Linux 6.x (CAP_CHECKPOINT_RESTORE).
 pub const CAP_LAST_CAP: u32 = 40;
 pub const CAP_FULL: u64 = (1 << (CAP_LAST_CAP + 1)) - 1;
+pub const CAP_KILL: u32 = 5;
 pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
 pub const CAP_SETPCAP: u32 = 8;
+pub const CAP_SYS_PTRACE: u32 = 19;
 pub const CAP_SYS_RESOURCE: u32 = 24;
+/// The file-system capabilities (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH,
+/// FOWNER, FSETID, LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE): Linux's
+/// CAP_FS_SET, which follows the fsuid going to or from 0.
+pub const CAP_FS_SET: u64 = 0x1f | 1 << 9 | 1 << 27 | 1 << 32;
 
 #[derive(Clone, Debug)]
 pub struct Creds {
@@ -60,6 +66,21 @@ impl Creds {
         self.cap_effective & (1 << cap) != 0
     }
 
+    /// Linux's kill_ok_by_cred: the sender's real or effective UID is the
+    /// target's real or saved UID, or the sender has CAP_KILL.
+    pub fn may_signal(&self, target: &Creds) -> bool {
+        [self.ruid, self.euid].iter().any(|&u| u == target.ruid || u == target.suid) || self.capable(CAP_KILL)
+    }
+
+    /// Linux's __ptrace_may_access with PTRACE_MODE_READ_REALCREDS for a
+    /// dumpable target in another process: the caller's real UID and GID
+    /// are all three of the target's, or the caller has CAP_SYS_PTRACE.
+    pub fn may_read_task(&self, target: &Creds, dumpable: bool) -> bool {
+        let ids = [target.ruid, target.euid, target.suid].iter().all(|&u| u == self.ruid)
+            && [target.rgid, target.egid, target.sgid].iter().all(|&g| g == self.rgid);
+        (ids && dumpable) || self.capable(CAP_SYS_PTRACE)
+    }
+
     fn uid_caps_fixup(&mut self, old: (u32, u32, u32)) {
         let had_root = old.0 == 0 || old.1 == 0 || old.2 == 0;
         let has_root = self.ruid == 0 || self.euid == 0 || self.suid == 0;
@@ -73,6 +94,51 @@ impl Creds {
         if old.1 != 0 && self.euid == 0 {
             self.cap_effective = self.cap_permitted;
         }
+    }
+
+    /// setfsuid(2) once allowed: the fsuid leaving 0 drops the file-system
+    /// capabilities from the effective set, coming back to 0 raises the
+    /// permitted ones again (cap_task_fix_setuid, LSM_SETID_FS).
+    pub fn set_fsuid(&mut self, uid: u32) {
+        if self.fsuid == 0 && uid != 0 {
+            self.cap_effective &= !CAP_FS_SET;
+        } else if self.fsuid != 0 && uid == 0 {
+            self.cap_effective |= self.cap_permitted & CAP_FS_SET;
+        }
+        self.fsuid = uid;
+    }
+
+    /// execve, by Linux's rules with root emulation
+    /// (cap_bprm_creds_from_file): a set-user-ID / set-group-ID file sets
+    /// the effective ID (`setuid`, `setgid`); the saved and filesystem IDs
+    /// become the effective ones; with a real or effective UID 0 the
+    /// permitted set becomes bounding | inheritable, otherwise it is
+    /// emptied (no ambient set); the effective set is the permitted one
+    /// only for effective UID 0; keep-caps is cleared. Returns whether the
+    /// process stays dumpable: the old effective IDs were the real ones
+    /// (begin_new_exec) and no ID changed nor capability was gained
+    /// (commit_creds; suid_dumpable is 0).
+    pub fn exec(&mut self, setuid: Option<u32>, setgid: Option<u32>) -> bool {
+        let old = (self.ruid, self.euid, self.fsuid, self.rgid, self.egid, self.fsgid, self.cap_permitted);
+        if let Some(u) = setuid {
+            self.euid = u;
+        }
+        if let Some(g) = setgid {
+            self.egid = g;
+        }
+        self.suid = self.euid;
+        self.fsuid = self.euid;
+        self.sgid = self.egid;
+        self.fsgid = self.egid;
+        let root = self.ruid == 0 || self.euid == 0;
+        self.cap_permitted = if root { (self.cap_bounding | self.cap_inheritable) & CAP_FULL } else { 0 };
+        self.cap_effective = if self.euid == 0 { self.cap_permitted } else { 0 };
+        self.keep_caps = false;
+        let (ruid, euid, fsuid, rgid, egid, fsgid, permitted) = old;
+        euid == ruid
+            && egid == rgid
+            && (self.euid, self.fsuid, self.egid, self.fsgid) == (euid, fsuid, egid, fsgid)
+            && self.cap_permitted & !permitted == 0
     }
 
     /// setresuid semantics; `None` leaves an ID unchanged.

@@ -9,6 +9,7 @@ pub mod creds;
 pub mod limits;
 pub mod pid;
 pub mod process;
+pub mod sched_attr;
 pub mod thread;
 
 pub use process::Process;

@@ -176,6 +176,11 @@ impl Process {
     }
 
     /// The address space (a process always has one until it exits).
+    /// Threads started and not yet ended (the exiting one included).
+    pub fn live_threads(&self) -> u32 {
+        self.live_threads.load(Ordering::Acquire)
+    }
+
     pub fn mm(&self) -> Option<Arc<Mm>> {
         self.mm.lock().clone()
     }

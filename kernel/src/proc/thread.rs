@@ -58,6 +58,8 @@ pub struct Thread {
     pub robust_list: AtomicU64,
     /// sched_setaffinity's mask (CPUs the thread may run on).
     pub affinity: AtomicU64,
+    /// Nice value, policy and priority (getpriority, sched_getscheduler).
+    pub sched: spin::Mutex<super::sched_attr::SchedAttr>,
     /// Set when the thread has ended (its times moved to the process).
     pub exited: core::sync::atomic::AtomicBool,
 }
@@ -79,6 +81,7 @@ impl Thread {
             poll_start: AtomicU64::new(0),
             exited: core::sync::atomic::AtomicBool::new(false),
             affinity: AtomicU64::new(u64::MAX),
+            sched: spin::Mutex::new(super::sched_attr::SchedAttr::new()),
             robust_list: AtomicU64::new(0),
         });
         process.thread_started(&t);
@@ -168,7 +171,7 @@ impl<F: Future<Output = ()>> Future for FpuRelease<F> {
 
 /// How long a thread runs in user mode before the kernel checks whether
 /// other tasks wait for its CPU.
-const SLICE_NS: u64 = 10_000_000;
+pub const SLICE_NS: u64 = 10_000_000;
 
 /// The signal and si_code Linux sends for an exception vector.
 fn exception_signal(vector: u8) -> (u32, i32) {
@@ -308,7 +311,11 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     }
     let clear = thread.clear_child_tid.swap(0, Ordering::AcqRel);
     if clear != 0 {
-        if let Some(mm) = process.mm() {
+        // As Linux's mm_release, only when someone else still uses the
+        // address space (another thread, or a CLONE_VM process: the Arc
+        // held by this process and the one taken here are ours).
+        let shared = |mm: &Arc<crate::mm::Mm>| process.live_threads() > 1 || Arc::strong_count(mm) > 2;
+        if let Some(mm) = process.mm().filter(shared) {
             // pthread_join waits on this word: clear it and wake the joiner.
             if crate::uaccess::write_u32(&mm, clear, 0).is_ok() {
                 // A shared-futex wake, as Linux's: in a private mapping its

@@ -99,6 +99,10 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
     // The signal mask is inherited by threads and processes alike; the
     // alternate stack by fork/vfork children (not by CLONE_VM threads).
     child.signals.mask.store(call.thread.sigmask(), Ordering::Release);
+    // The CPU affinity and the scheduling attributes come from the
+    // creating thread (sched_fork).
+    child.affinity.store(call.thread.affinity.load(Ordering::Relaxed), Ordering::Relaxed);
+    *child.sched.lock() = call.thread.sched.lock().for_child();
     if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 {
         *child.signals.altstack.lock() = *call.thread.signals.altstack.lock();
     }

@@ -90,7 +90,15 @@ async fn commit(call: &mut Call<'_>, image: crate::exec::Image) -> SysResult {
         crate::futex::release_robust_list(&old_mm, head, call.thread.tid());
     }
     call.thread.set_name(image.name.as_bytes());
-    process.dumpable.store(true, core::sync::atomic::Ordering::Relaxed);
+    // Set-ID bits count unless PR_SET_NO_NEW_PRIVS; set-group-ID needs
+    // group execute permission too (without it the bit marks mandatory
+    // locking).
+    let f = image.file;
+    let privs = !process.no_new_privs.load(core::sync::atomic::Ordering::Relaxed);
+    let setuid = (privs && f.mode & 0o4000 != 0).then_some(f.uid);
+    let setgid = (privs && f.mode & 0o2010 == 0o2010).then_some(f.gid);
+    let dumpable = process.creds.lock().exec(setuid, setgid);
+    process.dumpable.store(dumpable, core::sync::atomic::Ordering::Relaxed);
     process.execed.store(true, core::sync::atomic::Ordering::Relaxed);
     process.set_mm(image.mm);
     process.unshare_files_for_exec();

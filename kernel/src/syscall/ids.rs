@@ -24,13 +24,14 @@ pub fn get(call: &Call<'_>, which: u8) -> SysResult {
     } as u64)
 }
 
+/// setuid(-1) and setgid(-1) are EINVAL: -1 is no valid ID.
 pub fn setuid(call: &Call<'_>, uid: u64) -> SysResult {
-    call.thread.process.creds.lock().setuid(uid as u32)?;
+    call.thread.process.creds.lock().setuid(id(uid).ok_or(Errno::EINVAL)?)?;
     Ok(0)
 }
 
 pub fn setgid(call: &Call<'_>, gid: u64) -> SysResult {
-    call.thread.process.creds.lock().setgid(gid as u32)?;
+    call.thread.process.creds.lock().setgid(id(gid).ok_or(Errno::EINVAL)?)?;
     Ok(0)
 }
 
@@ -64,10 +65,13 @@ pub fn getres(call: &Call<'_>, r: u64, e: u64, s: u64, gid: bool) -> SysResult {
     Ok(0)
 }
 
-/// setfsuid/setfsgid: return the old value; change only when allowed.
+/// setfsuid/setfsgid: return the old value; change only when allowed and
+/// never to -1 (an invalid ID is how callers query the current value).
 pub fn setfs(call: &Call<'_>, v: u64, gid: bool) -> SysResult {
     let mut c = call.thread.process.creds.lock();
-    let v = v as u32;
+    let Some(v) = id(v) else {
+        return Ok(if gid { c.fsgid } else { c.fsuid } as u64);
+    };
     if gid {
         let old = c.fsgid;
         if c.capable(CAP_SETGID) || [c.rgid, c.egid, c.sgid, c.fsgid].contains(&v) {
@@ -77,7 +81,7 @@ pub fn setfs(call: &Call<'_>, v: u64, gid: bool) -> SysResult {
     } else {
         let old = c.fsuid;
         if c.capable(crate::proc::creds::CAP_SETUID) || [c.ruid, c.euid, c.suid, c.fsuid].contains(&v) {
-            c.fsuid = v;
+            c.set_fsuid(v);
         }
         Ok(old as u64)
     }
@@ -185,7 +189,10 @@ pub fn capset(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
     let (e, p, inh) = (e & CAP_FULL, p & CAP_FULL, inh & CAP_FULL);
     let mut c = call.thread.process.creds.lock();
     let setpcap = c.capable(crate::proc::creds::CAP_SETPCAP);
-    let inh_limit = if setpcap { c.cap_inheritable | c.cap_bounding } else { c.cap_inheritable | c.cap_permitted };
+    // cap_capset: the new inheritable set stays within the old one plus
+    // the bounding set, and without CAP_SETPCAP also plus the permitted.
+    let in_bounding = c.cap_inheritable | c.cap_bounding;
+    let inh_limit = if setpcap { in_bounding } else { in_bounding & (c.cap_inheritable | c.cap_permitted) };
     if p & !c.cap_permitted != 0 || e & !p != 0 || inh & !inh_limit != 0 {
         return Err(Errno::EPERM);
     }

@@ -47,6 +47,7 @@ mod pidfd;
 mod poll;
 mod signalfd;
 mod prctl;
+mod priority;
 mod rusage;
 
 mod sched;
@@ -287,7 +288,10 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         142 => sched::sched_setscheduler(&call, a[0] as i32 as i64, None, a[1]), // sched_setparam
         143 => sched::sched_getparam(&call, a[0] as i32 as i64, a[1]),
         144 => sched::sched_setscheduler(&call, a[0] as i32 as i64, Some(a[1]), a[2]),
-        145 => sched::sched_getscheduler(a[0] as i32 as i64),
+        145 => sched::sched_getscheduler(&call, a[0] as i32 as i64),
+        140 => priority::getpriority(&call, a[0] as u32, a[1] as i32),
+        141 => priority::setpriority(&call, a[0] as u32, a[1] as i32, a[2] as i32),
+        148 => sched::sched_rr_get_interval(&call, a[0] as i32 as i64, a[1]),
         146 => sched::priority_range(a[0], true),
         147 => sched::priority_range(a[0], false),
         110 => tid::getppid(&call),
@@ -318,8 +322,8 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
         129 => signal::rt_sigqueueinfo(&call, a[0] as i32 as i64, None, a[1], a[2]),
         130 => signal::rt_sigsuspend(&call, a[0], a[1]).await,
         131 => signal::sigaltstack(&call, a[0], a[1]),
-        200 => signal::tgkill(&call, -1, a[0] as i32 as i64, a[1]), // tkill
-        234 => signal::tgkill(&call, a[0] as i32 as i64, a[1] as i32 as i64, a[2]),
+        200 => signal::tgkill(&call, None, a[0] as i32 as i64, a[1]), // tkill
+        234 => signal::tgkill(&call, Some(a[0] as i32 as i64), a[1] as i32 as i64, a[2]),
         297 => signal::rt_sigqueueinfo(&call, a[0] as i32 as i64, Some(a[1] as i32 as i64), a[2], a[3]),
         202 => futex::futex(&call, a[0], a[1], a[2], a[3], a[4], a[5]).await,
         35 => time::nanosleep(&call, a[0], a[1]).await,

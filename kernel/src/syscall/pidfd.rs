@@ -91,6 +91,7 @@ pub fn pidfd_send_signal(call: &Call<'_>, fd: u64, sig: u64, uinfo: u64, flags: 
     if target.reaped() {
         return Err(Errno::ESRCH);
     }
+    super::signal::may_signal(call, p, sig)?;
     if sig == 0 || p.is_zombie() {
         return Ok(0);
     }

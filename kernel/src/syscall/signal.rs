@@ -105,11 +105,31 @@ pub fn rt_sigpending(call: &Call<'_>, set: u64, size: u64) -> SysResult {
     Ok(0)
 }
 
-/// Sends `sig` to `p` from the caller (no permission model yet: root).
-fn send(call: &Call<'_>, p: &Arc<Process>, sig: u32) {
-    if sig != 0 {
+/// Linux's check_kill_permission for a signal sent from user space
+/// (signal 0 included): another process needs matching UIDs or CAP_KILL
+/// ([`crate::proc::creds::Creds::may_signal`]); SIGCONT is also allowed
+/// within the sender's session. EPERM otherwise.
+pub(super) fn may_signal(call: &Call<'_>, p: &Arc<Process>, sig: u32) -> Result<(), Errno> {
+    let me = &call.thread.process;
+    if Arc::ptr_eq(me, p) {
+        return Ok(());
+    }
+    let sender = me.creds.lock().clone();
+    let ok = sender.may_signal(&p.creds.lock());
+    if ok || (sig == crate::signal::SIGCONT && p.sid() == me.sid()) {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+/// Sends `sig` to `p` from the caller after the permission check.
+fn send(call: &Call<'_>, p: &Arc<Process>, sig: u32) -> Result<(), Errno> {
+    may_signal(call, p, sig)?;
+    if sig != 0 && !p.is_zombie() {
         send_process(p, SigInfo::user(sig, SI_USER, call.thread.process.pid), false);
     }
+    Ok(())
 }
 
 pub fn kill(call: &Call<'_>, pid: i64, sig: u64) -> SysResult {
@@ -119,10 +139,8 @@ pub fn kill(call: &Call<'_>, pid: i64, sig: u64) -> SysResult {
         p if p > 0 => {
             // A zombie still exists: the signal is accepted and dropped.
             let target = pid::find(p as u32).ok_or(Errno::ESRCH)?;
-            if target.is_zombie() {
-                return Ok(0);
-            }
-            alloc::vec![target]
+            send(call, &target, sig)?;
+            return Ok(0);
         }
         0 => pid::all().into_iter().filter(|x| x.pgid() == me.pgid() && !x.is_zombie()).collect(),
         -1 => pid::all().into_iter().filter(|x| x.pid != 1 && x.pid != me.pid && !x.is_zombie()).collect(),
@@ -131,21 +149,31 @@ pub fn kill(call: &Call<'_>, pid: i64, sig: u64) -> SysResult {
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
-    for p in &targets {
-        send(call, p, sig);
+    let results: alloc::vec::Vec<Result<(), Errno>> = targets.iter().map(|p| send(call, p, sig)).collect();
+    if pid == -1 {
+        // Linux's kill(-1): EPERM from some targets is not reported.
+        return results.into_iter().rev().find(|r| *r != Err(Errno::EPERM)).unwrap_or(Ok(())).map(|_| 0);
     }
-    Ok(0)
+    // A process group: success if any member was signalled, else the
+    // last error.
+    if results.iter().any(|r| r.is_ok()) {
+        Ok(0)
+    } else {
+        results.into_iter().last().unwrap_or(Err(Errno::ESRCH)).map(|_| 0)
+    }
 }
 
-pub fn tgkill(call: &Call<'_>, tgid: i64, tid: i64, sig: u64) -> SysResult {
-    if tid <= 0 || tgid == 0 || tgid < -1 {
+/// tgkill(2), or tkill(2) when `tgid` is None.
+pub fn tgkill(call: &Call<'_>, tgid: Option<i64>, tid: i64, sig: u64) -> SysResult {
+    if tid <= 0 || tgid.is_some_and(|g| g <= 0) {
         return Err(Errno::EINVAL);
     }
     let sig = if sig == 0 { 0 } else { valid(sig)? };
     let t = pid::find_thread(tid as u32).ok_or(Errno::ESRCH)?;
-    if tgid > 0 && t.process.pid as i64 != tgid {
+    if tgid.is_some_and(|g| t.process.pid as i64 != g) {
         return Err(Errno::ESRCH);
     }
+    may_signal(call, &t.process, sig)?;
     if sig != 0 {
         send_thread(&t, SigInfo::user(sig, SI_TKILL, call.thread.process.pid), false);
     }
@@ -176,6 +204,7 @@ pub fn rt_sigqueueinfo(call: &Call<'_>, tgid: i64, tid: Option<i64>, sig: u64, u
         None => {
             let p = u32::try_from(tgid).ok().and_then(pid::find).ok_or(Errno::ESRCH)?;
             let sig = if sig == 0 { 0 } else { valid(sig)? };
+            may_signal(call, &p, sig)?;
             info.signo = sig;
             // A zombie accepts and drops it, as for kill.
             if sig != 0 && !p.is_zombie() {
@@ -189,6 +218,7 @@ pub fn rt_sigqueueinfo(call: &Call<'_>, tgid: i64, tid: Option<i64>, sig: u64, u
                 .filter(|t| t.process.pid as i64 == tgid)
                 .ok_or(Errno::ESRCH)?;
             let sig = if sig == 0 { 0 } else { valid(sig)? };
+            may_signal(call, &t.process, sig)?;
             info.signo = sig;
             if sig != 0 {
                 send_thread(&t, info, false);

@@ -1,0 +1,246 @@
+/* Thread identity and exit bookkeeping: set_tid_address's return value and
+ * the clear-and-wake of its word when a thread exits (not when a lone
+ * process exits), set/get_robust_list and their validation, robust mutexes
+ * released by the kernel when their owner dies (thread and process),
+ * tgkill/tkill with wrong or stale ids. */
+#define _GNU_SOURCE
+#define FUTEX_WAIT 0
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "../t.h"
+
+#define R(n, c) if (!(c)) return n
+
+static int in_child(int (*fn)(void)) {
+    pid_t p = fork();
+    if (p == 0)
+        _exit(fn());
+    int st;
+    if (waitpid(p, &st, 0) != p || !WIFEXITED(st))
+        return 255;
+    return WEXITSTATUS(st);
+}
+
+struct robust_head {
+    void *next;
+    long offset;
+    void *pending;
+};
+
+static volatile int ctid_word = 1;
+static volatile long ctid_ret;
+static void *clearer(void *a) {
+    (void)a;
+    ctid_ret = syscall(SYS_set_tid_address, &ctid_word);
+    ctid_word = (int)syscall(SYS_gettid);
+    syscall(SYS_exit, 0); /* raw: the word is the kernel's to clear */
+    return NULL;
+}
+static int set_tid_address_thread(void) {
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    R(1, pthread_create(&t, &at, clearer, NULL) == 0);
+    /* wait (with a bound) for the kernel to zero the word and wake us */
+    for (int i = 0; i < 500 && ctid_word != 0; i++) {
+        int v = ctid_word;
+        if (v == 0)
+            break;
+        struct timespec ts = {0, 10000000};
+        syscall(SYS_futex, &ctid_word, FUTEX_WAIT, v, &ts, NULL, 0);
+    }
+    R(2, ctid_word == 0);
+    R(3, ctid_ret > 0 && ctid_ret != getpid());
+    return 0;
+}
+static int lone_process_word_kept(void) {
+    int *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    R(1, w != MAP_FAILED);
+    *w = 77;
+    pid_t p = fork();
+    if (p == 0) {
+        syscall(SYS_set_tid_address, w);
+        _exit(0);
+    }
+    int st;
+    R(2, waitpid(p, &st, 0) == p);
+    /* the exiting task was the address space's only user: nothing written */
+    R(3, *w == 77);
+    return 0;
+}
+
+static void *get_other_head;
+static volatile int o_go, o_stop;
+static pid_t o_tid;
+static struct robust_head o_head;
+static void *other(void *a) {
+    (void)a;
+    o_head.next = &o_head;
+    o_head.offset = 0;
+    syscall(SYS_set_robust_list, &o_head, sizeof o_head);
+    o_tid = syscall(SYS_gettid);
+    __atomic_store_n(&o_go, 1, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(&o_stop, __ATOMIC_SEQ_CST))
+        t_sleep_ms(1);
+    return NULL;
+}
+static int robust_list_calls(void) {
+    static struct robust_head h = {&h, 0, NULL};
+    R(1, syscall(SYS_set_robust_list, &h, sizeof h) == 0);
+    void *head = NULL;
+    size_t len = 0;
+    R(2, syscall(SYS_get_robust_list, 0, &head, &len) == 0 && head == &h && len == sizeof h);
+    R(3, syscall(SYS_set_robust_list, &h, sizeof h - 1) == -1 && errno == EINVAL);
+    R(4, syscall(SYS_set_robust_list, &h, sizeof h + 8) == -1 && errno == EINVAL);
+    R(5, syscall(SYS_get_robust_list, 0, &head, &len) == 0 && head == &h); /* unchanged */
+    R(6, syscall(SYS_get_robust_list, 0, (void *)8, &len) == -1 && errno == EFAULT);
+    pthread_t t;
+    R(7, pthread_create(&t, NULL, other, NULL) == 0);
+    while (!__atomic_load_n(&o_go, __ATOMIC_SEQ_CST))
+        t_sleep_ms(1);
+    int ok = syscall(SYS_get_robust_list, o_tid, &get_other_head, &len) == 0 && get_other_head == &o_head;
+    __atomic_store_n(&o_stop, 1, __ATOMIC_SEQ_CST);
+    pthread_join(t, NULL);
+    R(8, ok);
+    /* the tid goes away soon after the join (the joiner is woken a little
+     * before the thread is unhashed, on Linux too) */
+    int gone = 0;
+    for (int i = 0; i < 200 && !gone; i++) {
+        gone = syscall(SYS_get_robust_list, o_tid, &head, &len) == -1 && errno == ESRCH;
+        if (!gone)
+            t_sleep_ms(5);
+    }
+    R(9, gone);
+    return 0;
+}
+static int robust_list_other_user(void) {
+    pid_t v = fork();
+    if (v == 0) {
+        for (int i = 0; i < 300; i++)
+            t_sleep_ms(100);
+        _exit(0);
+    }
+    R(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
+    void *head;
+    size_t len;
+    int r = syscall(SYS_get_robust_list, v, &head, &len) == -1 && errno == EPERM;
+    syscall(SYS_setresuid, -1, 0, -1);
+    int st;
+    kill(v, SIGKILL);
+    waitpid(v, &st, 0);
+    R(2, r);
+    return 0;
+}
+
+static pthread_mutex_t *rm;
+static void *die_holding(void *a) {
+    (void)a;
+    pthread_mutex_lock(rm);
+    return NULL; /* exits without unlocking */
+}
+static int robust_mutex_thread(void) {
+    static pthread_mutex_t m;
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+    R(1, pthread_mutex_init(&m, &ma) == 0);
+    rm = &m;
+    pthread_t t;
+    R(2, pthread_create(&t, NULL, die_holding, NULL) == 0 && pthread_join(t, NULL) == 0);
+    R(3, pthread_mutex_lock(&m) == EOWNERDEAD);
+    R(4, pthread_mutex_consistent(&m) == 0 && pthread_mutex_unlock(&m) == 0);
+    R(5, pthread_mutex_lock(&m) == 0 && pthread_mutex_unlock(&m) == 0);
+    return 0;
+}
+static int robust_mutex_process(void) {
+    pthread_mutex_t *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    R(1, m != MAP_FAILED);
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    R(2, pthread_mutex_init(m, &ma) == 0);
+    pid_t p = fork();
+    if (p == 0) {
+        pthread_mutex_lock(m);
+        _exit(0);
+    }
+    int st;
+    R(3, waitpid(p, &st, 0) == p);
+    R(4, pthread_mutex_lock(m) == EOWNERDEAD);
+    R(5, pthread_mutex_consistent(m) == 0 && pthread_mutex_unlock(m) == 0);
+    return 0;
+}
+static pid_t exited_tid;
+static void *note_tid(void *a) {
+    (void)a;
+    exited_tid = syscall(SYS_gettid);
+    return NULL;
+}
+static int tgkill_ids(void) {
+    pid_t me = getpid(), tid = syscall(SYS_gettid);
+    R(1, syscall(SYS_tgkill, me, tid, 0) == 0);
+    R(2, syscall(SYS_tgkill, me + 100000, tid, 0) == -1 && errno == ESRCH);
+    R(3, syscall(SYS_tgkill, -1, tid, 0) == -1 && errno == EINVAL);
+    R(4, syscall(SYS_tgkill, me, 0, 0) == -1 && errno == EINVAL);
+    R(5, syscall(SYS_tkill, -5, 0) == -1 && errno == EINVAL);
+    pthread_t t;
+    R(6, pthread_create(&t, NULL, note_tid, NULL) == 0 && pthread_join(t, NULL) == 0);
+    int gone = 0;
+    for (int i = 0; i < 200 && !gone; i++) {
+        gone = syscall(SYS_tgkill, me, exited_tid, 0) == -1 && errno == ESRCH;
+        if (!gone)
+            t_sleep_ms(5);
+    }
+    R(7, gone);
+    R(8, syscall(SYS_tkill, exited_tid, 0) == -1 && errno == ESRCH);
+    return 0;
+}
+static int tgkill_other_process_thread(void) {
+    /* a thread id paired with the wrong process is ESRCH even if both exist */
+    pid_t v = fork();
+    if (v == 0) {
+        for (int i = 0; i < 300; i++)
+            t_sleep_ms(100);
+        _exit(0);
+    }
+    int r = syscall(SYS_tgkill, v, syscall(SYS_gettid), 0) == -1 && errno == ESRCH;
+    int r2 = syscall(SYS_tgkill, getpid(), v, 0) == -1 && errno == ESRCH;
+    int st;
+    kill(v, SIGKILL);
+    waitpid(v, &st, 0);
+    R(1, r && r2);
+    return 0;
+}
+
+int main(void) {
+    t_watchdog(30);
+    long r = syscall(SYS_set_tid_address, NULL);
+    CHECK(r == getpid(), "set_tid_address returns the caller's tid (the pid in the main thread)", "r %ld", r);
+    int rr;
+    rr = in_child(set_tid_address_thread);
+    CHECK(rr == 0, "a thread's set_tid_address word is zeroed and futex-woken when it exits", "step %d", rr);
+    rr = in_child(lone_process_word_kept);
+    CHECK(rr == 0, "a lone process's set_tid_address word is not written at exit", "step %d", rr);
+    rr = in_child(robust_list_calls);
+    CHECK(rr == 0, "set/get_robust_list round trip, EINVAL for a wrong size, EFAULT, another thread, ESRCH",
+          "step %d", rr);
+    rr = in_child(robust_list_other_user);
+    CHECK(rr == 0, "get_robust_list of another user's process is EPERM", "step %d", rr);
+    rr = in_child(robust_mutex_thread);
+    CHECK(rr == 0, "a robust mutex held by an exited thread is EOWNERDEAD", "step %d", rr);
+    rr = in_child(robust_mutex_process);
+    CHECK(rr == 0, "a process-shared robust mutex held by a dead process is EOWNERDEAD", "step %d", rr);
+    rr = in_child(tgkill_ids);
+    CHECK(rr == 0, "tgkill/tkill: EINVAL for ids <= 0, ESRCH for a wrong tgid or an exited thread", "step %d", rr);
+    rr = in_child(tgkill_other_process_thread);
+    CHECK(rr == 0, "tgkill with a live tid of another process is ESRCH", "step %d", rr);
+    int st;
+    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    return t_done("thread_tid");
+}
