@@ -11,6 +11,19 @@
 //! Stubs (answers Linux itself can give, which programs handle):
 //! - `rseq`: ENOSYS, as on a kernel built without CONFIG_RSEQ; glibc then
 //!   runs without restartable sequences.
+//! - `unshare`, `setns` and the other namespace calls: ENOSYS (no
+//!   namespaces yet), as a kernel built without CONFIG_NAMESPACES answers
+//!   for the flags it lacks.
+//! - sockets (`socket`, `socketpair`, ...): ENOSYS until the sockets work,
+//!   as a kernel without CONFIG_NET.
+//!
+//! Partial answers, each explained where it is given: futex PI operations
+//! (ENOSYS, as without CONFIG_FUTEX_PI; `futex.rs`), real-time scheduling
+//! policies (EINVAL once permitted; `sched.rs`), clone3 `set_tid` and
+//! CLONE_PIDFD/INTO_CGROUP (EINVAL; `clone.rs`), openat2 RESOLVE_* other
+//! than NO_MAGICLINKS (EINVAL; `open.rs`), mount of proc/sysfs/cgroup2/
+//! devpts (ENODEV until those filesystems; `mount.rs`), block devices on
+//! open (ENXIO), RLIMIT_SIGPENDING (accepted, not enforced).
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
