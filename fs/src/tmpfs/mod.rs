@@ -29,6 +29,9 @@
 
 mod dir;
 mod file;
+mod options;
+
+pub use options::ParsedOptions;
 
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -78,10 +81,13 @@ impl Default for TmpfsOptions {
     }
 }
 
+/// What an instance uses and may use (the limits change on remount).
 #[derive(Default)]
 struct Usage {
     pages: u64,
     inodes: u64,
+    max_pages: Option<u64>,
+    max_inodes: Option<u64>,
 }
 
 /// State shared by every node of one tmpfs instance (its "superblock").
@@ -91,8 +97,6 @@ struct Shared {
     mem: Arc<dyn PageMemory>,
     next_ino: AtomicU64,
     usage: Mutex<Usage>,
-    max_pages: Option<u64>,
-    max_inodes: Option<u64>,
     rename_lock: Mutex<()>,
 }
 
@@ -103,7 +107,7 @@ impl Shared {
 
     fn charge_inode(&self) -> Result<u64> {
         let mut u = self.usage.lock();
-        if self.max_inodes.is_some_and(|m| u.inodes >= m) {
+        if u.max_inodes.is_some_and(|m| u.inodes >= m) {
             return Err(Errno::ENOSPC);
         }
         u.inodes += 1;
@@ -113,13 +117,31 @@ impl Shared {
 
     fn charge_pages(&self, n: u64) -> Result<()> {
         let mut u = self.usage.lock();
-        if self
-            .max_pages
-            .is_some_and(|m| u.pages.saturating_add(n) > m)
+        if u.max_pages.is_some_and(|m| u.pages.saturating_add(n) > m)
         {
             return Err(Errno::ENOSPC);
         }
         u.pages += n;
+        Ok(())
+    }
+
+    /// Remount with new limits, as shmem_reconfigure: a limit below the
+    /// current use, or one set on an instance mounted without it, is EINVAL;
+    /// 0 lifts a limit. mode=, uid= and gid= only apply at mount time.
+    fn reconfigure(&self, p: &ParsedOptions) -> Result<()> {
+        let mut u = self.usage.lock();
+        let check = |new: Option<u64>, max: Option<u64>, used: u64| match new {
+            Some(n) if n != 0 && (max.is_none() || n < used) => Err(Errno::EINVAL),
+            _ => Ok(()),
+        };
+        check(p.pages, u.max_pages, u.pages)?;
+        check(p.inodes, u.max_inodes, u.inodes)?;
+        if let Some(n) = p.pages {
+            u.max_pages = (n != 0).then_some(n);
+        }
+        if let Some(n) = p.inodes {
+            u.max_inodes = (n != 0).then_some(n);
+        }
         Ok(())
     }
 
@@ -153,9 +175,11 @@ impl Tmpfs {
             clock,
             mem,
             next_ino: AtomicU64::new(1),
-            usage: Mutex::new(Usage::default()),
-            max_pages: opts.max_bytes.map(|b| b.div_ceil(PAGE_SIZE as u64)),
-            max_inodes: opts.max_inodes,
+            usage: Mutex::new(Usage {
+                max_pages: opts.max_bytes.map(|b| b.div_ceil(PAGE_SIZE as u64)),
+                max_inodes: opts.max_inodes,
+                ..Usage::default()
+            }),
             rename_lock: Mutex::new(()),
         });
         // The root is always allowed, whatever the inode limit.
@@ -426,13 +450,17 @@ impl Inode for TmpNode {
         Ok(())
     }
 
+    fn reconfigure(&self, data: &str, ram_bytes: u64) -> Result<()> {
+        self.sb.reconfigure(&ParsedOptions::parse(data, ram_bytes)?)
+    }
+
     fn statfs(&self) -> Result<StatFs> {
         let u = self.sb.usage.lock();
-        let (blocks, bfree) = match self.sb.max_pages {
+        let (blocks, bfree) = match u.max_pages {
             Some(max) => (max, max.saturating_sub(u.pages)),
             None => (0, 0),
         };
-        let (files, ffree) = match self.sb.max_inodes {
+        let (files, ffree) = match u.max_inodes {
             Some(max) => (max, max.saturating_sub(u.inodes)),
             None => (0, 0),
         };

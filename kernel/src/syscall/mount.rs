@@ -1,6 +1,7 @@
 //! mount(2) and umount2(2): new tmpfs instances (also under the names
-//! devtmpfs and ramfs, for now), bind mounts (MS_BIND, MS_REC), remounts
-//! (MS_REMOUNT with the per-mount flags), propagation changes
+//! devtmpfs and ramfs, for now) with tmpfs's mount options, bind mounts (MS_BIND, MS_REC), remounts
+//! (MS_REMOUNT with the per-mount flags and the filesystem's options, such
+//! as tmpfs's size= and nr_inodes=), propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
 //! Root only (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet
 //! (proc, sysfs, cgroup2, devpts: later issues) are ENODEV, as for an
@@ -9,7 +10,7 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 
-use fs::tmpfs::{Tmpfs, TmpfsOptions};
+use fs::tmpfs::{ParsedOptions, Tmpfs};
 use fs::{Lookup, MountFlags};
 
 use super::open::{path_arg, start_dir, AT_FDCWD};
@@ -58,7 +59,7 @@ fn opt_string(call: &Call<'_>, addr: u64) -> Result<Option<String>, Errno> {
     Ok(Some(uaccess::read_cstr(&mm, addr, 4095, Errno::EINVAL)?))
 }
 
-pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64, _data: u64) -> SysResult {
+pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64, data: u64) -> SysResult {
     if !call.thread.process.creds.lock().capable(CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
@@ -68,7 +69,15 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let at = with_ctx(p, |v, ctx, _| v.resolve(ctx, &dir, &t, Lookup::empty()))?;
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
     let v = vfs();
+    let ram = platform::mem::frame::total_bytes();
     if flags & MS_REMOUNT != 0 {
+        if flags & MS_BIND == 0 {
+            if !at.is_mount_root() {
+                return Err(Errno::EINVAL);
+            }
+            let opts = opt_string(call, data)?.unwrap_or_default();
+            at.inode.reconfigure(&opts, ram)?;
+        }
         v.remount(&at, mount_flags(flags))?;
         return Ok(0);
     }
@@ -91,7 +100,8 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
     match ty.as_str() {
         "tmpfs" | "ramfs" | "devtmpfs" => {
-            let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), TmpfsOptions::default());
+            let opts = ParsedOptions::parse(&opt_string(call, data)?.unwrap_or_default(), ram)?.to_options();
+            let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), opts);
             v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
             Ok(0)
         }
