@@ -136,6 +136,10 @@ const LOCK_UN: u64 = 8;
 pub async fn flock(call: &Call<'_>, fd: u64, op: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
     let FileKind::Inode(f) = &file.kind else { return Err(Errno::EINVAL) };
+    // An O_PATH descriptor has no file operations: flock is EBADF.
+    if file.status() & fs::flags::O_PATH != 0 {
+        return Err(Errno::EBADF);
+    }
     let kind = match op & !LOCK_NB {
         LOCK_SH => Some(FlockKind::Shared),
         LOCK_EX => Some(FlockKind::Exclusive),
