@@ -106,13 +106,24 @@ impl Shared {
     }
 
     fn charge_inode(&self) -> Result<u64> {
+        self.reserve_inode()?;
+        Ok(self.next_ino.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Counts one inode against `nr_inodes=` (a new node, or an extra hard
+    /// link: Linux's shmem_link charges every link beyond the first).
+    fn reserve_inode(&self) -> Result<()> {
         let mut u = self.usage.lock();
         if u.max_inodes.is_some_and(|m| u.inodes >= m) {
             return Err(Errno::ENOSPC);
         }
         u.inodes += 1;
-        drop(u);
-        Ok(self.next_ino.fetch_add(1, Ordering::Relaxed))
+        Ok(())
+    }
+
+    fn release_inode(&self) {
+        let mut u = self.usage.lock();
+        u.inodes = u.inodes.saturating_sub(1);
     }
 
     fn charge_pages(&self, n: u64) -> Result<()> {
