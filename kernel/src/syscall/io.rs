@@ -209,9 +209,10 @@ async fn do_read(call: &Call<'_>, fd: u64, buf: u64, count: u64, at: Option<u64>
         };
         uaccess::write_bytes(&mm, buf + done as u64, &data[..n])?;
         done += n;
-        // Only regular files keep reading after a full chunk; a pipe or a
-        // tty returns what it had.
-        if n < want || !matches!(file.kind, FileKind::Inode(_)) {
+        // Regular files and the memory devices (zero, urandom, ...: they
+        // always fill the buffer on Linux) keep reading after a full chunk;
+        // a pipe or a tty returns what it had.
+        if n < want || !matches!(file.kind, FileKind::Inode(_) | FileKind::Device(_)) {
             break;
         }
     }
