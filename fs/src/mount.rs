@@ -8,7 +8,10 @@
 //!   bind copies the per-mount flags; binding a shared mount joins its peer
 //!   group.
 //! - `remount` replaces the per-mount flags; MS_RDONLY makes every write
-//!   through the mount EROFS (enforced by the `*at` operations).
+//!   through the mount EROFS (enforced by the `*at` operations), and is
+//!   EBUSY while a file is open for writing through the mount (Linux counts
+//!   writers of the whole superblock, every bind mount of it; here only
+//!   the remounted mount's are counted).
 //! - Propagation types (shared, private, slave, unbindable) are stored and
 //!   shown in mountinfo; mount events are not propagated between peers.
 //! - `umount` needs a mount root (EINVAL), fails with EBUSY while mounts sit
@@ -118,6 +121,8 @@ pub struct Mount {
     fstype: String,
     source: String,
     flags: AtomicU32,
+    /// Open descriptions writing through this mount ([`WriteAccess`]).
+    writers: AtomicU32,
     propagation: Mutex<Propagation>,
     /// Where it is attached: (parent mount, mount point inode).
     parent: Mutex<Option<(Arc<Mount>, InodeRef)>>,
@@ -131,6 +136,7 @@ impl Mount {
             fstype: String::from(fstype),
             source: String::from(source),
             flags: AtomicU32::new(flags.bits()),
+            writers: AtomicU32::new(0),
             propagation: Mutex::new(Propagation::Private),
             parent: Mutex::new(None),
         })
@@ -170,6 +176,23 @@ impl Mount {
     /// root and for detached mounts.
     pub fn parent(&self) -> Option<(Arc<Mount>, InodeRef)> {
         self.parent.lock().clone()
+    }
+
+    /// Registers a regular file opened for writing through this mount (as
+    /// Linux's FMODE_WRITER); the mount cannot be remounted read-only until
+    /// the returned guard is dropped.
+    pub fn want_write(self: &Arc<Self>) -> WriteAccess {
+        self.writers.fetch_add(1, Ordering::AcqRel);
+        WriteAccess(self.clone())
+    }
+}
+
+/// A writer's hold on a mount, from [`Mount::want_write`].
+pub struct WriteAccess(Arc<Mount>);
+
+impl Drop for WriteAccess {
+    fn drop(&mut self) {
+        self.0.writers.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -461,6 +484,13 @@ impl Vfs {
     pub fn remount(&self, loc: &PathLoc, flags: MountFlags) -> Result<()> {
         if !loc.is_mount_root() {
             return Err(Errno::EINVAL);
+        }
+        // Going read-only while files are open for writing is EBUSY.
+        if flags.contains(MountFlags::RDONLY)
+            && !loc.mount.is_readonly()
+            && loc.mount.writers.load(Ordering::Acquire) != 0
+        {
+            return Err(Errno::EBUSY);
         }
         loc.mount.flags.store(flags.bits(), Ordering::Release);
         Ok(())

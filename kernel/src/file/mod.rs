@@ -52,6 +52,9 @@ pub struct InodeFile {
     pub parent: fs::vfs::PathLoc,
     #[allow(dead_code)]
     pub name: Vec<u8>,
+    /// Held while a regular file is open for writing: keeps its mount from
+    /// being remounted read-only (EBUSY).
+    pub _write: Option<fs::mount::WriteAccess>,
 }
 
 /// An open file description: shared by duplicated descriptors and across

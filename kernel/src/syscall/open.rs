@@ -110,7 +110,9 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o060000 {
         return Err(Errno::ENXIO); // no block devices
     } else {
-        FileKind::Inode(InodeFile { loc: r.loc, parent: r.parent, name: r.name })
+        let writes = flags & O_PATH == 0 && flags & 3 != 0 && meta.mode & 0o170000 == 0o100000;
+        let _write = writes.then(|| r.loc.mount.want_write());
+        FileKind::Inode(InodeFile { loc: r.loc, parent: r.parent, name: r.name, _write })
     };
     // The description keeps the access mode and status flags; creation
     // flags and unknown bits are not reported by F_GETFL.
