@@ -59,7 +59,9 @@ int main(void) {
     CHECK(r == 0, "a read of 0 bytes returns 0", "ret %d", r);
     off_t o = lseek(fd, 12345, SEEK_SET);
     CHECK(o == 0, "lseek on /dev/urandom returns 0", "ret %ld errno %d", (long)o, errno);
-    r = write(open("/dev/urandom", O_WRONLY), "entropy", 7);
+    int wfd = open("/dev/urandom", O_WRONLY);
+    r = write(wfd, "entropy", 7);
+    close(wfd);
     CHECK(r == 7, "root may write to /dev/urandom (mixes into the pool)", "ret %d errno %d", r, errno);
     close(fd);
 
@@ -117,7 +119,9 @@ int main(void) {
     r = read(fd, buf, 4096);
     CHECK(r == 4096 && !all_zero(buf, 4096), "a copy of 1:9 gives random bytes", "ret %d", r);
     close(fd);
-    fstat(open(D "/zero", O_RDONLY), &st);
+    fd = open(D "/zero", O_RDONLY);
+    fstat(fd, &st);
+    close(fd);
     CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5) && st.st_size == 0,
           "fstat of an open copy reports the device number and size 0", "rdev %lx", (unsigned long)st.st_rdev);
 
