@@ -298,6 +298,18 @@ pub trait Inode: Any + Send + Sync {
     /// Filesystem-wide statistics.
     fn statfs(&self) -> Result<StatFs>;
 
+    /// Applies the filesystem-specific options of a remount (the `data` of
+    /// mount(2) with MS_REMOUNT); `ram_bytes` is the memory size options in
+    /// percent refer to. Filesystems without options take none.
+    fn reconfigure(&self, data: &str, ram_bytes: u64) -> Result<()> {
+        let _ = ram_bytes;
+        if data.is_empty() {
+            Ok(())
+        } else {
+            Err(Errno::EINVAL)
+        }
+    }
+
     /// The POSIX record locks and flock locks on this inode.
     fn file_locks(&self) -> &FileLocks;
 

@@ -11,6 +11,7 @@
 //! - [`mod@open`], [`ops`], [`rename`], [`attr`], [`xattr`]: the system-call
 //!   level operations, with Linux's permission checks and errno values.
 //! - [`lock`]: POSIX record locks and flock locks of an inode.
+//! - [`lock_waits`]: who waits for whom among F_SETLKW callers (EDEADLK).
 //! - [`initramfs`] unpacks a [`cpio`] image into the root.
 //!
 //! Everything is synchronous and never blocks: the kernel wraps operations
@@ -48,6 +49,7 @@ pub mod flags;
 pub mod initramfs;
 pub mod inode;
 pub mod lock;
+pub mod lock_waits;
 pub mod mount;
 pub mod open;
 pub mod ops;

@@ -15,7 +15,7 @@
 //!
 //! Nothing here blocks. F_SETLKW and blocking `flock` are the kernel's: it
 //! retries after [`FileLocks::generation`] changes (every change bumps it),
-//! waiting on its own wait queue. Deadlock detection (EDEADLK) is left to it.
+//! waiting on its own wait queue; `lock_waits` detects deadlocks (EDEADLK).
 //!
 //! Lock order: the table's mutex is a leaf; nothing is called while it is
 //! held.

@@ -162,15 +162,36 @@ impl TmpNode {
         if d.get(name).is_some() {
             return Err(Errno::EEXIST);
         }
+        // Every name beyond the first costs an inode (an O_TMPFILE's first
+        // link has its inode charged already). `usage` is a leaf lock like
+        // `meta`, so the charge is made before and settled after.
+        let charged = target.meta.lock().nlink > 0;
+        if charged {
+            self.sb.reserve_inode()?;
+        }
+        let settle;
         {
             let now = self.sb.now();
             let mut m = target.meta.lock();
             if m.nlink == 0 && !m.linkable {
+                drop(m);
+                if charged {
+                    self.sb.release_inode();
+                }
                 return Err(Errno::ENOENT);
             }
+            settle = (m.nlink > 0) != charged;
             m.nlink += 1;
             m.linkable = false;
             m.ctime = now;
+        }
+        if settle {
+            // nlink changed through another directory meanwhile.
+            if charged {
+                self.sb.release_inode();
+            } else {
+                self.sb.usage.lock().inodes += 1;
+            }
         }
         d.insert(name, target.clone());
         drop(d);
@@ -206,16 +227,22 @@ impl TmpNode {
         Ok(())
     }
 
-    /// Drops one name of this node (a directory loses both of its links).
+    /// Drops one name of this node (a directory loses both of its links);
+    /// a name beyond the last gives back the inode its link was charged.
     fn unlinked(&self) {
         let now = self.sb.now();
         let mut m = self.meta.lock();
+        let extra_name = !self.is_dir() && m.nlink > 1;
         m.nlink = if self.is_dir() {
             0
         } else {
             m.nlink.saturating_sub(1)
         };
         m.ctime = now;
+        drop(m);
+        if extra_name {
+            self.sb.release_inode();
+        }
     }
 
     pub(super) fn read_dir_entry(&self, offset: u64) -> Result<Option<DirEntry>> {

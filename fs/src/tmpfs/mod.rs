@@ -96,6 +96,15 @@ impl TmpfsOptions {
             o.max_bytes = Some(half_pages * PAGE_SIZE as u64);
             o.max_inodes = Some(half_pages);
         }
+        o.apply(data, ram_bytes)?;
+        Ok(o)
+    }
+
+    /// Changes these options by the ones `data` names, parsed as by
+    /// [`TmpfsOptions::parse`]; what it does not name stays as it is (a
+    /// remount's options are applied this way to the current limits).
+    pub fn apply(&mut self, data: &str, ram_bytes: u64) -> Result<()> {
+        let o = self;
         for item in data.split(',').filter(|s| !s.is_empty()) {
             let (key, val) = match item.split_once('=') {
                 Some((k, v)) => (k, Some(v)),
@@ -128,19 +137,21 @@ impl TmpfsOptions {
                 "gid" => o.gid = parse_num(need()?)?.try_into().map_err(|_| Errno::EINVAL)?,
                 "ro" | "rw" | "sync" | "async" | "dirsync" | "lazytime" | "nolazytime" | "mand"
                 | "nomand" | "silent" | "posixacl" | "noposixacl" | "source" | "huge" | "mpol"
-                | "inode32" | "inode64" | "noswap" => {}
+                | "inode32" | "inode64" | "noswap" | "quota" | "usrquota" | "grpquota" => {}
                 _ => return Err(Errno::EINVAL),
             }
         }
-        Ok(o)
+        Ok(())
     }
 }
 
-/// A decimal number (Linux's kstrtoull with base 10 for ids, or a 0x/0
-/// prefixed one as memparse allows).
+/// A number as Linux's memparse and base-0 kstrtou32 read it: decimal,
+/// 0x-prefixed hexadecimal, or 0-prefixed octal.
 fn parse_num(s: &str) -> Result<u64> {
     let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         (h, 16)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
     } else {
         (s, 10)
     };
@@ -163,10 +174,13 @@ fn parse_memparse(s: &str) -> Result<u64> {
     n.checked_mul(1u64 << shift).ok_or(Errno::EINVAL)
 }
 
+/// What an instance uses and may use (the limits change on remount).
 #[derive(Default)]
 struct Usage {
     pages: u64,
     inodes: u64,
+    max_pages: Option<u64>,
+    max_inodes: Option<u64>,
 }
 
 /// State shared by every node of one tmpfs instance (its "superblock").
@@ -176,8 +190,6 @@ struct Shared {
     mem: Arc<dyn PageMemory>,
     next_ino: AtomicU64,
     usage: Mutex<Usage>,
-    max_pages: Option<u64>,
-    max_inodes: Option<u64>,
     rename_lock: Mutex<()>,
 }
 
@@ -187,24 +199,57 @@ impl Shared {
     }
 
     fn charge_inode(&self) -> Result<u64> {
+        self.reserve_inode()?;
+        Ok(self.next_ino.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Counts one inode against `nr_inodes=` (a new node, or an extra hard
+    /// link: Linux's shmem_link charges every link beyond the first).
+    fn reserve_inode(&self) -> Result<()> {
         let mut u = self.usage.lock();
-        if self.max_inodes.is_some_and(|m| u.inodes >= m) {
+        if u.max_inodes.is_some_and(|m| u.inodes >= m) {
             return Err(Errno::ENOSPC);
         }
         u.inodes += 1;
-        drop(u);
-        Ok(self.next_ino.fetch_add(1, Ordering::Relaxed))
+        Ok(())
+    }
+
+    fn release_inode(&self) {
+        let mut u = self.usage.lock();
+        u.inodes = u.inodes.saturating_sub(1);
     }
 
     fn charge_pages(&self, n: u64) -> Result<()> {
         let mut u = self.usage.lock();
-        if self
-            .max_pages
-            .is_some_and(|m| u.pages.saturating_add(n) > m)
+        if u.max_pages.is_some_and(|m| u.pages.saturating_add(n) > m)
         {
             return Err(Errno::ENOSPC);
         }
         u.pages += n;
+        Ok(())
+    }
+
+    /// Remount with the limits of the options in `data` (as
+    /// shmem_reconfigure): a limit below the current use, or one set on an
+    /// instance mounted without it, is EINVAL; 0 lifts a limit. mode=, uid=
+    /// and gid= only apply at mount time.
+    fn reconfigure(&self, data: &str, ram_bytes: u64) -> Result<()> {
+        let mut u = self.usage.lock();
+        let mut o = TmpfsOptions {
+            max_bytes: u.max_pages.map(|p| p * PAGE_SIZE as u64),
+            max_inodes: u.max_inodes,
+            ..TmpfsOptions::default()
+        };
+        o.apply(data, ram_bytes)?;
+        let pages = o.max_bytes.map(|b| b.div_ceil(PAGE_SIZE as u64));
+        let check = |new: Option<u64>, max: Option<u64>, used: u64| match new {
+            Some(n) if new != max && (max.is_none() || n < used) => Err(Errno::EINVAL),
+            _ => Ok(()),
+        };
+        check(pages, u.max_pages, u.pages)?;
+        check(o.max_inodes, u.max_inodes, u.inodes)?;
+        u.max_pages = pages;
+        u.max_inodes = o.max_inodes;
         Ok(())
     }
 
@@ -238,9 +283,11 @@ impl Tmpfs {
             clock,
             mem,
             next_ino: AtomicU64::new(1),
-            usage: Mutex::new(Usage::default()),
-            max_pages: opts.max_bytes.map(|b| b.div_ceil(PAGE_SIZE as u64)),
-            max_inodes: opts.max_inodes,
+            usage: Mutex::new(Usage {
+                max_pages: opts.max_bytes.map(|b| b.div_ceil(PAGE_SIZE as u64)),
+                max_inodes: opts.max_inodes,
+                ..Usage::default()
+            }),
             rename_lock: Mutex::new(()),
         });
         // The root is always allowed, whatever the inode limit.
@@ -511,13 +558,17 @@ impl Inode for TmpNode {
         Ok(())
     }
 
+    fn reconfigure(&self, data: &str, ram_bytes: u64) -> Result<()> {
+        self.sb.reconfigure(data, ram_bytes)
+    }
+
     fn statfs(&self) -> Result<StatFs> {
         let u = self.sb.usage.lock();
-        let (blocks, bfree) = match self.sb.max_pages {
+        let (blocks, bfree) = match u.max_pages {
             Some(max) => (max, max.saturating_sub(u.pages)),
             None => (0, 0),
         };
-        let (files, ffree) = match self.sb.max_inodes {
+        let (files, ffree) = match u.max_inodes {
             Some(max) => (max, max.saturating_sub(u.inodes)),
             None => (0, 0),
         };
@@ -763,5 +814,44 @@ impl Inode for TmpNode {
         self.xattrs.lock().remove(name)?;
         self.touch_changed();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_sizes_and_modes() {
+        let o = TmpfsOptions::parse("size=10k,nr_inodes=1k,mode=0750,uid=5,gid=6", 0).unwrap();
+        assert_eq!(o.max_bytes, Some(10 << 10));
+        assert_eq!(o.max_inodes, Some(1024));
+        assert_eq!((o.mode, o.uid, o.gid), (0o750, 5, 6));
+        assert_eq!(TmpfsOptions::parse("size=50%", 400 << 20).unwrap().max_bytes, Some(200 << 20));
+        assert_eq!(TmpfsOptions::parse("nr_blocks=2,huge=never,quota,inode64", 0).unwrap().max_bytes, Some(8192));
+        assert_eq!(TmpfsOptions::parse("", 0).unwrap().max_bytes, None);
+        assert_eq!(TmpfsOptions::parse("nr_inodes=010,uid=0x10", 0).unwrap().max_inodes, Some(8));
+    }
+
+    #[test]
+    fn bad_options() {
+        for bad in ["size=abc", "bogus=1", "mode=999", "size", "uid=-1", "size=1q", "uid=4294967296"] {
+            assert_eq!(TmpfsOptions::parse(bad, 0).err(), Some(Errno::EINVAL), "{bad}");
+        }
+    }
+
+    #[test]
+    fn remount_limits() {
+        let opts = TmpfsOptions::parse("size=8k,nr_inodes=4", 0).unwrap();
+        let fs = Tmpfs::new(Arc::new(crate::clock::FakeClock::new(0)), opts);
+        let sb = &fs.shared;
+        sb.charge_pages(2).unwrap();
+        assert_eq!(sb.reconfigure("size=4k", 0), Err(Errno::EINVAL));
+        assert_eq!(sb.reconfigure("size=16k,nr_inodes=8", 0), Ok(()));
+        assert_eq!(sb.usage.lock().max_pages, Some(4));
+        assert_eq!(sb.reconfigure("nr_inodes=0", 0), Ok(()));
+        assert_eq!(sb.reconfigure("nr_inodes=8", 0), Err(Errno::EINVAL));
+        assert_eq!(sb.reconfigure("", 0), Ok(()));
+        assert_eq!(sb.usage.lock().max_pages, Some(4));
     }
 }

@@ -260,14 +260,15 @@ fn no_offset_on_streams(file: &File, at: Option<u64>) -> Result<(), Errno> {
 
 /// One read(2)-family transfer into `segs`, as one operation on the file:
 /// a pipe or tty returns what it has (across every segment), a regular
-/// file is read in chunks to the end of the request or of the file.
+/// file or memory device is read in chunks to the end of the request or of
+/// the file.
 async fn read_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, rwf: Rwf) -> SysResult {
     if !file.readable() {
         return Err(Errno::EBADF);
     }
     no_offset_on_streams(file, at)?;
     let total = segs.iter().map(|s| s.1).sum::<u64>().min(MAX_RW) as usize;
-    let stream = !matches!(file.kind, FileKind::Inode(_));
+    let stream = !matches!(file.kind, FileKind::Inode(_) | FileKind::Device(_));
     let mm = mm(call)?;
     let mut data = vec![0u8; total.min(if stream { STREAM_CHUNK } else { CHUNK })];
     if total == 0 {
@@ -287,7 +288,9 @@ async fn read_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, r
             return if done > 0 { Ok(done as u64) } else { Err(e) };
         }
         done += n;
-        // Only regular files keep reading after a full chunk.
+        // Regular files and the memory devices (zero, urandom, ...: they
+        // always fill the buffer on Linux) keep reading after a full chunk;
+        // a pipe or a tty returns what it had.
         if n < want || stream {
             break;
         }

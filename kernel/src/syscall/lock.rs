@@ -2,11 +2,13 @@
 //! by the process) and F_OFD_* (owned by the open file description), and
 //! flock(2). The lock tables are the `fs` crate's; a blocked F_SETLKW or
 //! flock waits, as a future, until some lock is released (a signal ends the
-//! wait with EINTR). POSIX locks go when the process closes any descriptor
+//! wait with EINTR); a wait that would close a cycle of processes waiting
+//! for each other's POSIX locks is EDEADLK instead. POSIX locks go when the process closes any descriptor
 //! of the file or exits; OFD and flock locks when the description closes.
 
 use executor::WaitQueue;
 use fs::lock::{lock_range, FlockKind, LockKind, LockOwner};
+use fs::lock_waits::PosixWaits;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
@@ -16,6 +18,19 @@ use crate::uaccess;
 
 /// Woken whenever a lock is released anywhere.
 pub static RELEASED: WaitQueue = WaitQueue::new();
+
+/// Blocked F_SETLKW callers, for deadlock detection.
+static WAITS: PosixWaits = PosixWaits::new();
+
+/// A process's entry in [`WAITS`] while it sleeps; removed however the
+/// wait ends (granted, EINTR, or the future dropped).
+struct Waiting(u32, u32);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        WAITS.done(self.0, self.1);
+    }
+}
 
 const F_GETLK: u64 = 5;
 const F_SETLK: u64 = 6;
@@ -98,7 +113,15 @@ pub async fn fcntl_lock(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResu
                 return Ok(0);
             }
             Err(_) if !wait => return Err(Errno::EAGAIN),
-            Err(_) => {
+            Err(c) => {
+                // Only process-owned locks take part in deadlock detection.
+                let _waiting = match (owner, c.owner) {
+                    (LockOwner::Process(me), LockOwner::Process(holder)) => {
+                        WAITS.start(me, holder)?;
+                        Some(Waiting(me, holder))
+                    }
+                    _ => None,
+                };
                 interruptible(call.thread, RELEASED.wait_until(|| locks.generation() != gen)).await.map_err(|_| Errno::EINTR)?;
             }
         }
@@ -113,6 +136,10 @@ const LOCK_UN: u64 = 8;
 pub async fn flock(call: &Call<'_>, fd: u64, op: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
     let FileKind::Inode(f) = &file.kind else { return Err(Errno::EINVAL) };
+    // An O_PATH descriptor has no file operations: flock is EBADF.
+    if file.status() & fs::flags::O_PATH != 0 {
+        return Err(Errno::EBADF);
+    }
     let kind = match op & !LOCK_NB {
         LOCK_SH => Some(FlockKind::Shared),
         LOCK_EX => Some(FlockKind::Exclusive),

@@ -58,12 +58,14 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
     let mut kind = Kind::Anon;
     if flags & MAP_ANONYMOUS == 0 {
         let file = call.thread.process.files().lock().get(fd as u32 as u64)?;
+        // As Linux's do_mmap, the access checks come before asking whether
+        // the file can be mapped at all (ENODEV).
+        if !file.readable() || (shared && prot & 2 != 0 && !file.writable()) {
+            return Err(Errno::EACCES);
+        }
         match &file.kind {
             FileKind::Device(Device::Zero) => {}
             FileKind::Inode(f) if f.loc.inode.metadata().is_regular() => {
-                if !file.readable() || (shared && prot & 2 != 0 && !file.writable()) {
-                    return Err(Errno::EACCES);
-                }
                 // Executable mappings of a file on a MS_NOEXEC mount.
                 if prot & 4 != 0 && f.loc.mount.flags().contains(fs::MountFlags::NOEXEC) {
                     return Err(Errno::EPERM);

@@ -1,7 +1,9 @@
 //! mount(2) and umount2(2): new tmpfs instances with shmem's options
 //! (size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=; also under the names
 //! devtmpfs and ramfs, for now), bind mounts (MS_BIND, MS_REC), remounts
-//! (MS_REMOUNT with the per-mount flags), propagation changes
+//! (MS_REMOUNT with the per-mount flags, and without MS_BIND the
+//! filesystem's options too, such as tmpfs's size= and nr_inodes=),
+//! propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
 //! Root only (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet
 //! (proc, sysfs, cgroup2, devpts: later issues) are ENODEV, as for an
@@ -69,11 +71,21 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let at = with_ctx(p, |v, ctx, _| v.resolve(ctx, &dir, &t, Lookup::empty()))?;
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
     let v = vfs();
+    let ram = platform::mem::frame::total_bytes();
     if flags & MS_REMOUNT != 0 {
-        // With MS_BIND only this mount changes; without, the filesystem too.
+        // With MS_BIND only this mount changes; without, the filesystem
+        // too, options included (ramfs ignores the options it does not know,
+        // which are all but mode=, and mode= applies only at mount time).
         if flags & MS_BIND != 0 {
             v.remount(&at, mount_flags(flags))?;
         } else {
+            if !at.is_mount_root() {
+                return Err(Errno::EINVAL);
+            }
+            if at.mount.fstype() != "ramfs" {
+                let opts = opt_string(call, data)?.unwrap_or_default();
+                at.inode.reconfigure(&opts, ram)?;
+            }
             v.remount_super(&at, mount_flags(flags))?;
         }
         return Ok(0);
@@ -104,7 +116,7 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
                 let mode = opts.split(',').find_map(|o| o.strip_prefix("mode="));
                 TmpfsOptions::parse(&mode.map(|m| alloc::format!("mode={m}")).unwrap_or_default(), 0)?
             } else {
-                TmpfsOptions::parse(&opts, platform::mem::frame::total_bytes())?
+                TmpfsOptions::parse(&opts, ram)?
             };
             let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), opts);
             v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
