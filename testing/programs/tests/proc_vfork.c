@@ -68,8 +68,8 @@ int main(int argc, char **argv) {
     p = vfork();
     if (p == 0) {
         shared_word = 9;
-        char *av[] = {"/proc/self/exe", "--sleeper", NULL};
-        execve("/proc/self/exe", av, NULL);
+        char *av[] = {argv[0], "--sleeper", NULL};
+        execve(argv[0], av, NULL);
         _exit(126);
     }
     int alive = waitpid(p, &status, WNOHANG);
