@@ -100,12 +100,19 @@ pub struct Process {
 pub struct Times {
     pub user: u64,
     pub system: u64,
+    /// Minor page faults, voluntary and involuntary context switches.
+    pub minflt: u64,
+    pub nvcsw: u64,
+    pub nivcsw: u64,
 }
 
 impl Times {
     pub fn add(&mut self, o: Times) {
         self.user += o.user;
         self.system += o.system;
+        self.minflt += o.minflt;
+        self.nvcsw += o.nvcsw;
+        self.nivcsw += o.nivcsw;
     }
 }
 

@@ -54,6 +54,13 @@ pub struct Thread {
     user_ns: AtomicU64,
     /// When the current poll of the task began (0: not running).
     poll_start: AtomicU64,
+    /// Page faults resolved without I/O (ru_minflt); polls that ended with
+    /// the thread waiting (ru_nvcsw) or preempted (ru_nivcsw, marked by
+    /// `preempted` before the yield).
+    minflt: AtomicU64,
+    nvcsw: AtomicU64,
+    nivcsw: AtomicU64,
+    preempted: core::sync::atomic::AtomicBool,
     /// set_robust_list: the list head (futexes to release at exit).
     pub robust_list: AtomicU64,
     /// sched_setaffinity's mask (CPUs the thread may run on).
@@ -79,6 +86,10 @@ impl Thread {
             cpu_ns: AtomicU64::new(0),
             user_ns: AtomicU64::new(0),
             poll_start: AtomicU64::new(0),
+            minflt: AtomicU64::new(0),
+            nvcsw: AtomicU64::new(0),
+            nivcsw: AtomicU64::new(0),
+            preempted: core::sync::atomic::AtomicBool::new(false),
             exited: core::sync::atomic::AtomicBool::new(false),
             affinity: AtomicU64::new(u64::MAX),
             sched: spin::Mutex::new(super::sched_attr::SchedAttr::new()),
@@ -95,7 +106,13 @@ impl Thread {
         let running = if start != 0 { platform::time::now_ns().saturating_sub(start) } else { 0 };
         let cpu = self.cpu_ns.load(Ordering::Relaxed) + running;
         let user = self.user_ns.load(Ordering::Relaxed).min(cpu);
-        super::process::Times { user, system: cpu - user }
+        super::process::Times {
+            user,
+            system: cpu - user,
+            minflt: self.minflt.load(Ordering::Relaxed),
+            nvcsw: self.nvcsw.load(Ordering::Relaxed),
+            nivcsw: self.nivcsw.load(Ordering::Relaxed),
+        }
     }
 
     /// Sets `comm` (truncated to 15 bytes).
@@ -165,6 +182,10 @@ impl<F: Future<Output = ()>> Future for FpuRelease<F> {
         // user part is counted around enter_user).
         self.thread.poll_start.store(0, Ordering::Relaxed);
         self.thread.cpu_ns.fetch_add(platform::time::now_ns() - start, Ordering::Relaxed);
+        if r.is_pending() {
+            let counter = if self.thread.preempted.swap(false, Ordering::Relaxed) { &self.thread.nivcsw } else { &self.thread.nvcsw };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
         r
     }
 }
@@ -213,6 +234,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
         }
         if sched::executor().should_yield() {
+            thread.preempted.store(true, Ordering::Relaxed);
             executor::yield_now().await;
         }
         let Some(mm) = process.mm() else { break };
@@ -262,6 +284,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         let Some(exit) = exit else {
             // The FPU guard is gone: yield to the due timer.
             if sched::executor().should_yield() {
+                thread.preempted.store(true, Ordering::Relaxed);
                 executor::yield_now().await;
             }
             continue;
@@ -281,6 +304,9 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                         r = mm.handle_fault(cr2, write, exec);
                     }
                 }
+                if r.is_ok() {
+                    thread.minflt.fetch_add(1, Ordering::Relaxed);
+                }
                 if let Err(e) = r {
                     log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid(), ctx.rip);
                     *thread.last_trap.lock() = (14, error_code, cr2);
@@ -294,6 +320,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
             Exit::Trap { vector, .. } if vector >= 32 => {
                 if sched::executor().should_yield() {
+                    thread.preempted.store(true, Ordering::Relaxed);
                     executor::yield_now().await;
                 }
             }

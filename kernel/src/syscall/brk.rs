@@ -1,8 +1,9 @@
 //! brk(2): the program break. The heap is one anonymous area from the end
 //! of the executable's data (`brk_start`) to the break, page-granular.
 //! Like Linux, a request that cannot be met (below the start, or running
-//! into another mapping, or past RLIMIT_AS / RLIMIT_DATA) leaves the break
-//! unchanged and returns it.
+//! into another mapping or the page below it, or past RLIMIT_AS /
+//! RLIMIT_DATA) leaves the break unchanged and returns it. Linux keeps one
+//! free page between the heap and the next mapping.
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
@@ -19,7 +20,8 @@ pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
         }
         let (Some(old_end), Some(new_end)) = (page_up(cur), page_up(want)) else { return cur };
         if new_end > old_end {
-            if m.overlaps(old_end, new_end) || !m.may_expand(limits, new_end - old_end, true) {
+            let Some(gap_end) = new_end.checked_add(crate::mm::PAGE) else { return cur };
+            if m.overlaps(old_end, gap_end) || !m.may_expand(limits, new_end - old_end, true) {
                 return cur;
             }
             // Extend the heap area (or create it).

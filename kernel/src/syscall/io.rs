@@ -492,12 +492,15 @@ pub fn getrandom(call: &Call<'_>, buf: u64, len: u64, flags: u32) -> SysResult {
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0 || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE) {
         return Err(Errno::EINVAL);
     }
-    let len = len.min(32 * 1024 * 1024) as usize;
+    // Linux caps one call at MAX_RW_COUNT; chunks end at page boundaries
+    // so a buffer running into an unmapped page gets the bytes before it.
+    let len = len.min(0x7fff_f000) as usize;
     let mm = mm(call)?;
     let mut chunk = [0u8; 256];
     let mut done = 0;
     while done < len {
-        let n = (len - done).min(chunk.len());
+        let to_page = crate::mm::PAGE as usize - ((buf + done as u64) % crate::mm::PAGE) as usize;
+        let n = (len - done).min(chunk.len()).min(to_page);
         crate::random::fill(&mut chunk[..n]);
         if let Err(e) = uaccess::write_bytes(&mm, buf + done as u64, &chunk[..n]) {
             return if done > 0 { Ok(done as u64) } else { Err(e) };
