@@ -338,6 +338,13 @@ impl Executor {
         self.shared.on_timer_interrupt();
     }
 
+    /// Fires the current CPU's due timers now. A task about to yield at a
+    /// timer interrupt calls this first, so the tasks the timers wake are
+    /// queued ahead of it (wake-up preemption) rather than behind it.
+    pub fn expire_timers(&self) {
+        self.shared.expire_due(self.shared.current_cpu());
+    }
+
     /// Whether the current CPU has other work waiting: a long-running task
     /// (a user thread back from a timer interrupt) yields when this is true.
     pub fn should_yield(&self) -> bool {

@@ -140,7 +140,7 @@ impl Shared {
     }
 
     /// Step 1 of a turn.
-    fn expire_due(&self, cpu: usize) {
+    pub(crate) fn expire_due(&self, cpu: usize) {
         let Some(c) = self.cpu(cpu) else { return };
         let interrupted = c.timer_irq.swap(false, Ordering::SeqCst);
         let now = self.platform.now_ns();

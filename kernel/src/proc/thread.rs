@@ -282,7 +282,9 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
         };
         let Some(exit) = exit else {
-            // The FPU guard is gone: yield to the due timer.
+            // The FPU guard is gone: yield to the due timer (fired first, so
+            // what it wakes runs ahead of us).
+            sched::executor().expire_timers();
             if sched::executor().should_yield() {
                 thread.preempted.store(true, Ordering::Relaxed);
                 executor::yield_now().await;
@@ -319,6 +321,11 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 }
             }
             Exit::Trap { vector, .. } if vector >= 32 => {
+                // Wake-up preemption, as Linux's: the timers due now (a
+                // sleeper's deadline, the usual reason for this interrupt)
+                // wake their tasks into the queue first, so they run
+                // before this thread rather than a whole slice after it.
+                sched::executor().expire_timers();
                 if sched::executor().should_yield() {
                     thread.preempted.store(true, Ordering::Relaxed);
                     executor::yield_now().await;
