@@ -62,6 +62,9 @@ pub async fn round_trips() -> Result<String, String> {
         || format!("expected a user #PF at {UNMAPPED:#x}, got {exit:?} at rip {:#x}", ctx.rip),
     )?;
     ctx.rip = SPIN;
+    // Interrupts off until user mode, as the thread loop does: a timer
+    // interrupt taken in between would leave the loop nothing to end it.
+    platform::cpu::interrupts::disable();
     platform::apic::lapic::set_deadline(Some(platform::time::now_ns() + 2_000_000));
     let exit = enter_user(&mut ctx, &fpu);
     expect(
