@@ -81,6 +81,10 @@ fn write_itimerspec(call: &Call<'_>, at: u64, (value, interval): (u64, u64)) -> 
 }
 
 pub fn timer_settime(call: &Call<'_>, id: i32, flags: u32, new: u64, old: u64) -> SysResult {
+    // Linux refuses a NULL new value with EINVAL before copying anything.
+    if new == 0 {
+        return Err(Errno::EINVAL);
+    }
     let mm = mm(call)?;
     let interval = read_timespec(&mm, new)?;
     let value = read_timespec(&mm, new + 16)?;
