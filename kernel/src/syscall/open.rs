@@ -43,12 +43,12 @@ pub fn start_dir(call: &Call<'_>, dirfd: i32, path: &[u8]) -> Result<PathLoc, Er
 }
 
 /// Like [`start_dir`], but an empty path (AT_EMPTY_PATH) may name any
-/// open file, not only a directory.
+/// open file, not only a directory — O_PATH descriptors included, as Linux.
 pub fn start_dir_or_file(call: &Call<'_>, dirfd: i32, path: &[u8]) -> Result<PathLoc, Errno> {
     if !path.is_empty() {
         return start_dir(call, dirfd, path);
     }
-    let file = call.thread.process.files().lock().get(dirfd as u32 as u64)?;
+    let file = call.thread.process.files().lock().get_raw(dirfd as u32 as u64)?;
     file.inode_file().map(|f| f.loc.clone()).ok_or(Errno::EACCES)
 }
 
