@@ -78,6 +78,9 @@ impl TimerFd {
             First::Realtime { at, .. } => crate::clock_set::mono_deadline(at),
         };
         let cancel = Arc::new(Event::new());
+        // Clock changes count from now, not from when the task first runs
+        // (it may start later on another CPU).
+        let armed_generation = crate::clock_set::generation();
         *slot = Some(Armed { deadline, interval, cancel: cancel.clone() });
         drop(slot);
         let me = Arc::downgrade(self);
@@ -87,7 +90,7 @@ impl TimerFd {
             // clock changes); it has fired when the loop starts.
             let mut fired_already = false;
             if let First::Realtime { at, cancel_on_set } = first {
-                match wait_realtime(&me, at, cancel_on_set, &cancel).await {
+                match wait_realtime(&me, at, cancel_on_set, armed_generation, &cancel).await {
                     Some(d) => deadline = d,
                     None => return,
                 }
@@ -154,17 +157,19 @@ impl Drop for TimerFd {
 /// Waits for CLOCK_REALTIME to reach `at`, re-evaluating on every clock
 /// change (and reporting it with `cancel_on_set`); returns the monotonic
 /// time it fired at, or None if the timer was re-armed or dropped.
-async fn wait_realtime(me: &alloc::sync::Weak<TimerFd>, at: i64, cancel_on_set: bool, cancel: &Event) -> Option<u64> {
+/// `gen` is the clock-change generation the timer was armed in.
+async fn wait_realtime(me: &alloc::sync::Weak<TimerFd>, at: i64, cancel_on_set: bool, mut gen: u64, cancel: &Event) -> Option<u64> {
     use crate::clock_set::{generation, mono_deadline, CHANGED};
     loop {
-        let gen = generation();
         let deadline = mono_deadline(at);
-        let changed = CHANGED.wait_until(|| generation() != gen);
+        let armed_in = gen;
+        let changed = CHANGED.wait_until(move || generation() != armed_in);
         match executor::select(crate::sched::sleep_unless_cancelled(deadline, cancel), changed).await {
             executor::Either::Left(false) => return None,
             executor::Either::Left(true) if platform::time::realtime_ns() >= at => return Some(deadline),
             executor::Either::Left(true) => {}
             executor::Either::Right(()) => {
+                gen = generation();
                 if cancel_on_set {
                     let t = me.upgrade()?;
                     t.canceled.store(true, Ordering::Release);
