@@ -434,6 +434,23 @@ impl Executor {
         next
     }
 
+    /// [`Executor::next_deadline`] without taking the timer lock: the
+    /// cached earliest deadline, which is never later than the earliest
+    /// armed one (it may be earlier for a moment while a cancel runs). For
+    /// a caller that arms its own interrupt from it on every return to user
+    /// mode.
+    pub fn next_deadline_hint(&self, cpu: usize) -> Option<u64> {
+        let c = self.shared.cpu(cpu)?;
+        let next = c.next_deadline.load(crate::sync::Ordering::SeqCst);
+        (next != crate::cpu::NO_DEADLINE).then_some(next)
+    }
+
+    /// Whether tasks wait in the calling CPU's run queue (the part of
+    /// [`Executor::should_yield`] that needs no clock read).
+    pub fn has_queued(&self) -> bool {
+        self.shared.cpu(self.shared.current_cpu()).is_some_and(|c| !c.queue.is_empty())
+    }
+
     /// Timers armed on `cpu`.
     pub fn armed_timers(&self, cpu: usize) -> usize {
         self.shared.cpu(cpu).map_or(0, |c| c.timers.lock().len())

@@ -207,6 +207,14 @@ pub struct DirEntry {
     pub next: u64,
 }
 
+/// A directory entry lent to [`Inode::readdir_batch`]'s callback.
+pub struct DirEntryRef<'a> {
+    pub ino: u64,
+    pub kind: u8,
+    pub name: &'a [u8],
+    pub next: u64,
+}
+
 /// What `statfs` reports (the VFS adds the mount's flags).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StatFs {
@@ -454,6 +462,22 @@ pub trait Inode: Any + Send + Sync {
     /// reader never sees a surviving entry twice or misses it.
     fn readdir(&self, _offset: u64) -> Result<Option<DirEntry>> {
         Err(Errno::ENOTDIR)
+    }
+
+    /// Hands the entries from `offset` on to `emit`, in order, until it
+    /// returns false (it had no room for that one, which is not consumed)
+    /// or the directory ends; returns the offset to go on from. The same
+    /// entries as [`Inode::readdir`], without an allocation per entry
+    /// (getdents).
+    fn readdir_batch(&self, offset: u64, emit: &mut dyn FnMut(&DirEntryRef<'_>) -> bool) -> Result<u64> {
+        let mut pos = offset;
+        while let Some(e) = self.readdir(pos)? {
+            if !emit(&DirEntryRef { ino: e.ino, kind: e.kind, name: &e.name, next: e.next }) {
+                break;
+            }
+            pos = e.next;
+        }
+        Ok(pos)
     }
 
     /// The node was read without [`Inode::read_at`]: a directory listed by

@@ -33,7 +33,9 @@ const FIRST_COOKIE: u64 = 2;
 
 pub(super) struct DirData {
     by_name: BTreeMap<Vec<u8>, (u64, Arc<TmpNode>)>,
-    by_cookie: BTreeMap<u64, Vec<u8>>,
+    /// The same entries in directory order (a cookie is an entry's
+    /// offset), with the node, so a listing needs no name lookups.
+    by_cookie: BTreeMap<u64, (Vec<u8>, Arc<TmpNode>)>,
     next_cookie: u64,
     /// The containing directory (the root points at itself).
     pub(super) parent: Weak<TmpNode>,
@@ -58,7 +60,7 @@ impl DirData {
     fn insert(&mut self, name: &[u8], node: Arc<TmpNode>) {
         let cookie = self.next_cookie;
         self.next_cookie += 1;
-        self.by_cookie.insert(cookie, name.to_vec());
+        self.by_cookie.insert(cookie, (name.to_vec(), node.clone()));
         self.by_name.insert(name.to_vec(), (cookie, node));
     }
 
@@ -71,6 +73,9 @@ impl DirData {
     /// Points an existing entry at another node, keeping its cookie.
     fn replace(&mut self, name: &[u8], node: Arc<TmpNode>) {
         if let Some(slot) = self.by_name.get_mut(name) {
+            if let Some(entry) = self.by_cookie.get_mut(&slot.0) {
+                entry.1 = node.clone();
+            }
             slot.1 = node;
         }
     }
@@ -267,23 +272,52 @@ impl TmpNode {
                 }
             }
             _ => {
-                let Some((&cookie, name)) = d.by_cookie.range(offset..).next() else {
+                let Some((&cookie, (name, node))) = d.by_cookie.range(offset..).next() else {
                     return Ok(None);
                 };
-                let Some((_, node)) = d.by_name.get(name) else {
-                    return Err(Errno::EIO);
-                };
-                let kind =
-                    FileType::from_mode(node.mode()).map_or(DT_UNKNOWN, FileType::dirent_type);
                 DirEntry {
                     ino: node.ino,
-                    kind,
+                    kind: node.dirent_type(),
                     name: name.clone(),
                     next: cookie + 1,
                 }
             }
         };
         Ok(Some(entry))
+    }
+
+    /// Hands the entries from `offset` on to `emit` (see
+    /// [`crate::inode::Inode::readdir_batch`]) under one lock.
+    pub(super) fn read_dir_batch(&self, offset: u64, emit: &mut dyn FnMut(&DirEntryRef<'_>) -> bool) -> Result<u64> {
+        let d = self.dir()?.lock();
+        if d.dead {
+            return Err(Errno::ENOENT);
+        }
+        let mut pos = offset;
+        if pos == 0 {
+            if !emit(&DirEntryRef { ino: self.ino, kind: DT_DIR, name: b".", next: 1 }) {
+                return Ok(pos);
+            }
+            pos = 1;
+        }
+        if pos == 1 {
+            let ino = d.parent.upgrade().map_or(self.ino, |p| p.ino);
+            if !emit(&DirEntryRef { ino, kind: DT_DIR, name: b"..", next: FIRST_COOKIE }) {
+                return Ok(pos);
+            }
+            pos = FIRST_COOKIE;
+        }
+        for (&cookie, (name, node)) in d.by_cookie.range(pos..) {
+            if !emit(&DirEntryRef { ino: node.ino, kind: node.dirent_type(), name, next: cookie + 1 }) {
+                break;
+            }
+            pos = cookie + 1;
+        }
+        Ok(pos)
+    }
+
+    fn dirent_type(&self) -> u8 {
+        FileType::from_mode(self.mode()).map_or(DT_UNKNOWN, FileType::dirent_type)
     }
 
     /// This directory and its ancestors up to the root. Stable only while

@@ -785,6 +785,10 @@ impl Inode for TmpNode {
         self.read_dir_entry(offset)
     }
 
+    fn readdir_batch(&self, offset: u64, emit: &mut dyn FnMut(&DirEntryRef<'_>) -> bool) -> Result<u64> {
+        self.read_dir_batch(offset, emit)
+    }
+
     fn accessed(&self) {
         self.touch_accessed();
     }

@@ -175,3 +175,51 @@ fn deep_trees_are_freed_without_recursion() {
     });
     t.unwrap().join().unwrap();
 }
+
+/// getdents's batch reader gives the entries `readdir` gives, stops where
+/// the callback refuses one (that entry is not consumed), and goes on from
+/// the offset it returned; a rename exchange keeps both entries' nodes.
+#[test]
+fn readdir_batch_matches_readdir_and_resumes() {
+    let env = Env::new();
+    let d = env.mkdir("/d", 0o755);
+    for i in 0..20 {
+        env.write(&format!("/d/f{i:02}"), b"");
+    }
+    env.mkdir("/d/sub", 0o755);
+    env.rename("/d/f00", "/d/sub", fs::inode::RenameFlags::EXCHANGE.bits()).unwrap();
+    let mut one = Vec::new();
+    let mut off = 0;
+    while let Some(e) = d.inode.readdir(off).unwrap() {
+        off = e.next;
+        one.push((e.ino, e.kind, e.name, e.next));
+    }
+    // Batches of at most 3 entries each.
+    let mut batched = Vec::new();
+    let mut pos = 0;
+    loop {
+        let mut taken = 0;
+        let next = d
+            .inode
+            .readdir_batch(pos, &mut |e| {
+                if taken == 3 {
+                    return false;
+                }
+                taken += 1;
+                batched.push((e.ino, e.kind, e.name.to_vec(), e.next));
+                true
+            })
+            .unwrap();
+        if taken == 0 {
+            assert_eq!(next, pos, "at the end the offset stays");
+            break;
+        }
+        assert_eq!(next, batched.last().unwrap().3);
+        pos = next;
+    }
+    assert_eq!(batched, one);
+    let sub = one.iter().find(|e| e.2 == b"sub").unwrap();
+    assert_eq!((sub.0, sub.1), (env.stat("/d/sub").unwrap().ino, DT_REG));
+    let f00 = one.iter().find(|e| e.2 == b"f00").unwrap();
+    assert_eq!(f00.1, DT_DIR);
+}

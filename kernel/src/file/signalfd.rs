@@ -50,7 +50,7 @@ impl SignalFd {
 
     pub fn has_signal(&self, t: &Thread) -> bool {
         let m = self.mask();
-        t.signals.pending.lock().set() & m != 0 || t.process.shared_pending.lock().set() & m != 0
+        (t.signals.pending.set() | t.process.shared_pending.set()) & m != 0
     }
 
     fn take(&self, t: &Thread) -> Option<SigInfo> {

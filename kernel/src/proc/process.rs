@@ -18,7 +18,7 @@ use crate::file::FdTable;
 use crate::mm::Mm;
 use super::creds::Creds;
 use super::limits::Limits;
-use crate::signal::{self, Pending, SigAction, SigInfo};
+use crate::signal::{self, SigAction, SigInfo};
 
 /// What `wait4` finds.
 #[derive(Clone, Copy, Debug)]
@@ -54,7 +54,7 @@ pub struct Process {
     /// other processes after clone(CLONE_SIGHAND) until one of them execs).
     actions: spin::Mutex<Arc<spin::Mutex<[SigAction; 64]>>>,
     /// Process-directed pending signals.
-    pub shared_pending: spin::Mutex<Pending>,
+    pub shared_pending: crate::signal::SignalQueue,
     threads: spin::Mutex<Vec<Weak<Thread>>>,
     stopped: AtomicBool,
     /// Woken when the process is continued or killed while stopped.
@@ -153,7 +153,7 @@ impl Process {
             pending_status: spin::Mutex::new(0),
             child_events: WaitQueue::new(),
             actions: spin::Mutex::new(Arc::new(spin::Mutex::new(actions))),
-            shared_pending: spin::Mutex::new(Pending::default()),
+            shared_pending: crate::signal::SignalQueue::default(),
             threads: spin::Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
             stop_wait: WaitQueue::new(),

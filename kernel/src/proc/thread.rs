@@ -142,7 +142,9 @@ impl Thread {
     /// If the thread is in user mode on another CPU, interrupts that CPU
     /// so the thread comes back into the kernel (to take a signal or die).
     pub fn kick(&self) {
-        let cpu = self.running_on.load(Ordering::Acquire);
+        // SeqCst: pairs with the running thread's store of its CPU and its
+        // read of the pending set (a store then a load on each side).
+        let cpu = self.running_on.load(Ordering::SeqCst);
         if cpu >= 0 && cpu as usize != platform::cpu::percpu::cpu_id() {
             platform::ipi::reschedule(cpu as usize);
         }
@@ -233,44 +235,42 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 return;
             }
         }
-        if sched::executor().should_yield() {
-            thread.preempted.store(true, Ordering::Relaxed);
-            executor::yield_now().await;
-        }
         let Some(mm) = process.mm() else { break };
         mm.activate();
         // A time slice: a task woken onto this CPU while the thread runs
         // in user mode gets no IPI (the CPU is busy), so the LAPIC is armed
         // to bring the thread back within SLICE_NS — never later than the
         // executor's own next timer.
-        let now = platform::time::now_ns();
         // CPU-time timers: fire what expired, and come back no later than
         // the next expiry (CPU time only advances while running).
         let cpu_budget = crate::timer::cpu_timers::check(&process).unwrap_or(SLICE_NS);
-        let slice = now + SLICE_NS.min(cpu_budget.max(1));
-        let next = sched::executor().next_deadline(cpu).map_or(slice, |d| d.min(slice));
         // Interrupts stay off from arming the timer until user mode: a
         // timer interrupt taken here, in kernel mode, would not end the user
         // run, and the thread would then run with no timer armed, starving
         // every other task of this CPU (enter_user turns them back on).
         platform::cpu::interrupts::disable();
-        platform::apic::lapic::set_deadline(Some(next));
+        // One clock read serves the slice, the LAPIC and the user-time
+        // account (each read is an exit from emulated code under TCG).
+        let now = platform::time::now_ns();
+        let timer = sched::executor().next_deadline_hint(cpu);
+        let slice = now + SLICE_NS.min(cpu_budget.max(1));
+        let next = timer.map_or(slice, |d| d.min(slice));
+        platform::apic::lapic::set_deadline_irqs_off(next, now);
         let exit = {
             let fpu = thread.fpu.lock();
             thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::SeqCst);
             // A signal sent after `deliver` looked: its kick may have missed
             // us, so check again with the CPU published. A timer already
-            // due is served first: the executor fires timers between turns,
-            // so the thread yields instead of entering user mode with a
-            // deadline in the past.
-            let timer_due = sched::executor().next_deadline(cpu).is_some_and(|d| d <= platform::time::now_ns());
+            // due, or a task woken onto this CPU (wake-up preemption), is
+            // served first: the thread yields instead of entering user mode.
+            let yield_first = timer.is_some_and(|d| d <= now) || sched::executor().has_queued();
             // A group stop begun meanwhile: park in `deliver` instead.
-            if thread.has_deliverable_signal() || timer_due || process.is_stopped() {
+            if thread.has_deliverable_signal() || yield_first || process.is_stopped() {
                 thread.running_on.store(-1, Ordering::Release);
                 platform::cpu::interrupts::enable();
                 None
             } else {
-                let t0 = platform::time::now_ns();
+                let t0 = now;
                 let e = enter_user(&mut ctx, &fpu);
                 thread.user_ns.fetch_add(platform::time::now_ns() - t0, Ordering::Relaxed);
                 thread.running_on.store(-1, Ordering::Release);
@@ -282,8 +282,8 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
         };
         let Some(exit) = exit else {
-            // The FPU guard is gone: yield to the due timer (fired first, so
-            // what it wakes runs ahead of us).
+            // The FPU guard is gone: yield to the queued tasks and to what
+            // the due timers wake (fired first, so those run ahead of us).
             sched::executor().expire_timers();
             if sched::executor().should_yield() {
                 thread.preempted.store(true, Ordering::Relaxed);

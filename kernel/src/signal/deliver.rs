@@ -32,7 +32,7 @@ fn restart_syscall(ctx: &mut UserContext, nr: u64) {
 
 /// Acts on pending signals; returns false when the thread must end.
 pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
-    let mut restart = t.signals.restart.lock().take();
+    let mut restart = t.signals.take_restart();
     loop {
         if t.process.is_exiting() || t.process.exec_leader().is_some_and(|l| l != t.tid()) {
             return false;
@@ -47,7 +47,7 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
             if let Some((nr, _)) = restart {
                 restart_syscall(ctx, nr);
             }
-            if let Some(m) = t.signals.saved_mask.lock().take() {
+            if let Some(m) = t.signals.saved_mask.take() {
                 t.set_sigmask(m);
             }
             return true;
@@ -90,7 +90,7 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
                 ctx.rax = (-(Errno::EINTR.0 as i64)) as u64;
             }
         }
-        let old_mask = t.signals.saved_mask.lock().take().unwrap_or(blocked);
+        let old_mask = t.signals.saved_mask.take().unwrap_or(blocked);
         let trap = *t.last_trap.lock();
         if frame::setup(t, ctx, &info, &action, old_mask, trap).is_err() {
             // No room for the frame: Linux forces SIGSEGV.

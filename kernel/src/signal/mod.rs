@@ -115,6 +115,56 @@ pub fn is_ignored(sig: u32, action: &SigAction) -> bool {
     action.handler == SIG_IGN || (action.handler == SIG_DFL && matches!(default_action(sig), Default::Ignore | Default::Continue) && sig != SIGCONT)
 }
 
+/// A pending-signal queue whose set of signal numbers is mirrored in an
+/// atomic: the way back to user mode (every system call) sees "nothing
+/// pending" with two loads instead of two locks, like Linux's
+/// TIF_SIGPENDING. The mirror is rewritten, under the lock, whenever a
+/// [`PendingGuard`] goes.
+#[derive(Default)]
+pub struct SignalQueue {
+    set: AtomicU64,
+    queue: spin::Mutex<Pending>,
+}
+
+impl SignalQueue {
+    pub fn lock(&self) -> PendingGuard<'_> {
+        PendingGuard { queue: self.queue.lock(), set: &self.set }
+    }
+
+    /// The signals pending. Sequentially consistent with the store a
+    /// sender makes before it looks for the target's CPU (see
+    /// [`Thread::kick`]), so a thread that publishes its CPU and then reads
+    /// this cannot miss a signal and its kick both.
+    pub fn set(&self) -> SigSet {
+        self.set.load(Ordering::SeqCst)
+    }
+}
+
+pub struct PendingGuard<'a> {
+    queue: spin::MutexGuard<'a, Pending>,
+    set: &'a AtomicU64,
+}
+
+impl core::ops::Deref for PendingGuard<'_> {
+    type Target = Pending;
+    fn deref(&self) -> &Pending {
+        &self.queue
+    }
+}
+
+impl core::ops::DerefMut for PendingGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Pending {
+        &mut self.queue
+    }
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        // Still under the lock (the guard field drops after this).
+        self.set.store(self.queue.set(), Ordering::SeqCst);
+    }
+}
+
 /// Pending signals (a thread's private ones, or a process's shared ones).
 #[derive(Default)]
 pub struct Pending {
@@ -159,7 +209,7 @@ impl Pending {
 /// A thread's signal state.
 pub struct ThreadSignals {
     pub mask: AtomicU64,
-    pub pending: spin::Mutex<Pending>,
+    pub pending: SignalQueue,
     /// Woken whenever a signal may have become deliverable to the thread.
     pub wake: WaitQueue,
     /// `sigaltstack`: (sp, flags, size); flags is SS_DISABLE, 0 or
@@ -167,10 +217,46 @@ pub struct ThreadSignals {
     pub altstack: spin::Mutex<(u64, i32, u64)>,
     /// A mask to restore after the next handler runs (rt_sigsuspend,
     /// ppoll, pselect, epoll_pwait).
-    pub saved_mask: spin::Mutex<Option<SigSet>>,
+    pub saved_mask: OwnSlot,
     /// The syscall number to restart if the call was interrupted and the
-    /// handler has SA_RESTART (or no handler runs).
-    pub restart: spin::Mutex<Option<(u64, deliver::Restart)>>,
+    /// handler has SA_RESTART (or no handler runs): `nr << 1`, plus 1 for
+    /// [`deliver::Restart::NoHand`].
+    restart: OwnSlot,
+}
+
+/// A value that only its own thread puts and takes (so no lock): the way
+/// back to user mode sees an empty slot with one load.
+#[derive(Default)]
+pub struct OwnSlot {
+    full: core::sync::atomic::AtomicBool,
+    value: AtomicU64,
+}
+
+impl OwnSlot {
+    pub fn put(&self, v: u64) {
+        self.value.store(v, Ordering::Relaxed);
+        self.full.store(true, Ordering::Release);
+    }
+
+    pub fn take(&self) -> Option<u64> {
+        if !self.full.load(Ordering::Acquire) {
+            return None;
+        }
+        self.full.store(false, Ordering::Relaxed);
+        Some(self.value.load(Ordering::Relaxed))
+    }
+}
+
+impl ThreadSignals {
+    /// Records an interrupted call `nr` for [`deliver::deliver`] to finish.
+    pub fn set_restart(&self, nr: u64, kind: deliver::Restart) {
+        self.restart.put(nr << 1 | (kind == deliver::Restart::NoHand) as u64);
+    }
+
+    pub fn take_restart(&self) -> Option<(u64, deliver::Restart)> {
+        let v = self.restart.take()?;
+        Some((v >> 1, if v & 1 != 0 { deliver::Restart::NoHand } else { deliver::Restart::Sys }))
+    }
 }
 
 pub const SS_ONSTACK: i32 = 1;
@@ -184,11 +270,11 @@ impl core::default::Default for ThreadSignals {
     fn default() -> Self {
         ThreadSignals {
             mask: AtomicU64::new(0),
-            pending: spin::Mutex::new(Pending::default()),
+            pending: SignalQueue::default(),
             wake: WaitQueue::new(),
             altstack: spin::Mutex::new((0, SS_DISABLE, 0)),
-            saved_mask: spin::Mutex::new(None),
-            restart: spin::Mutex::new(None),
+            saved_mask: OwnSlot::default(),
+            restart: OwnSlot::default(),
         }
     }
 }
@@ -252,6 +338,9 @@ impl Thread {
     /// first, then the process's. A POSIX timer's signal collects its
     /// overrun count on the way out.
     pub fn dequeue_signal(&self, blocked: SigSet) -> Option<SigInfo> {
+        if (self.signals.pending.set() | self.process.shared_pending.set()) & !blocked == 0 {
+            return None;
+        }
         let own = self.signals.pending.lock().take(blocked);
         let mut info = own.or_else(|| self.process.shared_pending.lock().take(blocked))?;
         if info.code == info::SI_TIMER {
@@ -265,8 +354,7 @@ impl Thread {
         let blocked = self.sigmask();
         self.process.is_exiting()
             || self.process.exec_leader().is_some_and(|l| l != self.tid())
-            || self.signals.pending.lock().set() & !blocked != 0
-            || self.process.shared_pending.lock().set() & !blocked != 0
+            || (self.signals.pending.set() | self.process.shared_pending.set()) & !blocked != 0
     }
 }
 
@@ -353,9 +441,12 @@ pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> bool {
     // Wake a thread that can take it; if every thread blocks it, wake them
     // all: one may be waiting for it in rt_sigtimedwait (Linux unblocks
     // the awaited set for the wait; here the waiter re-checks instead).
+    // One running user code on another CPU is interrupted (Linux's
+    // signal_wake_up), so it takes the signal now, not at its next slice.
     match threads.iter().find(|t| t.sigmask() & bit(sig) == 0) {
         Some(t) => {
             t.signals.wake.wake_all();
+            t.kick();
         }
         None => {
             for t in &threads {
@@ -383,6 +474,9 @@ pub fn send_thread(t: &Arc<Thread>, info: SigInfo, forced: bool) -> bool {
     }
     t.signals.pending.lock().push(info);
     t.signals.wake.wake_all();
+    if t.sigmask() & bit(sig) == 0 {
+        t.kick();
+    }
     crate::file::signalfd::SIGNALS.wake_all();
     true
 }

@@ -10,7 +10,8 @@ const ARCH_GET_FS: u64 = 0x1003;
 const ARCH_GET_GS: u64 = 0x1004;
 
 pub fn arch_prctl(call: &mut Call<'_>, code: u64, addr: u64) -> SysResult {
-    let canonical = addr < 0x0000_8000_0000_0000;
+    // As Linux: a base at or above TASK_SIZE_MAX is refused.
+    let canonical = addr < platform::user::USER_END;
     match code {
         ARCH_SET_FS if canonical => call.ctx.fs_base = addr,
         ARCH_SET_GS if canonical => call.ctx.gs_base = addr,

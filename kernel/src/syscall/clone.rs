@@ -61,6 +61,10 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
         // Namespaces and pidfds need their issues.
         return Err(Errno::EINVAL);
     }
+    // Linux's copy_thread sets the TLS through arch_prctl's check.
+    if flags & CLONE_SETTLS != 0 && tls >= platform::user::USER_END {
+        return Err(Errno::EPERM);
+    }
     let parent = call.thread.process.clone();
     let parent_mm = parent.mm().ok_or(Errno::ENOMEM)?;
     // The child's FPU state is the parent's current one.

@@ -203,6 +203,9 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>, 
 }
 
 const CHUNK: usize = 64 * 1024;
+/// Transfers up to this size use a buffer in the call's own state, not
+/// the heap (most reads and writes are small).
+const SMALL: usize = 256;
 /// A read from a pipe or another stream takes what is there in one go, up
 /// to the largest pipe.
 const STREAM_CHUNK: usize = crate::file::pipe::MAX_CAPACITY;
@@ -270,12 +273,18 @@ async fn read_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, r
     let total = segs.iter().map(|s| s.1).sum::<u64>().min(MAX_RW) as usize;
     let stream = !matches!(file.kind, FileKind::Inode(_) | FileKind::Device(_));
     let mm = mm(call)?;
-    let mut data = vec![0u8; total.min(if stream { STREAM_CHUNK } else { CHUNK })];
     if total == 0 {
         // A zero-length read still asks the file (a directory is EISDIR,
         // an eventfd EINVAL), as Linux's vfs_read.
         return read_file(call, file, &mut [], at, rwf).await.map(|n| n as u64);
     }
+    let (mut small, mut big) = ([0u8; SMALL], Vec::new());
+    let data: &mut [u8] = if total <= SMALL {
+        &mut small[..total]
+    } else {
+        big.resize(total.min(if stream { STREAM_CHUNK } else { CHUNK }), 0);
+        &mut big
+    };
     let mut done = 0;
     while done < total {
         let want = (total - done).min(data.len());
@@ -313,7 +322,13 @@ async fn write_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, 
         return write_file(call, file, &[], at, rwf).await.map(|n| n as u64);
     }
     let mut done = 0;
-    let mut chunk = vec![0u8; total.min(CHUNK)];
+    let (mut small, mut big) = ([0u8; SMALL], Vec::new());
+    let chunk: &mut [u8] = if total <= SMALL {
+        &mut small[..total]
+    } else {
+        big.resize(total.min(CHUNK), 0);
+        &mut big
+    };
     while done < total {
         let want = (total - done).min(chunk.len());
         let n = match gather(&mm, segs, done as u64, &mut chunk[..want]) {
@@ -581,16 +596,14 @@ fn read_dir(call: &Call<'_>, fd: u64, dirp: u64, count: u64, old: bool) -> SysRe
     let mut out = Vec::with_capacity(count.min(4096));
     let mut pos_guard = file.pos.lock();
     // The position moves only if the entries reach the caller.
-    let mut pos = *pos_guard;
-    while let Some(e) = f.loc.inode.readdir(pos)? {
+    let mut too_small = false;
+    let pos = f.loc.inode.readdir_batch(*pos_guard, &mut |e| {
         // linux_dirent64: ino, off, reclen, type, name, NUL; linux_dirent:
         // ino, off, reclen, name, NUL, padding, type.
         let reclen = if old { 18 + e.name.len() + 2 } else { 19 + e.name.len() + 1 }.next_multiple_of(8);
         if out.len() + reclen > count {
-            if out.is_empty() {
-                return Err(Errno::EINVAL);
-            }
-            break;
+            too_small = out.is_empty();
+            return false;
         }
         let start = out.len();
         out.extend_from_slice(&e.ino.to_le_bytes());
@@ -599,12 +612,15 @@ fn read_dir(call: &Call<'_>, fd: u64, dirp: u64, count: u64, old: bool) -> SysRe
         if !old {
             out.push(e.kind);
         }
-        out.extend_from_slice(&e.name);
+        out.extend_from_slice(e.name);
         out.resize(start + reclen, 0);
         if old {
             out[start + reclen - 1] = e.kind;
         }
-        pos = e.next;
+        true
+    })?;
+    if too_small {
+        return Err(Errno::EINVAL);
     }
     // Every successful call counts as an access (Linux's iterate_dir).
     f.loc.inode.accessed();

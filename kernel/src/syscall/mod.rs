@@ -363,7 +363,7 @@ fn finish(call: &mut Call<'_>, nr: u64, a: &[u64; 6], result: SysResult) {
     let result = match result {
         Err(e) if e == Errno::ERESTARTSYS || e == Errno::ERESTARTNOHAND => {
             let kind = if e == Errno::ERESTARTSYS { Restart::Sys } else { Restart::NoHand };
-            *call.thread.signals.restart.lock() = Some((nr, kind));
+            call.thread.signals.set_restart(nr, kind);
             Err(Errno::EINTR)
         }
         r => r,

@@ -124,7 +124,7 @@ pub fn swap_mask(call: &Call<'_>, sigmask: u64, size: u64) -> Result<Option<u64>
 pub fn restore_mask(call: &Call<'_>, old: Option<u64>, interrupted: bool) {
     if let Some(old) = old {
         if interrupted {
-            *call.thread.signals.saved_mask.lock() = Some(old);
+            call.thread.signals.saved_mask.put(old);
         } else {
             call.thread.set_sigmask(old);
         }

@@ -100,7 +100,7 @@ pub fn rt_sigpending(call: &Call<'_>, set: u64, size: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let t = call.thread;
-    let pending = (t.signals.pending.lock().set() | t.process.shared_pending.lock().set()) & t.sigmask();
+    let pending = (t.signals.pending.set() | t.process.shared_pending.set()) & t.sigmask();
     uaccess::write_bytes(&*mm(call)?, set, &pending.to_le_bytes()[..size as usize])?;
     Ok(0)
 }
@@ -259,7 +259,7 @@ pub async fn rt_sigsuspend(call: &Call<'_>, mask: u64, size: u64) -> SysResult {
     let t = call.thread;
     let m = uaccess::read_u64(&*mm(call)?, mask)?;
     let old = t.sigmask();
-    *t.signals.saved_mask.lock() = Some(old);
+    t.signals.saved_mask.put(old);
     t.set_sigmask(m);
     let _ = interruptible(t, core::future::pending::<()>()).await;
     Err(Errno::ERESTARTNOHAND)

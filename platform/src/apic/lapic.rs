@@ -131,15 +131,23 @@ pub fn set_deadline(deadline_ns: Option<u64>) {
     // With interrupts off: a timer interrupt between reading the slot and
     // deciding to keep it would leave nothing armed.
     let was_enabled = crate::cpu::interrupts::disable();
-    program(deadline_ns);
+    program(deadline_ns, None);
     crate::cpu::interrupts::restore(was_enabled);
 }
 
-fn program(deadline_ns: Option<u64>) {
+/// [`set_deadline`] for a caller that has interrupts off already and has
+/// just read the clock (`now_ns`): the way back to user mode, where every
+/// clock read counts.
+pub fn set_deadline_irqs_off(deadline_ns: u64, now_ns: u64) {
+    debug_assert!(!crate::cpu::interrupts::are_enabled());
+    program(Some(deadline_ns), Some(now_ns));
+}
+
+fn program(deadline_ns: Option<u64>, now: Option<u64>) {
     let slot = &PROGRAMMED[crate::cpu::percpu::cpu_id()];
     let programmed = slot.load(Ordering::Relaxed);
     if let Some(d) = deadline_ns {
-        if programmed != 0 && programmed <= d && d - programmed <= KEEP_EARLIER_NS && programmed > tsc::now_ns() {
+        if programmed != 0 && programmed <= d && d - programmed <= KEEP_EARLIER_NS && programmed > now.unwrap_or_else(tsc::now_ns) {
             return;
         }
     }
@@ -154,7 +162,7 @@ fn program(deadline_ns: Option<u64>) {
     match deadline_ns {
         None => write(TIMER_INIT, 0),
         Some(d) => {
-            let delta = d.saturating_sub(tsc::now_ns());
+            let delta = d.saturating_sub(now.unwrap_or_else(tsc::now_ns));
             let ticks = ((delta as u128 * TICKS_PER_NS.load(Ordering::Relaxed) as u128) >> 32).clamp(1, u32::MAX as u128);
             write(LVT_TIMER, vectors::TIMER as u32);
             write(TIMER_INIT, ticks as u32);

@@ -31,6 +31,11 @@ pub struct PerCpu {
     /// Root (PML4 physical address) of the user address space this CPU has
     /// loaded in CR3, or 0 for the kernel's.
     pub user_root: AtomicU64,
+    /// The user FS base and GS base this CPU's MSRs hold (written by
+    /// `enter_user` only when they differ: WRMSR is costly, and without
+    /// CR4.FSGSBASE user mode cannot change either).
+    pub user_fs_base: AtomicU64,
+    pub user_gs_base: AtomicU64,
     pub apic_id: AtomicU32,
     pub online: AtomicBool,
 }
@@ -45,6 +50,8 @@ const EMPTY: PerCpu = PerCpu {
     user_ctx: AtomicU64::new(0),
     copy_fault: AtomicU64::new(0),
     user_root: AtomicU64::new(0),
+    user_fs_base: AtomicU64::new(0),
+    user_gs_base: AtomicU64::new(0),
     apic_id: AtomicU32::new(0),
     online: AtomicBool::new(false),
 };

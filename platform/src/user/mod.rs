@@ -102,18 +102,25 @@ pub fn enter_user(ctx: &mut UserContext, fpu: &fpu::FpuState) -> Exit {
     }
     let sysret = ctx.rcx == ctx.rip && ctx.r11 == ctx.rflags && ctx.rflags & (RFLAGS_TF | RFLAGS_RF) == 0 && ctx.rip < USER_END;
     interrupts::disable();
-    FsBase::write(VirtAddr::new_truncate(ctx.fs_base));
-    KernelGsBase::write(VirtAddr::new_truncate(ctx.gs_base));
-    fpu.load();
     let slot = percpu::current();
+    // CR4.FSGSBASE stays off, so only the kernel (arch_prctl, exec, a new
+    // thread) changes these: the MSRs are written when the thread's values
+    // differ from what this CPU holds, and never read back.
+    if slot.user_fs_base.load(Ordering::Relaxed) != ctx.fs_base {
+        FsBase::write(VirtAddr::new_truncate(ctx.fs_base));
+        slot.user_fs_base.store(ctx.fs_base, Ordering::Relaxed);
+    }
+    if slot.user_gs_base.load(Ordering::Relaxed) != ctx.gs_base {
+        KernelGsBase::write(VirtAddr::new_truncate(ctx.gs_base));
+        slot.user_gs_base.store(ctx.gs_base, Ordering::Relaxed);
+    }
+    fpu.load();
     slot.user_ctx.store(ctx as *mut UserContext as u64, Ordering::Relaxed);
     // SAFETY: `ctx` is a valid, exclusively borrowed context that outlives
     // the call; its RIP is canonical and its RFLAGS sanitized, so sysret or
     // iret cannot fault in kernel mode; the syscall MSRs and TSS.rsp0 of
     // this CPU are set up, so every way back lands in this frame.
     let reason = unsafe { enter_user_asm(ctx, sysret as u64) };
-    ctx.fs_base = FsBase::read().as_u64();
-    ctx.gs_base = KernelGsBase::read().as_u64();
     let exit = if reason == 0 {
         Exit::Syscall
     } else {
