@@ -235,6 +235,13 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 return;
             }
         }
+        // Wake-up preemption: tasks woken onto this CPU run first. Once per
+        // trip (the check below does not look at the queue again), or two
+        // threads would hand the CPU to each other for ever.
+        if sched::executor().has_queued() {
+            thread.preempted.store(true, Ordering::Relaxed);
+            executor::yield_now().await;
+        }
         let Some(mm) = process.mm() else { break };
         mm.activate();
         // A time slice: a task woken onto this CPU while the thread runs
@@ -261,11 +268,12 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::SeqCst);
             // A signal sent after `deliver` looked: its kick may have missed
             // us, so check again with the CPU published. A timer already
-            // due, or a task woken onto this CPU (wake-up preemption), is
-            // served first: the thread yields instead of entering user mode.
-            let yield_first = timer.is_some_and(|d| d <= now) || sched::executor().has_queued();
+            // due is served first: the executor fires timers between turns,
+            // so the thread yields instead of entering user mode with a
+            // deadline in the past.
+            let timer_due = timer.is_some_and(|d| d <= now);
             // A group stop begun meanwhile: park in `deliver` instead.
-            if thread.has_deliverable_signal() || yield_first || process.is_stopped() {
+            if thread.has_deliverable_signal() || timer_due || process.is_stopped() {
                 thread.running_on.store(-1, Ordering::Release);
                 platform::cpu::interrupts::enable();
                 None
@@ -282,8 +290,8 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
         };
         let Some(exit) = exit else {
-            // The FPU guard is gone: yield to the queued tasks and to what
-            // the due timers wake (fired first, so those run ahead of us).
+            // The FPU guard is gone: yield to the due timer (fired first, so
+            // what it wakes runs ahead of us).
             sched::executor().expire_timers();
             if sched::executor().should_yield() {
                 thread.preempted.store(true, Ordering::Relaxed);
