@@ -370,6 +370,14 @@ pub trait Inode: Any + Send + Sync {
         Err(Errno::ENODEV)
     }
 
+    /// The page holding bytes `index * PAGE_SIZE..` if the file has it
+    /// already (never allocating), with a reference taken as by
+    /// [`Inode::map_page`]: for fault-around, which maps only what is
+    /// there.
+    fn cached_page(&self, _index: u64) -> Option<u64> {
+        None
+    }
+
     /// `lseek(SEEK_DATA)`: the first data at or after `offset`. The default
     /// treats the whole file as data (Linux's generic behaviour).
     fn seek_data(&self, offset: u64) -> Result<u64> {

@@ -129,6 +129,17 @@ impl FileData {
         Ok(page)
     }
 
+    /// The page at `index` if it exists (below the end of file), with a
+    /// reference taken.
+    pub(super) fn cached_page(&self, sb: &Shared, index: u64) -> Option<u64> {
+        if index >= self.size.div_ceil(PAGE) {
+            return None;
+        }
+        let page = *self.pages.get(&index)?;
+        sb.mem.acquire(page);
+        Some(page)
+    }
+
     /// Releases every page (the file is gone).
     pub(super) fn release_all(&mut self, sb: &Shared) -> u64 {
         let pages = core::mem::take(&mut self.pages);

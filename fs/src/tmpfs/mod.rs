@@ -656,6 +656,11 @@ impl Inode for TmpNode {
         matches!(self.body, Body::File(_))
     }
 
+    fn cached_page(&self, index: u64) -> Option<u64> {
+        let Body::File(d) = &self.body else { return None };
+        d.lock().cached_page(&self.sb, index)
+    }
+
     fn map_page(&self, index: u64) -> Result<u64> {
         let Body::File(d) = &self.body else {
             return Err(Errno::ENODEV);

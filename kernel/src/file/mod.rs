@@ -27,6 +27,7 @@ pub mod signalfd;
 pub mod timerfd;
 pub mod tty;
 pub mod vfs;
+pub mod write_serial;
 
 /// What an open file is.
 pub enum FileKind {

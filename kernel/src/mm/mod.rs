@@ -329,6 +329,16 @@ impl Mm {
                 }
                 if let Some((file, offset)) = vma.file_offset(va) {
                     let Some(stale) = self.map_file_page(&mut m, &vma, va, file.clone(), offset, write)? else {
+                        if !write {
+                            let stale = fault_around(&mut m, &vma, va, file);
+                            if !stale.is_empty() {
+                                drop(m);
+                                if platform::smp::cpus_online() > 1 {
+                                    platform::ipi::tlb_shootdown(va & !(FAULT_AROUND - 1), (va & !(FAULT_AROUND - 1)) + FAULT_AROUND);
+                                }
+                                stale.into_iter().for_each(frames::put);
+                            }
+                        }
                         return Ok(());
                     };
                     // Lost a race with a truncate: another thread may have
@@ -498,4 +508,37 @@ impl Drop for Mm {
             filemap::prune(id);
         }
     }
+}
+
+/// The window [`fault_around`] maps (Linux's fault_around_bytes).
+const FAULT_AROUND: u64 = 16 * PAGE;
+
+/// Linux's fault-around: a read fault on a file page also maps the
+/// neighbouring pages the file already holds — in the aligned 64 KiB
+/// around `va`, inside the area, not mapped yet — as a read fault would
+/// (read-only in a private area), so a program's start-up takes one fault
+/// per 16 pages of text and data instead of one per page. Returns frames
+/// that a truncate made stale meanwhile (unmapped again; the caller
+/// releases them once no TLB can hold them).
+fn fault_around(m: &mut MmInner, vma: &Vma, va: u64, file: &Arc<filemap::MappedFile>) -> Vec<u64> {
+    let window = va & !(FAULT_AROUND - 1);
+    let (start, end) = (window.max(vma.start), (window + FAULT_AROUND).min(vma.end));
+    let prot = Prot { write: vma.prot.write && vma.shared, ..vma.prot }.to_page();
+    let mut stale = Vec::new();
+    let mut p = start;
+    while p < end {
+        if p != va && m.space.query(p).is_none() && !vma.past_eof(p) {
+            if let Some(phys) = vma.file_offset(p).and_then(|(_, off)| file.inode.cached_page(off / PAGE)) {
+                if m.space.map(p, phys, prot).is_err() {
+                    frames::put(phys);
+                    break;
+                }
+                if vma.past_eof(p) {
+                    stale.extend(m.space.unmap(p));
+                }
+            }
+        }
+        p += PAGE;
+    }
+    stale
 }

@@ -169,6 +169,8 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>, 
             }
             let append = file.status() & O_APPEND != 0 || rwf.append;
             let mut pos = file.pos.lock();
+            // Until the data is in: an append's end of file stays the end.
+            let serial = crate::file::write_serial::lock(&f.loc.inode);
             // pwrite on an O_APPEND file appends too (a Linux quirk).
             let off = if append { f.loc.inode.metadata().size } else { at.unwrap_or(*pos) };
             // RLIMIT_FSIZE: a short write up to the limit, then EFBIG with
@@ -190,6 +192,7 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>, 
             if n > 0 {
                 let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(CAP_FSETID));
             }
+            drop(serial);
             if at.is_none() {
                 *pos = off + n as u64;
             }
