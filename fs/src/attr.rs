@@ -249,6 +249,9 @@ pub fn truncate_at(vfs: &Vfs, ctx: &Ctx<'_>, dir: &PathLoc, path: &[u8], len: i6
     }
     check_writable_mount(&loc)?;
     check_access(&meta, ctx.creds, Access::WRITE)?;
+    if crate::deny_write::is_executing(&loc.inode) {
+        return Err(Errno::ETXTBSY);
+    }
     loc.inode.truncate(len as u64)?;
     remove_privs(&loc.inode, ctx.creds.is_root())
 }

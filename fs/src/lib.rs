@@ -44,6 +44,7 @@ pub mod attr;
 pub mod clock;
 pub mod cpio;
 pub mod cred;
+pub mod deny_write;
 pub mod errno;
 pub mod flags;
 pub mod initramfs;

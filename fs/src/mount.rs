@@ -58,13 +58,23 @@ bitflags::bitflags! {
 
 /// Write access through a mount, held by a file opened for writing
 /// ([`Mount::want_write`]); dropping it gives the access back.
-pub struct WriteAccess(Arc<Mount>);
+/// For a regular file it also counts as one of the file's writers
+/// ([`crate::deny_write`]).
+pub struct WriteAccess(Arc<Mount>, Option<crate::deny_write::Writer>);
+
+impl WriteAccess {
+    /// Also counts as a writer of `inode` (ETXTBSY while it runs).
+    pub fn of_file(mut self, inode: &crate::inode::InodeRef) -> crate::errno::Result<WriteAccess> {
+        self.1 = Some(crate::deny_write::get_write_access(inode)?);
+        Ok(self)
+    }
+}
 
 impl Clone for WriteAccess {
     fn clone(&self) -> Self {
         self.0.writers.fetch_add(1, Ordering::AcqRel);
         self.0.sb.writers.fetch_add(1, Ordering::AcqRel);
-        WriteAccess(self.0.clone())
+        WriteAccess(self.0.clone(), self.1.clone())
     }
 }
 
@@ -221,7 +231,7 @@ impl Mount {
     pub fn want_write(self: &Arc<Mount>) -> Result<WriteAccess> {
         self.writers.fetch_add(1, Ordering::AcqRel);
         self.sb.writers.fetch_add(1, Ordering::AcqRel);
-        let token = WriteAccess(self.clone());
+        let token = WriteAccess(self.clone(), None);
         if self.is_readonly() {
             return Err(Errno::EROFS); // the token's drop undoes the count
         }

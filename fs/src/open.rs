@@ -194,6 +194,11 @@ fn may_open(ctx: &Ctx<'_>, loc: &PathLoc, meta: &Metadata, flags: u32) -> Result
     if want.contains(Access::WRITE) && matches!(meta.mode & S_IFMT, S_IFREG | S_IFDIR | S_IFLNK) {
         check_writable_mount(loc)?;
     }
+    // A running executable cannot be opened for writing (Linux's
+    // get_write_access in do_dentry_open, before the truncate).
+    if want.contains(Access::WRITE) && meta.mode & S_IFMT == S_IFREG && crate::deny_write::is_executing(&loc.inode) {
+        return Err(Errno::ETXTBSY);
+    }
     if truncate {
         loc.inode.truncate(0)?;
         crate::attr::remove_privs(&loc.inode, ctx.creds.is_root())?;
@@ -206,7 +211,7 @@ fn may_open(ctx: &Ctx<'_>, loc: &PathLoc, meta: &Metadata, flags: u32) -> Result
 fn write_access(loc: &PathLoc, flags: u32) -> Result<Option<WriteAccess>> {
     let writes = flags & O_PATH == 0 && matches!(flags & O_ACCMODE, O_WRONLY | O_RDWR | 3);
     if writes && loc.inode.mode() & S_IFMT == S_IFREG {
-        return loc.mount.want_write().map(Some);
+        return loc.mount.want_write()?.of_file(&loc.inode).map(Some);
     }
     Ok(None)
 }

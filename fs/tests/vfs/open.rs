@@ -307,3 +307,35 @@ fn a_race_with_unlink_is_safe() {
         t.join().unwrap();
     }
 }
+
+/// Linux's i_writecount: a file being executed cannot be opened for
+/// writing or truncated (ETXTBSY, nothing truncated), a file open for
+/// writing cannot be executed, and each side's guards give their count
+/// back when dropped.
+#[test]
+fn running_executables_are_not_writable() {
+    let env = Env::new();
+    let prog = env.write("/prog", b"\x7fELF program");
+    let running = fs::deny_write::deny_write_access(&prog.inode).unwrap();
+    let forked = running.clone();
+    assert_eq!(env.open("/prog", O_WRONLY).err(), Some(Errno::ETXTBSY));
+    assert_eq!(env.open("/prog", O_RDWR).err(), Some(Errno::ETXTBSY));
+    assert_eq!(env.open("/prog", O_RDONLY | O_TRUNC).err(), Some(Errno::ETXTBSY));
+    assert_eq!(env.stat("/prog").unwrap().size, 12, "not truncated");
+    assert!(env.open("/prog", O_RDONLY).is_ok());
+    let ctx = env.ctx();
+    assert_eq!(fs::attr::truncate_at(&env.vfs, &ctx, &env.root, b"/prog", 0), Err(Errno::ETXTBSY));
+    drop(running);
+    assert_eq!(env.open("/prog", O_WRONLY).err(), Some(Errno::ETXTBSY), "the fork still runs it");
+    drop(forked);
+    let writer = env.open("/prog", O_WRONLY).unwrap();
+    assert_eq!(fs::deny_write::deny_write_access(&prog.inode).err(), Some(Errno::ETXTBSY));
+    let second = env.open("/prog", O_RDWR).unwrap();
+    drop(writer);
+    assert_eq!(fs::deny_write::deny_write_access(&prog.inode).err(), Some(Errno::ETXTBSY));
+    drop(second);
+    assert!(fs::deny_write::deny_write_access(&prog.inode).is_ok());
+    // Another file is unaffected.
+    env.write("/other", b"x");
+    assert!(env.open("/other", O_WRONLY).is_ok());
+}

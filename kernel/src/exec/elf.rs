@@ -2,10 +2,14 @@
 //! crate's ELF parser. Static, static-PIE and dynamic executables (the last
 //! name their interpreter, which [`super`] loads the same way).
 //!
-//! Each PT_LOAD segment becomes one area: file-backed (private) up to
-//! `p_filesz`, zero from there to `p_memsz` — the bss tail of the last file
-//! page is zero because the fault handler only copies file bytes below
-//! `file_end`. Pages are loaded on demand.
+//! Each PT_LOAD segment is mapped from the file, as Linux's elf_map: the
+//! pages wholly inside `p_filesz` map the file's own pages (private: copied
+//! on the first write), so every process running a program shares its text
+//! with the page cache and with each other; the page where the file part
+//! ends is a private copy whose bytes past `p_filesz` are zero (the start
+//! of bss); the rest up to `p_memsz` is anonymous zero memory. A file that
+//! does not keep its data in pages is copied page by page on demand
+//! instead. Pages are loaded on demand either way.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -15,7 +19,8 @@ use object::read::elf::{FileHeader, ProgramHeader};
 use object::LittleEndian;
 
 use crate::errno::Errno;
-use crate::mm::vma::{Backing, Kind, OnFork, Prot, Vma};
+use crate::mm::filemap::MappedFile;
+use crate::mm::vma::{InodeBacking, Kind, OnFork, Prot, Vma};
 use crate::mm::{page_down, page_up, Mm, PAGE};
 
 /// Where a loaded image ended up.
@@ -36,9 +41,9 @@ pub const PIE_BASE: u64 = 0x5555_5555_4000;
 /// Where an interpreter (ld.so) goes.
 pub const INTERP_BASE: u64 = 0x7fff_f7fc_3000;
 
-pub fn load(mm: &Mm, data: &[u8], backing: Arc<dyn Backing>, dyn_base: u64) -> Result<Loaded, Errno> {
+pub fn load(mm: &Arc<Mm>, file: &super::ExecFile, dyn_base: u64) -> Result<Loaded, Errno> {
     let e = LittleEndian;
-    let hdr = FileHeader64::<LittleEndian>::parse(data).map_err(|_| Errno::ENOEXEC)?;
+    let hdr = FileHeader64::<LittleEndian>::parse(&*file.head).map_err(|_| Errno::ENOEXEC)?;
     if hdr.e_machine(e).0 != object::elf::EM_X86_64.0 {
         return Err(Errno::ENOEXEC);
     }
@@ -47,7 +52,19 @@ pub fn load(mm: &Mm, data: &[u8], backing: Arc<dyn Backing>, dyn_base: u64) -> R
         ET_DYN => dyn_base,
         _ => return Err(Errno::ENOEXEC),
     };
+    // The program headers, from the first page or (rarely) read.
+    let table_end = hdr.e_phoff(e).saturating_add(hdr.e_phnum(e) as u64 * hdr.e_phentsize(e) as u64);
+    let more;
+    let data: &[u8] = if table_end <= file.head.len() as u64 {
+        &file.head
+    } else if table_end <= 1 << 16 {
+        more = file.read(0, table_end as usize)?;
+        &more
+    } else {
+        return Err(Errno::ENOEXEC);
+    };
     let phdrs = hdr.program_headers(e, data).map_err(|_| Errno::ENOEXEC)?;
+    let mapped = file.inode.maps_pages().then(|| Arc::new(MappedFile::new(file.inode.clone())));
     let mut interp = None;
     let mut phdr_addr = None;
     let mut first_load = None;
@@ -55,8 +72,19 @@ pub fn load(mm: &Mm, data: &[u8], backing: Arc<dyn Backing>, dyn_base: u64) -> R
     for ph in phdrs {
         let p_type = ph.p_type(e);
         if p_type == PT_INTERP {
-            let raw = ph.interpreter(e, data).map_err(|_| Errno::ENOEXEC)?.ok_or(Errno::ENOEXEC)?;
-            interp = Some(String::from_utf8(raw.to_vec()).map_err(|_| Errno::ENOEXEC)?);
+            // As Linux: a path of 2 to PATH_MAX bytes, ending in a NUL.
+            let len = ph.p_filesz(e);
+            if !(2..=4096).contains(&len) {
+                return Err(Errno::ENOEXEC);
+            }
+            let mut raw = file.read(ph.p_offset(e), len as usize)?;
+            if raw.len() as u64 != len || raw.pop() != Some(0) {
+                return Err(Errno::ENOEXEC);
+            }
+            if let Some(nul) = raw.iter().position(|&b| b == 0) {
+                raw.truncate(nul);
+            }
+            interp = Some(String::from_utf8(raw).map_err(|_| Errno::ENOEXEC)?);
         } else if p_type == PT_PHDR {
             phdr_addr = Some(ph.p_vaddr(e) + bias);
         } else if p_type == PT_LOAD {
@@ -66,21 +94,42 @@ pub fn load(mm: &Mm, data: &[u8], backing: Arc<dyn Backing>, dyn_base: u64) -> R
             }
             let start = vaddr.checked_add(bias).ok_or(Errno::ENOEXEC)?;
             let seg_end = start.checked_add(memsz).ok_or(Errno::ENOEXEC)?;
-            if seg_end > platform::user::USER_END || offset.checked_add(filesz).is_none_or(|x| x > data.len() as u64) {
+            if seg_end > platform::user::USER_END || offset.checked_add(filesz).is_none_or(|x| x > file.size) {
                 return Err(Errno::ENOEXEC);
             }
             let flags = ph.p_flags(e).0;
             let prot = Prot { read: flags & 4 != 0, write: flags & 2 != 0, exec: flags & 1 != 0 };
             let (lo, hi) = (page_down(start), page_up(seg_end).ok_or(Errno::ENOEXEC)?);
-            let kind = Kind::File { backing: backing.clone(), offset: offset - (start - lo), file_end: start + filesz };
-            mm.with(|m| {
-                if m.overlaps(lo, hi) {
-                    // Segments sharing a page: the later one wins that page,
-                    // as with Linux's MAP_FIXED.
-                    m.remove(lo, hi);
+            let file_off = offset - (start - lo);
+            let file_end = start + filesz;
+            // Segments sharing a page: the later one wins that page, as
+            // with Linux's MAP_FIXED.
+            let area = |m: &mut crate::mm::MmInner, a: u64, b: u64, kind: Kind| {
+                if a < b {
+                    if m.overlaps(a, b) {
+                        m.remove(a, b);
+                    }
+                    m.insert(Vma { start: a, end: b, prot, shared: false, kind, grows_down: false, on_fork: OnFork::COPY });
                 }
-                m.insert(Vma { start: lo, end: hi, prot, shared: false, kind, grows_down: false, on_fork: OnFork::COPY });
-            });
+            };
+            mm.with(|m| match &mapped {
+                Some(f) => {
+                    // The file's pages, the page where the file part ends
+                    // (a copy, zero past it), then anonymous memory.
+                    let whole = page_down(file_end).max(lo);
+                    let tail = if filesz == 0 { whole } else { page_up(file_end).ok_or(Errno::ENOEXEC)?.min(hi) };
+                    area(m, lo, whole, Kind::Pages { file: f.clone(), offset: file_off, may_write: false });
+                    let backing = Arc::new(InodeBacking(file.inode.clone()));
+                    area(m, whole, tail, Kind::File { backing, offset: file_off + (whole - lo), file_end });
+                    area(m, tail, hi, Kind::Anon);
+                    Ok::<(), Errno>(())
+                }
+                None => {
+                    let backing = Arc::new(InodeBacking(file.inode.clone()));
+                    area(m, lo, hi, Kind::File { backing, offset: file_off, file_end });
+                    Ok(())
+                }
+            })?;
             if first_load.is_none() {
                 first_load = Some((lo, offset - (start - lo)));
             }
@@ -88,6 +137,9 @@ pub fn load(mm: &Mm, data: &[u8], backing: Arc<dyn Backing>, dyn_base: u64) -> R
         }
     }
     let (first_lo, first_off) = first_load.ok_or(Errno::ENOEXEC)?;
+    if let Some(f) = &mapped {
+        crate::mm::filemap::register(f.id, mm);
+    }
     // Without PT_PHDR, the headers are in the first segment if its file
     // range covers them (it does for every linker's output).
     let phdr = phdr_addr.unwrap_or(first_lo + hdr.e_phoff(e) - first_off);

@@ -42,9 +42,9 @@ const SHEBANG_MAX: usize = 256;
 /// script is ELOOP.
 const MAX_INTERP_DEPTH: usize = 5;
 
-/// Reads an executable: it must be a regular file with execute permission
+/// Opens an executable and reads its first page: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
-fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<&ExecAt>) -> Result<(Arc<Vec<u8>>, FileIds), Errno> {
+fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
     use crate::file::vfs::{vfs, with_ctx, FsContext};
     let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
         let default = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
@@ -75,18 +75,43 @@ fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<
     };
     let meta = inode.metadata();
     let ids = FileIds { mode: meta.mode, uid: meta.uid, gid: meta.gid };
-    let size = meta.size as usize;
-    let mut data = alloc::vec![0u8; size];
+    let head = read_range(&inode, 0, (meta.size as usize).min(HEAD))?;
+    Ok((ExecFile { inode, size: meta.size, head }, ids))
+}
+
+/// What exec reads of a file before mapping it: the ELF header and
+/// program headers (or a `#!` line) are in the first page of every
+/// linker's output; anything further is read when needed.
+const HEAD: usize = 4096;
+
+/// An executable being loaded: its segments are mapped from the file, not
+/// read (see [`elf`]).
+pub struct ExecFile {
+    pub inode: fs::InodeRef,
+    pub size: u64,
+    /// The first [`HEAD`] bytes (fewer for a shorter file).
+    pub head: Vec<u8>,
+}
+
+impl ExecFile {
+    /// `len` bytes at `offset` (fewer at the end of file).
+    pub fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, Errno> {
+        read_range(&self.inode, offset, len)
+    }
+}
+
+fn read_range(inode: &fs::InodeRef, offset: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    let mut data = alloc::vec![0u8; len];
     let mut done = 0;
-    while done < size {
-        let n = inode.read_at(done as u64, &mut data[done..])?;
+    while done < len {
+        let n = inode.read_at(offset + done as u64, &mut data[done..])?;
         if n == 0 {
             break;
         }
         done += n;
     }
     data.truncate(done);
-    Ok((Arc::new(data), ids))
+    Ok(data)
 }
 
 /// Loads the executable at `path`, resolved from `owner`'s root and
@@ -175,15 +200,15 @@ fn parse_shebang(data: &[u8]) -> Result<(&[u8], Option<&[u8]>), Errno> {
 /// program is known by (AT_EXECFN, and the path a script's interpreter
 /// gets).
 fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, at: Option<&ExecAt>, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
-    let (data, file) = read_executable(owner, path, at)?;
-    if data.starts_with(b"#!") {
+    let (exe, file) = read_executable(owner, path, at)?;
+    if exe.head.starts_with(b"#!") {
         if depth >= MAX_INTERP_DEPTH {
             return Err(Errno::ELOOP);
         }
         if at.is_some_and(|a| a.inaccessible) {
             return Err(Errno::ENOENT);
         }
-        let (interp, arg) = parse_shebang(&data)?;
+        let (interp, arg) = parse_shebang(&exe.head)?;
         let interp = core::str::from_utf8(interp).map_err(|_| Errno::ENOEXEC)?;
         let mut new_argv: Vec<&[u8]> = alloc::vec![interp.as_bytes()];
         if let Some(a) = arg {
@@ -199,18 +224,21 @@ fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str,
         return Ok(image);
     }
     let mm = Mm::new()?;
-    let main = elf::load(&mm, &data, data.clone(), elf::PIE_BASE)?;
+    let main = elf::load(&mm, &exe, elf::PIE_BASE)?;
+    // The program (not its interpreter) cannot be written while it runs.
+    let running = fs::deny_write::deny_write_access(&exe.inode)?;
+    mm.with(|m| m.exe = Some(running));
     let mut entry = main.entry;
     let mut base = 0;
     if let Some(interp) = &main.interp {
-        let (interp_data, _) = read_executable(owner, interp, None)?;
+        let (ld_file, _) = read_executable(owner, interp, None)?;
         // Linux reads the interpreter's ELF header first (EIO when the
         // file is shorter), then rejects anything but an x86-64 ELF with
         // ELIBBAD.
-        if interp_data.len() < 64 {
+        if ld_file.head.len() < 64 {
             return Err(Errno::EIO);
         }
-        let ld = elf::load(&mm, &interp_data, interp_data.clone(), elf::INTERP_BASE)
+        let ld = elf::load(&mm, &ld_file, elf::INTERP_BASE)
             .map_err(|e| if e == Errno::ENOEXEC { Errno::ELIBBAD } else { e })?;
         if ld.interp.is_some() {
             return Err(Errno::ELIBBAD);

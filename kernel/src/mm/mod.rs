@@ -73,6 +73,9 @@ pub struct MmInner {
     pub vmas: BTreeMap<u64, Vma>,
     pub brk_start: u64,
     pub brk: u64,
+    /// The executable this address space runs (Linux's mm->exe_file): it
+    /// cannot be opened for writing meanwhile (ETXTBSY).
+    pub exe: Option<fs::deny_write::Executing>,
 }
 
 /// A process's address space.
@@ -259,7 +262,7 @@ impl MmInner {
 impl Mm {
     pub fn new() -> Result<Arc<Mm>, Errno> {
         let space = AddressSpace::new().ok_or(Errno::ENOMEM)?;
-        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0 }), cpus: AtomicU64::new(0) }))
+        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None }), cpus: AtomicU64::new(0) }))
     }
 
     /// Runs `f` with the areas and page tables locked. Never across `.await`.
@@ -454,6 +457,7 @@ impl Mm {
         let mut c = child.inner.lock();
         c.brk_start = parent.brk_start;
         c.brk = parent.brk;
+        c.exe = parent.exe.clone();
         let vmas: Vec<Vma> = parent.vmas.values().cloned().collect();
         let mut files = Vec::new();
         for v in vmas {
