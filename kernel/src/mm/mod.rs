@@ -131,11 +131,11 @@ impl MmInner {
     pub fn remove(&mut self, start: u64, end: u64) {
         for v in self.split_out(start, end) {
             let mut va = v.start;
-            while va < v.end {
-                if let Some(phys) = self.space.unmap(va) {
+            while let Some(at) = self.space.next_mapped(va, v.end) {
+                if let Some(phys) = self.space.unmap(at) {
                     frames::put(phys);
                 }
-                va += PAGE;
+                va = at + PAGE;
             }
         }
     }
@@ -217,7 +217,8 @@ impl MmInner {
         for mut mid in self.split_out(start, end) {
             mid.prot = prot;
             let mut va = mid.start;
-            while va < mid.end {
+            while let Some(at) = self.space.next_mapped(va, mid.end) {
+                va = at;
                 if let Some((phys, _)) = self.space.query(va) {
                     // Shared (COW) private pages stay read-only until a
                     // write fault copies them.
@@ -470,7 +471,8 @@ impl Mm {
                 continue;
             }
             let mut va = v.start;
-            while va < v.end {
+            while let Some(at) = parent.space.next_mapped(va, v.end) {
+                va = at;
                 if let Some((phys, prot)) = parent.space.query(va) {
                     let page_prot = if v.shared { prot } else { platform::user::addrspace::Prot { write: false, ..prot } };
                     if c.space.map(va, phys, page_prot).is_err() {

@@ -83,8 +83,10 @@ pub fn madvise(call: &Call<'_>, addr: u64, len: u64, advice: u64) -> SysResult {
                 _ => v.on_fork.wipe = false,
             });
         }
+        // Only pages with page-table entries need acting on.
         let mut va = addr;
-        while va < end {
+        while let Some(at) = m.space.next_mapped(va, end) {
+            va = at;
             if let Some(v) = m.find(va) {
                 // A shared file page stays the file's: dropping it from the
                 // page tables loses nothing (the next touch maps it again).
