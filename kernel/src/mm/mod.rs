@@ -271,6 +271,12 @@ impl Mm {
         f(&mut self.inner.lock())
     }
 
+    /// The most memory this address space has had resident at once, in
+    /// KiB (ru_maxrss).
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.inner.lock().space.resident_pages().1 * 4
+    }
+
     /// Makes this address space current on this CPU.
     pub fn activate(&self) {
         self.cpus.fetch_or(1 << platform::cpu::percpu::cpu_id(), Ordering::Relaxed);

@@ -93,6 +93,8 @@ pub struct Process {
     /// CPU time (ns) of threads that have ended, and of reaped children.
     pub dead_times: spin::Mutex<Times>,
     pub child_times: spin::Mutex<Times>,
+    /// The peak resident set (KiB) of address spaces already let go.
+    pub image_maxrss: core::sync::atomic::AtomicU64,
 }
 
 /// User and system CPU time in nanoseconds.
@@ -104,6 +106,8 @@ pub struct Times {
     pub minflt: u64,
     pub nvcsw: u64,
     pub nivcsw: u64,
+    /// The largest resident set, in KiB (ru_maxrss): combined by maximum.
+    pub maxrss: u64,
 }
 
 impl Times {
@@ -113,6 +117,7 @@ impl Times {
         self.minflt += o.minflt;
         self.nvcsw += o.nvcsw;
         self.nivcsw += o.nivcsw;
+        self.maxrss = self.maxrss.max(o.maxrss);
     }
 }
 
@@ -177,6 +182,7 @@ impl Process {
             next_timer_id: AtomicU32::new(0),
             dead_times: spin::Mutex::new(Times::default()),
             child_times: spin::Mutex::new(Times::default()),
+            image_maxrss: core::sync::atomic::AtomicU64::new(0),
         });
         pid::register(&p);
         p
@@ -215,7 +221,18 @@ impl Process {
 
     /// Replaces the address space (execve).
     pub fn set_mm(&self, mm: Arc<Mm>) {
-        *self.mm.lock() = Some(mm);
+        let old = self.mm.lock().replace(mm);
+        if let Some(old) = old {
+            self.image_maxrss.fetch_max(old.peak_rss_kib(), Ordering::Relaxed);
+        }
+    }
+
+    /// ru_maxrss: the largest resident set of this address space and of
+    /// those the process had before (Linux keeps the high-water mark
+    /// across execve), in KiB.
+    pub fn maxrss_kib(&self) -> u64 {
+        let now = self.mm().map_or(0, |m| m.peak_rss_kib());
+        self.image_maxrss.load(Ordering::Relaxed).max(now)
     }
 
     pub fn parent(&self) -> Option<Arc<Process>> {
@@ -418,8 +435,12 @@ impl Process {
         let status = *self.pending_status.lock();
         self.exiting.store(true, Ordering::Release);
         crate::timer::posix::delete_all(self);
-        // Release memory and files now; only the status waits for the parent.
-        self.mm.lock().take();
+        // Release memory and files now; only the status waits for the parent
+        // (and the peak resident set, for its rusage).
+        let mm = self.mm.lock().take();
+        if let Some(mm) = mm {
+            self.image_maxrss.fetch_max(mm.peak_rss_kib(), Ordering::Relaxed);
+        }
         for file in self.files().lock().all() {
             crate::syscall::lock::release_process_locks(&file, self.pid);
         }
@@ -553,6 +574,7 @@ impl Process {
         for th in self.threads() {
             t.add(th.times());
         }
+        t.maxrss = t.maxrss.max(self.maxrss_kib());
         t
     }
 

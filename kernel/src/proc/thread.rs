@@ -112,6 +112,9 @@ impl Thread {
             minflt: self.minflt.load(Ordering::Relaxed),
             nvcsw: self.nvcsw.load(Ordering::Relaxed),
             nivcsw: self.nivcsw.load(Ordering::Relaxed),
+            // Threads share the address space: RUSAGE_THREAD reports its
+            // peak too, as Linux.
+            maxrss: self.process.maxrss_kib(),
         }
     }
 

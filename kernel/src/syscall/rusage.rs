@@ -7,9 +7,10 @@ use crate::errno::{Errno, SysResult};
 use crate::proc::process::Times;
 use crate::uaccess;
 
-/// `struct rusage`: two timevals, then 14 longs; ru_minflt (the 5th),
-/// ru_nvcsw and ru_nivcsw (the last two) are tracked, the others
-/// (ru_maxrss too) read zero.
+/// `struct rusage`: two timevals, then 14 longs; ru_maxrss (the 1st, KiB),
+/// ru_minflt (the 5th), ru_nvcsw and ru_nivcsw (the last two) are tracked,
+/// the others read zero (Linux keeps ru_ixrss and its kin at zero too;
+/// ru_majflt and the block counts stay zero without a disk).
 pub fn encode(t: Times) -> [u8; 144] {
     let mut b = [0u8; 144];
     let tv = |ns: u64| ((ns / 1_000_000_000) as i64, ((ns % 1_000_000_000) / 1000) as i64);
@@ -19,6 +20,7 @@ pub fn encode(t: Times) -> [u8; 144] {
     b[8..16].copy_from_slice(&uu.to_le_bytes());
     b[16..24].copy_from_slice(&ss.to_le_bytes());
     b[24..32].copy_from_slice(&su.to_le_bytes());
+    b[32..40].copy_from_slice(&t.maxrss.to_le_bytes());
     b[64..72].copy_from_slice(&t.minflt.to_le_bytes());
     b[128..136].copy_from_slice(&t.nvcsw.to_le_bytes());
     b[136..144].copy_from_slice(&t.nivcsw.to_le_bytes());

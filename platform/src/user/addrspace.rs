@@ -47,6 +47,10 @@ pub enum MapError {
 /// One process's page tables.
 pub struct AddressSpace {
     pml4: u64,
+    /// Pages mapped now (the resident set), and the most there have been
+    /// (Linux's hiwater_rss, for ru_maxrss).
+    resident: u64,
+    peak: u64,
 }
 
 fn flags(prot: Prot) -> F {
@@ -81,7 +85,7 @@ impl AddressSpace {
             let src = phys_to_virt(kernel_pml4()) as *const u64;
             core::ptr::copy_nonoverlapping(src.add(256), dst.add(256), 256);
         }
-        Some(Self { pml4 })
+        Some(Self { pml4, resident: 0, peak: 0 })
     }
 
     fn with_mapper<R>(&self, f: impl FnOnce(&mut OffsetPageTable<'_>) -> R) -> R {
@@ -115,6 +119,18 @@ impl AddressSpace {
 
     /// Maps user page `va` to frame `phys`.
     pub fn map(&mut self, va: u64, phys: u64, prot: Prot) -> Result<(), MapError> {
+        self.map_entry(va, phys, prot)?;
+        self.resident += 1;
+        self.peak = self.peak.max(self.resident);
+        Ok(())
+    }
+
+    /// Pages mapped now, and the most mapped at once so far.
+    pub fn resident_pages(&self) -> (u64, u64) {
+        (self.resident, self.peak)
+    }
+
+    fn map_entry(&mut self, va: u64, phys: u64, prot: Prot) -> Result<(), MapError> {
         let page = user_page(va)?;
         let frame = PhysFrame::containing_address(PhysAddr::new(phys));
         let parent = F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE;
@@ -189,6 +205,12 @@ impl AddressSpace {
 
     /// Unmaps user page `va`; returns the frame it mapped.
     pub fn unmap(&mut self, va: u64) -> Option<u64> {
+        let frame = self.unmap_entry(va)?;
+        self.resident = self.resident.saturating_sub(1);
+        Some(frame)
+    }
+
+    fn unmap_entry(&mut self, va: u64) -> Option<u64> {
         let page = user_page(va).ok()?;
         let active = self.is_active();
         // A PROT_NONE entry is not present to the mapper: clear it here.

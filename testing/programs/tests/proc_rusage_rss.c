@@ -1,13 +1,10 @@
-/* PENDING: Aramid does not track resident set size, so ru_maxrss (and
- * the child's maxrss that wait4/RUSAGE_CHILDREN report) always reads 0.
- * Needs a per-mm RSS counter kept by every path that maps or unmaps a
- * page (faults, fork copy, munmap, mremap, exit) and its high-water mark,
- * folded into the process's and its parent's rusage at exit.
+/* ru_maxrss, Linux's high-water mark of the resident set, in KiB.
  *
  * ru_maxrss: positive for a running process and for a thread, grows (by at
  * least most of the pages) after touching 8 MiB of new memory, and never
  * shrinks after the memory is unmapped; RUSAGE_CHILDREN's maxrss is at
- * least that of a reaped child that touched 8 MiB. */
+ * least that of a reaped child that touched 8 MiB, and so is the maxrss
+ * wait4 reports for it. */
 #define _GNU_SOURCE
 #include "../t.h"
 #include <sys/mman.h>
@@ -36,7 +33,9 @@ int main(void) {
         _exit(0);
     }
     int st;
-    waitpid(c, &st, 0);
+    struct rusage rw;
+    wait4(c, &st, 0, &rw);
+    CHECK(rw.ru_maxrss >= 4096, "wait4 reports the child's maxrss", "x");
     getrusage(RUSAGE_CHILDREN, &rc);
     CHECK(rc.ru_maxrss >= 4096, "RUSAGE_CHILDREN's ru_maxrss covers a child that touched 8 MiB", "x");
     return t_done("proc_rusage_rss");
