@@ -28,7 +28,10 @@ static int copy_file(const char *from, const char *to) {
     return close(out);
 }
 
-/* Starts the copy: it signals readiness through the pipe, then sleeps
+/* The process running the copy, as it reported itself. */
+static pid_t runner;
+
+/* Starts the copy: it reports its pid through the pipe, then sleeps
  * (with "fork": in a child of its own, its parent exiting at once). */
 static pid_t start_copy(const char *mode) {
     int p[2];
@@ -41,10 +44,9 @@ static pid_t start_copy(const char *mode) {
         _exit(127);
     }
     close(p[1]);
-    char c;
-    ssize_t n = read(p[0], &c, 1);
+    ssize_t n = read(p[0], &runner, sizeof runner);
     close(p[0]);
-    return n == 1 ? pid : -1;
+    return n == sizeof runner ? pid : -1;
 }
 
 static int open_errno(int flags) {
@@ -59,14 +61,16 @@ static int open_errno(int flags) {
 
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "sleep")) {
-        write(3, "r", 1);
+        pid_t me = getpid();
+        write(3, &me, sizeof me);
         pause();
         return 0;
     }
     if (argc > 1 && !strcmp(argv[1], "fork")) {
         /* The grandchild keeps running the program. */
         if (fork() == 0) {
-            write(3, "r", 1);
+            pid_t me = getpid();
+            write(3, &me, sizeof me);
             pause();
             _exit(0);
         }
@@ -112,10 +116,8 @@ int main(int argc, char **argv) {
     /* The file can still be replaced: rename over it, or unlink it. */
     CHECK(copy_file(COPY, COPY ".new") == 0 && rename(COPY ".new", COPY) == 0, "renaming another file over it works", "errno %d", errno);
     CHECK(open_errno(O_WRONLY) == 0, "the new file is writable", "errno %d", open_errno(O_WRONLY));
-    /* The grandchild is reparented to init (or a subreaper): end it by its
-     * process group, which is ours. */
-    signal(SIGTERM, SIG_IGN);
-    kill(0, SIGTERM);
+    /* The grandchild was reparented (to init, or to us if we are init). */
+    kill(runner, SIGKILL);
     unlink(COPY);
     return t_done("proc_etxtbsy");
 }
