@@ -18,6 +18,7 @@
 pub mod deliver;
 pub mod frame;
 pub mod info;
+pub mod sigpending;
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -166,22 +167,59 @@ impl Drop for PendingGuard<'_> {
 }
 
 /// Pending signals (a thread's private ones, or a process's shared ones).
+/// An entry may be charged to a real uid's RLIMIT_SIGPENDING count
+/// ([`sigpending`]), given back when it leaves the queue.
 #[derive(Default)]
 pub struct Pending {
-    queue: VecDeque<SigInfo>,
+    queue: VecDeque<(SigInfo, Option<u32>)>,
 }
 
 impl Pending {
     pub fn set(&self) -> SigSet {
-        self.queue.iter().fold(0, |s, i| s | bit(i.signo))
+        self.queue.iter().fold(0, |s, (i, _)| s | bit(i.signo))
     }
 
-    /// Queues `info`; a standard signal already pending is not queued twice.
+    /// Whether `info` would not be queued: a standard signal is pending
+    /// at most once.
+    fn already_pending(&self, info: &SigInfo) -> bool {
+        info.signo < SIGRTMIN && self.queue.iter().any(|(i, _)| i.signo == info.signo)
+    }
+
+    /// Queues `info` without counting it against any limit (signals the
+    /// kernel generates); a standard signal already pending is not queued
+    /// twice.
     pub fn push(&mut self, info: SigInfo) {
-        if info.signo < SIGRTMIN && self.queue.iter().any(|i| i.signo == info.signo) {
-            return;
+        if !self.already_pending(&info) {
+            self.queue.push_back((info, None));
         }
-        self.queue.push_back(info);
+    }
+
+    /// Queues `info` charged to real uid `uid`, whose queued signals may
+    /// number `limit` (RLIMIT_SIGPENDING) unless `override_limit`. Past the
+    /// limit, as Linux's __send_signal: a real-time signal with siginfo
+    /// from sigqueue and the like is EAGAIN; any other is still pending,
+    /// but without its information (it reads as SI_USER from pid 0).
+    pub fn push_limited(&mut self, info: SigInfo, uid: u32, limit: u64, override_limit: bool) -> Result<(), crate::errno::Errno> {
+        if self.already_pending(&info) {
+            return Ok(());
+        }
+        if sigpending::charge(uid, limit, override_limit) {
+            self.queue.push_back((info, Some(uid)));
+            return Ok(());
+        }
+        if info.signo >= SIGRTMIN && info.code != info::SI_USER {
+            return Err(crate::errno::Errno::EAGAIN);
+        }
+        self.queue.push_back((SigInfo::user(info.signo, info::SI_USER, 0), None));
+        Ok(())
+    }
+
+    fn remove(&mut self, i: usize) -> Option<SigInfo> {
+        let (info, charged) = self.queue.remove(i)?;
+        if let Some(uid) = charged {
+            sigpending::uncharge(uid);
+        }
+        Some(info)
     }
 
     /// Takes the lowest-numbered pending signal not in `blocked`.
@@ -191,18 +229,30 @@ impl Pending {
             return None;
         }
         let sig = deliverable.trailing_zeros() + 1;
-        let i = self.queue.iter().position(|x| x.signo == sig)?;
-        self.queue.remove(i)
+        let i = self.queue.iter().position(|(x, _)| x.signo == sig)?;
+        self.remove(i)
     }
 
     /// Takes signal `sig` if pending.
     pub fn take_sig(&mut self, sig: u32) -> Option<SigInfo> {
-        let i = self.queue.iter().position(|x| x.signo == sig)?;
-        self.queue.remove(i)
+        let i = self.queue.iter().position(|(x, _)| x.signo == sig)?;
+        self.remove(i)
     }
 
     pub fn discard(&mut self, sig: u32) {
-        self.queue.retain(|x| x.signo != sig);
+        while self.take_sig(sig).is_some() {}
+    }
+}
+
+impl Drop for Pending {
+    /// A thread or process that goes with signals queued gives their
+    /// charges back.
+    fn drop(&mut self) {
+        for (_, charged) in self.queue.drain(..) {
+            if let Some(uid) = charged {
+                sigpending::uncharge(uid);
+            }
+        }
     }
 }
 
@@ -421,22 +471,38 @@ fn prepare(p: &Arc<Process>, sig: u32) {
 
 /// Sends a process-directed signal. `forced` marks kernel-generated ones.
 /// Returns whether it was queued (false: discarded as ignored, or SIGKILL,
-/// which acts at once).
+/// which acts at once, or refused by RLIMIT_SIGPENDING).
 pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> bool {
+    try_send_process(p, info, forced).unwrap_or(false)
+}
+
+/// The real uid a signal for `p` is charged to, its RLIMIT_SIGPENDING, and
+/// whether `info` may pass the limit: kernel-generated signals, and
+/// standard signals with a non-negative si_code (kill), as Linux.
+fn charge_for(p: &Process, info: &SigInfo, forced: bool) -> (u32, u64, bool) {
+    let uid = p.creds.lock().ruid;
+    let limit = p.limits.lock().0[crate::proc::limits::RLIMIT_SIGPENDING].0;
+    (uid, limit, forced || (info.signo < SIGRTMIN && info.code >= 0))
+}
+
+/// [`send_process`], with EAGAIN when RLIMIT_SIGPENDING refuses it
+/// (rt_sigqueueinfo).
+pub fn try_send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> Result<bool, crate::errno::Errno> {
     let sig = info.signo;
     let threads = p.threads();
     let blocked_everywhere = !threads.is_empty() && threads.iter().all(|t| t.sigmask() & bit(sig) != 0);
     if discard_at_send(p, sig, blocked_everywhere, forced) {
-        return false;
+        return Ok(false);
     }
     prepare(p, sig);
     if sig == SIGKILL {
         for t in &threads {
             t.signals.wake.wake_all();
         }
-        return false;
+        return Ok(false);
     }
-    p.shared_pending.lock().push(info);
+    let (uid, limit, exempt) = charge_for(p, &info, forced);
+    p.shared_pending.lock().push_limited(info, uid, limit, exempt)?;
     crate::file::signalfd::SIGNALS.wake_all();
     // Wake a thread that can take it; if every thread blocks it, wake them
     // all: one may be waiting for it in rt_sigtimedwait (Linux unblocks
@@ -454,31 +520,38 @@ pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> bool {
             }
         }
     }
-    true
+    Ok(true)
 }
 
 /// Sends a thread-directed signal (tgkill, exceptions). Returns whether
 /// it was queued, as [`send_process`].
 pub fn send_thread(t: &Arc<Thread>, info: SigInfo, forced: bool) -> bool {
+    try_send_thread(t, info, forced).unwrap_or(false)
+}
+
+/// [`send_thread`], with EAGAIN when RLIMIT_SIGPENDING refuses it
+/// (rt_tgsigqueueinfo).
+pub fn try_send_thread(t: &Arc<Thread>, info: SigInfo, forced: bool) -> Result<bool, crate::errno::Errno> {
     let sig = info.signo;
     let p = &t.process;
     if discard_at_send(p, sig, t.sigmask() & bit(sig) != 0, forced) {
-        return false;
+        return Ok(false);
     }
     prepare(p, sig);
     if sig == SIGKILL {
         for t in p.threads() {
             t.signals.wake.wake_all();
         }
-        return false;
+        return Ok(false);
     }
-    t.signals.pending.lock().push(info);
+    let (uid, limit, exempt) = charge_for(p, &info, forced);
+    t.signals.pending.lock().push_limited(info, uid, limit, exempt)?;
     t.signals.wake.wake_all();
     if t.sigmask() & bit(sig) == 0 {
         t.kick();
     }
     crate::file::signalfd::SIGNALS.wake_all();
-    true
+    Ok(true)
 }
 
 /// A synchronous fault signal (SIGSEGV from a bad access, ...): if the

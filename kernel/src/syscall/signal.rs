@@ -208,7 +208,7 @@ pub fn rt_sigqueueinfo(call: &Call<'_>, tgid: i64, tid: Option<i64>, sig: u64, u
             info.signo = sig;
             // A zombie accepts and drops it, as for kill.
             if sig != 0 && !p.is_zombie() {
-                send_process(&p, info, false);
+                crate::signal::try_send_process(&p, info, false)?;
             }
         }
         Some(tid) => {
@@ -221,7 +221,7 @@ pub fn rt_sigqueueinfo(call: &Call<'_>, tgid: i64, tid: Option<i64>, sig: u64, u
             may_signal(call, &t.process, sig)?;
             info.signo = sig;
             if sig != 0 {
-                send_thread(&t, info, false);
+                crate::signal::try_send_thread(&t, info, false)?;
             }
         }
     }

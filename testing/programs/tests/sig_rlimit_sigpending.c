@@ -1,11 +1,9 @@
-/* PENDING: Aramid does not enforce RLIMIT_SIGPENDING yet. Linux counts the
- * queued signals of each real uid and refuses rt_sigqueueinfo beyond the
- * limit with EAGAIN; Aramid queues without a limit. Needs a per-uid count
- * of queued signals kept by the pending queues.
+/* RLIMIT_SIGPENDING counts the signals queued for a real uid.
  *
  * RLIMIT_SIGPENDING: a queue limit of 3 admits three queued signals, the
  * fourth rt_sigqueueinfo is EAGAIN, and kill of a standard signal still
- * works at the limit. */
+ * works at the limit (and counts), as does kill of a real-time one (queued
+ * without its information); taking a queued signal gives its place back. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdlib.h>
@@ -63,6 +61,33 @@ int main(void) {
             code |= 4;
         if (std_rc != 0 || !sigismember(&pend, SIGUSR1))
             code |= 8;
+        /* kill() of a real-time signal at the limit: pending, as SI_USER
+         * from nobody (its sender's details are lost). */
+        int rt2 = SIGRTMIN + 1;
+        block(rt2);
+        long rt_kill = kill(getpid(), rt2);
+        sigset_t w;
+        sigemptyset(&w);
+        sigaddset(&w, rt2);
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        struct timespec zero = {0, 0};
+        if (rt_kill != 0 || sigtimedwait(&w, &si, &zero) != rt2 || si.si_code != SI_USER)
+            code |= 16;
+        /* The SIGUSR1 from kill passed the limit but counts: the queue
+         * holds four. Taking two of the queued signals makes room for one. */
+        sigemptyset(&w);
+        sigaddset(&w, rt);
+        int v0 = -1, v1 = -1;
+        if (sigtimedwait(&w, &si, &zero) == rt)
+            v0 = si.si_value.sival_int;
+        if (sigtimedwait(&w, &si, &zero) == rt)
+            v1 = si.si_value.sival_int;
+        if (v0 != 0 || v1 != 1 || qinfo(getpid(), rt, SI_QUEUE, 7) != 0)
+            code |= 32;
+        errno = 0;
+        if (qinfo(getpid(), rt, SI_QUEUE, 8) != -1 || errno != EAGAIN)
+            code |= 64;
         _exit(code);
     }
     int st = -1;
@@ -72,6 +97,11 @@ int main(void) {
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 4) == 0, "a fourth rt_sigqueueinfo is EAGAIN", "status %#x", st);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 8) == 0, "kill of a standard signal still works at the limit",
           "status %#x", st);
+    CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 16) == 0, "kill of a real-time signal at the limit is pending as SI_USER",
+          "status %#x", st);
+    CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 32) == 0, "taking queued signals makes room again",
+          "status %#x", st);
+    CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 64) == 0, "and then the queue is full again", "status %#x", st);
 
     return t_done("sig_rlimit_sigpending");
 }
