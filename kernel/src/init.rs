@@ -56,7 +56,7 @@ fn start_init(image: crate::exec::Image) {
     }
     let pid = crate::proc::pid::alloc();
     let process = crate::proc::Process::new(pid, Weak::new(), None, image.mm, Arc::new(spin::Mutex::new(files)), false, 17);
-    let thread = crate::proc::Thread::new(pid, process, platform::user::fpu::FpuState::new());
+    let thread = crate::proc::Thread::new(pid, process, platform::user::fpu::FpuState::new(), crate::proc::creds::Creds::root());
     thread.set_name(image.name.as_bytes());
     crate::proc::thread::spawn(thread, image.ctx);
 }

@@ -44,7 +44,7 @@ const MAX_INTERP_DEPTH: usize = 5;
 
 /// Opens an executable and reads its first page: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
-fn read_executable(owner: Option<&crate::proc::Process>, path: &str, at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
+fn read_executable(owner: Option<&crate::proc::Thread>, path: &str, at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
     use crate::file::vfs::{vfs, with_ctx, FsContext};
     let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
         let default = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
@@ -114,12 +114,12 @@ fn read_range(inode: &fs::InodeRef, offset: u64, len: usize) -> Result<Vec<u8>, 
     Ok(data)
 }
 
-/// Loads the executable at `path`, resolved from `owner`'s root and
+/// Loads the executable at `path` for thread `owner`: resolved from its root and
 /// working directory (the initial root for init).
 /// A `#!` script runs its interpreter with the optional argument, the
 /// script's path and the original arguments after argv[0], as Linux's
 /// binfmt_script does.
-pub fn load(owner: Option<&crate::proc::Process>, path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
+pub fn load(owner: Option<&crate::proc::Thread>, path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
     load_at_depth(owner, path, path, None, argv, envp, 0)
 }
 
@@ -140,7 +140,7 @@ pub struct ExecAt {
 }
 
 /// Loads the program of an execveat call (see [`ExecAt`]).
-pub fn load_at(owner: &crate::proc::Process, path: &str, at: &ExecAt, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
+pub fn load_at(owner: &crate::proc::Thread, path: &str, at: &ExecAt, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
     load_at_depth(Some(owner), path, &at.filename, Some(at), argv, envp, 0)
 }
 
@@ -199,7 +199,7 @@ fn parse_shebang(data: &[u8]) -> Result<(&[u8], Option<&[u8]>), Errno> {
 /// `path` is looked up (from `at` at depth 0); `execfn` is the name the
 /// program is known by (AT_EXECFN, and the path a script's interpreter
 /// gets).
-fn load_at_depth(owner: Option<&crate::proc::Process>, path: &str, execfn: &str, at: Option<&ExecAt>, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
+fn load_at_depth(owner: Option<&crate::proc::Thread>, path: &str, execfn: &str, at: Option<&ExecAt>, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
     let (exe, file) = read_executable(owner, path, at)?;
     if exe.head.starts_with(b"#!") {
         if depth >= MAX_INTERP_DEPTH {

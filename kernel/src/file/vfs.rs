@@ -12,7 +12,7 @@ use fs::vfs::{Ctx, PathLoc, Vfs};
 use fs::{Clock, Timespec};
 
 use crate::errno::Errno;
-use crate::proc::Process;
+use crate::proc::Thread;
 
 /// CLOCK_REALTIME for timestamps.
 pub struct Realtime;
@@ -92,16 +92,18 @@ impl FsContext {
     }
 }
 
-/// The `fs` crate's view of a process's credentials (filesystem IDs).
-pub fn creds_of(p: &Process) -> fs::Creds {
-    let c = p.creds.lock();
+/// The `fs` crate's view of a thread's credentials (filesystem IDs).
+pub fn creds_of(t: &Thread) -> fs::Creds {
+    let c = t.creds.lock();
     fs::Creds { uid: c.fsuid, gid: c.fsgid, ruid: c.ruid, rgid: c.rgid, groups: c.groups.clone() }
 }
 
-/// Runs `f` with the VFS and `p`'s path context.
-pub fn with_ctx<R>(p: &Process, f: impl FnOnce(&Vfs, &Ctx<'_>, &FsContext) -> R) -> R {
+/// Runs `f` with the VFS, `t`'s credentials and its process's path
+/// context.
+pub fn with_ctx<R>(t: &Thread, f: impl FnOnce(&Vfs, &Ctx<'_>, &FsContext) -> R) -> R {
+    let p = &t.process;
     let fsc = p.fs.lock().clone();
-    let creds = creds_of(p);
+    let creds = creds_of(t);
     let umask = p.umask.load(core::sync::atomic::Ordering::Relaxed);
     let ctx = Ctx { root: &fsc.root, creds: &creds, umask };
     f(vfs(), &ctx, &fsc)

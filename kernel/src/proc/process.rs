@@ -66,7 +66,10 @@ pub struct Process {
     pub sid: AtomicU32,
     /// Shared with the processes created with CLONE_FS, like `fs`.
     pub umask: Arc<AtomicU32>,
-    pub creds: spin::Mutex<Creds>,
+    /// The credentials of the last thread to end (a zombie's, for
+    /// permission checks against it); live threads keep their own
+    /// ([`Thread::creds`]).
+    last_creds: spin::Mutex<Creds>,
     /// Root directory and working directory (Linux's `fs_struct`: shared
     /// between processes created with CLONE_FS).
     pub fs: Arc<spin::Mutex<crate::file::vfs::FsContext>>,
@@ -133,7 +136,6 @@ impl Process {
         let pgid = up.map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
         let sid = up.map_or(pid, |p| p.sid.load(Ordering::Relaxed));
         let actions = up.map_or([SigAction::default(); 64], |p| *p.actions.lock().lock());
-        let creds = up.map_or_else(Creds::root, |p| p.creds.lock().clone());
         let limits = up.map_or_else(Limits::default, |p| *p.limits.lock());
         let (umask, fsc) = match up {
             Some(p) if share_fs => (p.umask.clone(), p.fs.clone()),
@@ -166,7 +168,7 @@ impl Process {
             pgid: AtomicU32::new(pgid),
             sid: AtomicU32::new(sid),
             umask,
-            creds: spin::Mutex::new(creds),
+            last_creds: spin::Mutex::new(Creds::root()),
             fs: fsc,
             limits: spin::Mutex::new(limits),
             dumpable: AtomicBool::new(dumpable),
@@ -217,6 +219,23 @@ impl Process {
         let mut table = slot.lock().clone();
         table.close_on_exec();
         *slot = Arc::new(spin::Mutex::new(table));
+    }
+
+    /// The credentials the process is seen with from outside (kill,
+    /// sched_setaffinity by pid, RLIMIT_SIGPENDING): its main thread's, as
+    /// Linux looks up the thread-group leader; another live thread's once
+    /// the leader has ended; the last thread's for a zombie.
+    pub fn creds(&self) -> Creds {
+        let threads = self.threads();
+        match threads.iter().find(|t| t.tid() == self.pid).or(threads.first()) {
+            Some(t) => t.creds.lock().clone(),
+            None => self.last_creds.lock().clone(),
+        }
+    }
+
+    /// Keeps `t`'s credentials for when no thread is left.
+    pub fn note_creds_of_ending(&self, t: &Thread) {
+        *self.last_creds.lock() = t.creds.lock().clone();
     }
 
     /// Replaces the address space (execve).

@@ -69,10 +69,14 @@ pub struct Thread {
     pub sched: spin::Mutex<super::sched_attr::SchedAttr>,
     /// Set when the thread has ended (its times moved to the process).
     pub exited: core::sync::atomic::AtomicBool,
+    /// Credentials are the thread's, as Linux's task->cred: a raw setuid
+    /// changes the calling thread only (libc broadcasts its wrappers to
+    /// every thread), and a new thread starts with its creator's.
+    pub creds: spin::Mutex<super::creds::Creds>,
 }
 
 impl Thread {
-    pub fn new(tid: u32, process: Arc<Process>, fpu: FpuState) -> Arc<Thread> {
+    pub fn new(tid: u32, process: Arc<Process>, fpu: FpuState, creds: super::creds::Creds) -> Arc<Thread> {
         let t = Arc::new(Thread {
             tid: AtomicU32::new(tid),
             process: process.clone(),
@@ -94,6 +98,7 @@ impl Thread {
             affinity: AtomicU64::new(u64::MAX),
             sched: spin::Mutex::new(super::sched_attr::SchedAttr::new()),
             robust_list: AtomicU64::new(0),
+            creds: spin::Mutex::new(creds),
         });
         process.thread_started(&t);
         super::pid::register_thread(&t);
@@ -377,6 +382,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     }
     // The last poll's time is added after this; close enough.
     process.dead_times.lock().add(thread.times());
+    process.note_creds_of_ending(&thread);
     thread.exited.store(true, Ordering::Release);
     process.thread_exited();
 }

@@ -83,7 +83,7 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
     }
     let tid = pid::alloc();
     let (process, child) = if flags & CLONE_THREAD != 0 {
-        (parent.clone(), Thread::new(tid, parent.clone(), fpu))
+        (parent.clone(), Thread::new(tid, parent.clone(), fpu, call.thread.creds.lock().clone()))
     } else {
         let mm = if flags & CLONE_VM != 0 { parent_mm.clone() } else { parent_mm.fork()? };
         let files = if flags & CLONE_FILES != 0 {
@@ -98,7 +98,7 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
         }
         p.creator_tid.store(call.thread.tid(), Ordering::Relaxed);
         real_parent.add_child(p.clone());
-        (p.clone(), Thread::new(tid, p, fpu))
+        (p.clone(), Thread::new(tid, p, fpu, call.thread.creds.lock().clone()))
     };
     // The signal mask is inherited by threads and processes alike; the
     // alternate stack by fork/vfork children (not by CLONE_VM threads).

@@ -58,7 +58,7 @@ pub async fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, env
     let at = crate::exec::ExecAt { start, lookup, filename, inaccessible };
     let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
     let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
-    let image = crate::exec::load_at(&call.thread.process, &p, &at, &argv_b, &envp_b)?;
+    let image = crate::exec::load_at(call.thread, &p, &at, &argv_b, &envp_b)?;
     commit(call, image).await
 }
 
@@ -68,7 +68,7 @@ async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<Stri
     }
     let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
     let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
-    let image = crate::exec::load(Some(&call.thread.process), path, &argv_b, &envp_b)?;
+    let image = crate::exec::load(Some(call.thread), path, &argv_b, &envp_b)?;
     commit(call, image).await
 }
 
@@ -97,7 +97,7 @@ async fn commit(call: &mut Call<'_>, image: crate::exec::Image) -> SysResult {
     let privs = !process.no_new_privs.load(core::sync::atomic::Ordering::Relaxed);
     let setuid = (privs && f.mode & 0o4000 != 0).then_some(f.uid);
     let setgid = (privs && f.mode & 0o2010 == 0o2010).then_some(f.gid);
-    let dumpable = process.creds.lock().exec(setuid, setgid);
+    let dumpable = call.thread.creds.lock().exec(setuid, setgid);
     process.dumpable.store(dumpable, core::sync::atomic::Ordering::Relaxed);
     process.execed.store(true, core::sync::atomic::Ordering::Relaxed);
     process.set_mm(image.mm);

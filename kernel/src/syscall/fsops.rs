@@ -27,7 +27,7 @@ fn entry(call: &Call<'_>, dir: &fs::vfs::PathLoc, path: &[u8], follow: bool) -> 
     if !fsnotify::active() {
         return None;
     }
-    with_ctx(&call.thread.process, |vfs, ctx, _| {
+    with_ctx(call.thread, |vfs, ctx, _| {
         let parent = vfs.resolve_parent(ctx, dir, path).ok()?;
         let name = parent.name(fs::Errno::EINVAL).ok()?.to_vec();
         let lookup = if follow { fs::Lookup::empty() } else { fs::Lookup::NOFOLLOW };
@@ -59,7 +59,7 @@ fn notify_fd(call: &Call<'_>, fd: u64, mask: u32) {
 }
 
 fn run<R>(call: &Call<'_>, f: impl FnOnce(&fs::vfs::Vfs, &fs::vfs::Ctx<'_>) -> fs::Result<R>) -> Result<R, Errno> {
-    with_ctx(&call.thread.process, |vfs, ctx, _| f(vfs, ctx)).map_err(Errno::from)
+    with_ctx(call.thread, |vfs, ctx, _| f(vfs, ctx)).map_err(Errno::from)
 }
 
 pub fn mkdirat(call: &Call<'_>, dirfd: i32, path: u64, mode: u32) -> SysResult {
@@ -253,7 +253,7 @@ pub fn ftruncate(call: &Call<'_>, fd: u64, len: i64) -> SysResult {
     }
     newsize_ok(call, meta.size, len as u64)?;
     f.loc.inode.truncate(len as u64)?;
-    let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(4 /* CAP_FSETID */));
+    let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.creds.lock().capable(4 /* CAP_FSETID */));
     fsnotify::file_event(&file, fsnotify::IN_MODIFY);
     Ok(0)
 }

@@ -15,7 +15,7 @@ fn id(v: u64) -> Option<u32> {
 }
 
 pub fn get(call: &Call<'_>, which: u8) -> SysResult {
-    let c = call.thread.process.creds.lock();
+    let c = call.thread.creds.lock();
     Ok(match which {
         b'u' => c.ruid,
         b'U' => c.euid,
@@ -26,37 +26,37 @@ pub fn get(call: &Call<'_>, which: u8) -> SysResult {
 
 /// setuid(-1) and setgid(-1) are EINVAL: -1 is no valid ID.
 pub fn setuid(call: &Call<'_>, uid: u64) -> SysResult {
-    call.thread.process.creds.lock().setuid(id(uid).ok_or(Errno::EINVAL)?)?;
+    call.thread.creds.lock().setuid(id(uid).ok_or(Errno::EINVAL)?)?;
     Ok(0)
 }
 
 pub fn setgid(call: &Call<'_>, gid: u64) -> SysResult {
-    call.thread.process.creds.lock().setgid(id(gid).ok_or(Errno::EINVAL)?)?;
+    call.thread.creds.lock().setgid(id(gid).ok_or(Errno::EINVAL)?)?;
     Ok(0)
 }
 
 pub fn setreuid(call: &Call<'_>, r: u64, e: u64) -> SysResult {
-    call.thread.process.creds.lock().setreuid(id(r), id(e))?;
+    call.thread.creds.lock().setreuid(id(r), id(e))?;
     Ok(0)
 }
 
 pub fn setregid(call: &Call<'_>, r: u64, e: u64) -> SysResult {
-    call.thread.process.creds.lock().setregid(id(r), id(e))?;
+    call.thread.creds.lock().setregid(id(r), id(e))?;
     Ok(0)
 }
 
 pub fn setresuid(call: &Call<'_>, r: u64, e: u64, s: u64) -> SysResult {
-    call.thread.process.creds.lock().set_uids(id(r), id(e), id(s))?;
+    call.thread.creds.lock().set_uids(id(r), id(e), id(s))?;
     Ok(0)
 }
 
 pub fn setresgid(call: &Call<'_>, r: u64, e: u64, s: u64) -> SysResult {
-    call.thread.process.creds.lock().set_gids(id(r), id(e), id(s))?;
+    call.thread.creds.lock().set_gids(id(r), id(e), id(s))?;
     Ok(0)
 }
 
 pub fn getres(call: &Call<'_>, r: u64, e: u64, s: u64, gid: bool) -> SysResult {
-    let c = call.thread.process.creds.lock().clone();
+    let c = call.thread.creds.lock().clone();
     let v = if gid { [c.rgid, c.egid, c.sgid] } else { [c.ruid, c.euid, c.suid] };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     for (addr, val) in [r, e, s].into_iter().zip(v) {
@@ -68,7 +68,7 @@ pub fn getres(call: &Call<'_>, r: u64, e: u64, s: u64, gid: bool) -> SysResult {
 /// setfsuid/setfsgid: return the old value; change only when allowed and
 /// never to -1 (an invalid ID is how callers query the current value).
 pub fn setfs(call: &Call<'_>, v: u64, gid: bool) -> SysResult {
-    let mut c = call.thread.process.creds.lock();
+    let mut c = call.thread.creds.lock();
     let Some(v) = id(v) else {
         return Ok(if gid { c.fsgid } else { c.fsuid } as u64);
     };
@@ -90,7 +90,7 @@ pub fn setfs(call: &Call<'_>, v: u64, gid: bool) -> SysResult {
 const NGROUPS_MAX: u64 = 65536;
 
 pub fn getgroups(call: &Call<'_>, size: u64, list: u64) -> SysResult {
-    let groups = call.thread.process.creds.lock().groups.clone();
+    let groups = call.thread.creds.lock().groups.clone();
     let size = size as i32;
     if size < 0 {
         return Err(Errno::EINVAL);
@@ -113,14 +113,14 @@ pub fn setgroups(call: &Call<'_>, size: u64, list: u64) -> SysResult {
     if size > NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
-    if !call.thread.process.creds.lock().capable(CAP_SETGID) {
+    if !call.thread.creds.lock().capable(CAP_SETGID) {
         return Err(Errno::EPERM);
     }
     let mut b = alloc::vec![0u8; size as usize * 4];
     uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, list, &mut b)?;
     let mut groups: alloc::vec::Vec<u32> = b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     groups.sort_unstable();
-    call.thread.process.creds.lock().groups = groups;
+    call.thread.creds.lock().groups = groups;
     Ok(0)
 }
 
@@ -154,7 +154,8 @@ pub fn capget(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
     if pid < 0 {
         return Err(Errno::EINVAL);
     }
-    let target = if pid == 0 { Some(call.thread.process.clone()) } else { crate::proc::pid::find(pid as u32) };
+    // Another thread's, by thread ID, as Linux's find_task_by_vpid.
+    let target = if pid == 0 { Some(call.thread.clone()) } else { crate::proc::pid::find_thread(pid as u32) };
     let target = target.ok_or(Errno::ESRCH)?;
     if data == 0 {
         return Ok(0);
@@ -187,7 +188,7 @@ pub fn capset(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
         inh |= word(i, 2) << (32 * i);
     }
     let (e, p, inh) = (e & CAP_FULL, p & CAP_FULL, inh & CAP_FULL);
-    let mut c = call.thread.process.creds.lock();
+    let mut c = call.thread.creds.lock();
     let setpcap = c.capable(crate::proc::creds::CAP_SETPCAP);
     // cap_capset: the new inheritable set stays within the old one plus
     // the bounding set, and without CAP_SETPCAP also plus the permitted.

@@ -54,7 +54,7 @@ pub fn inotify_add_watch(call: &Call<'_>, fd: u64, path: u64, mask: u32) -> SysR
     let p = path_arg(call, path)?;
     let dir = start_dir(call, super::open::AT_FDCWD, &p)?;
     let lookup = if mask & IN_DONT_FOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::empty() };
-    let loc = with_ctx(&call.thread.process, |vfs, ctx, _| {
+    let loc = with_ctx(call.thread, |vfs, ctx, _| {
         let loc = vfs.resolve(ctx, &dir, &p, lookup)?;
         fs::cred::check_access(&loc.inode.metadata(), ctx.creds, fs::Access::READ)?;
         Ok::<_, fs::Errno>(loc)

@@ -190,7 +190,7 @@ async fn write_file(call: &Call<'_>, file: &File, data: &[u8], at: Option<u64>, 
             // CAP_FSETID set-user-ID (and set-group-ID on a group-executable
             // file).
             if n > 0 {
-                let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.process.creds.lock().capable(CAP_FSETID));
+                let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.creds.lock().capable(CAP_FSETID));
             }
             drop(serial);
             if at.is_none() {

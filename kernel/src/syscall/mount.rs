@@ -62,13 +62,12 @@ fn opt_string(call: &Call<'_>, addr: u64) -> Result<Option<String>, Errno> {
 }
 
 pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64, data: u64) -> SysResult {
-    if !call.thread.process.creds.lock().capable(CAP_SYS_ADMIN) {
+    if !call.thread.creds.lock().capable(CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
-    let p = &call.thread.process;
     let t = path_arg(call, target)?;
     let dir = start_dir(call, AT_FDCWD, &t)?;
-    let at = with_ctx(p, |v, ctx, _| v.resolve(ctx, &dir, &t, Lookup::empty()))?;
+    let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, Lookup::empty()))?;
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
     let v = vfs();
     let ram = platform::mem::frame::total_bytes();
@@ -98,7 +97,7 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     if flags & (MS_BIND | MS_MOVE) != 0 {
         let sp = src.as_bytes();
         let sdir = start_dir(call, AT_FDCWD, sp)?;
-        let from = with_ctx(p, |v, ctx, _| v.resolve(ctx, &sdir, sp, Lookup::empty()))?;
+        let from = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &sdir, sp, Lookup::empty()))?;
         if flags & MS_MOVE != 0 {
             v.move_mount(&from, &at)?;
         } else {
@@ -127,14 +126,14 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
 }
 
 pub fn umount2(call: &Call<'_>, target: u64, flags: u32) -> SysResult {
-    if !call.thread.process.creds.lock().capable(CAP_SYS_ADMIN) {
+    if !call.thread.creds.lock().capable(CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
     const UMOUNT_NOFOLLOW: u32 = 8;
     let t = path_arg(call, target)?;
     let dir = start_dir(call, AT_FDCWD, &t)?;
     let lookup = if flags & UMOUNT_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::empty() };
-    let at = with_ctx(&call.thread.process, |v, ctx, _| v.resolve(ctx, &dir, &t, lookup))?;
+    let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, lookup))?;
     vfs().umount(&at, flags)?;
     Ok(0)
 }

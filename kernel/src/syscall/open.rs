@@ -91,7 +91,7 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
     let path = path_arg(call, path_addr)?;
     let dir = start_dir(call, dirfd, &path)?;
     let p = &call.thread.process;
-    let r = with_ctx(p, |vfs, ctx, _| fs::open::open(vfs, ctx, &dir, &path, flags, mode))?;
+    let r = with_ctx(call.thread, |vfs, ctx, _| fs::open::open(vfs, ctx, &dir, &path, flags, mode))?;
     let meta = r.loc.inode.metadata();
     if crate::fsnotify::active() && flags & O_PATH == 0 {
         use crate::fsnotify::{dir_event, event, IN_CREATE, IN_MODIFY, IN_OPEN};
@@ -123,7 +123,7 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
             parent: r.parent,
             name: r.name,
             write: r.write,
-            opener: crate::file::vfs::creds_of(p),
+            opener: crate::file::vfs::creds_of(call.thread),
         })
     };
     // The description keeps the access mode and status flags; creation

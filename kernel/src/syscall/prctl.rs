@@ -54,10 +54,10 @@ pub fn prctl(call: &Call<'_>, option: u64, a2: u64, a3: u64, a4: u64, a5: u64) -
             }
             _ => Err(Errno::EINVAL),
         },
-        PR_GET_KEEPCAPS => Ok(p.creds.lock().keep_caps as u64),
+        PR_GET_KEEPCAPS => Ok(call.thread.creds.lock().keep_caps as u64),
         PR_SET_KEEPCAPS => match a2 {
             0 | 1 => {
-                p.creds.lock().keep_caps = a2 == 1;
+                call.thread.creds.lock().keep_caps = a2 == 1;
                 Ok(0)
             }
             _ => Err(Errno::EINVAL),
@@ -84,13 +84,13 @@ pub fn prctl(call: &Call<'_>, option: u64, a2: u64, a3: u64, a4: u64, a5: u64) -
             if a2 > CAP_LAST_CAP as u64 {
                 return Err(Errno::EINVAL);
             }
-            Ok((p.creds.lock().cap_bounding >> a2) & 1)
+            Ok((call.thread.creds.lock().cap_bounding >> a2) & 1)
         }
         PR_CAPBSET_DROP => {
             if a2 > CAP_LAST_CAP as u64 {
                 return Err(Errno::EINVAL);
             }
-            let mut c = p.creds.lock();
+            let mut c = call.thread.creds.lock();
             if !c.capable(crate::proc::creds::CAP_SETPCAP) {
                 return Err(Errno::EPERM);
             }

@@ -37,8 +37,8 @@ fn targets(call: &Call<'_>, which: u32, who: i32) -> Result<Vec<Arc<Thread>>, Er
             pid::all().into_iter().filter(|p| p.pgid() == pgid).flat_map(|p| p.threads()).collect()
         }
         PRIO_USER => {
-            let uid = if who == 0 { call.thread.process.creds.lock().ruid } else { who as u32 };
-            pid::all().into_iter().filter(|p| p.creds.lock().ruid == uid).flat_map(|p| p.threads()).collect()
+            let uid = if who == 0 { call.thread.creds.lock().ruid } else { who as u32 };
+            pid::all().into_iter().flat_map(|p| p.threads()).filter(|t| t.creds.lock().ruid == uid).collect()
         }
         _ => return Err(Errno::EINVAL),
     })
@@ -51,7 +51,7 @@ pub fn getpriority(call: &Call<'_>, which: u32, who: i32) -> SysResult {
 
 pub fn setpriority(call: &Call<'_>, which: u32, who: i32, nice: i32) -> SysResult {
     let nice = nice.clamp(-20, 19);
-    let caller = call.thread.process.creds.lock().clone();
+    let caller = call.thread.creds.lock().clone();
     // As Linux, the answer is that of the last thread tried.
     let mut result = Err(Errno::ESRCH);
     for t in targets(call, which, who)? {
@@ -61,7 +61,7 @@ pub fn setpriority(call: &Call<'_>, which: u32, who: i32, nice: i32) -> SysResul
 }
 
 fn set_one(caller: &crate::proc::creds::Creds, t: &Thread, nice: i32) -> SysResult {
-    let target = t.process.creds.lock().clone();
+    let target = t.creds.lock().clone();
     may_change(caller, &target)?;
     let limits = *t.process.limits.lock();
     let mut s = t.sched.lock();

@@ -46,7 +46,7 @@ pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: u64, old: u64
         uaccess::write_bytes(&mm, old, &b)?;
     }
     if let Some((soft, hard)) = wanted {
-        if hard > cur.1 && !call.thread.process.creds.lock().capable(CAP_SYS_RESOURCE) {
+        if hard > cur.1 && !call.thread.creds.lock().capable(CAP_SYS_RESOURCE) {
             return Err(Errno::EPERM);
         }
         limits.0[resource as usize] = (soft, hard);

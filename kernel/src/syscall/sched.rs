@@ -38,8 +38,8 @@ pub fn sched_getaffinity(call: &Call<'_>, pid: i32, len: u64, mask: u64) -> SysR
 pub fn sched_setaffinity(call: &Call<'_>, pid: i32, len: u64, mask: u64) -> SysResult {
     let t = if pid == 0 { call.thread.clone() } else { crate::proc::pid::find_thread(pid as u32).ok_or(Errno::ESRCH)? };
     // Another user's thread needs CAP_SYS_NICE (check_same_owner).
-    let caller = call.thread.process.creds.lock().clone();
-    let owner = t.process.creds.lock().clone();
+    let caller = call.thread.creds.lock().clone();
+    let owner = t.creds.lock().clone();
     may_change(&caller, &owner)?;
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let mut b = [0u8; 8];
@@ -135,9 +135,9 @@ pub fn sched_setscheduler(call: &Call<'_>, pid: i64, policy: Option<u64>, param:
     if prio > 99 || rt != (prio != 0) || policy == SCHED_DEADLINE {
         return Err(Errno::EINVAL);
     }
-    let caller = call.thread.process.creds.lock().clone();
+    let caller = call.thread.creds.lock().clone();
     if !caller.capable(CAP_SYS_NICE) {
-        let target_creds = t.process.creds.lock().clone();
+        let target_creds = t.creds.lock().clone();
         let limits = *t.process.limits.lock();
         let rtprio = limits.0[RLIMIT_RTPRIO].0;
         if rt && ((policy != old.policy && rtprio == 0) || prio as u64 > rtprio.max(old.rt_priority as u64)) {

@@ -114,8 +114,8 @@ pub(super) fn may_signal(call: &Call<'_>, p: &Arc<Process>, sig: u32) -> Result<
     if Arc::ptr_eq(me, p) {
         return Ok(());
     }
-    let sender = me.creds.lock().clone();
-    let ok = sender.may_signal(&p.creds.lock());
+    let sender = call.thread.creds.lock().clone();
+    let ok = sender.may_signal(&p.creds());
     if ok || (sig == crate::signal::SIGCONT && p.sid() == me.sid()) {
         Ok(())
     } else {

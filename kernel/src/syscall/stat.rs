@@ -102,7 +102,7 @@ fn lookup(call: &Call<'_>, dirfd: i32, path: &[u8], flags: u32) -> Result<(Metad
         return Ok((file_metadata(&file), loc));
     }
     let dir = start_dir(call, dirfd, path)?;
-    let loc = with_ctx(&call.thread.process, |vfs, ctx, _| fs::attr::stat_at(vfs, ctx, &dir, path, flags))?;
+    let loc = with_ctx(call.thread, |vfs, ctx, _| fs::attr::stat_at(vfs, ctx, &dir, path, flags))?;
     Ok((loc.inode.metadata(), Some(loc)))
 }
 
@@ -207,7 +207,7 @@ fn encode_statfs(s: &StatFs) -> [u8; 120] {
 pub fn statfs(call: &Call<'_>, path: u64, buf: u64) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, AT_FDCWD, &p)?;
-    let s = with_ctx(&call.thread.process, |vfs, ctx, _| fs::attr::statfs_at(vfs, ctx, &dir, &p))?;
+    let s = with_ctx(call.thread, |vfs, ctx, _| fs::attr::statfs_at(vfs, ctx, &dir, &p))?;
     uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_statfs(&s))?;
     Ok(0)
 }

@@ -37,9 +37,9 @@ pub fn get_robust_list(call: &Call<'_>, pid: i32, head_ptr: u64, len_ptr: u64) -
     let t = if pid == 0 { call.thread.clone() } else { crate::proc::pid::find_thread(pid as u32).ok_or(Errno::ESRCH)? };
     // Another process's list needs ptrace read access (EPERM).
     if !Arc::ptr_eq(&t.process, &call.thread.process) {
-        let me = call.thread.process.creds.lock().clone();
+        let me = call.thread.creds.lock().clone();
         let dumpable = t.process.dumpable.load(Ordering::Relaxed);
-        if !me.may_read_task(&t.process.creds.lock(), dumpable) {
+        if !me.may_read_task(&t.creds.lock(), dumpable) {
             return Err(Errno::EPERM);
         }
     }

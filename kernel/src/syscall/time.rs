@@ -214,7 +214,7 @@ pub fn clock_settime(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
         // The monotonic clocks, CPU-time clocks and unknown ids.
         return Err(Errno::EINVAL);
     }
-    if !call.thread.process.creds.lock().capable(CAP_SYS_TIME) {
+    if !call.thread.creds.lock().capable(CAP_SYS_TIME) {
         return Err(Errno::EPERM);
     }
     let ns = read_timespec(&*mm(call)?, tp)?;
@@ -244,7 +244,7 @@ pub fn settimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
             return Err(Errno::EINVAL);
         }
     }
-    if !call.thread.process.creds.lock().capable(CAP_SYS_TIME) {
+    if !call.thread.creds.lock().capable(CAP_SYS_TIME) {
         return Err(Errno::EPERM);
     }
     match ns {

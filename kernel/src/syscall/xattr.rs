@@ -34,7 +34,7 @@ fn locate(call: &Call<'_>, t: Target, arg: u64) -> Result<fs::vfs::PathLoc, Errn
             let p = path_arg(call, arg)?;
             let dir = start_dir(call, AT_FDCWD, &p)?;
             let flags = if follow { fs::Lookup::empty() } else { fs::Lookup::NOFOLLOW };
-            Ok(with_ctx(&call.thread.process, |vfs, ctx, _| vfs.resolve(ctx, &dir, &p, flags))?)
+            Ok(with_ctx(call.thread, |vfs, ctx, _| vfs.resolve(ctx, &dir, &p, flags))?)
         }
     }
 }
@@ -70,7 +70,7 @@ fn reply(call: &Call<'_>, data: &[u8], buf: u64, size: u64) -> SysResult {
 pub fn getxattr(call: &Call<'_>, t: Target, arg: u64, name: u64, buf: u64, size: u64) -> SysResult {
     let loc = locate(call, t, arg)?;
     let n = name_arg(call, name)?;
-    let v = with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::getxattr(ctx, &loc, &n))?;
+    let v = with_ctx(call.thread, |_, ctx, _| fs::xattr::getxattr(ctx, &loc, &n))?;
     reply(call, &v, buf, size)
 }
 
@@ -82,21 +82,21 @@ pub fn setxattr(call: &Call<'_>, t: Target, arg: u64, name: u64, value: u64, siz
     let n = name_arg(call, name)?;
     let mut v = alloc::vec![0u8; size as usize];
     uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, value, &mut v)?;
-    with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::setxattr(ctx, &loc, &n, &v, flags))?;
+    with_ctx(call.thread, |_, ctx, _| fs::xattr::setxattr(ctx, &loc, &n, &v, flags))?;
     attrib(&loc);
     Ok(0)
 }
 
 pub fn listxattr(call: &Call<'_>, t: Target, arg: u64, buf: u64, size: u64) -> SysResult {
     let loc = locate(call, t, arg)?;
-    let v = with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::listxattr(ctx, &loc))?;
+    let v = with_ctx(call.thread, |_, ctx, _| fs::xattr::listxattr(ctx, &loc))?;
     reply(call, &v, buf, size)
 }
 
 pub fn removexattr(call: &Call<'_>, t: Target, arg: u64, name: u64) -> SysResult {
     let loc = locate(call, t, arg)?;
     let n = name_arg(call, name)?;
-    with_ctx(&call.thread.process, |_, ctx, _| fs::xattr::removexattr(ctx, &loc, &n))?;
+    with_ctx(call.thread, |_, ctx, _| fs::xattr::removexattr(ctx, &loc, &n))?;
     attrib(&loc);
     Ok(0)
 }

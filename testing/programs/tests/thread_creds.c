@@ -1,9 +1,4 @@
-/* PENDING: Aramid keeps credentials per process (Process::creds); Linux
- * keeps them per thread (task->cred), so a raw setresuid/setgroups/capset
- * system call changes only the calling thread and glibc/musl broadcast
- * their set*id wrappers to every thread themselves (the setxid signal).
- * The raw-syscall checks below fail on Aramid until creds move to Thread
- * (inherited by clone, with process-level checks on the target thread).
+/* Credentials are per thread (Linux's task->cred).
  *
  * Credentials and threads: libc's setresuid/setgroups reach every thread,
  * the raw system calls only the caller; a new thread takes its creator's
