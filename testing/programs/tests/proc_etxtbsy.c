@@ -16,9 +16,15 @@
 #define COPY "/tmp/proc_etxtbsy.bin"
 
 static int copy_file(const char *from, const char *to) {
-    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-    if (in < 0 || out < 0)
+    /* No writer may be left open: it would make the copy ETXTBSY to exec. */
+    int in = open(from, O_RDONLY);
+    if (in < 0)
         return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
     char buf[65536];
     ssize_t n;
     while ((n = read(in, buf, sizeof buf)) > 0)
