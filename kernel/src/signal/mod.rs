@@ -469,6 +469,14 @@ fn prepare(p: &Arc<Process>, sig: u32) {
     }
 }
 
+/// Whether `sig`, reaching a thread that does not block it, ends the
+/// process there and then (Linux's complete_signal): its action is the
+/// default and that default terminates without a core. The exit status is
+/// fixed at send time, so a SIGKILL sent right after cannot replace it.
+fn fatal_at_send(p: &Process, sig: u32) -> bool {
+    p.action(sig).handler == SIG_DFL && matches!(default_action(sig), Default::Terminate)
+}
+
 /// Sends a process-directed signal. `forced` marks kernel-generated ones.
 /// Returns whether it was queued (false: discarded as ignored, or SIGKILL,
 /// which acts at once, or refused by RLIMIT_SIGPENDING).
@@ -503,6 +511,10 @@ pub fn try_send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> Result
     }
     let (uid, limit, exempt) = charge_for(p, &info, forced);
     p.shared_pending.lock().push_limited(info, uid, limit, exempt)?;
+    if threads.iter().any(|t| t.sigmask() & bit(sig) == 0) && fatal_at_send(p, sig) {
+        p.begin_exit(sig as i32);
+        return Ok(true);
+    }
     crate::file::signalfd::SIGNALS.wake_all();
     // Wake a thread that can take it; if every thread blocks it, wake them
     // all: one may be waiting for it in rt_sigtimedwait (Linux unblocks
@@ -546,6 +558,10 @@ pub fn try_send_thread(t: &Arc<Thread>, info: SigInfo, forced: bool) -> Result<b
     }
     let (uid, limit, exempt) = charge_for(p, &info, forced);
     t.signals.pending.lock().push_limited(info, uid, limit, exempt)?;
+    if t.sigmask() & bit(sig) == 0 && fatal_at_send(p, sig) {
+        p.begin_exit(sig as i32);
+        return Ok(true);
+    }
     t.signals.wake.wake_all();
     if t.sigmask() & bit(sig) == 0 {
         t.kick();
