@@ -5,9 +5,10 @@
 //! Each PT_LOAD segment is mapped from the file, as Linux's elf_map: the
 //! pages wholly inside `p_filesz` map the file's own pages (private: copied
 //! on the first write), so every process running a program shares its text
-//! with the page cache and with each other; the page where the file part
-//! ends is a private copy whose bytes past `p_filesz` are zero (the start
-//! of bss); the rest up to `p_memsz` is anonymous zero memory. A file that
+//! with the page cache and with each other. When bss follows, the page
+//! where the file part ends is a private copy whose bytes past `p_filesz`
+//! are zero, and the rest up to `p_memsz` is anonymous zero memory (without
+//! bss that last page is the file's too, as on Linux). A file that
 //! does not keep its data in pages is copied page by page on demand
 //! instead. Pages are loaded on demand either way.
 
@@ -115,8 +116,9 @@ pub fn load(mm: &Arc<Mm>, file: &super::ExecFile, dyn_base: u64) -> Result<Loade
             mm.with(|m| match &mapped {
                 Some(f) => {
                     // The file's pages, the page where the file part ends
-                    // (a copy, zero past it), then anonymous memory.
-                    let whole = page_down(file_end).max(lo);
+                    // (a copy, zero past it, when bss follows), then
+                    // anonymous memory.
+                    let whole = if memsz > filesz { page_down(file_end).max(lo) } else { hi };
                     let tail = if filesz == 0 { whole } else { page_up(file_end).ok_or(Errno::ENOEXEC)?.min(hi) };
                     area(m, lo, whole, Kind::Pages { file: f.clone(), offset: file_off, may_write: false });
                     let backing = Arc::new(InodeBacking(file.inode.clone()));

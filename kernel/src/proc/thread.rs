@@ -117,9 +117,8 @@ impl Thread {
             minflt: self.minflt.load(Ordering::Relaxed),
             nvcsw: self.nvcsw.load(Ordering::Relaxed),
             nivcsw: self.nivcsw.load(Ordering::Relaxed),
-            // Threads share the address space: RUSAGE_THREAD reports its
-            // peak too, as Linux.
-            maxrss: self.process.maxrss_kib(),
+            // The address space's, filled in where rusage is reported.
+            maxrss: 0,
         }
     }
 

@@ -36,7 +36,9 @@ pub fn getrusage(call: &Call<'_>, who: i64, usage: u64) -> SysResult {
     let t = match who {
         RUSAGE_SELF => p.own_times(),
         RUSAGE_CHILDREN => *p.child_times.lock(),
-        RUSAGE_THREAD => call.thread.times(),
+        // Threads share the address space: RUSAGE_THREAD reports its peak
+        // too, as Linux.
+        RUSAGE_THREAD => Times { maxrss: p.maxrss_kib(), ..call.thread.times() },
         _ => return Err(Errno::EINVAL),
     };
     uaccess::write_bytes(&*p.mm().ok_or(Errno::EFAULT)?, usage, &encode(t))?;
