@@ -225,11 +225,13 @@ impl Process {
     /// sched_setaffinity by pid, RLIMIT_SIGPENDING): its main thread's, as
     /// Linux looks up the thread-group leader; another live thread's once
     /// the leader has ended; the last thread's for a zombie.
-    pub fn creds(&self) -> Creds {
-        let threads = self.threads();
-        match threads.iter().find(|t| t.tid() == self.pid).or(threads.first()) {
-            Some(t) => t.creds.lock().clone(),
-            None => self.last_creds.lock().clone(),
+    pub fn with_creds<R>(&self, f: impl FnOnce(&Creds) -> R) -> R {
+        // The leader by its tid (no list of threads to build on every
+        // signal sent); another live thread, or the last one's, otherwise.
+        let leader = pid::find_thread(self.pid).filter(|t| core::ptr::eq(Arc::as_ptr(&t.process), self) && !t.exited.load(Ordering::Acquire));
+        match leader.or_else(|| self.threads().into_iter().next()) {
+            Some(t) => f(&t.creds.lock()),
+            None => f(&self.last_creds.lock()),
         }
     }
 

@@ -488,7 +488,7 @@ pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> bool {
 /// whether `info` may pass the limit: kernel-generated signals, and
 /// standard signals with a non-negative si_code (kill), as Linux.
 fn charge_for(p: &Process, info: &SigInfo, forced: bool) -> (u32, u64, bool) {
-    let uid = p.creds().ruid;
+    let uid = p.with_creds(|c| c.ruid);
     let limit = p.limits.lock().0[crate::proc::limits::RLIMIT_SIGPENDING].0;
     (uid, limit, forced || (info.signo < SIGRTMIN && info.code >= 0))
 }

@@ -115,7 +115,7 @@ pub(super) fn may_signal(call: &Call<'_>, p: &Arc<Process>, sig: u32) -> Result<
         return Ok(());
     }
     let sender = call.thread.creds.lock().clone();
-    let ok = sender.may_signal(&p.creds());
+    let ok = p.with_creds(|c| sender.may_signal(c));
     if ok || (sig == crate::signal::SIGCONT && p.sid() == me.sid()) {
         Ok(())
     } else {
