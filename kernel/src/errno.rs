@@ -421,11 +421,12 @@ impl fmt::Debug for Errno {
 /// What a system call handler returns.
 pub type SysResult = Result<u64, Errno>;
 
-#[allow(dead_code)]
 impl Errno {
-    /// Kernel-internal: restart the call if the signal's handler has
-    /// SA_RESTART (or no handler runs); never seen by user space.
+    /// Kernel-internal, never seen by user space: a signal interrupted the
+    /// call's wait; the call's row in the syscall table says whether it
+    /// runs again ([`crate::signal::restart`]).
     pub const ERESTARTSYS: Errno = Errno(512);
-    /// Kernel-internal: restart only if no handler runs, else EINTR.
-    pub const ERESTARTNOHAND: Errno = Errno(514);
+    /// Kernel-internal: interrupted, and a restart block is saved
+    /// ([`crate::signal::restart::save`]).
+    pub const ERESTART_RESTARTBLOCK: Errno = Errno(516);
 }

@@ -74,7 +74,7 @@ pub fn read_cstr(mm: &Mm, addr: u64, max: usize, too_long: Errno) -> Result<Stri
 
 /// Reads a NUL-terminated byte string of at most `max` bytes, page by page
 /// so it never reads past a page the string does not reach.
-fn read_cbytes(mm: &Mm, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+pub fn read_cbytes(mm: &Mm, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     let mut at = addr;
     loop {

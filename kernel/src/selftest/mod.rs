@@ -23,6 +23,7 @@ mod executor;
 mod heap;
 mod ipi;
 mod serial;
+mod syscall_table;
 mod timer;
 mod tlb;
 mod user_mode;
@@ -33,6 +34,8 @@ type Test = (&'static str, fn() -> TestFuture);
 
 const BOOT_TESTS: &[Test] = &[
     ("cpus_run_work", || Box::pin(cpus::each_cpu_runs_work())),
+    ("syscall_table", || Box::pin(syscall_table::rows_are_linux())),
+    ("restart_policy", || Box::pin(syscall_table::restart_matrix())),
     ("timer_sleep_10ms", || Box::pin(timer::sleep_never_early())),
     ("heap_stress", || Box::pin(heap::stress())),
     ("ipi_round_trip", || Box::pin(ipi::round_trip_all_pairs())),

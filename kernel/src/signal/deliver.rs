@@ -15,24 +15,21 @@ use platform::user::UserContext;
 use super::*;
 use crate::errno::Errno;
 
-/// How an interrupted system call wants to be finished (Linux's
-/// -ERESTART* codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Restart {
-    /// Restart if the handler has SA_RESTART or no handler runs.
-    Sys,
-    /// Restart only if no handler runs (pause-like calls: EINTR otherwise).
-    NoHand,
-}
+use super::restart::{self, Restart};
 
-fn restart_syscall(ctx: &mut UserContext, nr: u64) {
-    ctx.rax = nr;
-    ctx.rip -= 2; // back over the 2-byte `syscall`
+/// The number of restart_syscall(2).
+const NR_RESTART_SYSCALL: u64 = 219;
+
+/// Backs the thread up over its 2-byte `syscall` instruction so that call
+/// `nr` runs again (or restart_syscall, for a [`Restart::Block`]).
+fn restart_syscall(ctx: &mut UserContext, nr: u64, kind: Restart) {
+    ctx.rax = if kind == Restart::Block { NR_RESTART_SYSCALL } else { nr };
+    ctx.rip -= 2;
 }
 
 /// Acts on pending signals; returns false when the thread must end.
 pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
-    let mut restart = t.signals.take_restart();
+    let mut restart = restart::take(t);
     loop {
         if t.process.is_exiting() || t.process.exec_leader().is_some_and(|l| l != t.tid()) {
             return false;
@@ -44,8 +41,8 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
         }
         let blocked = t.sigmask();
         let Some(info) = t.dequeue_signal(blocked) else {
-            if let Some((nr, _)) = restart {
-                restart_syscall(ctx, nr);
+            if let Some((nr, kind)) = restart {
+                restart_syscall(ctx, nr, kind);
             }
             if let Some(m) = t.signals.saved_mask.take() {
                 t.set_sigmask(m);
@@ -84,8 +81,8 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
             }
         }
         if let Some((nr, kind)) = restart.take() {
-            if kind == Restart::Sys && action.flags & SA_RESTART != 0 {
-                restart_syscall(ctx, nr);
+            if kind.after_handler(action.flags & SA_RESTART != 0) {
+                restart_syscall(ctx, nr, kind);
             } else {
                 ctx.rax = (-(Errno::EINTR.0 as i64)) as u64;
             }

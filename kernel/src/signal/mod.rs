@@ -18,6 +18,7 @@
 pub mod deliver;
 pub mod frame;
 pub mod info;
+pub mod restart;
 pub mod sigpending;
 
 use alloc::collections::VecDeque;
@@ -268,10 +269,11 @@ pub struct ThreadSignals {
     /// A mask to restore after the next handler runs (rt_sigsuspend,
     /// ppoll, pselect, epoll_pwait).
     pub saved_mask: OwnSlot,
-    /// The syscall number to restart if the call was interrupted and the
-    /// handler has SA_RESTART (or no handler runs): `nr << 1`, plus 1 for
-    /// [`deliver::Restart::NoHand`].
-    restart: OwnSlot,
+    /// The interrupted call to finish on the way back to user mode:
+    /// `nr << 2` and its [`restart::Restart`] kind.
+    pub(crate) restart: OwnSlot,
+    /// How a call interrupted with [`restart::Restart::Block`] goes on.
+    pub(crate) restart_block: spin::Mutex<Option<restart::RestartBlock>>,
 }
 
 /// A value that only its own thread puts and takes (so no lock): the way
@@ -297,18 +299,6 @@ impl OwnSlot {
     }
 }
 
-impl ThreadSignals {
-    /// Records an interrupted call `nr` for [`deliver::deliver`] to finish.
-    pub fn set_restart(&self, nr: u64, kind: deliver::Restart) {
-        self.restart.put(nr << 1 | (kind == deliver::Restart::NoHand) as u64);
-    }
-
-    pub fn take_restart(&self) -> Option<(u64, deliver::Restart)> {
-        let v = self.restart.take()?;
-        Some((v >> 1, if v & 1 != 0 { deliver::Restart::NoHand } else { deliver::Restart::Sys }))
-    }
-}
-
 pub const SS_ONSTACK: i32 = 1;
 pub const SS_DISABLE: i32 = 2;
 /// The stack is disabled while a handler runs on it and restored by
@@ -325,6 +315,7 @@ impl core::default::Default for ThreadSignals {
             altstack: spin::Mutex::new((0, SS_DISABLE, 0)),
             saved_mask: OwnSlot::default(),
             restart: OwnSlot::default(),
+            restart_block: spin::Mutex::new(None),
         }
     }
 }
@@ -583,8 +574,9 @@ pub fn force_fault(t: &Arc<Thread>, info: SigInfo) {
     t.signals.pending.lock().push(info);
 }
 
-/// Ends a wait with EINTR when a signal arrives; the awaited condition wins
-/// a tie.
+/// Ends a wait with ERESTARTSYS when a signal arrives (the syscall table's
+/// restart policy of the call decides what the caller sees: [`restart`]);
+/// the awaited condition wins a tie.
 pub async fn interruptible<F: core::future::Future>(t: &Thread, f: F) -> Result<F::Output, crate::errno::Errno> {
-    executor::interruptible(f, t).await.map_err(|_| crate::errno::Errno::EINTR)
+    executor::interruptible(f, t).await.map_err(|_| crate::errno::Errno::ERESTARTSYS)
 }

@@ -122,7 +122,7 @@ async fn wait(call: &Call<'_>, epfd: u64, events: u64, max: i32, deadline: Optio
 }
 
 pub async fn epoll_wait(call: &Call<'_>, epfd: u64, events: u64, max: i32, timeout_ms: i32) -> SysResult {
-    let deadline = (timeout_ms >= 0).then(|| platform::time::now_ns() + timeout_ms as u64 * 1_000_000);
+    let deadline = (timeout_ms >= 0).then(|| platform::time::now_ns().saturating_add(timeout_ms as u64 * 1_000_000));
     wait(call, epfd, events, max, deadline).await
 }
 
@@ -136,10 +136,10 @@ pub async fn epoll_pwait(call: &Call<'_>, epfd: u64, events: u64, max: i32, time
         }
     } else {
         let ms = timeout as i32;
-        (ms >= 0).then(|| platform::time::now_ns() + ms as u64 * 1_000_000)
+        (ms >= 0).then(|| platform::time::now_ns().saturating_add(ms as u64 * 1_000_000))
     };
     let old = swap_mask(call, sigmask, size)?;
     let r = wait(call, epfd, events, max, deadline).await;
-    restore_mask(call, old, r == Err(Errno::EINTR));
+    restore_mask(call, old, r == Err(Errno::ERESTARTSYS));
     r
 }

@@ -1,7 +1,8 @@
 //! futex(2): WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE,
 //! WAKE_OP, with FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME. Waits are
-//! futures (see [`crate::futex`]); a signal ends them (ERESTARTSYS: restarted
-//! under SA_RESTART, else EINTR); time-outs are executor timers.
+//! futures (see [`crate::futex`]); a signal ends them: an untimed wait is
+//! restarted under SA_RESTART, a timed one resumes after a stop and is
+//! EINTR after a handler ([`wait`]); time-outs are executor timers.
 //! Stub: the priority-inheritance operations answer ENOSYS, as a kernel
 //! built without CONFIG_FUTEX_PI does; glibc only uses them for
 //! PTHREAD_PRIO_INHERIT mutexes.
@@ -11,6 +12,7 @@ use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::futex;
 use crate::signal::interruptible;
+use crate::signal::restart::{self, RestartBlock};
 
 const FUTEX_WAIT: u64 = 0;
 const FUTEX_WAKE: u64 = 1;
@@ -53,31 +55,7 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
             } else {
                 None
             };
-            let key = futex::key(&mm, uaddr, private)?;
-            let mut wait = futex::wait(&mm, key, uaddr, val as u32, bitset)?;
-            let woken = interruptible(call.thread, async {
-                match deadline {
-                    Some(d) => crate::sched::timeout(d, &mut wait).await.is_ok(),
-                    None => {
-                        (&mut wait).await;
-                        true
-                    }
-                }
-            })
-            .await;
-            // A wake that picked this waiter wins over a time-out or a
-            // signal that came at the same moment (Linux's futex_wait).
-            if wait.finish() {
-                return Ok(0);
-            }
-            match woken {
-                Ok(true) => Ok(0),
-                Ok(false) => Err(Errno::ETIMEDOUT),
-                // Linux restarts an untimed wait under SA_RESTART; a timed
-                // one returns EINTR when a handler runs (restart_block).
-                Err(_) if deadline.is_some() => Err(Errno::ERESTARTNOHAND),
-                Err(_) => Err(Errno::ERESTARTSYS),
-            }
+            wait(call, uaddr, val as u32, bitset, private, deadline).await
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if cmd == FUTEX_WAKE { u32::MAX } else { val3 as u32 };
@@ -99,6 +77,38 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
             Err(Errno::ENOSYS)
         }
         _ => Err(Errno::ENOSYS),
+    }
+}
+
+/// A futex wait on `uaddr` while it holds `val`, until woken through
+/// `bitset` or the monotonic `deadline`. A signal ends it: a wait with a
+/// deadline saves it and resumes after a stop (restart_syscall; EINTR after
+/// a handler), one without is restarted under SA_RESTART (Linux's
+/// futex_wait and futex_wait_restart).
+pub async fn wait(call: &Call<'_>, uaddr: u64, val: u32, bitset: u32, private: bool, deadline: Option<u64>) -> SysResult {
+    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+    let key = futex::key(&mm, uaddr, private)?;
+    let mut wait = futex::wait(&mm, key, uaddr, val, bitset)?;
+    let woken = interruptible(call.thread, async {
+        match deadline {
+            Some(d) => crate::sched::timeout(d, &mut wait).await.is_ok(),
+            None => {
+                (&mut wait).await;
+                true
+            }
+        }
+    })
+    .await;
+    // A wake that picked this waiter wins over a time-out or a signal
+    // that came at the same moment (Linux's futex_wait).
+    if wait.finish() {
+        return Ok(0);
+    }
+    match (woken, deadline) {
+        (Ok(true), _) => Ok(0),
+        (Ok(false), _) => Err(Errno::ETIMEDOUT),
+        (Err(_), Some(deadline)) => Err(restart::save(call.thread, RestartBlock::Futex { uaddr, val, bitset, private, deadline })),
+        (Err(e), None) => Err(e),
     }
 }
 

@@ -2,7 +2,7 @@
 //! by the process) and F_OFD_* (owned by the open file description), and
 //! flock(2). The lock tables are the `fs` crate's; a blocked F_SETLKW or
 //! flock waits, as a future, until some lock is released (a signal ends the
-//! wait with EINTR); a wait that would close a cycle of processes waiting
+//! wait, restarted under SA_RESTART as on Linux); a wait that would close a cycle of processes waiting
 //! for each other's POSIX locks is EDEADLK instead. POSIX locks go when the process closes any descriptor
 //! of the file or exits; OFD and flock locks when the description closes.
 
@@ -122,7 +122,7 @@ pub async fn fcntl_lock(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResu
                     }
                     _ => None,
                 };
-                interruptible(call.thread, RELEASED.wait_until(|| locks.generation() != gen)).await.map_err(|_| Errno::EINTR)?;
+                interruptible(call.thread, RELEASED.wait_until(|| locks.generation() != gen)).await?;
             }
         }
     }
@@ -155,7 +155,7 @@ pub async fn flock(call: &Call<'_>, fd: u64, op: u64) -> SysResult {
                 return Ok(0);
             }
             Err(e) if e == fs::Errno::EWOULDBLOCK && op & LOCK_NB == 0 => {
-                interruptible(call.thread, RELEASED.wait_until(|| locks.generation() != gen)).await.map_err(|_| Errno::EINTR)?;
+                interruptible(call.thread, RELEASED.wait_until(|| locks.generation() != gen)).await?;
             }
             Err(e) => return Err(e.into()),
         }

@@ -19,6 +19,7 @@ use crate::errno::{Errno, SysResult};
 use crate::file::File;
 use crate::proc::Thread;
 use crate::signal::interruptible;
+use crate::signal::restart::{self, RestartBlock};
 use crate::uaccess;
 
 pub use crate::file::readiness::*;
@@ -76,8 +77,7 @@ async fn wait_ready(call: &Call<'_>, entries: &[Entry], deadline: Option<u64>) -
                 }
             }
         })
-        .await
-        .map_err(|_| Errno::EINTR)?;
+        .await?;
         if !woke {
             let now: Vec<u16> = entries.iter().map(|e| revents(call.thread, e)).collect();
             return Ok(if now.iter().any(|&r| r != 0) { Some(now) } else { None });
@@ -156,9 +156,20 @@ async fn do_poll(call: &Call<'_>, fds: u64, nfds: u64, deadline: Option<u64>) ->
     Ok(revs.iter().enumerate().filter(|(i, r)| list[*i].0 >= 0 && **r != 0).count() as u64)
 }
 
+/// poll(2). Interrupted, it saves its descriptors and deadline: after a
+/// stop it resumes through restart_syscall, after a handler it is EINTR
+/// (Linux's do_restart_poll).
 pub async fn poll(call: &Call<'_>, fds: u64, nfds: u64, timeout_ms: i32) -> SysResult {
-    let deadline = (timeout_ms >= 0).then(|| platform::time::now_ns() + timeout_ms as u64 * 1_000_000);
-    do_poll(call, fds, nfds, deadline).await.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
+    let deadline = (timeout_ms >= 0).then(|| platform::time::now_ns().saturating_add(timeout_ms as u64 * 1_000_000));
+    resume_poll(call, fds, nfds, deadline).await
+}
+
+/// poll(2) until `deadline`; restart_syscall of an interrupted poll.
+pub async fn resume_poll(call: &Call<'_>, fds: u64, nfds: u64, deadline: Option<u64>) -> SysResult {
+    match do_poll(call, fds, nfds, deadline).await {
+        Err(Errno::ERESTARTSYS) => Err(restart::save(call.thread, RestartBlock::Poll { fds, nfds, deadline })),
+        r => r,
+    }
 }
 
 pub async fn ppoll(call: &Call<'_>, fds: u64, nfds: u64, tmo: u64, sigmask: u64, size: u64) -> SysResult {
@@ -169,11 +180,11 @@ pub async fn ppoll(call: &Call<'_>, fds: u64, nfds: u64, tmo: u64, sigmask: u64,
     };
     let old = swap_mask(call, sigmask, size)?;
     let r = do_poll(call, fds, nfds, deadline).await;
-    restore_mask(call, old, r == Err(Errno::EINTR));
+    restore_mask(call, old, r == Err(Errno::ERESTARTSYS));
     if tmo != 0 {
         write_back_timespec(call, tmo, deadline);
     }
-    r.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
+    r
 }
 
 /// select/pselect6 on fd_sets (bit n of word n/64 is descriptor n). As on
@@ -276,7 +287,7 @@ pub async fn select(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, tv: u64)
         b[8..].copy_from_slice(&(((left % 1_000_000_000) / 1000) as i64).to_le_bytes());
         let _ = uaccess::write_bytes(&mm, tv, &b);
     }
-    res.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
+    res
 }
 
 pub async fn pselect6(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, ts: u64, sig: u64) -> SysResult {
@@ -286,9 +297,9 @@ pub async fn pselect6(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, ts: u6
     let (mask, size) = if sig != 0 { (uaccess::read_u64(&mm, sig)?, uaccess::read_u64(&mm, sig + 8)?) } else { (0, 0) };
     let old = swap_mask(call, mask, size)?;
     let res = do_select(call, nfds, [r, w, e], deadline).await;
-    restore_mask(call, old, res == Err(Errno::EINTR));
+    restore_mask(call, old, res == Err(Errno::ERESTARTSYS));
     if ts != 0 {
         write_back_timespec(call, ts, deadline);
     }
-    res.map_err(|e| if e == Errno::EINTR { Errno::ERESTARTNOHAND } else { e })
+    res
 }

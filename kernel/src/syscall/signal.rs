@@ -261,13 +261,17 @@ pub async fn rt_sigsuspend(call: &Call<'_>, mask: u64, size: u64) -> SysResult {
     let old = t.sigmask();
     t.signals.saved_mask.put(old);
     t.set_sigmask(m);
-    let _ = interruptible(t, core::future::pending::<()>()).await;
-    Err(Errno::ERESTARTNOHAND)
+    match interruptible(t, core::future::pending::<core::convert::Infallible>()).await {
+        Ok(never) => match never {},
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn pause(call: &Call<'_>) -> SysResult {
-    let _ = interruptible(call.thread, core::future::pending::<()>()).await;
-    Err(Errno::ERESTARTNOHAND)
+    match interruptible(call.thread, core::future::pending::<core::convert::Infallible>()).await {
+        Ok(never) => match never {},
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn rt_sigtimedwait(call: &Call<'_>, set: u64, info: u64, timeout: u64, size: u64) -> SysResult {
@@ -304,7 +308,7 @@ pub async fn rt_sigtimedwait(call: &Call<'_>, set: u64, info: u64, timeout: u64,
             match waited {
                 Ok(Some(i)) => i,
                 Ok(None) => return Err(Errno::EAGAIN),
-                Err(_) => return Err(Errno::EINTR),
+                Err(e) => return Err(e),
             }
         }
     };

@@ -4,7 +4,8 @@
 //! CLOCK_MONOTONIC counts from the kernel's first instruction (TSC);
 //! CLOCK_REALTIME adds the offset read from the RTC at boot. Sleeps are
 //! executor timers: the thread wakes at its own deadline, never from a
-//! tick, and a signal ends the sleep with EINTR and the remaining time.
+//! tick. A signal ends the sleep with the remaining time written back; it
+//! resumes after a stop (restart_syscall) and is EINTR after a handler.
 //! The CPU-time clocks (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID,
 //! clock_getcpuclockid's ids) read the real accounting (`timer::cpu_clock`);
 //! a sleep on a process's CPU clock is a CPU timer that wakes the sleeper,
@@ -19,6 +20,7 @@ use crate::timer::cpu_clock;
 use crate::errno::{Errno, SysResult};
 use crate::mm::Mm;
 use crate::signal::interruptible;
+use crate::signal::restart::{self, RestartBlock};
 use crate::uaccess;
 
 pub const CLOCK_REALTIME: u64 = 0;
@@ -115,7 +117,9 @@ pub fn time(call: &Call<'_>, t: u64) -> SysResult {
 }
 
 /// Sleeps until monotonic `deadline`; on a signal, writes what was left
-/// to `rem` (if given) and fails with EINTR.
+/// to `rem` (if given) and saves the deadline: after a stop and SIGCONT
+/// the sleep goes on to the same deadline, after a handler it is EINTR
+/// (Linux's hrtimer_nanosleep restart block).
 async fn sleep_until(call: &Call<'_>, deadline: u64, rem: u64) -> SysResult {
     match interruptible(call.thread, crate::sched::sleep_until(deadline)).await {
         Ok(()) => Ok(0),
@@ -124,8 +128,25 @@ async fn sleep_until(call: &Call<'_>, deadline: u64, rem: u64) -> SysResult {
                 let left = deadline.saturating_sub(platform::time::now_ns());
                 write_timespec(&*mm(call)?, rem, left as i64)?;
             }
-            Err(Errno::EINTR)
+            Err(restart::save(call.thread, RestartBlock::Sleep { deadline, realtime: false, rem }))
         }
+    }
+}
+
+/// Sleeps until CLOCK_REALTIME reads `deadline`, following clock_settime.
+async fn sleep_until_realtime(call: &Call<'_>, deadline: u64) -> SysResult {
+    match interruptible(call.thread, crate::clock_set::sleep_until_realtime(deadline as i64, None)).await {
+        Ok(_) => Ok(0),
+        Err(_) => Err(restart::save(call.thread, RestartBlock::Sleep { deadline, realtime: true, rem: 0 })),
+    }
+}
+
+/// restart_syscall of an interrupted sleep.
+pub async fn resume_sleep(call: &Call<'_>, deadline: u64, realtime: bool, rem: u64) -> SysResult {
+    if realtime {
+        sleep_until_realtime(call, deadline).await
+    } else {
+        sleep_until(call, deadline, rem).await
     }
 }
 
@@ -150,10 +171,7 @@ pub async fn clock_nanosleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, 
         let _ = now_ns;
         if realtime {
             // Follows clock_settime: the deadline moves with the clock.
-            return match interruptible(call.thread, crate::clock_set::sleep_until_realtime(ns as i64, None)).await {
-                Ok(_) => Ok(0),
-                Err(_) => Err(Errno::EINTR),
-            };
+            return sleep_until_realtime(call, ns).await;
         }
         return sleep_until(call, ns, 0).await;
     }
@@ -164,7 +182,6 @@ pub async fn clock_nanosleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, 
 /// clock_nanosleep on a CPU clock: a CPU timer on the measured process
 /// wakes the sleeper.
 async fn cpu_sleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, rem: u64) -> SysResult {
-    use crate::timer::cpu_timers::{self, Action, CpuTimer, Key};
     // CLOCK_THREAD_CPUTIME_ID has no sleep at all; the caller's own thread
     // clock by its id can't advance while it sleeps.
     if clock == cpu_clock::CLOCK_THREAD_CPUTIME_ID {
@@ -177,9 +194,22 @@ async fn cpu_sleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, rem: u64) 
         }
     }
     let ns = read_timespec(&*mm(call)?, req)?;
-    let start = c.now();
-    let expires = if flags & TIMER_ABSTIME != 0 { ns } else { start.saturating_add(ns) };
-    if expires <= start {
+    let relative = flags & TIMER_ABSTIME == 0;
+    let expires = if relative { c.now().saturating_add(ns) } else { ns };
+    cpu_sleep_until(call, clock, expires, if relative { rem } else { 0 }).await
+}
+
+/// restart_syscall of an interrupted CPU-clock sleep.
+pub async fn resume_cpu_sleep(call: &Call<'_>, clock: u64, expires: u64, rem: u64) -> SysResult {
+    cpu_sleep_until(call, clock, expires, rem).await
+}
+
+/// Sleeps until CPU clock `clock` reads `expires`; on a signal writes what
+/// was left to `rem` (if given) and saves the deadline.
+async fn cpu_sleep_until(call: &Call<'_>, clock: u64, expires: u64, rem: u64) -> SysResult {
+    use crate::timer::cpu_timers::{self, Action, CpuTimer, Key};
+    let c = cpu_clock::decode(call.thread, clock)?;
+    if expires <= c.now() {
         return Ok(0);
     }
     let (p, thread) = c.owner();
@@ -191,10 +221,10 @@ async fn cpu_sleep(call: &Call<'_>, clock: u64, flags: u64, req: u64, rem: u64) 
     match r {
         Ok(()) => Ok(0),
         Err(_) => {
-            if rem != 0 && flags & TIMER_ABSTIME == 0 {
+            if rem != 0 {
                 write_timespec(&*mm(call)?, rem, expires.saturating_sub(c.now()) as i64)?;
             }
-            Err(Errno::EINTR)
+            Err(restart::save(call.thread, RestartBlock::CpuSleep { clock, expires, rem }))
         }
     }
 }
