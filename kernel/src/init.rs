@@ -34,7 +34,7 @@ pub fn run(info: &BootInfo) {
         let mut argv: alloc::vec::Vec<&[u8]> = alloc::vec![path.as_bytes()];
         argv.extend(&extra);
         let envp: [&[u8]; 3] = [b"HOME=/", b"TERM=linux", b"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"];
-        match crate::exec::load(None, path, &argv, &envp) {
+        match crate::exec::load(None, path.as_bytes(), &argv, &envp) {
             Ok(image) => {
                 log::info!("starting init {path}");
                 start_init(image);
@@ -57,6 +57,6 @@ fn start_init(image: crate::exec::Image) {
     let pid = crate::proc::pid::alloc();
     let process = crate::proc::Process::new(pid, Weak::new(), None, image.mm, Arc::new(spin::Mutex::new(files)), false, 17);
     let thread = crate::proc::Thread::new(pid, process, platform::user::fpu::FpuState::new(), crate::proc::creds::Creds::root());
-    thread.set_name(image.name.as_bytes());
+    thread.set_name(&image.name);
     crate::proc::thread::spawn(thread, image.ctx);
 }

@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+mod abi;
 mod clock_set;
 mod errno;
 mod exec;

@@ -94,8 +94,9 @@ pub fn read_cbytes(mm: &Mm, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
     }
 }
 
-/// Reads a NULL-terminated array of string pointers (argv, envp).
-pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<String>, Errno> {
+/// Reads a NULL-terminated array of string pointers (argv, envp): each a
+/// byte string, any byte but NUL, as Linux.
+pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
     let mut v = Vec::new();
     if addr == 0 {
         return Ok(v);
@@ -108,7 +109,7 @@ pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<String>, Errno> {
         if p == 0 {
             break;
         }
-        v.push(read_cstr(mm, p, 128 * 1024, Errno::E2BIG)?);
+        v.push(read_cbytes(mm, p, 128 * 1024).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e })?);
     }
     Ok(v)
 }
@@ -118,3 +119,49 @@ pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<String>, Errno> {
 pub fn read_path(mm: &Mm, addr: u64) -> Result<Vec<u8>, Errno> {
     read_cbytes(mm, addr, 4095)
 }
+
+/// A user-space address of a `T` (a Linux ABI structure from
+/// [`crate::abi`], or a plain integer): read and written only through the
+/// fault-tolerant copies, so a bad pointer is EFAULT here and nowhere else.
+pub struct UserPtr<T> {
+    addr: u64,
+    _t: core::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for UserPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for UserPtr<T> {}
+
+impl<T: zerocopy::FromBytes + zerocopy::IntoBytes + zerocopy::Immutable> UserPtr<T> {
+    pub const fn new(addr: u64) -> Self {
+        UserPtr { addr, _t: core::marker::PhantomData }
+    }
+
+    pub fn read(self, mm: &Mm) -> Result<T, Errno> {
+        let mut v = T::new_zeroed();
+        read_bytes(mm, self.addr, v.as_mut_bytes())?;
+        Ok(v)
+    }
+
+    pub fn write(self, mm: &Mm, v: &T) -> Result<(), Errno> {
+        write_bytes(mm, self.addr, v.as_bytes())
+    }
+
+    /// Reads `n` consecutive values (an array argument).
+    pub fn read_array(self, mm: &Mm, n: usize) -> Result<Vec<T>, Errno> {
+        let mut v = Vec::new();
+        v.resize_with(n, T::new_zeroed);
+        read_bytes(mm, self.addr, v.as_mut_slice().as_mut_bytes())?;
+        Ok(v)
+    }
+
+    /// Writes consecutive values (an array result).
+    pub fn write_array(self, mm: &Mm, v: &[T]) -> Result<(), Errno> {
+        write_bytes(mm, self.addr, v.as_bytes())
+    }
+}
+
+use zerocopy::IntoBytes;

@@ -12,7 +12,6 @@
 //! does not keep its data in pages is copied page by page on demand
 //! instead. Pages are loaded on demand either way.
 
-use alloc::string::String;
 use alloc::sync::Arc;
 
 use object::elf::{FileHeader64, ET_DYN, ET_EXEC, PT_INTERP, PT_LOAD, PT_PHDR};
@@ -32,7 +31,7 @@ pub struct Loaded {
     pub phnum: u64,
     /// Load bias (0 for ET_EXEC; AT_BASE for an interpreter).
     pub bias: u64,
-    pub interp: Option<String>,
+    pub interp: Option<alloc::vec::Vec<u8>>,
     /// End of the highest segment: where the heap (brk) starts.
     pub end: u64,
 }
@@ -85,7 +84,7 @@ pub fn load(mm: &Arc<Mm>, file: &super::ExecFile, dyn_base: u64) -> Result<Loade
             if let Some(nul) = raw.iter().position(|&b| b == 0) {
                 raw.truncate(nul);
             }
-            interp = Some(String::from_utf8(raw).map_err(|_| Errno::ENOEXEC)?);
+            interp = Some(raw);
         } else if p_type == PT_PHDR {
             phdr_addr = Some(ph.p_vaddr(e) + bias);
         } else if p_type == PT_LOAD {

@@ -21,7 +21,7 @@ pub struct Image {
     pub mm: Arc<Mm>,
     pub ctx: UserContext,
     /// `comm`: the executable's file name.
-    pub name: alloc::string::String,
+    pub name: Vec<u8>,
     /// Mode, owner and group of the ELF file (a script's interpreter, as
     /// Linux ignores set-ID bits on scripts): for the set-ID transition.
     pub file: FileIds,
@@ -44,13 +44,13 @@ const MAX_INTERP_DEPTH: usize = 5;
 
 /// Opens an executable and reads its first page: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
-fn read_executable(owner: Option<&crate::proc::Thread>, path: &str, at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
+fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
     use crate::file::vfs::{vfs, with_ctx, FsContext};
     let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
-        let default = if path.starts_with('/') { &fsc.root } else { &fsc.cwd };
+        let default = if path.starts_with(b"/") { &fsc.root } else { &fsc.cwd };
         let start = at.and_then(|a| a.start.as_ref()).unwrap_or(default);
         let flags = at.map_or(fs::Lookup::empty(), |a| a.lookup);
-        let loc = vfs.resolve(ctx, start, path.as_bytes(), flags)?;
+        let loc = vfs.resolve(ctx, start, path, flags)?;
         let meta = loc.inode.metadata();
         // A final symlink left unfollowed (AT_SYMLINK_NOFOLLOW), as open
         // with O_NOFOLLOW.
@@ -119,7 +119,7 @@ fn read_range(inode: &fs::InodeRef, offset: u64, len: usize) -> Result<Vec<u8>, 
 /// A `#!` script runs its interpreter with the optional argument, the
 /// script's path and the original arguments after argv[0], as Linux's
 /// binfmt_script does.
-pub fn load(owner: Option<&crate::proc::Thread>, path: &str, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
+pub fn load(owner: Option<&crate::proc::Thread>, path: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
     load_at_depth(owner, path, path, None, argv, envp, 0)
 }
 
@@ -133,14 +133,14 @@ pub struct ExecAt {
     pub lookup: fs::Lookup,
     /// AT_EXECFN and a script's path argument: the path as given, or
     /// "/dev/fd/N" and "/dev/fd/N/name" for descriptor-relative calls.
-    pub filename: alloc::string::String,
+    pub filename: Vec<u8>,
     /// The descriptor is close-on-exec: a script's interpreter could not
     /// open "/dev/fd/N" any more, so scripts are ENOENT.
     pub inaccessible: bool,
 }
 
 /// Loads the program of an execveat call (see [`ExecAt`]).
-pub fn load_at(owner: &crate::proc::Thread, path: &str, at: &ExecAt, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
+pub fn load_at(owner: &crate::proc::Thread, path: &[u8], at: &ExecAt, argv: &[&[u8]], envp: &[&[u8]]) -> Result<Image, Errno> {
     load_at_depth(Some(owner), path, &at.filename, Some(at), argv, envp, 0)
 }
 
@@ -199,7 +199,7 @@ fn parse_shebang(data: &[u8]) -> Result<(&[u8], Option<&[u8]>), Errno> {
 /// `path` is looked up (from `at` at depth 0); `execfn` is the name the
 /// program is known by (AT_EXECFN, and the path a script's interpreter
 /// gets).
-fn load_at_depth(owner: Option<&crate::proc::Thread>, path: &str, execfn: &str, at: Option<&ExecAt>, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
+fn load_at_depth(owner: Option<&crate::proc::Thread>, path: &[u8], execfn: &[u8], at: Option<&ExecAt>, argv: &[&[u8]], envp: &[&[u8]], depth: usize) -> Result<Image, Errno> {
     let (exe, file) = read_executable(owner, path, at)?;
     if exe.head.starts_with(b"#!") {
         if depth >= MAX_INTERP_DEPTH {
@@ -209,18 +209,17 @@ fn load_at_depth(owner: Option<&crate::proc::Thread>, path: &str, execfn: &str, 
             return Err(Errno::ENOENT);
         }
         let (interp, arg) = parse_shebang(&exe.head)?;
-        let interp = core::str::from_utf8(interp).map_err(|_| Errno::ENOEXEC)?;
-        let mut new_argv: Vec<&[u8]> = alloc::vec![interp.as_bytes()];
+        let mut new_argv: Vec<&[u8]> = alloc::vec![interp];
         if let Some(a) = arg {
             new_argv.push(a);
         }
         // The script as the interpreter will open it: the name it was
         // executed by ("/dev/fd/N" through a descriptor).
         let script = if at.is_some() { execfn } else { path };
-        new_argv.push(script.as_bytes());
+        new_argv.push(script);
         new_argv.extend(argv.iter().skip(1));
         let mut image = load_at_depth(owner, interp, execfn, None, &new_argv, envp, depth + 1)?;
-        image.name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
+        image.name = base_name(path).to_vec();
         return Ok(image);
     }
     let mm = Mm::new()?;
@@ -293,8 +292,13 @@ fn load_at_depth(owner: Option<&crate::proc::Thread>, path: &str, execfn: &str, 
         (AT_EXECFN, AuxValue::ExecFn),
         (AT_PLATFORM, AuxValue::Platform),
     ]);
-    let rsp = stack::build(&mm, STACK_TOP, argv, envp, execfn.as_bytes(), &aux)?;
+    let rsp = stack::build(&mm, STACK_TOP, argv, envp, execfn, &aux)?;
     let ctx = UserContext { rip: entry, rsp, ..Default::default() };
-    let name = alloc::string::String::from(path.rsplit('/').next().unwrap_or(path));
+    let name = base_name(path).to_vec();
     Ok(Image { mm, ctx, name, file })
+}
+
+/// The last component of `path` (the whole of it without a '/'): `comm`.
+fn base_name(path: &[u8]) -> &[u8] {
+    path.rsplit(|&b| b == b'/').next().unwrap_or(path)
 }

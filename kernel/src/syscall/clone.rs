@@ -13,7 +13,9 @@ use core::sync::atomic::Ordering;
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::proc::{pid, thread, Process, Thread};
+use crate::abi::CloneArgs;
 use crate::uaccess;
+use zerocopy::IntoBytes;
 
 pub const CLONE_VM: u64 = 0x100;
 pub const CLONE_FS: u64 = 0x200;
@@ -128,8 +130,6 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
 
 const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
-/// Size of `struct clone_args` Aramid knows (CLONE_ARGS_SIZE_VER2).
-const CLONE_ARGS_KNOWN: usize = 88;
 
 /// clone3(2): the same as clone with the arguments in a struct. Sizes from
 /// 64 (VER0) to a page are accepted; bytes past the known struct must be
@@ -142,15 +142,19 @@ pub async fn clone3(call: &mut Call<'_>, args: u64, size: u64) -> SysResult {
         return Err(Errno::E2BIG);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let mut raw = alloc::vec![0u8; size as usize];
-    uaccess::read_bytes(&mm, args, &mut raw)?;
-    if raw.len() > CLONE_ARGS_KNOWN && raw[CLONE_ARGS_KNOWN..].iter().any(|&b| b != 0) {
-        return Err(Errno::E2BIG);
+    // A larger structure than this kernel knows must be zero past what it
+    // knows; a smaller one (version 0: 64 bytes) reads zeros beyond.
+    let mut args_struct = CloneArgs::default();
+    let known = (size as usize).min(core::mem::size_of::<CloneArgs>());
+    uaccess::read_bytes(&mm, args, &mut args_struct.as_mut_bytes()[..known])?;
+    if size as usize > known {
+        let mut rest = alloc::vec![0u8; size as usize - known];
+        uaccess::read_bytes(&mm, args + known as u64, &mut rest)?;
+        if rest.iter().any(|&b| b != 0) {
+            return Err(Errno::E2BIG);
+        }
     }
-    raw.resize(CLONE_ARGS_KNOWN.max(raw.len()), 0);
-    let f = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-    let (flags, _pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size) =
-        (f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8), f(9));
+    let CloneArgs { flags, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, .. } = args_struct;
     if flags & 0xff != 0 || exit_signal > 64 {
         return Err(Errno::EINVAL);
     }

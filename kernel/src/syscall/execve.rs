@@ -5,7 +5,6 @@
 //! at the new entry point with the new stack. A vfork parent is released.
 //! On failure nothing has changed and the call returns the error.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::Call;
@@ -14,7 +13,7 @@ use crate::uaccess;
 
 pub async fn execve(call: &mut Call<'_>, path: u64, argv: u64, envp: u64) -> SysResult {
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let path = uaccess::read_cstr(&mm, path, 4095, Errno::ENAMETOOLONG)?;
+    let path = uaccess::read_path(&mm, path)?;
     let argv = uaccess::read_str_array(&mm, argv)?;
     let envp = uaccess::read_str_array(&mm, envp)?;
     drop(mm);
@@ -32,16 +31,16 @@ pub async fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, env
         return Err(Errno::EINVAL);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let p = uaccess::read_cstr(&mm, path, 4095, Errno::ENAMETOOLONG)?;
+    let p = uaccess::read_path(&mm, path)?;
     let argv = uaccess::read_str_array(&mm, argv)?;
     let envp = uaccess::read_str_array(&mm, envp)?;
     drop(mm);
     if p.is_empty() && flags & AT_EMPTY_PATH == 0 {
         return Err(Errno::ENOENT);
     }
-    let absolute = p.starts_with('/');
+    let absolute = p.starts_with(b"/");
     let by_fd = !absolute && dirfd != AT_FDCWD;
-    let start = if by_fd { Some(super::open::start_dir_or_file(call, dirfd, p.as_bytes())?) } else { None };
+    let start = if by_fd { Some(super::open::start_dir_or_file(call, dirfd, &p)?) } else { None };
     let mut lookup = fs::Lookup::empty();
     if flags & AT_SYMLINK_NOFOLLOW != 0 {
         lookup |= fs::Lookup::NOFOLLOW;
@@ -50,24 +49,28 @@ pub async fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, env
         lookup |= fs::Lookup::EMPTY_PATH;
     }
     let (filename, inaccessible) = if by_fd {
-        let name = if p.is_empty() { alloc::format!("/dev/fd/{dirfd}") } else { alloc::format!("/dev/fd/{dirfd}/{p}") };
+        let mut name = alloc::format!("/dev/fd/{dirfd}").into_bytes();
+        if !p.is_empty() {
+            name.push(b'/');
+            name.extend_from_slice(&p);
+        }
         (name, call.thread.process.files().lock().cloexec(dirfd as u32 as u64)?)
     } else {
         (p.clone(), false)
     };
     let at = crate::exec::ExecAt { start, lookup, filename, inaccessible };
-    let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
-    let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
+    let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_slice()).collect();
+    let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_slice()).collect();
     let image = crate::exec::load_at(call.thread, &p, &at, &argv_b, &envp_b)?;
     commit(call, image).await
 }
 
-async fn exec(call: &mut Call<'_>, path: &str, argv: Vec<String>, envp: Vec<String>) -> SysResult {
+async fn exec(call: &mut Call<'_>, path: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
-    let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_bytes()).collect();
+    let argv_b: Vec<&[u8]> = argv.iter().map(|s| s.as_slice()).collect();
+    let envp_b: Vec<&[u8]> = envp.iter().map(|s| s.as_slice()).collect();
     let image = crate::exec::load(Some(call.thread), path, &argv_b, &envp_b)?;
     commit(call, image).await
 }
@@ -89,7 +92,7 @@ async fn commit(call: &mut Call<'_>, image: crate::exec::Image) -> SysResult {
         let head = call.thread.robust_list.swap(0, core::sync::atomic::Ordering::AcqRel);
         crate::futex::release_robust_list(&old_mm, head, call.thread.tid());
     }
-    call.thread.set_name(image.name.as_bytes());
+    call.thread.set_name(&image.name);
     // Set-ID bits count unless PR_SET_NO_NEW_PRIVS; set-group-ID needs
     // group execute permission too (without it the bit marks mandatory
     // locking).

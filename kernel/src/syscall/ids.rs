@@ -8,7 +8,8 @@ use core::sync::atomic::Ordering;
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::proc::creds::{CAP_FULL, CAP_SETGID};
-use crate::uaccess;
+use crate::abi::CapData;
+use crate::uaccess::{self, UserPtr};
 
 fn id(v: u64) -> Option<u32> {
     (v as u32 != u32::MAX).then_some(v as u32)
@@ -162,13 +163,13 @@ pub fn capget(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
     }
     let c = target.creds.lock().clone();
     let words = if version == V1 { 1 } else { 2 };
-    let mut b = alloc::vec::Vec::new();
-    for i in 0..words {
-        for set in [c.cap_effective, c.cap_permitted, c.cap_inheritable] {
-            b.extend_from_slice(&((set >> (32 * i)) as u32).to_le_bytes());
-        }
-    }
-    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, data, &b)?;
+    let half = |i: usize| CapData {
+        effective: (c.cap_effective >> (32 * i)) as u32,
+        permitted: (c.cap_permitted >> (32 * i)) as u32,
+        inheritable: (c.cap_inheritable >> (32 * i)) as u32,
+    };
+    let out: alloc::vec::Vec<CapData> = (0..words).map(half).collect();
+    UserPtr::<CapData>::new(data).write_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &out)?;
     Ok(0)
 }
 
@@ -178,14 +179,12 @@ pub fn capset(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
         return Err(Errno::EPERM);
     }
     let words = if version == V1 { 1 } else { 2 };
-    let mut b = alloc::vec![0u8; words * 12];
-    uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, data, &mut b)?;
-    let word = |i: usize, j: usize| u32::from_le_bytes(b[i * 12 + j * 4..i * 12 + j * 4 + 4].try_into().unwrap_or([0; 4])) as u64;
+    let halves = UserPtr::<CapData>::new(data).read_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, words)?;
     let (mut e, mut p, mut inh) = (0u64, 0u64, 0u64);
-    for i in 0..words {
-        e |= word(i, 0) << (32 * i);
-        p |= word(i, 1) << (32 * i);
-        inh |= word(i, 2) << (32 * i);
+    for (i, h) in halves.iter().enumerate() {
+        e |= (h.effective as u64) << (32 * i);
+        p |= (h.permitted as u64) << (32 * i);
+        inh |= (h.inheritable as u64) << (32 * i);
     }
     let (e, p, inh) = (e & CAP_FULL, p & CAP_FULL, inh & CAP_FULL);
     let mut c = call.thread.creds.lock();

@@ -20,7 +20,8 @@ use crate::file::File;
 use crate::proc::Thread;
 use crate::signal::interruptible;
 use crate::signal::restart::{self, RestartBlock};
-use crate::uaccess;
+use crate::abi::{PollFd, Timeval};
+use crate::uaccess::{self, UserPtr};
 
 pub use crate::file::readiness::*;
 
@@ -138,21 +139,18 @@ async fn do_poll(call: &Call<'_>, fds: u64, nfds: u64, deadline: Option<u64>) ->
         return Err(Errno::EINVAL);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let mut raw = alloc::vec![0u8; nfds as usize * 8];
-    uaccess::read_bytes(&mm, fds, &mut raw)?;
-    let list: Vec<(i32, u16)> = raw
-        .chunks_exact(8)
-        .map(|c| (i32::from_le_bytes([c[0], c[1], c[2], c[3]]), u16::from_le_bytes([c[4], c[5]])))
-        .collect();
+    let user = UserPtr::<PollFd>::new(fds);
+    let mut pollfds = user.read_array(&mm, nfds as usize)?;
+    let list: Vec<(i32, u16)> = pollfds.iter().map(|p| (p.fd, p.events)).collect();
     let entries = entries_of(call, &list);
     let result = wait_ready(call, &entries, deadline).await?;
     let revs = result.unwrap_or_else(|| alloc::vec![0; entries.len()]);
     for (i, r) in revs.iter().enumerate() {
         // revents of a negative fd is 0.
         let r = if list[i].0 < 0 { 0 } else { *r };
-        raw[i * 8 + 6..i * 8 + 8].copy_from_slice(&r.to_le_bytes());
+        pollfds[i].revents = r;
     }
-    uaccess::write_bytes(&mm, fds, &raw)?;
+    user.write_array(&mm, &pollfds)?;
     Ok(revs.iter().enumerate().filter(|(i, r)| list[*i].0 >= 0 && **r != 0).count() as u64)
 }
 
@@ -263,10 +261,7 @@ async fn do_select(call: &Call<'_>, nfds: u64, sets: [u64; 3], deadline: Option<
 pub async fn select(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, tv: u64) -> SysResult {
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let deadline = if tv != 0 {
-        let mut b = [0u8; 16];
-        uaccess::read_bytes(&mm, tv, &mut b)?;
-        let sec = i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
-        let usec = i64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
+        let Timeval { tv_sec: sec, tv_usec: usec } = UserPtr::<Timeval>::new(tv).read(&mm)?;
         // Linux folds whole seconds of tv_usec into tv_sec, then wants a
         // valid timespec (a negative remainder or tv_sec is EINVAL).
         let sec = sec.saturating_add(usec / 1_000_000);
@@ -282,10 +277,7 @@ pub async fn select(call: &Call<'_>, nfds: u64, r: u64, w: u64, e: u64, tv: u64)
     if let Some(d) = deadline {
         // Linux writes back the time left.
         let left = d.saturating_sub(platform::time::now_ns());
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&((left / 1_000_000_000) as i64).to_le_bytes());
-        b[8..].copy_from_slice(&(((left % 1_000_000_000) / 1000) as i64).to_le_bytes());
-        let _ = uaccess::write_bytes(&mm, tv, &b);
+        let _ = UserPtr::<Timeval>::new(tv).write(&mm, &Timeval::from_ns(left));
     }
     res
 }

@@ -67,9 +67,9 @@ pub fn prctl(call: &Call<'_>, option: u64, a2: u64, a3: u64, a4: u64, a5: u64) -
             // The name is at most 16 bytes; a shorter string may end
             // before a page boundary, so read byte-wise on failure.
             if uaccess::read_bytes(&*mm()?, a2, &mut b).is_err() {
-                let s = uaccess::read_cstr(&*mm()?, a2, 4096, Errno::EINVAL)?;
+                let s = uaccess::read_cbytes(&*mm()?, a2, 4096).map_err(|_| Errno::EFAULT)?;
                 let n = s.len().min(16);
-                b[..n].copy_from_slice(&s.as_bytes()[..n]);
+                b[..n].copy_from_slice(&s[..n]);
             }
             call.thread.set_name(&b);
             Ok(0)

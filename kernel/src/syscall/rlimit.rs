@@ -7,7 +7,8 @@ use crate::errno::{Errno, SysResult};
 use crate::proc::creds::CAP_SYS_RESOURCE;
 use crate::proc::limits::RLIM_NLIMITS;
 use crate::proc::pid;
-use crate::uaccess;
+use crate::abi::Rlimit;
+use crate::uaccess::UserPtr;
 
 /// The most descriptors a process may have (fs.nr_open).
 pub const NR_OPEN: u64 = 1 << 20;
@@ -23,10 +24,7 @@ pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: u64, old: u64
     };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let wanted = if new != 0 {
-        let mut b = [0u8; 16];
-        uaccess::read_bytes(&mm, new, &mut b)?;
-        let soft = u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
-        let hard = u64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
+        let Rlimit { rlim_cur: soft, rlim_max: hard } = UserPtr::<Rlimit>::new(new).read(&mm)?;
         if soft > hard {
             return Err(Errno::EINVAL);
         }
@@ -40,10 +38,7 @@ pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: u64, old: u64
     let mut limits = p.limits.lock();
     let cur = limits.0[resource as usize];
     if old != 0 {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&cur.0.to_le_bytes());
-        b[8..].copy_from_slice(&cur.1.to_le_bytes());
-        uaccess::write_bytes(&mm, old, &b)?;
+        UserPtr::<Rlimit>::new(old).write(&mm, &Rlimit { rlim_cur: cur.0, rlim_max: cur.1 })?;
     }
     if let Some((soft, hard)) = wanted {
         if hard > cur.1 && !call.thread.creds.lock().capable(CAP_SYS_RESOURCE) {

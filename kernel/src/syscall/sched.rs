@@ -66,18 +66,16 @@ pub fn getcpu(call: &Call<'_>, cpu: u64, node: u64) -> SysResult {
 }
 
 pub fn sysinfo(call: &Call<'_>, info: u64) -> SysResult {
-    let mut b = [0u8; 112];
-    // Linux rounds the uptime up to whole seconds.
-    let uptime = platform::time::now_ns().div_ceil(1_000_000_000) as i64;
-    let total = platform::mem::frame::total_bytes();
-    let free = platform::mem::frame::free_bytes();
-    b[0..8].copy_from_slice(&uptime.to_le_bytes());
-    b[32..40].copy_from_slice(&total.to_le_bytes()); // totalram
-    b[40..48].copy_from_slice(&free.to_le_bytes()); // freeram
-    let procs = crate::proc::pid::all().len() as u16;
-    b[80..82].copy_from_slice(&procs.to_le_bytes());
-    b[104..108].copy_from_slice(&1u32.to_le_bytes()); // mem_unit
-    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, info, &b)?;
+    let s = crate::abi::Sysinfo {
+        // Linux rounds the uptime up to whole seconds.
+        uptime: platform::time::now_ns().div_ceil(1_000_000_000) as i64,
+        totalram: platform::mem::frame::total_bytes() as u64,
+        freeram: platform::mem::frame::free_bytes() as u64,
+        procs: crate::proc::pid::all().len() as u16,
+        mem_unit: 1,
+        ..Default::default()
+    };
+    uaccess::UserPtr::new(info).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &s)?;
     Ok(0)
 }
 

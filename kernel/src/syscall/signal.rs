@@ -10,7 +10,8 @@ use crate::errno::{Errno, SysResult};
 use crate::proc::{pid, Process};
 use crate::signal::info::*;
 use crate::signal::*;
-use crate::uaccess;
+use crate::abi::{KSigaction, StackT};
+use crate::uaccess::{self, UserPtr};
 
 fn mm(call: &Call<'_>) -> Result<Arc<crate::mm::Mm>, Errno> {
     call.thread.process.mm().ok_or(Errno::EFAULT)
@@ -34,21 +35,16 @@ pub fn rt_sigaction(call: &Call<'_>, sig: u64, act: u64, oact: u64, size: u64) -
         if sig == SIGKILL || sig == SIGSTOP {
             return Err(Errno::EINVAL);
         }
-        let mut b = [0u8; 32];
-        uaccess::read_bytes(&mm, act, &mut b)?;
-        let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-        Some(SigAction { handler: w(0), flags: w(1), restorer: w(2), mask: w(3) & !UNBLOCKABLE })
+        let a = UserPtr::<KSigaction>::new(act).read(&mm)?;
+        Some(SigAction { handler: a.handler, flags: a.flags, restorer: a.restorer, mask: a.mask & !UNBLOCKABLE })
     } else {
         None
     };
     let p = &call.thread.process;
     let old = p.action(sig);
     if oact != 0 {
-        let mut b = [0u8; 32];
-        for (i, v) in [old.handler, old.flags, old.restorer, old.mask].iter().enumerate() {
-            b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-        }
-        uaccess::write_bytes(&mm, oact, &b)?;
+        let a = KSigaction { handler: old.handler, flags: old.flags, restorer: old.restorer, mask: old.mask };
+        UserPtr::<KSigaction>::new(oact).write(&mm, &a)?;
     }
     if let Some(a) = new {
         p.set_action(sig, a);
@@ -235,19 +231,11 @@ pub fn sigaltstack(call: &Call<'_>, ss: u64, old: u64) -> SysResult {
     let (cur_sp, _, cur_size) = *t.signals.altstack.lock();
     let cur_flags = t.altstack_flags(sp);
     if ss != 0 {
-        let mut b = [0u8; 24];
-        uaccess::read_bytes(&mm, ss, &mut b)?;
-        let new_sp = u64::from_le_bytes(b[0..8].try_into().unwrap_or([0; 8]));
-        let flags = i32::from_le_bytes(b[8..12].try_into().unwrap_or([0; 4]));
-        let size = u64::from_le_bytes(b[16..24].try_into().unwrap_or([0; 8]));
-        t.set_altstack(sp, (new_sp, flags, size))?;
+        let new = UserPtr::<StackT>::new(ss).read(&mm)?;
+        t.set_altstack(sp, (new.ss_sp, new.ss_flags, new.ss_size))?;
     }
     if old != 0 {
-        let mut b = [0u8; 24];
-        b[0..8].copy_from_slice(&cur_sp.to_le_bytes());
-        b[8..12].copy_from_slice(&cur_flags.to_le_bytes());
-        b[16..24].copy_from_slice(&cur_size.to_le_bytes());
-        uaccess::write_bytes(&mm, old, &b)?;
+        UserPtr::<StackT>::new(old).write(&mm, &StackT { ss_sp: cur_sp, ss_flags: cur_flags, _pad: 0, ss_size: cur_size })?;
     }
     Ok(0)
 }

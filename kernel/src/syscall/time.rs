@@ -21,7 +21,8 @@ use crate::errno::{Errno, SysResult};
 use crate::mm::Mm;
 use crate::signal::interruptible;
 use crate::signal::restart::{self, RestartBlock};
-use crate::uaccess;
+use crate::abi::Timespec;
+use crate::uaccess::{self, UserPtr};
 
 pub const CLOCK_REALTIME: u64 = 0;
 pub const CLOCK_MONOTONIC: u64 = 1;
@@ -36,16 +37,10 @@ const TIMER_ABSTIME: u64 = 1;
 
 /// Reads a `struct timespec` as nanoseconds (EINVAL if malformed).
 pub fn read_timespec(mm: &Mm, addr: u64) -> Result<u64, Errno> {
-    let mut b = [0u8; 16];
-    uaccess::read_bytes(mm, addr, &mut b)?;
-    let sec = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
-    let nsec = i64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(Errno::EINVAL);
-    }
     // Linux's timespec64_to_ktime: anything past KTIME_MAX (about 292
     // years) is KTIME_MAX.
-    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64).min(KTIME_MAX))
+    let ts = UserPtr::<Timespec>::new(addr).read(mm)?;
+    Ok(ts.to_ns().ok_or(Errno::EINVAL)?.min(KTIME_MAX))
 }
 
 /// The largest time Linux represents (ktime_t is a signed 64-bit count of
@@ -53,10 +48,8 @@ pub fn read_timespec(mm: &Mm, addr: u64) -> Result<u64, Errno> {
 pub const KTIME_MAX: u64 = i64::MAX as u64;
 
 pub fn write_timespec(mm: &Mm, addr: u64, ns: i64) -> Result<(), Errno> {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&ns.div_euclid(1_000_000_000).to_le_bytes());
-    b[8..].copy_from_slice(&ns.rem_euclid(1_000_000_000).to_le_bytes());
-    uaccess::write_bytes(mm, addr, &b)
+    let ts = Timespec { tv_sec: ns.div_euclid(1_000_000_000), tv_nsec: ns.rem_euclid(1_000_000_000) };
+    UserPtr::<Timespec>::new(addr).write(mm, &ts)
 }
 
 /// The current value of `clock` in ns, and whether it is realtime-based.

@@ -79,7 +79,7 @@ pub async fn wait4(call: &Call<'_>, pid: i32, status: u64, options: u64, rusage:
         uaccess::write_u32(&mm, status, word as u32)?;
     }
     if rusage != 0 {
-        uaccess::write_bytes(&mm, rusage, &super::rusage::encode(ev.times))?;
+        crate::uaccess::UserPtr::new(rusage).write(&mm, &super::rusage::rusage(ev.times))?;
     }
     Ok(ev.pid as u64)
 }
@@ -145,7 +145,7 @@ pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: 
     }
     if rusage != 0 {
         let t = ev.map(|e| e.times).unwrap_or_default();
-        uaccess::write_bytes(&mm, rusage, &super::rusage::encode(t))?;
+        crate::uaccess::UserPtr::new(rusage).write(&mm, &super::rusage::rusage(t))?;
     }
     Ok(0)
 }
