@@ -1,11 +1,12 @@
 /* execve with bytes that are not UTF-8: argv and envp strings (lone
  * 0x80-0xff bytes, truncated sequences, surrogates, Latin-1, an empty
  * string, an environment string without '=', long strings) reach the new
- * program byte for byte, through the program's own path, a copy of it with
- * a non-UTF-8 name (absolute, relative, and by execveat in a directory fd,
- * where AT_EXECFN is /dev/fd/N/name), a non-UTF-8 symlink to it and
- * a `#!` script whose name, interpreter path and interpreter argument are
- * not UTF-8; AT_EXECFN is the path given to execve, bytes unchanged.
+ * program byte for byte; and, with plain ASCII arguments so that the two
+ * are told apart, the program runs through a copy of itself with a
+ * non-UTF-8 name (absolute, relative, and by execveat in a directory fd,
+ * where AT_EXECFN is /dev/fd/N/name), a non-UTF-8 symlink to it and a `#!`
+ * script whose name, interpreter path and interpreter argument are not
+ * UTF-8; AT_EXECFN is the path given to execve, bytes unchanged.
  * The program re-executes itself (argv[0]; no /proc needed) in a child
  * mode that prints nothing and reports through its exit status. */
 #define _GNU_SOURCE
@@ -35,6 +36,9 @@ static const char *args[] = {"\xff", "\x80\x81\x82", "caf\xe9", "\xc3\x28", "", 
 #define NARGS (int)(sizeof args / sizeof args[0])
 static const char *envs[] = {"BYTES=\xff\xfe", "\xe9T\xe9=\x80", "NOEQUALS\xff", "EMPTY=", big_env};
 #define NENVS (int)(sizeof envs / sizeof envs[0])
+static const char *plain_args[] = {"plain", "args"};
+static const char *plain_envs[] = {"A=1"};
+static int plain; /* the child: set by a "child-plain" or "child-script" mode */
 
 static void fill_big(void) {
     for (int i = 0; i < 2000; i++)
@@ -47,32 +51,34 @@ static void fill_big(void) {
 /* The arguments after the mode ones and the environment, exactly. */
 static int check_tail(char **tail, int n) {
     int bad = 0;
-    if (n != NARGS)
+    const char **a = plain ? plain_args : args, **e = plain ? plain_envs : envs;
+    int na = plain ? 2 : NARGS, ne = plain ? 1 : NENVS;
+    if (n != na)
         return 1;
-    for (int i = 0; i < NARGS; i++)
-        if (strcmp(tail[i], args[i]))
+    for (int i = 0; i < na; i++)
+        if (strcmp(tail[i], a[i]))
             bad |= 2;
     if (tail[n] != NULL)
         bad |= 2;
-    int ne = 0;
-    while (environ[ne])
-        ne++;
-    if (ne != NENVS)
+    int got = 0;
+    while (environ[got])
+        got++;
+    if (got != ne)
         bad |= 4;
     else
-        for (int i = 0; i < NENVS; i++)
-            if (strcmp(environ[i], envs[i]))
+        for (int i = 0; i < ne; i++)
+            if (strcmp(environ[i], e[i]))
                 bad |= 4;
     const char *b = getenv("BYTES");
-    if (!b || strcmp(b, "\xff\xfe"))
+    if (!plain && (!b || strcmp(b, "\xff\xfe")))
         bad |= 8;
     return bad;
 }
 
-/* argv: ARGV0, "child-bytes", expected AT_EXECFN, args... */
+/* argv: ARGV0, "child-bytes" or "child-plain", expected AT_EXECFN, args... */
 static int child_bytes(int argc, char **argv) {
     int bad = check_tail(argv + 3, argc - 3);
-    if (strcmp(argv[0], ARGV0))
+    if (strcmp(argv[0], plain ? "plain-argv0" : ARGV0))
         bad |= 16;
     const char *fn = (const char *)getauxval(AT_EXECFN);
     if (!fn || strcmp(fn, argv[2]))
@@ -91,24 +97,26 @@ static int child_script(int argc, char **argv) {
     return RAN | bad;
 }
 
-/* Runs path with argv {argv0, mode, extra, args...} in a child; the exit
- * status (RAN alone is success; 0x80 + errno if execve failed). */
+/* Runs path with argv {argv0, mode, extra, args...} and envp (the byte
+ * ones, or the plain ones for a mode other than "child-bytes") in a child;
+ * the exit status (RAN alone is success; 0x80 + errno if execve failed). */
 static int run_at(int dirfd, const char *path, const char *argv0, const char *mode, const char *extra, int in_dir) {
     pid_t pid = fork();
     if (pid == 0) {
+        int bytes = strcmp(mode, "child-bytes") == 0;
         const char *av[4 + NARGS];
         int n = 0;
         av[n++] = argv0;
         av[n++] = mode;
         if (extra)
             av[n++] = extra;
-        for (int i = 0; i < NARGS; i++)
-            av[n++] = args[i];
+        for (int i = 0; i < (bytes ? NARGS : 2); i++)
+            av[n++] = bytes ? args[i] : plain_args[i];
         av[n] = NULL;
         const char *ev[NENVS + 1];
-        for (int i = 0; i < NENVS; i++)
-            ev[i] = envs[i];
-        ev[NENVS] = NULL;
+        for (int i = 0; i < (bytes ? NENVS : 1); i++)
+            ev[i] = bytes ? envs[i] : plain_envs[i];
+        ev[bytes ? NENVS : 1] = NULL;
         if (in_dir && chdir(D) != 0)
             _exit(0xff);
         if (dirfd >= 0)
@@ -140,7 +148,10 @@ static int copy_file(const char *from, const char *to) {
 
 int main(int argc, char **argv) {
     fill_big();
-    if (argc >= 2 && strcmp(argv[1], "child-bytes") == 0 && argc >= 3)
+    if (argc >= 3 && strcmp(argv[1], "child-bytes") == 0)
+        return child_bytes(argc, argv);
+    plain = 1;
+    if (argc >= 3 && strcmp(argv[1], "child-plain") == 0)
         return child_bytes(argc, argv);
     if (argc >= 4 && strcmp(argv[3], "child-script") == 0)
         return child_script(argc, argv);
@@ -155,19 +166,19 @@ int main(int argc, char **argv) {
     mkdir("/tmp", 0777);
     mkdir(D, 0755);
     CHECK(copy_file(self, COPY), "a copy of the program under a non-UTF-8 name", "errno %d", errno);
-    r = run(COPY, ARGV0, "child-bytes", COPY, 0);
+    r = run(COPY, "plain-argv0", "child-plain", COPY, 0);
     CHECK(r == RAN, "execve of a non-UTF-8 path; AT_EXECFN is that path", "child status %#x", r);
-    r = run(REL_COPY, ARGV0, "child-bytes", REL_COPY, 1);
+    r = run(REL_COPY, "plain-argv0", "child-plain", REL_COPY, 1);
     CHECK(r == RAN, "execve of a relative non-UTF-8 path; AT_EXECFN is that path", "child status %#x", r);
     int dfd = open(D, O_RDONLY | O_DIRECTORY);
     char fdpath[64];
     snprintf(fdpath, sizeof fdpath, "/dev/fd/%d/%s", dfd, REL_COPY + 2);
-    r = run_at(dfd, REL_COPY + 2, ARGV0, "child-bytes", fdpath, 0);
+    r = run_at(dfd, REL_COPY + 2, "plain-argv0", "child-plain", fdpath, 0);
     CHECK(r == RAN, "execveat of a non-UTF-8 name in a directory fd; AT_EXECFN is /dev/fd/N/name", "child status %#x",
           r);
     close(dfd);
     CHECK(symlink(COPY, LINK) == 0, "a non-UTF-8 symlink to the non-UTF-8 copy", "errno %d", errno);
-    r = run(LINK, ARGV0, "child-bytes", LINK, 0);
+    r = run(LINK, "plain-argv0", "child-plain", LINK, 0);
     CHECK(r == RAN, "execve through the symlink; AT_EXECFN is the symlink's path", "child status %#x", r);
 
     int fd = open(SCRIPT, O_WRONLY | O_CREAT | O_TRUNC, 0755);
@@ -180,7 +191,7 @@ int main(int argc, char **argv) {
           "child status %#x", r);
 
     /* A missing non-UTF-8 path is ENOENT, and a non-executable one EACCES. */
-    r = run(D "/\xff-missing", ARGV0, "child-bytes", "x", 0);
+    r = run(D "/\xff-missing", "plain-argv0", "child-plain", "x", 0);
     CHECK(r == (0x80 | ENOENT), "execve of a missing non-UTF-8 path is ENOENT", "child status %#x", r);
     chmod(SCRIPT, 0644);
     r = run(SCRIPT, "x", "child-script", NULL, 0);
