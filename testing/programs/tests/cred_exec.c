@@ -14,7 +14,6 @@
 
 #define DIR "/tmp/cred_exec.d"
 #define PROG DIR "/prog"
-#define R(n, c) if (!(c)) return n
 
 struct cap_hdr {
     unsigned version;

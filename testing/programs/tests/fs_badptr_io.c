@@ -20,28 +20,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../sweep.h"
+#include "../files.h"
 
 #define D "/tmp/fs_badptr_io.d"
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
 
 static long fsize(const char *p) {
     struct stat st;
     return stat(p, &st) == 0 ? st.st_size : -1;
 }
 int main(void) {
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     void *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(u, 4096);
     P[0] = NULL;
@@ -143,6 +132,6 @@ int main(void) {
     close(fd);
     close(dfd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_badptr_io");
 }

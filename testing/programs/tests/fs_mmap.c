@@ -17,19 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_mmap.d"
 #define PG 4096L
 #define FSIZE (3 * PG + 100) /* three pages and a bit */
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 /* raw mmap: musl checks offsets itself */
 static char *smmap(void *a, long len, int prot, int fl, int fd, long off) {
     return (char *)syscall(SYS_mmap, a, len, prot, fl, fd, off);
@@ -42,50 +35,30 @@ static int matches(const char *m, long file_off, long n) {
             return 0;
     return 1;
 }
-static int all_zero(const char *b, long n) {
-    for (long i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
 static int file_matches(int fd) {
     static char buf[FSIZE];
     return pread(fd, buf, FSIZE, 0) == FSIZE && matches(buf, 0, FSIZE);
 }
 /* Runs fn in a child; returns the signal that killed it, or 0 if it exited. */
-static int dies_by(void (*fn)(void *), void *arg) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        fn(arg);
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
 static void poke(void *p) { *(volatile char *)p = 1; }
 static void peek(void *p) { (void)*(volatile char *)p; }
 
 int main(void) {
     long r;
     int e;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     static char content[FSIZE];
     for (long i = 0; i < FSIZE; i++)
         content[i] = pat(i);
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, content, FSIZE);
-    int rfd = sopen("f", O_RDONLY, 0);
+    int rfd = t_open("f", O_RDONLY, 0);
 
     /* MAP_PRIVATE */
     char *m = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, rfd, 0);
     CHECK(!BAD(m) && matches(m, 0, FSIZE), "MAP_PRIVATE mapping matches the file", "map ok %d", !BAD(m));
-    CHECK(!BAD(m) && all_zero(m + FSIZE, 4 * PG - FSIZE), "the rest of the last page reads as zeros", "map ok %d",
+    CHECK(!BAD(m) && t_all_zero(m + FSIZE, 4 * PG - FSIZE), "the rest of the last page reads as zeros", "map ok %d",
           !BAD(m));
     if (!BAD(m)) {
         m[10] ^= 0xff;
@@ -102,7 +75,7 @@ int main(void) {
 
     /* offsets */
     m = smmap(NULL, 3 * PG, PROT_READ, MAP_PRIVATE, rfd, PG);
-    CHECK(!BAD(m) && matches(m, PG, 2 * PG + 100) && all_zero(m + 2 * PG + 100, PG - 100),
+    CHECK(!BAD(m) && matches(m, PG, 2 * PG + 100) && t_all_zero(m + 2 * PG + 100, PG - 100),
           "a mapping at file offset 4096 starts at the second page", "map ok %d", !BAD(m));
     munmap(m, 3 * PG);
     errno = 0;
@@ -111,17 +84,17 @@ int main(void) {
 
     /* SIGBUS beyond EOF */
     m = smmap(NULL, 6 * PG, PROT_READ, MAP_PRIVATE, rfd, 0);
-    int sig_in = dies_by(peek, m + 3 * PG + 200);
-    int sig_out = dies_by(peek, m + 4 * PG + 1);
+    int sig_in = t_dies_by(peek, m + 3 * PG + 200);
+    int sig_out = t_dies_by(peek, m + 4 * PG + 1);
     CHECK(!BAD(m) && sig_in == 0 && sig_out == SIGBUS, "access within the last page works, past it is SIGBUS",
           "%d %d", sig_in, sig_out);
     munmap(m, 6 * PG);
 
     /* mprotect */
     m = smmap(NULL, FSIZE, PROT_READ, MAP_PRIVATE, rfd, 0);
-    int sig_ro = dies_by(poke, m + 5);
+    int sig_ro = t_dies_by(poke, m + 5);
     r = mprotect(m, PG, PROT_READ | PROT_WRITE);
-    int sig_rw = dies_by(poke, m + 5);
+    int sig_rw = t_dies_by(poke, m + 5);
     if (r == 0)
         m[5] = 'w';
     CHECK(sig_ro == SIGSEGV && r == 0 && sig_rw == 0 && m[5] == 'w' && file_matches(fd),
@@ -130,7 +103,7 @@ int main(void) {
 
     /* MAP_FIXED anonymous overlay over the middle page, as ld.so does */
     char *o = smmap(m + PG, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    CHECK(o == m + PG && all_zero(o, PG) && matches(m + 2 * PG, 2 * PG, FSIZE - 2 * PG) && m[5] == 'w' &&
+    CHECK(o == m + PG && t_all_zero(o, PG) && matches(m + 2 * PG, 2 * PG, FSIZE - 2 * PG) && m[5] == 'w' &&
               matches(m + 6, 6, PG - 6),
           "a MAP_FIXED anonymous overlay zeroes one page and keeps the file pages around it", "same address %d", o == m + PG);
     munmap(m, 4 * PG);
@@ -138,17 +111,17 @@ int main(void) {
     /* partial munmap keeps file offsets */
     m = smmap(NULL, 4 * PG, PROT_READ, MAP_PRIVATE, rfd, 0);
     r = munmap(m + PG, PG);
-    int sig_hole = dies_by(peek, m + PG);
+    int sig_hole = t_dies_by(peek, m + PG);
     CHECK(r == 0 && sig_hole == SIGSEGV && matches(m, 0, PG) && matches(m + 2 * PG, 2 * PG, FSIZE - 2 * PG),
           "munmap of a middle page leaves a hole, the rest keeps its file offsets", "%ld %d", r, sig_hole);
     r = mprotect(m + 3 * PG, PG, PROT_NONE);
-    int sig_none = dies_by(peek, m + 3 * PG);
+    int sig_none = t_dies_by(peek, m + 3 * PG);
     CHECK(r == 0 && sig_none == SIGSEGV && matches(m + 2 * PG, 2 * PG, PG), "mprotect PROT_NONE on the last piece",
           "%ld %d", r, sig_none);
     munmap(m, 4 * PG);
 
     /* the mapping outlives the fd and the name */
-    int fd2 = sopen("f", O_RDONLY, 0);
+    int fd2 = t_open("f", O_RDONLY, 0);
     m = smmap(NULL, FSIZE, PROT_READ, MAP_PRIVATE, fd2, 0);
     close(fd2);
     link("f", "f2");
@@ -196,12 +169,12 @@ int main(void) {
     CHECK(BAD(m) && errno == ENODEV, "mmap of a pipe is ENODEV", "errno %d", errno);
     close(p[0]);
     close(p[1]);
-    int dfd = sopen(".", O_RDONLY | O_DIRECTORY, 0);
+    int dfd = t_open(".", O_RDONLY | O_DIRECTORY, 0);
     errno = 0;
     m = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, dfd, 0);
     CHECK(BAD(m) && errno == ENODEV, "mmap of a directory is ENODEV", "errno %d", errno);
     close(dfd);
-    int wfd = sopen("f", O_WRONLY, 0);
+    int wfd = t_open("f", O_WRONLY, 0);
     errno = 0;
     m = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, wfd, 0);
     e = errno;
@@ -224,6 +197,6 @@ int main(void) {
     close(fd);
     close(rfd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_mmap");
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -39,14 +40,6 @@
 #define PG 4096L
 #define FSIZE (3 * PG + 100) /* three pages and a bit */
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static char *smmap(void *a, long len, int prot, int fl, int fd, long off) {
     return (char *)syscall(SYS_mmap, a, len, prot, fl, fd, off);
 }
@@ -58,23 +51,7 @@ static int matches(const char *m, long file_off, long n) {
             return 0;
     return 1;
 }
-static int all_zero(const char *b, long n) {
-    for (long i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
 /* Runs fn in a child; returns the signal that killed it, or 0 if it exited. */
-static int dies_by(void (*fn)(void *), void *arg) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        fn(arg);
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
 static void poke(void *p) { *(volatile char *)p = 1; }
 static void *bus_addr;
 static void on_bus(int sig, siginfo_t *si, void *uc) {
@@ -142,7 +119,7 @@ int main(void) {
     long r;
     pid_t pid;
     char rb[4] = {0};
-    rm_rf(D);
+    t_rm_rf(D);
     umask(022);
     t_watchdog(60);
     if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
@@ -152,7 +129,7 @@ int main(void) {
     static char content[FSIZE];
     for (long i = 0; i < FSIZE; i++)
         content[i] = pat(i);
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, content, FSIZE);
     char *w;
 
@@ -194,7 +171,7 @@ int main(void) {
     /* another process mapping the file by itself, and exit keeping the data */
     pid = fork();
     if (pid == 0) {
-        int cfd = sopen("f", O_RDWR, 0);
+        int cfd = t_open("f", O_RDWR, 0);
         char *cm = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 2 * PG);
         if (BAD(cm))
             _exit(1);
@@ -233,7 +210,7 @@ int main(void) {
     /* mprotect, madvise, mremap on a shared file mapping */
     w = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     r = mprotect(w, PG, PROT_READ);
-    int sig_w = dies_by(poke, w + 1);
+    int sig_w = t_dies_by(poke, w + 1);
     r2 = mprotect(w, PG, PROT_READ | PROT_WRITE);
     if (r2 == 0)
         w[1] = 'M';
@@ -249,7 +226,7 @@ int main(void) {
     char zb[PG];
     memset(zb, 1, sizeof zb);
     pread(fd, zb, PG, PG);
-    int rfd = sopen("f", O_RDONLY, 0);
+    int rfd = t_open("f", O_RDONLY, 0);
     char *ro = smmap(NULL, PG, PROT_READ, MAP_SHARED, rfd, 0);
     char *pv = smmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     errno = 0;
@@ -257,7 +234,7 @@ int main(void) {
     int e_ro = errno;
     errno = 0;
     r3 = madvise(pv, PG, MADV_REMOVE);
-    CHECK(!BAD(w) && r == 0 && all_zero(w + PG, PG) && all_zero(zb, PG) && w[1] == 'M' && r2 == -1 && e_ro == EACCES &&
+    CHECK(!BAD(w) && r == 0 && t_all_zero(w + PG, PG) && t_all_zero(zb, PG) && w[1] == 'M' && r2 == -1 && e_ro == EACCES &&
               r3 == -1 && errno == EACCES,
           "MADV_REMOVE punches a hole under a shared file mapping; EACCES read-only or private", "%ld %ld %d %ld %d",
           r, r2, e_ro, r3, errno);
@@ -290,13 +267,13 @@ int main(void) {
     int c_eof = bus_code(w + 4 * PG + 5);
     ftruncate(fd, PG + 10);
     int c_cut = bus_code(w + 2 * PG);
-    int tail_zero = all_zero(w + PG + 10, PG - 10);
+    int tail_zero = t_all_zero(w + PG + 10, PG - 10);
     CHECK(c_eof == BUS_ADRERR && c_cut == BUS_ADRERR && tail_zero && matches(w, 0, PG + 10),
           "a shared mapping past EOF is SIGBUS BUS_ADRERR, also after ftruncate shrinks the file under it",
           "%d %d %d", c_eof, c_cut, tail_zero);
     ftruncate(fd, FSIZE);
     int c_grown = bus_code(w + 3 * PG);
-    CHECK(c_grown == 0 && all_zero(w + PG + 10, FSIZE - PG - 10),
+    CHECK(c_grown == 0 && t_all_zero(w + PG + 10, FSIZE - PG - 10),
           "growing the file again makes the pages valid, reading zeros", "%d", c_grown);
     w[3 * PG] = 'G';
     pread(fd, rb, 1, 3 * PG);
@@ -306,7 +283,7 @@ int main(void) {
     /* a shared futex in a file mapping: two processes, different mappings */
     pid = fork();
     if (pid == 0) {
-        int cfd = sopen("f", O_RDWR, 0);
+        int cfd = t_open("f", O_RDWR, 0);
         char *cm = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, PG);
         if (BAD(cm))
             _exit(2);
@@ -335,8 +312,8 @@ int main(void) {
     }
     (void)*(volatile char *)(w + 2 * PG);
     r = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PG, 2 * PG);
-    CHECK(!BAD(pp) && r == 0 && pp[PG + 1] == 'c' && pp[PG + 2] == (char)pat(PG + 2) && all_zero(pp + 2 * PG, PG) &&
-              all_zero(w + PG, 2 * PG) && matches(w, 0, PG) && matches(w + 3 * PG, 3 * PG, 100),
+    CHECK(!BAD(pp) && r == 0 && pp[PG + 1] == 'c' && pp[PG + 2] == (char)pat(PG + 2) && t_all_zero(pp + 2 * PG, PG) &&
+              t_all_zero(w + PG, 2 * PG) && matches(w, 0, PG) && matches(w + 3 * PG, 3 * PG, 100),
           "a punched hole reads as zeros through every mapping except a private copy made before", "ret %ld", r);
     munmap(pp, FSIZE);
 
@@ -352,6 +329,6 @@ int main(void) {
 
     close(fd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_mmap_shared");
 }

@@ -52,11 +52,6 @@ static char *unmapped_page(void) {
     return p;
 }
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 int main(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -228,7 +223,7 @@ int main(void) {
     pid = fork();
     if (pid == 0) {
         for (int i = 0; i < 10000 && __atomic_load_n(&shm[1], __ATOMIC_SEQ_CST) == 0; i++)
-            sleep_ms(1);
+            t_nap_ms(1);
         int ok = shm[1] == 1;
         for (size_t o = 0; o < big; o += PG)
             ok = ok && cow[o] == (char)(o / PG);

@@ -36,19 +36,6 @@ static int capset_raw(struct cap_data d[2]) {
 }
 
 static volatile int *shared;
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-static int await(int idx, int val) {
-    for (int i = 0; i < 10000; i++) {
-        if (__atomic_load_n(&shared[idx], __ATOMIC_SEQ_CST) == val)
-            return 1;
-        sleep_ms(1);
-    }
-    return 0;
-}
-static void set(int idx, int val) { __atomic_store_n(&shared[idx], val, __ATOMIC_SEQ_CST); }
 
 /* Run fn in a forked child; returns its exit status (0 = all good). */
 static int in_child(int (*fn)(void)) {
@@ -197,16 +184,16 @@ int main(void) {
     /* Process groups. */
     r = in_child(child_pgid);
     CHECK(r == 0, "setpgid(0, 0) makes the child a group leader", "child result %#x", r);
-    set(0, 0);
+    t_set(&shared[0], 0);
     pid = fork();
     if (pid == 0) {
-        await(0, 1);
+        t_await(&shared[0], 1);
         _exit(0);
     }
     r = setpgid(pid, pid);
     pid_t pg = getpgid(pid);
     int same_group_as_parent = getpgid(0) == getpgrp();
-    set(0, 1);
+    t_set(&shared[0], 1);
     waitpid(pid, &status, 0);
     CHECK(r == 0 && pg == pid && same_group_as_parent, "the parent can move its child into a new group",
           "r %d", r);
@@ -218,8 +205,8 @@ int main(void) {
     CHECK(r == -1 && errno == EINVAL, "setpgid with a negative pgid is EINVAL", "r %d errno %d", r, errno);
 
     /* Sessions. */
-    set(1, 0);
-    set(2, 0);
+    t_set(&shared[1], 0);
+    t_set(&shared[2], 0);
     pid = fork();
     if (pid == 0) {
         pid_t c = getpid();
@@ -227,16 +214,16 @@ int main(void) {
         int ok = s == c && getsid(0) == c && getpgrp() == c;
         errno = 0;
         int again = setsid() == -1 && errno == EPERM;
-        set(2, ok ? (again ? 1 : 2) : 3);
-        await(1, 1);
+        t_set(&shared[2], ok ? (again ? 1 : 2) : 3);
+        t_await(&shared[1], 1);
         _exit(0);
     }
-    await(2, 1);
+    t_await(&shared[2], 1);
     int child_res = shared[2];
     pid_t sid = getsid(pid);
     errno = 0;
     int perm = setpgid(pid, getpgrp()) == -1 && errno == EPERM;
-    set(1, 1);
+    t_set(&shared[1], 1);
     waitpid(pid, &status, 0);
     CHECK(child_res == 1 || child_res == 2, "setsid makes the child leader of a new session and group",
           "child result %d", child_res);

@@ -63,15 +63,6 @@ static void set_chld(int flags) {
 }
 
 /* waitpid with a deadline (never hangs). */
-static pid_t wait_for(pid_t pid, int *st, int flags) {
-    for (int i = 0; i < 5000; i++) {
-        pid_t r = waitpid(pid, st, flags | WNOHANG);
-        if (r != 0)
-            return r;
-        t_sleep_ms(1);
-    }
-    return 0;
-}
 
 static void wait_chld(int n) {
     for (int i = 0; i < 3000 && chld_n < n; i++)
@@ -96,7 +87,7 @@ int main(void) {
         t_sleep_ms(1);
     kill(pid, SIGSTOP);
     st = 0;
-    pid_t r = wait_for(pid, &st, WUNTRACED);
+    pid_t r = t_wait_poll(pid, &st, WUNTRACED);
     CHECK(r == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "WUNTRACED reports the SIGSTOP", "r ok %d st %#x",
           r == pid, st);
     unsigned long a0 = shared[0], a1 = shared[1];
@@ -108,7 +99,7 @@ int main(void) {
           chld_code[0]);
     kill(pid, SIGCONT);
     st = 0;
-    r = wait_for(pid, &st, WCONTINUED);
+    r = t_wait_poll(pid, &st, WCONTINUED);
     CHECK(r == pid && WIFCONTINUED(st), "WCONTINUED reports the continue", "st %#x", st);
     wait_chld(2);
     CHECK(chld_n >= 2 && chld_code[1] == CLD_CONTINUED, "SIGCHLD arrives with CLD_CONTINUED", "n %d code %d",
@@ -121,11 +112,11 @@ int main(void) {
           shared[1] != a1);
     /* A stop while the parent waits without WUNTRACED is not reported. */
     kill(pid, SIGSTOP);
-    r = wait_for(pid, &st, WUNTRACED | WNOWAIT);
+    r = t_wait_poll(pid, &st, WUNTRACED | WNOWAIT);
     CHECK(waitpid(pid, &st, WNOHANG) == 0, "without WUNTRACED a stopped child is not reported", "%s", "");
     kill(pid, SIGKILL);
     st = 0;
-    r = wait_for(pid, &st, 0);
+    r = t_wait_poll(pid, &st, 0);
     CHECK(r == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a stopped child", "st %#x", st);
 
     /* 2. A secondary thread raises SIGSTOP; a reader gets data while stopped. */
@@ -139,7 +130,7 @@ int main(void) {
         spin((void *)&shared[0]);
     }
     st = 0;
-    r = wait_for(pid, &st, WUNTRACED);
+    r = t_wait_poll(pid, &st, WUNTRACED);
     CHECK(r == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "raise(SIGSTOP) in a secondary thread stops the process",
           "st %#x", st);
     a0 = shared[0];
@@ -155,7 +146,7 @@ int main(void) {
           "after SIGCONT the reader has its data, raise returns and the spinner runs", "read %lu raise %lu",
           shared[3], shared[4]);
     kill(pid, SIGKILL);
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
     close(rpipe[0]);
     close(rpipe[1]);
 

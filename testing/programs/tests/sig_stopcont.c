@@ -35,15 +35,6 @@ static void set_chld(int flags) {
 }
 
 /* waitpid with a deadline (never hangs). */
-static pid_t wait_for(pid_t pid, int *st, int flags) {
-    for (int i = 0; i < 5000; i++) {
-        pid_t r = waitpid(pid, st, flags | WNOHANG);
-        if (r != 0)
-            return r;
-        t_sleep_ms(1);
-    }
-    return 0;
-}
 
 static void wait_chld(int n) {
     for (int i = 0; i < 3000 && chld_n < n; i++)
@@ -71,13 +62,13 @@ int main(void) {
             pause();
     }
     kill(pid, SIGSTOP);
-    wait_for(pid, &st, WUNTRACED);
+    t_wait_poll(pid, &st, WUNTRACED);
     kill(pid, SIGCONT);
-    wait_for(pid, &st, WCONTINUED);
+    t_wait_poll(pid, &st, WCONTINUED);
     t_sleep_ms(20);
     CHECK(chld_n == 0, "SA_NOCLDSTOP: no SIGCHLD for stop and continue", "n %d", chld_n);
     kill(pid, SIGTERM);
-    r = wait_for(pid, &st, 0);
+    r = t_wait_poll(pid, &st, 0);
     wait_chld(1);
     CHECK(chld_n == 1 && chld_code[0] == CLD_KILLED, "SA_NOCLDSTOP: SIGCHLD still comes for the death", "n %d code %d",
           chld_n, chld_code[0]);
@@ -102,7 +93,7 @@ int main(void) {
         _exit(code);
     }
     st = -1;
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 1) == 0, "SA_NOCLDWAIT: the child is reaped and wait blocks until ECHILD",
           "st %#x", st);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 2) == 0, "SA_NOCLDWAIT with a handler still delivers SIGCHLD", "st %#x",
@@ -136,7 +127,7 @@ int main(void) {
         _exit(code);
     }
     st = -1;
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 3) == 0, "SIGCONT discards a pending SIGTSTP", "st %#x", st);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 12) == 0, "a stop signal discards a pending SIGCONT", "st %#x", st);
 
@@ -150,13 +141,13 @@ int main(void) {
     }
     t_sleep_ms(10);
     kill(pid, SIGSTOP);
-    wait_for(pid, &st, WUNTRACED);
+    t_wait_poll(pid, &st, WUNTRACED);
     kill(pid, SIGCONT);
     for (int i = 0; i < 3000 && !shared[2]; i++)
         t_sleep_ms(1);
     CHECK(shared[2] == 1, "a caught SIGCONT continues the process and runs its handler", "flag %lu", shared[2]);
     kill(pid, SIGKILL);
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
 
     /* 6. Ignored SIGTSTP does not stop; default SIGTSTP/SIGTTIN stop. */
     pid = fork();
@@ -166,7 +157,7 @@ int main(void) {
         _exit(5);
     }
     st = -1;
-    wait_for(pid, &st, WUNTRACED);
+    t_wait_poll(pid, &st, WUNTRACED);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "an ignored SIGTSTP does not stop", "st %#x", st);
     /* A group is orphaned when no member's parent is in another group of
      * the session, and a parent that is init does not count: run the test
@@ -181,17 +172,17 @@ int main(void) {
         }
         int gs = -1;
         int code = 0;
-        if (!(wait_for(g, &gs, WUNTRACED) == g && WIFSTOPPED(gs) && WSTOPSIG(gs) == SIGTTIN))
+        if (!(t_wait_poll(g, &gs, WUNTRACED) == g && WIFSTOPPED(gs) && WSTOPSIG(gs) == SIGTTIN))
             code |= 1;
         kill(g, SIGCONT);
         gs = -1;
-        wait_for(g, &gs, 0);
+        t_wait_poll(g, &gs, 0);
         if (!(WIFEXITED(gs) && WEXITSTATUS(gs) == 6))
             code |= 2;
         _exit(code);
     }
     st = -1;
-    r = wait_for(pid, &st, 0);
+    r = t_wait_poll(pid, &st, 0);
     CHECK(r == pid && WIFEXITED(st) && (WEXITSTATUS(st) & 1) == 0, "default SIGTTIN stops with WSTOPSIG SIGTTIN",
           "st %#x", st);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 2) == 0, "after SIGCONT raise returns and the child exits", "st %#x", st);
@@ -204,12 +195,12 @@ int main(void) {
         _exit(7);
     }
     st = -1;
-    wait_for(pid, &st, WUNTRACED);
+    t_wait_poll(pid, &st, WUNTRACED);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "default SIGTTIN in an orphaned process group is discarded",
           "st %#x", st);
     if (WIFSTOPPED(st)) {
         kill(pid, SIGKILL);
-        wait_for(pid, &st, 0);
+        t_wait_poll(pid, &st, 0);
     }
 
     /* 7. waitid WSTOPPED|WNOWAIT leaves the report for a later waitpid. */
@@ -244,7 +235,7 @@ int main(void) {
           "waitid WCONTINUED gives CLD_CONTINUED with si_status SIGCONT", "code %d status %d", si.si_code,
           si.si_status);
     kill(pid, SIGKILL);
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
 
     errno = 0;
     CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);

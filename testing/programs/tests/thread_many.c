@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include "../t.h"
 
-#define R(n, c) if (!(c)) return n
 #define N 100
 
 static __thread long tls_val = 7;

@@ -1,0 +1,115 @@
+/* File helpers shared by the file-system test programs: each works in a
+ * fresh /tmp/NAME.d (t_fresh_dir), opens with the raw syscall (libc would add
+ * O_LARGEFILE), and reads and writes small files in one call. */
+#ifndef ARAMID_FILES_H
+#define ARAMID_FILES_H
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include "t.h"
+
+/* nftw callback of t_rm_rf: removes each entry, children first. */
+static inline int t_rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
+    (void)sb, (void)flag, (void)f;
+    remove(p);
+    return 0;
+}
+
+/* Removes p and everything below it (nothing if it does not exist). */
+static inline void t_rm_rf(const char *p) { nftw(p, t_rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* Makes `dir` afresh (umask 022) and enters it; -1 after a "cannot create" line. */
+static inline int t_fresh_dir(const char *dir) {
+    t_rm_rf(dir);
+    umask(022);
+    if (mkdir(dir, 0755) != 0 || chdir(dir) != 0) {
+        printf("cannot create %s\n", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* open(2) as a raw syscall, with exactly the flags given. */
+static inline long t_open(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
+
+/* Creates or truncates p (mode 0644) holding the string s. */
+static inline void t_put(const char *p, const char *s) {
+    int fd = t_open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        if (write(fd, s, strlen(s)) < 0) {
+        }
+        close(fd);
+    }
+}
+
+/* The start of p's contents as a string (kept until the next call), or "<missing>". */
+static inline const char *t_get(const char *p) {
+    static char got[256];
+    memset(got, 0, sizeof got);
+    int fd = t_open(p, O_RDONLY, 0);
+    if (fd < 0)
+        return "<missing>";
+    if (read(fd, got, sizeof got - 1) < 0) {
+    }
+    close(fd);
+    return got;
+}
+
+/* Creates p empty (mode 0644) if it does not exist. */
+static inline void t_touch(const char *p) { close(t_open(p, O_WRONLY | O_CREAT, 0644)); }
+
+/* Whether p exists (a symlink itself counts, dangling or not). */
+static inline int t_exists(const char *p) {
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
+/* Whether a and b (followed) are the same inode. */
+static inline int t_same(const char *a, const char *b) {
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+
+/* The last t_st_of answer. */
+static struct stat t_st;
+
+/* lstat of p into t_st (zeroes if it fails). */
+static inline struct stat *t_st_of(const char *p) {
+    memset(&t_st, 0, sizeof t_st);
+    lstat(p, &t_st);
+    return &t_st;
+}
+
+/* The size of the open file fd, -1 if fstat fails. */
+static inline long t_fsize(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Whether the n bytes at b are all zero. */
+static inline int t_all_zero(const void *b, long n) {
+    const unsigned char *p = b;
+    for (long i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+/* The last t_getcwd_raw answer. */
+static char t_cwd[512];
+
+/* The raw getcwd answer in t_cwd, or "<errno N>". */
+static inline const char *t_getcwd_raw(void) {
+    memset(t_cwd, 0, sizeof t_cwd);
+    if (syscall(SYS_getcwd, t_cwd, sizeof t_cwd) < 0)
+        snprintf(t_cwd, sizeof t_cwd, "<errno %d>", errno);
+    return t_cwd;
+}
+
+/* fcntl lock command cmd (F_SETLK, F_OFD_GETLK...) on [start, start+len) from SEEK_SET. */
+static inline int t_lock(int fd, int cmd, short type, off_t start, off_t len) {
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+    return fcntl(fd, cmd, &fl);
+}
+#endif
