@@ -87,6 +87,12 @@ static inline long t_fsize(int fd) {
     return fstat(fd, &st) == 0 ? (long)st.st_size : -1;
 }
 
+/* The size of the file at p (followed), -1 if stat fails. */
+static inline long t_path_size(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
 /* Whether the n bytes at b are all zero. */
 static inline int t_all_zero(const void *b, long n) {
     const unsigned char *p = b;
@@ -106,6 +112,25 @@ static inline const char *t_getcwd_raw(void) {
         snprintf(t_cwd, sizeof t_cwd, "<errno %d>", errno);
     return t_cwd;
 }
+
+/* mmap as a raw syscall (musl checks offsets itself). */
+static inline char *t_mmap(void *a, long len, int prot, int fl, int fd, long off) {
+    return (char *)syscall(SYS_mmap, a, len, prot, fl, fd, off);
+}
+
+/* The byte at offset off of the test pattern the mmap programs write. */
+static inline unsigned char t_pat(long off) { return (unsigned char)(off * 7 + off / 4096 + 1); }
+
+/* Whether the n bytes at m hold the pattern from offset file_off. */
+static inline int t_matches(const char *m, long file_off, long n) {
+    for (long i = 0; i < n; i++)
+        if ((unsigned char)m[i] != t_pat(file_off + i))
+            return 0;
+    return 1;
+}
+
+/* Writes one byte at p (run through t_dies_by to see the fault). */
+static inline void t_poke(void *p) { *(volatile char *)p = 1; }
 
 /* fcntl lock command cmd (F_SETLK, F_OFD_GETLK...) on [start, start+len) from SEEK_SET. */
 static inline int t_lock(int fd, int cmd, short type, off_t start, off_t len) {

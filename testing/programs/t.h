@@ -77,6 +77,13 @@ static inline int t_in_child(int (*fn)(void)) {
     return WEXITSTATUS(st);
 }
 
+/* One check that step function fn, run by t_in_child, returns 0 (the failing step otherwise). */
+#define CHECK_CHILD(fn, name)                            \
+    do {                                                 \
+        int _step = t_in_child(fn);                      \
+        CHECK(_step == 0, name, "step %d", _step);       \
+    } while (0)
+
 /* Waits for pid: its exit status, 100 + the signal that killed it, -1 if not a child. */
 static inline int t_wait_exit(pid_t pid) {
     int st = 0;
@@ -136,6 +143,46 @@ static inline long t_sigqueueinfo(pid_t pid, int sig, int code, int val) {
     si.si_uid = getuid();
     si.si_value.sival_int = val;
     return syscall(SYS_rt_sigqueueinfo, pid, sig, &si);
+}
+
+/* Installs handler h for sig with sa_flags `flags` and an empty sa_mask. */
+static inline void t_handle(int sig, void (*h)(int), int flags) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = h;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+/* Installs the three-argument handler h for sig: sa_flags `flags` (say SA_SIGINFO), empty sa_mask. */
+static inline void t_handle_info(int sig, void (*h)(int, siginfo_t *, void *), int flags) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = h;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+/* SIGCHLD deliveries counted by t_on_chld, and the si_code of the first 16. */
+static volatile int t_chld_n, t_chld_code[16];
+
+/* SA_SIGINFO handler for SIGCHLD: counts it and keeps its si_code. */
+static inline void t_on_chld(int sig, siginfo_t *si, void *uc) {
+    (void)sig; (void)uc;
+    if (t_chld_n < 16)
+        t_chld_code[t_chld_n] = si->si_code;
+    t_chld_n++;
+}
+
+/* Installs t_on_chld for SIGCHLD with SA_SIGINFO | flags. */
+static inline void t_catch_chld(int flags) { t_handle_info(SIGCHLD, t_on_chld, SA_SIGINFO | flags); }
+
+/* Waits (about 3 s at most) until n SIGCHLDs have been counted. */
+static inline void t_await_chld(int n) {
+    for (int i = 0; i < 3000 && t_chld_n < n; i++)
+        t_sleep_ms(1);
 }
 
 /* Prints the "NAME: N passed, M failed" line; the exit status (1 if any check failed). */

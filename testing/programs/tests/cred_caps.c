@@ -5,8 +5,6 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 #define V1 0x19980330
@@ -210,19 +208,12 @@ int main(int argc, char **argv) {
     CHECK(r0 == 0 && c.e == bset && c.p == bset && c.i == 0,
           "root starts with effective = permitted = the bounding set, no inheritable", "r %d", r0);
     int r;
-    r = t_in_child(v1_header);
-    CHECK(r == 0, "v1 headers move one 32-bit word; a v1 capset drops the upper capabilities", "step %d", r);
-    r = t_in_child(v2_header);
-    CHECK(r == 0, "capget with the v2 header gives both words", "step %d", r);
-    r = t_in_child(capset_rules);
-    CHECK(r == 0, "capset: effective within permitted, no regaining, the inheritable limits with/without SETPCAP",
-          "step %d", r);
-    r = t_in_child(capbset_drop);
-    CHECK(r == 0, "PR_CAPBSET_DROP removes a cap from the bounding set only; EINVAL/EPERM; no inheriting it", "step %d", r);
-    r = t_in_child(keepcaps);
-    CHECK(r == 0, "PR_SET_KEEPCAPS keeps the permitted set across setuid and is inherited by fork", "step %d", r);
-    r = t_in_child(other_pid);
-    CHECK(r == 0, "capget reads another process; capset on it is EPERM; a reaped pid is ESRCH", "step %d", r);
+    CHECK_CHILD(v1_header, "v1 headers move one 32-bit word; a v1 capset drops the upper capabilities");
+    CHECK_CHILD(v2_header, "capget with the v2 header gives both words");
+    CHECK_CHILD(capset_rules, "capset: effective within permitted, no regaining, the inheritable limits with/without SETPCAP");
+    CHECK_CHILD(capbset_drop, "PR_CAPBSET_DROP removes a cap from the bounding set only; EINVAL/EPERM; no inheriting it");
+    CHECK_CHILD(keepcaps, "PR_SET_KEEPCAPS keeps the permitted set across setuid and is inherited by fork");
+    CHECK_CHILD(other_pid, "capget reads another process; capset on it is EPERM; a reaped pid is ESRCH");
     r = t_in_child(exec_root_restores);
     CHECK(r == 0, "execve as root gives back the full bounding set", "probe %#x", r);
     r = t_in_child(exec_after_bset_drop);

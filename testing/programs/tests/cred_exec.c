@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 #define DIR "/tmp/cred_exec.d"

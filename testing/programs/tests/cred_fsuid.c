@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 #define DIR "/tmp/cred_fsuid.d"
@@ -175,32 +173,17 @@ int main(void) {
     close(fd);
     chown(DIR "/grp", 0, 500);
     chmod(DIR "/grp", 0040);
-    int r;
-    r = t_in_child(follows_euid);
-    CHECK(r == 0, "the fsuid follows every change of the effective uid", "step %d", r);
-    r = t_in_child(nonroot_rules);
-    CHECK(r == 0, "non-root setfsuid returns the old fsuid and changes only to a real/effective/saved uid",
-          "step %d", r);
-    r = t_in_child(root_any);
-    CHECK(r == 0, "root's setfsuid takes any uid and leaves the euid alone", "step %d", r);
-    r = t_in_child(gid_rules);
-    CHECK(r == 0, "setfsgid: follows the egid, returns the old value, refuses a foreign gid", "step %d", r);
-    r = t_in_child(fs_caps_follow_fsuid);
-    CHECK(r == 0, "fsuid leaving 0 drops the file capabilities from the effective set; back to 0 restores them",
-          "step %d", r);
-    r = t_in_child(access_by_fsuid);
-    CHECK(r == 0, "file access is checked with the fsuid, not the euid", "step %d", r);
-    r = t_in_child(create_owner);
-    CHECK(r == 0, "a new file is owned by the fsuid and fsgid", "step %d", r);
-    r = t_in_child(groups_rules);
-    CHECK(r == 0, "getgroups: count with size 0, sorted list with duplicates, EINVAL when too small", "step %d", r);
-    r = t_in_child(groups_limits);
-    CHECK(r == 0, "setgroups accepts 65536 groups; more or a negative count is EINVAL; bad list EFAULT",
-          "step %d", r);
-    r = t_in_child(groups_nonroot);
-    CHECK(r == 0, "setgroups without CAP_SETGID is EPERM; groups survive setuid and fork", "step %d", r);
-    r = t_in_child(access_by_group);
-    CHECK(r == 0, "a supplementary group grants the group permission bits", "step %d", r);
+    CHECK_CHILD(follows_euid, "the fsuid follows every change of the effective uid");
+    CHECK_CHILD(nonroot_rules, "non-root setfsuid returns the old fsuid and changes only to a real/effective/saved uid");
+    CHECK_CHILD(root_any, "root's setfsuid takes any uid and leaves the euid alone");
+    CHECK_CHILD(gid_rules, "setfsgid: follows the egid, returns the old value, refuses a foreign gid");
+    CHECK_CHILD(fs_caps_follow_fsuid, "fsuid leaving 0 drops the file capabilities from the effective set; back to 0 restores them");
+    CHECK_CHILD(access_by_fsuid, "file access is checked with the fsuid, not the euid");
+    CHECK_CHILD(create_owner, "a new file is owned by the fsuid and fsgid");
+    CHECK_CHILD(groups_rules, "getgroups: count with size 0, sorted list with duplicates, EINVAL when too small");
+    CHECK_CHILD(groups_limits, "setgroups accepts 65536 groups; more or a negative count is EINVAL; bad list EFAULT");
+    CHECK_CHILD(groups_nonroot, "setgroups without CAP_SETGID is EPERM; groups survive setuid and fork");
+    CHECK_CHILD(access_by_group, "a supplementary group grants the group permission bits");
     int st;
     CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     cleanup();

@@ -3,8 +3,6 @@
  * Every case runs in a forked child (the parent stays root). */
 #define _GNU_SOURCE
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 /* 0 when the real, effective and saved uids are r, e, s. */
@@ -187,39 +185,22 @@ static int same_real_uid_may_kill(void) {
 
 int main(void) {
     t_watchdog(30);
-    int r;
-    r = t_in_child(root_setuid_sets_all);
-    CHECK(r == 0, "root's setuid sets real, effective and saved uid", "step %d", r);
-    r = t_in_child(nonroot_setuid_to_other_eperm);
-    CHECK(r == 0, "a non-root setuid to an id it does not hold is EPERM", "step %d", r);
-    r = t_in_child(setuid_to_saved_changes_euid_only);
-    CHECK(r == 0, "a non-root setuid to its real or saved uid changes only the effective uid", "step %d", r);
-    r = t_in_child(setuid_saved_root_back);
-    CHECK(r == 0, "setuid(0) with saved uid 0 regains euid 0; then setuid sets all three", "step %d", r);
-    r = t_in_child(root_euid_with_nonroot_real);
-    CHECK(r == 0, "setuid with euid 0 and other real/saved uids sets all three", "step %d", r);
-    r = t_in_child(setresuid_permutes);
-    CHECK(r == 0, "a non-root setresuid may permute its ids but not add one", "step %d", r);
-    r = t_in_child(setreuid_euid_to_saved_moves_saved);
-    CHECK(r == 0, "setreuid: an effective uid other than the real one becomes the saved uid", "step %d", r);
-    r = t_in_child(setreuid_real_rules);
-    CHECK(r == 0, "setreuid: the real uid may become the effective uid only; saved follows", "step %d", r);
-    r = t_in_child(setreuid_swap);
-    CHECK(r == 0, "setreuid swaps real and effective uids; saved follows the new effective uid", "step %d", r);
-    r = t_in_child(invalid_uid_einval);
-    CHECK(r == 0, "setuid(-1)/setgid(-1) are EINVAL; setreuid(-1, -1) is a no-op", "step %d", r);
-    r = t_in_child(gid_rules_nonroot);
-    CHECK(r == 0, "without CAP_SETGID the gids move only among real, effective and saved", "step %d", r);
-    r = t_in_child(gid_change_needs_euid_root);
-    CHECK(r == 0, "CAP_SETGID follows the effective uid", "step %d", r);
-    r = t_in_child(uid_change_keeps_gids);
-    CHECK(r == 0, "changing uids leaves the gids alone", "step %d", r);
-    r = t_in_child(fork_inherits_ids);
-    CHECK(r == 0, "a forked child inherits real, effective and saved uids", "step %d", r);
-    r = t_in_child(nonroot_cannot_kill_root);
-    CHECK(r == 0, "a non-root process cannot signal a root process (EPERM)", "step %d", r);
-    r = t_in_child(same_real_uid_may_kill);
-    CHECK(r == 0, "kill is allowed when the sender's euid matches the target's saved uid", "step %d", r);
+    CHECK_CHILD(root_setuid_sets_all, "root's setuid sets real, effective and saved uid");
+    CHECK_CHILD(nonroot_setuid_to_other_eperm, "a non-root setuid to an id it does not hold is EPERM");
+    CHECK_CHILD(setuid_to_saved_changes_euid_only, "a non-root setuid to its real or saved uid changes only the effective uid");
+    CHECK_CHILD(setuid_saved_root_back, "setuid(0) with saved uid 0 regains euid 0; then setuid sets all three");
+    CHECK_CHILD(root_euid_with_nonroot_real, "setuid with euid 0 and other real/saved uids sets all three");
+    CHECK_CHILD(setresuid_permutes, "a non-root setresuid may permute its ids but not add one");
+    CHECK_CHILD(setreuid_euid_to_saved_moves_saved, "setreuid: an effective uid other than the real one becomes the saved uid");
+    CHECK_CHILD(setreuid_real_rules, "setreuid: the real uid may become the effective uid only; saved follows");
+    CHECK_CHILD(setreuid_swap, "setreuid swaps real and effective uids; saved follows the new effective uid");
+    CHECK_CHILD(invalid_uid_einval, "setuid(-1)/setgid(-1) are EINVAL; setreuid(-1, -1) is a no-op");
+    CHECK_CHILD(gid_rules_nonroot, "without CAP_SETGID the gids move only among real, effective and saved");
+    CHECK_CHILD(gid_change_needs_euid_root, "CAP_SETGID follows the effective uid");
+    CHECK_CHILD(uid_change_keeps_gids, "changing uids leaves the gids alone");
+    CHECK_CHILD(fork_inherits_ids, "a forked child inherits real, effective and saved uids");
+    CHECK_CHILD(nonroot_cannot_kill_root, "a non-root process cannot signal a root process (EPERM)");
+    CHECK_CHILD(same_real_uid_may_kill, "kill is allowed when the sender's euid matches the target's saved uid");
     int st;
     CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     return t_done("cred_setuid");

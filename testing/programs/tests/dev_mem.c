@@ -4,13 +4,10 @@
  * accepted, /dev/full's reads, lseek of every whence returning 0, and the
  * devices' modes. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -3,14 +3,10 @@
  * flags, mknod'd nodes with the same numbers acting like the originals,
  * an unknown device number ENXIO, lseek on devices, ioctls ENOTTY. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

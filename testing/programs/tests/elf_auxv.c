@@ -10,14 +10,10 @@
 #include <cpuid.h>
 #include <elf.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 extern const Elf64_Ehdr __ehdr_start;

@@ -4,15 +4,8 @@
  * F_SETFL can drop O_APPEND; the end is the file size after ftruncate and
  * after a KEEP_SIZE fallocate; without O_APPEND two opens overwrite. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -4,14 +4,7 @@
  * shared by dup and fork while FD_CLOEXEC is per descriptor, O_DIRECT on a
  * pipe, and F_GETPIPE_SZ on a non-pipe. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

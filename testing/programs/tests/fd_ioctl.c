@@ -2,15 +2,9 @@
  * FIOASYNC) and ENOTTY for everything else on files, directories, pipes and
  * /dev/null: isatty, TCGETS and TIOCGWINSZ on non-ttys. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <termios.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

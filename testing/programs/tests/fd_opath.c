@@ -5,21 +5,15 @@
  * from poll, which select reports in all three sets) and what still works (dup keeping O_PATH, F_SETFD,
  * fstatfs, newfstatat with AT_EMPTY_PATH, close). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -7,15 +7,8 @@
  * another parent needing write permission on the directory itself, O_PATH
  * without read permission, access with real uid 65534 and effective uid 0. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

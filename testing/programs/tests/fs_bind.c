@@ -6,15 +6,9 @@
  * of one mount (MS_BIND), a bind outliving the original mount, MS_MOVE
  * (and ELOOP into itself). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

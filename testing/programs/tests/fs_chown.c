@@ -4,17 +4,10 @@
  * and by a write, the sticky bit's rules for the directory owner and for
  * rmdir. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -2,17 +2,10 @@
  * shared), /dev/full, /dev/random and /dev/urandom, their device numbers;
  * mknod of FIFOs, sockets, regular files and char devices (never opened). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

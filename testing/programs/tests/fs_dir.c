@@ -4,14 +4,8 @@
  * relative paths and "..". */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

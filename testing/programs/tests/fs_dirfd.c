@@ -5,13 +5,7 @@
  * on O_PATH fds for fchownat/fchmodat2/faccessat2, and fchmod/fchown on an
  * O_PATH fd (EBADF). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -4,13 +4,7 @@
  * EPERM for link of a directory; ".." through a file is ENOTDIR; "" is
  * ENOENT everywhere. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

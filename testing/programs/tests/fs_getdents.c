@@ -6,17 +6,11 @@
  * layout (d_type in the last byte). */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -1,13 +1,7 @@
 /* rename/renameat2, link/linkat, symlink/readlink, symlink loops and the
  * 40-link limit, trailing slashes, and unlink of an open file. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -2,12 +2,9 @@
  * parent and a child, OFD locks, flock, release on close and exit. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define D "/tmp/fs_lock.d"

@@ -5,16 +5,9 @@
  * them, unlink and rename of nodes, the directory's write permission
  * checked before CAP_MKNOD. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -10,20 +10,11 @@
  * reading a mapping while another shrinks and grows the file sees only the
  * file's states or SIGBUS. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 
@@ -40,19 +31,7 @@
 #define PG 4096L
 #define FSIZE (3 * PG + 100) /* three pages and a bit */
 
-static char *smmap(void *a, long len, int prot, int fl, int fd, long off) {
-    return (char *)syscall(SYS_mmap, a, len, prot, fl, fd, off);
-}
 #define BAD(p) ((p) == MAP_FAILED)
-static unsigned char pat(long off) { return (unsigned char)(off * 7 + off / 4096 + 1); }
-static int matches(const char *m, long file_off, long n) {
-    for (long i = 0; i < n; i++)
-        if ((unsigned char)m[i] != pat(file_off + i))
-            return 0;
-    return 1;
-}
-/* Runs fn in a child; returns the signal that killed it, or 0 if it exited. */
-static void poke(void *p) { *(volatile char *)p = 1; }
 static void *bus_addr;
 static void on_bus(int sig, siginfo_t *si, void *uc) {
     (void)sig, (void)uc;
@@ -90,7 +69,7 @@ static void *race_reader(void *arg) {
     for (int i = 0; i < 20 * ROUNDS; i++) {
         if (sigsetjmp(race_jb, 1) == 0) {
             char c = race_map[PG + 5];
-            if (c != (char)pat(PG + 5) && c != 0 && c != 'z')
+            if (c != (char)t_pat(PG + 5) && c != 0 && c != 'z')
                 (*bad)++;
         }
     }
@@ -128,15 +107,15 @@ int main(void) {
     }
     static char content[FSIZE];
     for (long i = 0; i < FSIZE; i++)
-        content[i] = pat(i);
+        content[i] = t_pat(i);
     int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, content, FSIZE);
     char *w;
 
     /* MAP_SHARED writable: one set of pages for every mapping and read/write */
     pwrite(fd, content, FSIZE, 0);
-    w = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    char *w2 = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
+    w = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *w2 = t_mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
     if (!BAD(w) && !BAD(w2)) {
         w[PG + 50] = 'A';
         w2[PG + 60] = 'B';
@@ -151,7 +130,7 @@ int main(void) {
     munmap(w2, 2 * PG);
 
     /* MAP_PRIVATE against later changes to the file */
-    char *pm = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    char *pm = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     char before = BAD(pm) ? 0 : pm[PG + 3];
     if (!BAD(w))
         w[PG + 3] = 'X';
@@ -160,9 +139,9 @@ int main(void) {
         pm[2 * PG] = 'p';
     if (!BAD(w))
         w[2 * PG + 1] = 'Y';
-    CHECK(!BAD(pm) && before == (char)pat(PG + 3) && after == 'X',
+    CHECK(!BAD(pm) && before == (char)t_pat(PG + 3) && after == 'X',
           "MAP_PRIVATE shows a store through a MAP_SHARED mapping to a page it never wrote", "%d %d", before, after);
-    CHECK(!BAD(pm) && !BAD(w) && pm[2 * PG + 1] == (char)pat(2 * PG + 1) && w[2 * PG] == (char)pat(2 * PG),
+    CHECK(!BAD(pm) && !BAD(w) && pm[2 * PG + 1] == (char)t_pat(2 * PG + 1) && w[2 * PG] == (char)t_pat(2 * PG),
           "after its first write a MAP_PRIVATE page is a copy: file changes no longer show, its store stays private",
           "mismatch");
     munmap(pm, FSIZE);
@@ -172,7 +151,7 @@ int main(void) {
     pid = fork();
     if (pid == 0) {
         int cfd = t_open("f", O_RDWR, 0);
-        char *cm = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 2 * PG);
+        char *cm = t_mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 2 * PG);
         if (BAD(cm))
             _exit(1);
         memcpy(cm + 8, "other", 5);
@@ -208,9 +187,9 @@ int main(void) {
     pwrite(fd, content, FSIZE, 0);
 
     /* mprotect, madvise, mremap on a shared file mapping */
-    w = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    w = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     r = mprotect(w, PG, PROT_READ);
-    int sig_w = t_dies_by(poke, w + 1);
+    int sig_w = t_dies_by(t_poke, w + 1);
     r2 = mprotect(w, PG, PROT_READ | PROT_WRITE);
     if (r2 == 0)
         w[1] = 'M';
@@ -227,8 +206,8 @@ int main(void) {
     memset(zb, 1, sizeof zb);
     pread(fd, zb, PG, PG);
     int rfd = t_open("f", O_RDONLY, 0);
-    char *ro = smmap(NULL, PG, PROT_READ, MAP_SHARED, rfd, 0);
-    char *pv = smmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    char *ro = t_mmap(NULL, PG, PROT_READ, MAP_SHARED, rfd, 0);
+    char *pv = t_mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     errno = 0;
     r2 = madvise(ro, PG, MADV_REMOVE);
     int e_ro = errno;
@@ -245,16 +224,16 @@ int main(void) {
     pwrite(fd, content, FSIZE, 0);
     if (!BAD(g))
         g[3 * PG + 2] = 'R';
-    CHECK(!BAD(g) && matches(g, 0, 3 * PG) && pread(fd, rb, 1, 3 * PG + 2) == 1 && rb[0] == 'R',
+    CHECK(!BAD(g) && t_matches(g, 0, 3 * PG) && pread(fd, rb, 1, 3 * PG + 2) == 1 && rb[0] == 'R',
           "mremap grows a shared file mapping that still shares the file's pages", "ok %d", !BAD(g));
     w = BAD(g) ? w : g;
     char *dup = BAD(g) ? MAP_FAILED : (char *)mremap(g + PG, 0, 2 * PG, MREMAP_MAYMOVE);
     if (!BAD(dup))
         dup[7] = 'd';
-    char *priv = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+    char *priv = t_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
     errno = 0;
     char *pdup = (char *)mremap(priv, 0, PG, MREMAP_MAYMOVE);
-    CHECK(!BAD(dup) && dup != g + PG && g[PG + 7] == 'd' && matches(dup + 8, PG + 8, 100) && BAD(pdup) &&
+    CHECK(!BAD(dup) && dup != g + PG && g[PG + 7] == 'd' && t_matches(dup + 8, PG + 8, 100) && BAD(pdup) &&
               errno == EINVAL,
           "mremap with old size 0 duplicates a shared file mapping (EINVAL for a private one)", "ok %d errno %d",
           !BAD(dup), errno);
@@ -268,7 +247,7 @@ int main(void) {
     ftruncate(fd, PG + 10);
     int c_cut = bus_code(w + 2 * PG);
     int tail_zero = t_all_zero(w + PG + 10, PG - 10);
-    CHECK(c_eof == BUS_ADRERR && c_cut == BUS_ADRERR && tail_zero && matches(w, 0, PG + 10),
+    CHECK(c_eof == BUS_ADRERR && c_cut == BUS_ADRERR && tail_zero && t_matches(w, 0, PG + 10),
           "a shared mapping past EOF is SIGBUS BUS_ADRERR, also after ftruncate shrinks the file under it",
           "%d %d %d", c_eof, c_cut, tail_zero);
     ftruncate(fd, FSIZE);
@@ -284,7 +263,7 @@ int main(void) {
     pid = fork();
     if (pid == 0) {
         int cfd = t_open("f", O_RDWR, 0);
-        char *cm = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, PG);
+        char *cm = t_mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, PG);
         if (BAD(cm))
             _exit(2);
         uint32_t *word = (uint32_t *)(cm + PG + 64);
@@ -305,15 +284,15 @@ int main(void) {
           "a shared futex in a file mapping is woken through another process's mapping of the file",
           "woken %ld status %d", woken, st);
     /* punching a hole: the file's pages go, private copies stay */
-    char *pp = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    char *pp = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (!BAD(pp)) {
         pp[PG + 1] = 'c';        /* page 1 becomes a private copy */
         (void)*(volatile char *)(pp + 2 * PG); /* page 2 maps the file's page */
     }
     (void)*(volatile char *)(w + 2 * PG);
     r = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PG, 2 * PG);
-    CHECK(!BAD(pp) && r == 0 && pp[PG + 1] == 'c' && pp[PG + 2] == (char)pat(PG + 2) && t_all_zero(pp + 2 * PG, PG) &&
-              t_all_zero(w + PG, 2 * PG) && matches(w, 0, PG) && matches(w + 3 * PG, 3 * PG, 100),
+    CHECK(!BAD(pp) && r == 0 && pp[PG + 1] == 'c' && pp[PG + 2] == (char)t_pat(PG + 2) && t_all_zero(pp + 2 * PG, PG) &&
+              t_all_zero(w + PG, 2 * PG) && t_matches(w, 0, PG) && t_matches(w + 3 * PG, 3 * PG, 100),
           "a punched hole reads as zeros through every mapping except a private copy made before", "ret %ld", r);
     munmap(pp, FSIZE);
 

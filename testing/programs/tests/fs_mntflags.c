@@ -4,21 +4,14 @@
  * for writing), read-only bind mounts of one tree, MS_NODEV, MS_NOEXEC
  * (execve, access X_OK, PROT_EXEC mappings) and MS_NOSYMFOLLOW. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

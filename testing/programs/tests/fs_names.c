@@ -5,14 +5,8 @@
  * names made of any bytes but '/' and NUL. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -4,13 +4,7 @@
  * F_GETFL/F_SETFL. Raw syscalls throughout, so libc
  * never adds O_LARGEFILE or rewrites open into openat. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -3,13 +3,7 @@
  * ENOENT/ENOTDIR in the middle of a path, ENAMETOOLONG, openat with directory
  * fds, bad dirfds and absolute paths. Raw syscalls throughout. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

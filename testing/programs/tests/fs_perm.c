@@ -4,16 +4,8 @@
  * permission, write permission on the directory for create and unlink, the
  * sticky bit, EPERM for chmod/chown/utimensat of another user's file. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

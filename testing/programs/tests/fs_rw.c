@@ -3,18 +3,10 @@
  * lseek and pread errors, shared offsets after dup and fork, ftruncate and
  * truncate, RLIMIT_FSIZE, and a 4 MiB write read back. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

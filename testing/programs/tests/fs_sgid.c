@@ -6,15 +6,8 @@
  * truncates by a process without CAP_FSETID clear setuid (also for the
  * owner), and setgid only together with group execute. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -4,13 +4,7 @@
  * creating a file, ENOENT for a missing non-directory target), and runs of
  * slashes count as one. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

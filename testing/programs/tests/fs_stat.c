@@ -3,17 +3,10 @@
  * the statx mask, timestamps after write/chmod, utimensat (UTIME_NOW,
  * UTIME_OMIT, explicit times, on symlinks and fds), statfs/fstatfs. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -3,18 +3,12 @@
  * nr_inodes= and their use by writes and creates, the default limits (half
  * of RAM), f_flags for the mount flags, O_PATH descriptors, errors. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysinfo.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -5,17 +5,10 @@
  * AT_STATX_* sync flags, NULL paths with and without AT_EMPTY_PATH, O_PATH
  * descriptors, file types. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

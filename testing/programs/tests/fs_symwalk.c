@@ -6,13 +6,7 @@
  * O_PATH fd, fchmodat2 AT_SYMLINK_NOFOLLOW, faccessat2 on a dangling link,
  * getcwd after chdir through a link. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

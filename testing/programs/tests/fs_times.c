@@ -7,16 +7,10 @@
  * day moves on read. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -6,17 +6,10 @@
  * only a file the caller opened itself, as Linux 6.10+ allows). */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -4,16 +4,9 @@
  * them itself); umask keeps only 0777 and returns the old value; it is
  * shared by threads (CLONE_FS) and copied by fork. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -5,19 +5,12 @@
  * bare "user." name, attributes following the inode through link and
  * rename, and ctime moving on set and remove. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -6,14 +6,8 @@
  * positions it moves, EBADF by access mode and O_APPEND, EISDIR, and
  * EINVAL for pipes. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

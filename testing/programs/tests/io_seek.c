@@ -7,17 +7,9 @@
  * EOPNOTSUPP before the EBADF of a read-only fd, EFBIG on overflow,
  * ENODEV for devices). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

@@ -5,15 +5,9 @@
  * -1 (the file position) and RWF_* flags (RWF_APPEND, RWF_NOWAIT, unknown
  * EOPNOTSUPP), ESPIPE, EISDIR and EBADF by access mode. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

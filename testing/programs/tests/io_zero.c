@@ -6,18 +6,10 @@
  * access mode, offset, ESPIPE and buffer address checks come first; readv/writev with no
  * bytes return 0 before the file is asked. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

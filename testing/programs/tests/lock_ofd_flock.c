@@ -4,12 +4,8 @@
  * sharing through fork, release on the last close only, and flock being
  * independent of POSIX locks. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

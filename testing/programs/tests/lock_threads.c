@@ -4,13 +4,9 @@
  * using different descriptions conflict and F_OFD_SETLKW in one thread is
  * woken by an unlock in another; flock behaves the same per description. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

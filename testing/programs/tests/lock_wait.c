@@ -3,12 +3,7 @@
  * deadlock, EINTR when a signal without SA_RESTART arrives, and locks not
  * inherited across fork. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

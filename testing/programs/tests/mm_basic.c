@@ -4,12 +4,9 @@
  * with a SIGSEGV handler that siglongjmps back. */
 #define _GNU_SOURCE
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 
 #ifndef MAP_FIXED_NOREPLACE

@@ -5,13 +5,10 @@
  * and MAP_NORESERVE, and where a free hint puts a mapping. */
 #define _GNU_SOURCE
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define PG 4096UL

@@ -8,14 +8,10 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define D "/tmp/mm_madvise.d"

@@ -5,14 +5,9 @@
  * of a 4 MiB region in both directions. */
 #define _GNU_SOURCE
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define PG 4096UL

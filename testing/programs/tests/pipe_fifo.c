@@ -4,17 +4,9 @@
  * closes, fstat showing the FIFO's inode, F_GETFL, ESPIPE, an unlinked
  * FIFO still working, and a blocked open interrupted by a signal. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 #include "../files.h"
 

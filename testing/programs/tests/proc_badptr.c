@@ -5,21 +5,12 @@
  * "none" the NULL answer noted). The process must be alive afterwards and
  * able to fork. mm_fault_sweep, fs_badptr and fs_badptr_io cover the rest. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../sweep.h"
 #include "../files.h"
 
@@ -44,11 +35,7 @@ int main(void) {
     t_watchdog(60);
     if (t_fresh_dir(D) != 0)
         return 1;
-    void *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    munmap(u, 4096);
-    P[0] = NULL;
-    P[1] = u;
-    P[2] = (void *)0xffff800000000000UL;
+    t_sweep_init();
     char buf[512];
     siginfo_t si;
     struct rusage ru;

@@ -6,11 +6,8 @@
  * allowed again once the last process running it has gone. The program
  * runs a copy of itself as the busy executable. */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define COPY "/tmp/proc_etxtbsy.bin"

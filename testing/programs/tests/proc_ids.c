@@ -4,15 +4,10 @@
  * forked children so the main process stays root with its ids unchanged. */
 #define _GNU_SOURCE
 #include <grp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define CAP_V3 0x20080522

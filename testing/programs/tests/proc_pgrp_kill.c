@@ -7,12 +7,8 @@
  * in a child that first makes its own session, so the caller's group is
  * never signalled. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile int *hits; /* hits[i]: child i got SIGUSR1 */

@@ -3,15 +3,10 @@
  * zombies, SIGCHLD ignored (auto-reap), EINVAL/ECHILD, and orphan
  * reparenting to a PR_SET_CHILD_SUBREAPER. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile int *shared; /* MAP_SHARED page for parent/child handshakes */

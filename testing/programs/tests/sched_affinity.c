@@ -7,8 +7,6 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 /* The mask as one word (all test machines have fewer than 64 CPUs). */
@@ -181,21 +179,13 @@ int main(void) {
           "r %ld", r);
     int c = rawcpu();
     CHECK(c >= 0 && (m & (1ull << c)), "getcpu answers a CPU of the mask", "cpu outside the mask");
-    int rr;
-    rr = t_in_child(fork_inherits);
-    CHECK(rr == 0, "a forked child inherits the mask and runs on it", "step %d", rr);
-    rr = t_in_child(thread_inherits);
-    CHECK(rr == 0, "pthread_create inherits the creating thread's mask", "step %d", rr);
-    rr = t_in_child(set_other_thread);
-    CHECK(rr == 0, "sched_setaffinity on another thread's tid pins that thread only", "step %d", rr);
-    rr = t_in_child(each_cpu);
-    CHECK(rr == 0, "a thread pinned to each CPU runs there (getcpu and sched_getcpu)", "step %d", rr);
-    rr = t_in_child(offline_bits);
-    CHECK(rr == 0, "bits past the online CPUs are dropped; a mask of only those is EINVAL", "step %d", rr);
-    rr = t_in_child(short_lengths);
-    CHECK(rr == 0, "a 4-byte mask is accepted; a 0-byte one is EINVAL", "step %d", rr);
-    rr = t_in_child(other_user);
-    CHECK(rr == 0, "setaffinity on another user's process is EPERM; getaffinity works", "step %d", rr);
+    CHECK_CHILD(fork_inherits, "a forked child inherits the mask and runs on it");
+    CHECK_CHILD(thread_inherits, "pthread_create inherits the creating thread's mask");
+    CHECK_CHILD(set_other_thread, "sched_setaffinity on another thread's tid pins that thread only");
+    CHECK_CHILD(each_cpu, "a thread pinned to each CPU runs there (getcpu and sched_getcpu)");
+    CHECK_CHILD(offline_bits, "bits past the online CPUs are dropped; a mask of only those is EINVAL");
+    CHECK_CHILD(short_lengths, "a 4-byte mask is accepted; a 0-byte one is EINVAL");
+    CHECK_CHILD(other_user, "setaffinity on another user's process is EPERM; getaffinity works");
     pid_t gone = fork();
     if (gone == 0)
         _exit(0);

@@ -6,8 +6,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 /* The kernel's answer: 20 - nice (1..40), or -1 with errno. */
@@ -148,27 +146,17 @@ int main(void) {
     int nice_now = getpriority(PRIO_PROCESS, 0);
     CHECK(raw >= 1 && raw <= 40 && raw == 20 - nice_now && errno == 0,
           "the raw getpriority answer is 20 - nice", "raw %ld nice %d", raw, nice_now);
-    int r;
     if (nice_now != 0)
         rawset(PRIO_PROCESS, 0, 0);
-    r = t_in_child(set_and_clamp);
-    CHECK(r == 0, "setpriority sets the nice value and clamps it to -20..19", "step %d", r);
-    r = t_in_child(nonroot_lower_only);
-    CHECK(r == 0, "without privilege the nice value may rise but not fall (EACCES)", "step %d", r);
-    r = t_in_child(nonroot_other_user_eperm);
-    CHECK(r == 0, "setpriority on another user's process is EPERM; getpriority works", "step %d", r);
-    r = t_in_child(esrch_and_einval);
-    CHECK(r == 0, "a reaped pid is ESRCH; an unknown 'which' is EINVAL", "step %d", r);
-    r = t_in_child(fork_inherits);
-    CHECK(r == 0, "a forked child inherits the nice value", "step %d", r);
-    r = t_in_child(pgrp);
-    CHECK(r == 0, "PRIO_PGRP sets every member and reads the lowest nice", "step %d", r);
-    r = t_in_child(user);
-    CHECK(r == 0, "PRIO_USER (who 0 = own real uid) sets every process of the user", "step %d", r);
-    r = t_in_child(user_nobody_esrch);
-    CHECK(r == 0, "PRIO_USER and PRIO_PGRP with no match are ESRCH", "step %d", r);
-    r = t_in_child(per_thread);
-    CHECK(r == 0, "the nice value is per thread and inherited by pthread_create", "step %d", r);
+    CHECK_CHILD(set_and_clamp, "setpriority sets the nice value and clamps it to -20..19");
+    CHECK_CHILD(nonroot_lower_only, "without privilege the nice value may rise but not fall (EACCES)");
+    CHECK_CHILD(nonroot_other_user_eperm, "setpriority on another user's process is EPERM; getpriority works");
+    CHECK_CHILD(esrch_and_einval, "a reaped pid is ESRCH; an unknown 'which' is EINVAL");
+    CHECK_CHILD(fork_inherits, "a forked child inherits the nice value");
+    CHECK_CHILD(pgrp, "PRIO_PGRP sets every member and reads the lowest nice");
+    CHECK_CHILD(user, "PRIO_USER (who 0 = own real uid) sets every process of the user");
+    CHECK_CHILD(user_nobody_esrch, "PRIO_USER and PRIO_PGRP with no match are ESRCH");
+    CHECK_CHILD(per_thread, "the nice value is per thread and inherited by pthread_create");
     int st;
     CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     return t_done("sched_nice");

@@ -8,8 +8,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 #ifndef SCHED_RESET_ON_FORK
@@ -204,23 +202,14 @@ int main(void) {
     a = syscall(SYS_sched_rr_get_interval, -1, &ts);
     ea = errno;
     CHECK(a == -1 && ea == EINVAL, "sched_rr_get_interval with a negative pid is EINVAL", "r %ld errno %d", a, ea);
-    int r;
-    r = t_in_child(batch_idle_round_trip);
-    CHECK(r == 0, "SCHED_BATCH and SCHED_IDLE are set and read back", "step %d", r);
-    r = t_in_child(setparam_keeps_policy);
-    CHECK(r == 0, "sched_setparam keeps the policy and checks its priority range", "step %d", r);
-    r = t_in_child(fork_inherits_policy);
-    CHECK(r == 0, "a forked child inherits the policy", "step %d", r);
-    r = t_in_child(reset_on_fork);
-    CHECK(r == 0, "SCHED_RESET_ON_FORK reads back; the child keeps SCHED_BATCH without the flag and with nice >= 0", "step %d", r);
-    r = t_in_child(unprivileged_rules);
-    CHECK(r == 0, "unprivileged: real-time policies are EPERM, SCHED_IDLE cannot be left", "step %d", r);
-    r = t_in_child(unprivileged_reset_on_fork);
-    CHECK(r == 0, "unprivileged: SCHED_RESET_ON_FORK cannot be cleared", "step %d", r);
-    r = t_in_child(other_user_eperm);
-    CHECK(r == 0, "setscheduler on another user's process is EPERM; reading it works", "step %d", r);
-    r = t_in_child(per_thread);
-    CHECK(r == 0, "the policy is per thread and inherited by pthread_create", "step %d", r);
+    CHECK_CHILD(batch_idle_round_trip, "SCHED_BATCH and SCHED_IDLE are set and read back");
+    CHECK_CHILD(setparam_keeps_policy, "sched_setparam keeps the policy and checks its priority range");
+    CHECK_CHILD(fork_inherits_policy, "a forked child inherits the policy");
+    CHECK_CHILD(reset_on_fork, "SCHED_RESET_ON_FORK reads back; the child keeps SCHED_BATCH without the flag and with nice >= 0");
+    CHECK_CHILD(unprivileged_rules, "unprivileged: real-time policies are EPERM, SCHED_IDLE cannot be left");
+    CHECK_CHILD(unprivileged_reset_on_fork, "unprivileged: SCHED_RESET_ON_FORK cannot be cleared");
+    CHECK_CHILD(other_user_eperm, "setscheduler on another user's process is EPERM; reading it works");
+    CHECK_CHILD(per_thread, "the policy is per thread and inherited by pthread_create");
     CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     return t_done("sched_policy");
 }

@@ -10,7 +10,6 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <ucontext.h>
 
 /* Loads xmm0-15 from in[256 bytes], does one syscall(nr, a1, a2, a3) and

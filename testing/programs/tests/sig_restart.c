@@ -9,15 +9,11 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define FUTEX_WAIT 0
@@ -32,12 +28,7 @@ static void h_count(int sig) {
 }
 
 static void set_handler(int sig, int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = h_count;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
+    t_handle(sig, h_count, flags);
 }
 
 /* ---- a worker blocked in one call ---- */

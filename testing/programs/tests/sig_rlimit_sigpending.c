@@ -5,12 +5,8 @@
  * works at the limit (and counts), as does kill of a real-time one (queued
  * without its information); taking a queued signal gives its place back. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static void block(int sig) {

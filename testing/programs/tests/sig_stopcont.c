@@ -6,40 +6,12 @@
  * in sig_stop_threads. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile unsigned long *shared; /* [0], [1]: counters of two threads */
-
-static volatile int chld_n, chld_code[16];
-static void h_chld(int sig, siginfo_t *si, void *uc) {
-    (void)sig; (void)uc;
-    if (chld_n < 16)
-        chld_code[chld_n] = si->si_code;
-    chld_n++;
-}
-
-static void set_chld(int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = h_chld;
-    sa.sa_flags = SA_SIGINFO | flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, NULL);
-}
-
-/* waitpid with a deadline (never hangs). */
-
-static void wait_chld(int n) {
-    for (int i = 0; i < 3000 && chld_n < n; i++)
-        t_sleep_ms(1);
-}
 
 static void h_cont(int sig) {
     (void)sig;
@@ -54,8 +26,8 @@ int main(void) {
     /* The multithreaded stop/continue is in ../pending/sig_stop_threads.c. */
     pid_t pid, r;
     /* 2. SA_NOCLDSTOP: no SIGCHLD for stop/continue, still for exit. */
-    set_chld(SA_NOCLDSTOP);
-    chld_n = 0;
+    t_catch_chld(SA_NOCLDSTOP);
+    t_chld_n = 0;
     pid = fork();
     if (pid == 0) {
         for (;;)
@@ -66,29 +38,29 @@ int main(void) {
     kill(pid, SIGCONT);
     t_wait_poll(pid, &st, WCONTINUED);
     t_sleep_ms(20);
-    CHECK(chld_n == 0, "SA_NOCLDSTOP: no SIGCHLD for stop and continue", "n %d", chld_n);
+    CHECK(t_chld_n == 0, "SA_NOCLDSTOP: no SIGCHLD for stop and continue", "n %d", t_chld_n);
     kill(pid, SIGTERM);
     r = t_wait_poll(pid, &st, 0);
-    wait_chld(1);
-    CHECK(chld_n == 1 && chld_code[0] == CLD_KILLED, "SA_NOCLDSTOP: SIGCHLD still comes for the death", "n %d code %d",
-          chld_n, chld_code[0]);
+    t_await_chld(1);
+    CHECK(t_chld_n == 1 && t_chld_code[0] == CLD_KILLED, "SA_NOCLDSTOP: SIGCHLD still comes for the death", "n %d code %d",
+          t_chld_n, t_chld_code[0]);
 
     /* 3. SA_NOCLDWAIT: children are reaped automatically; wait is ECHILD. */
     pid = fork();
     if (pid == 0) {
-        set_chld(SA_NOCLDWAIT);
-        chld_n = 0;
+        t_catch_chld(SA_NOCLDWAIT);
+        t_chld_n = 0;
         pid_t c = fork();
         if (c == 0)
             _exit(3);
         errno = 0;
         pid_t w = waitpid(-1, &st, 0);
         int e = errno;
-        wait_chld(1);
+        t_await_chld(1);
         int code = 0;
         if (!(w == -1 && e == ECHILD))
             code |= 1;
-        if (chld_n != 1)
+        if (t_chld_n != 1)
             code |= 2;
         _exit(code);
     }
@@ -100,7 +72,7 @@ int main(void) {
           st);
 
     /* 4. A pending stop is discarded by SIGCONT, and a pending SIGCONT by a stop. */
-    set_chld(0);
+    t_catch_chld(0);
     pid = fork();
     if (pid == 0) {
         sigset_t s;

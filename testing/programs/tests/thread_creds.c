@@ -7,8 +7,6 @@
 #include <grp.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 /* A helper thread that runs one job at a time for the main thread. */
@@ -123,19 +121,12 @@ static int new_thread_inherits(void) {
 
 int main(void) {
     t_watchdog(30);
-    int r;
-    r = t_in_child(libc_broadcast);
-    CHECK(r == 0, "libc's setresuid changes every thread", "step %d", r);
-    r = t_in_child(raw_is_per_thread);
-    CHECK(r == 0, "a raw setresuid changes only the calling thread", "step %d", r);
-    r = t_in_child(libc_setgroups_broadcast);
-    CHECK(r == 0, "libc's setgroups changes every thread", "step %d", r);
-    r = t_in_child(raw_setgroups_per_thread);
-    CHECK(r == 0, "a raw setgroups changes only the calling thread", "step %d", r);
-    r = t_in_child(checks_use_thread_creds);
-    CHECK(r == 0, "permission checks use the calling thread's credentials", "step %d", r);
-    r = t_in_child(new_thread_inherits);
-    CHECK(r == 0, "a new thread takes its creating thread's credentials", "step %d", r);
+    CHECK_CHILD(libc_broadcast, "libc's setresuid changes every thread");
+    CHECK_CHILD(raw_is_per_thread, "a raw setresuid changes only the calling thread");
+    CHECK_CHILD(libc_setgroups_broadcast, "libc's setgroups changes every thread");
+    CHECK_CHILD(raw_setgroups_per_thread, "a raw setgroups changes only the calling thread");
+    CHECK_CHILD(checks_use_thread_creds, "permission checks use the calling thread's credentials");
+    CHECK_CHILD(new_thread_inherits, "a new thread takes its creating thread's credentials");
     int st;
     CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     return t_done("thread_creds");

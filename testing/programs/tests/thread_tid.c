@@ -9,8 +9,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 struct robust_head {
@@ -210,24 +208,14 @@ int main(void) {
     t_watchdog(30);
     long r = syscall(SYS_set_tid_address, NULL);
     CHECK(r == getpid(), "set_tid_address returns the caller's tid (the pid in the main thread)", "r %ld", r);
-    int rr;
-    rr = t_in_child(set_tid_address_thread);
-    CHECK(rr == 0, "a thread's set_tid_address word is zeroed and futex-woken when it exits", "step %d", rr);
-    rr = t_in_child(lone_process_word_kept);
-    CHECK(rr == 0, "a lone process's set_tid_address word is not written at exit", "step %d", rr);
-    rr = t_in_child(robust_list_calls);
-    CHECK(rr == 0, "set/get_robust_list round trip, EINVAL for a wrong size, EFAULT, another thread, ESRCH",
-          "step %d", rr);
-    rr = t_in_child(robust_list_other_user);
-    CHECK(rr == 0, "get_robust_list of another user's process is EPERM", "step %d", rr);
-    rr = t_in_child(robust_mutex_thread);
-    CHECK(rr == 0, "a robust mutex held by an exited thread is EOWNERDEAD", "step %d", rr);
-    rr = t_in_child(robust_mutex_process);
-    CHECK(rr == 0, "a process-shared robust mutex held by a dead process is EOWNERDEAD", "step %d", rr);
-    rr = t_in_child(tgkill_ids);
-    CHECK(rr == 0, "tgkill/tkill: EINVAL for ids <= 0, ESRCH for a wrong tgid or an exited thread", "step %d", rr);
-    rr = t_in_child(tgkill_other_process_thread);
-    CHECK(rr == 0, "tgkill with a live tid of another process is ESRCH", "step %d", rr);
+    CHECK_CHILD(set_tid_address_thread, "a thread's set_tid_address word is zeroed and futex-woken when it exits");
+    CHECK_CHILD(lone_process_word_kept, "a lone process's set_tid_address word is not written at exit");
+    CHECK_CHILD(robust_list_calls, "set/get_robust_list round trip, EINVAL for a wrong size, EFAULT, another thread, ESRCH");
+    CHECK_CHILD(robust_list_other_user, "get_robust_list of another user's process is EPERM");
+    CHECK_CHILD(robust_mutex_thread, "a robust mutex held by an exited thread is EOWNERDEAD");
+    CHECK_CHILD(robust_mutex_process, "a process-shared robust mutex held by a dead process is EOWNERDEAD");
+    CHECK_CHILD(tgkill_ids, "tgkill/tkill: EINVAL for ids <= 0, ESRCH for a wrong tgid or an exited thread");
+    CHECK_CHILD(tgkill_other_process_thread, "tgkill with a live tid of another process is ESRCH");
     int st;
     CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     return t_done("thread_tid");

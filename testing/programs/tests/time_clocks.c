@@ -9,7 +9,6 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 
 #include "../t.h"
 

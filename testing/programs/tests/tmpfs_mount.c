@@ -8,7 +8,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define D "/tmp/tmpfs_mount.d"
