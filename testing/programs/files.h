@@ -5,7 +5,10 @@
 #define ARAMID_FILES_H
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include "t.h"
 
@@ -25,6 +28,22 @@ static inline int t_fresh_dir(const char *dir) {
     umask(022);
     if (mkdir(dir, 0755) != 0 || chdir(dir) != 0) {
         printf("cannot create %s\n", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* In a private mount namespace where possible: mounts a fresh tmpfs named
+ * `name` on mnt inside a fresh dir and enters it; -1 after a "cannot mount" line. */
+static inline int t_fresh_tmpfs(const char *dir, const char *mnt, const char *name) {
+    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
+        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    umount2(mnt, MNT_DETACH);
+    t_rm_rf(dir);
+    umask(022);
+    if (mkdir(dir, 0755) != 0 || mkdir(mnt, 0755) != 0 || mount(name, mnt, "tmpfs", 0, NULL) != 0 ||
+        chdir(mnt) != 0) {
+        printf("cannot mount a tmpfs on %s\n", mnt);
         return -1;
     }
     return 0;
@@ -64,6 +83,25 @@ static inline int t_exists(const char *p) {
     struct stat st;
     return lstat(p, &st) == 0;
 }
+
+/* statx's struct statx_timestamp and struct statx, for the raw syscall. */
+struct kstatx_ts {
+    int64_t tv_sec;
+    uint32_t tv_nsec;
+    int32_t pad;
+};
+struct kstatx {
+    uint32_t mask, blksize;
+    uint64_t attributes;
+    uint32_t nlink, uid, gid;
+    uint16_t mode, pad1;
+    uint64_t ino, size, blocks, attributes_mask;
+    struct kstatx_ts atime, btime, ctime, mtime;
+    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+    uint64_t mnt_id;
+    uint32_t dio_mem_align, dio_offset_align;
+    uint64_t spare[12];
+};
 
 /* Whether a and b (followed) are the same inode. */
 static inline int t_same(const char *a, const char *b) {
@@ -131,6 +169,47 @@ static inline int t_matches(const char *m, long file_off, long n) {
 
 /* Writes one byte at p (run through t_dies_by to see the fault). */
 static inline void t_poke(void *p) { *(volatile char *)p = 1; }
+
+/* Creates dir/name afresh holding text, with exactly `mode`. */
+static inline void t_put_in(const char *dir, const char *name, const char *text, mode_t mode) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    unlink(p);
+    int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, mode);
+    write(fd, text, strlen(text));
+    close(fd);
+    chmod(p, mode);
+}
+
+/* The parent's side of running a program in child pid that sends its
+ * execve errno through the close-on-exec pipe pfd: that errno (0 if the
+ * exec happened, -1 if the program then did not exit 0), with the
+ * program's report file read into out. */
+static inline int t_exec_outcome(pid_t pid, int pfd[2], const char *report, char *out, size_t outsz) {
+    close(pfd[1]);
+    int e = 0;
+    if (read(pfd[0], &e, sizeof e) != sizeof e)
+        e = 0;
+    close(pfd[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    out[0] = 0;
+    int fd = open(report, O_RDONLY);
+    if (fd >= 0) {
+        ssize_t n = read(fd, out, outsz - 1);
+        out[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    if (e == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+        e = -1;
+    return e;
+}
+
+#ifndef F_OFD_SETLK
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#endif
 
 /* fcntl lock command cmd (F_SETLK, F_OFD_GETLK...) on [start, start+len) from SEEK_SET. */
 static inline int t_lock(int fd, int cmd, short type, off_t start, off_t len) {

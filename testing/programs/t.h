@@ -84,6 +84,28 @@ static inline int t_in_child(int (*fn)(void)) {
         CHECK(_step == 0, name, "step %d", _step);       \
     } while (0)
 
+/* CHECK_CHILD with its own detail format for the child's status. */
+#define CHECK_CHILD_AS(fn, name, fmt)                    \
+    do {                                                 \
+        int _st = t_in_child(fn);                        \
+        CHECK(_st == 0, name, fmt, _st);                 \
+    } while (0)
+
+/* The check that every child has been reaped. */
+#define CHECK_NO_CHILDREN()                                                                        \
+    do {                                                                                           \
+        int _st;                                                                                   \
+        CHECK(wait(&_st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno); \
+    } while (0)
+
+/* Carries a tv_nsec that went past one second into tv_sec. */
+static inline void t_ts_carry(struct timespec *ts) {
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
 /* Waits for pid: its exit status, 100 + the signal that killed it, -1 if not a child. */
 static inline int t_wait_exit(pid_t pid) {
     int st = 0;
@@ -133,8 +155,8 @@ static inline int t_await(volatile int *w, int val) {
 /* Sets the shared word *w to val (the other side waits with t_await). */
 static inline void t_set(volatile int *w, int val) { __atomic_store_n(w, val, __ATOMIC_SEQ_CST); }
 
-/* rt_sigqueueinfo(pid, sig) with si_code `code`, our pid and uid, and sival_int `val`. */
-static inline long t_sigqueueinfo(pid_t pid, int sig, int code, int val) {
+/* A siginfo for sig with si_code `code`, our pid and uid, and sival_int `val`. */
+static inline siginfo_t t_siginfo(int sig, int code, int val) {
     siginfo_t si;
     memset(&si, 0, sizeof si);
     si.si_signo = sig;
@@ -142,7 +164,24 @@ static inline long t_sigqueueinfo(pid_t pid, int sig, int code, int val) {
     si.si_pid = getpid();
     si.si_uid = getuid();
     si.si_value.sival_int = val;
+    return si;
+}
+
+/* rt_sigqueueinfo(pid, sig) with t_siginfo(sig, code, val). */
+static inline long t_sigqueueinfo(pid_t pid, int sig, int code, int val) {
+    siginfo_t si = t_siginfo(sig, code, val);
     return syscall(SYS_rt_sigqueueinfo, pid, sig, &si);
+}
+
+/* A child that only sleeps (30 s at most, in 100 ms naps) until killed. */
+static inline pid_t t_fork_sleeper(void) {
+    pid_t p = fork();
+    if (p == 0) {
+        for (int i = 0; i < 300; i++)
+            t_sleep_ms(100);
+        _exit(0);
+    }
+    return p;
 }
 
 /* Installs handler h for sig with sa_flags `flags` and an empty sa_mask. */

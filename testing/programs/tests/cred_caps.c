@@ -207,26 +207,18 @@ int main(int argc, char **argv) {
     int r0 = get(0, &c);
     CHECK(r0 == 0 && c.e == bset && c.p == bset && c.i == 0,
           "root starts with effective = permitted = the bounding set, no inheritable", "r %d", r0);
-    int r;
     CHECK_CHILD(v1_header, "v1 headers move one 32-bit word; a v1 capset drops the upper capabilities");
     CHECK_CHILD(v2_header, "capget with the v2 header gives both words");
     CHECK_CHILD(capset_rules, "capset: effective within permitted, no regaining, the inheritable limits with/without SETPCAP");
     CHECK_CHILD(capbset_drop, "PR_CAPBSET_DROP removes a cap from the bounding set only; EINVAL/EPERM; no inheriting it");
     CHECK_CHILD(keepcaps, "PR_SET_KEEPCAPS keeps the permitted set across setuid and is inherited by fork");
     CHECK_CHILD(other_pid, "capget reads another process; capset on it is EPERM; a reaped pid is ESRCH");
-    r = t_in_child(exec_root_restores);
-    CHECK(r == 0, "execve as root gives back the full bounding set", "probe %#x", r);
-    r = t_in_child(exec_after_bset_drop);
-    CHECK(r == 0, "execve as root gives only what the bounding set still holds", "probe %#x", r);
-    r = t_in_child(exec_root_inheritable);
-    CHECK(r == 0, "the inheritable set survives execve", "probe %#x", r);
-    r = t_in_child(exec_nonroot_keepcaps);
-    CHECK(r == 0, "execve as non-root clears the kept permitted set and PR_SET_KEEPCAPS", "probe %#x", r);
-    r = t_in_child(exec_real_root);
-    CHECK(r == 0, "execve with real uid 0 and another euid: permitted full, effective empty", "probe %#x", r);
-    r = t_in_child(exec_saved_follows_euid);
-    CHECK(r == 0, "execve sets the saved uid to the effective uid", "probe %#x", r);
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_CHILD_AS(exec_root_restores, "execve as root gives back the full bounding set", "probe %#x");
+    CHECK_CHILD_AS(exec_after_bset_drop, "execve as root gives only what the bounding set still holds", "probe %#x");
+    CHECK_CHILD_AS(exec_root_inheritable, "the inheritable set survives execve", "probe %#x");
+    CHECK_CHILD_AS(exec_nonroot_keepcaps, "execve as non-root clears the kept permitted set and PR_SET_KEEPCAPS", "probe %#x");
+    CHECK_CHILD_AS(exec_real_root, "execve with real uid 0 and another euid: permitted full, effective empty", "probe %#x");
+    CHECK_CHILD_AS(exec_saved_follows_euid, "execve sets the saved uid to the effective uid", "probe %#x");
+    CHECK_NO_CHILDREN();
     return t_done("cred_caps");
 }

@@ -125,8 +125,7 @@ int main(int argc, char **argv) {
     mode(1000, 100, 06755);
     r = run(as_user, "1000 1000 1000 100 100 100 0 1");
     CHECK(r == 0, "set-ID bits naming the caller's own ids change nothing", "probe %#x", r);
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_NO_CHILDREN();
     unlink(PROG);
     rmdir(DIR);
     return t_done("cred_exec");

@@ -184,8 +184,7 @@ int main(void) {
     CHECK_CHILD(groups_limits, "setgroups accepts 65536 groups; more or a negative count is EINVAL; bad list EFAULT");
     CHECK_CHILD(groups_nonroot, "setgroups without CAP_SETGID is EPERM; groups survive setuid and fork");
     CHECK_CHILD(access_by_group, "a supplementary group grants the group permission bits");
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_NO_CHILDREN();
     cleanup();
     return t_done("cred_fsuid");
 }

@@ -72,16 +72,8 @@ int main(void) {
     static char buf[4096];
     char name[32];
     long r;
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    t_rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_getdents", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_getdents") != 0)
         return 1;
-    }
 
     /* every type */
     mkdir("types", 0755);

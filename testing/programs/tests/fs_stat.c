@@ -13,21 +13,6 @@
 #define D "/tmp/fs_stat.d"
 
 /* struct statx, as the kernel defines it (older libc headers lack it) */
-struct kstatx_ts {
-    int64_t tv_sec;
-    uint32_t tv_nsec;
-    int32_t pad;
-};
-struct kstatx {
-    uint32_t mask, blksize;
-    uint64_t attributes;
-    uint32_t nlink, uid, gid;
-    uint16_t mode, pad1;
-    uint64_t ino, size, blocks, attributes_mask;
-    struct kstatx_ts atime, btime, ctime, mtime;
-    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
-    uint64_t spare[14];
-};
 #define K_STATX_BASIC_STATS 0x7ffU
 #define K_STATX_RESERVED 0x80000000U
 

@@ -15,23 +15,6 @@
 #define D "/tmp/fs_statx.d"
 #define M D "/mnt"
 
-struct kstatx_ts {
-    int64_t tv_sec;
-    uint32_t tv_nsec;
-    int32_t pad;
-};
-struct kstatx {
-    uint32_t mask, blksize;
-    uint64_t attributes;
-    uint32_t nlink, uid, gid;
-    uint16_t mode, pad1;
-    uint64_t ino, size, blocks, attributes_mask;
-    struct kstatx_ts atime, btime, ctime, mtime;
-    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
-    uint64_t mnt_id;
-    uint32_t dio_mem_align, dio_offset_align;
-    uint64_t spare[12];
-};
 #define K_BASIC 0x7ffU
 #define K_BTIME 0x800U
 #define K_MNT_ID 0x1000U
@@ -48,17 +31,9 @@ static long sx(int dfd, const char *p, int fl, unsigned mask, struct kstatx *b) 
 int main(void) {
     struct kstatx a, b;
     long r, r2;
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    t_rm_rf(D);
-    umask(022);
     time_t before = time(NULL);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_statx", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_statx") != 0)
         return 1;
-    }
     int fd = t_open("f", O_RDWR | O_CREAT, 0644);
     write(fd, "hello", 5);
     mkdir("d", 0755);

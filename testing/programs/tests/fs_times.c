@@ -58,16 +58,8 @@ static const char *moved(struct obj *o) {
 
 int main(void) {
     char buf[64];
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    t_rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_times", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_times") != 0)
         return 1;
-    }
     const char *dirs[] = {"d_create", "d_write", "d_unlink", "d_rename", "d_link", "d_mkdir", "d_rmdir", "d_list"};
     for (unsigned i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
         mkdir(dirs[i], 0755);

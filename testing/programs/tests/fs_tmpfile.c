@@ -22,16 +22,8 @@ int main(void) {
     long r;
     struct stat st, st2;
     char buf[16];
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    t_rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_tmpfile", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_tmpfile") != 0)
         return 1;
-    }
     mkdir("dir", 0755);
     close(t_open("file", O_WRONLY | O_CREAT, 0644));
     struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};

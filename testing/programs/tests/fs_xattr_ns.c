@@ -48,16 +48,8 @@ int main(void) {
     char v[64], list[512];
     long r, r2;
     struct stat st, st2;
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    t_rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_xattr_ns", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_xattr_ns") != 0)
         return 1;
-    }
     touch("f", 0666);
     touch("mine", 0666);
     chown("mine", 65534, 65534);

@@ -10,16 +10,8 @@
 #include "../files.h"
 
 #define D "/tmp/lock_ofd_flock.d"
-#ifndef F_OFD_SETLK
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#endif
 
-static void cleanup(void) {
-    unlink(D "/f");
-    rmdir(D);
-}
+static void cleanup(void) { t_rm_rf(D); }
 
 int main(void) {
     t_watchdog(30);

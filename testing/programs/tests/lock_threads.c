@@ -11,16 +11,8 @@
 #include "../files.h"
 
 #define D "/tmp/lock_threads.d"
-#ifndef F_OFD_SETLK
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#endif
 
-static void cleanup(void) {
-    unlink(D "/f");
-    rmdir(D);
-}
+static void cleanup(void) { t_rm_rf(D); }
 
 /* Whether another process sees a write-lock conflict on start..len. */
 static int locked_for_others(off_t start, off_t len) {

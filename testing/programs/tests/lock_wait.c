@@ -9,10 +9,7 @@
 
 #define D "/tmp/lock_wait.d"
 
-static void cleanup(void) {
-    unlink(D "/f");
-    rmdir(D);
-}
+static void cleanup(void) { t_rm_rf(D); }
 
 static volatile sig_atomic_t got_usr1;
 static void on_usr1(int s) {

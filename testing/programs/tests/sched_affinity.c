@@ -151,12 +151,7 @@ static int short_lengths(void) {
 }
 
 static int other_user(void) {
-    pid_t v = fork();
-    if (v == 0) {
-        for (int i = 0; i < 300; i++)
-            t_sleep_ms(100);
-        _exit(0);
-    }
+    pid_t v = t_fork_sleeper();
     STEP(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
     uint64_t m = 0;
     int r1 = setmask(v, all_cpus) == -1 && errno == EPERM;

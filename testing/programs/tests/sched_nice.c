@@ -12,15 +12,6 @@
 static long rawget(int which, int who) { return syscall(SYS_getpriority, which, who); }
 static long rawset(int which, int who, int v) { return syscall(SYS_setpriority, which, who, v); }
 
-static pid_t sleeper(void) {
-    pid_t p = fork();
-    if (p == 0) {
-        for (int i = 0; i < 300; i++)
-            t_sleep_ms(100);
-        _exit(0);
-    }
-    return p;
-}
 static void reap(pid_t p) {
     int st;
     kill(p, SIGKILL);
@@ -46,7 +37,7 @@ static int nonroot_lower_only(void) {
     return 0;
 }
 static int nonroot_other_user_eperm(void) {
-    pid_t victim = sleeper();
+    pid_t victim = t_fork_sleeper();
     STEP(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
     int r = rawset(PRIO_PROCESS, victim, 10) == -1 && errno == EPERM;
     long g = rawget(PRIO_PROCESS, victim); /* reading is allowed */
@@ -79,7 +70,7 @@ static int fork_inherits(void) {
 }
 static int pgrp(void) {
     STEP(1, setpgid(0, 0) == 0);
-    pid_t a = sleeper(), b = sleeper();
+    pid_t a = t_fork_sleeper(), b = t_fork_sleeper();
     int ok = rawset(PRIO_PGRP, 0, 6) == 0 && rawget(PRIO_PROCESS, a) == 14 && rawget(PRIO_PROCESS, b) == 14 &&
              rawget(PRIO_PROCESS, 0) == 14;
     /* getpriority over a group answers the highest priority (lowest nice) */
@@ -94,7 +85,7 @@ static int pgrp(void) {
 static int user(void) {
     /* uid 43210 owns only this process and its children */
     STEP(1, syscall(SYS_setresuid, 43210, 43210, 43210) == 0);
-    pid_t a = sleeper();
+    pid_t a = t_fork_sleeper();
     int ok = rawset(PRIO_USER, 0, 9) == 0 && rawget(PRIO_PROCESS, a) == 11 && rawget(PRIO_PROCESS, 0) == 11;
     int ok2 = rawset(PRIO_PROCESS, a, 12) == 0 && rawget(PRIO_USER, 43210) == 11;
     reap(a);
@@ -157,7 +148,6 @@ int main(void) {
     CHECK_CHILD(user, "PRIO_USER (who 0 = own real uid) sets every process of the user");
     CHECK_CHILD(user_nobody_esrch, "PRIO_USER and PRIO_PGRP with no match are ESRCH");
     CHECK_CHILD(per_thread, "the nice value is per thread and inherited by pthread_create");
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_NO_CHILDREN();
     return t_done("sched_nice");
 }

@@ -88,12 +88,7 @@ static int unprivileged_reset_on_fork(void) {
     return 0;
 }
 static int other_user_eperm(void) {
-    pid_t v = fork();
-    if (v == 0) {
-        for (int i = 0; i < 300; i++)
-            t_sleep_ms(100);
-        _exit(0);
-    }
+    pid_t v = t_fork_sleeper();
     STEP(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
     int r = setsched(v, SCHED_BATCH, 0) == -1 && errno == EPERM;
     int g = getsched(v) == SCHED_OTHER && getprio(v) == 0;

@@ -48,13 +48,7 @@ static void unblock_all(void) {
 }
 
 static long tgqinfo(pid_t tgid, pid_t tid, int sig, int code, int val) {
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    si.si_signo = sig;
-    si.si_code = code;
-    si.si_pid = getpid();
-    si.si_uid = getuid();
-    si.si_value.sival_int = val;
+    siginfo_t si = t_siginfo(sig, code, val);
     return syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, &si);
 }
 

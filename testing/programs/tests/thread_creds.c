@@ -127,7 +127,6 @@ int main(void) {
     CHECK_CHILD(raw_setgroups_per_thread, "a raw setgroups changes only the calling thread");
     CHECK_CHILD(checks_use_thread_creds, "permission checks use the calling thread's credentials");
     CHECK_CHILD(new_thread_inherits, "a new thread takes its creating thread's credentials");
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_NO_CHILDREN();
     return t_done("thread_creds");
 }

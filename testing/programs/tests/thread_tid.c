@@ -105,12 +105,7 @@ static int robust_list_calls(void) {
     return 0;
 }
 static int robust_list_other_user(void) {
-    pid_t v = fork();
-    if (v == 0) {
-        for (int i = 0; i < 300; i++)
-            t_sleep_ms(100);
-        _exit(0);
-    }
+    pid_t v = t_fork_sleeper();
     STEP(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
     void *head;
     size_t len;
@@ -189,12 +184,7 @@ static int tgkill_ids(void) {
 }
 static int tgkill_other_process_thread(void) {
     /* a thread id paired with the wrong process is ESRCH even if both exist */
-    pid_t v = fork();
-    if (v == 0) {
-        for (int i = 0; i < 300; i++)
-            t_sleep_ms(100);
-        _exit(0);
-    }
+    pid_t v = t_fork_sleeper();
     int r = syscall(SYS_tgkill, v, syscall(SYS_gettid), 0) == -1 && errno == ESRCH;
     int r2 = syscall(SYS_tgkill, getpid(), v, 0) == -1 && errno == ESRCH;
     int st;
@@ -216,7 +206,6 @@ int main(void) {
     CHECK_CHILD(robust_mutex_process, "a process-shared robust mutex held by a dead process is EOWNERDEAD");
     CHECK_CHILD(tgkill_ids, "tgkill/tkill: EINVAL for ids <= 0, ESRCH for a wrong tgid or an exited thread");
     CHECK_CHILD(tgkill_other_process_thread, "tgkill with a live tid of another process is ESRCH");
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_NO_CHILDREN();
     return t_done("thread_tid");
 }
