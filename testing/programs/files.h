@@ -1,6 +1,7 @@
 /* File helpers shared by the file-system test programs: each works in a
  * fresh /tmp/NAME.d (t_fresh_dir), opens with the raw syscall (libc would add
- * O_LARGEFILE), and reads and writes small files in one call. */
+ * O_LARGEFILE), and reads and writes small files in one call. Programs
+ * that include it define _GNU_SOURCE first (nftw's flags, CLONE_NEWNS). */
 #ifndef ARAMID_FILES_H
 #define ARAMID_FILES_H
 #include <fcntl.h>
@@ -101,6 +102,15 @@ struct kstatx {
     uint64_t mnt_id;
     uint32_t dio_mem_align, dio_offset_align;
     uint64_t spare[12];
+};
+
+/* One getdents64 record. */
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
 };
 
 /* Whether a and b (followed) are the same inode. */
@@ -210,6 +220,33 @@ static inline int t_exec_outcome(pid_t pid, int pfd[2], const char *report, char
 #define F_OFD_SETLK 37
 #define F_OFD_SETLKW 38
 #endif
+
+/* Copies the file from to a new file to (mode 0755), with no writer left open; 0 or -1. */
+static inline int t_copy_file(const char *from, const char *to) {
+    int in = open(from, O_RDONLY);
+    if (in < 0)
+        return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, n) != n)
+            return -1;
+    close(in);
+    int c = close(out);
+    return n == 0 && c == 0 ? 0 : -1;
+}
+
+/* Detaches the mount on mnt and removes mnt and dir (both left empty). */
+static inline void t_unmount_rm(const char *mnt, const char *dir) {
+    umount2(mnt, MNT_DETACH);
+    rmdir(mnt);
+    rmdir(dir);
+}
 
 /* fcntl lock command cmd (F_SETLK, F_OFD_GETLK...) on [start, start+len) from SEEK_SET. */
 static inline int t_lock(int fd, int cmd, short type, off_t start, off_t len) {

@@ -184,14 +184,19 @@ static inline pid_t t_fork_sleeper(void) {
     return p;
 }
 
+/* Installs sa for sig with sa_flags `flags` and an empty sa_mask. */
+static inline void t_sigaction(int sig, struct sigaction *sa, int flags) {
+    sa->sa_flags = flags;
+    sigemptyset(&sa->sa_mask);
+    sigaction(sig, sa, NULL);
+}
+
 /* Installs handler h for sig with sa_flags `flags` and an empty sa_mask. */
 static inline void t_handle(int sig, void (*h)(int), int flags) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = h;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
+    t_sigaction(sig, &sa, flags);
 }
 
 /* Installs the three-argument handler h for sig: sa_flags `flags` (say SA_SIGINFO), empty sa_mask. */
@@ -199,9 +204,7 @@ static inline void t_handle_info(int sig, void (*h)(int, siginfo_t *, void *), i
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = h;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
+    t_sigaction(sig, &sa, flags);
 }
 
 /* SIGCHLD deliveries counted by t_on_chld, and the si_code of the first 16. */

@@ -257,11 +257,7 @@ int main(void) {
     close(fd);
 
     /* --- a process signalling itself --- */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_info;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGUSR1, &sa, NULL);
+    t_handle_info(SIGUSR1, on_info, SA_SIGINFO);
     int self = pidfd_open_raw(me, 0);
     got_sig = 0;
     r = pidfd_kill(self, SIGUSR1, NULL, 0);

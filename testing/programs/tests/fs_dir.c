@@ -14,14 +14,6 @@
 
 static long sgetcwd(char *b, long n) { return syscall(SYS_getcwd, b, n); }
 
-struct linux_dirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-};
-
 /* Reads the whole directory with a small buffer; counts the files e%04d
  * seen (in seen[]), "." and "..", and anything else. Returns the number of
  * getdents64 calls that returned entries, or -1 on error. */

@@ -18,13 +18,6 @@
 #define M D "/mnt"
 #define N 600
 
-struct linux_dirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-};
 struct linux_dirent {
     unsigned long d_ino;
     unsigned long d_off;

@@ -45,11 +45,7 @@ static int is_mapped(char *p, size_t len) {
 }
 
 int main(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigaction(SIGSEGV, &sa, NULL);
+    t_handle_info(SIGSEGV, on_fault, SA_SIGINFO | SA_NODEFER);
     int rw = PROT_READ | PROT_WRITE;
 
     /* Growth into free space. */

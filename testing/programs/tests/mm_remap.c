@@ -48,11 +48,7 @@ static char *unmapped_page(void) {
 }
 
 int main(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGSEGV, &sa, NULL);
+    t_handle_info(SIGSEGV, on_fault, SA_SIGINFO);
     int rw = PROT_READ | PROT_WRITE;
     int status;
 

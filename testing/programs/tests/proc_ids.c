@@ -33,14 +33,6 @@ static int capset_raw(struct cap_data d[2]) {
 static volatile int *shared;
 
 /* Run fn in a forked child; returns its exit status (0 = all good). */
-static int in_child(int (*fn)(void)) {
-    pid_t pid = fork();
-    if (pid == 0)
-        _exit(fn());
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 0x100 | status;
-}
 
 static int child_pgid(void) {
     if (setpgid(0, 0) != 0)
@@ -177,8 +169,7 @@ int main(void) {
           "status %#x", status);
 
     /* Process groups. */
-    r = in_child(child_pgid);
-    CHECK(r == 0, "setpgid(0, 0) makes the child a group leader", "child result %#x", r);
+    CHECK_CHILD_AS(child_pgid, "setpgid(0, 0) makes the child a group leader", "child result %#x");
     t_set(&shared[0], 0);
     pid = fork();
     if (pid == 0) {
@@ -237,16 +228,11 @@ int main(void) {
     CHECK(getuid() == 0 && geteuid() == 0 && getgid() == 0 && getegid() == 0 && ru == 0 && eu == 0 && su == 0 &&
               rg == 0 && eg == 0 && sg == 0,
           "running as root: real, effective and saved ids are 0", "uid %d", (int)getuid());
-    r = in_child(child_groups);
-    CHECK(r == 0, "setgroups/getgroups round trip, count query, EINVAL for a small buffer", "child result %#x", r);
-    r = in_child(child_setuid);
-    CHECK(r == 0, "setresgid/setresuid as root set real, effective and saved ids", "child result %#x", r);
-    r = in_child(child_regain);
-    CHECK(r == 0, "after dropping every uid, regaining root is EPERM", "child result %#x", r);
-    r = in_child(child_caps_cleared);
-    CHECK(r == 0, "leaving uid 0 clears effective and permitted capabilities", "child result %#x", r);
-    r = in_child(child_saved_root);
-    CHECK(r == 0, "with saved uid 0, seteuid(0) restores effective capabilities", "child result %#x", r);
+    CHECK_CHILD_AS(child_groups, "setgroups/getgroups round trip, count query, EINVAL for a small buffer", "child result %#x");
+    CHECK_CHILD_AS(child_setuid, "setresgid/setresuid as root set real, effective and saved ids", "child result %#x");
+    CHECK_CHILD_AS(child_regain, "after dropping every uid, regaining root is EPERM", "child result %#x");
+    CHECK_CHILD_AS(child_caps_cleared, "leaving uid 0 clears effective and permitted capabilities", "child result %#x");
+    CHECK_CHILD_AS(child_saved_root, "with saved uid 0, seteuid(0) restores effective capabilities", "child result %#x");
 
     /* Capabilities. */
     struct cap_data d[2];
@@ -263,9 +249,7 @@ int main(void) {
     r = (int)syscall(SYS_capget, &h, NULL);
     CHECK(r == 0 && h.version == CAP_V3, "capget with NULL data is a version probe", "r %d version %#x", r,
           h.version);
-    r = in_child(child_capset);
-    CHECK(r == 0, "capset drops and re-raises effective caps; re-adding a dropped permitted cap is EPERM",
-          "child result %#x", r);
+    CHECK_CHILD_AS(child_capset, "capset drops and re-raises effective caps; re-adding a dropped permitted cap is EPERM", "child result %#x");
 
     /* umask. */
     mode_t old = umask(022);
