@@ -37,8 +37,7 @@ static int as_nobody(int (*fn)(void), int *status) {
     waitpid(pid, status, 0);
     return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
-/* each child returns 0 on success or the number of the first failing step */
-
+/* each child below returns 0 on success or the number of the first failing step */
 static int c_open_private(void) {
     errno = 0;
     STEP(1, t_open(D "/private", O_RDONLY, 0) == -1 && errno == EACCES);

@@ -15,7 +15,6 @@ static int is_dir(const char *p) {
     struct stat st;
     return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
-/* a call that must fail with the given errno */
 
 int main(void) {
     long r;

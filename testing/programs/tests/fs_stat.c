@@ -12,7 +12,7 @@
 
 #define D "/tmp/fs_stat.d"
 
-/* struct statx, as the kernel defines it (older libc headers lack it) */
+/* statx mask bits (struct kstatx, the kernel's struct statx, is in files.h) */
 #define K_STATX_BASIC_STATS 0x7ffU
 #define K_STATX_RESERVED 0x80000000U
 

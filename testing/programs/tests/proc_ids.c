@@ -32,8 +32,6 @@ static int capset_raw(struct cap_data d[2]) {
 
 static volatile int *shared;
 
-/* Run fn in a forked child; returns its exit status (0 = all good). */
-
 static int child_pgid(void) {
     if (setpgid(0, 0) != 0)
         return 1;
