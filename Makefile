@@ -18,6 +18,7 @@ DYN_BINS := $(foreach t,$(DYN_TESTS),$(ROOT)/tests/$(t))
 DYN_LIBS := $(foreach l,$(basename $(notdir $(wildcard testing/programs/dyn/lib*.c))),$(ROOT)/tests/lib/$(l).so)
 GUEST_BINS := $(foreach t,$(basename $(notdir $(wildcard testing/programs/guest/*.c))),$(ROOT)/guest/$(t))
 PROGRAM_SUITE := $(BUILD)/suites/programs.toml
+PROGRAM_HEADERS := $(wildcard testing/programs/*.h)
 DEBIAN_ROOT := $(BUILD)/debian-root
 DEBIAN_STAMP := $(BUILD)/debian-root.stamp
 LINUX   := $(BUILD)/linux
@@ -73,7 +74,7 @@ $(ROOT)/tests/hello: testing/programs/hello.c
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 
-$(ROOT)/guest/%: testing/programs/guest/%.c testing/programs/t.h
+$(ROOT)/guest/%: testing/programs/guest/%.c $(PROGRAM_HEADERS)
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 
@@ -84,15 +85,15 @@ $(ROOT)/tests/lib/%.so: testing/programs/dyn/%.c
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -shared -fPIC -o $@ $<
 
-$(DYN_BINS): $(ROOT)/tests/%: testing/programs/dyn/%.c testing/programs/t.h $(DYN_LIBS)
+$(DYN_BINS): $(ROOT)/tests/%: testing/programs/dyn/%.c $(PROGRAM_HEADERS) $(DYN_LIBS)
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -o $@ $< -L$(ROOT)/tests/lib $(patsubst $(ROOT)/tests/lib/lib%.so,-l%,$(DYN_LIBS)) -lm -lpthread -lrt -ldl '-Wl,-rpath,/tests/lib:$$ORIGIN/lib'
 
-$(ROOT)/tests/%.musl: testing/programs/tests/%.c testing/programs/t.h testing/programs/sweep.h
+$(ROOT)/tests/%.musl: testing/programs/tests/%.c $(PROGRAM_HEADERS)
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -Wall -o $@ $<
 
-$(ROOT)/tests/%: testing/programs/tests/%.c testing/programs/t.h testing/programs/sweep.h
+$(ROOT)/tests/%: testing/programs/tests/%.c $(PROGRAM_HEADERS)
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 

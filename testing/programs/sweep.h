@@ -4,6 +4,7 @@
  * be EFAULT (or, where NULL means "none", the NULL answer given). */
 #ifndef ARAMID_SWEEP_H
 #define ARAMID_SWEEP_H
+#include <sys/mman.h>
 #include "t.h"
 
 static void *P[3]; /* NULL, unmapped, kernel */
@@ -29,6 +30,15 @@ static int fail_e;
         }                                                              \
         _ok;                                                           \
     })
+/* Points P[] at NULL, a just-unmapped page and the first kernel address. */
+static inline void t_sweep_init(void) {
+    void *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(u, 4096);
+    P[0] = NULL;
+    P[1] = u;
+    P[2] = (void *)0xffff800000000000UL;
+}
+
 #define SWEEP(name, expr) CHECK(ALL_EFAULT(0, expr), name, "pointer %d ret %ld errno %d", fail_idx, fail_r, fail_e)
 /* every expression must give EFAULT for every bad pointer */
 #define SWEEP2(name, e1, e2) \

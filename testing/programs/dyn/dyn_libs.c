@@ -6,8 +6,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 extern __thread int lib_tls;

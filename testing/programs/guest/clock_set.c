@@ -7,11 +7,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 static long long ns_of(clockid_t c) {

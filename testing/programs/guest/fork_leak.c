@@ -2,8 +2,6 @@
  * there): 10,000 fork/exit/wait cycles, each child touching a few pages,
  * must give all their memory back. */
 #include <sys/sysinfo.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include "../t.h"
 

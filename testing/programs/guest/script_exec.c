@@ -2,9 +2,6 @@
  * /guest/hello.sh is "#!/guest/script_exec -interp" (packed in the
  * initramfs), so the interpreter sees argv = [interpreter, "-interp",
  * script path, original arguments after argv[0]]. */
-#include <sys/wait.h>
-#include <unistd.h>
-#include <string.h>
 #include "../t.h"
 
 int main(int argc, char **argv) {

@@ -5,11 +5,8 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
-#define R(n, c) if (!(c)) return n
 #define V1 0x19980330
 #define V2 0x20071026
 #define V3 0x20080522
@@ -44,16 +41,6 @@ static int set(unsigned long long e, unsigned long long p, unsigned long long i)
     return syscall(SYS_capset, &h, d);
 }
 #define BIT(c) (1ull << (c))
-
-static int in_child(int (*fn)(void)) {
-    pid_t p = fork();
-    if (p == 0)
-        _exit(fn());
-    int st;
-    if (waitpid(p, &st, 0) != p || !WIFEXITED(st))
-        return 255;
-    return WEXITSTATUS(st);
-}
 
 /* Re-executes this program as a probe that checks its capabilities and
  * saved uid; returns the probe's status (0: as expected). */
@@ -90,68 +77,68 @@ static int probe(char **argv) {
 static int v1_header(void) {
     struct cap_hdr h = {V1, 0};
     struct cap_data d[2] = {{0}, {0xdead, 0xbeef, 0xf00d}};
-    R(1, syscall(SYS_capget, &h, d) == 0);
-    R(2, d[1].effective == 0xdead && d[1].permitted == 0xbeef && d[1].inheritable == 0xf00d);
-    R(3, d[0].effective == (unsigned)bset && d[0].permitted == (unsigned)bset);
+    STEP(1, syscall(SYS_capget, &h, d) == 0);
+    STEP(2, d[1].effective == 0xdead && d[1].permitted == 0xbeef && d[1].inheritable == 0xf00d);
+    STEP(3, d[0].effective == (unsigned)bset && d[0].permitted == (unsigned)bset);
     /* capset with v1 gives only 32 bits: the upper capabilities go */
-    R(4, syscall(SYS_capset, &h, d) == 0);
+    STEP(4, syscall(SYS_capset, &h, d) == 0);
     struct caps c;
-    R(5, get(0, &c) == 0 && c.p == (bset & 0xffffffffull) && c.e == c.p);
+    STEP(5, get(0, &c) == 0 && c.p == (bset & 0xffffffffull) && c.e == c.p);
     return 0;
 }
 static int v2_header(void) {
     struct cap_hdr h = {V2, 0};
     struct cap_data d[2];
-    R(1, syscall(SYS_capget, &h, d) == 0);
-    R(2, (d[0].permitted | (unsigned long long)d[1].permitted << 32) == bset);
+    STEP(1, syscall(SYS_capget, &h, d) == 0);
+    STEP(2, (d[0].permitted | (unsigned long long)d[1].permitted << 32) == bset);
     return 0;
 }
 static int capset_rules(void) {
     struct caps c;
     get(0, &c);
     /* effective must be within permitted */
-    R(1, set(c.p & ~BIT(CAP_CHOWN), c.p & ~BIT(CAP_CHOWN), 0) == 0);
-    R(2, set(c.p, c.p & ~BIT(CAP_CHOWN), 0) == -1 && errno == EPERM);
+    STEP(1, set(c.p & ~BIT(CAP_CHOWN), c.p & ~BIT(CAP_CHOWN), 0) == 0);
+    STEP(2, set(c.p, c.p & ~BIT(CAP_CHOWN), 0) == -1 && errno == EPERM);
     /* a dropped permitted capability cannot be taken back */
-    R(3, set(c.p & ~BIT(CAP_CHOWN), c.p, 0) == -1 && errno == EPERM);
+    STEP(3, set(c.p & ~BIT(CAP_CHOWN), c.p, 0) == -1 && errno == EPERM);
     /* with CAP_SETPCAP the inheritable set may take any bounding-set cap */
-    R(4, set(c.p & ~BIT(CAP_CHOWN), c.p & ~BIT(CAP_CHOWN), BIT(CAP_CHOWN)) == 0);
+    STEP(4, set(c.p & ~BIT(CAP_CHOWN), c.p & ~BIT(CAP_CHOWN), BIT(CAP_CHOWN)) == 0);
     /* without CAP_SETPCAP only permitted or already inheritable ones */
     unsigned long long p2 = c.p & ~BIT(CAP_CHOWN) & ~BIT(CAP_KILL);
-    R(5, set(p2 & ~BIT(CAP_SETPCAP), p2, BIT(CAP_CHOWN)) == 0);
-    R(6, set(p2 & ~BIT(CAP_SETPCAP), p2, BIT(CAP_CHOWN) | BIT(CAP_KILL)) == -1 && errno == EPERM);
-    R(7, set(p2 & ~BIT(CAP_SETPCAP), p2, BIT(CAP_CHOWN) | BIT(CAP_SYS_ADMIN)) == 0);
+    STEP(5, set(p2 & ~BIT(CAP_SETPCAP), p2, BIT(CAP_CHOWN)) == 0);
+    STEP(6, set(p2 & ~BIT(CAP_SETPCAP), p2, BIT(CAP_CHOWN) | BIT(CAP_KILL)) == -1 && errno == EPERM);
+    STEP(7, set(p2 & ~BIT(CAP_SETPCAP), p2, BIT(CAP_CHOWN) | BIT(CAP_SYS_ADMIN)) == 0);
     return 0;
 }
 static int capbset_drop(void) {
-    R(1, prctl(PR_CAPBSET_DROP, CAP_CHOWN, 0, 0, 0) == 0);
-    R(2, prctl(PR_CAPBSET_READ, CAP_CHOWN, 0, 0, 0) == 0);
+    STEP(1, prctl(PR_CAPBSET_DROP, CAP_CHOWN, 0, 0, 0) == 0);
+    STEP(2, prctl(PR_CAPBSET_READ, CAP_CHOWN, 0, 0, 0) == 0);
     struct caps c;
-    R(3, get(0, &c) == 0 && (c.p & BIT(CAP_CHOWN)) && (c.e & BIT(CAP_CHOWN))); /* still held */
-    R(4, set(c.e, c.p, BIT(CAP_CHOWN)) == -1 && errno == EPERM); /* not in the bounding set */
-    R(5, prctl(PR_CAPBSET_DROP, 99, 0, 0, 0) == -1 && errno == EINVAL);
-    R(6, set(c.e & ~BIT(CAP_SETPCAP), c.p, 0) == 0);
-    R(7, prctl(PR_CAPBSET_DROP, CAP_KILL, 0, 0, 0) == -1 && errno == EPERM);
+    STEP(3, get(0, &c) == 0 && (c.p & BIT(CAP_CHOWN)) && (c.e & BIT(CAP_CHOWN))); /* still held */
+    STEP(4, set(c.e, c.p, BIT(CAP_CHOWN)) == -1 && errno == EPERM); /* not in the bounding set */
+    STEP(5, prctl(PR_CAPBSET_DROP, 99, 0, 0, 0) == -1 && errno == EINVAL);
+    STEP(6, set(c.e & ~BIT(CAP_SETPCAP), c.p, 0) == 0);
+    STEP(7, prctl(PR_CAPBSET_DROP, CAP_KILL, 0, 0, 0) == -1 && errno == EPERM);
     /* without CAP_SETPCAP a permitted cap outside the bounding set still
      * cannot become inheritable */
-    R(8, set(c.e & ~BIT(CAP_SETPCAP), c.p, BIT(CAP_CHOWN)) == -1 && errno == EPERM);
-    R(9, set(c.e & ~BIT(CAP_SETPCAP), c.p, BIT(CAP_KILL)) == 0);
+    STEP(8, set(c.e & ~BIT(CAP_SETPCAP), c.p, BIT(CAP_CHOWN)) == -1 && errno == EPERM);
+    STEP(9, set(c.e & ~BIT(CAP_SETPCAP), c.p, BIT(CAP_KILL)) == 0);
     return 0;
 }
 static int keepcaps(void) {
-    R(1, prctl(PR_GET_KEEPCAPS) == 0);
-    R(2, prctl(PR_SET_KEEPCAPS, 2, 0, 0, 0) == -1 && errno == EINVAL);
-    R(3, prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0 && prctl(PR_GET_KEEPCAPS) == 1);
+    STEP(1, prctl(PR_GET_KEEPCAPS) == 0);
+    STEP(2, prctl(PR_SET_KEEPCAPS, 2, 0, 0, 0) == -1 && errno == EINVAL);
+    STEP(3, prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0 && prctl(PR_GET_KEEPCAPS) == 1);
     pid_t p = fork();
     if (p == 0)
         _exit(prctl(PR_GET_KEEPCAPS) == 1 ? 0 : 1);
     int st;
-    R(4, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    R(5, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
+    STEP(4, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    STEP(5, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
     struct caps c;
-    R(6, get(0, &c) == 0 && c.p == bset && c.e == 0);
-    R(7, set(BIT(CAP_SETUID), c.p, 0) == 0);
-    R(8, syscall(SYS_setresuid, 0, 0, 0) == 0);
+    STEP(6, get(0, &c) == 0 && c.p == bset && c.e == 0);
+    STEP(7, set(BIT(CAP_SETUID), c.p, 0) == 0);
+    STEP(8, syscall(SYS_setresuid, 0, 0, 0) == 0);
     return 0;
 }
 static int other_pid(void) {
@@ -175,36 +162,36 @@ static int other_pid(void) {
     int st;
     kill(p, SIGKILL);
     waitpid(p, &st, 0);
-    R(1, ok);
-    R(2, eperm);
-    R(3, get(p, &c) == -1 && errno == ESRCH);
+    STEP(1, ok);
+    STEP(2, eperm);
+    STEP(3, get(p, &c) == -1 && errno == ESRCH);
     return 0;
 }
 static int exec_root_restores(void) {
-    R(1, set(0, BIT(CAP_KILL), 0) == 0);
+    STEP(1, set(0, BIT(CAP_KILL), 0) == 0);
     return exec_probe(bset, bset, 0, 0);
 }
 static int exec_after_bset_drop(void) {
-    R(1, prctl(PR_CAPBSET_DROP, CAP_CHOWN, 0, 0, 0) == 0);
+    STEP(1, prctl(PR_CAPBSET_DROP, CAP_CHOWN, 0, 0, 0) == 0);
     return exec_probe(bset & ~BIT(CAP_CHOWN), bset & ~BIT(CAP_CHOWN), 0, 0);
 }
 static int exec_root_inheritable(void) {
-    R(1, set(bset, bset, BIT(CAP_KILL)) == 0);
+    STEP(1, set(bset, bset, BIT(CAP_KILL)) == 0);
     return exec_probe(bset, bset, BIT(CAP_KILL), 0);
 }
 static int exec_nonroot_keepcaps(void) {
-    R(1, prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0);
-    R(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
+    STEP(1, prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0);
+    STEP(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
     struct caps c;
-    R(3, get(0, &c) == 0 && c.p == bset);
+    STEP(3, get(0, &c) == 0 && c.p == bset);
     return exec_probe(0, 0, 0, 1000);
 }
 static int exec_real_root(void) {
-    R(1, syscall(SYS_setresuid, 0, 1000, 1000) == 0);
+    STEP(1, syscall(SYS_setresuid, 0, 1000, 1000) == 0);
     return exec_probe(0, bset, 0, 1000);
 }
 static int exec_saved_follows_euid(void) {
-    R(1, syscall(SYS_setresuid, 1000, 2000, 3000) == 0);
+    STEP(1, syscall(SYS_setresuid, 1000, 2000, 3000) == 0);
     return exec_probe(0, 0, 0, 2000);
 }
 
@@ -220,33 +207,18 @@ int main(int argc, char **argv) {
     int r0 = get(0, &c);
     CHECK(r0 == 0 && c.e == bset && c.p == bset && c.i == 0,
           "root starts with effective = permitted = the bounding set, no inheritable", "r %d", r0);
-    int r;
-    r = in_child(v1_header);
-    CHECK(r == 0, "v1 headers move one 32-bit word; a v1 capset drops the upper capabilities", "step %d", r);
-    r = in_child(v2_header);
-    CHECK(r == 0, "capget with the v2 header gives both words", "step %d", r);
-    r = in_child(capset_rules);
-    CHECK(r == 0, "capset: effective within permitted, no regaining, the inheritable limits with/without SETPCAP",
-          "step %d", r);
-    r = in_child(capbset_drop);
-    CHECK(r == 0, "PR_CAPBSET_DROP removes a cap from the bounding set only; EINVAL/EPERM; no inheriting it", "step %d", r);
-    r = in_child(keepcaps);
-    CHECK(r == 0, "PR_SET_KEEPCAPS keeps the permitted set across setuid and is inherited by fork", "step %d", r);
-    r = in_child(other_pid);
-    CHECK(r == 0, "capget reads another process; capset on it is EPERM; a reaped pid is ESRCH", "step %d", r);
-    r = in_child(exec_root_restores);
-    CHECK(r == 0, "execve as root gives back the full bounding set", "probe %#x", r);
-    r = in_child(exec_after_bset_drop);
-    CHECK(r == 0, "execve as root gives only what the bounding set still holds", "probe %#x", r);
-    r = in_child(exec_root_inheritable);
-    CHECK(r == 0, "the inheritable set survives execve", "probe %#x", r);
-    r = in_child(exec_nonroot_keepcaps);
-    CHECK(r == 0, "execve as non-root clears the kept permitted set and PR_SET_KEEPCAPS", "probe %#x", r);
-    r = in_child(exec_real_root);
-    CHECK(r == 0, "execve with real uid 0 and another euid: permitted full, effective empty", "probe %#x", r);
-    r = in_child(exec_saved_follows_euid);
-    CHECK(r == 0, "execve sets the saved uid to the effective uid", "probe %#x", r);
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_CHILD(v1_header, "v1 headers move one 32-bit word; a v1 capset drops the upper capabilities");
+    CHECK_CHILD(v2_header, "capget with the v2 header gives both words");
+    CHECK_CHILD(capset_rules, "capset: effective within permitted, no regaining, the inheritable limits with/without SETPCAP");
+    CHECK_CHILD(capbset_drop, "PR_CAPBSET_DROP removes a cap from the bounding set only; EINVAL/EPERM; no inheriting it");
+    CHECK_CHILD(keepcaps, "PR_SET_KEEPCAPS keeps the permitted set across setuid and is inherited by fork");
+    CHECK_CHILD(other_pid, "capget reads another process; capset on it is EPERM; a reaped pid is ESRCH");
+    CHECK_CHILD_AS(exec_root_restores, "execve as root gives back the full bounding set", "probe %#x");
+    CHECK_CHILD_AS(exec_after_bset_drop, "execve as root gives only what the bounding set still holds", "probe %#x");
+    CHECK_CHILD_AS(exec_root_inheritable, "the inheritable set survives execve", "probe %#x");
+    CHECK_CHILD_AS(exec_nonroot_keepcaps, "execve as non-root clears the kept permitted set and PR_SET_KEEPCAPS", "probe %#x");
+    CHECK_CHILD_AS(exec_real_root, "execve with real uid 0 and another euid: permitted full, effective empty", "probe %#x");
+    CHECK_CHILD_AS(exec_saved_follows_euid, "execve sets the saved uid to the effective uid", "probe %#x");
+    CHECK_NO_CHILDREN();
     return t_done("cred_caps");
 }

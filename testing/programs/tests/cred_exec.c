@@ -8,13 +8,11 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
+#include "../files.h"
 
 #define DIR "/tmp/cred_exec.d"
 #define PROG DIR "/prog"
-#define R(n, c) if (!(c)) return n
 
 struct cap_hdr {
     unsigned version;
@@ -23,20 +21,6 @@ struct cap_hdr {
 struct cap_data {
     unsigned effective, permitted, inheritable;
 };
-
-static int copy_self(const char *from) {
-    int in = open(from, O_RDONLY), out = open(PROG, O_CREAT | O_WRONLY | O_TRUNC, 0755);
-    if (in < 0 || out < 0)
-        return -1;
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        if (write(out, buf, n) != n)
-            return -1;
-    close(in);
-    close(out);
-    return n == 0 ? 0 : -1;
-}
 
 /* The probe prints nothing; its exit status encodes what it found:
  * expected ruid euid suid rgid egid sgid, effective caps empty (0) or not
@@ -103,7 +87,7 @@ int main(int argc, char **argv) {
     unlink(PROG);
     rmdir(DIR);
     mkdir(DIR, 0755);
-    int r = copy_self(argv[0]);
+    int r = t_copy_file(argv[0], PROG);
     CHECK(r == 0, "the program copies itself", "r %d", r);
     mode(0, 0, 0755);
     r = run(as_user, "1000 1000 1000 100 100 100 0 1");
@@ -128,8 +112,7 @@ int main(int argc, char **argv) {
     mode(1000, 100, 06755);
     r = run(as_user, "1000 1000 1000 100 100 100 0 1");
     CHECK(r == 0, "set-ID bits naming the caller's own ids change nothing", "probe %#x", r);
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_NO_CHILDREN();
     unlink(PROG);
     rmdir(DIR);
     return t_done("cred_exec");

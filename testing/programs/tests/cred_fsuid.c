@@ -9,13 +9,10 @@
 #include <stdlib.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 #define DIR "/tmp/cred_fsuid.d"
 #define KERNEL_NGROUPS_MAX 65536 /* Linux's; musl's NGROUPS_MAX is 32 */
-#define R(n, c) if (!(c)) return n
 
 struct cap_hdr {
     unsigned version;
@@ -28,15 +25,6 @@ struct cap_data {
 enum { CAP_CHOWN = 0, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_SETUID = 7,
        CAP_LINUX_IMMUTABLE = 9, CAP_SYS_ADMIN = 21, CAP_MKNOD = 27, CAP_MAC_OVERRIDE = 32 };
 
-static int in_child(int (*fn)(void)) {
-    pid_t p = fork();
-    if (p == 0)
-        _exit(fn());
-    int st;
-    if (waitpid(p, &st, 0) != p || !WIFEXITED(st))
-        return 255;
-    return WEXITSTATUS(st);
-}
 static long fsuid(long v) { return syscall(SYS_setfsuid, v); }
 static long fsgid(long v) { return syscall(SYS_setfsgid, v); }
 static unsigned long long eff_caps(void) {
@@ -58,111 +46,111 @@ static unsigned long long perm_caps(void) {
                  (1ull << CAP_MKNOD) | (1ull << CAP_MAC_OVERRIDE))
 
 static int follows_euid(void) {
-    R(1, syscall(SYS_setresuid, 1000, 2000, 3000) == 0);
-    R(2, fsuid(-1) == 2000);
-    R(3, syscall(SYS_setreuid, -1, 1000) == 0 && fsuid(-1) == 1000);
-    R(4, syscall(SYS_setresuid, -1, 3000, -1) == 0 && fsuid(-1) == 3000);
+    STEP(1, syscall(SYS_setresuid, 1000, 2000, 3000) == 0);
+    STEP(2, fsuid(-1) == 2000);
+    STEP(3, syscall(SYS_setreuid, -1, 1000) == 0 && fsuid(-1) == 1000);
+    STEP(4, syscall(SYS_setresuid, -1, 3000, -1) == 0 && fsuid(-1) == 3000);
     return 0;
 }
 static int nonroot_rules(void) {
-    R(1, syscall(SYS_setresuid, 1000, 2000, 3000) == 0);
-    R(2, fsuid(3000) == 2000 && fsuid(-1) == 3000);
-    R(3, fsuid(5000) == 3000 && fsuid(-1) == 3000); /* refused: no change */
-    R(4, fsuid(1000) == 3000 && fsuid(-1) == 1000);
+    STEP(1, syscall(SYS_setresuid, 1000, 2000, 3000) == 0);
+    STEP(2, fsuid(3000) == 2000 && fsuid(-1) == 3000);
+    STEP(3, fsuid(5000) == 3000 && fsuid(-1) == 3000); /* refused: no change */
+    STEP(4, fsuid(1000) == 3000 && fsuid(-1) == 1000);
     return 0;
 }
 static int root_any(void) {
-    R(1, fsuid(4321) == 0 && fsuid(-1) == 4321 && geteuid() == 0);
-    R(2, fsuid(0) == 4321 && fsuid(-1) == 0);
+    STEP(1, fsuid(4321) == 0 && fsuid(-1) == 4321 && geteuid() == 0);
+    STEP(2, fsuid(0) == 4321 && fsuid(-1) == 0);
     return 0;
 }
 static int gid_rules(void) {
-    R(1, syscall(SYS_setresgid, 100, 200, 300) == 0);
-    R(2, fsgid(-1) == 200);
-    R(3, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
-    R(4, fsgid(300) == 200 && fsgid(-1) == 300);
-    R(5, fsgid(999) == 300 && fsgid(-1) == 300);
-    R(6, syscall(SYS_setresgid, -1, 100, -1) == 0 && fsgid(-1) == 100);
+    STEP(1, syscall(SYS_setresgid, 100, 200, 300) == 0);
+    STEP(2, fsgid(-1) == 200);
+    STEP(3, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
+    STEP(4, fsgid(300) == 200 && fsgid(-1) == 300);
+    STEP(5, fsgid(999) == 300 && fsgid(-1) == 300);
+    STEP(6, syscall(SYS_setresgid, -1, 100, -1) == 0 && fsgid(-1) == 100);
     return 0;
 }
 static int fs_caps_follow_fsuid(void) {
     unsigned long long before = eff_caps();
-    R(1, (before & FS_CAPS) == (perm_caps() & FS_CAPS) && (before & (1ull << CAP_DAC_OVERRIDE)));
-    R(2, fsuid(1000) == 0);
+    STEP(1, (before & FS_CAPS) == (perm_caps() & FS_CAPS) && (before & (1ull << CAP_DAC_OVERRIDE)));
+    STEP(2, fsuid(1000) == 0);
     unsigned long long during = eff_caps();
-    R(3, (during & FS_CAPS) == 0);
-    R(4, (during & (1ull << CAP_SYS_ADMIN)) && (during & (1ull << CAP_SETUID)));
-    R(5, fsuid(0) == 1000 && eff_caps() == before);
+    STEP(3, (during & FS_CAPS) == 0);
+    STEP(4, (during & (1ull << CAP_SYS_ADMIN)) && (during & (1ull << CAP_SETUID)));
+    STEP(5, fsuid(0) == 1000 && eff_caps() == before);
     return 0;
 }
 static int access_by_fsuid(void) {
     /* DIR/secret is root's, mode 0600: with fsuid 1000 even euid 0 is refused */
-    R(1, fsuid(1000) == 0);
+    STEP(1, fsuid(1000) == 0);
     int fd = open(DIR "/secret", O_RDONLY);
-    R(2, fd == -1 && errno == EACCES);
-    R(3, fsuid(0) == 1000);
+    STEP(2, fd == -1 && errno == EACCES);
+    STEP(3, fsuid(0) == 1000);
     fd = open(DIR "/secret", O_RDONLY);
-    R(4, fd >= 0);
+    STEP(4, fd >= 0);
     close(fd);
     return 0;
 }
 static int create_owner(void) {
-    R(1, fsgid(2000) == 0 && fsuid(1000) == 0);
+    STEP(1, fsgid(2000) == 0 && fsuid(1000) == 0);
     int fd = open(DIR "/made", O_CREAT | O_WRONLY, 0644);
-    R(2, fd >= 0);
+    STEP(2, fd >= 0);
     struct stat st;
-    R(3, fstat(fd, &st) == 0 && st.st_uid == 1000 && st.st_gid == 2000);
+    STEP(3, fstat(fd, &st) == 0 && st.st_uid == 1000 && st.st_gid == 2000);
     close(fd);
     return 0;
 }
 static int groups_rules(void) {
     gid_t g[4] = {30, 10, 20, 10};
-    R(1, syscall(SYS_setgroups, 4, g) == 0);
-    R(2, syscall(SYS_getgroups, 0, NULL) == 4);
+    STEP(1, syscall(SYS_setgroups, 4, g) == 0);
+    STEP(2, syscall(SYS_getgroups, 0, NULL) == 4);
     gid_t out[8] = {0};
-    R(3, syscall(SYS_getgroups, 8, out) == 4 && out[0] == 10 && out[1] == 10 && out[2] == 20 && out[3] == 30);
-    R(4, syscall(SYS_getgroups, 3, out) == -1 && errno == EINVAL);
-    R(5, syscall(SYS_getgroups, -1, out) == -1 && errno == EINVAL);
-    R(6, syscall(SYS_setgroups, 0, NULL) == 0 && syscall(SYS_getgroups, 0, NULL) == 0);
+    STEP(3, syscall(SYS_getgroups, 8, out) == 4 && out[0] == 10 && out[1] == 10 && out[2] == 20 && out[3] == 30);
+    STEP(4, syscall(SYS_getgroups, 3, out) == -1 && errno == EINVAL);
+    STEP(5, syscall(SYS_getgroups, -1, out) == -1 && errno == EINVAL);
+    STEP(6, syscall(SYS_setgroups, 0, NULL) == 0 && syscall(SYS_getgroups, 0, NULL) == 0);
     return 0;
 }
 static int groups_limits(void) {
     static gid_t big[KERNEL_NGROUPS_MAX + 1];
     for (int i = 0; i <= KERNEL_NGROUPS_MAX; i++)
         big[i] = i;
-    R(1, syscall(SYS_setgroups, KERNEL_NGROUPS_MAX + 1, big) == -1 && errno == EINVAL);
-    R(2, syscall(SYS_setgroups, -1, big) == -1 && errno == EINVAL);
-    R(3, syscall(SYS_setgroups, KERNEL_NGROUPS_MAX, big) == 0 && syscall(SYS_getgroups, 0, NULL) == KERNEL_NGROUPS_MAX);
-    R(4, syscall(SYS_setgroups, 1, (void *)8) == -1 && errno == EFAULT);
+    STEP(1, syscall(SYS_setgroups, KERNEL_NGROUPS_MAX + 1, big) == -1 && errno == EINVAL);
+    STEP(2, syscall(SYS_setgroups, -1, big) == -1 && errno == EINVAL);
+    STEP(3, syscall(SYS_setgroups, KERNEL_NGROUPS_MAX, big) == 0 && syscall(SYS_getgroups, 0, NULL) == KERNEL_NGROUPS_MAX);
+    STEP(4, syscall(SYS_setgroups, 1, (void *)8) == -1 && errno == EFAULT);
     return 0;
 }
 static int groups_nonroot(void) {
     gid_t g[2] = {5, 6};
-    R(1, syscall(SYS_setgroups, 2, g) == 0);
-    R(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
-    R(3, syscall(SYS_setgroups, 1, g) == -1 && errno == EPERM);
-    R(4, syscall(SYS_setgroups, 0, NULL) == -1 && errno == EPERM);
+    STEP(1, syscall(SYS_setgroups, 2, g) == 0);
+    STEP(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
+    STEP(3, syscall(SYS_setgroups, 1, g) == -1 && errno == EPERM);
+    STEP(4, syscall(SYS_setgroups, 0, NULL) == -1 && errno == EPERM);
     gid_t out[4];
-    R(5, syscall(SYS_getgroups, 4, out) == 2 && out[0] == 5 && out[1] == 6); /* kept across setuid */
+    STEP(5, syscall(SYS_getgroups, 4, out) == 2 && out[0] == 5 && out[1] == 6); /* kept across setuid */
     pid_t p = fork();
     if (p == 0)
         _exit(syscall(SYS_getgroups, 4, out) == 2 && out[1] == 6 ? 0 : 1);
     int st;
-    R(6, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    STEP(6, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     return 0;
 }
 static int access_by_group(void) {
     /* DIR/grp is root:500 mode 0040 */
     gid_t g[1] = {500};
-    R(1, syscall(SYS_setgroups, 1, g) == 0);
-    R(2, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
+    STEP(1, syscall(SYS_setgroups, 1, g) == 0);
+    STEP(2, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
     int fd = open(DIR "/grp", O_RDONLY);
-    R(3, fd >= 0);
+    STEP(3, fd >= 0);
     close(fd);
-    R(4, open(DIR "/grp", O_WRONLY) == -1 && errno == EACCES);
-    R(5, syscall(SYS_setresuid, -1, 0, -1) == 0 && syscall(SYS_setgroups, 0, NULL) == 0);
-    R(6, syscall(SYS_setresuid, -1, 1000, -1) == 0);
-    R(7, open(DIR "/grp", O_RDONLY) == -1 && errno == EACCES);
+    STEP(4, open(DIR "/grp", O_WRONLY) == -1 && errno == EACCES);
+    STEP(5, syscall(SYS_setresuid, -1, 0, -1) == 0 && syscall(SYS_setgroups, 0, NULL) == 0);
+    STEP(6, syscall(SYS_setresuid, -1, 1000, -1) == 0);
+    STEP(7, open(DIR "/grp", O_RDONLY) == -1 && errno == EACCES);
     return 0;
 }
 
@@ -185,34 +173,18 @@ int main(void) {
     close(fd);
     chown(DIR "/grp", 0, 500);
     chmod(DIR "/grp", 0040);
-    int r;
-    r = in_child(follows_euid);
-    CHECK(r == 0, "the fsuid follows every change of the effective uid", "step %d", r);
-    r = in_child(nonroot_rules);
-    CHECK(r == 0, "non-root setfsuid returns the old fsuid and changes only to a real/effective/saved uid",
-          "step %d", r);
-    r = in_child(root_any);
-    CHECK(r == 0, "root's setfsuid takes any uid and leaves the euid alone", "step %d", r);
-    r = in_child(gid_rules);
-    CHECK(r == 0, "setfsgid: follows the egid, returns the old value, refuses a foreign gid", "step %d", r);
-    r = in_child(fs_caps_follow_fsuid);
-    CHECK(r == 0, "fsuid leaving 0 drops the file capabilities from the effective set; back to 0 restores them",
-          "step %d", r);
-    r = in_child(access_by_fsuid);
-    CHECK(r == 0, "file access is checked with the fsuid, not the euid", "step %d", r);
-    r = in_child(create_owner);
-    CHECK(r == 0, "a new file is owned by the fsuid and fsgid", "step %d", r);
-    r = in_child(groups_rules);
-    CHECK(r == 0, "getgroups: count with size 0, sorted list with duplicates, EINVAL when too small", "step %d", r);
-    r = in_child(groups_limits);
-    CHECK(r == 0, "setgroups accepts 65536 groups; more or a negative count is EINVAL; bad list EFAULT",
-          "step %d", r);
-    r = in_child(groups_nonroot);
-    CHECK(r == 0, "setgroups without CAP_SETGID is EPERM; groups survive setuid and fork", "step %d", r);
-    r = in_child(access_by_group);
-    CHECK(r == 0, "a supplementary group grants the group permission bits", "step %d", r);
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_CHILD(follows_euid, "the fsuid follows every change of the effective uid");
+    CHECK_CHILD(nonroot_rules, "non-root setfsuid returns the old fsuid and changes only to a real/effective/saved uid");
+    CHECK_CHILD(root_any, "root's setfsuid takes any uid and leaves the euid alone");
+    CHECK_CHILD(gid_rules, "setfsgid: follows the egid, returns the old value, refuses a foreign gid");
+    CHECK_CHILD(fs_caps_follow_fsuid, "fsuid leaving 0 drops the file capabilities from the effective set; back to 0 restores them");
+    CHECK_CHILD(access_by_fsuid, "file access is checked with the fsuid, not the euid");
+    CHECK_CHILD(create_owner, "a new file is owned by the fsuid and fsgid");
+    CHECK_CHILD(groups_rules, "getgroups: count with size 0, sorted list with duplicates, EINVAL when too small");
+    CHECK_CHILD(groups_limits, "setgroups accepts 65536 groups; more or a negative count is EINVAL; bad list EFAULT");
+    CHECK_CHILD(groups_nonroot, "setgroups without CAP_SETGID is EPERM; groups survive setuid and fork");
+    CHECK_CHILD(access_by_group, "a supplementary group grants the group permission bits");
+    CHECK_NO_CHILDREN();
     cleanup();
     return t_done("cred_fsuid");
 }

@@ -4,20 +4,12 @@
  * accepted, /dev/full's reads, lseek of every whence returning 0, and the
  * devices' modes. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <unistd.h>
 #include "../t.h"
-
-static int all_zero(const unsigned char *p, long n) {
-    for (long i = 0; i < n; i++)
-        if (p[i]) return 0;
-    return 1;
-}
+#include "../files.h"
 
 static unsigned char big[2 << 20];
 
@@ -40,14 +32,14 @@ int main(void) {
 
     memset(big, 1, sizeof big);
     long got = read(z, big, sizeof big);
-    CHECK(got == (long)sizeof big && all_zero(big, sizeof big), "a 2 MiB read of /dev/zero is complete and zero",
+    CHECK(got == (long)sizeof big && t_all_zero(big, sizeof big), "a 2 MiB read of /dev/zero is complete and zero",
           "ret %ld", got);
     unsigned char a[10], b[5000];
     memset(a, 1, sizeof a);
     memset(b, 1, sizeof b);
     struct iovec iov[2] = {{a, sizeof a}, {b, sizeof b}};
     got = readv(z, iov, 2);
-    CHECK(got == 5010 && all_zero(a, 10) && all_zero(b, 5000), "readv of /dev/zero fills every buffer", "ret %ld",
+    CHECK(got == 5010 && t_all_zero(a, 10) && t_all_zero(b, 5000), "readv of /dev/zero fills every buffer", "ret %ld",
           got);
     got = readv(n, iov, 2);
     CHECK(got == 0, "readv of /dev/null is EOF", "ret %ld", got);
@@ -60,7 +52,7 @@ int main(void) {
           errno);
     memset(b, 1, sizeof b);
     got = pread(f, b, 4096, 12345);
-    CHECK(got == 4096 && all_zero(b, 4096), "pread of /dev/full gives zeros", "ret %ld", got);
+    CHECK(got == 4096 && t_all_zero(b, 4096), "pread of /dev/full gives zeros", "ret %ld", got);
     got = write(z, big, 1 << 20);
     CHECK(got == 1 << 20, "writes to /dev/zero are swallowed like /dev/null's", "ret %ld", got);
 
@@ -81,7 +73,7 @@ int main(void) {
     ok = 1;
     for (int i = 0; i < 4; i++) {
         unsigned char *m = mmap(NULL, sizes[i], PROT_READ | PROT_WRITE, MAP_PRIVATE, z, 0);
-        if (m == MAP_FAILED || !all_zero(m, sizes[i])) {
+        if (m == MAP_FAILED || !t_all_zero(m, sizes[i])) {
             ok = 0;
             continue;
         }
@@ -90,7 +82,7 @@ int main(void) {
     }
     CHECK(ok, "MAP_PRIVATE maps of /dev/zero of 1 byte to 3 MiB are zero and writable", "failed");
     unsigned char *m = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, z, 1 << 20);
-    CHECK(m != MAP_FAILED && all_zero(m, 8192), "a /dev/zero mapping at an offset is zero too", "map failed");
+    CHECK(m != MAP_FAILED && t_all_zero(m, 8192), "a /dev/zero mapping at an offset is zero too", "map failed");
     if (m != MAP_FAILED) munmap(m, 8192);
     int ro = open("/dev/zero", O_RDONLY);
     m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0);

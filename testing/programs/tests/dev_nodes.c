@@ -3,15 +3,12 @@
  * flags, mknod'd nodes with the same numbers acting like the originals,
  * an unknown device number ENXIO, lseek on devices, ioctls ENOTTY. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/dev_nodes.d"
 
@@ -22,12 +19,6 @@ static void cleanup(void) {
     unlink(D "/urandom");
     unlink(D "/nodev");
     rmdir(D);
-}
-
-static int all_zero(const unsigned char *p, long n) {
-    for (long i = 0; i < n; i++)
-        if (p[i]) return 0;
-    return 1;
 }
 
 static unsigned char buf[1 << 20];
@@ -54,7 +45,7 @@ int main(void) {
         if (got != sizes[i]) all_ok = 0;
     }
     CHECK(all_ok, "/dev/urandom fills reads of 1 byte up to 1 MiB completely", "short read");
-    CHECK(!all_zero(buf, 4096), "/dev/urandom output is not all zeros", "zeros");
+    CHECK(!t_all_zero(buf, 4096), "/dev/urandom output is not all zeros", "zeros");
     r = read(fd, buf, 0);
     CHECK(r == 0, "a read of 0 bytes returns 0", "ret %d", r);
     off_t o = lseek(fd, 12345, SEEK_SET);
@@ -109,7 +100,7 @@ int main(void) {
     fd = open(D "/zero", O_RDWR);
     memset(buf, 1, 100);
     r = read(fd, buf, 100);
-    CHECK(r == 100 && all_zero(buf, 100), "a copy of 1:5 reads zeros", "ret %d", r);
+    CHECK(r == 100 && t_all_zero(buf, 100), "a copy of 1:5 reads zeros", "ret %d", r);
     close(fd);
     fd = open(D "/full", O_WRONLY);
     r = write(fd, "x", 1);
@@ -117,7 +108,7 @@ int main(void) {
     close(fd);
     fd = open(D "/urandom", O_RDONLY);
     r = read(fd, buf, 4096);
-    CHECK(r == 4096 && !all_zero(buf, 4096), "a copy of 1:9 gives random bytes", "ret %d", r);
+    CHECK(r == 4096 && !t_all_zero(buf, 4096), "a copy of 1:9 gives random bytes", "ret %d", r);
     close(fd);
     fd = open(D "/zero", O_RDONLY);
     fstat(fd, &st);

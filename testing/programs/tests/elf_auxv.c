@@ -10,14 +10,10 @@
 #include <cpuid.h>
 #include <elf.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 extern const Elf64_Ehdr __ehdr_start;
@@ -209,11 +205,7 @@ int main(int argc, char **argv) {
     memset(area, 0xa5, guard + minsig + 4096);
     stack_t ss = {.ss_sp = area + guard, .ss_size = minsig < 2048 ? 2048 : minsig, .ss_flags = 0};
     int r = sigaltstack(&ss, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1;
-    sa.sa_flags = SA_ONSTACK;
-    sigaction(SIGUSR1, &sa, NULL);
+    t_handle(SIGUSR1, on_usr1, SA_ONSTACK);
     raise(SIGUSR1);
     int below = 0;
     for (size_t i = 0; i < guard; i++)

@@ -14,16 +14,11 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #ifndef EPOLLEXCLUSIVE
@@ -73,12 +68,7 @@ static void on_usr1(int sig) {
     hits++;
 }
 static void install(int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
+    t_handle(SIGUSR1, on_usr1, flags);
 }
 /* A child that sends SIGUSR1 to the parent after 50 ms and then every
  * 100 ms (at most 60 times) until it is killed. */

@@ -5,9 +5,6 @@
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 int main(void) {
@@ -76,10 +73,7 @@ int main(void) {
     struct timespec abs;
     clock_gettime(CLOCK_MONOTONIC, &abs);
     abs.tv_nsec += 30000000;
-    if (abs.tv_nsec >= 1000000000) {
-        abs.tv_sec++;
-        abs.tv_nsec -= 1000000000;
-    }
+    t_ts_carry(&abs);
     struct itimerspec at = {{0, 0}, abs};
     timerfd_settime(tn, TFD_TIMER_ABSTIME, &at, NULL);
     struct pollfd tp = {tn, POLLIN, 0};

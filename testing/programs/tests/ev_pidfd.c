@@ -13,14 +13,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define NR_pidfd_open 434
@@ -262,11 +257,7 @@ int main(void) {
     close(fd);
 
     /* --- a process signalling itself --- */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_info;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGUSR1, &sa, NULL);
+    t_handle_info(SIGUSR1, on_info, SA_SIGINFO);
     int self = pidfd_open_raw(me, 0);
     got_sig = 0;
     r = pidfd_kill(self, SIGUSR1, NULL, 0);

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 
 #include "../t.h"
@@ -250,10 +249,7 @@ int main(void) {
     struct timespec rt;
     clock_gettime(CLOCK_REALTIME, &rt);
     rt.tv_nsec += 30000000;
-    if (rt.tv_nsec >= 1000000000) {
-        rt.tv_sec++;
-        rt.tv_nsec -= 1000000000;
-    }
+    t_ts_carry(&rt);
     struct itimerspec cs = {{0, 0}, rt};
     r = timerfd_settime(tf, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &cs, NULL);
     n = 0;

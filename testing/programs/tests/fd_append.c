@@ -4,43 +4,26 @@
  * F_SETFL can drop O_APPEND; the end is the file size after ftruncate and
  * after a KEEP_SIZE fallocate; without O_APPEND two opens overwrite. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fd_append.d"
 #define WRITERS 4
 #define RECS 200
 #define RECLEN 50
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static long fsize(int fd) {
-    struct stat st;
-    return fstat(fd, &st) == 0 ? (long)st.st_size : -1;
-}
 static char all[WRITERS * RECS * RECLEN + 1];
 
 /* WRITERS children append RECS records each, through their own opens
  * (shared < 0) or the description `shared`; returns whether every record
  * is whole and each writer's count is RECS. */
 static int appenders(const char *name, int shared) {
-    int fd = sopen(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
     for (int w = 0; w < WRITERS; w++) {
         if (fork() == 0) {
-            int f = shared >= 0 ? shared : sopen(name, O_WRONLY | O_APPEND, 0);
+            int f = shared >= 0 ? shared : t_open(name, O_WRONLY | O_APPEND, 0);
             char rec[RECLEN];
             memset(rec, 'a' + w, sizeof rec);
             rec[RECLEN - 1] = '\n';
@@ -81,21 +64,17 @@ int main(void) {
     long r, r2;
     char buf[64];
     alarm(30);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     CHECK(appenders("own", -1), "four processes with their own O_APPEND opens never overwrite each other",
           "records torn or lost");
-    int sh = sopen("shared", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    int sh = t_open("shared", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
     CHECK(appenders("shared", sh), "four processes sharing one O_APPEND description never overwrite each other",
           "records torn or lost");
     close(sh);
 
-    int a = sopen("f", O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0644);
-    int b = sopen("f", O_RDWR | O_APPEND, 0);
+    int a = t_open("f", O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    int b = t_open("f", O_RDWR | O_APPEND, 0);
     write(a, "aaaa", 4);
     write(b, "bb", 2);
     r = write(a, "c", 1);
@@ -120,7 +99,7 @@ int main(void) {
     write(a, "X", 1);
     memset(buf, 0, sizeof buf);
     pread(a, buf, sizeof buf, 0);
-    CHECK(buf[0] == 'X' && fsize(a) == 13, "after F_SETFL drops O_APPEND writes use the position again", "'%s'", buf);
+    CHECK(buf[0] == 'X' && t_fsize(a) == 13, "after F_SETFL drops O_APPEND writes use the position again", "'%s'", buf);
     ftruncate(a, 3);
     r = write(b, "T", 1);
     memset(buf, 0, sizeof buf);
@@ -129,17 +108,17 @@ int main(void) {
           "after ftruncate shrinks the file O_APPEND writes at the new end", "'%s'", buf);
     r = fallocate(a, FALLOC_FL_KEEP_SIZE, 0, 65536);
     r2 = write(b, "K", 1);
-    CHECK(r == 0 && r2 == 1 && fsize(a) == 5, "after a KEEP_SIZE fallocate the end is still the size", "%ld %ld %ld",
-          r, r2, fsize(a));
+    CHECK(r == 0 && r2 == 1 && t_fsize(a) == 5, "after a KEEP_SIZE fallocate the end is still the size", "%ld %ld %ld",
+          r, r2, t_fsize(a));
     lseek(b, 1000, SEEK_SET);
     r = write(b, "E", 1);
-    CHECK(r == 1 && fsize(a) == 6 && lseek(b, 0, SEEK_CUR) == 6,
-          "after lseek past EOF an O_APPEND write still lands at the end (no hole)", "%ld %ld", r, fsize(a));
+    CHECK(r == 1 && t_fsize(a) == 6 && lseek(b, 0, SEEK_CUR) == 6,
+          "after lseek past EOF an O_APPEND write still lands at the end (no hole)", "%ld %ld", r, t_fsize(a));
     close(a);
     close(b);
 
-    a = sopen("g", O_RDWR | O_CREAT | O_TRUNC, 0644);
-    b = sopen("g", O_RDWR, 0);
+    a = t_open("g", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    b = t_open("g", O_RDWR, 0);
     write(a, "first", 5);
     write(b, "SEC", 3);
     memset(buf, 0, sizeof buf);
@@ -148,6 +127,6 @@ int main(void) {
     close(a);
     close(b);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fd_append");
 }

@@ -4,26 +4,13 @@
  * shared by dup and fork while FD_CLOEXEC is per descriptor, O_DIRECT on a
  * pipe, and F_GETPIPE_SZ on a non-pipe. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fd_flags.d"
 #define K_LARGEFILE 0100000
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long getfl(int fd) { return syscall(SYS_fcntl, fd, F_GETFL); }
 static long setfl(int fd, long fl) { return syscall(SYS_fcntl, fd, F_SETFL, fl); }
 static long getfd(int fd) { return syscall(SYS_fcntl, fd, F_GETFD); }
@@ -31,17 +18,13 @@ static long getfd(int fd) { return syscall(SYS_fcntl, fd, F_GETFD); }
 int main(void) {
     long r, r2;
     int e;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, "0123456789", 10);
     close(fd);
 
-    fd = sopen("f", O_RDONLY, 0);
+    fd = t_open("f", O_RDONLY, 0);
     r = setfl(fd, O_WRONLY);
     r2 = setfl(fd, O_RDWR);
     errno = 0;
@@ -63,7 +46,7 @@ int main(void) {
           getfl(fd));
     close(fd);
 
-    fd = sopen("f", O_WRONLY | O_SYNC, 0);
+    fd = t_open("f", O_WRONLY | O_SYNC, 0);
     r = getfl(fd);
     setfl(fd, 0);
     r2 = getfl(fd);
@@ -72,7 +55,7 @@ int main(void) {
     close(fd);
 
     /* status flags live in the description, FD_CLOEXEC in the fd */
-    fd = sopen("f", O_RDWR, 0);
+    fd = t_open("f", O_RDWR, 0);
     int d = dup(fd);
     setfl(fd, O_APPEND | O_NONBLOCK);
     syscall(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
@@ -92,7 +75,7 @@ int main(void) {
     waitpid(pid, &status, 0);
     CHECK(getfl(fd) == (O_RDWR | K_LARGEFILE), "F_SETFL in a forked child changes the parent's description", "%#lx",
           getfl(fd));
-    int other = sopen("f", O_RDWR | O_APPEND, 0);
+    int other = t_open("f", O_RDWR | O_APPEND, 0);
     CHECK(getfl(fd) == (O_RDWR | K_LARGEFILE) && getfl(other) == (O_RDWR | O_APPEND | K_LARGEFILE),
           "a second open has its own status flags", "%#lx %#lx", getfl(fd), getfl(other));
     close(other);
@@ -118,7 +101,7 @@ int main(void) {
     close(p[0]);
     close(p[1]);
 
-    fd = sopen("f", O_RDONLY, 0);
+    fd = t_open("f", O_RDONLY, 0);
     errno = 0;
     r = syscall(SYS_fcntl, fd, F_GETPIPE_SZ);
     e = errno;
@@ -132,6 +115,6 @@ int main(void) {
     CHECK(r == -1 && errno == EBADF, "F_SETFL on a closed fd is EBADF", "%ld/%d", r, errno);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fd_flags");
 }

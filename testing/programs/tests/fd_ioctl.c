@@ -2,27 +2,15 @@
  * FIOASYNC) and ENOTTY for everything else on files, directories, pipes and
  * /dev/null: isatty, TCGETS and TIOCGWINSZ on non-ttys. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <termios.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fd_ioctl.d"
 #define K_LARGEFILE 0100000
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long getfl(int fd) { return syscall(SYS_fcntl, fd, F_GETFL); }
 static long getfd(int fd) { return syscall(SYS_fcntl, fd, F_GETFD); }
 static long sioctl(int fd, unsigned long req, void *arg) { return syscall(SYS_ioctl, fd, req, arg); }
@@ -37,16 +25,12 @@ static int ioerr(int fd, unsigned long req) {
 int main(void) {
     long r, r2;
     int v, e;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, "0123456789", 10);
-    int dir = sopen(".", O_RDONLY | O_DIRECTORY, 0);
-    int null = sopen("/dev/null", O_RDWR, 0);
+    int dir = t_open(".", O_RDONLY | O_DIRECTORY, 0);
+    int null = t_open("/dev/null", O_RDWR, 0);
     int p[2];
     pipe(p);
 
@@ -152,6 +136,6 @@ int main(void) {
     close(p[0]);
     close(p[1]);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fd_ioctl");
 }

@@ -5,32 +5,20 @@
  * from poll, which select reports in all three sets) and what still works (dup keeping O_PATH, F_SETFD,
  * fstatfs, newfstatat with AT_EMPTY_PATH, close). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fd_opath.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long getfl(int fd) { return syscall(SYS_fcntl, fd, F_GETFL); }
 /* -1 with EBADF? */
 #define EBADF_OF(expr) (errno = 0, (expr) == -1 && errno == EBADF)
@@ -38,17 +26,13 @@ static long getfl(int fd) { return syscall(SYS_fcntl, fd, F_GETFL); }
 int main(void) {
     long r;
     int e;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, "0123456789", 10);
     close(fd);
-    int op = sopen("f", O_PATH, 0);
-    int opd = sopen(".", O_PATH | O_DIRECTORY, 0);
+    int op = t_open("f", O_PATH, 0);
+    int opd = t_open(".", O_PATH | O_DIRECTORY, 0);
     char buf[16];
 
     CHECK(EBADF_OF(syscall(SYS_lseek, op, 0, SEEK_SET)), "lseek on an O_PATH fd is EBADF", "errno %d", errno);
@@ -115,6 +99,6 @@ int main(void) {
     close(p[0]);
     close(p[1]);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fd_opath");
 }

@@ -4,12 +4,8 @@
  * dropped by dup/dup2, close of a bad fd. Raw syscalls throughout. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static long getfd(int fd) { return syscall(SYS_fcntl, fd, F_GETFD); }

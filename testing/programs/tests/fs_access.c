@@ -7,31 +7,18 @@
  * another parent needing write permission on the directory itself, O_PATH
  * without read permission, access with real uid 65534 and effective uid 0. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_access.d"
 #define NOBODY 65534
 #define GRP 100
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long saccess(const char *p, int m) { return syscall(SYS_access, p, m); }
 static void put(const char *p, mode_t mode, uid_t uid, gid_t gid) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fd = t_open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd >= 0) {
         if (write(fd, "data", 4) < 0) {
         }
@@ -61,63 +48,57 @@ static int run(int (*fn)(void), int ngroups, const gid_t *groups) {
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + (status & 0x7f);
 }
-#define STEP(n, cond)   \
-    do {                \
-        if (!(cond))    \
-            return (n); \
-    } while (0)
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 static int c_deep(void) {
     struct stat st;
     STEP(1, stat(D "/a/b/c/d/file", &st) == 0);
     STEP(2, FAILS(stat(D "/a/b/c/hidden/file", &st), EACCES));
     STEP(3, FAILS(stat(D "/a/b/c/hidden/missing", &st), EACCES)); /* EACCES before ENOENT */
-    STEP(4, FAILS(sopen(D "/a/b/c/hidden/x", O_WRONLY | O_CREAT, 0644), EACCES));
+    STEP(4, FAILS(t_open(D "/a/b/c/hidden/x", O_WRONLY | O_CREAT, 0644), EACCES));
     STEP(5, FAILS(chdir(D "/a/b/c/hidden"), EACCES));
     STEP(6, FAILS(saccess(D "/a/b/c/hidden/file", F_OK), EACCES));
     return 0;
 }
 static int c_classes(void) {
     /* owner class has nothing although group and other have everything */
-    STEP(1, FAILS(sopen(D "/mine077", O_RDONLY, 0), EACCES));
+    STEP(1, FAILS(t_open(D "/mine077", O_RDONLY, 0), EACCES));
     /* not in the group: other class applies */
-    STEP(2, sopen(D "/grp604", O_RDONLY, 0) >= 0);
+    STEP(2, t_open(D "/grp604", O_RDONLY, 0) >= 0);
     return 0;
 }
 static int c_member(void) {
     /* in the group: the group class applies, even though other could read */
-    STEP(1, FAILS(sopen(D "/grp604", O_RDONLY, 0), EACCES));
-    STEP(2, sopen(D "/grp060", O_RDWR, 0) >= 0);
+    STEP(1, FAILS(t_open(D "/grp604", O_RDONLY, 0), EACCES));
+    STEP(2, t_open(D "/grp060", O_RDWR, 0) >= 0);
     STEP(3, saccess(D "/grp060", R_OK | W_OK) == 0 && FAILS(saccess(D "/grp060", X_OK), EACCES));
     return 0;
 }
 static int c_trunc(void) {
-    STEP(1, FAILS(sopen(D "/ro644", O_RDONLY | O_TRUNC, 0), EACCES) && size_of(D "/ro644") == 4);
+    STEP(1, FAILS(t_open(D "/ro644", O_RDONLY | O_TRUNC, 0), EACCES) && size_of(D "/ro644") == 4);
     STEP(2, FAILS(truncate(D "/ro644", 0), EACCES));
-    int fd = sopen(D "/rw666", O_RDONLY | O_TRUNC, 0);
+    int fd = t_open(D "/rw666", O_RDONLY | O_TRUNC, 0);
     STEP(3, fd >= 0 && size_of(D "/rw666") == 0);
     close(fd);
     return 0;
 }
 static int c_noatime(void) {
-    STEP(1, FAILS(sopen(D "/rw666", O_RDONLY | O_NOATIME, 0), EPERM));
-    int fd = sopen(D "/rw666", O_PATH | O_NOATIME, 0);
+    STEP(1, FAILS(t_open(D "/rw666", O_RDONLY | O_NOATIME, 0), EPERM));
+    int fd = t_open(D "/rw666", O_PATH | O_NOATIME, 0);
     STEP(2, fd >= 0);
     return 0;
 }
 static int c_dirs(void) {
     /* existing file, no write permission on the directory: O_CREAT just opens */
-    int fd = sopen(D "/rodir/ww", O_WRONLY | O_CREAT, 0644);
+    int fd = t_open(D "/rodir/ww", O_WRONLY | O_CREAT, 0644);
     STEP(1, fd >= 0);
     close(fd);
-    STEP(2, FAILS(sopen(D "/rodir/ww", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST));
-    STEP(3, FAILS(sopen(D "/rodir/new", O_WRONLY | O_CREAT, 0644), EACCES));
+    STEP(2, FAILS(t_open(D "/rodir/ww", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST));
+    STEP(3, FAILS(t_open(D "/rodir/new", O_WRONLY | O_CREAT, 0644), EACCES));
     return 0;
 }
 static int c_wonly(void) {
     /* write without search: nothing can be created or removed */
-    STEP(4, FAILS(sopen(D "/wonly/new", O_WRONLY | O_CREAT, 0644), EACCES));
+    STEP(4, FAILS(t_open(D "/wonly/new", O_WRONLY | O_CREAT, 0644), EACCES));
     STEP(5, FAILS(unlink(D "/wonly/f"), EACCES));
     return 0;
 }
@@ -131,28 +112,24 @@ static int c_move(void) {
     return 0;
 }
 static int c_opath(void) {
-    int fd = sopen(D "/secret", O_PATH, 0);
+    int fd = t_open(D "/secret", O_PATH, 0);
     STEP(1, fd >= 0);
     struct stat st;
     STEP(2, fstat(fd, &st) == 0 && st.st_size == 4);
-    STEP(3, FAILS(sopen(D "/secret", O_RDONLY, 0), EACCES));
+    STEP(3, FAILS(t_open(D "/secret", O_RDONLY, 0), EACCES));
     return 0;
 }
 static int c_opath_dir(void) {
-    int dfd = sopen(D "/noread", O_PATH | O_DIRECTORY, 0);
+    int dfd = t_open(D "/noread", O_PATH | O_DIRECTORY, 0);
     STEP(4, dfd >= 0 && syscall(SYS_openat, dfd, "inside", O_RDONLY, 0) >= 0);
-    STEP(5, FAILS(sopen(D "/noread", O_RDONLY | O_DIRECTORY, 0), EACCES));
+    STEP(5, FAILS(t_open(D "/noread", O_RDONLY | O_DIRECTORY, 0), EACCES));
     return 0;
 }
 
 int main(void) {
     gid_t grp = GRP;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     dir(D "/a", 0711, 0, 0);
     dir(D "/a/b", 0711, 0, 0);
     dir(D "/a/b/c", 0711, 0, 0);
@@ -211,7 +188,7 @@ int main(void) {
             _exit(1);
         if (syscall(439, AT_FDCWD, D "/secret", R_OK, AT_EACCESS) != 0)
             _exit(2);
-        if (sopen(D "/secret", O_RDONLY, 0) < 0)
+        if (t_open(D "/secret", O_RDONLY, 0) < 0)
             _exit(3);
         if (!FAILS(saccess(D "/a/b/c/hidden/file", F_OK), EACCES))
             _exit(4);
@@ -226,6 +203,6 @@ int main(void) {
           "the refused calls changed nothing, the allowed ones happened", "size %ld", (long)size_of(D "/ro644"));
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_access");
 }

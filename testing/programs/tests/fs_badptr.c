@@ -4,52 +4,19 @@
  * "none", the NULL answer noted). Nothing may change on disk and the process
  * must be alive afterwards. fs_badptr_io covers data buffers. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/select.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../sweep.h"
+#include "../files.h"
 
 #define D "/tmp/fs_badptr.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-
-static long fsize(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 ? st.st_size : -1;
-}
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-
 int main(void) {
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    void *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    munmap(u, 4096);
-    P[0] = NULL;
-    P[1] = u;
-    P[2] = (void *)0xffff800000000000UL;
+    t_sweep_init();
     char buf[512];
     struct stat st;
 
@@ -93,8 +60,8 @@ int main(void) {
     SWEEP("fstatfs into a bad buffer", syscall(SYS_fstatfs, fd, B));
     long n = syscall(SYS_getcwd, buf, sizeof buf);
     CHECK(n > 0 && strcmp(buf, D) == 0, "the cwd is unchanged by the failed chdir", "'%s'", buf);
-    CHECK(!exists("g") && !exists("d/g") && exists("f") && exists("sl") && fsize("f") == 10,
-          "no failed call created, removed or truncated a name", "g %d size %ld", exists("g"), fsize("f"));
+    CHECK(!t_exists("g") && !t_exists("d/g") && t_exists("f") && t_exists("sl") && t_path_size("f") == 10,
+          "no failed call created, removed or truncated a name", "g %d size %ld", t_exists("g"), t_path_size("f"));
 
     /* still alive */
     pid_t pid = fork();
@@ -108,6 +75,6 @@ int main(void) {
     close(fd);
     close(dfd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_badptr");
 }

@@ -6,47 +6,19 @@
  * unchanged, no descriptor may leak, and the process must be alive after.
  * All I/O goes to files under /tmp/fs_badptr_io.d, never to fds 0-2. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/select.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../sweep.h"
+#include "../files.h"
 
 #define D "/tmp/fs_badptr_io.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-
-static long fsize(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 ? st.st_size : -1;
-}
 int main(void) {
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    void *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    munmap(u, 4096);
-    P[0] = NULL;
-    P[1] = u;
-    P[2] = (void *)0xffff800000000000UL;
+    t_sweep_init();
     char buf[512];
 
     int fd = syscall(SYS_open, "f", O_RDWR | O_CREAT, 0644);
@@ -78,8 +50,8 @@ int main(void) {
     syscall(SYS_lseek, fd, 0, SEEK_SET);
     memset(buf, 0, sizeof buf);
     long n = syscall(SYS_read, fd, buf, sizeof buf);
-    CHECK(n == 10 && memcmp(buf, "0123456789", 10) == 0 && fsize("f") == 10,
-          "the file is unchanged by the failed writes", "read %ld size %ld", n, fsize("f"));
+    CHECK(n == 10 && memcmp(buf, "0123456789", 10) == 0 && t_path_size("f") == 10,
+          "the file is unchanged by the failed writes", "read %ld size %ld", n, t_path_size("f"));
     SWEEP("getdents64 into a bad buffer", syscall(SYS_getdents64, dfd, B, sizeof buf));
     SWEEP2("fcntl F_GETLK/F_SETLK with a bad flock", syscall(SYS_fcntl, fd, F_GETLK, B),
            syscall(SYS_fcntl, fd, F_SETLK, B));
@@ -143,6 +115,6 @@ int main(void) {
     close(fd);
     close(dfd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_badptr_io");
 }

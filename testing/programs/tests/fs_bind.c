@@ -6,58 +6,19 @@
  * of one mount (MS_BIND), a bind outliving the original mount, MS_MOVE
  * (and ELOOP into itself). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_bind.d"
 #define SRC D "/src"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long smount(const char *src, const char *dst, const char *type, unsigned long fl) {
     return syscall(SYS_mount, src, dst, type, fl, NULL);
 }
 static long sumount(const char *p, int fl) { return syscall(SYS_umount2, p, fl); }
-static void put(const char *p, const char *s) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        if (write(fd, s, strlen(s)) < 0) {
-        }
-        close(fd);
-    }
-}
-static char got[64];
-static const char *get(const char *p) {
-    memset(got, 0, sizeof got);
-    int fd = sopen(p, O_RDONLY, 0);
-    if (fd < 0)
-        return "<missing>";
-    if (read(fd, got, sizeof got - 1) < 0) {
-    }
-    close(fd);
-    return got;
-}
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-static int same(const char *a, const char *b) {
-    struct stat x, y;
-    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
-}
 static const char *points[] = {D "/b/sub/inner", D "/b", D "/rec/sub/inner", D "/rec", D "/fileb", D "/subb",
                                D "/moved", D "/m2", SRC "/sub/inner", SRC, D "/m1"};
 static void umount_all(void) {
@@ -65,14 +26,13 @@ static void umount_all(void) {
         for (unsigned i = 0; i < sizeof points / sizeof points[0]; i++)
             sumount(points[i], MNT_DETACH);
 }
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     long r, r2;
     if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
         smount(NULL, "/", NULL, MS_REC | MS_PRIVATE);
     umount_all();
-    rm_rf(D);
+    t_rm_rf(D);
     umask(022);
     if (mkdir(D, 0755) != 0 || chdir(D) != 0 || mkdir(SRC, 0755) != 0 || smount("fs_bind", SRC, "tmpfs", 0) != 0) {
         printf("cannot mount a tmpfs on " SRC "\n");
@@ -80,34 +40,34 @@ int main(void) {
     }
     mkdir(SRC "/sub", 0755);
     mkdir(SRC "/sub/inner", 0755);
-    put(SRC "/file", "source file");
-    put(SRC "/sub/f", "in sub");
+    t_put(SRC "/file", "source file");
+    t_put(SRC "/sub/f", "in sub");
     mkdir(D "/b", 0755);
     mkdir(D "/rec", 0755);
     mkdir(D "/subb", 0755);
     mkdir(D "/m1", 0755);
     mkdir(D "/m2", 0755);
-    put(D "/fileb", "target file");
-    put(D "/b/hidden", "x");
+    t_put(D "/fileb", "target file");
+    t_put(D "/b/hidden", "x");
 
     r = smount(SRC, D "/b", NULL, MS_BIND);
-    CHECK(r == 0 && same(SRC, D "/b") && strcmp(get(D "/b/file"), "source file") == 0 && !exists(D "/b/hidden"),
+    CHECK(r == 0 && t_same(SRC, D "/b") && strcmp(t_get(D "/b/file"), "source file") == 0 && !t_exists(D "/b/hidden"),
           "a bound directory shows the source tree (same inode and device)", "ret %ld errno %d", r, errno);
-    put(D "/b/new", "written via bind");
-    CHECK(strcmp(get(SRC "/new"), "written via bind") == 0, "a file created through the bind appears in the source",
-          "'%s'", get(SRC "/new"));
+    t_put(D "/b/new", "written via bind");
+    CHECK(strcmp(t_get(SRC "/new"), "written via bind") == 0, "a file created through the bind appears in the source",
+          "'%s'", t_get(SRC "/new"));
     r = smount(NULL, SRC, NULL, MS_REMOUNT | MS_RDONLY);
-    CHECK(r == 0 && FAILS(sopen(D "/b/ro-test", O_WRONLY | O_CREAT, 0644), EROFS),
+    CHECK(r == 0 && FAILS(t_open(D "/b/ro-test", O_WRONLY | O_CREAT, 0644), EROFS),
           "a remount read-only without MS_BIND reaches every bind of the filesystem", "ret %ld errno %d", r, errno);
     smount(NULL, SRC, NULL, MS_REMOUNT);
     r = smount(NULL, SRC, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY);
-    int wfd = sopen(D "/b/rw-test", O_WRONLY | O_CREAT, 0644);
-    CHECK(r == 0 && wfd >= 0 && FAILS(sopen(SRC "/rw-test2", O_WRONLY | O_CREAT, 0644), EROFS),
+    int wfd = t_open(D "/b/rw-test", O_WRONLY | O_CREAT, 0644);
+    CHECK(r == 0 && wfd >= 0 && FAILS(t_open(SRC "/rw-test2", O_WRONLY | O_CREAT, 0644), EROFS),
           "with MS_BIND only that mount becomes read-only", "ret %ld fd %d errno %d", r, wfd, errno);
     close(wfd);
     smount(NULL, SRC, NULL, MS_REMOUNT | MS_BIND);
     r = smount(SRC "/file", D "/fileb", NULL, MS_BIND);
-    CHECK(r == 0 && strcmp(get(D "/fileb"), "source file") == 0 && same(SRC "/file", D "/fileb"),
+    CHECK(r == 0 && strcmp(t_get(D "/fileb"), "source file") == 0 && t_same(SRC "/file", D "/fileb"),
           "a file bound onto a file shows the source file", "ret %ld errno %d", r, errno);
     CHECK(FAILS(smount(SRC "/file", D "/m1", NULL, MS_BIND), ENOTDIR) &&
               FAILS(smount(SRC "/sub", D "/fileb", NULL, MS_BIND), ENOTDIR),
@@ -117,16 +77,16 @@ int main(void) {
     CHECK(FAILS(unlink(D "/fileb"), EBUSY) && FAILS(rename(D "/fileb", D "/other"), EBUSY) &&
               FAILS(rename(SRC "/new", D "/fileb"), EXDEV),
           "unlink or rename of a bind-mounted file is EBUSY", "errno %d", errno);
-    put(D "/plain", "p");
+    t_put(D "/plain", "p");
     CHECK(FAILS(rename(D "/plain", D "/fileb"), EBUSY), "rename over a bind-mounted file is EBUSY", "errno %d",
           errno);
     r = sumount(D "/fileb", 0);
-    CHECK(r == 0 && strcmp(get(D "/fileb"), "target file") == 0, "umount of the file bind shows the original again",
-          "ret %ld '%s'", r, get(D "/fileb"));
+    CHECK(r == 0 && strcmp(t_get(D "/fileb"), "target file") == 0, "umount of the file bind shows the original again",
+          "ret %ld '%s'", r, t_get(D "/fileb"));
 
     /* a bound subdirectory: ".." belongs to where it is mounted */
     r = smount(SRC "/sub", D "/subb", NULL, MS_BIND);
-    CHECK(r == 0 && strcmp(get(D "/subb/f"), "in sub") == 0 && same(D "/subb/..", D) && !exists(D "/subb/../file"),
+    CHECK(r == 0 && strcmp(t_get(D "/subb/f"), "in sub") == 0 && t_same(D "/subb/..", D) && !t_exists(D "/subb/../file"),
           "\"..\" from a bound subdirectory is the mount point's parent", "ret %ld", r);
     CHECK(FAILS(rename(D "/subb/f", SRC "/f-moved"), EXDEV) && FAILS(link(D "/subb/f", SRC "/f-linked"), EXDEV),
           "rename and link between two mounts of one filesystem are EXDEV", "errno %d", errno);
@@ -135,11 +95,11 @@ int main(void) {
 
     /* submounts: MS_BIND alone leaves them out, MS_REC takes them */
     smount("inner", SRC "/sub/inner", "tmpfs", 0);
-    put(SRC "/sub/inner/deep", "deep");
+    t_put(SRC "/sub/inner/deep", "deep");
     sumount(D "/b", 0);
     r = smount(SRC, D "/b", NULL, MS_BIND);
     r2 = smount(SRC, D "/rec", NULL, MS_BIND | MS_REC);
-    CHECK(r == 0 && r2 == 0 && !exists(D "/b/sub/inner/deep") && strcmp(get(D "/rec/sub/inner/deep"), "deep") == 0,
+    CHECK(r == 0 && r2 == 0 && !t_exists(D "/b/sub/inner/deep") && strcmp(t_get(D "/rec/sub/inner/deep"), "deep") == 0,
           "MS_BIND leaves submounts out, MS_BIND|MS_REC copies them", "%ld %ld", r, r2);
     CHECK(FAILS(sumount(SRC, 0), EBUSY), "umount of a mount with a submount is EBUSY", "errno %d", errno);
     sumount(D "/rec/sub/inner", 0);
@@ -147,12 +107,12 @@ int main(void) {
     sumount(SRC "/sub/inner", 0);
     sumount(D "/subb", 0);
     r = sumount(SRC, 0);
-    CHECK(r == 0 && strcmp(get(D "/b/file"), "source file") == 0 && !exists(SRC "/file"),
+    CHECK(r == 0 && strcmp(t_get(D "/b/file"), "source file") == 0 && !t_exists(SRC "/file"),
           "a bind outlives the umount of the original mount", "ret %ld errno %d", r, errno);
 
     /* MS_MOVE */
     r = smount(D "/b", D "/m1", NULL, MS_MOVE);
-    CHECK(r == 0 && strcmp(get(D "/m1/file"), "source file") == 0 && !exists(D "/b/file"),
+    CHECK(r == 0 && strcmp(t_get(D "/m1/file"), "source file") == 0 && !t_exists(D "/b/file"),
           "MS_MOVE moves a mount to another directory", "ret %ld errno %d", r, errno);
     mkdir(D "/m1/sub/deeper", 0755);
     CHECK(FAILS(smount(D "/m1", D "/m1/sub/deeper", NULL, MS_MOVE), ELOOP),
@@ -160,11 +120,11 @@ int main(void) {
     CHECK(FAILS(smount(D "/m2", D "/m1", NULL, MS_MOVE), EINVAL), "MS_MOVE of a directory that is no mount is EINVAL",
           "errno %d", errno);
     sumount(D "/m1", 0);
-    CHECK(!exists(D "/m1/file") && !exists(D "/b/file"), "after the last umount nothing is left mounted", "%d",
-          exists(D "/m1/file"));
+    CHECK(!t_exists(D "/m1/file") && !t_exists(D "/b/file"), "after the last umount nothing is left mounted", "%d",
+          t_exists(D "/m1/file"));
 
     chdir("/");
     umount_all();
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_bind");
 }

@@ -4,51 +4,26 @@
  * and by a write, the sticky bit's rules for the directory owner and for
  * rmdir. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_chown.d"
 #define NOBODY 65534
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long schown(const char *p, long u, long g) { return syscall(SYS_chown, p, u, g); }
 static void touch(const char *p, mode_t m) {
-    close(sopen(p, O_WRONLY | O_CREAT, m));
+    close(t_open(p, O_WRONLY | O_CREAT, m));
     chmod(p, m);
-}
-static struct stat S;
-static struct stat *st_of(const char *p) {
-    memset(&S, 0, sizeof S);
-    lstat(p, &S);
-    return &S;
 }
 static int later(struct timespec a, struct timespec b) {
     return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
 }
 /* a VFS_CAP_REVISION_2 security.capability value granting CAP_NET_RAW */
 static const uint32_t caps[5] = {0x02000001, 1u << 13, 0, 0, 0};
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
-#define STEP(n, cond)   \
-    do {                \
-        if (!(cond))    \
-            return (n); \
-    } while (0)
 static int run_as_nobody(int (*fn)(void)) {
     pid_t pid = fork();
     if (pid == 0) {
@@ -80,30 +55,26 @@ static int c_sticky_other(void) {
 
 int main(void) {
     long r;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     touch("f", 0644);
     touch("roots", 0644);
-    struct timespec c0 = st_of("f")->st_ctim;
+    struct timespec c0 = t_st_of("f")->st_ctim;
     t_sleep_ms(20);
     r = schown("f", -1, -1);
-    CHECK(r == 0 && later(st_of("f")->st_ctim, c0) && S.st_uid == 0, "chown(-1, -1) changes no id but moves ctime",
+    CHECK(r == 0 && later(t_st_of("f")->st_ctim, c0) && t_st.st_uid == 0, "chown(-1, -1) changes no id but moves ctime",
           "ret %ld", r);
     r = run_as_nobody(c_noop);
     CHECK(r == 0, "chown(-1, -1) by a non-owner succeeds; a real change is EPERM", "step %ld", r);
     r = schown("f", 4294967294L, 4294967294L);
-    CHECK(r == 0 && st_of("f")->st_uid == 4294967294u && S.st_gid == 4294967294u, "uid and gid 4294967294 are ordinary ids",
-          "ret %ld uid %u", r, S.st_uid);
+    CHECK(r == 0 && t_st_of("f")->st_uid == 4294967294u && t_st.st_gid == 4294967294u, "uid and gid 4294967294 are ordinary ids",
+          "ret %ld uid %u", r, t_st.st_uid);
 
     mkdir("sgdir", 0755);
     chmod("sgdir", 06755);
     r = schown("sgdir", 1000, 1000);
-    CHECK(r == 0 && (st_of("sgdir")->st_mode & 07777) == 06755, "chown keeps set-id bits on a directory", "mode %o",
-          S.st_mode);
+    CHECK(r == 0 && (t_st_of("sgdir")->st_mode & 07777) == 06755, "chown keeps set-id bits on a directory", "mode %o",
+          t_st.st_mode);
 
     /* file capabilities */
     touch("capfile", 0755);
@@ -120,7 +91,7 @@ int main(void) {
     if (pid == 0) {
         if (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
             _exit(99);
-        int fd = sopen(D "/capfile", O_WRONLY, 0);
+        int fd = t_open(D "/capfile", O_WRONLY, 0);
         _exit(fd >= 0 && write(fd, "x", 1) == 1 ? 0 : 1);
     }
     int status = -1;
@@ -129,7 +100,7 @@ int main(void) {
               FAILS(getxattr("capfile", "security.capability", NULL, 0), ENODATA),
           "a write by a process without CAP_FSETID removes security.capability", "status %#x errno %d", status, errno);
     setxattr("capfile", "security.capability", caps, sizeof caps, 0);
-    int wfd = sopen("capfile", O_WRONLY | O_APPEND, 0);
+    int wfd = t_open("capfile", O_WRONLY | O_APPEND, 0);
     long w = write(wfd, "y", 1);
     close(wfd);
     CHECK(w == 1 && FAILS(getxattr("capfile", "security.capability", NULL, 0), ENODATA),
@@ -155,6 +126,6 @@ int main(void) {
           "step %ld", r);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_chown");
 }

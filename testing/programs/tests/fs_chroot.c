@@ -4,59 +4,19 @@
  * chroots, fchdir back out, and the errors (EPERM, ENOTDIR, ENOENT,
  * EACCES). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_chroot.d"
 #define J D "/jail"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static void put(const char *p, const char *s) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        if (write(fd, s, strlen(s)) < 0) {
-        }
-        close(fd);
-    }
-}
-static char got[64];
-static const char *get(const char *p) {
-    memset(got, 0, sizeof got);
-    int fd = sopen(p, O_RDONLY, 0);
-    if (fd < 0)
-        return "<missing>";
-    if (read(fd, got, sizeof got - 1) < 0) {
-    }
-    close(fd);
-    return got;
-}
 static struct stat st_jail, st_d, st_sub, st_tmp;
 static int is(const char *p, const struct stat *want) {
     struct stat st;
     return stat(p, &st) == 0 && st.st_ino == want->st_ino && st.st_dev == want->st_dev;
 }
-static char cwd[512];
-static const char *getcwd_raw(void) {
-    memset(cwd, 0, sizeof cwd);
-    if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0)
-        snprintf(cwd, sizeof cwd, "<errno %d>", errno);
-    return cwd;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 /* runs fn in a child; its exit status is the check's result (0 = pass) */
 static int in_child(int (*fn)(void)) {
@@ -67,11 +27,6 @@ static int in_child(int (*fn)(void)) {
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + (status & 0x7f);
 }
-#define STEP(n, cond)   \
-    do {                \
-        if (!(cond))    \
-            return (n); \
-    } while (0)
 
 static int jail(void) { return chdir(J) == 0 && chroot(".") == 0; }
 static int c_root(void) {
@@ -82,18 +37,18 @@ static int c_root(void) {
 }
 static int c_root_cwd(void) {
     STEP(1, jail());
-    STEP(2, strcmp(getcwd_raw(), "/") == 0);
-    STEP(3, chdir("/sub") == 0 && strcmp(getcwd_raw(), "/sub") == 0);
+    STEP(2, strcmp(t_getcwd_raw(), "/") == 0);
+    STEP(3, chdir("/sub") == 0 && strcmp(t_getcwd_raw(), "/sub") == 0);
     return 0;
 }
 static int c_root_paths(void) {
     STEP(1, jail());
-    STEP(2, strcmp(get("/file"), "in jail") == 0 && strcmp(get("/../../file"), "in jail") == 0);
+    STEP(2, strcmp(t_get("/file"), "in jail") == 0 && strcmp(t_get("/../../file"), "in jail") == 0);
     return 0;
 }
 static int c_abs_link(void) {
     STEP(1, jail());
-    STEP(2, strcmp(get("/abs"), "in jail") == 0);
+    STEP(2, strcmp(t_get("/abs"), "in jail") == 0);
     return 0;
 }
 static int c_up_link(void) {
@@ -104,17 +59,17 @@ static int c_up_link(void) {
 /* chroot without chdir: the cwd stays outside */
 static int c_out_getcwd(void) {
     STEP(1, chdir(D) == 0 && chroot(J) == 0);
-    STEP(2, strcmp(getcwd_raw(), "(unreachable)" D) == 0);
+    STEP(2, strcmp(t_getcwd_raw(), "(unreachable)" D) == 0);
     return 0;
 }
 static int c_out_relative(void) {
     STEP(1, chdir(D) == 0 && chroot(J) == 0);
-    STEP(2, strcmp(get("file"), "outside") == 0 && is("..", &st_tmp));
-    STEP(3, strcmp(get("/file"), "in jail") == 0);
+    STEP(2, strcmp(t_get("file"), "outside") == 0 && is("..", &st_tmp));
+    STEP(3, strcmp(t_get("/file"), "in jail") == 0);
     return 0;
 }
 static int c_dirfd(void) {
-    int out = sopen(D, O_RDONLY | O_DIRECTORY, 0);
+    int out = t_open(D, O_RDONLY | O_DIRECTORY, 0);
     STEP(1, out >= 0 && chroot(J) == 0 && chdir("/") == 0);
     /* ".." from a dirfd outside the root is not stopped */
     int up = syscall(SYS_openat, out, "..", O_RDONLY | O_DIRECTORY, 0);
@@ -123,14 +78,14 @@ static int c_dirfd(void) {
     return 0;
 }
 static int c_fchdir_out(void) {
-    int out = sopen(D, O_RDONLY | O_DIRECTORY, 0);
+    int out = t_open(D, O_RDONLY | O_DIRECTORY, 0);
     STEP(1, out >= 0 && chroot(J) == 0 && chdir("/") == 0);
-    STEP(2, fchdir(out) == 0 && strcmp(getcwd_raw(), "(unreachable)" D) == 0);
+    STEP(2, fchdir(out) == 0 && strcmp(t_getcwd_raw(), "(unreachable)" D) == 0);
     return 0;
 }
 static int c_nested(void) {
     STEP(1, chroot(J) == 0 && chdir("/sub") == 0 && chroot(".") == 0);
-    STEP(2, is("/", &st_sub) && is("/..", &st_sub) && strcmp(get("/subfile"), "in sub") == 0);
+    STEP(2, is("/", &st_sub) && is("/..", &st_sub) && strcmp(t_get("/subfile"), "in sub") == 0);
     return 0;
 }
 static int c_errors(void) {
@@ -148,17 +103,13 @@ static int c_nonroot(void) {
 }
 
 int main(void) {
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     mkdir(J, 0755);
     mkdir(J "/sub", 0755);
-    put(J "/file", "in jail");
-    put(J "/sub/subfile", "in sub");
-    put(D "/file", "outside");
+    t_put(J "/file", "in jail");
+    t_put(J "/sub/subfile", "in sub");
+    t_put(D "/file", "outside");
     symlink("/file", J "/abs");
     symlink("..", J "/uplink");
     symlink("/..", J "/sub/up2");
@@ -192,9 +143,9 @@ int main(void) {
     }
     int r;
     r = stat("/tmp/fs_chroot.d/jail/file", &(struct stat){0});
-    CHECK(r == 0 && strcmp(getcwd_raw(), D) == 0, "the parent's root and cwd are unchanged", "ret %d cwd %s", r, cwd);
+    CHECK(r == 0 && strcmp(t_getcwd_raw(), D) == 0, "the parent's root and cwd are unchanged", "ret %d cwd %s", r, t_cwd);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_chroot");
 }

@@ -1,11 +1,8 @@
 /* sendfile(2), copy_file_range(2), fallocate(2). */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define D "/tmp/fs_copy.d"

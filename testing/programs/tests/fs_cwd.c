@@ -4,38 +4,16 @@
  * permission even on an already open directory), and getcwd inside a mount
  * that was lazily unmounted ("(unreachable)" plus the path inside it). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_cwd.d"
 #define M D "/mnt"
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static char cwd[512];
-static const char *getcwd_raw(void) {
-    memset(cwd, 0, sizeof cwd);
-    if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0)
-        snprintf(cwd, sizeof cwd, "<errno %d>", errno);
-    return cwd;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 static void *thread_chdir(void *arg) {
     (void)arg;
@@ -53,33 +31,29 @@ int main(void) {
     if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     umount2(M, MNT_DETACH);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     mkdir("a", 0755);
     mkdir("b", 0755);
-    close(sopen("a/in-a", O_WRONLY | O_CREAT, 0644));
-    close(sopen("file", O_WRONLY | O_CREAT, 0644));
+    close(t_open("a/in-a", O_WRONLY | O_CREAT, 0644));
+    close(t_open("file", O_WRONLY | O_CREAT, 0644));
 
     pthread_t t;
     pthread_create(&t, NULL, thread_chdir, NULL);
     pthread_join(t, NULL);
-    CHECK(strcmp(getcwd_raw(), D "/a") == 0, "a thread's chdir moves the whole process (CLONE_FS)", "'%s'", cwd);
+    CHECK(strcmp(t_getcwd_raw(), D "/a") == 0, "a thread's chdir moves the whole process (CLONE_FS)", "'%s'", t_cwd);
     chdir(D);
     pid_t pid = fork();
     if (pid == 0) {
-        if (strcmp(getcwd_raw(), D) != 0)
+        if (strcmp(t_getcwd_raw(), D) != 0)
             _exit(1);
         chdir(D "/b");
         _exit(0);
     }
     int status = -1;
     waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(getcwd_raw(), D) == 0,
-          "fork copies the cwd; the child's chdir stays in the child", "status %#x '%s'", status, cwd);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(t_getcwd_raw(), D) == 0,
+          "fork copies the cwd; the child's chdir stays in the child", "status %#x '%s'", status, t_cwd);
     pid = fork();
     if (pid == 0) {
         pthread_create(&t, NULL, thread_chroot, NULL);
@@ -91,22 +65,22 @@ int main(void) {
           "status %#x", status);
 
     /* getcwd sizes */
-    CHECK(FAILS(syscall(SYS_getcwd, cwd, 0), ERANGE) && FAILS(syscall(SYS_getcwd, NULL, 0), ERANGE),
+    CHECK(FAILS(syscall(SYS_getcwd, t_cwd, 0), ERANGE) && FAILS(syscall(SYS_getcwd, NULL, 0), ERANGE),
           "getcwd with size 0 is ERANGE, also with a NULL buffer", "errno %d", errno);
     CHECK(FAILS(syscall(SYS_getcwd, NULL, 4096), EFAULT), "getcwd into NULL with room is EFAULT", "errno %d", errno);
-    r = syscall(SYS_getcwd, cwd, strlen(D) + 1);
-    CHECK(r == (long)strlen(D) + 1 && strcmp(cwd, D) == 0, "a buffer of exactly the length plus NUL is enough",
+    r = syscall(SYS_getcwd, t_cwd, strlen(D) + 1);
+    CHECK(r == (long)strlen(D) + 1 && strcmp(t_cwd, D) == 0, "a buffer of exactly the length plus NUL is enough",
           "ret %ld", r);
 
     /* fchdir */
     CHECK(FAILS(fchdir(999), EBADF), "fchdir of a closed fd is EBADF", "errno %d", errno);
-    int pf = sopen("file", O_PATH, 0);
+    int pf = t_open("file", O_PATH, 0);
     CHECK(FAILS(fchdir(pf), ENOTDIR), "fchdir of an O_PATH file fd is ENOTDIR", "errno %d", errno);
     close(pf);
     mkdir("closed", 0700);
     pid = fork();
     if (pid == 0) {
-        int dfd = sopen(D "/closed", O_RDONLY | O_DIRECTORY, 0);
+        int dfd = t_open(D "/closed", O_RDONLY | O_DIRECTORY, 0);
         if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
             _exit(99);
         errno = 0;
@@ -124,14 +98,14 @@ int main(void) {
     mkdir(M "/sub", 0755);
     chdir(M "/sub");
     r = umount2(M, MNT_DETACH);
-    CHECK(r == 0 && strcmp(getcwd_raw(), "(unreachable)/sub") == 0,
+    CHECK(r == 0 && strcmp(t_getcwd_raw(), "(unreachable)/sub") == 0,
           "after MNT_DETACH getcwd is \"(unreachable)\" plus the path inside the detached mount", "ret %ld '%s'", r,
-          cwd);
-    close(sopen("still-works", O_WRONLY | O_CREAT, 0644));
+          t_cwd);
+    close(t_open("still-works", O_WRONLY | O_CREAT, 0644));
     CHECK(access("still-works", F_OK) == 0 && access(M "/sub", F_OK) != 0,
           "the detached tree stays usable through the cwd, invisible by path", "errno %d", errno);
     chdir("/");
 
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_cwd");
 }

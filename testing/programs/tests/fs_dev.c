@@ -2,36 +2,16 @@
  * shared), /dev/full, /dev/random and /dev/urandom, their device numbers;
  * mknod of FIFOs, sockets, regular files and char devices (never opened). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_dev.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long smknod(const char *p, long mode, long dev) { return syscall(SYS_mknod, p, mode, dev); }
-static int all_zero(const char *b, long n) {
-    for (long i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
 static int is_chr(const char *p, unsigned ma, unsigned mi) {
     struct stat st;
     return stat(p, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == ma && minor(st.st_rdev) == mi;
@@ -42,19 +22,15 @@ int main(void) {
     int e, status;
     char buf[8192];
     struct stat st;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
 
     CHECK(is_chr("/dev/null", 1, 3) && is_chr("/dev/zero", 1, 5) && is_chr("/dev/full", 1, 7) &&
               is_chr("/dev/random", 1, 8) && is_chr("/dev/urandom", 1, 9),
           "null, zero, full, random, urandom are char devices 1:3, 1:5, 1:7, 1:8, 1:9", "mismatch");
 
     /* /dev/null */
-    int fd = sopen("/dev/null", O_RDWR, 0);
+    int fd = t_open("/dev/null", O_RDWR, 0);
     r = read(fd, buf, sizeof buf);
     r2 = write(fd, buf, sizeof buf);
     CHECK(fd >= 0 && r == 0 && r2 == (long)sizeof buf, "/dev/null: read is EOF, write swallows everything",
@@ -63,29 +39,29 @@ int main(void) {
     r2 = pwrite(fd, "x", 1, 50);
     CHECK(r == 0 && r2 == 1, "/dev/null: lseek returns 0, pwrite works", "%ld %ld", r, r2);
     close(fd);
-    fd = sopen("/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    fd = t_open("/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     r = stat("/dev/null", &st);
     CHECK(fd >= 0 && r == 0 && S_ISCHR(st.st_mode), "/dev/null: O_CREAT|O_TRUNC (shell redirection) opens it as is",
           "fd %d errno %d", fd, errno);
     close(fd);
 
     /* /dev/zero */
-    fd = sopen("/dev/zero", O_RDWR, 0);
+    fd = t_open("/dev/zero", O_RDWR, 0);
     memset(buf, 'x', sizeof buf);
     r = read(fd, buf, sizeof buf);
     r2 = write(fd, "abc", 3);
-    CHECK(r == (long)sizeof buf && all_zero(buf, sizeof buf) && r2 == 3, "/dev/zero: reads zeros, accepts writes",
+    CHECK(r == (long)sizeof buf && t_all_zero(buf, sizeof buf) && r2 == 3, "/dev/zero: reads zeros, accepts writes",
           "read %ld write %ld", r, r2);
     memset(buf, 'x', 100);
     r = pread(fd, buf, 100, 12345);
-    CHECK(r == 100 && all_zero(buf, 100), "/dev/zero: pread works", "ret %ld", r);
+    CHECK(r == 100 && t_all_zero(buf, 100), "/dev/zero: pread works", "ret %ld", r);
     char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    int zero_ok = m != MAP_FAILED && all_zero(m, 3 * 4096);
+    int zero_ok = m != MAP_FAILED && t_all_zero(m, 3 * 4096);
     if (m != MAP_FAILED)
         m[5000] = 7;
     CHECK(zero_ok && m[5000] == 7, "/dev/zero: MAP_PRIVATE mapping gives writable zero pages", "map %d", m != MAP_FAILED);
     char *m2 = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
-    CHECK(m2 != MAP_FAILED && all_zero(m2, 4096), "/dev/zero: a second mapping is not affected by the first",
+    CHECK(m2 != MAP_FAILED && t_all_zero(m2, 4096), "/dev/zero: a second mapping is not affected by the first",
           "map %d", m2 != MAP_FAILED);
     volatile char *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     pid_t pid = fork();
@@ -99,27 +75,27 @@ int main(void) {
     close(fd);
 
     /* /dev/full */
-    fd = sopen("/dev/full", O_RDWR, 0);
+    fd = t_open("/dev/full", O_RDWR, 0);
     errno = 0;
     r = write(fd, "x", 1);
     e = errno;
     memset(buf, 'x', 64);
     r2 = read(fd, buf, 64);
-    CHECK(r == -1 && e == ENOSPC && r2 == 64 && all_zero(buf, 64), "/dev/full: write is ENOSPC, read gives zeros",
+    CHECK(r == -1 && e == ENOSPC && r2 == 64 && t_all_zero(buf, 64), "/dev/full: write is ENOSPC, read gives zeros",
           "%ld/%d %ld", r, e, r2);
     close(fd);
 
     /* /dev/urandom, /dev/random */
     char a[32], b[32];
-    fd = sopen("/dev/urandom", O_RDONLY, 0);
+    fd = t_open("/dev/urandom", O_RDONLY, 0);
     r = read(fd, a, sizeof a);
     r2 = read(fd, b, sizeof b);
-    CHECK(r == 32 && r2 == 32 && memcmp(a, b, 32) != 0 && !all_zero(a, 32), "/dev/urandom: two reads differ",
+    CHECK(r == 32 && r2 == 32 && memcmp(a, b, 32) != 0 && !t_all_zero(a, 32), "/dev/urandom: two reads differ",
           "%ld %ld", r, r2);
     r = write(fd, "entropy", 7);
     close(fd);
     CHECK(r == -1 && errno == EBADF, "/dev/urandom opened O_RDONLY refuses writes", "ret %ld errno %d", r, errno);
-    fd = sopen("/dev/random", O_RDONLY | O_NONBLOCK, 0);
+    fd = t_open("/dev/random", O_RDONLY | O_NONBLOCK, 0);
     r = read(fd, a, 16);
     close(fd);
     CHECK(r == 16, "/dev/random gives bytes without blocking once seeded", "ret %ld errno %d", r, errno);
@@ -172,6 +148,6 @@ int main(void) {
           "status %#x", status);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_dev");
 }

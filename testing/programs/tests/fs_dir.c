@@ -4,40 +4,15 @@
  * relative paths and "..". */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_dir.d"
 #define NFILES 1000
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sgetcwd(char *b, long n) { return syscall(SYS_getcwd, b, n); }
-static void touch(const char *p) {
-    int fd = sopen(p, O_WRONLY | O_CREAT, 0644);
-    close(fd);
-}
-
-struct linux_dirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-};
 
 /* Reads the whole directory with a small buffer; counts the files e%04d
  * seen (in seen[]), "." and "..", and anything else. Returns the number of
@@ -99,12 +74,8 @@ int main(void) {
     int e;
     struct stat st;
     char buf[4096], name[32];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
 
     /* mkdir */
     r = mkdir("d", 0777);
@@ -115,7 +86,7 @@ int main(void) {
     errno = 0;
     r = mkdir("d", 0755);
     e = errno;
-    touch("file");
+    t_touch("file");
     errno = 0;
     r2 = mkdir("file", 0755);
     CHECK(r == -1 && e == EEXIST && r2 == -1 && errno == EEXIST, "mkdir over a directory or a file is EEXIST",
@@ -127,7 +98,7 @@ int main(void) {
     r2 = mkdir("file/d", 0755);
     CHECK(r == -1 && e == ENOENT && r2 == -1 && errno == ENOTDIR,
           "mkdir with a missing parent is ENOENT, with a file parent ENOTDIR", "%ld/%d %ld/%d", r, e, r2, errno);
-    int dfd = sopen("d", O_RDONLY | O_DIRECTORY, 0);
+    int dfd = t_open("d", O_RDONLY | O_DIRECTORY, 0);
     r = syscall(SYS_mkdirat, dfd, "sub", 0700);
     r2 = mkdir("d2/", 0755);
     CHECK(r == 0 && lstat("d/sub", &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700 && r2 == 0,
@@ -184,9 +155,9 @@ int main(void) {
         else if (i % 10 == 1)
             symlink("target", name);
         else
-            touch(name);
+            t_touch(name);
     }
-    int fd = sopen("big", O_RDONLY | O_DIRECTORY, 0);
+    int fd = t_open("big", O_RDONLY | O_DIRECTORY, 0);
     int calls = read_all(fd, 300, 1);
     CHECK(calls > 10 && count_seen(1, 1) == NFILES && others == 0,
           "getdents64 with a small buffer returns every name exactly once", "calls %d once %d others %d", calls,
@@ -224,7 +195,7 @@ int main(void) {
     CHECK(wrong == 0 && removed > 200, "after unlinking some entries, a rewound read lists exactly the rest",
           "%d wrong", wrong);
     close(fd);
-    fd = sopen("file", O_RDONLY, 0);
+    fd = t_open("file", O_RDONLY, 0);
     errno = 0;
     r = syscall(SYS_getdents64, fd, buf, sizeof buf);
     CHECK(r == -1 && errno == ENOTDIR, "getdents64 on a file is ENOTDIR", "ret %ld errno %d", r, errno);
@@ -243,7 +214,7 @@ int main(void) {
     r2 = sgetcwd(buf, strlen(D "/d/sub"));
     CHECK(r == -1 && e == ERANGE && r2 == -1 && errno == ERANGE, "getcwd with a small buffer is ERANGE",
           "%ld/%d %ld/%d", r, e, r2, errno);
-    touch("rel");
+    t_touch("rel");
     r = access(D "/d/sub/rel", F_OK);
     r2 = access("../sub/./rel", F_OK);
     CHECK(r == 0 && r2 == 0, "relative paths resolve from the new cwd", "%ld %ld", r, r2);
@@ -254,7 +225,7 @@ int main(void) {
     sgetcwd(buf, sizeof buf);
     r = access("tmp/fs_dir.d/d", F_OK);
     CHECK(strcmp(buf, "/") == 0 && r == 0, "\"..\" of / is /", "'%s' %ld", buf, r);
-    fd = sopen(D "/d", O_RDONLY | O_DIRECTORY, 0);
+    fd = t_open(D "/d", O_RDONLY | O_DIRECTORY, 0);
     r = fchdir(fd);
     sgetcwd(buf, sizeof buf);
     CHECK(r == 0 && strcmp(buf, D "/d") == 0, "fchdir to a directory fd", "ret %ld '%s'", r, buf);
@@ -262,7 +233,7 @@ int main(void) {
     errno = 0;
     r = chdir(D "/file");
     e = errno;
-    fd = sopen(D "/file", O_RDONLY, 0);
+    fd = t_open(D "/file", O_RDONLY, 0);
     errno = 0;
     r2 = fchdir(fd);
     CHECK(r == -1 && e == ENOTDIR && r2 == -1 && errno == ENOTDIR, "chdir and fchdir to a file are ENOTDIR",
@@ -280,10 +251,10 @@ int main(void) {
     r = sgetcwd(buf, sizeof buf);
     e = errno;
     errno = 0;
-    r2 = sopen("new", O_WRONLY | O_CREAT, 0644);
+    r2 = t_open("new", O_WRONLY | O_CREAT, 0644);
     CHECK(r == -1 && e == ENOENT && r2 == -1 && errno == ENOENT,
           "in a removed cwd, getcwd is ENOENT and creating a file is ENOENT", "%ld/%d %ld/%d", r, e, r2, errno);
-    fd = sopen(".", O_RDONLY | O_DIRECTORY, 0);
+    fd = t_open(".", O_RDONLY | O_DIRECTORY, 0);
     errno = 0;
     r = syscall(SYS_getdents64, fd, buf, sizeof buf);
     CHECK(fd >= 0 && r == -1 && errno == ENOENT, "getdents64 of a removed directory is ENOENT",
@@ -291,6 +262,6 @@ int main(void) {
     close(fd);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_dir");
 }

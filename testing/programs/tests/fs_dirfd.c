@@ -5,71 +5,44 @@
  * on O_PATH fds for fchownat/fchmodat2/faccessat2, and fchmod/fchown on an
  * O_PATH fd (EBADF). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_dirfd.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-static struct stat S;
-static struct stat *st_of(const char *p) {
-    memset(&S, 0, sizeof S);
-    lstat(p, &S);
-    return &S;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 #define AT(...) syscall(__VA_ARGS__)
 
 int main(void) {
     long r;
     struct stat st;
     char buf[64];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     mkdir("d", 0755);
-    close(sopen("file", O_WRONLY | O_CREAT, 0644));
-    int p = sopen("d", O_PATH | O_DIRECTORY, 0);
+    close(t_open("file", O_WRONLY | O_CREAT, 0644));
+    int p = t_open("d", O_PATH | O_DIRECTORY, 0);
 
     r = AT(SYS_mkdirat, p, "sub", 0700) | AT(SYS_mknodat, p, "fifo", S_IFIFO | 0644, 0) |
         AT(SYS_symlinkat, "fifo", p, "sl") | AT(SYS_linkat, p, "fifo", p, "fifo2", 0);
-    CHECK(r == 0 && S_ISDIR(st_of("d/sub")->st_mode) && S_ISFIFO(st_of("d/fifo2")->st_mode) && S_ISLNK(st_of("d/sl")->st_mode),
+    CHECK(r == 0 && S_ISDIR(t_st_of("d/sub")->st_mode) && S_ISFIFO(t_st_of("d/fifo2")->st_mode) && S_ISLNK(t_st_of("d/sl")->st_mode),
           "mkdirat, mknodat, symlinkat and linkat relative to an O_PATH dirfd", "ret %ld errno %d", r, errno);
     r = AT(SYS_renameat, p, "fifo2", p, "fifo3") | AT(SYS_unlinkat, p, "fifo3", 0) | AT(SYS_unlinkat, p, "sub", AT_REMOVEDIR);
-    CHECK(r == 0 && !exists("d/fifo3") && !exists("d/sub"), "renameat and unlinkat relative to an O_PATH dirfd",
+    CHECK(r == 0 && !t_exists("d/fifo3") && !t_exists("d/sub"), "renameat and unlinkat relative to an O_PATH dirfd",
           "ret %ld errno %d", r, errno);
     memset(buf, 0, sizeof buf);
     r = AT(SYS_fchmodat, p, "fifo", 0600) | AT(SYS_fchownat, p, "fifo", 7, 8, 0) |
         AT(SYS_faccessat, p, "fifo", R_OK) | AT(SYS_newfstatat, p, "fifo", &st, 0);
     long n = AT(SYS_readlinkat, p, "sl", buf, sizeof buf);
-    CHECK(r == 0 && n == 4 && (st_of("d/fifo")->st_mode & 0777) == 0600 && S.st_uid == 7 && st.st_gid == 8,
+    CHECK(r == 0 && n == 4 && (t_st_of("d/fifo")->st_mode & 0777) == 0600 && t_st.st_uid == 7 && st.st_gid == 8,
           "fchmodat, fchownat, faccessat, newfstatat and readlinkat relative to an O_PATH dirfd", "ret %ld errno %d",
           r, errno);
     struct timespec ts[2] = {{1000, 0}, {2000, 0}};
     r = AT(SYS_utimensat, p, "fifo", ts, 0);
-    CHECK(r == 0 && st_of("d/fifo")->st_mtim.tv_sec == 2000, "utimensat relative to an O_PATH dirfd", "ret %ld", r);
+    CHECK(r == 0 && t_st_of("d/fifo")->st_mtim.tv_sec == 2000, "utimensat relative to an O_PATH dirfd", "ret %ld", r);
 
     /* a file or a pipe as dirfd */
-    int f = sopen("file", O_RDONLY, 0);
+    int f = t_open("file", O_RDONLY, 0);
     CHECK(FAILS(AT(SYS_mkdirat, f, "x", 0755), ENOTDIR) && FAILS(AT(SYS_unlinkat, f, "x", 0), ENOTDIR) &&
               FAILS(AT(SYS_symlinkat, "t", f, "x"), ENOTDIR) && FAILS(AT(SYS_mknodat, f, "x", S_IFIFO | 0644, 0), ENOTDIR),
           "mkdirat, unlinkat, symlinkat and mknodat with a file dirfd are ENOTDIR", "errno %d", errno);
@@ -89,14 +62,14 @@ int main(void) {
           "a bad dirfd with a relative path is EBADF", "errno %d", errno);
     r = AT(SYS_mkdirat, 999, D "/abs", 0755) | AT(SYS_fchmodat, -5, D "/abs", 0700) |
         AT(SYS_renameat, 999, D "/abs", -5, D "/abs2") | AT(SYS_unlinkat, 999, D "/abs2", AT_REMOVEDIR);
-    CHECK(r == 0 && !exists("abs2"), "absolute paths ignore a bad dirfd in every *at call", "ret %ld errno %d", r, errno);
+    CHECK(r == 0 && !t_exists("abs2"), "absolute paths ignore a bad dirfd in every *at call", "ret %ld errno %d", r, errno);
 
     /* the directory behind a dirfd moves or goes */
     mkdir("moving", 0755);
-    int m = sopen("moving", O_RDONLY | O_DIRECTORY, 0);
+    int m = t_open("moving", O_RDONLY | O_DIRECTORY, 0);
     rename("moving", "d/moved");
     r = AT(SYS_mkdirat, m, "inside", 0755);
-    CHECK(r == 0 && exists("d/moved/inside"), "a dirfd follows its directory through a rename", "ret %ld errno %d", r,
+    CHECK(r == 0 && t_exists("d/moved/inside"), "a dirfd follows its directory through a rename", "ret %ld errno %d", r,
           errno);
     rmdir("d/moved/inside");
     rmdir("d/moved");
@@ -109,12 +82,12 @@ int main(void) {
     close(m);
 
     /* O_PATH fds and AT_EMPTY_PATH */
-    int pf = sopen("file", O_PATH, 0);
+    int pf = t_open("file", O_PATH, 0);
     r = AT(SYS_fchownat, pf, "", 11, 12, AT_EMPTY_PATH);
-    CHECK(r == 0 && st_of("file")->st_uid == 11 && S.st_gid == 12, "fchownat(O_PATH fd, \"\", AT_EMPTY_PATH)",
+    CHECK(r == 0 && t_st_of("file")->st_uid == 11 && t_st.st_gid == 12, "fchownat(O_PATH fd, \"\", AT_EMPTY_PATH)",
           "ret %ld errno %d", r, errno);
     r = AT(452 /* fchmodat2 */, pf, "", 0640, AT_EMPTY_PATH);
-    CHECK(r == 0 && (st_of("file")->st_mode & 0777) == 0640, "fchmodat2(O_PATH fd, \"\", AT_EMPTY_PATH)",
+    CHECK(r == 0 && (t_st_of("file")->st_mode & 0777) == 0640, "fchmodat2(O_PATH fd, \"\", AT_EMPTY_PATH)",
           "ret %ld errno %d", r, errno);
     r = AT(439 /* faccessat2 */, pf, "", R_OK, AT_EMPTY_PATH);
     CHECK(r == 0, "faccessat2(O_PATH fd, \"\", AT_EMPTY_PATH)", "ret %ld errno %d", r, errno);
@@ -128,6 +101,6 @@ int main(void) {
     close(p);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_dirfd");
 }

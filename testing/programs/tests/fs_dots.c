@@ -4,52 +4,26 @@
  * EPERM for link of a directory; ".." through a file is ENOTDIR; "" is
  * ENOENT everywhere. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_dots.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long srename(const char *a, const char *b) { return syscall(SYS_rename, a, b); }
-static void touch(const char *p) { close(sopen(p, O_WRONLY | O_CREAT, 0644)); }
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-static int same(const char *a, const char *b) {
-    struct stat x, y;
-    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     struct stat st;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    touch("file");
+    t_touch("file");
     mkdir("dir", 0755);
     mkdir("dir/sub", 0755);
 
     CHECK(FAILS(mkdir(".", 0755), EEXIST) && FAILS(mkdir("..", 0755), EEXIST) && FAILS(mkdir("dir/.", 0755), EEXIST),
           "mkdir of \".\", \"..\" or \"dir/.\" is EEXIST", "errno %d", errno);
     CHECK(FAILS(mkdir("missing/.", 0755), ENOENT), "mkdir(\"missing/.\") is ENOENT", "errno %d", errno);
-    CHECK(FAILS(sopen(".", O_WRONLY | O_CREAT, 0644), EISDIR) && FAILS(sopen("..", O_RDONLY | O_CREAT, 0644), EISDIR),
+    CHECK(FAILS(t_open(".", O_WRONLY | O_CREAT, 0644), EISDIR) && FAILS(t_open("..", O_RDONLY | O_CREAT, 0644), EISDIR),
           "open(\".\" or \"..\", O_CREAT) is EISDIR", "errno %d", errno);
     CHECK(FAILS(symlink("x", "."), EEXIST) && FAILS(symlink("x", "dir/.."), EEXIST),
           "symlink onto \".\" or \"dir/..\" is EEXIST", "errno %d", errno);
@@ -61,7 +35,7 @@ int main(void) {
           "unlink of \".\" or \"dir/..\" is EISDIR", "errno %d", errno);
     CHECK(FAILS(rmdir("."), EINVAL) && FAILS(rmdir("dir/sub/."), EINVAL),
           "rmdir of \".\" is EINVAL even for an empty directory", "errno %d", errno);
-    CHECK(FAILS(rmdir("dir/sub/.."), ENOTEMPTY) && exists("dir/sub"), "rmdir of \"dir/sub/..\" is ENOTEMPTY",
+    CHECK(FAILS(rmdir("dir/sub/.."), ENOTEMPTY) && t_exists("dir/sub"), "rmdir of \"dir/sub/..\" is ENOTEMPTY",
           "errno %d", errno);
     CHECK(FAILS(srename(".", "x"), EBUSY) && FAILS(srename("dir/sub/..", "x"), EBUSY),
           "rename of \".\" or \"..\" is EBUSY", "errno %d", errno);
@@ -75,23 +49,23 @@ int main(void) {
           "errno %d", errno);
     CHECK(FAILS(unlink("/"), EISDIR) && FAILS(srename("/", D "/root"), EBUSY) && FAILS(link("/", D "/root"), EPERM),
           "unlink(\"/\") EISDIR, rename(\"/\") EBUSY, link(\"/\") EPERM", "errno %d", errno);
-    CHECK(same("/..", "/") && same("/../..", "/") && same("/../tmp", "/tmp") && same("/./.", "/"),
+    CHECK(t_same("/..", "/") && t_same("/../..", "/") && t_same("/../tmp", "/tmp") && t_same("/./.", "/"),
           "\"..\" of / is / itself", "errno %d", errno);
 
     /* ".." walks */
-    CHECK(same("dir/sub/../..", ".") && same("dir/./sub/./..", "dir"), "\"..\" and \".\" inside paths",
+    CHECK(t_same("dir/sub/../..", ".") && t_same("dir/./sub/./..", "dir"), "\"..\" and \".\" inside paths",
           "errno %d", errno);
     CHECK(FAILS(stat("file/..", &st), ENOTDIR) && FAILS(stat("file/.", &st), ENOTDIR),
           "\"file/..\" and \"file/.\" are ENOTDIR", "errno %d", errno);
     CHECK(FAILS(stat("missing/..", &st), ENOENT), "\"missing/..\" is ENOENT (no lexical shortcut)", "errno %d",
           errno);
     symlink("dir/sub", "sublink");
-    CHECK(same("sublink/..", "dir"), "\"..\" after a symlink is the target's parent (physical walk)", "errno %d", errno);
+    CHECK(t_same("sublink/..", "dir"), "\"..\" after a symlink is the target's parent (physical walk)", "errno %d", errno);
 
     /* empty paths */
     CHECK(FAILS(mkdir("", 0755), ENOENT) && FAILS(rmdir(""), ENOENT) && FAILS(unlink(""), ENOENT),
           "mkdir, rmdir and unlink of \"\" are ENOENT", "errno %d", errno);
-    CHECK(FAILS(srename("", "x"), ENOENT) && FAILS(srename("file", ""), ENOENT) && exists("file"),
+    CHECK(FAILS(srename("", "x"), ENOENT) && FAILS(srename("file", ""), ENOENT) && t_exists("file"),
           "rename from or to \"\" is ENOENT", "errno %d", errno);
     CHECK(FAILS(link("", "x"), ENOENT) && FAILS(link("file", ""), ENOENT) && FAILS(symlink("file", ""), ENOENT),
           "link and symlink with \"\" are ENOENT", "errno %d", errno);
@@ -100,10 +74,10 @@ int main(void) {
           "chmod, chdir, access and truncate of \"\" are ENOENT", "errno %d", errno);
     char buf[16];
     CHECK(FAILS(syscall(SYS_readlink, "", buf, sizeof buf), ENOENT) && FAILS(mknod("", S_IFIFO | 0644, 0), ENOENT) &&
-              FAILS(sopen("", O_WRONLY | O_CREAT, 0644), ENOENT),
+              FAILS(t_open("", O_WRONLY | O_CREAT, 0644), ENOENT),
           "readlink, mknod and open(O_CREAT) of \"\" are ENOENT", "errno %d", errno);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_dots");
 }

@@ -2,9 +2,6 @@
  * a reader, data through the FIFO, EOF, and O_RDWR looping back. */
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <string.h>
 #include "../t.h"
 int main(void) {
     unlink("/tmp/ff");

@@ -6,30 +6,18 @@
  * layout (d_type in the last byte). */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_getdents.d"
 #define M D "/mnt"
 #define N 600
 
-struct linux_dirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-};
 struct linux_dirent {
     unsigned long d_ino;
     unsigned long d_off;
@@ -37,14 +25,6 @@ struct linux_dirent {
     char d_name[];
 };
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static void touch(const char *p) { close(sopen(p, O_WRONLY | O_CREAT, 0644)); }
 static long gd(int fd, void *buf, long n) { return syscall(SYS_getdents64, fd, buf, n); }
 
 /* seen[i] counts entries "f%03d"; extra counts new "n%03d"; others anything else */
@@ -80,33 +60,24 @@ static unsigned char type_of(int fd, const char *name) {
         }
     return 255;
 }
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     static char buf[4096];
     char name[32];
     long r;
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_getdents", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_getdents") != 0)
         return 1;
-    }
 
     /* every type */
     mkdir("types", 0755);
-    touch("types/reg");
+    t_touch("types/reg");
     mkdir("types/dir", 0755);
     symlink("reg", "types/lnk");
     mknod("types/fifo", S_IFIFO | 0644, 0);
     mknod("types/chr", S_IFCHR | 0644, makedev(1, 3));
     mknod("types/blk", S_IFBLK | 0644, makedev(7, 0));
     mknod("types/sock", S_IFSOCK | 0644, 0);
-    int tfd = sopen("types", O_RDONLY | O_DIRECTORY, 0);
+    int tfd = t_open("types", O_RDONLY | O_DIRECTORY, 0);
     CHECK(type_of(tfd, "reg") == DT_REG && type_of(tfd, "dir") == DT_DIR && type_of(tfd, "lnk") == DT_LNK,
           "d_type: DT_REG, DT_DIR, DT_LNK", "%d %d %d", type_of(tfd, "reg"), type_of(tfd, "dir"), type_of(tfd, "lnk"));
     CHECK(type_of(tfd, "fifo") == DT_FIFO && type_of(tfd, "chr") == DT_CHR && type_of(tfd, "blk") == DT_BLK &&
@@ -131,14 +102,14 @@ int main(void) {
     mkdir("big", 0755);
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "big/f%03d", i);
-        touch(name);
+        t_touch(name);
     }
-    int fd = sopen("big", O_RDONLY | O_DIRECTORY, 0);
+    int fd = t_open("big", O_RDONLY | O_DIRECTORY, 0);
     reset();
     account(buf, gd(fd, buf, 512));
     for (int i = 0; i < 100; i++) {
         snprintf(name, sizeof name, "big/n%03d", i);
-        touch(name);
+        t_touch(name);
     }
     while ((n = gd(fd, buf, 512)) > 0)
         account(buf, n);
@@ -200,7 +171,7 @@ int main(void) {
           "lseek on a tmpfs directory: negative or SEEK_END is EINVAL", "errno %d", errno);
 
     /* descriptors */
-    int fd2 = sopen("big", O_RDONLY | O_DIRECTORY, 0);
+    int fd2 = t_open("big", O_RDONLY | O_DIRECTORY, 0);
     int dup1 = dup(fd2);
     lseek(fd, 0, SEEK_SET);
     lseek(fd2, 0, SEEK_SET);
@@ -211,7 +182,7 @@ int main(void) {
     close(dup1);
     close(fd2);
     CHECK(FAILS(gd(fd, buf, 0), EINVAL), "getdents64 with count 0 is EINVAL", "errno %d", errno);
-    int pfd = sopen("big", O_PATH | O_DIRECTORY, 0);
+    int pfd = t_open("big", O_PATH | O_DIRECTORY, 0);
     CHECK(FAILS(gd(pfd, buf, sizeof buf), EBADF), "getdents64 on an O_PATH fd is EBADF", "errno %d", errno);
     close(pfd);
     CHECK(FAILS(gd(-1, buf, sizeof buf), EBADF), "getdents64 on a bad fd is EBADF", "errno %d", errno);
@@ -238,6 +209,6 @@ int main(void) {
 
     chdir("/");
     umount2(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_getdents");
 }

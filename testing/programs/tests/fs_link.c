@@ -1,14 +1,9 @@
 /* rename/renameat2, link/linkat, symlink/readlink, symlink loops and the
  * 40-link limit, trailing slashes, and unlink of an open file. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_link.d"
 #ifndef RENAME_NOREPLACE
@@ -18,47 +13,16 @@
 #define RENAME_EXCHANGE 2
 #endif
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long srename(const char *a, const char *b) { return syscall(SYS_rename, a, b); }
 static long srenameat2(const char *a, const char *b, unsigned flags) {
     return syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, flags);
 }
 static long sreadlink(const char *p, char *b, long n) { return syscall(SYS_readlink, p, b, n); }
-static void put(const char *p, const char *s) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        if (write(fd, s, strlen(s)) < 0) {
-        }
-        close(fd);
-    }
-}
-static char got[256];
-static const char *get(const char *p) {
-    memset(got, 0, sizeof got);
-    int fd = sopen(p, O_RDONLY, 0);
-    if (fd < 0)
-        return "<missing>";
-    if (read(fd, got, sizeof got - 1) < 0) {
-    }
-    close(fd);
-    return got;
-}
 static long nlink_of(const char *p) {
     struct stat st;
     if (lstat(p, &st) != 0)
         return -1;
     return st.st_nlink;
-}
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
 }
 
 int main(void) {
@@ -66,37 +30,33 @@ int main(void) {
     int e;
     struct stat st, st2;
     char buf[256];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
 
     /* rename */
-    put("a", "AAA");
-    put("b", "BBB");
+    t_put("a", "AAA");
+    t_put("b", "BBB");
     r = srename("a", "b");
-    CHECK(r == 0 && !exists("a") && strcmp(get("b"), "AAA") == 0, "rename replaces an existing file", "ret %ld '%s'",
-          r, get("b"));
+    CHECK(r == 0 && !t_exists("a") && strcmp(t_get("b"), "AAA") == 0, "rename replaces an existing file", "ret %ld '%s'",
+          r, t_get("b"));
     mkdir("dir", 0755);
     errno = 0;
     r = srename("b", "dir");
-    CHECK(r == -1 && errno == EISDIR && exists("b"), "rename of a file over a directory is EISDIR",
+    CHECK(r == -1 && errno == EISDIR && t_exists("b"), "rename of a file over a directory is EISDIR",
           "ret %ld errno %d", r, errno);
     errno = 0;
     r = srename("dir", "b");
     CHECK(r == -1 && errno == ENOTDIR, "rename of a directory over a file is ENOTDIR", "ret %ld errno %d", r, errno);
     mkdir("full", 0755);
-    put("full/x", "x");
+    t_put("full/x", "x");
     errno = 0;
     r = srename("dir", "full");
     CHECK(r == -1 && errno == ENOTEMPTY, "rename of a directory over a non-empty one is ENOTEMPTY",
           "ret %ld errno %d", r, errno);
     mkdir("empty", 0755);
-    put("dir/inside", "in");
+    t_put("dir/inside", "in");
     r = srename("dir", "empty");
-    CHECK(r == 0 && !exists("dir") && strcmp(get("empty/inside"), "in") == 0,
+    CHECK(r == 0 && !t_exists("dir") && strcmp(t_get("empty/inside"), "in") == 0,
           "rename of a directory over an empty one replaces it", "ret %ld", r);
     mkdir("empty/child", 0755);
     errno = 0;
@@ -109,7 +69,7 @@ int main(void) {
     r = srename("b", "b");
     link("b", "b-hard");
     r2 = srename("b", "b-hard");
-    CHECK(r == 0 && r2 == 0 && exists("b") && exists("b-hard") && nlink_of("b") == 2,
+    CHECK(r == 0 && r2 == 0 && t_exists("b") && t_exists("b-hard") && nlink_of("b") == 2,
           "rename onto itself or onto another link of the same file does nothing", "%ld %ld", r, r2);
     unlink("b-hard");
     errno = 0;
@@ -117,22 +77,22 @@ int main(void) {
     CHECK(r == -1 && errno == ENOENT, "rename of a missing file is ENOENT", "ret %ld errno %d", r, errno);
     mkdir("movehere", 0755);
     r = srename("b", "movehere/b2");
-    CHECK(r == 0 && strcmp(get("movehere/b2"), "AAA") == 0 && !exists("b"), "rename into another directory",
+    CHECK(r == 0 && strcmp(t_get("movehere/b2"), "AAA") == 0 && !t_exists("b"), "rename into another directory",
           "ret %ld", r);
 
     /* renameat2 */
-    put("n1", "one");
-    put("n2", "two");
+    t_put("n1", "one");
+    t_put("n2", "two");
     errno = 0;
     r = srenameat2("n1", "n2", RENAME_NOREPLACE);
     e = errno;
     r2 = srenameat2("n1", "n3", RENAME_NOREPLACE);
-    CHECK(r == -1 && e == EEXIST && r2 == 0 && strcmp(get("n2"), "two") == 0 && strcmp(get("n3"), "one") == 0,
+    CHECK(r == -1 && e == EEXIST && r2 == 0 && strcmp(t_get("n2"), "two") == 0 && strcmp(t_get("n3"), "one") == 0,
           "RENAME_NOREPLACE: EEXIST over a file, renames otherwise", "%ld/%d %ld", r, e, r2);
     mkdir("xd", 0755);
     r = srenameat2("n2", "xd", RENAME_EXCHANGE);
     r2 = lstat("n2", &st);
-    CHECK(r == 0 && r2 == 0 && S_ISDIR(st.st_mode) && strcmp(get("xd"), "two") == 0,
+    CHECK(r == 0 && r2 == 0 && S_ISDIR(st.st_mode) && strcmp(t_get("xd"), "two") == 0,
           "RENAME_EXCHANGE swaps a file and a directory", "ret %ld", r);
     errno = 0;
     r = srenameat2("n3", "missing", RENAME_EXCHANGE);
@@ -143,15 +103,15 @@ int main(void) {
           "RENAME_EXCHANGE with a missing target is ENOENT; with NOREPLACE EINVAL", "%ld/%d %ld/%d", r, e, r2, errno);
 
     /* link */
-    put("l", "linked");
+    t_put("l", "linked");
     r = link("l", "l2");
     lstat("l", &st);
     lstat("l2", &st2);
-    CHECK(r == 0 && st.st_nlink == 2 && st.st_ino == st2.st_ino && strcmp(get("l2"), "linked") == 0,
+    CHECK(r == 0 && st.st_nlink == 2 && st.st_ino == st2.st_ino && strcmp(t_get("l2"), "linked") == 0,
           "link: same inode, st_nlink 2", "ret %ld nlink %ld", r, (long)st.st_nlink);
-    put("l2", "changed");
+    t_put("l2", "changed");
     r = unlink("l");
-    CHECK(r == 0 && nlink_of("l2") == 1 && strcmp(get("l2"), "changed") == 0,
+    CHECK(r == 0 && nlink_of("l2") == 1 && strcmp(t_get("l2"), "changed") == 0,
           "writes through one link show in the other; unlink drops st_nlink", "ret %ld nlink %ld", r,
           nlink_of("l2"));
     errno = 0;
@@ -173,7 +133,7 @@ int main(void) {
     /* symlink / readlink */
     r = symlink("l2", "rel");
     r2 = symlink(D "/l2", "abs");
-    CHECK(r == 0 && r2 == 0 && strcmp(get("rel"), "changed") == 0 && strcmp(get("abs"), "changed") == 0,
+    CHECK(r == 0 && r2 == 0 && strcmp(t_get("rel"), "changed") == 0 && strcmp(t_get("abs"), "changed") == 0,
           "relative and absolute symlinks are followed", "%ld %ld", r, r2);
     memset(buf, 'X', sizeof buf);
     r = sreadlink("abs", buf, sizeof buf);
@@ -201,7 +161,7 @@ int main(void) {
           "symlink over an existing name is EEXIST, an empty target ENOENT", "%ld/%d %ld/%d", r, e, r2, errno);
     symlink("dangle-target", "dangle");
     errno = 0;
-    r = sopen("dangle", O_RDONLY, 0);
+    r = t_open("dangle", O_RDONLY, 0);
     CHECK(r == -1 && errno == ENOENT && lstat("dangle", &st) == 0, "open of a dangling symlink is ENOENT",
           "ret %ld errno %d", r, errno);
 
@@ -210,30 +170,30 @@ int main(void) {
     symlink("loop1", "loop2");
     symlink("self", "self");
     errno = 0;
-    r = sopen("loop1", O_RDONLY, 0);
+    r = t_open("loop1", O_RDONLY, 0);
     e = errno;
     errno = 0;
     r2 = stat("self", &st);
     CHECK(r == -1 && e == ELOOP && r2 == -1 && errno == ELOOP, "symlink loops are ELOOP", "%ld/%d %ld/%d", r, e, r2,
           errno);
     mkdir("chain", 0755);
-    put("chain/c0", "end");
+    t_put("chain/c0", "end");
     char from[32], to[32];
     for (int i = 1; i <= 41; i++) {
         snprintf(from, sizeof from, "c%d", i - 1);
         snprintf(to, sizeof to, "chain/c%d", i);
         symlink(from, to);
     }
-    r = sopen("chain/c40", O_RDONLY, 0);
+    r = t_open("chain/c40", O_RDONLY, 0);
     close(r);
     errno = 0;
-    r2 = sopen("chain/c41", O_RDONLY, 0);
+    r2 = t_open("chain/c41", O_RDONLY, 0);
     CHECK(r >= 0 && r2 == -1 && errno == ELOOP, "a chain of 40 symlinks resolves, 41 is ELOOP", "%ld %ld/%d", r, r2,
           errno);
 
     /* trailing slashes */
     errno = 0;
-    r = sopen("l2/", O_RDONLY, 0);
+    r = t_open("l2/", O_RDONLY, 0);
     e = errno;
     errno = 0;
     r2 = stat("l2/", &st);
@@ -248,17 +208,17 @@ int main(void) {
     r = unlink("dirlink/");
     e = errno;
     r2 = unlink("dirlink");
-    CHECK(r == -1 && e == ENOTDIR && r2 == 0 && exists("movehere"),
+    CHECK(r == -1 && e == ENOTDIR && r2 == 0 && t_exists("movehere"),
           "unlink of symlink/ is ENOTDIR, unlink of the symlink removes only the link", "%ld/%d %ld", r, e, r2);
 
     /* unlink of an open file */
-    put("open", "still here");
-    int fd = sopen("open", O_RDWR, 0);
+    t_put("open", "still here");
+    int fd = t_open("open", O_RDWR, 0);
     r = unlink("open");
     fstat(fd, &st);
     memset(buf, 0, sizeof buf);
     r2 = pread(fd, buf, sizeof buf - 1, 0);
-    CHECK(r == 0 && !exists("open") && st.st_nlink == 0 && r2 == 10 && strcmp(buf, "still here") == 0,
+    CHECK(r == 0 && !t_exists("open") && st.st_nlink == 0 && r2 == 10 && strcmp(buf, "still here") == 0,
           "an unlinked open file keeps its data (st_nlink 0)", "%ld nlink %ld read %ld", r, (long)st.st_nlink, r2);
     r = pwrite(fd, "X", 1, 20);
     fstat(fd, &st);
@@ -267,6 +227,6 @@ int main(void) {
     close(fd);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_link");
 }

@@ -5,81 +5,57 @@
  * them, unlink and rename of nodes, the directory's write permission
  * checked before CAP_MKNOD. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_mknod.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long smknod(const char *p, long mode, unsigned long dev) { return syscall(SYS_mknod, p, mode, dev); }
-static struct stat S;
-static struct stat *st_of(const char *p) {
-    memset(&S, 0, sizeof S);
-    lstat(p, &S);
-    return &S;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     long r, r2;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     dev_t big = makedev(4000, 0xabcde);
     r = smknod("chr", S_IFCHR | 0600, big);
-    CHECK(r == 0 && S_ISCHR(st_of("chr")->st_mode) && major(S.st_rdev) == 4000 && minor(S.st_rdev) == 0xabcde &&
-              S.st_size == 0,
-          "a character device keeps a 12-bit major and 20-bit minor", "ret %ld rdev %u:%u", r, major(S.st_rdev),
-          minor(S.st_rdev));
+    CHECK(r == 0 && S_ISCHR(t_st_of("chr")->st_mode) && major(t_st.st_rdev) == 4000 && minor(t_st.st_rdev) == 0xabcde &&
+              t_st.st_size == 0,
+          "a character device keeps a 12-bit major and 20-bit minor", "ret %ld rdev %u:%u", r, major(t_st.st_rdev),
+          minor(t_st.st_rdev));
     r = smknod("blk", S_IFBLK | 0600, makedev(4001, 7));
-    CHECK(r == 0 && S_ISBLK(st_of("blk")->st_mode) && major(S.st_rdev) == 4001 && minor(S.st_rdev) == 7,
-          "a block device node", "ret %ld mode %o", r, S.st_mode);
+    CHECK(r == 0 && S_ISBLK(t_st_of("blk")->st_mode) && major(t_st.st_rdev) == 4001 && minor(t_st.st_rdev) == 7,
+          "a block device node", "ret %ld mode %o", r, t_st.st_mode);
     r = smknod("fifo", S_IFIFO | 0644, makedev(1, 3));
     r2 = smknod("reg", S_IFREG | 0644, makedev(1, 3));
-    CHECK(r == 0 && r2 == 0 && st_of("fifo")->st_rdev == 0 && st_of("reg")->st_rdev == 0,
+    CHECK(r == 0 && r2 == 0 && t_st_of("fifo")->st_rdev == 0 && t_st_of("reg")->st_rdev == 0,
           "the device number is ignored for FIFOs and regular files", "%ld %ld", r, r2);
     r = smknod("sock", S_IFSOCK | 0755, 0);
-    CHECK(r == 0 && S_ISSOCK(st_of("sock")->st_mode) && (S.st_mode & 07777) == 0755, "a socket node",
-          "ret %ld mode %o", r, S.st_mode);
+    CHECK(r == 0 && S_ISSOCK(t_st_of("sock")->st_mode) && (t_st.st_mode & 07777) == 0755, "a socket node",
+          "ret %ld mode %o", r, t_st.st_mode);
     r = smknod("sticky", S_IFIFO | 07777, 0);
-    CHECK(r == 0 && (st_of("sticky")->st_mode & 07777) == 07755, "mknod keeps set-id and sticky bits (umask 022)",
-          "mode %o", S.st_mode);
+    CHECK(r == 0 && (t_st_of("sticky")->st_mode & 07777) == 07755, "mknod keeps set-id and sticky bits (umask 022)",
+          "mode %o", t_st.st_mode);
     mkdir("sub", 0755);
-    int dfd = sopen("sub", O_RDONLY | O_DIRECTORY, 0);
+    int dfd = t_open("sub", O_RDONLY | O_DIRECTORY, 0);
     r = syscall(SYS_mknodat, dfd, "at", S_IFCHR | 0644, makedev(1, 5));
-    CHECK(r == 0 && S_ISCHR(st_of("sub/at")->st_mode) && S.st_rdev == makedev(1, 5), "mknodat relative to a dirfd",
+    CHECK(r == 0 && S_ISCHR(t_st_of("sub/at")->st_mode) && t_st.st_rdev == makedev(1, 5), "mknodat relative to a dirfd",
           "ret %ld errno %d", r, errno);
     close(dfd);
-    int fd = sopen("sub/at", O_RDONLY, 0);
+    int fd = t_open("sub/at", O_RDONLY, 0);
     char c = 1;
     r = read(fd, &c, 1);
     CHECK(fd >= 0 && r == 1 && c == 0, "a node made for 1:5 opens /dev/zero's driver", "fd %d read %ld", fd, r);
     close(fd);
 
-    CHECK(FAILS(sopen("chr", O_RDONLY, 0), ENXIO), "opening a character node without a driver is ENXIO", "errno %d",
+    CHECK(FAILS(t_open("chr", O_RDONLY, 0), ENXIO), "opening a character node without a driver is ENXIO", "errno %d",
           errno);
-    CHECK(FAILS(sopen("blk", O_RDONLY, 0), ENXIO), "opening a block node without a driver is ENXIO", "errno %d",
+    CHECK(FAILS(t_open("blk", O_RDONLY, 0), ENXIO), "opening a block node without a driver is ENXIO", "errno %d",
           errno);
-    CHECK(FAILS(sopen("sock", O_RDONLY, 0), ENXIO), "opening a socket node is ENXIO", "errno %d", errno);
-    fd = sopen("chr", O_PATH, 0);
+    CHECK(FAILS(t_open("sock", O_RDONLY, 0), ENXIO), "opening a socket node is ENXIO", "errno %d", errno);
+    fd = t_open("chr", O_PATH, 0);
     struct stat st;
     r = fstat(fd, &st);
     CHECK(fd >= 0 && r == 0 && st.st_rdev == big, "O_PATH opens a device node without its driver", "fd %d errno %d",
@@ -115,6 +91,6 @@ int main(void) {
           "status %#x", status);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_mknod");
 }

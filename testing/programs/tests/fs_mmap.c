@@ -5,87 +5,39 @@
  * read/write and a forked child, and the errors (pipe ENODEV, O_WRONLY
  * EACCES, bad offsets). fs_mmap_shared covers shared mappings in depth. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_mmap.d"
 #define PG 4096L
 #define FSIZE (3 * PG + 100) /* three pages and a bit */
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-/* raw mmap: musl checks offsets itself */
-static char *smmap(void *a, long len, int prot, int fl, int fd, long off) {
-    return (char *)syscall(SYS_mmap, a, len, prot, fl, fd, off);
-}
 #define BAD(p) ((p) == MAP_FAILED)
-static unsigned char pat(long off) { return (unsigned char)(off * 7 + off / 4096 + 1); }
-static int matches(const char *m, long file_off, long n) {
-    for (long i = 0; i < n; i++)
-        if ((unsigned char)m[i] != pat(file_off + i))
-            return 0;
-    return 1;
-}
-static int all_zero(const char *b, long n) {
-    for (long i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
 static int file_matches(int fd) {
     static char buf[FSIZE];
-    return pread(fd, buf, FSIZE, 0) == FSIZE && matches(buf, 0, FSIZE);
+    return pread(fd, buf, FSIZE, 0) == FSIZE && t_matches(buf, 0, FSIZE);
 }
-/* Runs fn in a child; returns the signal that killed it, or 0 if it exited. */
-static int dies_by(void (*fn)(void *), void *arg) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        fn(arg);
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-static void poke(void *p) { *(volatile char *)p = 1; }
 static void peek(void *p) { (void)*(volatile char *)p; }
 
 int main(void) {
     long r;
     int e;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     static char content[FSIZE];
     for (long i = 0; i < FSIZE; i++)
-        content[i] = pat(i);
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+        content[i] = t_pat(i);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, content, FSIZE);
-    int rfd = sopen("f", O_RDONLY, 0);
+    int rfd = t_open("f", O_RDONLY, 0);
 
     /* MAP_PRIVATE */
-    char *m = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, rfd, 0);
-    CHECK(!BAD(m) && matches(m, 0, FSIZE), "MAP_PRIVATE mapping matches the file", "map ok %d", !BAD(m));
-    CHECK(!BAD(m) && all_zero(m + FSIZE, 4 * PG - FSIZE), "the rest of the last page reads as zeros", "map ok %d",
+    char *m = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, rfd, 0);
+    CHECK(!BAD(m) && t_matches(m, 0, FSIZE), "MAP_PRIVATE mapping matches the file", "map ok %d", !BAD(m));
+    CHECK(!BAD(m) && t_all_zero(m + FSIZE, 4 * PG - FSIZE), "the rest of the last page reads as zeros", "map ok %d",
           !BAD(m));
     if (!BAD(m)) {
         m[10] ^= 0xff;
@@ -95,70 +47,70 @@ int main(void) {
     pwrite(fd, "Q", 1, PG + 1);
     char seen_pg1 = BAD(m) ? 0 : m[PG + 1];
     char seen_pg0 = BAD(m) ? 0 : m[11];
-    CHECK(seen_pg1 == 'Q' && seen_pg0 == (char)pat(11),
+    CHECK(seen_pg1 == 'Q' && seen_pg0 == (char)t_pat(11),
           "a MAP_PRIVATE page not yet written still shows later file writes", "%d %d", seen_pg1, seen_pg0);
     pwrite(fd, content + PG + 1, 1, PG + 1);
     munmap(m, FSIZE);
 
     /* offsets */
-    m = smmap(NULL, 3 * PG, PROT_READ, MAP_PRIVATE, rfd, PG);
-    CHECK(!BAD(m) && matches(m, PG, 2 * PG + 100) && all_zero(m + 2 * PG + 100, PG - 100),
+    m = t_mmap(NULL, 3 * PG, PROT_READ, MAP_PRIVATE, rfd, PG);
+    CHECK(!BAD(m) && t_matches(m, PG, 2 * PG + 100) && t_all_zero(m + 2 * PG + 100, PG - 100),
           "a mapping at file offset 4096 starts at the second page", "map ok %d", !BAD(m));
     munmap(m, 3 * PG);
     errno = 0;
-    m = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, rfd, 100);
+    m = t_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, rfd, 100);
     CHECK(BAD(m) && errno == EINVAL, "an offset that is not page aligned is EINVAL", "errno %d", errno);
 
     /* SIGBUS beyond EOF */
-    m = smmap(NULL, 6 * PG, PROT_READ, MAP_PRIVATE, rfd, 0);
-    int sig_in = dies_by(peek, m + 3 * PG + 200);
-    int sig_out = dies_by(peek, m + 4 * PG + 1);
+    m = t_mmap(NULL, 6 * PG, PROT_READ, MAP_PRIVATE, rfd, 0);
+    int sig_in = t_dies_by(peek, m + 3 * PG + 200);
+    int sig_out = t_dies_by(peek, m + 4 * PG + 1);
     CHECK(!BAD(m) && sig_in == 0 && sig_out == SIGBUS, "access within the last page works, past it is SIGBUS",
           "%d %d", sig_in, sig_out);
     munmap(m, 6 * PG);
 
     /* mprotect */
-    m = smmap(NULL, FSIZE, PROT_READ, MAP_PRIVATE, rfd, 0);
-    int sig_ro = dies_by(poke, m + 5);
+    m = t_mmap(NULL, FSIZE, PROT_READ, MAP_PRIVATE, rfd, 0);
+    int sig_ro = t_dies_by(t_poke, m + 5);
     r = mprotect(m, PG, PROT_READ | PROT_WRITE);
-    int sig_rw = dies_by(poke, m + 5);
+    int sig_rw = t_dies_by(t_poke, m + 5);
     if (r == 0)
         m[5] = 'w';
     CHECK(sig_ro == SIGSEGV && r == 0 && sig_rw == 0 && m[5] == 'w' && file_matches(fd),
           "mprotect makes a private read-only file mapping writable (O_RDONLY fd)", "%d %ld %d", sig_ro, r, sig_rw);
-    CHECK(matches(m + PG, PG, FSIZE - PG), "the rest of the mapping is untouched by mprotect", "mismatch");
+    CHECK(t_matches(m + PG, PG, FSIZE - PG), "the rest of the mapping is untouched by mprotect", "mismatch");
 
     /* MAP_FIXED anonymous overlay over the middle page, as ld.so does */
-    char *o = smmap(m + PG, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    CHECK(o == m + PG && all_zero(o, PG) && matches(m + 2 * PG, 2 * PG, FSIZE - 2 * PG) && m[5] == 'w' &&
-              matches(m + 6, 6, PG - 6),
+    char *o = t_mmap(m + PG, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    CHECK(o == m + PG && t_all_zero(o, PG) && t_matches(m + 2 * PG, 2 * PG, FSIZE - 2 * PG) && m[5] == 'w' &&
+              t_matches(m + 6, 6, PG - 6),
           "a MAP_FIXED anonymous overlay zeroes one page and keeps the file pages around it", "same address %d", o == m + PG);
     munmap(m, 4 * PG);
 
     /* partial munmap keeps file offsets */
-    m = smmap(NULL, 4 * PG, PROT_READ, MAP_PRIVATE, rfd, 0);
+    m = t_mmap(NULL, 4 * PG, PROT_READ, MAP_PRIVATE, rfd, 0);
     r = munmap(m + PG, PG);
-    int sig_hole = dies_by(peek, m + PG);
-    CHECK(r == 0 && sig_hole == SIGSEGV && matches(m, 0, PG) && matches(m + 2 * PG, 2 * PG, FSIZE - 2 * PG),
+    int sig_hole = t_dies_by(peek, m + PG);
+    CHECK(r == 0 && sig_hole == SIGSEGV && t_matches(m, 0, PG) && t_matches(m + 2 * PG, 2 * PG, FSIZE - 2 * PG),
           "munmap of a middle page leaves a hole, the rest keeps its file offsets", "%ld %d", r, sig_hole);
     r = mprotect(m + 3 * PG, PG, PROT_NONE);
-    int sig_none = dies_by(peek, m + 3 * PG);
-    CHECK(r == 0 && sig_none == SIGSEGV && matches(m + 2 * PG, 2 * PG, PG), "mprotect PROT_NONE on the last piece",
+    int sig_none = t_dies_by(peek, m + 3 * PG);
+    CHECK(r == 0 && sig_none == SIGSEGV && t_matches(m + 2 * PG, 2 * PG, PG), "mprotect PROT_NONE on the last piece",
           "%ld %d", r, sig_none);
     munmap(m, 4 * PG);
 
     /* the mapping outlives the fd and the name */
-    int fd2 = sopen("f", O_RDONLY, 0);
-    m = smmap(NULL, FSIZE, PROT_READ, MAP_PRIVATE, fd2, 0);
+    int fd2 = t_open("f", O_RDONLY, 0);
+    m = t_mmap(NULL, FSIZE, PROT_READ, MAP_PRIVATE, fd2, 0);
     close(fd2);
     link("f", "f2");
     unlink("f2");
-    CHECK(!BAD(m) && matches(m, 0, FSIZE), "a mapping stays valid after close", "map ok %d", !BAD(m));
+    CHECK(!BAD(m) && t_matches(m, 0, FSIZE), "a mapping stays valid after close", "map ok %d", !BAD(m));
     munmap(m, FSIZE);
 
     /* MAP_SHARED */
-    m = smmap(NULL, FSIZE, PROT_READ, MAP_SHARED, rfd, 0);
-    CHECK(!BAD(m) && matches(m, 0, FSIZE), "read-only MAP_SHARED mapping of an O_RDONLY fd reads the file",
+    m = t_mmap(NULL, FSIZE, PROT_READ, MAP_SHARED, rfd, 0);
+    CHECK(!BAD(m) && t_matches(m, 0, FSIZE), "read-only MAP_SHARED mapping of an O_RDONLY fd reads the file",
           "map ok %d", !BAD(m));
     pwrite(fd, "S", 1, 2 * PG + 3);
     CHECK(!BAD(m) && m[2 * PG + 3] == 'S', "MAP_SHARED sees a later write()", "got %d", BAD(m) ? -1 : m[2 * PG + 3]);
@@ -168,7 +120,7 @@ int main(void) {
     CHECK(r == -1 && errno == EACCES, "mprotect PROT_WRITE on a shared mapping of an O_RDONLY fd is EACCES",
           "ret %ld errno %d", r, errno);
     munmap(m, FSIZE);
-    char *w = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *w = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     char rb[4] = {0};
     if (!BAD(w))
         memcpy(w + PG + 7, "MAP", 3);
@@ -192,38 +144,38 @@ int main(void) {
     int p[2];
     pipe(p);
     errno = 0;
-    m = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, p[0], 0);
+    m = t_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, p[0], 0);
     CHECK(BAD(m) && errno == ENODEV, "mmap of a pipe is ENODEV", "errno %d", errno);
     close(p[0]);
     close(p[1]);
-    int dfd = sopen(".", O_RDONLY | O_DIRECTORY, 0);
+    int dfd = t_open(".", O_RDONLY | O_DIRECTORY, 0);
     errno = 0;
-    m = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, dfd, 0);
+    m = t_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, dfd, 0);
     CHECK(BAD(m) && errno == ENODEV, "mmap of a directory is ENODEV", "errno %d", errno);
     close(dfd);
-    int wfd = sopen("f", O_WRONLY, 0);
+    int wfd = t_open("f", O_WRONLY, 0);
     errno = 0;
-    m = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, wfd, 0);
+    m = t_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, wfd, 0);
     e = errno;
     errno = 0;
-    char *m2 = smmap(NULL, PG, PROT_WRITE, MAP_SHARED, wfd, 0);
+    char *m2 = t_mmap(NULL, PG, PROT_WRITE, MAP_SHARED, wfd, 0);
     CHECK(BAD(m) && e == EACCES && BAD(m2) && errno == EACCES, "mmap of an O_WRONLY fd is EACCES", "%d %d", e,
           errno);
     close(wfd);
     errno = 0;
-    m = smmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+    m = t_mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
     CHECK(BAD(m) && errno == EACCES, "writable MAP_SHARED of an O_RDONLY fd is EACCES", "errno %d", errno);
     errno = 0;
-    m = smmap(NULL, 0, PROT_READ, MAP_PRIVATE, rfd, 0);
+    m = t_mmap(NULL, 0, PROT_READ, MAP_PRIVATE, rfd, 0);
     e = errno;
     errno = 0;
-    m2 = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, 99, 0);
+    m2 = t_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, 99, 0);
     CHECK(BAD(m) && e == EINVAL && BAD(m2) && errno == EBADF, "mmap of length 0 is EINVAL, of a closed fd EBADF",
           "%d %d", e, errno);
 
     close(fd);
     close(rfd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_mmap");
 }

@@ -10,21 +10,13 @@
  * reading a mapping while another shrinks and grows the file sees only the
  * file's states or SIGBUS. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -39,43 +31,7 @@
 #define PG 4096L
 #define FSIZE (3 * PG + 100) /* three pages and a bit */
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static char *smmap(void *a, long len, int prot, int fl, int fd, long off) {
-    return (char *)syscall(SYS_mmap, a, len, prot, fl, fd, off);
-}
 #define BAD(p) ((p) == MAP_FAILED)
-static unsigned char pat(long off) { return (unsigned char)(off * 7 + off / 4096 + 1); }
-static int matches(const char *m, long file_off, long n) {
-    for (long i = 0; i < n; i++)
-        if ((unsigned char)m[i] != pat(file_off + i))
-            return 0;
-    return 1;
-}
-static int all_zero(const char *b, long n) {
-    for (long i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
-/* Runs fn in a child; returns the signal that killed it, or 0 if it exited. */
-static int dies_by(void (*fn)(void *), void *arg) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        fn(arg);
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-static void poke(void *p) { *(volatile char *)p = 1; }
 static void *bus_addr;
 static void on_bus(int sig, siginfo_t *si, void *uc) {
     (void)sig, (void)uc;
@@ -113,7 +69,7 @@ static void *race_reader(void *arg) {
     for (int i = 0; i < 20 * ROUNDS; i++) {
         if (sigsetjmp(race_jb, 1) == 0) {
             char c = race_map[PG + 5];
-            if (c != (char)pat(PG + 5) && c != 0 && c != 'z')
+            if (c != (char)t_pat(PG + 5) && c != 0 && c != 'z')
                 (*bad)++;
         }
     }
@@ -142,7 +98,7 @@ int main(void) {
     long r;
     pid_t pid;
     char rb[4] = {0};
-    rm_rf(D);
+    t_rm_rf(D);
     umask(022);
     t_watchdog(60);
     if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
@@ -151,15 +107,15 @@ int main(void) {
     }
     static char content[FSIZE];
     for (long i = 0; i < FSIZE; i++)
-        content[i] = pat(i);
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+        content[i] = t_pat(i);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, content, FSIZE);
     char *w;
 
     /* MAP_SHARED writable: one set of pages for every mapping and read/write */
     pwrite(fd, content, FSIZE, 0);
-    w = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    char *w2 = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
+    w = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *w2 = t_mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
     if (!BAD(w) && !BAD(w2)) {
         w[PG + 50] = 'A';
         w2[PG + 60] = 'B';
@@ -174,7 +130,7 @@ int main(void) {
     munmap(w2, 2 * PG);
 
     /* MAP_PRIVATE against later changes to the file */
-    char *pm = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    char *pm = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     char before = BAD(pm) ? 0 : pm[PG + 3];
     if (!BAD(w))
         w[PG + 3] = 'X';
@@ -183,9 +139,9 @@ int main(void) {
         pm[2 * PG] = 'p';
     if (!BAD(w))
         w[2 * PG + 1] = 'Y';
-    CHECK(!BAD(pm) && before == (char)pat(PG + 3) && after == 'X',
+    CHECK(!BAD(pm) && before == (char)t_pat(PG + 3) && after == 'X',
           "MAP_PRIVATE shows a store through a MAP_SHARED mapping to a page it never wrote", "%d %d", before, after);
-    CHECK(!BAD(pm) && !BAD(w) && pm[2 * PG + 1] == (char)pat(2 * PG + 1) && w[2 * PG] == (char)pat(2 * PG),
+    CHECK(!BAD(pm) && !BAD(w) && pm[2 * PG + 1] == (char)t_pat(2 * PG + 1) && w[2 * PG] == (char)t_pat(2 * PG),
           "after its first write a MAP_PRIVATE page is a copy: file changes no longer show, its store stays private",
           "mismatch");
     munmap(pm, FSIZE);
@@ -194,8 +150,8 @@ int main(void) {
     /* another process mapping the file by itself, and exit keeping the data */
     pid = fork();
     if (pid == 0) {
-        int cfd = sopen("f", O_RDWR, 0);
-        char *cm = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 2 * PG);
+        int cfd = t_open("f", O_RDWR, 0);
+        char *cm = t_mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 2 * PG);
         if (BAD(cm))
             _exit(1);
         memcpy(cm + 8, "other", 5);
@@ -231,9 +187,9 @@ int main(void) {
     pwrite(fd, content, FSIZE, 0);
 
     /* mprotect, madvise, mremap on a shared file mapping */
-    w = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    w = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     r = mprotect(w, PG, PROT_READ);
-    int sig_w = dies_by(poke, w + 1);
+    int sig_w = t_dies_by(t_poke, w + 1);
     r2 = mprotect(w, PG, PROT_READ | PROT_WRITE);
     if (r2 == 0)
         w[1] = 'M';
@@ -249,15 +205,15 @@ int main(void) {
     char zb[PG];
     memset(zb, 1, sizeof zb);
     pread(fd, zb, PG, PG);
-    int rfd = sopen("f", O_RDONLY, 0);
-    char *ro = smmap(NULL, PG, PROT_READ, MAP_SHARED, rfd, 0);
-    char *pv = smmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    int rfd = t_open("f", O_RDONLY, 0);
+    char *ro = t_mmap(NULL, PG, PROT_READ, MAP_SHARED, rfd, 0);
+    char *pv = t_mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     errno = 0;
     r2 = madvise(ro, PG, MADV_REMOVE);
     int e_ro = errno;
     errno = 0;
     r3 = madvise(pv, PG, MADV_REMOVE);
-    CHECK(!BAD(w) && r == 0 && all_zero(w + PG, PG) && all_zero(zb, PG) && w[1] == 'M' && r2 == -1 && e_ro == EACCES &&
+    CHECK(!BAD(w) && r == 0 && t_all_zero(w + PG, PG) && t_all_zero(zb, PG) && w[1] == 'M' && r2 == -1 && e_ro == EACCES &&
               r3 == -1 && errno == EACCES,
           "MADV_REMOVE punches a hole under a shared file mapping; EACCES read-only or private", "%ld %ld %d %ld %d",
           r, r2, e_ro, r3, errno);
@@ -268,16 +224,16 @@ int main(void) {
     pwrite(fd, content, FSIZE, 0);
     if (!BAD(g))
         g[3 * PG + 2] = 'R';
-    CHECK(!BAD(g) && matches(g, 0, 3 * PG) && pread(fd, rb, 1, 3 * PG + 2) == 1 && rb[0] == 'R',
+    CHECK(!BAD(g) && t_matches(g, 0, 3 * PG) && pread(fd, rb, 1, 3 * PG + 2) == 1 && rb[0] == 'R',
           "mremap grows a shared file mapping that still shares the file's pages", "ok %d", !BAD(g));
     w = BAD(g) ? w : g;
     char *dup = BAD(g) ? MAP_FAILED : (char *)mremap(g + PG, 0, 2 * PG, MREMAP_MAYMOVE);
     if (!BAD(dup))
         dup[7] = 'd';
-    char *priv = smmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+    char *priv = t_mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
     errno = 0;
     char *pdup = (char *)mremap(priv, 0, PG, MREMAP_MAYMOVE);
-    CHECK(!BAD(dup) && dup != g + PG && g[PG + 7] == 'd' && matches(dup + 8, PG + 8, 100) && BAD(pdup) &&
+    CHECK(!BAD(dup) && dup != g + PG && g[PG + 7] == 'd' && t_matches(dup + 8, PG + 8, 100) && BAD(pdup) &&
               errno == EINVAL,
           "mremap with old size 0 duplicates a shared file mapping (EINVAL for a private one)", "ok %d errno %d",
           !BAD(dup), errno);
@@ -290,13 +246,13 @@ int main(void) {
     int c_eof = bus_code(w + 4 * PG + 5);
     ftruncate(fd, PG + 10);
     int c_cut = bus_code(w + 2 * PG);
-    int tail_zero = all_zero(w + PG + 10, PG - 10);
-    CHECK(c_eof == BUS_ADRERR && c_cut == BUS_ADRERR && tail_zero && matches(w, 0, PG + 10),
+    int tail_zero = t_all_zero(w + PG + 10, PG - 10);
+    CHECK(c_eof == BUS_ADRERR && c_cut == BUS_ADRERR && tail_zero && t_matches(w, 0, PG + 10),
           "a shared mapping past EOF is SIGBUS BUS_ADRERR, also after ftruncate shrinks the file under it",
           "%d %d %d", c_eof, c_cut, tail_zero);
     ftruncate(fd, FSIZE);
     int c_grown = bus_code(w + 3 * PG);
-    CHECK(c_grown == 0 && all_zero(w + PG + 10, FSIZE - PG - 10),
+    CHECK(c_grown == 0 && t_all_zero(w + PG + 10, FSIZE - PG - 10),
           "growing the file again makes the pages valid, reading zeros", "%d", c_grown);
     w[3 * PG] = 'G';
     pread(fd, rb, 1, 3 * PG);
@@ -306,8 +262,8 @@ int main(void) {
     /* a shared futex in a file mapping: two processes, different mappings */
     pid = fork();
     if (pid == 0) {
-        int cfd = sopen("f", O_RDWR, 0);
-        char *cm = smmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, PG);
+        int cfd = t_open("f", O_RDWR, 0);
+        char *cm = t_mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, PG);
         if (BAD(cm))
             _exit(2);
         uint32_t *word = (uint32_t *)(cm + PG + 64);
@@ -328,15 +284,15 @@ int main(void) {
           "a shared futex in a file mapping is woken through another process's mapping of the file",
           "woken %ld status %d", woken, st);
     /* punching a hole: the file's pages go, private copies stay */
-    char *pp = smmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    char *pp = t_mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (!BAD(pp)) {
         pp[PG + 1] = 'c';        /* page 1 becomes a private copy */
         (void)*(volatile char *)(pp + 2 * PG); /* page 2 maps the file's page */
     }
     (void)*(volatile char *)(w + 2 * PG);
     r = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PG, 2 * PG);
-    CHECK(!BAD(pp) && r == 0 && pp[PG + 1] == 'c' && pp[PG + 2] == (char)pat(PG + 2) && all_zero(pp + 2 * PG, PG) &&
-              all_zero(w + PG, 2 * PG) && matches(w, 0, PG) && matches(w + 3 * PG, 3 * PG, 100),
+    CHECK(!BAD(pp) && r == 0 && pp[PG + 1] == 'c' && pp[PG + 2] == (char)t_pat(PG + 2) && t_all_zero(pp + 2 * PG, PG) &&
+              t_all_zero(w + PG, 2 * PG) && t_matches(w, 0, PG) && t_matches(w + 3 * PG, 3 * PG, 100),
           "a punched hole reads as zeros through every mapping except a private copy made before", "ret %ld", r);
     munmap(pp, FSIZE);
 
@@ -352,6 +308,6 @@ int main(void) {
 
     close(fd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_mmap_shared");
 }

@@ -4,22 +4,16 @@
  * for writing), read-only bind mounts of one tree, MS_NODEV, MS_NOEXEC
  * (execve, access X_OK, PROT_EXEC mappings) and MS_NOSYMFOLLOW. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_mntflags.d"
 #define M D "/mnt"
@@ -29,19 +23,12 @@
 #endif
 #define K_ST_RDONLY 1
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long smount(const char *src, const char *dst, const char *type, unsigned long fl, const char *data) {
     return syscall(SYS_mount, src, dst, type, fl, data);
 }
 static long sumount(const char *p, int fl) { return syscall(SYS_umount2, p, fl); }
 static void put(const char *p, const char *s) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    int fd = t_open(p, O_WRONLY | O_CREAT | O_TRUNC, 0755);
     if (fd >= 0) {
         if (write(fd, s, strlen(s)) < 0) {
         }
@@ -63,9 +50,9 @@ static int all_erofs(const char *dir) {
     snprintf(sub, sizeof sub, "%s/sub", dir);
     snprintf(sl, sizeof sl, "%s/sl", dir);
     struct timespec ts[2] = {{1, 0}, {1, 0}};
-    if (!EROFS_OF(sopen(f, O_WRONLY, 0))) return 1;
-    if (!EROFS_OF(sopen(f, O_RDWR, 0))) return 2;
-    if (!EROFS_OF(sopen(n, O_WRONLY | O_CREAT, 0644))) return 3;
+    if (!EROFS_OF(t_open(f, O_WRONLY, 0))) return 1;
+    if (!EROFS_OF(t_open(f, O_RDWR, 0))) return 2;
+    if (!EROFS_OF(t_open(n, O_WRONLY | O_CREAT, 0644))) return 3;
     if (!EROFS_OF(mkdir(n, 0755))) return 4;
     if (!EROFS_OF(unlink(f))) return 5;
     if (!EROFS_OF(rmdir(sub))) return 6;
@@ -94,7 +81,7 @@ int main(void) {
         sumount(B, MNT_DETACH);
         sumount(M, MNT_DETACH);
     }
-    rm_rf(D);
+    t_rm_rf(D);
     umask(022);
     if (mkdir(D, 0755) != 0 || chdir(D) != 0 || mkdir(M, 0755) != 0 || mkdir(B, 0755) != 0) {
         printf("cannot create " D "\n");
@@ -115,7 +102,7 @@ int main(void) {
           "%ld %ld flags %#lx", r, r2, (long)sf.f_flags);
     r = all_erofs(M);
     CHECK(r == 0, "on a read-only mount every writing call is EROFS", "step %ld errno %d", r, errno);
-    fd = sopen(M "/file", O_RDONLY, 0);
+    fd = t_open(M "/file", O_RDONLY, 0);
     memset(buf, 0, sizeof buf);
     r = read(fd, buf, sizeof buf);
     r2 = stat(M "/sub", &st);
@@ -130,14 +117,14 @@ int main(void) {
           "fchmod of an open file is EROFS; ftruncate of an O_RDONLY fd EINVAL", "%ld/%d %ld/%d", r, e, r2, errno);
     close(fd);
     errno = 0;
-    r = sopen(M "/missing", O_RDONLY, 0);
+    r = t_open(M "/missing", O_RDONLY, 0);
     e = errno;
     errno = 0;
-    r2 = sopen(M "/file", O_RDONLY | O_TRUNC, 0);
+    r2 = t_open(M "/file", O_RDONLY | O_TRUNC, 0);
     CHECK(r == -1 && e == ENOENT && r2 == -1 && errno == EROFS,
           "read-only: a missing name is still ENOENT; O_RDONLY|O_TRUNC is EROFS", "%ld/%d %ld/%d", r, e, r2, errno);
     errno = 0;
-    r = sopen(M "/file", O_WRONLY | O_CREAT, 0644);
+    r = t_open(M "/file", O_WRONLY | O_CREAT, 0644);
     e = errno;
     errno = 0;
     r2 = mkdir(M "/sub", 0755);
@@ -147,7 +134,7 @@ int main(void) {
 
     /* back to read-write */
     r = smount(NULL, M, NULL, MS_REMOUNT, NULL);
-    fd = sopen(M "/file", O_WRONLY | O_APPEND, 0);
+    fd = t_open(M "/file", O_WRONLY | O_APPEND, 0);
     r2 = write(fd, "+", 1);
     statfs(M, &sf);
     CHECK(r == 0 && fd >= 0 && r2 == 1 && !(sf.f_flags & K_ST_RDONLY), "MS_REMOUNT without MS_RDONLY makes it writable",
@@ -165,7 +152,7 @@ int main(void) {
     r = all_erofs(B);
     CHECK(r == 0, "through the read-only bind every writing call is EROFS", "step %ld errno %d", r, errno);
     put(M "/file", "via-rw");
-    fd = sopen(B "/file", O_RDONLY, 0);
+    fd = t_open(B "/file", O_RDONLY, 0);
     memset(buf, 0, sizeof buf);
     read(fd, buf, sizeof buf);
     close(fd);
@@ -178,11 +165,11 @@ int main(void) {
     smount("nodev", M, "tmpfs", MS_NODEV, NULL);
     r = mknod(M "/null", S_IFCHR | 0666, makedev(1, 3));
     errno = 0;
-    r2 = sopen(M "/null", O_RDONLY, 0);
+    r2 = t_open(M "/null", O_RDONLY, 0);
     CHECK(r == 0 && r2 == -1 && errno == EACCES, "MS_NODEV: a device node can be made but opening it is EACCES",
           "%ld %ld/%d", r, r2, errno);
     mkfifo(M "/fifo", 0644);
-    r = sopen(M "/fifo", O_RDONLY | O_NONBLOCK, 0);
+    r = t_open(M "/fifo", O_RDONLY | O_NONBLOCK, 0);
     CHECK(r >= 0, "MS_NODEV: FIFOs still open", "ret %ld errno %d", r, errno);
     close(r);
     sumount(M, 0);
@@ -201,7 +188,7 @@ int main(void) {
           "MS_NOEXEC: execve is EACCES (ENOENT for the missing interpreter before)", "%ld/%d %ld/%d", r, e, r2, errno);
     r = syscall(SYS_access, M "/script", X_OK);
     CHECK(r == -1 && errno == EACCES, "MS_NOEXEC: access X_OK is EACCES", "ret %ld errno %d", r, errno);
-    fd = sopen(M "/script", O_RDONLY, 0);
+    fd = t_open(M "/script", O_RDONLY, 0);
     void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
     errno = 0;
     void *rx = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
@@ -217,7 +204,7 @@ int main(void) {
     put(M "/target", "t");
     symlink("target", M "/link");
     errno = 0;
-    r = sopen(M "/link", O_RDONLY, 0);
+    r = t_open(M "/link", O_RDONLY, 0);
     e = errno;
     memset(buf, 0, sizeof buf);
     r2 = readlink(M "/link", buf, sizeof buf);
@@ -232,6 +219,6 @@ int main(void) {
         sumount(B, MNT_DETACH);
         sumount(M, MNT_DETACH);
     }
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_mntflags");
 }

@@ -6,44 +6,22 @@
  * the program first enters a private mount namespace when it can, so a
  * crash never leaves a mount behind. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_mount.d"
 #define M D "/mnt"
 #define K_TMPFS_MAGIC 0x01021994
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long smount(const char *src, const char *dst, const char *type, unsigned long fl, const char *data) {
     return syscall(SYS_mount, src, dst, type, fl, data);
 }
 static long sumount(const char *p, int fl) { return syscall(SYS_umount2, p, fl); }
-static void touch(const char *p) { close(sopen(p, O_WRONLY | O_CREAT, 0644)); }
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-static int same(const char *a, const char *b) {
-    struct stat x, y;
-    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
-}
 static void private_ns(void) {
     if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
         smount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
@@ -58,13 +36,13 @@ int main(void) {
     private_ns();
     for (int i = 0; i < 4; i++)
         sumount(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     umask(022);
     if (mkdir(D, 0755) != 0 || chdir(D) != 0 || mkdir(M, 0755) != 0) {
         printf("cannot create " D "\n");
         return 1;
     }
-    touch(M "/beneath");
+    t_touch(M "/beneath");
 
     r = smount("none", M, "tmpfs", 0, NULL);
     r2 = statfs(M, &sf);
@@ -75,11 +53,11 @@ int main(void) {
           "a new tmpfs root is 01777, owned by root, with 2 links", "mode %o uid %d nlink %ld", st.st_mode,
           st.st_uid, (long)st.st_nlink);
     stat(D, &st2);
-    CHECK(!exists(M "/beneath") && st.st_dev != st2.st_dev, "the mount hides the directory beneath, new st_dev",
-          "beneath %d", exists(M "/beneath"));
-    CHECK(same(M "/..", D) && same(M "/../mnt/..", D), "\"..\" of a mount root is the mount point's parent",
-          "%d", same(M "/..", D));
-    int mfd = sopen(M, O_RDONLY | O_DIRECTORY, 0);
+    CHECK(!t_exists(M "/beneath") && st.st_dev != st2.st_dev, "the mount hides the directory beneath, new st_dev",
+          "beneath %d", t_exists(M "/beneath"));
+    CHECK(t_same(M "/..", D) && t_same(M "/../mnt/..", D), "\"..\" of a mount root is the mount point's parent",
+          "%d", t_same(M "/..", D));
+    int mfd = t_open(M, O_RDONLY | O_DIRECTORY, 0);
     int up = syscall(SYS_openat, mfd, "..", O_RDONLY | O_DIRECTORY, 0);
     fstat(up, &st);
     stat(D, &st2);
@@ -93,14 +71,14 @@ int main(void) {
     CHECK(r > 0 && strcmp(buf, D) == 0, "chdir(\"..\") from a mount root, getcwd", "'%s'", buf);
 
     /* crossing mounts */
-    touch("outside");
-    touch(M "/inside");
+    t_touch("outside");
+    t_touch(M "/inside");
     errno = 0;
     r = rename("outside", M "/moved");
     e = errno;
     errno = 0;
     r2 = rename(M "/inside", D "/moved");
-    CHECK(r == -1 && e == EXDEV && r2 == -1 && errno == EXDEV && exists("outside"),
+    CHECK(r == -1 && e == EXDEV && r2 == -1 && errno == EXDEV && t_exists("outside"),
           "rename across mounts is EXDEV both ways", "%ld/%d %ld/%d", r, e, r2, errno);
     errno = 0;
     r = link("outside", M "/hard");
@@ -124,14 +102,14 @@ int main(void) {
     mkdir("emptydir", 0755);
     errno = 0;
     r = rename("emptydir", M);
-    CHECK(r == -1 && errno == EBUSY && exists("emptydir"), "rename over a mount point is EBUSY", "%ld/%d", r, errno);
+    CHECK(r == -1 && errno == EBUSY && t_exists("emptydir"), "rename over a mount point is EBUSY", "%ld/%d", r, errno);
     close(mfd);
     chdir(M);
     errno = 0;
     r = sumount(M, 0);
     e = errno;
     chdir(D);
-    int fd = sopen(M "/inside", O_RDWR, 0);
+    int fd = t_open(M "/inside", O_RDWR, 0);
     write(fd, "kept", 4);
     errno = 0;
     r2 = sumount(M, 0);
@@ -159,23 +137,23 @@ int main(void) {
     r = sumount(M, MNT_DETACH);
     memset(buf, 0, sizeof buf);
     r2 = pread(fd, buf, sizeof buf, 0);
-    CHECK(r == 0 && r2 == 4 && strcmp(buf, "kept") == 0 && exists(M "/beneath") && !exists(M "/inside"),
+    CHECK(r == 0 && r2 == 4 && strcmp(buf, "kept") == 0 && t_exists(M "/beneath") && !t_exists(M "/inside"),
           "MNT_DETACH unmounts at once; an open file stays usable", "%ld %ld", r, r2);
     close(fd);
 
     /* stacked mounts and a fresh instance */
     r = smount("one", M, "tmpfs", 0, NULL);
-    touch(M "/first");
+    t_touch(M "/first");
     r2 = smount("two", M, "tmpfs", 0, NULL);
-    int top_empty = !exists(M "/first");
-    touch(M "/second");
+    int top_empty = !t_exists(M "/first");
+    t_touch(M "/second");
     long r3 = sumount(M, 0);
-    CHECK(r == 0 && r2 == 0 && top_empty && r3 == 0 && exists(M "/first") && !exists(M "/second"),
+    CHECK(r == 0 && r2 == 0 && top_empty && r3 == 0 && t_exists(M "/first") && !t_exists(M "/second"),
           "a second mount stacks on the first; umount reveals the first", "%ld %ld %d %ld", r, r2, top_empty, r3);
     sumount(M, 0);
     smount("three", M, "tmpfs", 0, NULL);
-    CHECK(!exists(M "/first") && !exists(M "/beneath"), "a new tmpfs instance starts empty", "%d",
-          exists(M "/first"));
+    CHECK(!t_exists(M "/first") && !t_exists(M "/beneath"), "a new tmpfs instance starts empty", "%d",
+          t_exists(M "/first"));
     sumount(M, 0);
 
     /* options */
@@ -186,7 +164,7 @@ int main(void) {
           st.st_gid);
     sumount(M, 0);
     r = smount("opt", M, "tmpfs", 0, "size=8k");
-    fd = sopen(M "/big", O_WRONLY | O_CREAT, 0644);
+    fd = t_open(M "/big", O_WRONLY | O_CREAT, 0644);
     static char chunk[4096];
     long total = 0, w;
     errno = 0;
@@ -234,6 +212,6 @@ int main(void) {
     chdir("/");
     for (int i = 0; i < 4; i++)
         sumount(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_mount");
 }

@@ -5,32 +5,13 @@
  * names made of any bytes but '/' and NUL. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_names.d"
 #define DEPTH 20
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static void touch(const char *p) { close(sopen(p, O_WRONLY | O_CREAT, 0644)); }
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 static char n255[256], n256[257], lvl[251];
 static char path[8192];
@@ -58,13 +39,9 @@ int main(void) {
     memset(n256, 'b', 256);
     memset(lvl, 'l', 250);
     rm_deep();
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    touch("file");
+    t_touch("file");
 
     /* NAME_MAX */
     r = mkdir(n255, 0755);
@@ -74,15 +51,15 @@ int main(void) {
           "unlink, rmdir and stat of a missing 256-byte name are ENAMETOOLONG, not ENOENT", "errno %d", errno);
     CHECK(FAILS(rename("file", n256), ENAMETOOLONG) && FAILS(link("file", n256), ENAMETOOLONG) &&
               FAILS(symlink("file", n256), ENAMETOOLONG) && FAILS(mknod(n256, S_IFIFO | 0644, 0), ENAMETOOLONG) &&
-              exists("file"),
+              t_exists("file"),
           "rename, link, symlink and mknod to a 256-byte name are ENAMETOOLONG", "errno %d", errno);
     snprintf(path, sizeof path, "%s/x", n256);
-    CHECK(FAILS(sopen(path, O_RDONLY, 0), ENAMETOOLONG) && FAILS(mkdir(path, 0755), ENAMETOOLONG),
+    CHECK(FAILS(t_open(path, O_RDONLY, 0), ENAMETOOLONG) && FAILS(mkdir(path, 0755), ENAMETOOLONG),
           "a 256-byte component in the middle of a path is ENAMETOOLONG", "errno %d", errno);
     snprintf(path, sizeof path, "%s/%s", n255, n255);
-    r = sopen(path, O_WRONLY | O_CREAT, 0644);
+    r = t_open(path, O_WRONLY | O_CREAT, 0644);
     close(r);
-    CHECK(r >= 0 && exists(path), "a 255-byte name inside a 255-byte directory", "ret %ld errno %d", r, errno);
+    CHECK(r >= 0 && t_exists(path), "a 255-byte name inside a 255-byte directory", "ret %ld errno %d", r, errno);
 
     /* PATH_MAX: 4095 bytes plus the NUL resolve, 4096 do not */
     memset(path, 0, sizeof path);
@@ -100,7 +77,7 @@ int main(void) {
     path[1] = '/';
     path[2] = '.';
     /* now ".//." + ... : still a valid spelling, one byte longer */
-    CHECK(strlen(path) == 4096 && FAILS(stat(path, &st), ENAMETOOLONG) && FAILS(sopen(path, O_RDONLY, 0), ENAMETOOLONG),
+    CHECK(strlen(path) == 4096 && FAILS(stat(path, &st), ENAMETOOLONG) && FAILS(t_open(path, O_RDONLY, 0), ENAMETOOLONG),
           "a 4096-byte path is ENAMETOOLONG", "len %zu errno %d", strlen(path), errno);
 
     /* symlink targets */
@@ -114,10 +91,10 @@ int main(void) {
     CHECK(FAILS(stat("long", &st), ENAMETOOLONG), "following it gives ENAMETOOLONG (one 4095-byte component)",
           "errno %d", errno);
     target[4095] = 't';
-    CHECK(FAILS(symlink(target, "longer"), ENAMETOOLONG) && !exists("longer"),
+    CHECK(FAILS(symlink(target, "longer"), ENAMETOOLONG) && !t_exists("longer"),
           "a symlink target of 4096 bytes is ENAMETOOLONG", "errno %d", errno);
     symlink(n256, "to256");
-    CHECK(FAILS(sopen("to256", O_RDONLY, 0), ENAMETOOLONG), "a symlink to a 256-byte name is ENAMETOOLONG when followed",
+    CHECK(FAILS(t_open("to256", O_RDONLY, 0), ENAMETOOLONG), "a symlink to a 256-byte name is ENAMETOOLONG when followed",
           "errno %d", errno);
 
     /* a directory deeper than a page */
@@ -127,16 +104,16 @@ int main(void) {
     for (int i = 0; i < DEPTH; i++)
         if (mkdir(lvl, 0755) == 0 && chdir(lvl) == 0)
             made++;
-    touch("bottom");
+    t_touch("bottom");
     char cwd[8192];
     errno = 0;
     r = syscall(SYS_getcwd, cwd, sizeof cwd);
     CHECK(made == DEPTH && r == -1 && errno == ENAMETOOLONG, "getcwd of a path longer than a page is ENAMETOOLONG",
           "made %d ret %ld errno %d", made, r, errno);
-    r = sopen("bottom", O_RDONLY, 0);
+    r = t_open("bottom", O_RDONLY, 0);
     close(r);
     r2 = chdir("../../..");
-    CHECK(r >= 0 && r2 == 0 && exists(lvl), "relative paths keep working at that depth", "%ld %ld", r, r2);
+    CHECK(r >= 0 && r2 == 0 && t_exists(lvl), "relative paths keep working at that depth", "%ld %ld", r, r2);
     rm_deep();
     chdir(D);
     CHECK(rmdir("deep") == 0, "the deep tree is removed level by level", "errno %d", errno);
@@ -147,12 +124,12 @@ int main(void) {
     mkdir("odd", 0755);
     chdir("odd");
     for (int i = 0; i < nodd; i++) {
-        int fd = sopen(odd[i], O_WRONLY | O_CREAT | O_EXCL, 0644);
+        int fd = t_open(odd[i], O_WRONLY | O_CREAT | O_EXCL, 0644);
         if (fd >= 0)
             made_odd++;
         close(fd);
     }
-    CHECK(made_odd == nodd && exists("...") && !S_ISDIR((stat("...", &st), st.st_mode)),
+    CHECK(made_odd == nodd && t_exists("...") && !S_ISDIR((stat("...", &st), st.st_mode)),
           "names may hold any byte but '/' and NUL; \"...\" is an ordinary name", "made %d", made_odd);
     DIR *dir = opendir(".");
     int found = 0, others = 0;
@@ -172,6 +149,6 @@ int main(void) {
     CHECK(found == nodd && others == 0, "getdents64 returns those names byte for byte", "found %d others %d", found,
           others);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_names");
 }

@@ -4,27 +4,14 @@
  * F_GETFL/F_SETFL. Raw syscalls throughout, so libc
  * never adds O_LARGEFILE or rewrites open into openat. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_open.d"
 /* the kernel's O_LARGEFILE; glibc defines O_LARGEFILE as 0 on x86-64 */
 #define K_LARGEFILE 0100000
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sopenat(int dfd, const char *p, long flags, long mode) { return syscall(SYS_openat, dfd, p, flags, mode); }
 static long getfl(int fd) { return syscall(SYS_fcntl, fd, F_GETFL); }
 static mode_t mode_of(const char *p) {
@@ -39,31 +26,19 @@ static off_t size_of(const char *p) {
         return -1;
     return st.st_size;
 }
-static void put(const char *p, const char *s) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        if (write(fd, s, strlen(s)) < 0) {
-        }
-        close(fd);
-    }
-}
 
 int main(void) {
     long fd, fd2, r;
     int e;
     char buf[64];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
 
     /* O_CREAT applies mode & ~umask */
-    fd = sopen("c755", O_WRONLY | O_CREAT, 0777);
+    fd = t_open("c755", O_WRONLY | O_CREAT, 0777);
     close(fd);
     umask(077);
-    fd2 = sopen("c700", O_WRONLY | O_CREAT, 0777);
+    fd2 = t_open("c700", O_WRONLY | O_CREAT, 0777);
     close(fd2);
     umask(022);
     CHECK(fd >= 0 && (mode_of("c755") & 07777) == 0755 && (mode_of("c700") & 07777) == 0700 &&
@@ -72,31 +47,31 @@ int main(void) {
 
     /* O_EXCL */
     errno = 0;
-    r = sopen("c755", O_WRONLY | O_CREAT | O_EXCL, 0644);
+    r = t_open("c755", O_WRONLY | O_CREAT | O_EXCL, 0644);
     CHECK(r == -1 && errno == EEXIST, "O_CREAT|O_EXCL on an existing file is EEXIST", "ret %ld errno %d", r, errno);
     symlink("target-missing", "dangling");
     errno = 0;
-    r = sopen("dangling", O_WRONLY | O_CREAT | O_EXCL, 0644);
+    r = t_open("dangling", O_WRONLY | O_CREAT | O_EXCL, 0644);
     e = errno;
     CHECK(r == -1 && e == EEXIST && access("target-missing", F_OK) != 0,
           "O_CREAT|O_EXCL on a dangling symlink is EEXIST and creates nothing", "ret %ld errno %d", r, e);
-    fd = sopen("dangling", O_WRONLY | O_CREAT, 0600);
+    fd = t_open("dangling", O_WRONLY | O_CREAT, 0600);
     CHECK(fd >= 0 && S_ISREG(mode_of("target-missing")) && S_ISLNK(mode_of("dangling")),
           "O_CREAT without O_EXCL through a dangling symlink creates its target", "ret %ld errno %d", fd, errno);
     close(fd);
 
     /* O_TRUNC */
-    put("t", "hello world");
-    fd = sopen("t", O_RDONLY, 0);
+    t_put("t", "hello world");
+    fd = t_open("t", O_RDONLY, 0);
     close(fd);
     CHECK(size_of("t") == 11, "O_RDONLY open leaves the size alone", "size %ld", (long)size_of("t"));
-    fd = sopen("t", O_WRONLY | O_TRUNC, 0);
+    fd = t_open("t", O_WRONLY | O_TRUNC, 0);
     CHECK(fd >= 0 && size_of("t") == 0, "O_TRUNC empties the file", "ret %ld size %ld", fd, (long)size_of("t"));
     close(fd);
 
     /* O_APPEND: every write lands at the end, even after lseek */
-    put("a", "12345");
-    fd = sopen("a", O_WRONLY | O_APPEND, 0);
+    t_put("a", "12345");
+    fd = t_open("a", O_WRONLY | O_APPEND, 0);
     lseek(fd, 0, SEEK_SET);
     r = write(fd, "ab", 2);
     off_t pos = lseek(fd, 0, SEEK_CUR);
@@ -104,7 +79,7 @@ int main(void) {
     write(fd, "cd", 2);
     close(fd);
     memset(buf, 0, sizeof buf);
-    fd = sopen("a", O_RDONLY, 0);
+    fd = t_open("a", O_RDONLY, 0);
     read(fd, buf, sizeof buf - 1);
     close(fd);
     CHECK(r == 2 && pos == 7 && strcmp(buf, "12345abcd") == 0, "O_APPEND writes land at the end after lseek",
@@ -112,25 +87,25 @@ int main(void) {
 
     /* O_DIRECTORY, O_NOFOLLOW */
     errno = 0;
-    r = sopen("a", O_RDONLY | O_DIRECTORY, 0);
+    r = t_open("a", O_RDONLY | O_DIRECTORY, 0);
     CHECK(r == -1 && errno == ENOTDIR, "O_DIRECTORY on a file is ENOTDIR", "ret %ld errno %d", r, errno);
-    fd = sopen(".", O_RDONLY | O_DIRECTORY, 0);
+    fd = t_open(".", O_RDONLY | O_DIRECTORY, 0);
     CHECK(fd >= 0, "O_DIRECTORY on a directory opens it", "ret %ld errno %d", fd, errno);
     close(fd);
     symlink("a", "link-a");
     errno = 0;
-    r = sopen("link-a", O_RDONLY | O_NOFOLLOW, 0);
+    r = t_open("link-a", O_RDONLY | O_NOFOLLOW, 0);
     CHECK(r == -1 && errno == ELOOP, "O_NOFOLLOW on a symlink is ELOOP", "ret %ld errno %d", r, errno);
     mkdir("sub", 0755);
-    put("sub/f", "x");
+    t_put("sub/f", "x");
     symlink("sub", "link-sub");
-    fd = sopen("link-sub/f", O_RDONLY | O_NOFOLLOW, 0);
+    fd = t_open("link-sub/f", O_RDONLY | O_NOFOLLOW, 0);
     CHECK(fd >= 0, "O_NOFOLLOW still follows symlinks before the last component", "ret %ld errno %d", fd, errno);
     close(fd);
 
     /* O_PATH */
     struct stat st;
-    fd = sopen("a", O_PATH, 0);
+    fd = t_open("a", O_PATH, 0);
     errno = 0;
     r = read(fd, buf, 1);
     e = errno;
@@ -144,14 +119,14 @@ int main(void) {
           (long)st.st_size);
     CHECK((getfl(fd) & (O_PATH | O_ACCMODE)) == O_PATH, "O_PATH fd: F_GETFL reports O_PATH", "flags %#lx", getfl(fd));
     close(fd);
-    fd = sopen("link-a", O_PATH | O_NOFOLLOW, 0);
+    fd = t_open("link-a", O_PATH | O_NOFOLLOW, 0);
     r = fstat(fd, &st);
     CHECK(fd >= 0 && r == 0 && S_ISLNK(st.st_mode), "O_PATH|O_NOFOLLOW opens the symlink itself",
           "fd %ld ret %ld mode %o", fd, r, st.st_mode);
     close(fd);
-    fd = sopen("sub", O_PATH | O_DIRECTORY, 0);
+    fd = t_open("sub", O_PATH | O_DIRECTORY, 0);
     r = fchdir(fd);
-    fd2 = sopen("f", O_RDONLY, 0);
+    fd2 = t_open("f", O_RDONLY, 0);
     CHECK(r == 0 && fd2 >= 0, "fchdir to an O_PATH directory works", "fchdir %ld open %ld errno %d", r, fd2, errno);
     close(fd2);
     fd2 = sopenat(fd, "f", O_RDONLY, 0);
@@ -161,8 +136,8 @@ int main(void) {
     chdir(D);
 
     /* O_CLOEXEC */
-    fd = sopen("a", O_RDONLY | O_CLOEXEC, 0);
-    fd2 = sopen("a", O_RDONLY, 0);
+    fd = t_open("a", O_RDONLY | O_CLOEXEC, 0);
+    fd2 = t_open("a", O_RDONLY, 0);
     CHECK(syscall(SYS_fcntl, fd, F_GETFD) == FD_CLOEXEC && syscall(SYS_fcntl, fd2, F_GETFD) == 0,
           "O_CLOEXEC sets FD_CLOEXEC, plain open does not", "%ld %ld", syscall(SYS_fcntl, fd, F_GETFD),
           syscall(SYS_fcntl, fd2, F_GETFD));
@@ -171,7 +146,7 @@ int main(void) {
 
     /* unknown flag bits are ignored by open and reported nowhere; F_GETFL
      * always includes O_LARGEFILE on x86-64 */
-    fd = sopen("a", O_RDONLY | 0x40000000 | 0x10000000, 0);
+    fd = t_open("a", O_RDONLY | 0x40000000 | 0x10000000, 0);
     CHECK(fd >= 0 && getfl(fd) == (O_RDONLY | K_LARGEFILE), "unknown open flag bits are ignored",
           "ret %ld flags %#lx", fd, getfl(fd));
     close(fd);
@@ -183,12 +158,12 @@ int main(void) {
     CHECK(r == -1 && errno == EINVAL, "openat2 rejects unknown flag bits with EINVAL", "ret %ld errno %d", r, errno);
 
     /* F_GETFL / F_SETFL */
-    put("g", "data");
-    fd = sopen("g", O_WRONLY | O_APPEND | O_NONBLOCK, 0);
+    t_put("g", "data");
+    fd = t_open("g", O_WRONLY | O_APPEND | O_NONBLOCK, 0);
     CHECK(getfl(fd) == (O_WRONLY | O_APPEND | O_NONBLOCK | K_LARGEFILE),
           "F_GETFL reports the access mode, O_APPEND and O_NONBLOCK", "flags %#lx", getfl(fd));
     close(fd);
-    fd = sopen("g", O_RDONLY, 0);
+    fd = t_open("g", O_RDONLY, 0);
     r = syscall(SYS_fcntl, fd, F_SETFL, O_RDWR | O_APPEND | O_NONBLOCK | O_TRUNC | O_CREAT | O_EXCL | O_CLOEXEC);
     long fl = getfl(fd);
     CHECK(r == 0 && fl == (O_RDONLY | O_APPEND | O_NONBLOCK | K_LARGEFILE) && size_of("g") == 4 &&
@@ -200,7 +175,7 @@ int main(void) {
 
     /* O_TMPFILE: an unnamed file in the directory */
     mkdir("tmpdir", 0755);
-    fd = sopen("tmpdir", O_TMPFILE | O_RDWR, 0600);
+    fd = t_open("tmpdir", O_TMPFILE | O_RDWR, 0600);
     r = fstat(fd, &st);
     long wr = write(fd, "abc", 3);
     int empty = rmdir("tmpdir") == 0;
@@ -210,6 +185,6 @@ int main(void) {
     close(fd);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_open");
 }

@@ -3,27 +3,14 @@
  * ENOENT/ENOTDIR in the middle of a path, ENAMETOOLONG, openat with directory
  * fds, bad dirfds and absolute paths. Raw syscalls throughout. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_openat.d"
 /* the kernel's O_LARGEFILE; glibc defines O_LARGEFILE as 0 on x86-64 */
 #define K_LARGEFILE 0100000
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sopenat(int dfd, const char *p, long flags, long mode) { return syscall(SYS_openat, dfd, p, flags, mode); }
 static long getfl(int fd) { return syscall(SYS_fcntl, fd, F_GETFL); }
 static off_t size_of(const char *p) {
@@ -32,62 +19,50 @@ static off_t size_of(const char *p) {
         return -1;
     return st.st_size;
 }
-static void put(const char *p, const char *s) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        if (write(fd, s, strlen(s)) < 0) {
-        }
-        close(fd);
-    }
-}
 
 int main(void) {
     long fd, fd2, r, w;
     int e;
     char buf[64];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
 
-    put("a", "123456789");
+    t_put("a", "123456789");
     mkdir("sub", 0755);
-    put("sub/f", "x");
+    t_put("sub/f", "x");
     /* lowest free descriptor */
-    fd = sopen("a", O_RDONLY, 0);
-    fd2 = sopen("a", O_RDONLY, 0);
+    fd = t_open("a", O_RDONLY, 0);
+    fd2 = t_open("a", O_RDONLY, 0);
     close(fd);
-    r = sopen("a", O_RDONLY, 0);
+    r = t_open("a", O_RDONLY, 0);
     CHECK(fd2 == fd + 1 && r == fd, "open returns the lowest free descriptor", "%ld %ld %ld", fd, fd2, r);
     close(r);
     close(fd2);
 
     /* access modes */
-    fd = sopen("a", O_RDONLY, 0);
+    fd = t_open("a", O_RDONLY, 0);
     errno = 0;
     r = write(fd, "x", 1);
     CHECK(r == -1 && errno == EBADF, "write to an O_RDONLY fd is EBADF", "ret %ld errno %d", r, errno);
     close(fd);
-    fd = sopen("a", O_WRONLY, 0);
+    fd = t_open("a", O_WRONLY, 0);
     errno = 0;
     r = read(fd, buf, 1);
     CHECK(r == -1 && errno == EBADF, "read from an O_WRONLY fd is EBADF", "ret %ld errno %d", r, errno);
     close(fd);
-    fd = sopen("a", O_RDWR, 0);
+    fd = t_open("a", O_RDWR, 0);
     r = read(fd, buf, 2);
     w = write(fd, "Z", 1);
     CHECK(r == 2 && w == 1 && getfl(fd) == (O_RDWR | K_LARGEFILE), "O_RDWR fd reads and writes",
           "read %ld write %ld flags %#lx", r, w, getfl(fd));
     close(fd);
-    fd = sopen("a", O_WRONLY | O_CREAT | O_TRUNC, 0);
+    fd = t_open("a", O_WRONLY | O_CREAT | O_TRUNC, 0);
     CHECK(fd >= 0 && getfl(fd) == (O_WRONLY | K_LARGEFILE) && size_of("a") == 0,
           "creat-style O_WRONLY|O_CREAT|O_TRUNC on an existing file truncates", "fd %ld flags %#lx size %ld", fd,
           getfl(fd), (long)size_of("a"));
     close(fd);
 
-    put("cr", "old contents");
+    t_put("cr", "old contents");
     fd = syscall(SYS_creat, "cr", 0600);
     fd2 = syscall(SYS_creat, "cr-new", 0640);
     struct stat st1, st2;
@@ -107,49 +82,49 @@ int main(void) {
     const long dflags[4] = {O_WRONLY, O_RDWR, O_WRONLY | O_CREAT, O_RDONLY | O_CREAT};
     for (int i = 0; i < 4; i++) {
         errno = 0;
-        rr[i] = sopen("sub", dflags[i], 0644);
+        rr[i] = t_open("sub", dflags[i], 0644);
         ee[i] = errno;
         if (rr[i] != -1 || ee[i] != EISDIR)
             ok = 0;
     }
     CHECK(ok, "opening a directory for writing or with O_CREAT is EISDIR", "%ld/%d %ld/%d %ld/%d %ld/%d", rr[0], ee[0],
           rr[1], ee[1], rr[2], ee[2], rr[3], ee[3]);
-    fd = sopen("sub", O_RDONLY, 0);
+    fd = t_open("sub", O_RDONLY, 0);
     errno = 0;
     r = read(fd, buf, sizeof buf);
     CHECK(fd >= 0 && r == -1 && errno == EISDIR, "read on a directory fd is EISDIR", "fd %ld ret %ld errno %d", fd, r,
           errno);
     close(fd);
     errno = 0;
-    r = sopen("newdir", O_RDONLY | O_CREAT | O_DIRECTORY, 0755);
+    r = t_open("newdir", O_RDONLY | O_CREAT | O_DIRECTORY, 0755);
     e = errno;
     CHECK(r == -1 && e == EINVAL && access("newdir", F_OK) != 0, "O_CREAT|O_DIRECTORY is EINVAL",
           "ret %ld errno %d", r, e);
 
     /* path walk errors */
     errno = 0;
-    r = sopen("missing/x", O_RDONLY | O_CREAT, 0644);
+    r = t_open("missing/x", O_RDONLY | O_CREAT, 0644);
     CHECK(r == -1 && errno == ENOENT, "missing directory in the middle of a path is ENOENT", "ret %ld errno %d", r,
           errno);
     errno = 0;
-    r = sopen("a/x", O_RDONLY | O_CREAT, 0644);
+    r = t_open("a/x", O_RDONLY | O_CREAT, 0644);
     CHECK(r == -1 && errno == ENOTDIR, "file in the middle of a path is ENOTDIR", "ret %ld errno %d", r, errno);
     errno = 0;
-    r = sopen("", O_RDONLY, 0);
+    r = t_open("", O_RDONLY, 0);
     CHECK(r == -1 && errno == ENOENT, "empty path is ENOENT", "ret %ld errno %d", r, errno);
     errno = 0;
-    r = sopen("nothere", O_RDONLY, 0);
+    r = t_open("nothere", O_RDONLY, 0);
     CHECK(r == -1 && errno == ENOENT, "missing file without O_CREAT is ENOENT", "ret %ld errno %d", r, errno);
 
     char name[300];
     memset(name, 'n', 255);
     name[255] = 0;
-    fd = sopen(name, O_WRONLY | O_CREAT, 0644);
+    fd = t_open(name, O_WRONLY | O_CREAT, 0644);
     close(fd);
     name[255] = 'n';
     name[256] = 0;
     errno = 0;
-    r = sopen(name, O_WRONLY | O_CREAT, 0644);
+    r = t_open(name, O_WRONLY | O_CREAT, 0644);
     e = errno;
     CHECK(fd >= 0 && r == -1 && e == ENAMETOOLONG, "255-byte name works, 256-byte name is ENAMETOOLONG",
           "fd %ld ret %ld errno %d", fd, r, e);
@@ -158,12 +133,12 @@ int main(void) {
         longpath[i] = (i % 2) ? '/' : '.';
     longpath[4999] = 0;
     errno = 0;
-    r = sopen(longpath, O_RDONLY, 0);
+    r = t_open(longpath, O_RDONLY, 0);
     CHECK(r == -1 && errno == ENAMETOOLONG, "path longer than PATH_MAX is ENAMETOOLONG", "ret %ld errno %d", r,
           errno);
 
     /* openat */
-    int dfd = sopen("sub", O_RDONLY | O_DIRECTORY, 0);
+    int dfd = t_open("sub", O_RDONLY | O_DIRECTORY, 0);
     fd = sopenat(dfd, "f", O_RDONLY, 0);
     CHECK(fd >= 0, "openat relative to a directory fd", "ret %ld errno %d", fd, errno);
     close(fd);
@@ -174,7 +149,7 @@ int main(void) {
     r = sopenat(-1, "a", O_RDONLY, 0);
     CHECK(r == -1 && errno == EBADF, "openat with a bad dirfd and a relative path is EBADF", "ret %ld errno %d", r,
           errno);
-    fd = sopen("a", O_RDONLY, 0);
+    fd = t_open("a", O_RDONLY, 0);
     errno = 0;
     r = sopenat(fd, "x", O_RDONLY, 0);
     CHECK(r == -1 && errno == ENOTDIR, "openat with a file as dirfd is ENOTDIR", "ret %ld errno %d", r, errno);
@@ -182,6 +157,6 @@ int main(void) {
     close(dfd);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_openat");
 }

@@ -4,33 +4,18 @@
  * permission, write permission on the directory for create and unlink, the
  * sticky bit, EPERM for chmod/chown/utimensat of another user's file. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_perm.d"
 #define NOBODY 65534
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long saccess(const char *p, int m) { return syscall(SYS_access, p, m); }
 static long sfaccessat2(const char *p, int m, int fl) { return syscall(439 /* faccessat2 */, AT_FDCWD, p, m, fl); }
 static void put(const char *p, mode_t mode) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    int fd = t_open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
     if (fd >= 0) {
         if (write(fd, "data", 4) < 0) {
         }
@@ -38,13 +23,7 @@ static void put(const char *p, mode_t mode) {
     }
     chmod(p, mode);
 }
-static struct stat S;
-static struct stat *st_of(const char *p) {
-    memset(&S, 0, sizeof S);
-    lstat(p, &S);
-    return &S;
-}
-static unsigned perm_of(const char *p) { return st_of(p)->st_mode & 07777; }
+static unsigned perm_of(const char *p) { return t_st_of(p)->st_mode & 07777; }
 
 /* Runs fn in a child as uid/gid 65534 with no groups; true if it exits 0. */
 static int as_nobody(int (*fn)(void), int *status) {
@@ -58,21 +37,15 @@ static int as_nobody(int (*fn)(void), int *status) {
     waitpid(pid, status, 0);
     return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
-/* each child returns 0 on success or the number of the first failing step */
-#define STEP(n, cond)   \
-    do {                \
-        if (!(cond))    \
-            return (n); \
-    } while (0)
-
+/* each child below returns 0 on success or the number of the first failing step */
 static int c_open_private(void) {
     errno = 0;
-    STEP(1, sopen(D "/private", O_RDONLY, 0) == -1 && errno == EACCES);
+    STEP(1, t_open(D "/private", O_RDONLY, 0) == -1 && errno == EACCES);
     errno = 0;
-    STEP(2, sopen(D "/private", O_WRONLY, 0) == -1 && errno == EACCES);
-    STEP(3, sopen(D "/public", O_RDONLY, 0) >= 0);
+    STEP(2, t_open(D "/private", O_WRONLY, 0) == -1 && errno == EACCES);
+    STEP(3, t_open(D "/public", O_RDONLY, 0) >= 0);
     errno = 0;
-    STEP(4, sopen(D "/public", O_WRONLY, 0) == -1 && errno == EACCES);
+    STEP(4, t_open(D "/public", O_WRONLY, 0) == -1 && errno == EACCES);
     return 0;
 }
 static int c_search(void) {
@@ -81,7 +54,7 @@ static int c_search(void) {
     STEP(1, stat(D "/noexec/file", &st) == -1 && errno == EACCES);
     STEP(2, stat(D "/xonly/file", &st) == 0);
     errno = 0;
-    STEP(3, sopen(D "/xonly", O_RDONLY | O_DIRECTORY, 0) == -1 && errno == EACCES);
+    STEP(3, t_open(D "/xonly", O_RDONLY | O_DIRECTORY, 0) == -1 && errno == EACCES);
     errno = 0;
     STEP(4, chdir(D "/noexec") == -1 && errno == EACCES);
     return 0;
@@ -90,13 +63,13 @@ static int c_dirwrite(void) {
     errno = 0;
     STEP(1, unlink(D "/ro/victim") == -1 && errno == EACCES);
     errno = 0;
-    STEP(2, sopen(D "/ro/new", O_WRONLY | O_CREAT, 0644) == -1 && errno == EACCES);
+    STEP(2, t_open(D "/ro/new", O_WRONLY | O_CREAT, 0644) == -1 && errno == EACCES);
     errno = 0;
     STEP(3, mkdir(D "/ro/newdir", 0755) == -1 && errno == EACCES);
     errno = 0;
     STEP(4, rename(D "/ro/victim", D "/ro/victim2") == -1 && errno == EACCES);
     /* the file itself is 0666, so writing into it works */
-    int fd = sopen(D "/ro/victim", O_WRONLY, 0);
+    int fd = t_open(D "/ro/victim", O_WRONLY, 0);
     STEP(5, fd >= 0 && write(fd, "w", 1) == 1);
     return 0;
 }
@@ -105,7 +78,7 @@ static int c_sticky(void) {
     STEP(1, unlink(D "/sticky/roots") == -1 && errno == EPERM);
     errno = 0;
     STEP(2, rename(D "/sticky/roots", D "/sticky/moved") == -1 && errno == EPERM);
-    int fd = sopen(D "/sticky/mine", O_WRONLY | O_CREAT, 0644);
+    int fd = t_open(D "/sticky/mine", O_WRONLY | O_CREAT, 0644);
     struct stat st;
     STEP(3, fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == NOBODY && st.st_gid == NOBODY);
     STEP(4, unlink(D "/sticky/mine") == 0);
@@ -119,7 +92,7 @@ static int c_owner(void) {
     errno = 0;
     STEP(2, chown(D "/public", NOBODY, NOBODY) == -1 && errno == EPERM);
     /* even giving away one's own file is EPERM without CAP_CHOWN */
-    STEP(3, sopen(D "/open/nobodys", O_WRONLY | O_CREAT, 0644) >= 0);
+    STEP(3, t_open(D "/open/nobodys", O_WRONLY | O_CREAT, 0644) >= 0);
     errno = 0;
     STEP(4, chown(D "/open/nobodys", 0, -1) == -1 && errno == EPERM);
     STEP(5, chmod(D "/open/nobodys", 0600) == 0);
@@ -136,7 +109,7 @@ static int c_times(void) {
     return 0;
 }
 static int c_suid_write(void) {
-    int fd = sopen(D "/open/suid", O_WRONLY, 0);
+    int fd = t_open(D "/open/suid", O_WRONLY, 0);
     STEP(1, fd >= 0 && write(fd, "x", 1) == 1);
     return 0;
 }
@@ -152,19 +125,15 @@ static int c_access(void) {
 int main(void) {
     long r, r2;
     int e, status;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
 
     /* umask */
     umask(027);
-    sopen("u1", O_WRONLY | O_CREAT, 0777);
+    t_open("u1", O_WRONLY | O_CREAT, 0777);
     mkdir("u2", 0777);
     umask(0);
-    sopen("u3", O_WRONLY | O_CREAT, 0666);
+    t_open("u3", O_WRONLY | O_CREAT, 0666);
     mkdir("u4", 01777);
     r = umask(022);
     CHECK(perm_of("u1") == 0750 && perm_of("u2") == 0750 && perm_of("u3") == 0666 && perm_of("u4") == 01777 && r == 0,
@@ -175,18 +144,18 @@ int main(void) {
     put("f", 0644);
     r = chmod("f", 0600);
     CHECK(r == 0 && perm_of("f") == 0600, "chmod sets the permission bits", "ret %ld %o", r, perm_of("f"));
-    int fd = sopen("f", O_RDONLY, 0);
+    int fd = t_open("f", O_RDONLY, 0);
     r = fchmod(fd, 04755);
     CHECK(r == 0 && perm_of("f") == 04755, "fchmod on a read-only fd sets setuid bits too", "ret %ld %o", r,
           perm_of("f"));
     r = syscall(SYS_fchmodat, AT_FDCWD, "f", 0640);
     symlink("f", "sl");
     r2 = chmod("sl", 0604);
-    CHECK(r == 0 && r2 == 0 && perm_of("f") == 0604 && (st_of("sl")->st_mode & 0777) == 0777,
+    CHECK(r == 0 && r2 == 0 && perm_of("f") == 0604 && (t_st_of("sl")->st_mode & 0777) == 0777,
           "fchmodat; chmod through a symlink changes the target", "%ld %ld %o", r, r2, perm_of("f"));
     r = chmod("f", 0177777);
-    CHECK(r == 0 && perm_of("f") == 07777 && S_ISREG(st_of("f")->st_mode), "chmod ignores file-type bits",
-          "ret %ld mode %o", r, st_of("f")->st_mode);
+    CHECK(r == 0 && perm_of("f") == 07777 && S_ISREG(t_st_of("f")->st_mode), "chmod ignores file-type bits",
+          "ret %ld mode %o", r, t_st_of("f")->st_mode);
     errno = 0;
     r = chmod("missing", 0644);
     CHECK(r == -1 && errno == ENOENT, "chmod of a missing file is ENOENT", "ret %ld errno %d", r, errno);
@@ -194,15 +163,15 @@ int main(void) {
     /* chown family, as root */
     put("o", 0644);
     r = chown("o", 1000, 2000);
-    CHECK(r == 0 && st_of("o")->st_uid == 1000 && st_of("o")->st_gid == 2000, "root chowns to any uid and gid",
-          "ret %ld %d:%d", r, S.st_uid, S.st_gid);
+    CHECK(r == 0 && t_st_of("o")->st_uid == 1000 && t_st_of("o")->st_gid == 2000, "root chowns to any uid and gid",
+          "ret %ld %d:%d", r, t_st.st_uid, t_st.st_gid);
     r = chown("o", -1, 3000);
     r2 = fchown(fd, 5, -1);
-    CHECK(r == 0 && r2 == 0 && st_of("o")->st_uid == 1000 && S.st_gid == 3000 && st_of("f")->st_uid == 5 &&
-              S.st_gid == 0,
+    CHECK(r == 0 && r2 == 0 && t_st_of("o")->st_uid == 1000 && t_st.st_gid == 3000 && t_st_of("f")->st_uid == 5 &&
+              t_st.st_gid == 0,
           "chown with -1 leaves that id alone; fchown", "%ld %ld", r, r2);
     r = lchown("sl", 7, 8);
-    CHECK(r == 0 && st_of("sl")->st_uid == 7 && S.st_gid == 8 && st_of("f")->st_uid == 5,
+    CHECK(r == 0 && t_st_of("sl")->st_uid == 7 && t_st.st_gid == 8 && t_st_of("f")->st_uid == 5,
           "lchown changes the symlink, not its target", "ret %ld", r);
     chmod("o", 06755);
     r = chown("o", 1000, 3000);
@@ -284,6 +253,6 @@ int main(void) {
           "status %#x", status);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_perm");
 }

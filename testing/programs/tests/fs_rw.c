@@ -3,59 +3,28 @@
  * lseek and pread errors, shared offsets after dup and fork, ftruncate and
  * truncate, RLIMIT_FSIZE, and a 4 MiB write read back. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_rw.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long slseek(int fd, long off, int whence) { return syscall(SYS_lseek, fd, off, whence); }
 static long spread(int fd, void *b, long n, long off) { return syscall(SYS_pread64, fd, b, n, off); }
 static long spwrite(int fd, const void *b, long n, long off) { return syscall(SYS_pwrite64, fd, b, n, off); }
-static long fsize(int fd) {
-    struct stat st;
-    if (fstat(fd, &st) != 0)
-        return -1;
-    return st.st_size;
-}
-static int all_zero(const char *b, long n) {
-    for (long i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
 
 int main(void) {
     long r, r2, r3;
     int e, status;
     char buf[512];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
 
     /* short reads at EOF */
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     r = write(fd, "0123456789", 10);
     CHECK(r == 10 && slseek(fd, 0, SEEK_CUR) == 10, "write returns the count and advances the offset",
           "ret %ld", r);
@@ -98,12 +67,12 @@ int main(void) {
     static char big[100000];
     memset(big, 'x', sizeof big);
     r3 = read(fd, big, sizeof big);
-    CHECK(r == 100000 && r2 == 1 && fsize(fd) == 100001 && r3 == 99991 && all_zero(big, 99990) && big[99990] == 'E',
+    CHECK(r == 100000 && r2 == 1 && t_fsize(fd) == 100001 && r3 == 99991 && t_all_zero(big, 99990) && big[99990] == 'E',
           "writing past EOF leaves a hole that reads as zeros", "seek %ld write %ld size %ld read %ld", r, r2,
-          fsize(fd), r3);
+          t_fsize(fd), r3);
     r = slseek(fd, 1000000, SEEK_SET);
-    CHECK(r == 1000000 && fsize(fd) == 100001 && read(fd, buf, 10) == 0, "lseek past EOF alone does not grow the file",
-          "ret %ld size %ld", r, fsize(fd));
+    CHECK(r == 1000000 && t_fsize(fd) == 100001 && read(fd, buf, 10) == 0, "lseek past EOF alone does not grow the file",
+          "ret %ld size %ld", r, t_fsize(fd));
 
     /* pread / pwrite */
     slseek(fd, 2, SEEK_SET);
@@ -168,7 +137,7 @@ int main(void) {
     close(fd);
 
     /* O_APPEND and pwrite: Linux appends regardless of the offset */
-    fd = sopen("ap", O_RDWR | O_CREAT | O_APPEND, 0644);
+    fd = t_open("ap", O_RDWR | O_CREAT | O_APPEND, 0644);
     write(fd, "12345", 5);
     r = spwrite(fd, "ab", 2, 0);
     memset(buf, 0, 16);
@@ -177,7 +146,7 @@ int main(void) {
     close(fd);
 
     /* shared and independent offsets */
-    fd = sopen("f", O_RDWR | O_TRUNC, 0);
+    fd = t_open("f", O_RDWR | O_TRUNC, 0);
     write(fd, "abcdefghijklmnopqrstuvwxyz", 26);
     slseek(fd, 0, SEEK_SET);
     int fd2 = dup(fd);
@@ -187,7 +156,7 @@ int main(void) {
     CHECK(r == 3 && buf[0] == 'd' && slseek(fd, 0, SEEK_CUR) == 5, "dup'd descriptors share the offset",
           "%ld %c", r, buf[0]);
     close(fd2);
-    int fd3 = sopen("f", O_RDONLY, 0);
+    int fd3 = t_open("f", O_RDONLY, 0);
     r = read(fd3, buf, 1);
     CHECK(r == 1 && buf[0] == 'a' && slseek(fd, 0, SEEK_CUR) == 5,
           "a second open has its own offset", "ret %ld %c", r, buf[0]);
@@ -206,21 +175,21 @@ int main(void) {
     r = ftruncate(fd, 5);
     r2 = slseek(fd, 0, SEEK_CUR);
     r3 = read(fd, buf, 10);
-    CHECK(r == 0 && fsize(fd) == 5 && r2 == 10 && r3 == 0, "ftruncate shrinks and keeps the offset",
-          "ret %ld size %ld off %ld read %ld", r, fsize(fd), r2, r3);
+    CHECK(r == 0 && t_fsize(fd) == 5 && r2 == 10 && r3 == 0, "ftruncate shrinks and keeps the offset",
+          "ret %ld size %ld off %ld read %ld", r, t_fsize(fd), r2, r3);
     r = ftruncate(fd, 8192);
     memset(buf, 'x', sizeof buf);
     r2 = spread(fd, buf, sizeof buf, 0);
-    CHECK(r == 0 && fsize(fd) == 8192 && r2 == (long)sizeof buf && memcmp(buf, "abcde", 5) == 0 &&
-              all_zero(buf + 5, sizeof buf - 5),
-          "ftruncate grows with zeros", "ret %ld size %ld", r, fsize(fd));
+    CHECK(r == 0 && t_fsize(fd) == 8192 && r2 == (long)sizeof buf && memcmp(buf, "abcde", 5) == 0 &&
+              t_all_zero(buf + 5, sizeof buf - 5),
+          "ftruncate grows with zeros", "ret %ld size %ld", r, t_fsize(fd));
     r = truncate("f", 3);
-    CHECK(r == 0 && fsize(fd) == 3, "truncate by path", "ret %ld size %ld", r, fsize(fd));
+    CHECK(r == 0 && t_fsize(fd) == 3, "truncate by path", "ret %ld size %ld", r, t_fsize(fd));
     errno = 0;
     r = ftruncate(fd, -1);
     CHECK(r == -1 && errno == EINVAL, "ftruncate to a negative length is EINVAL", "ret %ld errno %d", r, errno);
     close(fd);
-    fd = sopen("f", O_RDONLY, 0);
+    fd = t_open("f", O_RDONLY, 0);
     errno = 0;
     r = ftruncate(fd, 0);
     e = errno;
@@ -236,13 +205,13 @@ int main(void) {
         signal(SIGXFSZ, SIG_IGN);
         struct rlimit rl = {1000, 1000};
         setrlimit(RLIMIT_FSIZE, &rl);
-        int f = sopen("lim", O_RDWR | O_CREAT | O_TRUNC, 0644);
+        int f = t_open("lim", O_RDWR | O_CREAT | O_TRUNC, 0644);
         char x[10] = "123456789";
         long a1 = spwrite(f, x, 10, 995);
         errno = 0;
         long a2 = spwrite(f, x, 10, 1000);
         int e2 = errno;
-        _exit(a1 == 5 && a2 == -1 && e2 == EFBIG && fsize(f) == 1000 ? 0 : 1);
+        _exit(a1 == 5 && a2 == -1 && e2 == EFBIG && t_fsize(f) == 1000 ? 0 : 1);
     }
     waitpid(pid, &status, 0);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "RLIMIT_FSIZE: short write to the limit, then EFBIG",
@@ -251,7 +220,7 @@ int main(void) {
     if (pid == 0) {
         struct rlimit rl = {1000, 1000};
         setrlimit(RLIMIT_FSIZE, &rl);
-        int f = sopen("lim", O_RDWR, 0);
+        int f = t_open("lim", O_RDWR, 0);
         spwrite(f, "x", 1, 2000);
         _exit(0);
     }
@@ -269,20 +238,20 @@ int main(void) {
         w[i] = x >> 16;
         sum += w[i] * (i % 251 + 1);
     }
-    fd = sopen("big", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    fd = t_open("big", O_RDWR | O_CREAT | O_TRUNC, 0644);
     r = write(fd, w, n);
     slseek(fd, 0, SEEK_SET);
     memset(rb, 0, n);
     r2 = read(fd, rb, n);
     for (size_t i = 0; i < n; i++)
         sum2 += rb[i] * (i % 251 + 1);
-    CHECK(r == (long)n && r2 == (long)n && sum == sum2 && memcmp(w, rb, n) == 0 && fsize(fd) == (long)n,
+    CHECK(r == (long)n && r2 == (long)n && sum == sum2 && memcmp(w, rb, n) == 0 && t_fsize(fd) == (long)n,
           "4 MiB written in one call reads back identical", "write %ld read %ld", r, r2);
     close(fd);
     free(w);
     free(rb);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_rw");
 }

@@ -6,37 +6,18 @@
  * truncates by a process without CAP_FSETID clear setuid (also for the
  * owner), and setgid only together with group execute. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_sgid.d"
 #define NOBODY 65534
 #define GRP 100
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static void touch(const char *p, mode_t m) { close(sopen(p, O_WRONLY | O_CREAT, m)); }
-static struct stat S;
-static struct stat *st_of(const char *p) {
-    memset(&S, 0, sizeof S);
-    lstat(p, &S);
-    return &S;
-}
-static unsigned perm_of(const char *p) { return st_of(p)->st_mode & 07777; }
-static gid_t gid_of(const char *p) { return st_of(p)->st_gid; }
+static void touch(const char *p, mode_t m) { close(t_open(p, O_WRONLY | O_CREAT, m)); }
+static unsigned perm_of(const char *p) { return t_st_of(p)->st_mode & 07777; }
+static gid_t gid_of(const char *p) { return t_st_of(p)->st_gid; }
 
 /* Runs fn in a child as uid/gid 65534 with the given supplementary groups. */
 static int as_nobody(int (*fn)(void), int ngroups, const gid_t *groups, int *status) {
@@ -51,15 +32,10 @@ static int as_nobody(int (*fn)(void), int ngroups, const gid_t *groups, int *sta
     waitpid(pid, status, 0);
     return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
-#define STEP(n, cond)   \
-    do {                \
-        if (!(cond))    \
-            return (n); \
-    } while (0)
 
 static int c_create(void) {
     touch(D "/sg/n-file", 0644);
-    STEP(1, gid_of(D "/sg/n-file") == GRP && st_of(D "/sg/n-file")->st_uid == NOBODY);
+    STEP(1, gid_of(D "/sg/n-file") == GRP && t_st_of(D "/sg/n-file")->st_uid == NOBODY);
     STEP(2, mkdir(D "/sg/n-dir", 0755) == 0 && gid_of(D "/sg/n-dir") == GRP && perm_of(D "/sg/n-dir") == 02755);
     return 0;
 }
@@ -92,17 +68,17 @@ static int c_write_own(void) {
     touch(D "/open/n-suid", 0644);
     chmod(D "/open/n-suid", 06755);
     STEP(1, perm_of(D "/open/n-suid") == 06755);
-    int fd = sopen(D "/open/n-suid", O_WRONLY, 0);
+    int fd = t_open(D "/open/n-suid", O_WRONLY, 0);
     STEP(2, write(fd, "x", 1) == 1 && perm_of(D "/open/n-suid") == 0755);
     close(fd);
     chmod(D "/open/n-suid", 06745);
     STEP(3, truncate(D "/open/n-suid", 0) == 0 && perm_of(D "/open/n-suid") == 02745);
     chmod(D "/open/n-suid", 04755);
-    fd = sopen(D "/open/n-suid", O_WRONLY | O_TRUNC, 0);
+    fd = t_open(D "/open/n-suid", O_WRONLY | O_TRUNC, 0);
     STEP(4, fd >= 0 && perm_of(D "/open/n-suid") == 0755);
     close(fd);
     chmod(D "/open/n-suid", 04755);
-    fd = sopen(D "/open/n-suid", O_WRONLY, 0);
+    fd = t_open(D "/open/n-suid", O_WRONLY, 0);
     STEP(5, ftruncate(fd, 1) == 0 && perm_of(D "/open/n-suid") == 0755);
     close(fd);
     return 0;
@@ -111,12 +87,8 @@ static int c_write_own(void) {
 int main(void) {
     int status;
     gid_t grp = GRP;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     mkdir("sg", 0755);
     chown("sg", 0, GRP);
     chmod("sg", 02777);
@@ -125,7 +97,7 @@ int main(void) {
     mkdir("plain", 0755);
 
     touch("sg/file", 0644);
-    CHECK(gid_of("sg/file") == GRP && st_of("sg/file")->st_uid == 0, "a file made in a setgid directory takes its group",
+    CHECK(gid_of("sg/file") == GRP && t_st_of("sg/file")->st_uid == 0, "a file made in a setgid directory takes its group",
           "gid %d", gid_of("sg/file"));
     mkdir("sg/sub", 0755);
     CHECK(gid_of("sg/sub") == GRP && perm_of("sg/sub") == 02755, "a subdirectory takes the group and the setgid bit",
@@ -138,7 +110,7 @@ int main(void) {
     CHECK(gid_of("sg/fifo") == GRP && gid_of("sg/link") == GRP && !(perm_of("sg/fifo") & S_ISGID),
           "FIFOs and symlinks take the group, without the bit", "fifo %d link %d", gid_of("sg/fifo"),
           gid_of("sg/link"));
-    int fd = sopen("sg", O_TMPFILE | O_RDWR, 0600);
+    int fd = t_open("sg", O_TMPFILE | O_RDWR, 0600);
     struct stat st;
     fstat(fd, &st);
     CHECK(fd >= 0 && st.st_gid == GRP, "an O_TMPFILE file takes the group", "fd %d gid %d", fd, st.st_gid);
@@ -176,13 +148,13 @@ int main(void) {
     /* root has CAP_FSETID: its writes keep both bits */
     touch("open/rootsuid", 0644);
     chmod("open/rootsuid", 06755);
-    fd = sopen("open/rootsuid", O_WRONLY, 0);
+    fd = t_open("open/rootsuid", O_WRONLY, 0);
     long w = write(fd, "x", 1);
     close(fd);
     CHECK(w == 1 && perm_of("open/rootsuid") == 06755, "a write by root (CAP_FSETID) keeps setuid and setgid", "mode %o",
           perm_of("open/rootsuid"));
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_sgid");
 }

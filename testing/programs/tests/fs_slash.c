@@ -4,65 +4,42 @@
  * creating a file, ENOENT for a missing non-directory target), and runs of
  * slashes count as one. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_slash.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long srename(const char *a, const char *b) { return syscall(SYS_rename, a, b); }
-static void touch(const char *p) { close(sopen(p, O_WRONLY | O_CREAT, 0644)); }
 static int is_dir(const char *p) {
     struct stat st;
     return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-/* a call that must fail with the given errno */
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     long r;
     int e;
     struct stat st;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    touch("file");
+    t_touch("file");
     mkdir("dir", 0755);
 
     /* open */
-    r = sopen("dir/", O_RDONLY, 0);
+    r = t_open("dir/", O_RDONLY, 0);
     e = errno;
     close(r);
-    CHECK(r >= 0 && FAILS(sopen("dir/", O_WRONLY, 0), EISDIR), "open(\"dir/\") reads; for writing EISDIR",
+    CHECK(r >= 0 && FAILS(t_open("dir/", O_WRONLY, 0), EISDIR), "open(\"dir/\") reads; for writing EISDIR",
           "ret %ld errno %d", r, e);
-    CHECK(FAILS(sopen("new/", O_WRONLY | O_CREAT, 0644), EISDIR) && !exists("new"),
+    CHECK(FAILS(t_open("new/", O_WRONLY | O_CREAT, 0644), EISDIR) && !t_exists("new"),
           "open(\"new/\", O_CREAT) is EISDIR and creates nothing", "errno %d", errno);
-    CHECK(FAILS(sopen("file/", O_WRONLY | O_CREAT, 0644), EISDIR), "open(\"file/\", O_CREAT) is EISDIR", "errno %d",
+    CHECK(FAILS(t_open("file/", O_WRONLY | O_CREAT, 0644), EISDIR), "open(\"file/\", O_CREAT) is EISDIR", "errno %d",
           errno);
-    CHECK(FAILS(sopen("dir/", O_RDONLY | O_CREAT, 0644), EISDIR), "open(\"dir/\", O_CREAT) is EISDIR", "errno %d",
+    CHECK(FAILS(t_open("dir/", O_RDONLY | O_CREAT, 0644), EISDIR), "open(\"dir/\", O_CREAT) is EISDIR", "errno %d",
           errno);
-    r = sopen("dir//", O_RDONLY | O_DIRECTORY, 0);
+    r = t_open("dir//", O_RDONLY | O_DIRECTORY, 0);
     close(r);
-    CHECK(r >= 0 && FAILS(sopen("file//", O_RDONLY, 0), ENOTDIR), "\"dir//\" opens, \"file//\" is ENOTDIR",
+    CHECK(r >= 0 && FAILS(t_open("file//", O_RDONLY, 0), ENOTDIR), "\"dir//\" opens, \"file//\" is ENOTDIR",
           "ret %ld errno %d", r, errno);
 
     /* mkdir / rmdir */
@@ -71,32 +48,32 @@ int main(void) {
     CHECK(FAILS(mkdir("file/", 0755), EEXIST) && FAILS(mkdir("dir/", 0755), EEXIST),
           "mkdir with a trailing slash on an existing file or directory is EEXIST", "errno %d", errno);
     r = rmdir("m1/");
-    CHECK(r == 0 && !exists("m1"), "rmdir(\"m1/\") removes m1", "ret %ld errno %d", r, errno);
+    CHECK(r == 0 && !t_exists("m1"), "rmdir(\"m1/\") removes m1", "ret %ld errno %d", r, errno);
     CHECK(FAILS(rmdir("file/"), ENOTDIR), "rmdir(\"file/\") is ENOTDIR", "errno %d", errno);
 
     /* unlink */
-    CHECK(FAILS(unlink("file/"), ENOTDIR) && exists("file"), "unlink(\"file/\") is ENOTDIR", "errno %d", errno);
+    CHECK(FAILS(unlink("file/"), ENOTDIR) && t_exists("file"), "unlink(\"file/\") is ENOTDIR", "errno %d", errno);
     CHECK(FAILS(unlink("dir/"), EISDIR), "unlink(\"dir/\") is EISDIR", "errno %d", errno);
     CHECK(FAILS(unlink("missing/"), ENOENT), "unlink(\"missing/\") is ENOENT", "errno %d", errno);
 
     /* rename */
     r = srename("dir/", "dir2/");
     long r2 = srename("dir2", "dir/");
-    CHECK(r == 0 && r2 == 0 && is_dir("dir") && !exists("dir2"), "rename of a directory accepts trailing slashes",
+    CHECK(r == 0 && r2 == 0 && is_dir("dir") && !t_exists("dir2"), "rename of a directory accepts trailing slashes",
           "%ld %ld errno %d", r, r2, errno);
-    CHECK(FAILS(srename("file/", "file2"), ENOTDIR) && exists("file"), "rename(\"file/\", new) is ENOTDIR",
+    CHECK(FAILS(srename("file/", "file2"), ENOTDIR) && t_exists("file"), "rename(\"file/\", new) is ENOTDIR",
           "errno %d", errno);
-    CHECK(FAILS(srename("file", "file2/"), ENOTDIR) && exists("file") && !exists("file2"),
+    CHECK(FAILS(srename("file", "file2/"), ENOTDIR) && t_exists("file") && !t_exists("file2"),
           "rename(file, \"new/\") is ENOTDIR", "errno %d", errno);
-    touch("other");
-    CHECK(FAILS(srename("file", "other/"), ENOTDIR) && exists("file"), "rename(file, \"existing-file/\") is ENOTDIR",
+    t_touch("other");
+    CHECK(FAILS(srename("file", "other/"), ENOTDIR) && t_exists("file"), "rename(file, \"existing-file/\") is ENOTDIR",
           "errno %d", errno);
 
     /* link, symlink, mknod: creating a non-directory with a trailing slash */
-    CHECK(FAILS(link("file", "hard/"), ENOENT) && !exists("hard"), "link(file, \"new/\") is ENOENT", "errno %d",
+    CHECK(FAILS(link("file", "hard/"), ENOENT) && !t_exists("hard"), "link(file, \"new/\") is ENOENT", "errno %d",
           errno);
     CHECK(FAILS(link("file/", "hard"), ENOTDIR), "link(\"file/\", new) is ENOTDIR", "errno %d", errno);
-    CHECK(FAILS(symlink("file", "sym/"), ENOENT) && !exists("sym"), "symlink(t, \"new/\") is ENOENT", "errno %d",
+    CHECK(FAILS(symlink("file", "sym/"), ENOENT) && !t_exists("sym"), "symlink(t, \"new/\") is ENOENT", "errno %d",
           errno);
     CHECK(FAILS(mknod("fifo/", S_IFIFO | 0644, 0), ENOENT) && FAILS(link("file", "other/"), EEXIST),
           "mknod(\"new/\") is ENOENT; link onto \"existing/\" is EEXIST", "errno %d", errno);
@@ -106,10 +83,10 @@ int main(void) {
     CHECK(r == 0 && S_ISDIR(st.st_mode) && FAILS(chmod("file/", 0600), ENOTDIR) &&
               FAILS(syscall(SYS_access, "file/", F_OK), ENOTDIR),
           "stat(\"dir///\") works; chmod and access of \"file/\" are ENOTDIR", "ret %ld errno %d", r, errno);
-    touch("dir/in");
-    r = sopen("dir////in", O_RDONLY, 0);
+    t_touch("dir/in");
+    r = t_open("dir////in", O_RDONLY, 0);
     close(r);
-    r2 = sopen(".//dir/.//in", O_RDONLY, 0);
+    r2 = t_open(".//dir/.//in", O_RDONLY, 0);
     close(r2);
     CHECK(r >= 0 && r2 >= 0, "runs of slashes and \"./\" inside a path count as one separator", "%ld %ld", r, r2);
     r = stat("//tmp//fs_slash.d//file", &st);
@@ -118,15 +95,15 @@ int main(void) {
     /* symlinks and trailing slashes */
     symlink("dir", "dlink");
     symlink("file", "flink");
-    CHECK(FAILS(sopen("flink/", O_RDONLY, 0), ENOTDIR) && sopen("dlink/", O_RDONLY | O_DIRECTORY, 0) >= 0,
+    CHECK(FAILS(t_open("flink/", O_RDONLY, 0), ENOTDIR) && t_open("dlink/", O_RDONLY | O_DIRECTORY, 0) >= 0,
           "a trailing slash follows a symlink: to a file ENOTDIR, to a directory it opens", "errno %d", errno);
     CHECK(FAILS(rmdir("dlink/"), ENOTDIR) && is_dir("dir"), "rmdir(\"symlink-to-dir/\") is ENOTDIR", "errno %d",
           errno);
     r = srename("dlink", "dlink2");
-    CHECK(r == 0 && FAILS(srename("dlink2/", "dlink3"), ENOTDIR) && exists("dlink2"),
+    CHECK(r == 0 && FAILS(srename("dlink2/", "dlink3"), ENOTDIR) && t_exists("dlink2"),
           "rename of a symlink to a directory works, but not with a trailing slash", "ret %ld errno %d", r, errno);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_slash");
 }

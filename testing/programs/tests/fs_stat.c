@@ -3,48 +3,19 @@
  * the statx mask, timestamps after write/chmod, utimensat (UTIME_NOW,
  * UTIME_OMIT, explicit times, on symlinks and fds), statfs/fstatfs. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_stat.d"
 
-/* struct statx, as the kernel defines it (older libc headers lack it) */
-struct kstatx_ts {
-    int64_t tv_sec;
-    uint32_t tv_nsec;
-    int32_t pad;
-};
-struct kstatx {
-    uint32_t mask, blksize;
-    uint64_t attributes;
-    uint32_t nlink, uid, gid;
-    uint16_t mode, pad1;
-    uint64_t ino, size, blocks, attributes_mask;
-    struct kstatx_ts atime, btime, ctime, mtime;
-    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
-    uint64_t spare[14];
-};
+/* statx mask bits (struct kstatx, the kernel's struct statx, is in files.h) */
 #define K_STATX_BASIC_STATS 0x7ffU
 #define K_STATX_RESERVED 0x80000000U
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sstat(const char *p, struct stat *st) { return syscall(SYS_stat, p, st); }
 static long slstat(const char *p, struct stat *st) { return syscall(SYS_lstat, p, st); }
 static long sfstatat(int dfd, const char *p, struct stat *st, int fl) {
@@ -70,13 +41,9 @@ int main(void) {
     int e;
     struct stat st, st2;
     struct kstatx sx;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT, 0640);
+    int fd = t_open("f", O_RDWR | O_CREAT, 0640);
     write(fd, "hello", 5);
     mkdir("d", 0755);
     symlink("f", "sl");
@@ -122,8 +89,8 @@ int main(void) {
     r2 = sfstatat(AT_FDCWD, "sl", &st2, 0);
     CHECK(r == 0 && r2 == 0 && S_ISLNK(st.st_mode) && S_ISREG(st2.st_mode),
           "newfstatat follows symlinks unless AT_SYMLINK_NOFOLLOW", "%ld %ld", r, r2);
-    int dfd = sopen("d", O_RDONLY | O_DIRECTORY, 0);
-    sopen("d/inner", O_WRONLY | O_CREAT, 0600);
+    int dfd = t_open("d", O_RDONLY | O_DIRECTORY, 0);
+    t_open("d/inner", O_WRONLY | O_CREAT, 0600);
     r = sfstatat(dfd, "inner", &st, 0);
     CHECK(r == 0 && (st.st_mode & 07777) == 0600, "newfstatat relative to a dirfd", "ret %ld", r);
     errno = 0;
@@ -191,7 +158,7 @@ int main(void) {
     sstat("d", &st);
     old[0].tv_sec = old[1].tv_sec = 1000000000;
     sutimensat(AT_FDCWD, "d", old, 0);
-    sopen("d/new", O_WRONLY | O_CREAT, 0644);
+    t_open("d/new", O_WRONLY | O_CREAT, 0644);
     sstat("d", &st);
     CHECK(st.st_mtim.tv_sec > 1000000000, "creating an entry moves the directory's mtime", "mtime %ld",
           (long)st.st_mtim.tv_sec);
@@ -239,6 +206,6 @@ int main(void) {
     close(fd);
     close(dfd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_stat");
 }

@@ -3,19 +3,14 @@
  * nr_inodes= and their use by writes and creates, the default limits (half
  * of RAM), f_flags for the mount flags, O_PATH descriptors, errors. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysinfo.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_statfs.d"
 #define M D "/mnt"
@@ -29,17 +24,9 @@
 #define K_ST_NOATIME 1024
 #define K_ST_RELATIME 4096
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sstatfs(const char *p, struct statfs *s) { return syscall(SYS_statfs, p, s); }
 static long sfstatfs(int fd, struct statfs *s) { return syscall(SYS_fstatfs, fd, s); }
 static long smount(const char *data, unsigned long fl) { return syscall(SYS_mount, "fs_statfs", M, "tmpfs", fl, data); }
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     struct statfs s, s2;
@@ -48,7 +35,7 @@ int main(void) {
     if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     umount2(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     umask(022);
     if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || smount("size=64k,nr_inodes=10", 0) != 0) {
         printf("cannot mount a tmpfs on " M "\n");
@@ -63,7 +50,7 @@ int main(void) {
           "%ld %ld %ld", (long)s.f_blocks, (long)s.f_bfree, (long)s.f_bavail);
     CHECK(s.f_files == 10 && s.f_ffree == 9, "nr_inodes=10: 10 inodes, the root uses one", "%ld %ld",
           (long)s.f_files, (long)s.f_ffree);
-    int fd = sopen(M "/f", O_WRONLY | O_CREAT, 0644);
+    int fd = t_open(M "/f", O_WRONLY | O_CREAT, 0644);
     write(fd, chunk, sizeof chunk);
     mkdir(M "/d", 0755);
     r = sfstatfs(fd, &s);
@@ -79,14 +66,14 @@ int main(void) {
     char name[64];
     for (int i = 0; i < 20; i++) {
         snprintf(name, sizeof name, M "/n%d", i);
-        int f = sopen(name, O_WRONLY | O_CREAT, 0644);
+        int f = t_open(name, O_WRONLY | O_CREAT, 0644);
         if (f < 0)
             break;
         close(f);
         n++;
     }
     errno = 0;
-    r = sopen(M "/one-more", O_WRONLY | O_CREAT, 0644);
+    r = t_open(M "/one-more", O_WRONLY | O_CREAT, 0644);
     CHECK(n == 8 && r == -1 && errno == ENOSPC, "creating past nr_inodes is ENOSPC", "made %d errno %d", n, errno);
     umount2(M, 0);
 
@@ -134,7 +121,7 @@ int main(void) {
     CHECK(r == 0 && s.f_type == K_ANON_INODE_FS_MAGIC, "fstatfs of an eventfd: ANON_INODE_FS_MAGIC", "ret %ld type %#lx",
           r, (long)s.f_type);
     close(efd);
-    int pfd = sopen(M, O_PATH, 0);
+    int pfd = t_open(M, O_PATH, 0);
     r = sfstatfs(pfd, &s);
     sstatfs(M, &s2);
     CHECK(r == 0 && s.f_type == K_TMPFS_MAGIC && s.f_blocks == s2.f_blocks, "fstatfs works on an O_PATH fd",
@@ -145,12 +132,12 @@ int main(void) {
     sstatfs(D, &s2);
     CHECK(s.f_type == s2.f_type && s.f_blocks == s2.f_blocks, "after umount the mount point reports its own filesystem",
           "%#lx %#lx", (long)s.f_type, (long)s2.f_type);
-    close(sopen(D "/file", O_WRONLY | O_CREAT, 0644));
+    close(t_open(D "/file", O_WRONLY | O_CREAT, 0644));
     CHECK(FAILS(sstatfs(D "/file/x", &s), ENOTDIR) && FAILS(sfstatfs(-1, &s), EBADF) &&
               FAILS(sstatfs("", &s), ENOENT),
           "statfs through a file ENOTDIR, of \"\" ENOENT; fstatfs of a bad fd EBADF", "errno %d", errno);
 
     umount2(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_statfs");
 }

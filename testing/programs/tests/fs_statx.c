@@ -5,39 +5,16 @@
  * AT_STATX_* sync flags, NULL paths with and without AT_EMPTY_PATH, O_PATH
  * descriptors, file types. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_statx.d"
 #define M D "/mnt"
 
-struct kstatx_ts {
-    int64_t tv_sec;
-    uint32_t tv_nsec;
-    int32_t pad;
-};
-struct kstatx {
-    uint32_t mask, blksize;
-    uint64_t attributes;
-    uint32_t nlink, uid, gid;
-    uint16_t mode, pad1;
-    uint64_t ino, size, blocks, attributes_mask;
-    struct kstatx_ts atime, btime, ctime, mtime;
-    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
-    uint64_t mnt_id;
-    uint32_t dio_mem_align, dio_offset_align;
-    uint64_t spare[12];
-};
 #define K_BASIC 0x7ffU
 #define K_BTIME 0x800U
 #define K_MNT_ID 0x1000U
@@ -46,39 +23,23 @@ struct kstatx {
 #define K_FORCE_SYNC 0x2000
 #define K_DONT_SYNC 0x4000
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sx(int dfd, const char *p, int fl, unsigned mask, struct kstatx *b) {
     memset(b, 0xee, sizeof *b);
     return syscall(SYS_statx, dfd, p, fl, mask, b);
 }
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     struct kstatx a, b;
     long r, r2;
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    rm_rf(D);
-    umask(022);
     time_t before = time(NULL);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_statx", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_statx") != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT, 0644);
     write(fd, "hello", 5);
     mkdir("d", 0755);
     symlink("f", "l");
     mkfifo("p", 0644);
-    close(sopen(D "/outside", O_WRONLY | O_CREAT, 0644));
+    close(t_open(D "/outside", O_WRONLY | O_CREAT, 0644));
 
     r = sx(AT_FDCWD, "f", 0, K_BASIC, &a);
     CHECK(r == 0 && (a.mask & (K_BASIC | K_MNT_ID)) == (K_BASIC | K_MNT_ID),
@@ -139,13 +100,13 @@ int main(void) {
     r = sx(AT_FDCWD, "", AT_EMPTY_PATH, K_BASIC, &a);
     CHECK(r == 0 && S_ISDIR(a.mode) && (a.attributes & K_ATTR_MOUNT_ROOT), "\"\" with AT_EMPTY_PATH and AT_FDCWD is the cwd",
           "ret %ld mode %o", r, a.mode);
-    int pfd = sopen("l", O_PATH | O_NOFOLLOW, 0);
+    int pfd = t_open("l", O_PATH | O_NOFOLLOW, 0);
     r = sx(pfd, "", AT_EMPTY_PATH, K_BASIC, &a);
     CHECK(r == 0 && S_ISLNK(a.mode), "statx of an O_PATH|O_NOFOLLOW fd sees the symlink", "ret %ld mode %o", r,
           a.mode);
     close(pfd);
-    int dfd = sopen("d", O_RDONLY | O_DIRECTORY, 0);
-    close(sopen("d/in", O_WRONLY | O_CREAT, 0600));
+    int dfd = t_open("d", O_RDONLY | O_DIRECTORY, 0);
+    close(t_open("d/in", O_WRONLY | O_CREAT, 0600));
     r = sx(dfd, "in", 0, K_BASIC, &a);
     CHECK(r == 0 && (a.mode & 07777) == 0600 && FAILS(sx(fd, "in", 0, K_BASIC, &a), ENOTDIR),
           "statx relative to a dirfd; a file dirfd is ENOTDIR", "ret %ld errno %d", r, errno);
@@ -154,6 +115,6 @@ int main(void) {
 
     chdir("/");
     umount2(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_statx");
 }

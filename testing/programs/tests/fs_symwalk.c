@@ -6,93 +6,48 @@
  * O_PATH fd, fchmodat2 AT_SYMLINK_NOFOLLOW, faccessat2 on a dangling link,
  * getcwd after chdir through a link. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_symwalk.d"
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static void put(const char *p, const char *s) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        if (write(fd, s, strlen(s)) < 0) {
-        }
-        close(fd);
-    }
-}
-static char got[64];
-static const char *get(const char *p) {
-    memset(got, 0, sizeof got);
-    int fd = sopen(p, O_RDONLY, 0);
-    if (fd < 0)
-        return "<missing>";
-    if (read(fd, got, sizeof got - 1) < 0) {
-    }
-    close(fd);
-    return got;
-}
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-static int same(const char *a, const char *b) {
-    struct stat x, y;
-    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     long r, r2;
     struct stat st;
     char buf[256];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    put("file", "top");
+    t_put("file", "top");
     mkdir("dir", 0755);
-    put("dir/file", "inner");
+    t_put("dir/file", "inner");
     mkdir("dir2", 0755);
-    put("dir2/file", "second");
+    t_put("dir2/file", "second");
 
     symlink("..", "dir/up");
     symlink(".", "dir/here");
-    CHECK(same("dir/up", ".") && strcmp(get("dir/up/file"), "top") == 0, "a symlink to \"..\" climbs from the link's directory",
-          "'%s'", get("dir/up/file"));
-    CHECK(strcmp(get("dir/here/here/here/file"), "inner") == 0, "a symlink to \".\" can repeat in a path", "'%s'",
-          get("dir/here/here/here/file"));
+    CHECK(t_same("dir/up", ".") && strcmp(t_get("dir/up/file"), "top") == 0, "a symlink to \"..\" climbs from the link's directory",
+          "'%s'", t_get("dir/up/file"));
+    CHECK(strcmp(t_get("dir/here/here/here/file"), "inner") == 0, "a symlink to \".\" can repeat in a path", "'%s'",
+          t_get("dir/here/here/here/file"));
     symlink("file", "dir/rel");
-    CHECK(strcmp(get("dir/rel"), "inner") == 0, "a relative target resolves from the link's directory, not the cwd",
-          "'%s'", get("dir/rel"));
+    CHECK(strcmp(t_get("dir/rel"), "inner") == 0, "a relative target resolves from the link's directory, not the cwd",
+          "'%s'", t_get("dir/rel"));
     symlink(D "/dir2", "abs");
     symlink("/", "dir/root");
-    CHECK(strcmp(get("abs/file"), "second") == 0 && same("dir/root/..", "/") && same("dir/root/tmp", "/tmp"),
-          "absolute targets restart at /, also in the middle of a path", "'%s'", get("abs/file"));
+    CHECK(strcmp(t_get("abs/file"), "second") == 0 && t_same("dir/root/..", "/") && t_same("dir/root/tmp", "/tmp"),
+          "absolute targets restart at /, also in the middle of a path", "'%s'", t_get("abs/file"));
     symlink("../dir2", "dir/l2");
     symlink("dir", "l1");
-    CHECK(strcmp(get("l1/l2/file"), "second") == 0, "links in the middle of a path chain", "'%s'", get("l1/l2/file"));
+    CHECK(strcmp(t_get("l1/l2/file"), "second") == 0, "links in the middle of a path chain", "'%s'", t_get("l1/l2/file"));
     symlink("dir/", "slashdir");
     symlink("file/", "slashfile");
-    CHECK(strcmp(get("slashdir/file"), "inner") == 0 && FAILS(sopen("slashfile", O_RDONLY, 0), ENOTDIR),
+    CHECK(strcmp(t_get("slashdir/file"), "inner") == 0 && FAILS(t_open("slashfile", O_RDONLY, 0), ENOTDIR),
           "a target with a trailing slash must be a directory", "errno %d", errno);
 
     /* 40 links over the whole walk, not per component */
     mkdir("chain", 0755);
-    put("chain/f", "end");
+    t_put("chain/f", "end");
     char from[32], to[32];
     symlink(".", "chain/d0");
     for (int i = 1; i <= 40; i++) {
@@ -100,40 +55,40 @@ int main(void) {
         snprintf(to, sizeof to, "chain/d%d", i);
         symlink(from, to);
     }
-    r = sopen("chain/d39/f", O_RDONLY, 0);
+    r = t_open("chain/d39/f", O_RDONLY, 0);
     close(r);
-    CHECK(r >= 0 && FAILS(sopen("chain/d40/f", O_RDONLY, 0), ELOOP),
+    CHECK(r >= 0 && FAILS(t_open("chain/d40/f", O_RDONLY, 0), ELOOP),
           "40 links before a middle component resolve, 41 are ELOOP", "ret %ld errno %d", r, errno);
     CHECK(FAILS(stat("chain/d20/d20/f", &st), ELOOP) && stat("chain/d19/d19/f", &st) == 0,
           "the 40-link budget is shared by every component of one walk", "errno %d", errno);
     symlink("loopdir", "loopdir");
-    CHECK(FAILS(sopen("loopdir/file", O_RDONLY, 0), ELOOP), "a loop in the middle of a path is ELOOP", "errno %d",
+    CHECK(FAILS(t_open("loopdir/file", O_RDONLY, 0), ELOOP), "a loop in the middle of a path is ELOOP", "errno %d",
           errno);
 
     /* creating through dangling links */
     symlink("made", "dangle");
-    CHECK(FAILS(sopen("dangle", O_WRONLY | O_CREAT | O_NOFOLLOW, 0644), ELOOP) && !exists("made"),
+    CHECK(FAILS(t_open("dangle", O_WRONLY | O_CREAT | O_NOFOLLOW, 0644), ELOOP) && !t_exists("made"),
           "O_CREAT|O_NOFOLLOW on a dangling link is ELOOP and creates nothing", "errno %d", errno);
     symlink("nodir/made", "dangle2");
-    CHECK(FAILS(sopen("dangle2", O_WRONLY | O_CREAT, 0644), ENOENT), "O_CREAT through a link into a missing directory is ENOENT",
+    CHECK(FAILS(t_open("dangle2", O_WRONLY | O_CREAT, 0644), ENOENT), "O_CREAT through a link into a missing directory is ENOENT",
           "errno %d", errno);
     symlink(D "/dir/absmade", "dangle3");
-    r = sopen("dangle3", O_WRONLY | O_CREAT, 0600);
+    r = t_open("dangle3", O_WRONLY | O_CREAT, 0600);
     close(r);
-    CHECK(r >= 0 && exists("dir/absmade"), "O_CREAT through a link with an absolute target creates it",
+    CHECK(r >= 0 && t_exists("dir/absmade"), "O_CREAT through a link with an absolute target creates it",
           "ret %ld errno %d", r, errno);
-    CHECK(FAILS(mkdir("dangle", 0755), EEXIST) && !exists("made"), "mkdir on a dangling link's name is EEXIST",
+    CHECK(FAILS(mkdir("dangle", 0755), EEXIST) && !t_exists("made"), "mkdir on a dangling link's name is EEXIST",
           "errno %d", errno);
-    CHECK(FAILS(stat("dangle/", &st), ENOENT) && FAILS(sopen("dangle/", O_WRONLY | O_CREAT, 0644), EISDIR),
+    CHECK(FAILS(stat("dangle/", &st), ENOENT) && FAILS(t_open("dangle/", O_WRONLY | O_CREAT, 0644), EISDIR),
           "\"dangling/\" is ENOENT to stat, EISDIR to O_CREAT", "errno %d", errno);
 
     /* calls on the link itself */
-    int lfd = sopen("dir/rel", O_PATH | O_NOFOLLOW, 0);
+    int lfd = t_open("dir/rel", O_PATH | O_NOFOLLOW, 0);
     memset(buf, 0, sizeof buf);
     r = syscall(SYS_readlinkat, lfd, "", buf, sizeof buf);
     CHECK(r == 4 && strcmp(buf, "file") == 0, "readlinkat(O_PATH link fd, \"\") reads the link", "ret %ld errno %d", r,
           errno);
-    CHECK(FAILS(sopen("dir/rel", O_PATH | O_NOFOLLOW | O_DIRECTORY, 0), ENOTDIR),
+    CHECK(FAILS(t_open("dir/rel", O_PATH | O_NOFOLLOW | O_DIRECTORY, 0), ENOTDIR),
           "O_PATH|O_NOFOLLOW|O_DIRECTORY on a link is ENOTDIR", "errno %d", errno);
     close(lfd);
     CHECK(FAILS(syscall(452 /* fchmodat2 */, AT_FDCWD, "dir/rel", 0600, AT_SYMLINK_NOFOLLOW), EOPNOTSUPP),
@@ -149,10 +104,10 @@ int main(void) {
     r = rename("dir/rel", "dir2/moved");
     memset(buf, 0, sizeof buf);
     r2 = readlink("dir2/moved", buf, sizeof buf);
-    CHECK(r == 0 && r2 == 4 && strcmp(buf, "file") == 0 && strcmp(get("dir2/moved"), "second") == 0,
+    CHECK(r == 0 && r2 == 4 && strcmp(buf, "file") == 0 && strcmp(t_get("dir2/moved"), "second") == 0,
           "a renamed link keeps its text, which now resolves from its new directory", "%ld %ld '%s'", r, r2, buf);
     r = unlink("l1/file");
-    CHECK(r == 0 && !exists("dir/file") && exists("l1"), "unlink through a linked parent removes the target's entry",
+    CHECK(r == 0 && !t_exists("dir/file") && t_exists("l1"), "unlink through a linked parent removes the target's entry",
           "ret %ld errno %d", r, errno);
 
     /* cwd through a link is physical */
@@ -166,6 +121,6 @@ int main(void) {
           "getcwd after chdir through links is the physical path; \"..\" is physical", "'%s' '%s'", buf, buf2);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_symwalk");
 }

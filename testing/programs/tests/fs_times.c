@@ -7,37 +7,17 @@
  * day moves on read. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_times.d"
 #define M D "/mnt"
 #define OLD 1000000000L
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
-static void put(const char *p, const char *s) {
-    int fd = sopen(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        if (write(fd, s, strlen(s)) < 0) {
-        }
-        close(fd);
-    }
-}
 static void set_old(const char *p) {
     struct timespec ts[2] = {{OLD, 0}, {OLD, 0}};
     syscall(SYS_utimensat, AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW);
@@ -78,36 +58,28 @@ static const char *moved(struct obj *o) {
 
 int main(void) {
     char buf[64];
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_times", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_times") != 0)
         return 1;
-    }
     const char *dirs[] = {"d_create", "d_write", "d_unlink", "d_rename", "d_link", "d_mkdir", "d_rmdir", "d_list"};
     for (unsigned i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
         mkdir(dirs[i], 0755);
-    put("d_write/f", "0123456789");
-    put("d_unlink/f", "x");
+    t_put("d_write/f", "0123456789");
+    t_put("d_unlink/f", "x");
     link("d_unlink/f", "d_unlink/f2");
-    put("d_rename/f", "x");
-    put("d_link/f", "x");
+    t_put("d_rename/f", "x");
+    t_put("d_link/f", "x");
     mkdir("d_rmdir/sub", 0755);
-    put("f_read", "0123456789");
-    put("f_chmod", "x");
-    put("f_chmod_same", "x");
-    put("f_chown", "x");
-    put("f_trunc", "0123456789");
-    put("f_trunc_same", "0123456789");
-    put("f_otrunc", "0123456789");
-    put("f_zero", "x");
-    put("f_omit", "x");
-    put("f_xattr", "x");
-    put("f_open", "x");
+    t_put("f_read", "0123456789");
+    t_put("f_chmod", "x");
+    t_put("f_chmod_same", "x");
+    t_put("f_chown", "x");
+    t_put("f_trunc", "0123456789");
+    t_put("f_trunc_same", "0123456789");
+    t_put("f_otrunc", "0123456789");
+    t_put("f_zero", "x");
+    t_put("f_omit", "x");
+    t_put("f_xattr", "x");
+    t_put("f_open", "x");
     symlink("f_open", "l_nofollow");
 
     struct obj *o_create = track("d_create"), *o_dwrite = track("d_write"), *o_write = track("d_write/f");
@@ -121,8 +93,8 @@ int main(void) {
     struct obj *o_xattr = track("f_xattr"), *o_open = track("f_open"), *o_lnk = track("l_nofollow");
     t_sleep_ms(30);
 
-    put("d_create/new", "");
-    int fd = sopen("d_write/f", O_WRONLY, 0);
+    t_put("d_create/new", "");
+    int fd = t_open("d_write/f", O_WRONLY, 0);
     pwrite(fd, "ab", 2, 3);
     close(fd);
     unlink("d_unlink/f2");
@@ -137,7 +109,7 @@ int main(void) {
     }
     if (dp)
         closedir(dp);
-    fd = sopen("f_read", O_RDONLY, 0);
+    fd = t_open("f_read", O_RDONLY, 0);
     read(fd, buf, sizeof buf);
     close(fd);
     chmod("f_chmod", 0600);
@@ -145,14 +117,14 @@ int main(void) {
     chown("f_chown", 0, 0);
     truncate("f_trunc", 3);
     truncate("f_trunc_same", 10);
-    close(sopen("f_otrunc", O_WRONLY | O_TRUNC, 0));
-    fd = sopen("f_zero", O_WRONLY, 0);
+    close(t_open("f_otrunc", O_WRONLY | O_TRUNC, 0));
+    fd = t_open("f_zero", O_WRONLY, 0);
     write(fd, "", 0);
     close(fd);
     struct timespec omit[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
     syscall(SYS_utimensat, AT_FDCWD, "f_omit", omit, 0);
     setxattr("f_xattr", "user.k", "v", 1, 0);
-    close(sopen("f_open", O_RDWR, 0));
+    close(t_open("f_open", O_RDWR, 0));
     struct timespec now_omit[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
     syscall(SYS_utimensat, AT_FDCWD, "l_nofollow", now_omit, AT_SYMLINK_NOFOLLOW);
     settle();
@@ -184,6 +156,6 @@ int main(void) {
 
     chdir("/");
     umount2(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_times");
 }

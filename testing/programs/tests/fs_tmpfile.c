@@ -6,56 +6,30 @@
  * only a file the caller opened itself, as Linux 6.10+ allows). */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_tmpfile.d"
 #define M D "/mnt"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long link_fd(int fd, const char *to) { return syscall(SYS_linkat, fd, "", AT_FDCWD, to, AT_EMPTY_PATH); }
-static int exists(const char *p) {
-    struct stat st;
-    return lstat(p, &st) == 0;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
 
 int main(void) {
     long r;
     struct stat st, st2;
     char buf[16];
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_tmpfile", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_tmpfile") != 0)
         return 1;
-    }
     mkdir("dir", 0755);
-    close(sopen("file", O_WRONLY | O_CREAT, 0644));
+    close(t_open("file", O_WRONLY | O_CREAT, 0644));
     struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
     syscall(SYS_utimensat, AT_FDCWD, "dir", old, 0);
 
-    int fd = sopen("dir", O_TMPFILE | O_RDWR, 0640);
+    int fd = t_open("dir", O_TMPFILE | O_RDWR, 0640);
     r = write(fd, "payload", 7);
     fstat(fd, &st);
     stat("dir", &st2);
@@ -73,7 +47,7 @@ int main(void) {
     r = link_fd(fd, "dir/named");
     fstat(fd, &st);
     memset(buf, 0, sizeof buf);
-    int nfd = sopen("dir/named", O_RDONLY, 0);
+    int nfd = t_open("dir/named", O_RDONLY, 0);
     read(nfd, buf, sizeof buf);
     close(nfd);
     CHECK(r == 0 && st.st_nlink == 1 && strcmp(buf, "payload") == 0,
@@ -81,21 +55,21 @@ int main(void) {
           (long)st.st_nlink);
     close(fd);
 
-    fd = sopen("dir", O_TMPFILE | O_WRONLY | O_EXCL, 0600);
-    CHECK(fd >= 0 && FAILS(link_fd(fd, "dir/excl"), ENOENT) && !exists("dir/excl"),
+    fd = t_open("dir", O_TMPFILE | O_WRONLY | O_EXCL, 0600);
+    CHECK(fd >= 0 && FAILS(link_fd(fd, "dir/excl"), ENOENT) && !t_exists("dir/excl"),
           "O_TMPFILE|O_EXCL: linkat is ENOENT", "fd %d errno %d", fd, errno);
     close(fd);
-    CHECK(FAILS(sopen("dir", O_TMPFILE | O_RDONLY, 0600), EINVAL) &&
-              FAILS(sopen("dir", O_TMPFILE | O_RDWR | O_CREAT, 0600), EINVAL),
+    CHECK(FAILS(t_open("dir", O_TMPFILE | O_RDONLY, 0600), EINVAL) &&
+              FAILS(t_open("dir", O_TMPFILE | O_RDWR | O_CREAT, 0600), EINVAL),
           "O_TMPFILE with O_RDONLY or O_CREAT is EINVAL", "errno %d", errno);
-    CHECK(FAILS(sopen("file", O_TMPFILE | O_RDWR, 0600), ENOTDIR) &&
-              FAILS(sopen("missing", O_TMPFILE | O_RDWR, 0600), ENOENT),
+    CHECK(FAILS(t_open("file", O_TMPFILE | O_RDWR, 0600), ENOTDIR) &&
+              FAILS(t_open("missing", O_TMPFILE | O_RDWR, 0600), ENOENT),
           "O_TMPFILE on a file is ENOTDIR, on a missing directory ENOENT", "errno %d", errno);
-    CHECK(FAILS(sopen("dir", 020000000 /* __O_TMPFILE without O_DIRECTORY */ | O_RDWR, 0600), EINVAL),
+    CHECK(FAILS(t_open("dir", 020000000 /* __O_TMPFILE without O_DIRECTORY */ | O_RDWR, 0600), EINVAL),
           "__O_TMPFILE without O_DIRECTORY is EINVAL", "errno %d", errno);
 
     /* linkat AT_EMPTY_PATH for other descriptors */
-    fd = sopen("file", O_RDONLY, 0);
+    fd = t_open("file", O_RDONLY, 0);
     r = link_fd(fd, "file2");
     lstat("file", &st);
     CHECK(r == 0 && st.st_nlink == 2, "linkat AT_EMPTY_PATH of an ordinary file adds a link", "ret %ld errno %d", r,
@@ -105,10 +79,10 @@ int main(void) {
     CHECK(FAILS(link_fd(fd, "file3"), ENOENT), "linkat AT_EMPTY_PATH of an unlinked ordinary file is ENOENT",
           "errno %d", errno);
     close(fd);
-    int dfd = sopen("dir", O_RDONLY | O_DIRECTORY, 0);
+    int dfd = t_open("dir", O_RDONLY | O_DIRECTORY, 0);
     CHECK(FAILS(link_fd(dfd, "dirlink"), EPERM), "linkat AT_EMPTY_PATH of a directory is EPERM", "errno %d", errno);
     close(dfd);
-    fd = sopen("dir", O_TMPFILE | O_RDWR, 0600);
+    fd = t_open("dir", O_TMPFILE | O_RDWR, 0600);
     CHECK(FAILS(link_fd(fd, D "/elsewhere"), EXDEV), "linking a tmpfile into another mount is EXDEV", "errno %d",
           errno);
     CHECK(FAILS(syscall(SYS_linkat, fd, "", AT_FDCWD, "dir/nolinkflag", 0), ENOENT),
@@ -119,13 +93,13 @@ int main(void) {
     mkdir("closed", 0755);
     pid_t pid = fork();
     if (pid == 0) {
-        int roots = sopen(M "/dir", O_TMPFILE | O_RDWR, 0666);
+        int roots = t_open(M "/dir", O_TMPFILE | O_RDWR, 0666);
         if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
             _exit(99);
         errno = 0;
-        if (sopen(M "/closed", O_TMPFILE | O_RDWR, 0600) != -1 || errno != EACCES)
+        if (t_open(M "/closed", O_TMPFILE | O_RDWR, 0600) != -1 || errno != EACCES)
             _exit(1);
-        int t = sopen(M "/dir", O_TMPFILE | O_RDWR, 0600);
+        int t = t_open(M "/dir", O_TMPFILE | O_RDWR, 0600);
         if (t < 0)
             _exit(2);
         struct stat s;
@@ -147,12 +121,12 @@ int main(void) {
     /* read-only mount (the open tmpfile would make the remount EBUSY) */
     close(fd);
     mount(NULL, M, NULL, MS_REMOUNT | MS_RDONLY, NULL);
-    CHECK(FAILS(sopen("dir", O_TMPFILE | O_RDWR, 0600), EROFS), "O_TMPFILE on a read-only mount is EROFS", "errno %d",
+    CHECK(FAILS(t_open("dir", O_TMPFILE | O_RDWR, 0600), EROFS), "O_TMPFILE on a read-only mount is EROFS", "errno %d",
           errno);
     mount(NULL, M, NULL, MS_REMOUNT, NULL);
 
     chdir("/");
     umount2(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_tmpfile");
 }

@@ -4,27 +4,14 @@
  * them itself); umask keeps only 0777 and returns the old value; it is
  * shared by threads (CLONE_FS) and copied by fork. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_umask.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sumask(long m) { return syscall(SYS_umask, m); }
 static unsigned mode_of(const char *p) {
     struct stat st;
@@ -39,15 +26,11 @@ static void *thread_sets_umask(void *arg) {
 
 int main(void) {
     long r;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
 
     sumask(027);
-    close(sopen("open", O_WRONLY | O_CREAT, 0777));
+    close(t_open("open", O_WRONLY | O_CREAT, 0777));
     close(syscall(SYS_openat, AT_FDCWD, "openat", O_WRONLY | O_CREAT, 0666));
     close(syscall(SYS_creat, "creat", 0777));
     CHECK(perm_of("open") == 0750 && perm_of("openat") == 0640 && perm_of("creat") == 0750,
@@ -64,7 +47,7 @@ int main(void) {
               S_ISREG(mode_of("zero")) && S_ISCHR(mode_of("chr")),
           "mknod of a FIFO, a regular file (also type 0) and a device applies the umask", "%o %o %o %o",
           perm_of("fifo"), perm_of("reg"), perm_of("chr"), perm_of("zero"));
-    int fd = sopen(".", O_TMPFILE | O_RDWR, 0666);
+    int fd = t_open(".", O_TMPFILE | O_RDWR, 0666);
     struct stat st;
     fstat(fd, &st);
     CHECK(fd >= 0 && (st.st_mode & 07777) == 0640, "O_TMPFILE applies the umask", "fd %d mode %o", fd, st.st_mode);
@@ -77,19 +60,19 @@ int main(void) {
           perm_of("hard"), perm_of("renamed"));
     chmod("open", 0777);
     CHECK(perm_of("open") == 0777, "chmod ignores the umask", "%o", perm_of("open"));
-    close(sopen("open", O_WRONLY | O_CREAT, 0600));
+    close(t_open("open", O_WRONLY | O_CREAT, 0600));
     CHECK(perm_of("open") == 0777, "O_CREAT of an existing file leaves its mode alone", "%o", perm_of("open"));
 
     /* set-id and sticky bits */
     sumask(07777 & 0777);
-    close(sopen("suid", O_WRONLY | O_CREAT, 07777));
+    close(t_open("suid", O_WRONLY | O_CREAT, 07777));
     mkdir("sdir", 07777);
     CHECK(perm_of("suid") == 07000 && perm_of("sdir") == 01000,
           "a umask of 0777 leaves set-id and sticky bits; mkdir keeps only the sticky bit", "%o %o", perm_of("suid"),
           perm_of("sdir"));
     sumask(022);
     mkdir("sdir2", 07777);
-    close(sopen("zeromode", O_WRONLY | O_CREAT | O_EXCL, 0));
+    close(t_open("zeromode", O_WRONLY | O_CREAT | O_EXCL, 0));
     CHECK(perm_of("sdir2") == 01755 && perm_of("zeromode") == 0, "mkdir(07777) with umask 022 is 01755; mode 0 stays 0",
           "%o %o", perm_of("sdir2"), perm_of("zeromode"));
 
@@ -117,6 +100,6 @@ int main(void) {
           "fork copies the umask; the child's change stays in the child", "status %#x mask %#lo", status, r);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_umask");
 }

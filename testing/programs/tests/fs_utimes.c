@@ -5,45 +5,20 @@
  * rules for a non-owner (write permission for "now", ownership for explicit
  * times, nothing for OMIT/OMIT). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_utimes.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long ut(int dfd, const char *p, const struct timespec *ts, int fl) {
     return syscall(SYS_utimensat, dfd, p, ts, fl);
 }
 static void touch(const char *p, mode_t m) {
-    close(sopen(p, O_WRONLY | O_CREAT, m));
+    close(t_open(p, O_WRONLY | O_CREAT, m));
     chmod(p, m);
 }
-static struct stat S;
-static struct stat *st_of(const char *p) {
-    memset(&S, 0, sizeof S);
-    lstat(p, &S);
-    return &S;
-}
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
-#define STEP(n, cond)   \
-    do {                \
-        if (!(cond))    \
-            return (n); \
-    } while (0)
 static const struct timespec T1[2] = {{1111111111, 1}, {1222222222, 2}};
 static const struct timespec NOW2[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
 static const struct timespec OMIT2[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
@@ -89,12 +64,8 @@ static int run_as_nobody(int (*fn)(void)) {
 
 int main(void) {
     long r;
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     touch("f", 0644);
     touch("ww", 0666);
     touch("ro", 0644);
@@ -102,13 +73,13 @@ int main(void) {
     chown("nobodys", 65534, 65534);
     symlink("f", "sl");
 
-    int fd = sopen("f", O_RDONLY, 0);
+    int fd = t_open("f", O_RDONLY, 0);
     r = ut(fd, "", T1, AT_EMPTY_PATH);
-    CHECK(r == 0 && st_of("f")->st_mtim.tv_sec == 1222222222 && S.st_mtim.tv_nsec == 2 && S.st_atim.tv_nsec == 1,
+    CHECK(r == 0 && t_st_of("f")->st_mtim.tv_sec == 1222222222 && t_st.st_mtim.tv_nsec == 2 && t_st.st_atim.tv_nsec == 1,
           "utimensat(fd, \"\", AT_EMPTY_PATH) sets the open file's times", "ret %ld errno %d", r, errno);
     CHECK(FAILS(ut(fd, "", T1, 0), ENOENT), "\"\" without AT_EMPTY_PATH is ENOENT", "errno %d", errno);
     r = ut(fd, NULL, NOW2, 0);
-    CHECK(r == 0 && st_of("f")->st_mtim.tv_sec > 1600000000, "a NULL path with a descriptor is futimens",
+    CHECK(r == 0 && t_st_of("f")->st_mtim.tv_sec > 1600000000, "a NULL path with a descriptor is futimens",
           "ret %ld errno %d", r, errno);
     CHECK(FAILS(ut(fd, NULL, T1, AT_SYMLINK_NOFOLLOW), EINVAL), "a NULL path with flags is EINVAL", "errno %d", errno);
     CHECK(FAILS(ut(AT_FDCWD, NULL, T1, 0), EFAULT), "a NULL path with AT_FDCWD is EFAULT", "errno %d", errno);
@@ -118,27 +89,27 @@ int main(void) {
     struct timespec junk[2] = {{-12345, UTIME_NOW}, {777, UTIME_OMIT}};
     ut(AT_FDCWD, "f", T1, 0);
     r = ut(AT_FDCWD, "f", junk, 0);
-    CHECK(r == 0 && st_of("f")->st_atim.tv_sec > 1600000000 && S.st_mtim.tv_sec == 1222222222,
+    CHECK(r == 0 && t_st_of("f")->st_atim.tv_sec > 1600000000 && t_st.st_mtim.tv_sec == 1222222222,
           "UTIME_NOW and UTIME_OMIT ignore tv_sec", "ret %ld errno %d", r, errno);
-    struct timespec c0 = st_of("f")->st_ctim;
+    struct timespec c0 = t_st_of("f")->st_ctim;
     t_sleep_ms(20);
     r = ut(AT_FDCWD, "f", OMIT2, 0);
-    CHECK(r == 0 && st_of("f")->st_ctim.tv_sec == c0.tv_sec && S.st_ctim.tv_nsec == c0.tv_nsec,
+    CHECK(r == 0 && t_st_of("f")->st_ctim.tv_sec == c0.tv_sec && t_st.st_ctim.tv_nsec == c0.tv_nsec,
           "UTIME_OMIT for both changes nothing, not even ctime", "ret %ld", r);
     r = ut(AT_FDCWD, "f", T1, 0);
-    CHECK(r == 0 && (st_of("f")->st_ctim.tv_sec > c0.tv_sec ||
-                     (S.st_ctim.tv_sec == c0.tv_sec && S.st_ctim.tv_nsec > c0.tv_nsec)),
+    CHECK(r == 0 && (t_st_of("f")->st_ctim.tv_sec > c0.tv_sec ||
+                     (t_st.st_ctim.tv_sec == c0.tv_sec && t_st.st_ctim.tv_nsec > c0.tv_nsec)),
           "explicit times move ctime to now", "ret %ld", r);
     struct timespec T2[2] = {{1333333333, 0}, {1333333333, 0}};
     r = ut(AT_FDCWD, "sl", T2, 0);
-    CHECK(r == 0 && st_of("f")->st_mtim.tv_sec == 1333333333 && st_of("sl")->st_mtim.tv_sec != 1333333333,
+    CHECK(r == 0 && t_st_of("f")->st_mtim.tv_sec == 1333333333 && t_st_of("sl")->st_mtim.tv_sec != 1333333333,
           "without AT_SYMLINK_NOFOLLOW the target's times change", "ret %ld", r);
     close(fd);
     struct timespec big[2] = {{0x7fffffffffffLL, 0}, {-1000, 999999999}};
     r = ut(AT_FDCWD, "f", big, 0);
-    CHECK(r == 0 && st_of("f")->st_mtim.tv_sec == -1000 && S.st_mtim.tv_nsec == 999999999,
-          "times before 1970 are kept to the nanosecond", "ret %ld mtime %ld.%ld", r, (long)S.st_mtim.tv_sec,
-          (long)S.st_mtim.tv_nsec);
+    CHECK(r == 0 && t_st_of("f")->st_mtim.tv_sec == -1000 && t_st.st_mtim.tv_nsec == 999999999,
+          "times before 1970 are kept to the nanosecond", "ret %ld mtime %ld.%ld", r, (long)t_st.st_mtim.tv_sec,
+          (long)t_st.st_mtim.tv_nsec);
 
     r = run_as_nobody(c_writable);
     CHECK(r == 0, "non-owner with write permission: NULL or NOW/NOW allowed; explicit times or NOW/OMIT EPERM", "step %ld", r);
@@ -149,6 +120,6 @@ int main(void) {
     CHECK(r == 0, "the owner sets explicit times without write permission", "step %ld", r);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_utimes");
 }

@@ -3,16 +3,10 @@
  * name validation, E2BIG, symlinks (l* vs following), fd variants,
  * directories, and the write-permission rule for another user. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_xattr.d"
 #define K_XATTR_CREATE 1
@@ -21,14 +15,6 @@
 #define ENODATA 61
 #endif
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sset(const char *p, const char *n, const void *v, long sz, int fl) {
     return syscall(SYS_setxattr, p, n, v, sz, fl);
 }
@@ -49,13 +35,9 @@ int main(void) {
     long r, r2;
     int e, status;
     char buf[512], list[1024];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT, 0644);
     close(fd);
 
     r = sset("f", "user.a", "hello", 5, 0);
@@ -159,7 +141,7 @@ int main(void) {
     CHECK(r == -1 && errno == EPERM, "lsetxattr of user.* on a symlink is EPERM", "ret %ld errno %d", r, errno);
 
     /* fd variants */
-    fd = sopen("f", O_RDONLY, 0);
+    fd = t_open("f", O_RDONLY, 0);
     r = syscall(SYS_fsetxattr, fd, "user.fd", "viafd", 5, 0);
     memset(buf, 0, sizeof buf);
     r2 = sget("f", "user.fd", buf, sizeof buf);
@@ -172,7 +154,7 @@ int main(void) {
               sget("f", "user.fd", NULL, 0) == -1,
           "fgetxattr, flistxattr, fremovexattr", "%ld %ld %ld", r, r2, r3);
     close(fd);
-    fd = sopen("f", O_PATH, 0);
+    fd = t_open("f", O_PATH, 0);
     errno = 0;
     r = syscall(SYS_fgetxattr, fd, "user.a", buf, sizeof buf);
     CHECK(r == -1 && errno == EBADF, "fgetxattr on an O_PATH fd is EBADF", "ret %ld errno %d", r, errno);
@@ -205,6 +187,6 @@ int main(void) {
           "status %#x", status);
 
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_xattr");
 }

@@ -5,33 +5,20 @@
  * bare "user." name, attributes following the inode through link and
  * rename, and ctime moving on set and remove. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/fs_xattr_ns.d"
 #define M D "/mnt"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static void touch(const char *p, mode_t m) {
-    close(sopen(p, O_WRONLY | O_CREAT, m));
+    close(t_open(p, O_WRONLY | O_CREAT, m));
     chmod(p, m);
 }
 /* does the NUL-separated list hold name? */
@@ -41,12 +28,6 @@ static int listed(const char *list, long n, const char *name) {
             return 1;
     return 0;
 }
-#define FAILS(expr, err) (errno = 0, (expr) == -1 && errno == (err))
-#define STEP(n, cond)   \
-    do {                \
-        if (!(cond))    \
-            return (n); \
-    } while (0)
 
 static int c_nobody(void) {
     char v[16], list[256];
@@ -67,16 +48,8 @@ int main(void) {
     char v[64], list[512];
     long r, r2;
     struct stat st, st2;
-    if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
-        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-    umount2(M, MNT_DETACH);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || mkdir(M, 0755) != 0 || mount("fs_xattr_ns", M, "tmpfs", 0, NULL) != 0 ||
-        chdir(M) != 0) {
-        printf("cannot mount a tmpfs on " M "\n");
+    if (t_fresh_tmpfs(D, M, "fs_xattr_ns") != 0)
         return 1;
-    }
     touch("f", 0666);
     touch("mine", 0666);
     chown("mine", 65534, 65534);
@@ -156,6 +129,6 @@ int main(void) {
 
     chdir("/");
     umount2(M, MNT_DETACH);
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("fs_xattr_ns");
 }

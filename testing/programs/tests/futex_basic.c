@@ -9,10 +9,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define FUTEX_WAIT 0
@@ -45,10 +41,6 @@ static double now(clockid_t c) {
     struct timespec ts;
     clock_gettime(c, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* A waiter thread: waits on *addr (expected 0) until it changes, with a
@@ -93,8 +85,8 @@ static void start_waiters(struct waiter *w, int n, int *addr, int op, unsigned b
         pthread_create(&w[i].t, NULL, waiter_main, &w[i]);
     }
     for (int i = 0; i < 5000 && __atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < n; i++)
-        sleep_ms(1);
-    sleep_ms(200); /* let them all block in the kernel */
+        t_nap_ms(1);
+    t_nap_ms(200); /* let them all block in the kernel */
 }
 static int join_waiters(struct waiter *w, int n) {
     int woke = 0;
@@ -300,8 +292,8 @@ int main(void) {
         _exit(wr == 0 && sh[0] == 1 ? 0 : 1);
     }
     for (int i = 0; i < 5000 && __atomic_load_n(&sh[1], __ATOMIC_SEQ_CST) == 0; i++)
-        sleep_ms(1);
-    sleep_ms(200);
+        t_nap_ms(1);
+    t_nap_ms(200);
     __atomic_store_n(&sh[0], 1, __ATOMIC_SEQ_CST);
     r = futex(&sh[0], FUTEX_WAKE, 1, NULL, NULL, 0);
     int status = -1;

@@ -9,8 +9,6 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define FUTEX_WAIT 0

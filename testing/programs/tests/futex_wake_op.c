@@ -10,8 +10,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define FUTEX_WAIT 0

@@ -6,32 +6,16 @@
  * positions it moves, EBADF by access mode and O_APPEND, EISDIR, and
  * EINVAL for pipes. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/io_copy.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long sf(int out, int in, long *off, long n) { return syscall(SYS_sendfile, out, in, off, n); }
 static long cfr(int in, long *oi, int out, long *oo, long n) {
     return syscall(SYS_copy_file_range, in, oi, out, oo, n, 0);
-}
-static long fsize(int fd) {
-    struct stat st;
-    return fstat(fd, &st) == 0 ? (long)st.st_size : -1;
 }
 static long pos(int fd) { return lseek(fd, 0, SEEK_CUR); }
 
@@ -39,25 +23,21 @@ int main(void) {
     long r, r2, off, oo;
     int e;
     char buf[64];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int a = sopen("a", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int a = t_open("a", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(a, "0123456789abcdef", 16);
-    int b = sopen("b", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int b = t_open("b", O_RDWR | O_CREAT | O_TRUNC, 0644);
 
     /* sendfile */
     off = 3;
     r = sf(b, a, &off, 0);
-    CHECK(r == 0 && off == 3 && fsize(b) == 0, "sendfile of 0 bytes returns 0 and keeps the offset", "%ld %ld", r, off);
+    CHECK(r == 0 && off == 3 && t_fsize(b) == 0, "sendfile of 0 bytes returns 0 and keeps the offset", "%ld %ld", r, off);
     off = 16;
     r = sf(b, a, &off, 10);
     off = 100;
     r2 = sf(b, a, &off, 10);
-    CHECK(r == 0 && r2 == 0 && off == 100 && fsize(b) == 0, "sendfile at or past EOF returns 0", "%ld %ld %ld", r, r2,
+    CHECK(r == 0 && r2 == 0 && off == 100 && t_fsize(b) == 0, "sendfile at or past EOF returns 0", "%ld %ld %ld", r, r2,
           off);
     off = -1;
     errno = 0;
@@ -65,20 +45,20 @@ int main(void) {
     CHECK(r == -1 && errno == EINVAL, "sendfile with a negative offset is EINVAL", "%ld/%d", r, errno);
     off = 10;
     r = sf(b, a, &off, 100);
-    CHECK(r == 6 && off == 16 && fsize(b) == 6 && pos(b) == 6, "sendfile stops at EOF and moves the output position",
+    CHECK(r == 6 && off == 16 && t_fsize(b) == 6 && pos(b) == 6, "sendfile stops at EOF and moves the output position",
           "%ld %ld %ld", r, off, pos(b));
-    int ap = sopen("b", O_WRONLY | O_APPEND, 0);
+    int ap = t_open("b", O_WRONLY | O_APPEND, 0);
     off = 0;
     errno = 0;
     r = sf(ap, a, &off, 4);
-    CHECK(r == -1 && errno == EINVAL && fsize(b) == 6, "sendfile to an O_APPEND file is EINVAL", "%ld/%d", r, errno);
-    int dn = sopen("/dev/null", O_WRONLY, 0);
+    CHECK(r == -1 && errno == EINVAL && t_fsize(b) == 6, "sendfile to an O_APPEND file is EINVAL", "%ld/%d", r, errno);
+    int dn = t_open("/dev/null", O_WRONLY, 0);
     lseek(a, 5, SEEK_SET);
     r = sf(dn, a, NULL, 100);
     CHECK(r == 11 && pos(a) == 16, "sendfile to /dev/null without an offset moves the input position", "%ld %ld", r,
           pos(a));
-    int wo = sopen("a", O_WRONLY, 0);
-    int ro = sopen("b", O_RDONLY, 0);
+    int wo = t_open("a", O_WRONLY, 0);
+    int ro = t_open("b", O_RDONLY, 0);
     errno = 0;
     r = sf(b, wo, NULL, 1);
     e = errno;
@@ -113,9 +93,9 @@ int main(void) {
     r = cfr(a, &oi, a, &oo, 100);
     memset(buf, 0, sizeof buf);
     pread(a, buf, sizeof buf, 0);
-    CHECK(r == 16 && oi == 16 && oo == 36 && fsize(a) == 36 && memcmp(buf + 20, "0123456789abcdef", 16) == 0,
+    CHECK(r == 16 && oi == 16 && oo == 36 && t_fsize(a) == 36 && memcmp(buf + 20, "0123456789abcdef", 16) == 0,
           "copy_file_range in one file checks overlap after shortening to EOF", "%ld/%d size %ld", r, errno,
-          fsize(a));
+          t_fsize(a));
     oi = 0;
     oo = 10;
     errno = 0;
@@ -149,7 +129,7 @@ int main(void) {
     errno = 0;
     r = cfr(a, NULL, ap, NULL, 1);
     CHECK(r == -1 && errno == EBADF, "copy_file_range to an O_APPEND file is EBADF", "%ld/%d", r, errno);
-    int dir = sopen(".", O_RDONLY | O_DIRECTORY, 0);
+    int dir = t_open(".", O_RDONLY | O_DIRECTORY, 0);
     errno = 0;
     r = cfr(dir, NULL, b, NULL, 1);
     CHECK(r == -1 && errno == EISDIR, "copy_file_range from a directory is EISDIR", "%ld/%d", r, errno);
@@ -174,6 +154,6 @@ int main(void) {
     close(a);
     close(b);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("io_copy");
 }

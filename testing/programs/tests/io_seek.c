@@ -7,52 +7,28 @@
  * EOPNOTSUPP before the EBADF of a read-only fd, EFBIG on overflow,
  * ENODEV for devices). */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/io_seek.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long slseek(int fd, long off, int whence) { return syscall(SYS_lseek, fd, off, whence); }
 static long sfalloc(int fd, int mode, long off, long len) { return syscall(SYS_fallocate, fd, mode, off, len); }
-static long fsize(int fd) {
-    struct stat st;
-    return fstat(fd, &st) == 0 ? (long)st.st_size : -1;
-}
-static int all_zero(const char *b, long n) {
-    for (long i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
 static int fsize_child(int falloc) {
     pid_t pid = fork();
     if (pid == 0) {
         signal(SIGXFSZ, SIG_IGN);
         struct rlimit rl = {10000, 10000};
         setrlimit(RLIMIT_FSIZE, &rl);
-        int fd = sopen("lim", O_RDWR | O_CREAT | O_TRUNC, 0644);
+        int fd = t_open("lim", O_RDWR | O_CREAT | O_TRUNC, 0644);
         long ok = falloc ? sfalloc(fd, 0, 0, 10000) : syscall(SYS_ftruncate, fd, 10000L);
         errno = 0;
         long r = falloc ? sfalloc(fd, 0, 5000, 5001) : syscall(SYS_ftruncate, fd, 10001L);
         int e = errno;
-        _exit(ok == 0 && r == -1 && e == EFBIG && fsize(fd) == 10000 ? 0 : 1);
+        _exit(ok == 0 && r == -1 && e == EFBIG && t_fsize(fd) == 10000 ? 0 : 1);
     }
     int st = -1;
     waitpid(pid, &st, 0);
@@ -63,13 +39,9 @@ int main(void) {
     long r, r2, r3;
     int e, st;
     char buf[256];
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, "0123456789", 10);
 
     /* lseek */
@@ -94,7 +66,7 @@ int main(void) {
     r3 = slseek(fd, 3, SEEK_HOLE);
     CHECK(r == 4 && r2 == -1 && e == ENXIO && r3 == 10, "SEEK_HOLE at EOF is ENXIO, before it the end of the file",
           "%ld %ld/%d %ld", r, r2, e, r3);
-    int empty = sopen("e", O_RDWR | O_CREAT, 0644);
+    int empty = t_open("e", O_RDWR | O_CREAT, 0644);
     errno = 0;
     r = slseek(empty, 0, SEEK_DATA);
     e = errno;
@@ -103,18 +75,18 @@ int main(void) {
     CHECK(r == -1 && e == ENXIO && r2 == -1 && errno == ENXIO, "SEEK_DATA and SEEK_HOLE in an empty file are ENXIO",
           "%ld/%d %ld/%d", r, e, r2, errno);
     close(empty);
-    int dn = sopen("/dev/null", O_RDWR, 0), dz = sopen("/dev/zero", O_RDONLY, 0);
+    int dn = t_open("/dev/null", O_RDWR, 0), dz = t_open("/dev/zero", O_RDONLY, 0);
     r = slseek(dn, 100, SEEK_SET);
     r2 = slseek(dz, 100, SEEK_SET);
     r3 = slseek(dn, -100, SEEK_CUR);
     CHECK(r == 0 && r2 == 0 && r3 == 0, "lseek on /dev/null and /dev/zero always returns 0", "%ld %ld %ld", r, r2, r3);
     close(dz);
-    int ap = sopen("f", O_RDWR | O_APPEND, 0);
+    int ap = t_open("f", O_RDWR | O_APPEND, 0);
     slseek(ap, 2, SEEK_SET);
     write(ap, "ab", 2);
     r = slseek(ap, 0, SEEK_CUR);
     r2 = read(ap, buf, 10);
-    CHECK(r == 12 && r2 == 0 && fsize(fd) == 12, "an O_APPEND write leaves the position at the new end", "%ld %ld", r,
+    CHECK(r == 12 && r2 == 0 && t_fsize(fd) == 12, "an O_APPEND write leaves the position at the new end", "%ld %ld", r,
           r2);
     close(ap);
 
@@ -124,7 +96,7 @@ int main(void) {
     errno = 0;
     r = syscall(SYS_ftruncate, p[1], 0L);
     e = errno;
-    int dir = sopen(".", O_RDONLY | O_DIRECTORY, 0);
+    int dir = t_open(".", O_RDONLY | O_DIRECTORY, 0);
     errno = 0;
     r2 = syscall(SYS_ftruncate, dir, 0L);
     CHECK(r == -1 && e == EINVAL && r2 == -1 && errno == EINVAL, "ftruncate on a pipe or a directory fd is EINVAL",
@@ -135,7 +107,7 @@ int main(void) {
     CHECK(r == -1 && errno == EINVAL, "truncate of a FIFO is EINVAL", "%ld/%d", r, errno);
     symlink("f", "link");
     r = truncate("link", 3);
-    CHECK(r == 0 && fsize(fd) == 3, "truncate follows a symlink", "%ld %ld", r, fsize(fd));
+    CHECK(r == 0 && t_fsize(fd) == 3, "truncate follows a symlink", "%ld %ld", r, t_fsize(fd));
     errno = 0;
     r = truncate("f/", 1);
     e = errno;
@@ -166,14 +138,14 @@ int main(void) {
     r = sfalloc(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 10, 20);
     memset(buf, 1, sizeof buf);
     pread(fd, buf, 200, 0);
-    CHECK(r == 0 && fsize(fd) == 200 && buf[9] == 'y' && all_zero(buf + 10, 20) && buf[30] == 'y',
-          "PUNCH_HOLE|KEEP_SIZE zeroes exactly the range and keeps the size", "%ld size %ld", r, fsize(fd));
+    CHECK(r == 0 && t_fsize(fd) == 200 && buf[9] == 'y' && t_all_zero(buf + 10, 20) && buf[30] == 'y',
+          "PUNCH_HOLE|KEEP_SIZE zeroes exactly the range and keeps the size", "%ld size %ld", r, t_fsize(fd));
     r = sfalloc(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 150, 1000);
-    CHECK(r == 0 && fsize(fd) == 200, "punching past EOF keeps the size", "%ld %ld", r, fsize(fd));
+    CHECK(r == 0 && t_fsize(fd) == 200, "punching past EOF keeps the size", "%ld %ld", r, t_fsize(fd));
     errno = 0;
     r = sfalloc(fd, 0x1000, 0, 10);
     CHECK(r == -1 && errno == EOPNOTSUPP, "an unknown fallocate mode is EOPNOTSUPP", "%ld/%d", r, errno);
-    int ro = sopen("f", O_RDONLY, 0);
+    int ro = t_open("f", O_RDONLY, 0);
     errno = 0;
     r = sfalloc(ro, 0, 0, 10);
     e = errno;
@@ -187,7 +159,7 @@ int main(void) {
     e = errno;
     errno = 0;
     r2 = sfalloc(fd, 0, -1, 10);
-    CHECK(r == -1 && e == EFBIG && r2 == -1 && errno == EINVAL && fsize(fd) == 200,
+    CHECK(r == -1 && e == EFBIG && r2 == -1 && errno == EINVAL && t_fsize(fd) == 200,
           "fallocate past the largest offset is EFBIG, a negative offset EINVAL", "%ld/%d %ld/%d", r, e, r2, errno);
     errno = 0;
     r = sfalloc(dn, 0, 0, 10);
@@ -206,6 +178,6 @@ int main(void) {
     close(p[1]);
     close(fd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("io_seek");
 }

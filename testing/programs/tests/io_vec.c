@@ -5,16 +5,11 @@
  * -1 (the file position) and RWF_* flags (RWF_APPEND, RWF_NOWAIT, unknown
  * EOPNOTSUPP), ESPIPE, EISDIR and EBADF by access mode. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/io_vec.d"
 #ifndef RWF_APPEND
@@ -25,22 +20,11 @@
 #define RWF_APPEND 0x10
 #endif
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long preadv2_(int fd, struct iovec *v, int n, long off, int fl) {
     return syscall(SYS_preadv2, fd, v, n, off, 0L, fl);
 }
 static long pwritev2_(int fd, struct iovec *v, int n, long off, int fl) {
     return syscall(SYS_pwritev2, fd, v, n, off, 0L, fl);
-}
-static long fsize(int fd) {
-    struct stat st;
-    return fstat(fd, &st) == 0 ? (long)st.st_size : -1;
 }
 
 static struct iovec many[IOV_MAX + 1];
@@ -51,13 +35,9 @@ int main(void) {
     int e;
     char buf[64];
     alarm(20);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
 
     for (int i = 0; i <= IOV_MAX; i++) {
         one[i] = 'a' + i % 26;
@@ -65,13 +45,13 @@ int main(void) {
         many[i].iov_len = 1;
     }
     r = writev(fd, many, IOV_MAX);
-    CHECK(r == IOV_MAX && fsize(fd) == IOV_MAX, "writev of exactly IOV_MAX iovecs works", "%ld", r);
+    CHECK(r == IOV_MAX && t_fsize(fd) == IOV_MAX, "writev of exactly IOV_MAX iovecs works", "%ld", r);
     errno = 0;
     r = syscall(SYS_writev, fd, many, IOV_MAX + 1);
     e = errno;
     errno = 0;
     r2 = syscall(SYS_readv, fd, many, -1);
-    CHECK(r == -1 && e == EINVAL && r2 == -1 && errno == EINVAL && fsize(fd) == IOV_MAX,
+    CHECK(r == -1 && e == EINVAL && r2 == -1 && errno == EINVAL && t_fsize(fd) == IOV_MAX,
           "IOV_MAX+1 iovecs or a negative count are EINVAL", "%ld/%d %ld/%d", r, e, r2, errno);
     lseek(fd, 0, SEEK_SET);
     memset(one, 0, sizeof one);
@@ -86,7 +66,7 @@ int main(void) {
     r = writev(fd, z, 4);
     struct iovec zz[1] = {{NULL, 0}};
     r2 = writev(fd, zz, 1);
-    CHECK(r == 4 && r2 == 0 && fsize(fd) == 4, "zero-length iovecs are skipped, even with bad bases", "%ld %ld", r,
+    CHECK(r == 4 && r2 == 0 && t_fsize(fd) == 4, "zero-length iovecs are skipped, even with bad bases", "%ld %ld", r,
           r2);
     char a[3], b[10];
     struct iovec rv[3] = {{a, 3}, {NULL, 0}, {b, 10}};
@@ -124,7 +104,7 @@ int main(void) {
     e = errno;
     errno = 0;
     r2 = pwritev2_(fd, &w2, 1, 0, 0x100000);
-    CHECK(r == -1 && e == EOPNOTSUPP && r2 == -1 && errno == EOPNOTSUPP && fsize(fd) == 7,
+    CHECK(r == -1 && e == EOPNOTSUPP && r2 == -1 && errno == EOPNOTSUPP && t_fsize(fd) == 7,
           "unknown RWF_ flags are EOPNOTSUPP", "%ld/%d %ld/%d", r, e, r2, errno);
 
     /* pipes */
@@ -173,13 +153,13 @@ int main(void) {
     close(p[1]);
 
     /* errors */
-    int dir = sopen(".", O_RDONLY | O_DIRECTORY, 0);
+    int dir = t_open(".", O_RDONLY | O_DIRECTORY, 0);
     errno = 0;
     r = readv(dir, rv, 3);
     CHECK(r == -1 && errno == EISDIR, "readv on a directory is EISDIR", "%ld/%d", r, errno);
     close(dir);
-    int ro = sopen("f", O_RDONLY, 0);
-    int wo = sopen("f", O_WRONLY, 0);
+    int ro = t_open("f", O_RDONLY, 0);
+    int wo = t_open("f", O_WRONLY, 0);
     errno = 0;
     r = writev(ro, z, 4);
     e = errno;
@@ -191,11 +171,11 @@ int main(void) {
     struct iovec bad[2] = {{"ok", 2}, {(void *)8, 4}};
     lseek(wo, 0, SEEK_END);
     r = writev(wo, bad, 2);
-    CHECK(r == 2 && fsize(wo) == 9, "writev stops at a bad second iovec and returns the bytes written", "%ld", r);
+    CHECK(r == 2 && t_fsize(wo) == 9, "writev stops at a bad second iovec and returns the bytes written", "%ld", r);
     close(ro);
     close(wo);
     close(fd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("io_vec");
 }

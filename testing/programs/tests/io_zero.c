@@ -6,29 +6,15 @@
  * access mode, offset, ESPIPE and buffer address checks come first; readv/writev with no
  * bytes return 0 before the file is asked. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/io_zero.d"
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
-static long sopen(const char *p, long flags, long mode) { return syscall(SYS_open, p, flags, mode); }
 static long rd0(int fd) { return syscall(SYS_read, fd, NULL, 0L); }
 static long wr0(int fd) { return syscall(SYS_write, fd, "", 0L); }
 
@@ -36,20 +22,16 @@ int main(void) {
     long r, r2;
     int e, st;
     alarm(20);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    int fd = sopen("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
     write(fd, "abc", 3);
     lseek(fd, 1, SEEK_SET);
     r = rd0(fd);
     r2 = wr0(fd);
     CHECK(r == 0 && r2 == 0 && lseek(fd, 0, SEEK_CUR) == 1, "zero-length read and write on a file return 0",
           "%ld %ld", r, r2);
-    int ap = sopen("f", O_WRONLY | O_APPEND, 0);
+    int ap = t_open("f", O_WRONLY | O_APPEND, 0);
     r = wr0(ap);
     CHECK(r == 0 && lseek(ap, 0, SEEK_CUR) == 0, "a zero-length O_APPEND write does not move the position",
           "%ld %ld", r, (long)lseek(ap, 0, SEEK_CUR));
@@ -65,7 +47,7 @@ int main(void) {
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a zero-length write past RLIMIT_FSIZE is 0, no SIGXFSZ",
           "status %#x", st);
 
-    int dir = sopen(".", O_RDONLY | O_DIRECTORY, 0);
+    int dir = t_open(".", O_RDONLY | O_DIRECTORY, 0);
     errno = 0;
     r = rd0(dir);
     CHECK(r == -1 && errno == EISDIR, "a zero-length read of a directory is EISDIR", "%ld/%d", r, errno);
@@ -73,7 +55,7 @@ int main(void) {
     r = readv(dir, none, 1);
     r2 = readv(dir, none, 0);
     CHECK(r == 0 && r2 == 0, "readv of no bytes on a directory is 0", "%ld %ld", r, r2);
-    int full = sopen("/dev/full", O_WRONLY, 0);
+    int full = t_open("/dev/full", O_WRONLY, 0);
     errno = 0;
     r = wr0(full);
     CHECK(r == -1 && errno == ENOSPC, "a zero-length write to /dev/full is ENOSPC", "%ld/%d", r, errno);
@@ -121,6 +103,6 @@ int main(void) {
     close(dir);
     close(fd);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("io_zero");
 }

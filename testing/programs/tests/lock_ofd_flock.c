@@ -4,36 +4,14 @@
  * sharing through fork, release on the last close only, and flock being
  * independent of POSIX locks. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/lock_ofd_flock.d"
-#ifndef F_OFD_SETLK
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#endif
 
-static void cleanup(void) {
-    unlink(D "/f");
-    rmdir(D);
-}
-
-static int lk(int fd, int cmd, short type, off_t start, off_t len) {
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
-    return fcntl(fd, cmd, &fl);
-}
-
-static int wait_exit(pid_t pid) {
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
-}
+static void cleanup(void) { t_rm_rf(D); }
 
 int main(void) {
     t_watchdog(30);
@@ -44,13 +22,13 @@ int main(void) {
     CHECK(a >= 0 && write(a, "0123456789", 10) == 10, "create a file", "fd %d", a);
 
     /* OFD locks. */
-    CHECK(lk(a, F_OFD_SETLK, F_WRLCK, 0, 5) == 0, "OFD write lock on 0-4", "errno %d", errno);
+    CHECK(t_lock(a, F_OFD_SETLK, F_WRLCK, 0, 5) == 0, "OFD write lock on 0-4", "errno %d", errno);
     int d = dup(a);
-    int r = lk(d, F_OFD_SETLK, F_WRLCK, 0, 5);
+    int r = t_lock(d, F_OFD_SETLK, F_WRLCK, 0, 5);
     CHECK(r == 0, "a dup shares the description: relocking through it succeeds", "ret %d errno %d", r, errno);
     close(d);
     int b = open(D "/f", O_RDWR);
-    r = lk(b, F_OFD_SETLK, F_WRLCK, 2, 1);
+    r = t_lock(b, F_OFD_SETLK, F_WRLCK, 2, 1);
     CHECK(r == -1 && errno == EAGAIN, "closing the dup did not release the OFD lock", "ret %d errno %d", r, errno);
     struct flock q = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
     r = fcntl(b, F_OFD_GETLK, &q);
@@ -61,7 +39,7 @@ int main(void) {
     r = fcntl(b, F_GETLK, &pq);
     CHECK(r == 0 && pq.l_type == F_WRLCK && pq.l_pid == -1, "a classic F_GETLK also sees the OFD lock (pid -1)",
           "type %d pid %d", pq.l_type, (int)pq.l_pid);
-    r = lk(b, F_SETLK, F_WRLCK, 0, 1);
+    r = t_lock(b, F_SETLK, F_WRLCK, 0, 1);
     CHECK(r == -1 && (errno == EAGAIN || errno == EACCES), "a POSIX lock of the same process conflicts with the OFD lock",
           "ret %d errno %d", r, errno);
     struct flock withpid = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 20, .l_len = 1, .l_pid = 1};
@@ -71,21 +49,21 @@ int main(void) {
     pid_t pid = fork();
     if (pid == 0) {
         /* The child's a is the same description: it owns the lock too. */
-        int ok1 = lk(a, F_OFD_SETLK, F_UNLCK, 0, 5) == 0;
+        int ok1 = t_lock(a, F_OFD_SETLK, F_UNLCK, 0, 5) == 0;
         _exit(ok1 ? 0 : 1);
     }
-    CHECK(wait_exit(pid) == 0 && lk(b, F_OFD_SETLK, F_WRLCK, 0, 5) == 0,
+    CHECK(t_wait_exit(pid) == 0 && t_lock(b, F_OFD_SETLK, F_WRLCK, 0, 5) == 0,
           "a forked child shares the OFD lock and can unlock it", "errno %d", errno);
     pid = fork();
     if (pid == 0) _exit(0);
-    wait_exit(pid);
-    r = lk(a, F_OFD_SETLK, F_RDLCK, 0, 1);
+    t_wait_exit(pid);
+    r = t_lock(a, F_OFD_SETLK, F_RDLCK, 0, 1);
     CHECK(r == -1 && errno == EAGAIN, "a child's exit does not drop the shared description's lock", "ret %d errno %d",
           r, errno);
     close(b);
-    CHECK(lk(a, F_OFD_SETLK, F_RDLCK, 0, 1) == 0, "closing the last fd of a description releases its OFD locks",
+    CHECK(t_lock(a, F_OFD_SETLK, F_RDLCK, 0, 1) == 0, "closing the last fd of a description releases its OFD locks",
           "errno %d", errno);
-    lk(a, F_OFD_SETLK, F_UNLCK, 0, 0);
+    t_lock(a, F_OFD_SETLK, F_UNLCK, 0, 0);
 
     /* flock. */
     b = open(D "/f", O_RDONLY);
@@ -100,9 +78,9 @@ int main(void) {
           "errno %d", errno);
     flock(b, LOCK_UN);
     flock(a, LOCK_EX);
-    CHECK(lk(b, F_SETLK, F_RDLCK, 0, 0) == 0 && lk(a, F_SETLK, F_WRLCK, 0, 0) == 0,
+    CHECK(t_lock(b, F_SETLK, F_RDLCK, 0, 0) == 0 && t_lock(a, F_SETLK, F_WRLCK, 0, 0) == 0,
           "flock and POSIX locks do not interact", "errno %d", errno);
-    lk(a, F_SETLK, F_UNLCK, 0, 0);
+    t_lock(a, F_SETLK, F_UNLCK, 0, 0);
     d = dup(a);
     close(d);
     r = flock(b, LOCK_SH | LOCK_NB);
@@ -113,7 +91,7 @@ int main(void) {
         int y = flock(a, LOCK_UN) == 0;
         _exit(x && y ? 0 : 1);
     }
-    CHECK(wait_exit(pid) == 0 && flock(b, LOCK_SH | LOCK_NB) == 0,
+    CHECK(t_wait_exit(pid) == 0 && flock(b, LOCK_SH | LOCK_NB) == 0,
           "a forked child shares the flock and LOCK_UN in it releases it", "errno %d", errno);
     flock(b, LOCK_UN);
     flock(a, LOCK_EX);
@@ -126,7 +104,7 @@ int main(void) {
     }
     t_sleep_ms(150);
     close(a);
-    CHECK(wait_exit(pid) == 0, "a blocked LOCK_SH is granted when the last fd of the holder closes", "child failed");
+    CHECK(t_wait_exit(pid) == 0, "a blocked LOCK_SH is granted when the last fd of the holder closes", "child failed");
     int dirfd = open(D, O_RDONLY | O_DIRECTORY);
     CHECK(flock(dirfd, LOCK_EX | LOCK_NB) == 0, "flock works on a directory", "errno %d", errno);
     close(dirfd);

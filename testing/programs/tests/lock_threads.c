@@ -4,31 +4,15 @@
  * using different descriptions conflict and F_OFD_SETLKW in one thread is
  * woken by an unlock in another; flock behaves the same per description. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/lock_threads.d"
-#ifndef F_OFD_SETLK
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#endif
 
-static void cleanup(void) {
-    unlink(D "/f");
-    rmdir(D);
-}
-
-static int lk(int fd, int cmd, short type, off_t start, off_t len) {
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
-    return fcntl(fd, cmd, &fl);
-}
+static void cleanup(void) { t_rm_rf(D); }
 
 /* Whether another process sees a write-lock conflict on start..len. */
 static int locked_for_others(off_t start, off_t len) {
@@ -49,20 +33,20 @@ static int t_ret, t_errno;
 
 static void *posix_in_thread(void *arg) {
     (void)arg;
-    t_ret = lk(shared_fd, F_SETLK, F_WRLCK, 0, 10);
+    t_ret = t_lock(shared_fd, F_SETLK, F_WRLCK, 0, 10);
     t_errno = errno;
     return NULL;
 }
 
 static void *unlock_in_thread(void *arg) {
     (void)arg;
-    t_ret = lk(shared_fd, F_SETLK, F_UNLCK, 0, 0);
+    t_ret = t_lock(shared_fd, F_SETLK, F_UNLCK, 0, 0);
     return NULL;
 }
 
 static void *ofd_conflict(void *arg) {
     (void)arg;
-    t_ret = lk(b_fd, F_OFD_SETLK, F_WRLCK, 0, 1);
+    t_ret = t_lock(b_fd, F_OFD_SETLK, F_WRLCK, 0, 1);
     t_errno = errno;
     return NULL;
 }
@@ -70,7 +54,7 @@ static void *ofd_conflict(void *arg) {
 static volatile int waiter_done;
 static void *ofd_waiter(void *arg) {
     (void)arg;
-    t_ret = lk(b_fd, F_OFD_SETLKW, F_WRLCK, 0, 1);
+    t_ret = t_lock(b_fd, F_OFD_SETLKW, F_WRLCK, 0, 1);
     t_errno = errno;
     waiter_done = 1;
     return NULL;
@@ -105,7 +89,7 @@ int main(void) {
     shared_fd = open(D "/f", O_RDWR | O_CREAT, 0644);
     CHECK(shared_fd >= 0 && write(shared_fd, "0123456789", 10) == 10, "create a file", "fd %d", shared_fd);
 
-    CHECK(lk(shared_fd, F_SETLK, F_WRLCK, 0, 5) == 0, "the main thread write-locks 0-4", "errno %d", errno);
+    CHECK(t_lock(shared_fd, F_SETLK, F_WRLCK, 0, 5) == 0, "the main thread write-locks 0-4", "errno %d", errno);
     run(posix_in_thread);
     CHECK(t_ret == 0, "another thread's overlapping POSIX lock succeeds (same owner)", "ret %d errno %d", t_ret,
           t_errno);
@@ -113,7 +97,7 @@ int main(void) {
     run(unlock_in_thread);
     CHECK(t_ret == 0 && locked_for_others(0, 0) == 0, "an unlock in another thread frees the process's locks",
           "ret %d", t_ret);
-    lk(shared_fd, F_SETLK, F_WRLCK, 0, 1);
+    t_lock(shared_fd, F_SETLK, F_WRLCK, 0, 1);
     int other = open(D "/f", O_RDONLY);
     pthread_t t;
     close(other);
@@ -121,7 +105,7 @@ int main(void) {
 
     a_fd = open(D "/f", O_RDWR);
     b_fd = open(D "/f", O_RDWR);
-    CHECK(lk(a_fd, F_OFD_SETLK, F_WRLCK, 0, 1) == 0, "an OFD lock through the first description", "errno %d", errno);
+    CHECK(t_lock(a_fd, F_OFD_SETLK, F_WRLCK, 0, 1) == 0, "an OFD lock through the first description", "errno %d", errno);
     run(ofd_conflict);
     CHECK(t_ret == -1 && t_errno == EAGAIN, "a thread using a second description conflicts with it", "ret %d errno %d",
           t_ret, t_errno);
@@ -129,7 +113,7 @@ int main(void) {
     pthread_create(&t, NULL, ofd_waiter, NULL);
     t_sleep_ms(150);
     int early = waiter_done;
-    lk(a_fd, F_OFD_SETLK, F_UNLCK, 0, 1);
+    t_lock(a_fd, F_OFD_SETLK, F_UNLCK, 0, 1);
     pthread_join(t, NULL);
     CHECK(!early && t_ret == 0, "F_OFD_SETLKW in a thread waits and is woken by the other thread's unlock",
           "early %d ret %d errno %d", early, t_ret, t_errno);

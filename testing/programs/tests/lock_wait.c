@@ -3,36 +3,18 @@
  * deadlock, EINTR when a signal without SA_RESTART arrives, and locks not
  * inherited across fork. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/lock_wait.d"
 
-static void cleanup(void) {
-    unlink(D "/f");
-    rmdir(D);
-}
-
-static int lk(int fd, int cmd, short type, off_t start, off_t len) {
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
-    return fcntl(fd, cmd, &fl);
-}
+static void cleanup(void) { t_rm_rf(D); }
 
 static volatile sig_atomic_t got_usr1;
 static void on_usr1(int s) {
     (void)s;
     got_usr1 = 1;
-}
-
-static int wait_exit(pid_t pid) {
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
 }
 
 int main(void) {
@@ -44,17 +26,17 @@ int main(void) {
     CHECK(fd >= 0 && write(fd, "0123456789", 10) == 10, "create a file", "fd %d", fd);
 
     /* Not inherited by fork. */
-    lk(fd, F_SETLK, F_WRLCK, 0, 1);
+    t_lock(fd, F_SETLK, F_WRLCK, 0, 1);
     pid_t pid = fork();
     if (pid == 0) {
         struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
         int a = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_WRLCK && fl.l_pid == getppid();
-        int b = lk(fd, F_SETLK, F_WRLCK, 0, 1) == -1 && (errno == EAGAIN || errno == EACCES);
+        int b = t_lock(fd, F_SETLK, F_WRLCK, 0, 1) == -1 && (errno == EAGAIN || errno == EACCES);
         _exit(a && b ? 0 : 1);
     }
-    CHECK(wait_exit(pid) == 0, "a forked child does not inherit the parent's locks (it conflicts, sees the parent)",
+    CHECK(t_wait_exit(pid) == 0, "a forked child does not inherit the parent's locks (it conflicts, sees the parent)",
           "child failed");
-    lk(fd, F_SETLK, F_UNLCK, 0, 0);
+    t_lock(fd, F_SETLK, F_UNLCK, 0, 0);
 
     /* F_SETLKW waits for the holder. */
     int go[2], done[2], back[2];
@@ -65,39 +47,39 @@ int main(void) {
     if (pid == 0) {
         int cfd = open(D "/f", O_RDWR);
         char c;
-        if (lk(cfd, F_SETLK, F_WRLCK, 0, 10) != 0) _exit(1);
+        if (t_lock(cfd, F_SETLK, F_WRLCK, 0, 10) != 0) _exit(1);
         write(go[1], "x", 1);
         t_sleep_ms(200);
         write(done[1], "u", 1);
-        lk(cfd, F_SETLK, F_UNLCK, 0, 10);
+        t_lock(cfd, F_SETLK, F_UNLCK, 0, 10);
         read(back[0], &c, 1); /* wait until the parent is done */
         _exit(0);
     }
     char c;
     read(go[0], &c, 1);
-    int r = lk(fd, F_SETLK, F_WRLCK, 5, 1);
+    int r = t_lock(fd, F_SETLK, F_WRLCK, 5, 1);
     CHECK(r == -1 && (errno == EAGAIN || errno == EACCES), "F_SETLK on a held range fails at once", "ret %d errno %d",
           r, errno);
-    r = lk(fd, F_SETLKW, F_WRLCK, 5, 1);
+    r = t_lock(fd, F_SETLKW, F_WRLCK, 5, 1);
     int unlocked_first = read(done[0], &c, 1) == 1;
     CHECK(r == 0 && unlocked_first, "F_SETLKW returns once the holder unlocks", "ret %d errno %d", r, errno);
     write(back[1], "y", 1);
-    CHECK(wait_exit(pid) == 0, "the holder ran normally", "child failed");
-    lk(fd, F_SETLK, F_UNLCK, 0, 0);
+    CHECK(t_wait_exit(pid) == 0, "the holder ran normally", "child failed");
+    t_lock(fd, F_SETLK, F_UNLCK, 0, 0);
     close(go[0]); close(go[1]); close(done[0]); close(done[1]); close(back[0]); close(back[1]);
 
     /* Two readers share; a writer waits for both. */
-    lk(fd, F_SETLK, F_RDLCK, 0, 10);
+    t_lock(fd, F_SETLK, F_RDLCK, 0, 10);
     pipe(go);
     pid = fork();
     if (pid == 0) {
         int cfd = open(D "/f", O_RDWR);
-        int a = lk(cfd, F_SETLK, F_RDLCK, 0, 10) == 0;
-        int b = lk(cfd, F_SETLK, F_WRLCK, 0, 10) == -1 && (errno == EAGAIN || errno == EACCES);
+        int a = t_lock(cfd, F_SETLK, F_RDLCK, 0, 10) == 0;
+        int b = t_lock(cfd, F_SETLK, F_WRLCK, 0, 10) == -1 && (errno == EAGAIN || errno == EACCES);
         write(go[1], "r", 1);
         t_sleep_ms(100);
         /* Upgrade waits until the parent's read lock is gone. */
-        int d = lk(cfd, F_SETLKW, F_WRLCK, 0, 10) == 0;
+        int d = t_lock(cfd, F_SETLKW, F_WRLCK, 0, 10) == 0;
         _exit(a && b && d ? 0 : 1);
     }
     read(go[0], &c, 1);
@@ -105,32 +87,32 @@ int main(void) {
     CHECK(fcntl(fd, F_GETLK, &q) == 0 && q.l_type == F_RDLCK && q.l_pid == pid,
           "a second reader shares the range; a writer sees its read lock", "type %d", q.l_type);
     t_sleep_ms(200);
-    lk(fd, F_SETLK, F_UNLCK, 0, 0);
-    CHECK(wait_exit(pid) == 0, "the reader's upgrade to a write lock waited for the other reader", "child failed");
+    t_lock(fd, F_SETLK, F_UNLCK, 0, 0);
+    CHECK(t_wait_exit(pid) == 0, "the reader's upgrade to a write lock waited for the other reader", "child failed");
     close(go[0]); close(go[1]);
 
     /* Deadlock between two processes: exactly one side gets EDEADLK. */
     pipe(go);
     pipe(done);
-    lk(fd, F_SETLK, F_WRLCK, 0, 1);
+    t_lock(fd, F_SETLK, F_WRLCK, 0, 1);
     pid = fork();
     if (pid == 0) {
         int cfd = open(D "/f", O_RDWR);
-        if (lk(cfd, F_SETLK, F_WRLCK, 1, 1) != 0) _exit(1);
+        if (t_lock(cfd, F_SETLK, F_WRLCK, 1, 1) != 0) _exit(1);
         write(go[1], "b", 1);
-        int rr = lk(cfd, F_SETLKW, F_WRLCK, 0, 1);
+        int rr = t_lock(cfd, F_SETLKW, F_WRLCK, 0, 1);
         _exit(rr == 0 ? 0 : errno == EDEADLK ? 2 : 3);
     }
     read(go[0], &c, 1);
     t_sleep_ms(200);
-    r = lk(fd, F_SETLKW, F_WRLCK, 1, 1);
+    r = t_lock(fd, F_SETLKW, F_WRLCK, 1, 1);
     int pe = r == -1 ? errno : 0;
-    if (pe == EDEADLK) lk(fd, F_SETLK, F_UNLCK, 0, 1);
-    int cs = wait_exit(pid);
+    if (pe == EDEADLK) t_lock(fd, F_SETLK, F_UNLCK, 0, 1);
+    int cs = t_wait_exit(pid);
     CHECK((pe == EDEADLK && cs == 0) || (pe == 0 && cs == 2),
           "a two-process F_SETLKW deadlock is EDEADLK for one side, the other gets its lock", "parent %d child %d",
           pe, cs);
-    lk(fd, F_SETLK, F_UNLCK, 0, 0);
+    t_lock(fd, F_SETLK, F_UNLCK, 0, 0);
     close(go[0]); close(go[1]); close(done[0]); close(done[1]);
 
     /* EINTR: a handler without SA_RESTART interrupts F_SETLKW. */
@@ -143,7 +125,7 @@ int main(void) {
     pid = fork();
     if (pid == 0) {
         int cfd = open(D "/f", O_RDWR);
-        if (lk(cfd, F_SETLK, F_WRLCK, 0, 0) != 0) _exit(1);
+        if (t_lock(cfd, F_SETLK, F_WRLCK, 0, 0) != 0) _exit(1);
         write(go[1], "l", 1);
         t_sleep_ms(200);
         kill(me, SIGUSR1);
@@ -151,14 +133,14 @@ int main(void) {
         _exit(0);
     }
     read(go[0], &c, 1);
-    r = lk(fd, F_SETLKW, F_WRLCK, 0, 0);
+    r = t_lock(fd, F_SETLKW, F_WRLCK, 0, 0);
     int e = errno;
     CHECK(r == -1 && e == EINTR && got_usr1, "a signal interrupts F_SETLKW with EINTR", "ret %d errno %d", r, e);
     struct flock q2 = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
     CHECK(fcntl(fd, F_GETLK, &q2) == 0 && q2.l_type == F_WRLCK && q2.l_pid == pid,
           "the interrupted wait left the holder's lock in place", "type %d", q2.l_type);
     write(back[1], "z", 1);
-    CHECK(wait_exit(pid) == 0 && lk(fd, F_SETLK, F_WRLCK, 0, 0) == 0, "after the holder exits the lock is free",
+    CHECK(t_wait_exit(pid) == 0 && t_lock(fd, F_SETLK, F_WRLCK, 0, 0) == 0, "after the holder exits the lock is free",
           "errno %d", errno);
     close(go[0]); close(go[1]); close(back[0]); close(back[1]);
 

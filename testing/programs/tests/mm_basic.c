@@ -4,12 +4,9 @@
  * with a SIGSEGV handler that siglongjmps back. */
 #define _GNU_SOURCE
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -65,12 +62,8 @@ static char *map(size_t len, int prot) {
 }
 
 int main(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
+    t_handle_info(SIGSEGV, on_fault, SA_SIGINFO);
+    t_handle_info(SIGBUS, on_fault, SA_SIGINFO);
     /* Anonymous private mapping (its CHECK also sets up stdio before brk). */
     char *p = map(4 * PG, PROT_READ | PROT_WRITE);
     int zeros = p != NULL && ((uintptr_t)p & (PG - 1)) == 0;

@@ -8,7 +8,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 
 #define PG 4096UL
 static sigjmp_buf jb;

@@ -5,10 +5,6 @@
  * TLB reads the old frame forever (pthread_join then never returns). */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <stdio.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "../t.h"
 

@@ -5,16 +5,10 @@
  * and able to fork. */
 #define _GNU_SOURCE
 #include <grp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../sweep.h"
 
 #define ARCH_GET_FS 0x1003
@@ -33,11 +27,7 @@ static pid_t zombie(void) {
 }
 
 int main(void) {
-    void *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    munmap(u, 4096);
-    P[0] = NULL;
-    P[1] = u;
-    P[2] = (void *)0xffff800000000000UL;
+    t_sweep_init();
     char buf[256];
     long r;
     int e;

@@ -9,13 +9,10 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define D "/tmp/mm_file_layout.d"
@@ -75,12 +72,8 @@ static int child_status(pid_t pid) {
 }
 
 int main(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
+    t_handle_info(SIGSEGV, on_fault, SA_SIGINFO | SA_NODEFER);
+    t_handle_info(SIGBUS, on_fault, SA_SIGINFO | SA_NODEFER);
     umask(022);
     unlink(D "/lib");
     rmdir(D);

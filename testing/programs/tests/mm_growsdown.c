@@ -5,13 +5,10 @@
  * and MAP_NORESERVE, and where a free hint puts a mapping. */
 #define _GNU_SOURCE
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define PG 4096UL
@@ -48,11 +45,7 @@ static int is_mapped(char *p, size_t len) {
 }
 
 int main(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigaction(SIGSEGV, &sa, NULL);
+    t_handle_info(SIGSEGV, on_fault, SA_SIGINFO | SA_NODEFER);
     int rw = PROT_READ | PROT_WRITE;
 
     /* Growth into free space. */

@@ -8,14 +8,10 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define D "/tmp/mm_madvise.d"
@@ -80,11 +76,7 @@ static int child_sees_zero_then_writes(char *p) {
 }
 
 int main(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGSEGV, &sa, NULL);
+    t_handle_info(SIGSEGV, on_fault, SA_SIGINFO);
     umask(022);
     unlink(D "/f");
     rmdir(D);

@@ -8,8 +8,6 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 
 #define PG 4096
 static sigjmp_buf jb;

@@ -5,14 +5,9 @@
  * of a 4 MiB region in both directions. */
 #define _GNU_SOURCE
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define PG 4096UL
@@ -52,17 +47,8 @@ static char *unmapped_page(void) {
     return p;
 }
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 int main(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGSEGV, &sa, NULL);
+    t_handle_info(SIGSEGV, on_fault, SA_SIGINFO);
     int rw = PROT_READ | PROT_WRITE;
     int status;
 
@@ -228,7 +214,7 @@ int main(void) {
     pid = fork();
     if (pid == 0) {
         for (int i = 0; i < 10000 && __atomic_load_n(&shm[1], __ATOMIC_SEQ_CST) == 0; i++)
-            sleep_ms(1);
+            t_nap_ms(1);
         int ok = shm[1] == 1;
         for (size_t o = 0; o < big; o += PG)
             ok = ok && cow[o] == (char)(o / PG);

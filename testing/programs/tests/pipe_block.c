@@ -9,13 +9,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile int got_sig, hand_fd = -1;
@@ -25,11 +20,7 @@ static void on_sig(int s) {
         write(hand_fd, "H", 1);
 }
 static void set_handler(int sig, int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sig;
-    sa.sa_flags = flags;
-    sigaction(sig, &sa, NULL);
+    t_handle(sig, on_sig, flags);
 }
 /* SIGALRM after ms milliseconds */
 static void alarm_ms(int ms) {

@@ -4,28 +4,15 @@
  * closes, fstat showing the FIFO's inode, F_GETFL, ESPIPE, an unlinked
  * FIFO still working, and a blocked open interrupted by a signal. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/pipe_fifo.d"
 #define K_LARGEFILE 0100000
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 static long sopen(const char *p, long flags) { return syscall(SYS_open, p, flags, 0); }
 static short revents(int fd, short ev) {
     struct pollfd pf = {fd, ev, 0};
@@ -38,12 +25,8 @@ int main(void) {
     int e;
     char buf[64];
     alarm(20);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
     mkfifo("ff", 0644);
 
     int rd = sopen("ff", O_RDONLY | O_NONBLOCK);
@@ -132,6 +115,6 @@ int main(void) {
           rr, r, st);
     close(rr);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("pipe_fifo");
 }

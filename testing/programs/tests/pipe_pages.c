@@ -8,11 +8,8 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "../t.h"
 
 static char buf[70000];

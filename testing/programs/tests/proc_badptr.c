@@ -5,31 +5,16 @@
  * "none" the NULL answer noted). The process must be alive afterwards and
  * able to fork. mm_fault_sweep, fs_badptr and fs_badptr_io cover the rest. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../sweep.h"
+#include "../files.h"
 
 #define D "/tmp/proc_badptr.d"
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-static void rm_rf(const char *p) { nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* every bad pointer but NULL (NULL means something else there) */
 #define SWEEP_NONNULL(name, expr) \
@@ -48,17 +33,9 @@ static long waitid_child(void *infop, void *ru) {
 
 int main(void) {
     t_watchdog(60);
-    rm_rf(D);
-    umask(022);
-    if (mkdir(D, 0755) != 0 || chdir(D) != 0) {
-        printf("cannot create " D "\n");
+    if (t_fresh_dir(D) != 0)
         return 1;
-    }
-    void *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    munmap(u, 4096);
-    P[0] = NULL;
-    P[1] = u;
-    P[2] = (void *)0xffff800000000000UL;
+    t_sweep_init();
     char buf[512];
     siginfo_t si;
     struct rusage ru;
@@ -201,6 +178,6 @@ int main(void) {
     CHECK(c > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 7, "process alive and can fork after the sweep",
           "status %x", ws);
     chdir("/");
-    rm_rf(D);
+    t_rm_rf(D);
     return t_done("proc_badptr");
 }

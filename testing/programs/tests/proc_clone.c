@@ -5,13 +5,9 @@
  * use only raw syscalls (no libc, whose TLS belongs to the parent). */
 #define _GNU_SOURCE
 #include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <fcntl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #ifndef SYS_clone3

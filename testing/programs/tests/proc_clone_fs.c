@@ -8,14 +8,10 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define DIR "/tmp/proc_clone_fs.d"
@@ -28,16 +24,6 @@
 static char *stack_top(void) {
     char *s = mmap(NULL, STK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     return s + STK;
-}
-
-static pid_t wait_child(pid_t pid, int *st, int flags) {
-    for (int i = 0; i < 5000; i++) {
-        pid_t r = waitpid(pid, st, flags | WNOHANG);
-        if (r != 0)
-            return r;
-        t_sleep_ms(1);
-    }
-    return 0;
 }
 
 /* ---- children (run on their own stacks, share memory when CLONE_VM) ---- */
@@ -109,7 +95,7 @@ static int fs_subtest_chroot(void) {
     int root = open("/", O_RDONLY | O_DIRECTORY);
     pid_t c = clone(c_chroot, stack_top(), CLONE_VM | CLONE_FS | SIGCHLD, NULL);
     int st = -1;
-    wait_child(c, &st, 0);
+    t_wait_poll(c, &st, 0);
     int code = 0;
     struct stat sb;
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
@@ -136,7 +122,7 @@ int main(void) {
     /* 1. CLONE_FS: the child's chdir and umask are the parent's. */
     pid_t c = clone(c_chdir, stack_top(), CLONE_VM | CLONE_FS | SIGCHLD, NULL);
     st = -1;
-    CHECK(wait_child(c, &st, 0) == c && WIFEXITED(st), "a CLONE_VM|CLONE_FS child is reaped", "st %#x", st);
+    CHECK(t_wait_poll(c, &st, 0) == c && WIFEXITED(st), "a CLONE_VM|CLONE_FS child is reaped", "st %#x", st);
     CHECK(getcwd(buf, sizeof buf) && strcmp(buf, DIR "/sub") == 0, "CLONE_FS: the child's chdir moves the parent",
           "cwd %s", buf);
     mode_t old = umask(022);
@@ -149,7 +135,7 @@ int main(void) {
     chdir(DIR "/sub");
     umask(0027);
     go = 1;
-    wait_child(c, &st, 0);
+    t_wait_poll(c, &st, 0);
     CHECK(seen_cwd_ok, "CLONE_FS: the parent's chdir is seen by the running child", "ok %d", seen_cwd_ok);
     CHECK(seen_umask == 0027, "CLONE_FS: the parent's umask is seen by the running child", "umask %o", seen_umask);
     chdir(DIR);
@@ -157,7 +143,7 @@ int main(void) {
 
     /* 3. Without CLONE_FS nothing is shared. */
     c = clone(c_chdir, stack_top(), CLONE_VM | SIGCHLD, NULL);
-    wait_child(c, &st, 0);
+    t_wait_poll(c, &st, 0);
     CHECK(getcwd(buf, sizeof buf) && strcmp(buf, DIR) == 0, "without CLONE_FS the child's chdir stays its own",
           "cwd %s", buf);
     old = umask(022);
@@ -167,7 +153,7 @@ int main(void) {
     chdir(DIR "/sub");
     umask(0027);
     go = 1;
-    wait_child(c, &st, 0);
+    t_wait_poll(c, &st, 0);
     CHECK(!seen_cwd_ok && seen_umask == 022, "without CLONE_FS the parent's later changes are not seen",
           "cwd %d umask %o", seen_cwd_ok, seen_umask);
     chdir(DIR);
@@ -178,7 +164,7 @@ int main(void) {
     if (p == 0)
         _exit(fs_subtest_chroot());
     st = -1;
-    wait_child(p, &st, 0);
+    t_wait_poll(p, &st, 0);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 1) == 0, "chroot in a CLONE_FS child succeeds", "st %#x", st);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 2) == 0, "CLONE_FS: the child's chroot changes the parent's root",
           "st %#x", st);
@@ -189,7 +175,7 @@ int main(void) {
     vm_word = 0;
     c = clone(c_vm, stack_top(), CLONE_VM | SIGCHLD, NULL);
     st = -1;
-    pid_t r = wait_child(c, &st, 0);
+    pid_t r = t_wait_poll(c, &st, 0);
     CHECK(r == c && WIFEXITED(st) && WEXITSTATUS(st) == 17, "a CLONE_VM child's return value is its exit status",
           "st %#x", st);
     CHECK(vm_word == 1234, "CLONE_VM: the child's store is seen by the parent", "word %d", vm_word);
@@ -207,7 +193,7 @@ int main(void) {
         _exit(0);
     }
     int seen = *flag;
-    wait_child((pid_t)v, &st, 0);
+    t_wait_poll((pid_t)v, &st, 0);
     CHECK(v > 0 && seen == 1, "CLONE_VFORK alone suspends the parent until the child exits", "v %d seen %d", v > 0,
           seen);
 
@@ -226,11 +212,11 @@ int main(void) {
         _exit(g > 0 ? e : 2);
     }
     st = -1;
-    wait_child(p, &st, 0);
+    t_wait_poll(p, &st, 0);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "CLONE_PARENT: the caller cannot wait for the new process",
           "st %#x", st);
     st = -1;
-    r = wait_child(-1, &st, 0);
+    r = t_wait_poll(-1, &st, 0);
     CHECK(r > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 23, "CLONE_PARENT: the caller's parent reaps it",
           "r %d st %#x", r > 0, st);
 
@@ -239,13 +225,13 @@ int main(void) {
     if (v == 0)
         _exit(4);
     st = -1;
-    wait_child((pid_t)v, &st, 0);
+    t_wait_poll((pid_t)v, &st, 0);
     CHECK(v > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 4, "clone with CLONE_SYSVSEM works", "v %ld st %#x", v, st);
     v = syscall(SYS_clone, CLONE_DETACHED | SIGCHLD, 0, 0, 0, 0);
     if (v == 0)
         _exit(5);
     st = -1;
-    wait_child((pid_t)v, &st, 0);
+    t_wait_poll((pid_t)v, &st, 0);
     CHECK(v > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 5, "clone ignores the legacy CLONE_DETACHED", "v %ld st %#x", v,
           st);
 
@@ -258,7 +244,7 @@ int main(void) {
     signal(SIGHUP, h_usr1);
     raise(SIGHUP);
     c = clone(c_sighand, stack_top(), CLONE_VM | CLONE_SIGHAND | SIGCHLD, NULL);
-    wait_child(c, &st, 0);
+    t_wait_poll(c, &st, 0);
     struct sigaction cur;
     sigaction(SIGUSR2, NULL, &cur);
     CHECK(cur.sa_handler == SIG_IGN, "CLONE_SIGHAND: the child's new action is the parent's", "handler ign %d",

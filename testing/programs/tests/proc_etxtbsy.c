@@ -5,34 +5,14 @@
  * keeps the program busy after the parent has moved on; everything is
  * allowed again once the last process running it has gone. The program
  * runs a copy of itself as the busy executable. */
+#define _GNU_SOURCE
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define COPY "/tmp/proc_etxtbsy.bin"
-
-static int copy_file(const char *from, const char *to) {
-    /* No writer may be left open: it would make the copy ETXTBSY to exec. */
-    int in = open(from, O_RDONLY);
-    if (in < 0)
-        return -1;
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-    if (out < 0) {
-        close(in);
-        return -1;
-    }
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        if (write(out, buf, n) != n)
-            return -1;
-    close(in);
-    return close(out);
-}
 
 /* The process running the copy, as it reported itself. */
 static pid_t runner;
@@ -83,7 +63,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     t_watchdog(60);
-    CHECK(copy_file("/proc/self/exe", COPY) == 0 || copy_file(argv[0], COPY) == 0, "a copy of the program is made", "errno %d", errno);
+    CHECK(t_copy_file("/proc/self/exe", COPY) == 0 || t_copy_file(argv[0], COPY) == 0, "a copy of the program is made", "errno %d", errno);
     struct stat before;
     stat(COPY, &before);
 
@@ -120,7 +100,7 @@ int main(int argc, char **argv) {
     waitpid(pid, NULL, 0);
     CHECK(open_errno(O_WRONLY) == ETXTBSY, "its child keeps it busy after it exits", "errno %d", open_errno(O_WRONLY));
     /* The file can still be replaced: rename over it, or unlink it. */
-    CHECK(copy_file(COPY, COPY ".new") == 0 && rename(COPY ".new", COPY) == 0, "renaming another file over it works", "errno %d", errno);
+    CHECK(t_copy_file(COPY, COPY ".new") == 0 && rename(COPY ".new", COPY) == 0, "renaming another file over it works", "errno %d", errno);
     CHECK(open_errno(O_WRONLY) == 0, "the new file is writable", "errno %d", open_errno(O_WRONLY));
     /* The grandchild was reparented (to init, or to us if we are init). */
     kill(runner, SIGKILL);

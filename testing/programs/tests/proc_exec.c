@@ -7,26 +7,16 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 extern char **environ;
 static const char *self;
 
 static pid_t gettid_raw(void) { return (pid_t)syscall(SYS_gettid); }
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* ---- child modes (print nothing; 0x40 marks "the child mode ran") ---- */
 #define RAN 0x40
@@ -170,7 +160,7 @@ static void *sleeper(void *arg) {
     pid_t *slot = arg;
     *slot = gettid_raw();
     for (int i = 0; i < 1000; i++)
-        sleep_ms(10);
+        t_nap_ms(10);
     return NULL;
 }
 
@@ -306,7 +296,7 @@ int main(int argc, char **argv) {
     if (pid == 0) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = (void (*)(int))sleep_ms; /* any non-default handler */
+        sa.sa_handler = (void (*)(int))t_nap_ms; /* any non-default handler */
         sigaction(SIGUSR1, &sa, NULL);
         signal(SIGUSR2, SIG_IGN);
         sigset_t m;
@@ -337,7 +327,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 3; i++)
             pthread_create(&t[i], NULL, sleeper, &tids[i]);
         for (int i = 0; i < 500 && (!tids[0] || !tids[1] || !tids[2]); i++)
-            sleep_ms(1);
+            t_nap_ms(1);
         char p[16], a1[16], a2[16], a3[16];
         snprintf(p, sizeof p, "%d", getpid());
         snprintf(a1, sizeof a1, "%d", tids[0]);
@@ -360,7 +350,7 @@ int main(int argc, char **argv) {
         pthread_t t;
         pthread_create(&t, NULL, exec_from_thread, &nm);
         for (int i = 0; i < 1000; i++)
-            sleep_ms(10);
+            t_nap_ms(10);
         _exit(125);
     }
     waitpid(pid, &status, 0);

@@ -8,14 +8,10 @@
  * and AT_EXECFN to that file. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
@@ -63,33 +59,7 @@ static int run(int dirfd, const char *path, int flags, char *out, size_t outsz) 
         write(pfd[1], &e, sizeof e);
         _exit(0);
     }
-    close(pfd[1]);
-    int e = 0;
-    if (read(pfd[0], &e, sizeof e) != sizeof e)
-        e = 0;
-    close(pfd[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    out[0] = 0;
-    int fd = open(TDIR "/out", O_RDONLY);
-    if (fd >= 0) {
-        ssize_t n = read(fd, out, outsz - 1);
-        out[n > 0 ? n : 0] = 0;
-        close(fd);
-    }
-    if (e == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-        e = -1;
-    return e;
-}
-
-static void put(const char *name, const char *text, mode_t mode) {
-    char p[300];
-    snprintf(p, sizeof p, "%s/%s", TDIR, name);
-    unlink(p);
-    int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, mode);
-    write(fd, text, strlen(text));
-    close(fd);
-    chmod(p, mode);
+    return t_exec_outcome(pid, pfd, TDIR "/out", out, outsz);
 }
 
 static void rmtree(const char *path) {
@@ -165,7 +135,7 @@ int main(int argc, char **argv) {
     /* Scripts through an fd. */
     char text[300];
     snprintf(text, sizeof text, "#!%s -s\n", self);
-    put("script", text, 0755);
+    t_put_in(TDIR, "script", text, 0755);
     fd = open(TDIR "/script", O_RDONLY);
     dup2(fd, 23);
     close(fd);
@@ -197,7 +167,7 @@ int main(int argc, char **argv) {
     e = run(fd, "", AT_EMPTY_PATH, out, sizeof out);
     CHECK(e == EACCES, "AT_EMPTY_PATH on a directory fd is EACCES", "e %d", e);
     close(fd);
-    put("plain", "#!/bin/false\n", 0644);
+    t_put_in(TDIR, "plain", "#!/bin/false\n", 0644);
     fd = open(TDIR "/plain", O_RDONLY);
     e = run(fd, "", AT_EMPTY_PATH, out, sizeof out);
     CHECK(e == EACCES, "AT_EMPTY_PATH on a file without execute permission is EACCES", "e %d", e);

@@ -7,27 +7,13 @@
  * inherited by fork but private afterwards. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile int *sh;
-
-static pid_t wait_child(pid_t pid, int *st, int flags) {
-    for (int i = 0; i < 5000; i++) {
-        pid_t r = waitpid(pid, st, flags | WNOHANG);
-        if (r != 0)
-            return r;
-        t_sleep_ms(1);
-    }
-    return 0;
-}
 
 static volatile int go;
 static void *racer(void *arg) {
@@ -115,7 +101,7 @@ int main(void) {
                 pause();
         }
         st = -1;
-        wait_child(c, &st, 0);
+        t_wait_poll(c, &st, 0);
         if (!(WIFEXITED(st) && WEXITSTATUS(st) >= 10 && WEXITSTATUS(st) <= 13))
             any_bad = 1;
     }
@@ -137,7 +123,7 @@ int main(void) {
         _exit(99);
     }
     st = -1;
-    CHECK(wait_child(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 21,
+    CHECK(t_wait_poll(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 21,
           "exit_group from a thread ends threads blocked in read, with its code", "st %#x", st);
     close(p[0]);
     close(p[1]);
@@ -157,7 +143,7 @@ int main(void) {
     CHECK(kill(c, 0) == 0, "it still exists for kill(pid, 0)", "errno %d", errno);
     sh[0] = 1;
     st = -1;
-    r = wait_child(c, &st, 0);
+    r = t_wait_poll(c, &st, 0);
     CHECK(r == c && WIFEXITED(st) && WEXITSTATUS(st) == 3,
           "after the leader's exit(9) the last thread's exit(3) is the status", "st %#x", st);
 
@@ -171,7 +157,7 @@ int main(void) {
     t_sleep_ms(30);
     sh[0] = 1;
     st = -1;
-    r = wait_child(c, &st, 0);
+    r = t_wait_poll(c, &st, 0);
     CHECK(r == c && WIFEXITED(st) && WEXITSTATUS(st) == 4,
           "exit_group by the survivor sets the status over the leader's exit code", "st %#x", st);
 
@@ -186,7 +172,7 @@ int main(void) {
     t_sleep_ms(50);
     kill(c, SIGUSR1);
     st = -1;
-    r = wait_child(c, &st, 0);
+    r = t_wait_poll(c, &st, 0);
     CHECK(r == c && WIFEXITED(st) && WEXITSTATUS(st) == 33,
           "kill() of a process with an exited leader is handled by a live thread", "st %#x", st);
 
@@ -201,7 +187,7 @@ int main(void) {
     t_sleep_ms(30);
     kill(c, SIGKILL);
     st = -1;
-    r = wait_child(c, &st, 0);
+    r = t_wait_poll(c, &st, 0);
     CHECK(r == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL after the leader exited reports SIGKILL",
           "st %#x", st);
 
@@ -261,7 +247,7 @@ int main(void) {
         _exit(code);
     }
     st = -1;
-    wait_child(c, &st, 0);
+    t_wait_poll(c, &st, 0);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a forked child inherits the rlimits", "st %#x", st);
     struct rlimit now;
     getrlimit(RLIMIT_NOFILE, &now);

@@ -1,7 +1,4 @@
 /* fork, wait4, copy-on-write, getpid/getppid, vfork + _exit, WNOHANG, ECHILD. */
-#include <sys/wait.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include "../t.h"
 

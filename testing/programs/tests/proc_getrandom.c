@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 
 #ifndef GRND_NONBLOCK
 #define GRND_NONBLOCK 1

@@ -4,15 +4,10 @@
  * forked children so the main process stays root with its ids unchanged. */
 #define _GNU_SOURCE
 #include <grp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define CAP_V3 0x20080522
@@ -36,29 +31,6 @@ static int capset_raw(struct cap_data d[2]) {
 }
 
 static volatile int *shared;
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-static int await(int idx, int val) {
-    for (int i = 0; i < 10000; i++) {
-        if (__atomic_load_n(&shared[idx], __ATOMIC_SEQ_CST) == val)
-            return 1;
-        sleep_ms(1);
-    }
-    return 0;
-}
-static void set(int idx, int val) { __atomic_store_n(&shared[idx], val, __ATOMIC_SEQ_CST); }
-
-/* Run fn in a forked child; returns its exit status (0 = all good). */
-static int in_child(int (*fn)(void)) {
-    pid_t pid = fork();
-    if (pid == 0)
-        _exit(fn());
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 0x100 | status;
-}
 
 static int child_pgid(void) {
     if (setpgid(0, 0) != 0)
@@ -195,18 +167,17 @@ int main(void) {
           "status %#x", status);
 
     /* Process groups. */
-    r = in_child(child_pgid);
-    CHECK(r == 0, "setpgid(0, 0) makes the child a group leader", "child result %#x", r);
-    set(0, 0);
+    CHECK_CHILD_AS(child_pgid, "setpgid(0, 0) makes the child a group leader", "child result %#x");
+    t_set(&shared[0], 0);
     pid = fork();
     if (pid == 0) {
-        await(0, 1);
+        t_await(&shared[0], 1);
         _exit(0);
     }
     r = setpgid(pid, pid);
     pid_t pg = getpgid(pid);
     int same_group_as_parent = getpgid(0) == getpgrp();
-    set(0, 1);
+    t_set(&shared[0], 1);
     waitpid(pid, &status, 0);
     CHECK(r == 0 && pg == pid && same_group_as_parent, "the parent can move its child into a new group",
           "r %d", r);
@@ -218,8 +189,8 @@ int main(void) {
     CHECK(r == -1 && errno == EINVAL, "setpgid with a negative pgid is EINVAL", "r %d errno %d", r, errno);
 
     /* Sessions. */
-    set(1, 0);
-    set(2, 0);
+    t_set(&shared[1], 0);
+    t_set(&shared[2], 0);
     pid = fork();
     if (pid == 0) {
         pid_t c = getpid();
@@ -227,16 +198,16 @@ int main(void) {
         int ok = s == c && getsid(0) == c && getpgrp() == c;
         errno = 0;
         int again = setsid() == -1 && errno == EPERM;
-        set(2, ok ? (again ? 1 : 2) : 3);
-        await(1, 1);
+        t_set(&shared[2], ok ? (again ? 1 : 2) : 3);
+        t_await(&shared[1], 1);
         _exit(0);
     }
-    await(2, 1);
+    t_await(&shared[2], 1);
     int child_res = shared[2];
     pid_t sid = getsid(pid);
     errno = 0;
     int perm = setpgid(pid, getpgrp()) == -1 && errno == EPERM;
-    set(1, 1);
+    t_set(&shared[1], 1);
     waitpid(pid, &status, 0);
     CHECK(child_res == 1 || child_res == 2, "setsid makes the child leader of a new session and group",
           "child result %d", child_res);
@@ -255,16 +226,11 @@ int main(void) {
     CHECK(getuid() == 0 && geteuid() == 0 && getgid() == 0 && getegid() == 0 && ru == 0 && eu == 0 && su == 0 &&
               rg == 0 && eg == 0 && sg == 0,
           "running as root: real, effective and saved ids are 0", "uid %d", (int)getuid());
-    r = in_child(child_groups);
-    CHECK(r == 0, "setgroups/getgroups round trip, count query, EINVAL for a small buffer", "child result %#x", r);
-    r = in_child(child_setuid);
-    CHECK(r == 0, "setresgid/setresuid as root set real, effective and saved ids", "child result %#x", r);
-    r = in_child(child_regain);
-    CHECK(r == 0, "after dropping every uid, regaining root is EPERM", "child result %#x", r);
-    r = in_child(child_caps_cleared);
-    CHECK(r == 0, "leaving uid 0 clears effective and permitted capabilities", "child result %#x", r);
-    r = in_child(child_saved_root);
-    CHECK(r == 0, "with saved uid 0, seteuid(0) restores effective capabilities", "child result %#x", r);
+    CHECK_CHILD_AS(child_groups, "setgroups/getgroups round trip, count query, EINVAL for a small buffer", "child result %#x");
+    CHECK_CHILD_AS(child_setuid, "setresgid/setresuid as root set real, effective and saved ids", "child result %#x");
+    CHECK_CHILD_AS(child_regain, "after dropping every uid, regaining root is EPERM", "child result %#x");
+    CHECK_CHILD_AS(child_caps_cleared, "leaving uid 0 clears effective and permitted capabilities", "child result %#x");
+    CHECK_CHILD_AS(child_saved_root, "with saved uid 0, seteuid(0) restores effective capabilities", "child result %#x");
 
     /* Capabilities. */
     struct cap_data d[2];
@@ -281,9 +247,7 @@ int main(void) {
     r = (int)syscall(SYS_capget, &h, NULL);
     CHECK(r == 0 && h.version == CAP_V3, "capget with NULL data is a version probe", "r %d version %#x", r,
           h.version);
-    r = in_child(child_capset);
-    CHECK(r == 0, "capset drops and re-raises effective caps; re-adding a dropped permitted cap is EPERM",
-          "child result %#x", r);
+    CHECK_CHILD_AS(child_capset, "capset drops and re-raises effective caps; re-adding a dropped permitted cap is EPERM", "child result %#x");
 
     /* umask. */
     mode_t old = umask(022);

@@ -4,16 +4,12 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #ifndef GRND_NONBLOCK
@@ -47,15 +43,6 @@ static int have_cap(int cap) {
     if (syscall(SYS_capget, &h, d) != 0)
         return 0;
     return (d[cap / 32].effective >> (cap % 32)) & 1;
-}
-
-static int in_child(int (*fn)(void)) {
-    pid_t pid = fork();
-    if (pid == 0)
-        _exit(fn());
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 0x100 | status;
 }
 
 /* Lower the hard limit, then raise it again: returns 0 on success, else errno. */
@@ -181,14 +168,13 @@ int main(void) {
     int r2 = (int)prlimit_raw(0, 99, NULL, &back);
     CHECK(r == -1 && e1 == EINVAL && r2 == -1 && errno == EINVAL, "an invalid resource is EINVAL",
           "r %d e %d r2 %d e2 %d", r, e1, r2, errno);
-    r = in_child(child_raise_hard);
+    r = t_in_child(child_raise_hard);
     int has = have_cap(CAP_SYS_RESOURCE);
     CHECK(has ? r == 0 : r == EPERM, "raising the hard limit works exactly when CAP_SYS_RESOURCE is effective",
           "result %d", r);
-    r = in_child(child_raise_hard_without_cap);
+    r = t_in_child(child_raise_hard_without_cap);
     CHECK(r == EPERM, "without CAP_SYS_RESOURCE raising the hard limit is EPERM", "result %d", r);
-    r = in_child(child_nofile);
-    CHECK(r == 0, "RLIMIT_NOFILE bounds dup2 (EBADF), F_DUPFD (EINVAL) and dup (EMFILE)", "child result %#x", r);
+    CHECK_CHILD_AS(child_nofile, "RLIMIT_NOFILE bounds dup2 (EBADF), F_DUPFD (EINVAL) and dup (EMFILE)", "child result %#x");
     pid_t pid = fork();
     if (pid == 0) {
         for (int i = 0; i < 1000; i++) {
@@ -243,8 +229,7 @@ int main(void) {
     long r0 = syscall(SYS_sched_getaffinity, 0, 0, mask);
     CHECK(rr == -1 && e4 == EINVAL && r0 == -1 && errno == EINVAL,
           "sched_getaffinity with a too small or unaligned buffer is EINVAL", "r %ld e %d", rr, e4);
-    r = in_child(child_affinity);
-    CHECK(r == 0, "pinning to one CPU: getaffinity and getcpu agree; empty mask is EINVAL", "child result %#x", r);
+    CHECK_CHILD_AS(child_affinity, "pinning to one CPU: getaffinity and getcpu agree; empty mask is EINVAL", "child result %#x");
 
     return t_done("proc_limits");
 }

@@ -6,7 +6,6 @@
 #include "../t.h"
 #include <stdlib.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 
 /* waits until getppid() differs from `old`, at most ~5 s */
 static pid_t wait_reparent(pid_t old) {

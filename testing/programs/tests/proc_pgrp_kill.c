@@ -7,28 +7,14 @@
  * in a child that first makes its own session, so the caller's group is
  * never signalled. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile int *hits; /* hits[i]: child i got SIGUSR1 */
 
 static void h_usr1(int sig) {
     (void)sig;
-}
-
-static pid_t wait_child(pid_t pid, int *st, int flags) {
-    for (int i = 0; i < 5000; i++) {
-        pid_t r = waitpid(pid, st, flags | WNOHANG);
-        if (r != 0)
-            return r;
-        t_sleep_ms(1);
-    }
-    return 0;
 }
 
 /* A member that records SIGUSR1 in hits[slot] and exits. */
@@ -73,8 +59,8 @@ static int body(void) {
     pid_t b = member(2, -1);
     if (kill(-a0, SIGUSR1) != 0)
         code |= 1;
-    wait_child(a0, &st, 0);
-    wait_child(a1, &st, 0);
+    t_wait_poll(a0, &st, 0);
+    t_wait_poll(a1, &st, 0);
     t_sleep_ms(20);
     if (!(hits[0] && hits[1]))
         code |= 2; /* kill(-pgrp) reached every member */
@@ -83,7 +69,7 @@ static int body(void) {
     /* kill(0): our group, i.e. member 2 and ourselves. */
     if (kill(0, SIGUSR1) != 0)
         code |= 8;
-    wait_child(b, &st, 0);
+    t_wait_poll(b, &st, 0);
     sigset_t p;
     sigpending(&p);
     if (!hits[2])
@@ -111,7 +97,7 @@ int main(int argc, char **argv) {
         _exit(body());
     }
     st = -1;
-    wait_child(d, &st, 0);
+    t_wait_poll(d, &st, 0);
     int c = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
     CHECK(c != 255 && !(c & 1), "kill(-pgrp) succeeds for a live group", "st %#x", st);
     CHECK(c != 255 && !(c & 2), "kill(-pgrp) reaches every member of the group", "st %#x", st);
@@ -249,7 +235,7 @@ int main(int argc, char **argv) {
         _exit(code);
     }
     st = -1;
-    wait_child(L, &st, 0);
+    t_wait_poll(L, &st, 0);
     kill(X, SIGKILL);
     waitpid(X, NULL, 0);
     c = WIFEXITED(st) ? WEXITSTATUS(st) : 255;

@@ -4,30 +4,12 @@
  * unknown options. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile int *shared;
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-static int await(int idx, int val) {
-    for (int i = 0; i < 10000; i++) {
-        if (__atomic_load_n(&shared[idx], __ATOMIC_SEQ_CST) == val)
-            return 1;
-        sleep_ms(1);
-    }
-    return 0;
-}
-static void set(int idx, int val) { __atomic_store_n(&shared[idx], val, __ATOMIC_SEQ_CST); }
 
 static char thread_name[32];
 static void *name_thread(void *arg) {
@@ -42,9 +24,9 @@ static pid_t fork_orphan_to_be(int flag_idx) {
     pid_t b = fork();
     if (b == 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-        set(flag_idx, 1);
+        t_set(&shared[flag_idx], 1);
         for (int i = 0; i < 1000; i++)
-            sleep_ms(10);
+            t_nap_ms(10);
         _exit(0);
     }
     return b;
@@ -54,7 +36,7 @@ static pid_t thread_child;
 static void *forking_thread(void *arg) {
     (void)arg;
     thread_child = fork_orphan_to_be(3);
-    await(3, 1);
+    t_await(&shared[3], 1);
     return NULL; /* the creating thread exits; the process lives on */
 }
 
@@ -115,13 +97,13 @@ int main(void) {
           "status %#x", status);
 
     /* The parent process exits: the child gets its PDEATHSIG. */
-    set(2, 0);
-    set(4, 0);
+    t_set(&shared[2], 0);
+    t_set(&shared[4], 0);
     pid = fork();
     if (pid == 0) {
         pid_t b = fork_orphan_to_be(2);
-        set(4, b);
-        await(2, 1);
+        t_set(&shared[4], b);
+        t_await(&shared[2], 1);
         _exit(0);
     }
     waitpid(pid, &status, 0);
@@ -132,7 +114,7 @@ int main(void) {
           "PDEATHSIG is delivered when the parent exits", "r %d status %#x", r, status);
 
     /* The creating thread exits while its process lives on: still delivered. */
-    set(3, 0);
+    t_set(&shared[3], 0);
     pid = fork();
     if (pid == 0) {
         pthread_t ft;

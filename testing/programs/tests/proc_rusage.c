@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/times.h>
-#include <sys/wait.h>
 
 static long long us(struct timeval t) { return t.tv_sec * 1000000LL + t.tv_usec; }
 

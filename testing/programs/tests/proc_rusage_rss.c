@@ -9,7 +9,6 @@
 #include "../t.h"
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 
 int main(void) {
     t_watchdog(60);

@@ -7,14 +7,10 @@
  * mode (PS_REPORT in the environment) writes its argv to a file. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define TDIR "/tmp/proc_script.d"
 static char self[256];
@@ -37,16 +33,6 @@ static void rmtree(const char *path) {
     }
 }
 
-static void put(const char *name, const char *text, mode_t mode) {
-    char p[PATH_MAX];
-    snprintf(p, sizeof p, "%s/%s", TDIR, name);
-    unlink(p);
-    int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, mode);
-    write(fd, text, strlen(text));
-    close(fd);
-    chmod(p, mode);
-}
-
 /* Runs path with args a b in a child; returns the exec errno (0 when the
  * interpreter ran and reported) and leaves its argv in `out`. */
 static int run(const char *path, char *out, size_t outsz) {
@@ -62,23 +48,7 @@ static int run(const char *path, char *out, size_t outsz) {
         write(pfd[1], &e, sizeof e);
         _exit(0);
     }
-    close(pfd[1]);
-    int e = 0;
-    if (read(pfd[0], &e, sizeof e) != sizeof e)
-        e = 0;
-    close(pfd[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    out[0] = 0;
-    int fd = open(TDIR "/out", O_RDONLY);
-    if (fd >= 0) {
-        ssize_t n = read(fd, out, outsz - 1);
-        out[n > 0 ? n : 0] = 0;
-        close(fd);
-    }
-    if (e == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-        e = -1;
-    return e;
+    return t_exec_outcome(pid, pfd, TDIR "/out", out, outsz);
 }
 
 static int report(int argc, char **argv, const char *file) {
@@ -115,31 +85,31 @@ int main(int argc, char **argv) {
     int e;
 
     snprintf(text, sizeof text, "#!%s -report\necho not run\n", self);
-    put("s1", text, 0755);
+    t_put_in(TDIR, "s1", text, 0755);
     e = run(TDIR "/s1", out, sizeof out);
     CHECK(e == 0 && !strcmp(out, "SELF|-report|" TDIR "/s1|a|b c|"),
           "a script runs its interpreter with the argument, the script path and the arguments", "e %d argv %s", e, out);
 
     snprintf(text, sizeof text, "#! \t %s   -x  y \t \nrest\n", self);
-    put("s2", text, 0755);
+    t_put_in(TDIR, "s2", text, 0755);
     e = run(TDIR "/s2", out, sizeof out);
     CHECK(e == 0 && !strcmp(out, "SELF|-x  y|" TDIR "/s2|a|b c|"),
           "the interpreter argument is one string, leading and trailing blanks dropped", "e %d argv %s", e, out);
 
     snprintf(text, sizeof text, "#!%s\n", self);
-    put("s3", text, 0755);
+    t_put_in(TDIR, "s3", text, 0755);
     e = run(TDIR "/s3", out, sizeof out);
     CHECK(e == 0 && !strcmp(out, "SELF|" TDIR "/s3|a|b c|"), "without an argument the script path follows the interpreter",
           "e %d argv %s", e, out);
 
     snprintf(text, sizeof text, "#!%s", self);
-    put("s4", text, 0755);
+    t_put_in(TDIR, "s4", text, 0755);
     e = run(TDIR "/s4", out, sizeof out);
     CHECK(e == 0 && !strcmp(out, "SELF|" TDIR "/s4|a|b c|"), "a \"#!\" line without a newline works", "e %d argv %s", e,
           out);
 
     snprintf(text, sizeof text, "#!%s -r\r\n", self);
-    put("s5", text, 0755);
+    t_put_in(TDIR, "s5", text, 0755);
     e = run(TDIR "/s5", out, sizeof out);
     CHECK(e == 0 && !strcmp(out, "SELF|-r\r|" TDIR "/s5|a|b c|"), "a carriage return stays part of the argument",
           "e %d argv %s", e, out);
@@ -152,19 +122,19 @@ int main(int argc, char **argv) {
     chdir("/");
 
     /* Nested: n1 -> s1 -> SELF. */
-    put("n1", "#!" TDIR "/s1 -outer\n", 0755);
+    t_put_in(TDIR, "n1", "#!" TDIR "/s1 -outer\n", 0755);
     e = run(TDIR "/n1", out, sizeof out);
     CHECK(e == 0 && !strcmp(out, "SELF|-report|" TDIR "/s1|-outer|" TDIR "/n1|a|b c|"),
           "a script may name another script as its interpreter", "e %d argv %s", e, out);
 
     /* Chains: c1 -> SELF, c2 -> c1, ... ; find where ELOOP starts. */
     snprintf(text, sizeof text, "#!%s\n", self);
-    put("c1", text, 0755);
+    t_put_in(TDIR, "c1", text, 0755);
     for (int i = 2; i <= 6; i++) {
         snprintf(text, sizeof text, "#!" TDIR "/c%d\n", i - 1);
         char name[8];
         snprintf(name, sizeof name, "c%d", i);
-        put(name, text, 0755);
+        t_put_in(TDIR, name, text, 0755);
     }
     e = run(TDIR "/c4", out, sizeof out);
     CHECK(e == 0 && !strcmp(out, "SELF|" TDIR "/c1|" TDIR "/c2|" TDIR "/c3|" TDIR "/c4|a|b c|"),
@@ -173,33 +143,33 @@ int main(int argc, char **argv) {
     CHECK(e == 0, "five nested scripts run", "e %d", e);
     e = run(TDIR "/c6", out, sizeof out);
     CHECK(e == ELOOP, "six nested scripts are ELOOP", "e %d", e);
-    put("loop", "#!" TDIR "/loop\n", 0755);
+    t_put_in(TDIR, "loop", "#!" TDIR "/loop\n", 0755);
     e = run(TDIR "/loop", out, sizeof out);
     CHECK(e == ELOOP, "a script that names itself is ELOOP", "e %d", e);
 
     /* Errors. */
-    put("garbage", "this is not a program\n", 0755);
+    t_put_in(TDIR, "garbage", "this is not a program\n", 0755);
     CHECK((e = run(TDIR "/garbage", out, sizeof out)) == ENOEXEC, "an executable text file without #! is ENOEXEC",
           "e %d", e);
-    put("empty", "", 0755);
+    t_put_in(TDIR, "empty", "", 0755);
     CHECK((e = run(TDIR "/empty", out, sizeof out)) == ENOEXEC, "an empty executable file is ENOEXEC", "e %d", e);
-    put("bare", "#!\n", 0755);
+    t_put_in(TDIR, "bare", "#!\n", 0755);
     CHECK((e = run(TDIR "/bare", out, sizeof out)) == ENOEXEC, "\"#!\" with no interpreter is ENOEXEC", "e %d", e);
-    put("blank", "#!   \t\n", 0755);
+    t_put_in(TDIR, "blank", "#!   \t\n", 0755);
     CHECK((e = run(TDIR "/blank", out, sizeof out)) == ENOEXEC, "\"#!\" with only blanks is ENOEXEC", "e %d", e);
     snprintf(text, sizeof text, "#!%s -report\n", self);
-    put("noexec", text, 0644);
+    t_put_in(TDIR, "noexec", text, 0644);
     CHECK((e = run(TDIR "/noexec", out, sizeof out)) == EACCES, "a script without execute permission is EACCES",
           "e %d", e);
-    put("missing", "#!" TDIR "/nonexistent -x\n", 0755);
+    t_put_in(TDIR, "missing", "#!" TDIR "/nonexistent -x\n", 0755);
     CHECK((e = run(TDIR "/missing", out, sizeof out)) == ENOENT, "a missing interpreter is ENOENT", "e %d", e);
-    put("plain", "data\n", 0644);
-    put("viaplain", "#!" TDIR "/plain\n", 0755);
+    t_put_in(TDIR, "plain", "data\n", 0644);
+    t_put_in(TDIR, "viaplain", "#!" TDIR "/plain\n", 0755);
     CHECK((e = run(TDIR "/viaplain", out, sizeof out)) == EACCES, "an interpreter without execute permission is EACCES",
           "e %d", e);
-    put("viadir", "#!" TDIR "\n", 0755);
+    t_put_in(TDIR, "viadir", "#!" TDIR "\n", 0755);
     CHECK((e = run(TDIR "/viadir", out, sizeof out)) == EACCES, "a directory as interpreter is EACCES", "e %d", e);
-    put("viagarbage", "#!" TDIR "/garbage\n", 0755);
+    t_put_in(TDIR, "viagarbage", "#!" TDIR "/garbage\n", 0755);
     CHECK((e = run(TDIR "/viagarbage", out, sizeof out)) == ENOEXEC, "an interpreter that is not a program is ENOEXEC",
           "e %d", e);
 
@@ -209,7 +179,7 @@ int main(int argc, char **argv) {
     for (int i = 3; i < 380; i++)
         longline[i] = 'x';
     longline[380] = 0;
-    put("long", longline, 0755);
+    t_put_in(TDIR, "long", longline, 0755);
     CHECK((e = run(TDIR "/long", out, sizeof out)) == ENOEXEC, "an interpreter path filling the 256-byte buffer is ENOEXEC",
           "e %d", e);
 

@@ -6,8 +6,6 @@
 #include "../t.h"
 #include <sched.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 
 static volatile int shared_word;
 static volatile sig_atomic_t usr1_hits;

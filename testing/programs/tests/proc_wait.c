@@ -3,35 +3,13 @@
  * zombies, SIGCHLD ignored (auto-reap), EINVAL/ECHILD, and orphan
  * reparenting to a PR_SET_CHILD_SUBREAPER. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile int *shared; /* MAP_SHARED page for parent/child handshakes */
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Bounded wait (about 10 s) for shared[idx] to become val. */
-static int await(int idx, int val) {
-    for (int i = 0; i < 10000; i++) {
-        if (__atomic_load_n(&shared[idx], __ATOMIC_SEQ_CST) == val)
-            return 1;
-        sleep_ms(1);
-    }
-    return 0;
-}
-
-static void set(int idx, int val) { __atomic_store_n(&shared[idx], val, __ATOMIC_SEQ_CST); }
 
 int main(void) {
     shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -53,10 +31,10 @@ int main(void) {
           si.si_code, si.si_status);
 
     /* WNOHANG with a running child: returns 0 and zeroes si_pid/si_signo. */
-    set(0, 0);
+    t_set(&shared[0], 0);
     pid = fork();
     if (pid == 0) {
-        await(0, 1);
+        t_await(&shared[0], 1);
         _exit(0);
     }
     memset(&si, 0x5a, sizeof si);
@@ -65,7 +43,7 @@ int main(void) {
           "r %d", r);
     r = waitpid(pid, &status, WNOHANG);
     CHECK(r == 0, "waitpid WNOHANG on a running child returns 0", "r %d", r);
-    set(0, 1);
+    t_set(&shared[0], 1);
 
     /* WNOWAIT leaves the zombie reapable; a zombie still exists for kill(0). */
     memset(&si, 0, sizeof si);
@@ -134,13 +112,13 @@ int main(void) {
     CHECK(r == -1 && errno == ECHILD, "waitpid on a non-child is ECHILD", "r %d errno %d", r, errno);
 
     /* Stop / continue. */
-    set(1, 0);
+    t_set(&shared[1], 0);
     pid = fork();
     if (pid == 0) {
         raise(SIGSTOP);
-        await(1, 1);
+        t_await(&shared[1], 1);
         raise(SIGSTOP);
-        await(1, 2);
+        t_await(&shared[1], 2);
         _exit(3);
     }
     memset(&si, 0, sizeof si);
@@ -158,14 +136,14 @@ int main(void) {
     CHECK(r == 0 && si.si_pid == pid && si.si_code == CLD_CONTINUED && si.si_status == SIGCONT,
           "waitid WCONTINUED reports CLD_CONTINUED with SIGCONT", "r %d code %d status %d", r, si.si_code,
           si.si_status);
-    set(1, 1);
+    t_set(&shared[1], 1);
     r = waitpid(pid, &status, WUNTRACED);
     int stopped_again = r == pid && WIFSTOPPED(status);
     kill(pid, SIGCONT);
     r = waitpid(pid, &status, WCONTINUED);
     CHECK(stopped_again && r == pid && WIFCONTINUED(status), "waitpid WCONTINUED sees WIFCONTINUED", "r %d status %#x",
           r, status);
-    set(1, 2);
+    t_set(&shared[1], 2);
     r = waitpid(pid, &status, 0);
     CHECK(r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 3, "the continued child exits normally",
           "r %d status %#x", r, status);
@@ -175,7 +153,7 @@ int main(void) {
     if (pid == 0) {
         kill(getpid(), SIGTERM);
         for (int i = 0; i < 1000; i++)
-            sleep_ms(10);
+            t_nap_ms(10);
         _exit(0);
     }
     r = waitpid(pid, &status, 0);
@@ -184,7 +162,7 @@ int main(void) {
     pid = fork();
     if (pid == 0) {
         for (int i = 0; i < 1000; i++)
-            sleep_ms(10);
+            t_nap_ms(10);
         _exit(0);
     }
     kill(pid, SIGKILL);
@@ -197,7 +175,7 @@ int main(void) {
         prctl(PR_SET_DUMPABLE, 0); /* never dump core, whatever the limits */
         kill(getpid(), SIGQUIT);
         for (int i = 0; i < 1000; i++)
-            sleep_ms(10);
+            t_nap_ms(10);
         _exit(0);
     }
     memset(&si, 0, sizeof si);
@@ -242,17 +220,17 @@ int main(void) {
     int isreaper = 0;
     prctl(PR_GET_CHILD_SUBREAPER, &isreaper);
     CHECK(rc == 0 && isreaper == 1, "PR_SET_CHILD_SUBREAPER is set", "rc %d val %d", rc, isreaper);
-    set(2, 0);
+    t_set(&shared[2], 0);
     pid = fork();
     if (pid == 0) {
         pid_t g = fork();
         if (g == 0) {
             /* Wait until our parent has exited, then check our new parent. */
             for (int i = 0; i < 10000 && getppid() != me; i++)
-                sleep_ms(1);
+                t_nap_ms(1);
             _exit(getppid() == me ? 0 : 1);
         }
-        set(2, g);
+        t_set(&shared[2], g);
         _exit(0);
     }
     waitpid(pid, &status, 0);

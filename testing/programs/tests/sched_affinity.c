@@ -7,21 +7,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
-
-#define R(n, c) if (!(c)) return n
-
-static int in_child(int (*fn)(void)) {
-    pid_t p = fork();
-    if (p == 0)
-        _exit(fn());
-    int st;
-    if (waitpid(p, &st, 0) != p || !WIFEXITED(st))
-        return 255;
-    return WEXITSTATUS(st);
-}
 
 /* The mask as one word (all test machines have fewer than 64 CPUs). */
 static long getmask(pid_t pid, uint64_t *m) {
@@ -45,14 +31,14 @@ static uint64_t all_cpus; /* what the test may use */
 
 static int fork_inherits(void) {
     int first = __builtin_ctzll(all_cpus);
-    R(1, setmask(0, 1ull << first) == 0);
+    STEP(1, setmask(0, 1ull << first) == 0);
     pid_t p = fork();
     if (p == 0) {
         uint64_t m;
         _exit(getmask(0, &m) > 0 && m == (1ull << first) && rawcpu() == first ? 0 : 1);
     }
     int st;
-    R(2, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    STEP(2, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     return 0;
 }
 
@@ -66,11 +52,11 @@ static void *report(void *a) {
 }
 static int thread_inherits(void) {
     int last = 63 - __builtin_clzll(all_cpus);
-    R(1, setmask(0, 1ull << last) == 0);
+    STEP(1, setmask(0, 1ull << last) == 0);
     pthread_t t;
-    R(2, pthread_create(&t, NULL, report, NULL) == 0 && pthread_join(t, NULL) == 0);
-    R(3, seen_mask == (1ull << last));
-    R(4, seen_cpu == last);
+    STEP(2, pthread_create(&t, NULL, report, NULL) == 0 && pthread_join(t, NULL) == 0);
+    STEP(3, seen_mask == (1ull << last));
+    STEP(4, seen_cpu == last);
     return 0;
 }
 
@@ -92,7 +78,7 @@ static void *waiter(void *a) {
 static int set_other_thread(void) {
     pthread_t t;
     int last = 63 - __builtin_clzll(all_cpus);
-    R(1, pthread_create(&t, NULL, waiter, NULL) == 0);
+    STEP(1, pthread_create(&t, NULL, waiter, NULL) == 0);
     while (!__atomic_load_n(&w_go, __ATOMIC_SEQ_CST))
         t_sleep_ms(1);
     uint64_t m = 0, mine = 0;
@@ -100,9 +86,9 @@ static int set_other_thread(void) {
     getmask(0, &mine);
     __atomic_store_n(&w_stop, 1, __ATOMIC_SEQ_CST);
     pthread_join(t, NULL);
-    R(2, ok);
-    R(3, mine == all_cpus);       /* the caller's own mask is untouched */
-    R(4, w_mask == (1ull << last) && w_cpu == last);
+    STEP(2, ok);
+    STEP(3, mine == all_cpus);       /* the caller's own mask is untouched */
+    STEP(4, w_mask == (1ull << last) && w_cpu == last);
     return 0;
 }
 
@@ -128,12 +114,12 @@ static int each_cpu(void) {
     int n = 0;
     for (int c = 0; c < 64; c++)
         if (all_cpus & (1ull << c))
-            R(1, pthread_create(&t[n++], NULL, pinned, (void *)(intptr_t)c) == 0);
+            STEP(1, pthread_create(&t[n++], NULL, pinned, (void *)(intptr_t)c) == 0);
     for (int i = 0; i < n; i++)
         pthread_join(t[i], NULL);
     for (int c = 0; c < 64; c++)
         if (all_cpus & (1ull << c))
-            R(2, pinned_cpu_ok[c]);
+            STEP(2, pinned_cpu_ok[c]);
     return 0;
 }
 
@@ -141,37 +127,32 @@ static int offline_bits(void) {
     /* all 1024 bits: trimmed to the online CPUs */
     uint64_t buf[16];
     memset(buf, 0xff, sizeof buf);
-    R(1, syscall(SYS_sched_setaffinity, 0, sizeof buf, buf) == 0);
+    STEP(1, syscall(SYS_sched_setaffinity, 0, sizeof buf, buf) == 0);
     uint64_t m;
     /* online CPUs are numbered from 0 up */
-    R(2, getmask(0, &m) > 0 && (m & all_cpus) == all_cpus && (m & (m + 1)) == 0);
+    STEP(2, getmask(0, &m) > 0 && (m & all_cpus) == all_cpus && (m & (m + 1)) == 0);
     /* only CPUs that do not exist: EINVAL, mask unchanged */
     memset(buf, 0, sizeof buf);
     buf[15] = 1ull << 63;
-    R(3, syscall(SYS_sched_setaffinity, 0, sizeof buf, buf) == -1 && errno == EINVAL);
+    STEP(3, syscall(SYS_sched_setaffinity, 0, sizeof buf, buf) == -1 && errno == EINVAL);
     uint64_t m2;
-    R(4, getmask(0, &m2) > 0 && m2 == m);
+    STEP(4, getmask(0, &m2) > 0 && m2 == m);
     return 0;
 }
 
 static int short_lengths(void) {
     uint32_t small = (uint32_t)(all_cpus & -all_cpus); /* the first CPU */
-    R(1, syscall(SYS_sched_setaffinity, 0, 4, &small) == 0);
+    STEP(1, syscall(SYS_sched_setaffinity, 0, 4, &small) == 0);
     uint64_t m;
-    R(2, getmask(0, &m) > 0 && m == small);
+    STEP(2, getmask(0, &m) > 0 && m == small);
     /* length 0: an empty mask */
-    R(3, syscall(SYS_sched_setaffinity, 0, 0, &small) == -1 && errno == EINVAL);
+    STEP(3, syscall(SYS_sched_setaffinity, 0, 0, &small) == -1 && errno == EINVAL);
     return 0;
 }
 
 static int other_user(void) {
-    pid_t v = fork();
-    if (v == 0) {
-        for (int i = 0; i < 300; i++)
-            t_sleep_ms(100);
-        _exit(0);
-    }
-    R(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
+    pid_t v = t_fork_sleeper();
+    STEP(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
     uint64_t m = 0;
     int r1 = setmask(v, all_cpus) == -1 && errno == EPERM;
     int r2 = getmask(v, &m) > 0 && m == all_cpus;
@@ -179,8 +160,8 @@ static int other_user(void) {
     int st;
     kill(v, SIGKILL);
     waitpid(v, &st, 0);
-    R(2, r1);
-    R(3, r2);
+    STEP(2, r1);
+    STEP(3, r2);
     return 0;
 }
 
@@ -193,21 +174,13 @@ int main(void) {
           "r %ld", r);
     int c = rawcpu();
     CHECK(c >= 0 && (m & (1ull << c)), "getcpu answers a CPU of the mask", "cpu outside the mask");
-    int rr;
-    rr = in_child(fork_inherits);
-    CHECK(rr == 0, "a forked child inherits the mask and runs on it", "step %d", rr);
-    rr = in_child(thread_inherits);
-    CHECK(rr == 0, "pthread_create inherits the creating thread's mask", "step %d", rr);
-    rr = in_child(set_other_thread);
-    CHECK(rr == 0, "sched_setaffinity on another thread's tid pins that thread only", "step %d", rr);
-    rr = in_child(each_cpu);
-    CHECK(rr == 0, "a thread pinned to each CPU runs there (getcpu and sched_getcpu)", "step %d", rr);
-    rr = in_child(offline_bits);
-    CHECK(rr == 0, "bits past the online CPUs are dropped; a mask of only those is EINVAL", "step %d", rr);
-    rr = in_child(short_lengths);
-    CHECK(rr == 0, "a 4-byte mask is accepted; a 0-byte one is EINVAL", "step %d", rr);
-    rr = in_child(other_user);
-    CHECK(rr == 0, "setaffinity on another user's process is EPERM; getaffinity works", "step %d", rr);
+    CHECK_CHILD(fork_inherits, "a forked child inherits the mask and runs on it");
+    CHECK_CHILD(thread_inherits, "pthread_create inherits the creating thread's mask");
+    CHECK_CHILD(set_other_thread, "sched_setaffinity on another thread's tid pins that thread only");
+    CHECK_CHILD(each_cpu, "a thread pinned to each CPU runs there (getcpu and sched_getcpu)");
+    CHECK_CHILD(offline_bits, "bits past the online CPUs are dropped; a mask of only those is EINVAL");
+    CHECK_CHILD(short_lengths, "a 4-byte mask is accepted; a 0-byte one is EINVAL");
+    CHECK_CHILD(other_user, "setaffinity on another user's process is EPERM; getaffinity works");
     pid_t gone = fork();
     if (gone == 0)
         _exit(0);

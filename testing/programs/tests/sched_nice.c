@@ -6,34 +6,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
-
-static int in_child(int (*fn)(void)) {
-    pid_t p = fork();
-    if (p == 0)
-        _exit(fn());
-    int st;
-    if (waitpid(p, &st, 0) != p || !WIFEXITED(st))
-        return 255;
-    return WEXITSTATUS(st);
-}
-#define R(n, c) if (!(c)) return n
 
 /* The kernel's answer: 20 - nice (1..40), or -1 with errno. */
 static long rawget(int which, int who) { return syscall(SYS_getpriority, which, who); }
 static long rawset(int which, int who, int v) { return syscall(SYS_setpriority, which, who, v); }
 
-static pid_t sleeper(void) {
-    pid_t p = fork();
-    if (p == 0) {
-        for (int i = 0; i < 300; i++)
-            t_sleep_ms(100);
-        _exit(0);
-    }
-    return p;
-}
 static void reap(pid_t p) {
     int st;
     kill(p, SIGKILL);
@@ -41,32 +19,32 @@ static void reap(pid_t p) {
 }
 
 static int set_and_clamp(void) {
-    R(1, rawset(PRIO_PROCESS, 0, 5) == 0 && rawget(PRIO_PROCESS, 0) == 15);
-    R(2, getpriority(PRIO_PROCESS, 0) == 5);
-    R(3, rawset(PRIO_PROCESS, 0, 100) == 0 && rawget(PRIO_PROCESS, 0) == 1);
-    R(4, rawset(PRIO_PROCESS, 0, -100) == 0 && rawget(PRIO_PROCESS, 0) == 40);
-    R(5, rawset(PRIO_PROCESS, getpid(), 0) == 0 && rawget(PRIO_PROCESS, getpid()) == 20);
+    STEP(1, rawset(PRIO_PROCESS, 0, 5) == 0 && rawget(PRIO_PROCESS, 0) == 15);
+    STEP(2, getpriority(PRIO_PROCESS, 0) == 5);
+    STEP(3, rawset(PRIO_PROCESS, 0, 100) == 0 && rawget(PRIO_PROCESS, 0) == 1);
+    STEP(4, rawset(PRIO_PROCESS, 0, -100) == 0 && rawget(PRIO_PROCESS, 0) == 40);
+    STEP(5, rawset(PRIO_PROCESS, getpid(), 0) == 0 && rawget(PRIO_PROCESS, getpid()) == 20);
     return 0;
 }
 static int nonroot_lower_only(void) {
     struct rlimit rl = {0, 0};
-    R(1, setrlimit(RLIMIT_NICE, &rl) == 0);
-    R(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
-    R(3, rawset(PRIO_PROCESS, 0, 4) == 0 && rawget(PRIO_PROCESS, 0) == 16);
-    R(4, rawset(PRIO_PROCESS, 0, 2) == -1 && errno == EACCES);
-    R(5, rawget(PRIO_PROCESS, 0) == 16);
-    R(6, rawset(PRIO_PROCESS, 0, 4) == 0); /* same value is fine */
+    STEP(1, setrlimit(RLIMIT_NICE, &rl) == 0);
+    STEP(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
+    STEP(3, rawset(PRIO_PROCESS, 0, 4) == 0 && rawget(PRIO_PROCESS, 0) == 16);
+    STEP(4, rawset(PRIO_PROCESS, 0, 2) == -1 && errno == EACCES);
+    STEP(5, rawget(PRIO_PROCESS, 0) == 16);
+    STEP(6, rawset(PRIO_PROCESS, 0, 4) == 0); /* same value is fine */
     return 0;
 }
 static int nonroot_other_user_eperm(void) {
-    pid_t victim = sleeper();
-    R(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
+    pid_t victim = t_fork_sleeper();
+    STEP(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
     int r = rawset(PRIO_PROCESS, victim, 10) == -1 && errno == EPERM;
     long g = rawget(PRIO_PROCESS, victim); /* reading is allowed */
     syscall(SYS_setresuid, -1, 0, -1);
     reap(victim);
-    R(2, r);
-    R(3, g == 20);
+    STEP(2, r);
+    STEP(3, g == 20);
     return 0;
 }
 static int esrch_and_einval(void) {
@@ -75,24 +53,24 @@ static int esrch_and_einval(void) {
         _exit(0);
     int st;
     waitpid(p, &st, 0);
-    R(1, rawget(PRIO_PROCESS, p) == -1 && errno == ESRCH);
-    R(2, rawset(PRIO_PROCESS, p, 1) == -1 && errno == ESRCH);
-    R(3, rawget(3, 0) == -1 && errno == EINVAL);
-    R(4, rawset(-1, 0, 1) == -1 && errno == EINVAL);
+    STEP(1, rawget(PRIO_PROCESS, p) == -1 && errno == ESRCH);
+    STEP(2, rawset(PRIO_PROCESS, p, 1) == -1 && errno == ESRCH);
+    STEP(3, rawget(3, 0) == -1 && errno == EINVAL);
+    STEP(4, rawset(-1, 0, 1) == -1 && errno == EINVAL);
     return 0;
 }
 static int fork_inherits(void) {
-    R(1, rawset(PRIO_PROCESS, 0, 7) == 0);
+    STEP(1, rawset(PRIO_PROCESS, 0, 7) == 0);
     pid_t p = fork();
     if (p == 0)
         _exit(rawget(PRIO_PROCESS, 0) == 13 ? 0 : 1);
     int st;
-    R(2, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    STEP(2, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     return 0;
 }
 static int pgrp(void) {
-    R(1, setpgid(0, 0) == 0);
-    pid_t a = sleeper(), b = sleeper();
+    STEP(1, setpgid(0, 0) == 0);
+    pid_t a = t_fork_sleeper(), b = t_fork_sleeper();
     int ok = rawset(PRIO_PGRP, 0, 6) == 0 && rawget(PRIO_PROCESS, a) == 14 && rawget(PRIO_PROCESS, b) == 14 &&
              rawget(PRIO_PROCESS, 0) == 14;
     /* getpriority over a group answers the highest priority (lowest nice) */
@@ -100,25 +78,25 @@ static int pgrp(void) {
               rawset(PRIO_PROCESS, 0, 15) == 0 && rawset(PRIO_PROCESS, b, 17) == 0 && rawget(PRIO_PGRP, 0) == 8;
     reap(a);
     reap(b);
-    R(2, ok);
-    R(3, ok2);
+    STEP(2, ok);
+    STEP(3, ok2);
     return 0;
 }
 static int user(void) {
     /* uid 43210 owns only this process and its children */
-    R(1, syscall(SYS_setresuid, 43210, 43210, 43210) == 0);
-    pid_t a = sleeper();
+    STEP(1, syscall(SYS_setresuid, 43210, 43210, 43210) == 0);
+    pid_t a = t_fork_sleeper();
     int ok = rawset(PRIO_USER, 0, 9) == 0 && rawget(PRIO_PROCESS, a) == 11 && rawget(PRIO_PROCESS, 0) == 11;
     int ok2 = rawset(PRIO_PROCESS, a, 12) == 0 && rawget(PRIO_USER, 43210) == 11;
     reap(a);
-    R(2, ok);
-    R(3, ok2);
+    STEP(2, ok);
+    STEP(3, ok2);
     return 0;
 }
 static int user_nobody_esrch(void) {
-    R(1, rawget(PRIO_USER, 43211) == -1 && errno == ESRCH);
-    R(2, rawset(PRIO_USER, 43211, 3) == -1 && errno == ESRCH);
-    R(3, rawget(PRIO_PGRP, 999999) == -1 && errno == ESRCH);
+    STEP(1, rawget(PRIO_USER, 43211) == -1 && errno == ESRCH);
+    STEP(2, rawset(PRIO_USER, 43211, 3) == -1 && errno == ESRCH);
+    STEP(3, rawget(PRIO_PGRP, 999999) == -1 && errno == ESRCH);
     return 0;
 }
 
@@ -136,9 +114,9 @@ static void *worker(void *arg) {
     return NULL;
 }
 static int per_thread(void) {
-    R(1, rawset(PRIO_PROCESS, 0, 3) == 0);
+    STEP(1, rawset(PRIO_PROCESS, 0, 3) == 0);
     pthread_t t;
-    R(2, pthread_create(&t, NULL, worker, NULL) == 0);
+    STEP(2, pthread_create(&t, NULL, worker, NULL) == 0);
     while (!__atomic_load_n(&go, __ATOMIC_SEQ_CST))
         t_sleep_ms(1);
     /* setting the thread's tid changes that thread only */
@@ -146,9 +124,9 @@ static int per_thread(void) {
     int main_kept = rawget(PRIO_PROCESS, 0) == 17 && rawget(PRIO_PROCESS, getpid()) == 17;
     __atomic_store_n(&done_flag, 1, __ATOMIC_SEQ_CST);
     pthread_join(t, NULL);
-    R(3, thread_saw_start == 17); /* inherited from the creating thread */
-    R(4, ok && thread_saw_after == 9);
-    R(5, main_kept);
+    STEP(3, thread_saw_start == 17); /* inherited from the creating thread */
+    STEP(4, ok && thread_saw_after == 9);
+    STEP(5, main_kept);
     return 0;
 }
 
@@ -159,28 +137,17 @@ int main(void) {
     int nice_now = getpriority(PRIO_PROCESS, 0);
     CHECK(raw >= 1 && raw <= 40 && raw == 20 - nice_now && errno == 0,
           "the raw getpriority answer is 20 - nice", "raw %ld nice %d", raw, nice_now);
-    int r;
     if (nice_now != 0)
         rawset(PRIO_PROCESS, 0, 0);
-    r = in_child(set_and_clamp);
-    CHECK(r == 0, "setpriority sets the nice value and clamps it to -20..19", "step %d", r);
-    r = in_child(nonroot_lower_only);
-    CHECK(r == 0, "without privilege the nice value may rise but not fall (EACCES)", "step %d", r);
-    r = in_child(nonroot_other_user_eperm);
-    CHECK(r == 0, "setpriority on another user's process is EPERM; getpriority works", "step %d", r);
-    r = in_child(esrch_and_einval);
-    CHECK(r == 0, "a reaped pid is ESRCH; an unknown 'which' is EINVAL", "step %d", r);
-    r = in_child(fork_inherits);
-    CHECK(r == 0, "a forked child inherits the nice value", "step %d", r);
-    r = in_child(pgrp);
-    CHECK(r == 0, "PRIO_PGRP sets every member and reads the lowest nice", "step %d", r);
-    r = in_child(user);
-    CHECK(r == 0, "PRIO_USER (who 0 = own real uid) sets every process of the user", "step %d", r);
-    r = in_child(user_nobody_esrch);
-    CHECK(r == 0, "PRIO_USER and PRIO_PGRP with no match are ESRCH", "step %d", r);
-    r = in_child(per_thread);
-    CHECK(r == 0, "the nice value is per thread and inherited by pthread_create", "step %d", r);
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_CHILD(set_and_clamp, "setpriority sets the nice value and clamps it to -20..19");
+    CHECK_CHILD(nonroot_lower_only, "without privilege the nice value may rise but not fall (EACCES)");
+    CHECK_CHILD(nonroot_other_user_eperm, "setpriority on another user's process is EPERM; getpriority works");
+    CHECK_CHILD(esrch_and_einval, "a reaped pid is ESRCH; an unknown 'which' is EINVAL");
+    CHECK_CHILD(fork_inherits, "a forked child inherits the nice value");
+    CHECK_CHILD(pgrp, "PRIO_PGRP sets every member and reads the lowest nice");
+    CHECK_CHILD(user, "PRIO_USER (who 0 = own real uid) sets every process of the user");
+    CHECK_CHILD(user_nobody_esrch, "PRIO_USER and PRIO_PGRP with no match are ESRCH");
+    CHECK_CHILD(per_thread, "the nice value is per thread and inherited by pthread_create");
+    CHECK_NO_CHILDREN();
     return t_done("sched_nice");
 }

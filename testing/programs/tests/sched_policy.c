@@ -8,24 +8,11 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
 #endif
-
-static int in_child(int (*fn)(void)) {
-    pid_t p = fork();
-    if (p == 0)
-        _exit(fn());
-    int st;
-    if (waitpid(p, &st, 0) != p || !WIFEXITED(st))
-        return 255;
-    return WEXITSTATUS(st);
-}
-#define R(n, c) if (!(c)) return n
 
 static long setsched(int pid, int policy, int prio) {
     struct sched_param sp = {.sched_priority = prio};
@@ -44,78 +31,73 @@ static long setparam(int pid, int prio) {
 static long rawnice(void) { return 20 - syscall(SYS_getpriority, PRIO_PROCESS, 0); }
 
 static int batch_idle_round_trip(void) {
-    R(1, setsched(0, SCHED_BATCH, 0) == 0 && getsched(0) == SCHED_BATCH && getprio(0) == 0);
-    R(2, setsched(0, SCHED_IDLE, 0) == 0 && getsched(0) == SCHED_IDLE);
-    R(3, setsched(getpid(), SCHED_OTHER, 0) == 0 && getsched(getpid()) == SCHED_OTHER);
+    STEP(1, setsched(0, SCHED_BATCH, 0) == 0 && getsched(0) == SCHED_BATCH && getprio(0) == 0);
+    STEP(2, setsched(0, SCHED_IDLE, 0) == 0 && getsched(0) == SCHED_IDLE);
+    STEP(3, setsched(getpid(), SCHED_OTHER, 0) == 0 && getsched(getpid()) == SCHED_OTHER);
     return 0;
 }
 static int setparam_keeps_policy(void) {
-    R(1, setsched(0, SCHED_BATCH, 0) == 0);
-    R(2, setparam(0, 0) == 0 && getsched(0) == SCHED_BATCH);
-    R(3, setparam(0, 1) == -1 && errno == EINVAL);
+    STEP(1, setsched(0, SCHED_BATCH, 0) == 0);
+    STEP(2, setparam(0, 0) == 0 && getsched(0) == SCHED_BATCH);
+    STEP(3, setparam(0, 1) == -1 && errno == EINVAL);
     return 0;
 }
 static int fork_inherits_policy(void) {
-    R(1, setsched(0, SCHED_BATCH, 0) == 0);
+    STEP(1, setsched(0, SCHED_BATCH, 0) == 0);
     pid_t p = fork();
     if (p == 0)
         _exit(getsched(0) == SCHED_BATCH ? 0 : 1);
     int st;
-    R(2, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    STEP(2, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     return 0;
 }
 static int reset_on_fork(void) {
-    R(1, setsched(0, SCHED_BATCH | SCHED_RESET_ON_FORK, 0) == 0);
-    R(2, getsched(0) == (SCHED_BATCH | SCHED_RESET_ON_FORK));
-    R(3, setpriority(PRIO_PROCESS, 0, -5) == 0);
+    STEP(1, setsched(0, SCHED_BATCH | SCHED_RESET_ON_FORK, 0) == 0);
+    STEP(2, getsched(0) == (SCHED_BATCH | SCHED_RESET_ON_FORK));
+    STEP(3, setpriority(PRIO_PROCESS, 0, -5) == 0);
     pid_t p = fork();
     if (p == 0)
         _exit(getsched(0) == SCHED_BATCH && rawnice() == 0 ? 0 : 1);
     int st;
-    R(4, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    R(5, getsched(0) == (SCHED_BATCH | SCHED_RESET_ON_FORK) && rawnice() == -5);
+    STEP(4, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    STEP(5, getsched(0) == (SCHED_BATCH | SCHED_RESET_ON_FORK) && rawnice() == -5);
     /* a positive nice value survives the reset */
-    R(6, setpriority(PRIO_PROCESS, 0, 6) == 0);
+    STEP(6, setpriority(PRIO_PROCESS, 0, 6) == 0);
     p = fork();
     if (p == 0)
         _exit(rawnice() == 6 ? 0 : 1);
-    R(7, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    STEP(7, waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     return 0;
 }
 static int unprivileged_rules(void) {
     struct rlimit rl = {0, 0};
-    R(1, setrlimit(RLIMIT_RTPRIO, &rl) == 0 && setrlimit(RLIMIT_NICE, &rl) == 0);
-    R(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
-    R(3, setsched(0, SCHED_FIFO, 1) == -1 && errno == EPERM);
-    R(4, setsched(0, SCHED_RR, 1) == -1 && errno == EPERM);
-    R(5, setsched(0, SCHED_BATCH, 0) == 0 && setsched(0, SCHED_IDLE, 0) == 0);
+    STEP(1, setrlimit(RLIMIT_RTPRIO, &rl) == 0 && setrlimit(RLIMIT_NICE, &rl) == 0);
+    STEP(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
+    STEP(3, setsched(0, SCHED_FIFO, 1) == -1 && errno == EPERM);
+    STEP(4, setsched(0, SCHED_RR, 1) == -1 && errno == EPERM);
+    STEP(5, setsched(0, SCHED_BATCH, 0) == 0 && setsched(0, SCHED_IDLE, 0) == 0);
     /* leaving SCHED_IDLE needs the right to lower the nice value */
-    R(6, setsched(0, SCHED_OTHER, 0) == -1 && errno == EPERM && getsched(0) == SCHED_IDLE);
+    STEP(6, setsched(0, SCHED_OTHER, 0) == -1 && errno == EPERM && getsched(0) == SCHED_IDLE);
     return 0;
 }
 static int unprivileged_reset_on_fork(void) {
-    R(1, setsched(0, SCHED_OTHER | SCHED_RESET_ON_FORK, 0) == 0);
-    R(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
-    R(3, setsched(0, SCHED_OTHER, 0) == -1 && errno == EPERM);
-    R(4, setsched(0, SCHED_BATCH | SCHED_RESET_ON_FORK, 0) == 0);
+    STEP(1, setsched(0, SCHED_OTHER | SCHED_RESET_ON_FORK, 0) == 0);
+    STEP(2, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
+    STEP(3, setsched(0, SCHED_OTHER, 0) == -1 && errno == EPERM);
+    STEP(4, setsched(0, SCHED_BATCH | SCHED_RESET_ON_FORK, 0) == 0);
     return 0;
 }
 static int other_user_eperm(void) {
-    pid_t v = fork();
-    if (v == 0) {
-        for (int i = 0; i < 300; i++)
-            t_sleep_ms(100);
-        _exit(0);
-    }
-    R(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
+    pid_t v = t_fork_sleeper();
+    STEP(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
     int r = setsched(v, SCHED_BATCH, 0) == -1 && errno == EPERM;
     int g = getsched(v) == SCHED_OTHER && getprio(v) == 0;
     syscall(SYS_setresuid, -1, 0, -1);
     int st;
     kill(v, SIGKILL);
     waitpid(v, &st, 0);
-    R(2, r);
-    R(3, g);
+    STEP(2, r);
+    STEP(3, g);
     return 0;
 }
 
@@ -138,19 +120,19 @@ static void *inherit_worker(void *a) {
 }
 static int per_thread(void) {
     pthread_t t;
-    R(1, pthread_create(&t, NULL, worker, NULL) == 0);
+    STEP(1, pthread_create(&t, NULL, worker, NULL) == 0);
     while (!__atomic_load_n(&t_go, __ATOMIC_SEQ_CST))
         t_sleep_ms(1);
     int ok = setsched(t_tid, SCHED_IDLE, 0) == 0 && getsched(t_tid) == SCHED_IDLE && getsched(0) == SCHED_OTHER;
     __atomic_store_n(&t_done_flag, 1, __ATOMIC_SEQ_CST);
     pthread_join(t, NULL);
-    R(2, ok && t_policy_seen == SCHED_IDLE);
+    STEP(2, ok && t_policy_seen == SCHED_IDLE);
     /* a new thread takes the creating thread's policy (explicit-sched
      * attributes aside; glibc and musl default to inherit) */
-    R(3, setsched(0, SCHED_BATCH, 0) == 0);
+    STEP(3, setsched(0, SCHED_BATCH, 0) == 0);
     t_policy_seen = -1;
-    R(4, pthread_create(&t, NULL, inherit_worker, NULL) == 0 && pthread_join(t, NULL) == 0);
-    R(5, t_policy_seen == SCHED_BATCH);
+    STEP(4, pthread_create(&t, NULL, inherit_worker, NULL) == 0 && pthread_join(t, NULL) == 0);
+    STEP(5, t_policy_seen == SCHED_BATCH);
     return 0;
 }
 
@@ -215,23 +197,14 @@ int main(void) {
     a = syscall(SYS_sched_rr_get_interval, -1, &ts);
     ea = errno;
     CHECK(a == -1 && ea == EINVAL, "sched_rr_get_interval with a negative pid is EINVAL", "r %ld errno %d", a, ea);
-    int r;
-    r = in_child(batch_idle_round_trip);
-    CHECK(r == 0, "SCHED_BATCH and SCHED_IDLE are set and read back", "step %d", r);
-    r = in_child(setparam_keeps_policy);
-    CHECK(r == 0, "sched_setparam keeps the policy and checks its priority range", "step %d", r);
-    r = in_child(fork_inherits_policy);
-    CHECK(r == 0, "a forked child inherits the policy", "step %d", r);
-    r = in_child(reset_on_fork);
-    CHECK(r == 0, "SCHED_RESET_ON_FORK reads back; the child keeps SCHED_BATCH without the flag and with nice >= 0", "step %d", r);
-    r = in_child(unprivileged_rules);
-    CHECK(r == 0, "unprivileged: real-time policies are EPERM, SCHED_IDLE cannot be left", "step %d", r);
-    r = in_child(unprivileged_reset_on_fork);
-    CHECK(r == 0, "unprivileged: SCHED_RESET_ON_FORK cannot be cleared", "step %d", r);
-    r = in_child(other_user_eperm);
-    CHECK(r == 0, "setscheduler on another user's process is EPERM; reading it works", "step %d", r);
-    r = in_child(per_thread);
-    CHECK(r == 0, "the policy is per thread and inherited by pthread_create", "step %d", r);
+    CHECK_CHILD(batch_idle_round_trip, "SCHED_BATCH and SCHED_IDLE are set and read back");
+    CHECK_CHILD(setparam_keeps_policy, "sched_setparam keeps the policy and checks its priority range");
+    CHECK_CHILD(fork_inherits_policy, "a forked child inherits the policy");
+    CHECK_CHILD(reset_on_fork, "SCHED_RESET_ON_FORK reads back; the child keeps SCHED_BATCH without the flag and with nice >= 0");
+    CHECK_CHILD(unprivileged_rules, "unprivileged: real-time policies are EPERM, SCHED_IDLE cannot be left");
+    CHECK_CHILD(unprivileged_reset_on_fork, "unprivileged: SCHED_RESET_ON_FORK cannot be cleared");
+    CHECK_CHILD(other_user_eperm, "setscheduler on another user's process is EPERM; reading it works");
+    CHECK_CHILD(per_thread, "the policy is per thread and inherited by pthread_create");
     CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     return t_done("sched_policy");
 }

@@ -7,8 +7,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <time.h>
 #include "../t.h"
 
 static volatile long counts[2];

@@ -6,12 +6,8 @@
  * handled on the alternate stack. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #ifndef SS_AUTODISARM
@@ -31,12 +27,7 @@ static int raw_sigaltstack(const stack_t *ss, stack_t *old) {
 }
 
 static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *), int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = fn;
-    sa.sa_flags = SA_SIGINFO | flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
+    t_handle_info(sig, fn, SA_SIGINFO | flags);
 }
 
 /* ---- state recorded by handlers ---- */

@@ -5,14 +5,9 @@
  * the mask inside a handler, sigaltstack, invalid requests, default actions
  * in forked children, SIGCHLD siginfo, and FPU/SSE state across a handler. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #ifndef SA_RESTORER
@@ -130,12 +125,7 @@ static void install(int sig, void (*h)(int), int flags, const sigset_t *mask) {
     sigaction(sig, &sa, NULL);
 }
 static void install_info(int sig, void (*h)(int, siginfo_t *, void *), int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = h;
-    sa.sa_flags = flags | SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
+    t_handle_info(sig, h, flags | SA_SIGINFO);
 }
 
 static int child_status(pid_t pid) {

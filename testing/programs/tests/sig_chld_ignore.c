@@ -5,11 +5,7 @@
  * handler does; SIG_DFL (ignore by default) keeps zombies. */
 #define _GNU_SOURCE
 #include <sched.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #ifndef __WALL
@@ -70,12 +66,7 @@ int main(void) {
     signal(SIGUSR1, SIG_DFL);
 
     /* SIG_IGN: no SIGCHLD. SA_NOCLDWAIT with a handler: reaped, SIGCHLD sent. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = h_chld;
-    sa.sa_flags = SA_NOCLDWAIT;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, NULL);
+    t_handle(SIGCHLD, h_chld, SA_NOCLDWAIT);
     nchld = 0;
     a = fork();
     if (a == 0)
@@ -85,8 +76,7 @@ int main(void) {
     CHECK(nchld == 1, "SA_NOCLDWAIT with a handler still delivers SIGCHLD", "n %d", nchld);
     errno = 0;
     CHECK(waitpid(a, &st, WNOHANG) == -1 && errno == ECHILD, "SA_NOCLDWAIT reaps the child", "errno %d", errno);
-    sa.sa_flags = 0;
-    sigaction(SIGCHLD, &sa, NULL);
+    t_handle(SIGCHLD, h_chld, 0);
     nchld = 0;
     a = fork();
     if (a == 0)

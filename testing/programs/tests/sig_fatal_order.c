@@ -4,9 +4,7 @@
  * with SIGTERM blocked, or handled, SIGKILL decides; a process-directed
  * SIGTERM to a multithreaded child counts the same way. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 static void on_term(int s) { (void)s; }

@@ -10,7 +10,6 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <ucontext.h>
 
 /* Loads xmm0-15 from in[256 bytes], does one syscall(nr, a1, a2, a3) and
@@ -104,11 +103,7 @@ int main(void) {
     t_watchdog(120);
     mypid = getpid();
     fill(junk, sizeof junk, 99);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = handler;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGUSR1, &sa, NULL);
+    t_handle_info(SIGUSR1, handler, SA_SIGINFO);
 
     CHECK(xmm_sig_roundtrip(), "xmm0-15 survive a handler that clobbers them", "x");
     int avx = __builtin_cpu_supports("avx");

@@ -8,12 +8,9 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <ucontext.h>
-#include <unistd.h>
 #include "../t.h"
 
 static sigset_t cur_mask(void) {

@@ -9,15 +9,11 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define FUTEX_WAIT 0
@@ -32,12 +28,7 @@ static void h_count(int sig) {
 }
 
 static void set_handler(int sig, int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = h_count;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
+    t_handle(sig, h_count, flags);
 }
 
 /* ---- a worker blocked in one call ---- */
@@ -135,13 +126,7 @@ int main(void) {
     /* 2. read with SA_RESTART: restarted, gets the data written later. */
     set_handler(SIGUSR1, SA_RESTART);
     handled = 0;
-    memset((void *)&w, 0, sizeof w);
-    w.op = OP_READ;
-    w.fd = p[0];
-    pthread_create(&t, NULL, worker, NULL);
-    while (!w.started)
-        t_sleep_ms(1);
-    t_sleep_ms(20);
+    t = start(OP_READ, p[0]);
     nag(SIGUSR1, 0);
     t_sleep_ms(20);
     int early = w.done;
@@ -154,26 +139,14 @@ int main(void) {
     pthread_join(t, NULL);
 
     /* 3. poll and select: EINTR even with SA_RESTART. */
-    memset((void *)&w, 0, sizeof w);
     handled = 0;
-    w.op = OP_POLL;
-    w.fd = p[0];
-    pthread_create(&t, NULL, worker, NULL);
-    while (!w.started)
-        t_sleep_ms(1);
-    t_sleep_ms(20);
+    t = start(OP_POLL, p[0]);
     nag(SIGUSR1, 1);
     wait_done();
     CHECK(w.done && w.ret == -1 && w.err == EINTR, "poll is EINTR even with SA_RESTART", "ret %ld err %d", w.ret,
           w.err);
     pthread_join(t, NULL);
-    memset((void *)&w, 0, sizeof w);
-    w.op = OP_SELECT;
-    w.fd = p[0];
-    pthread_create(&t, NULL, worker, NULL);
-    while (!w.started)
-        t_sleep_ms(1);
-    t_sleep_ms(20);
+    t = start(OP_SELECT, p[0]);
     nag(SIGUSR1, 1);
     wait_done();
     CHECK(w.done && w.ret == -1 && w.err == EINTR, "select is EINTR even with SA_RESTART", "ret %ld err %d", w.ret,
@@ -233,13 +206,7 @@ int main(void) {
 
     /* 6. Ignored, default-ignored and blocked signals do not interrupt. */
     signal(SIGUSR2, SIG_IGN);
-    memset((void *)&w, 0, sizeof w);
-    w.op = OP_READ;
-    w.fd = p[0];
-    pthread_create(&t, NULL, worker, NULL);
-    while (!w.started)
-        t_sleep_ms(1);
-    t_sleep_ms(20);
+    t = start(OP_READ, p[0]);
     syscall(SYS_tgkill, getpid(), w.tid, SIGUSR2);
     syscall(SYS_tgkill, getpid(), w.tid, SIGWINCH);
     syscall(SYS_tgkill, getpid(), w.tid, SIGCHLD);

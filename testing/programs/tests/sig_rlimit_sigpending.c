@@ -5,12 +5,8 @@
  * works at the limit (and counts), as does kill of a real-time one (queued
  * without its information); taking a queued signal gives its place back. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static void block(int sig) {
@@ -18,17 +14,6 @@ static void block(int sig) {
     sigemptyset(&s);
     sigaddset(&s, sig);
     sigprocmask(SIG_BLOCK, &s, NULL);
-}
-
-static long qinfo(pid_t pid, int sig, int code, int val) {
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    si.si_signo = sig;
-    si.si_code = code;
-    si.si_pid = getpid();
-    si.si_uid = getuid();
-    si.si_value.sival_int = val;
-    return syscall(SYS_rt_sigqueueinfo, pid, sig, &si);
 }
 
 int main(void) {
@@ -47,9 +32,9 @@ int main(void) {
         block(SIGUSR1);
         int ok = 0;
         for (int i = 0; i < 3; i++)
-            ok += qinfo(getpid(), rt, SI_QUEUE, i) == 0;
+            ok += t_sigqueueinfo(getpid(), rt, SI_QUEUE, i) == 0;
         errno = 0;
-        long full = qinfo(getpid(), rt, SI_QUEUE, 99);
+        long full = t_sigqueueinfo(getpid(), rt, SI_QUEUE, 99);
         int full_errno = errno;
         /* A standard signal's first instance is still accepted. */
         long std_rc = kill(getpid(), SIGUSR1);
@@ -83,10 +68,10 @@ int main(void) {
             v0 = si.si_value.sival_int;
         if (sigtimedwait(&w, &si, &zero) == rt)
             v1 = si.si_value.sival_int;
-        if (v0 != 0 || v1 != 1 || qinfo(getpid(), rt, SI_QUEUE, 7) != 0)
+        if (v0 != 0 || v1 != 1 || t_sigqueueinfo(getpid(), rt, SI_QUEUE, 7) != 0)
             code |= 32;
         errno = 0;
-        if (qinfo(getpid(), rt, SI_QUEUE, 8) != -1 || errno != EAGAIN)
+        if (t_sigqueueinfo(getpid(), rt, SI_QUEUE, 8) != -1 || errno != EAGAIN)
             code |= 64;
         _exit(code);
     }

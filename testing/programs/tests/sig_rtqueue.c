@@ -6,13 +6,9 @@
  * in ../pending/sig_rlimit_sigpending.c. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define MAXLOG 64
@@ -51,25 +47,8 @@ static void unblock_all(void) {
     sigprocmask(SIG_SETMASK, &s, NULL);
 }
 
-static long qinfo(pid_t pid, int sig, int code, int val) {
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    si.si_signo = sig;
-    si.si_code = code;
-    si.si_pid = getpid();
-    si.si_uid = getuid();
-    si.si_value.sival_int = val;
-    return syscall(SYS_rt_sigqueueinfo, pid, sig, &si);
-}
-
 static long tgqinfo(pid_t tgid, pid_t tid, int sig, int code, int val) {
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    si.si_signo = sig;
-    si.si_code = code;
-    si.si_pid = getpid();
-    si.si_uid = getuid();
-    si.si_value.sival_int = val;
+    siginfo_t si = t_siginfo(sig, code, val);
     return syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, &si);
 }
 
@@ -107,7 +86,7 @@ int main(void) {
     set_handler(rt);
     block(rt);
     for (int i = 0; i < 5; i++)
-        qinfo(me, rt, SI_QUEUE, 100 + i);
+        t_sigqueueinfo(me, rt, SI_QUEUE, 100 + i);
     sigset_t pend;
     sigpending(&pend);
     CHECK(sigismember(&pend, rt) == 1, "queued real-time signal is pending while blocked", "pending %d",
@@ -125,11 +104,11 @@ int main(void) {
     block(rt);
     block(rt + 1);
     block(rt + 2);
-    qinfo(me, rt + 2, SI_QUEUE, 1);
-    qinfo(me, rt + 1, SI_QUEUE, 2);
-    qinfo(me, rt + 2, SI_QUEUE, 3);
-    qinfo(me, rt, SI_QUEUE, 4);
-    qinfo(me, rt + 1, SI_QUEUE, 5);
+    t_sigqueueinfo(me, rt + 2, SI_QUEUE, 1);
+    t_sigqueueinfo(me, rt + 1, SI_QUEUE, 2);
+    t_sigqueueinfo(me, rt + 2, SI_QUEUE, 3);
+    t_sigqueueinfo(me, rt, SI_QUEUE, 4);
+    t_sigqueueinfo(me, rt + 1, SI_QUEUE, 5);
     nlog = 0;
     unblock_all();
     int want_sig[5] = {rt, rt + 1, rt + 1, rt + 2, rt + 2};
@@ -146,10 +125,10 @@ int main(void) {
     block(SIGUSR1);
     block(SIGUSR2);
     block(rt);
-    qinfo(me, rt, SI_QUEUE, 9);
+    t_sigqueueinfo(me, rt, SI_QUEUE, 9);
     for (int i = 0; i < 3; i++) {
         kill(me, SIGUSR2);
-        qinfo(me, SIGUSR1, SI_QUEUE, 10 + i);
+        t_sigqueueinfo(me, SIGUSR1, SI_QUEUE, 10 + i);
     }
     nlog = 0;
     unblock_all();
@@ -164,8 +143,8 @@ int main(void) {
     block(SIGUSR1);
     block(rt);
     block(rt + 3);
-    qinfo(me, rt + 3, SI_QUEUE, 31);
-    qinfo(me, rt, SI_QUEUE, 30);
+    t_sigqueueinfo(me, rt + 3, SI_QUEUE, 31);
+    t_sigqueueinfo(me, rt, SI_QUEUE, 30);
     kill(me, SIGUSR1);
     sigset_t set;
     sigemptyset(&set);
@@ -183,21 +162,21 @@ int main(void) {
 
     /* 5. rt_sigqueueinfo rules. */
     errno = 0;
-    CHECK(qinfo(me, 0, SI_QUEUE, 0) == 0, "rt_sigqueueinfo with signal 0 only checks the target", "errno %d", errno);
+    CHECK(t_sigqueueinfo(me, 0, SI_QUEUE, 0) == 0, "rt_sigqueueinfo with signal 0 only checks the target", "errno %d", errno);
     errno = 0;
-    CHECK(qinfo(me, 65, SI_QUEUE, 0) == -1 && errno == EINVAL, "rt_sigqueueinfo with signal 65 is EINVAL",
+    CHECK(t_sigqueueinfo(me, 65, SI_QUEUE, 0) == -1 && errno == EINVAL, "rt_sigqueueinfo with signal 65 is EINVAL",
           "errno %d", errno);
     errno = 0;
-    CHECK(qinfo(me, rt, SI_TKILL, 0) == 0, "rt_sigqueueinfo with SI_TKILL to itself is allowed", "errno %d", errno);
+    CHECK(t_sigqueueinfo(me, rt, SI_TKILL, 0) == 0, "rt_sigqueueinfo with SI_TKILL to itself is allowed", "errno %d", errno);
     si.si_code = 0;
     raw_timedwait(&set, &si);
     CHECK(si.si_code == SI_TKILL, "the self-queued SI_TKILL siginfo arrives as given", "code %d", si.si_code);
     errno = 0;
-    CHECK(qinfo(me, rt, SI_USER, 0) == 0, "rt_sigqueueinfo with SI_USER to itself is allowed", "errno %d", errno);
+    CHECK(t_sigqueueinfo(me, rt, SI_USER, 0) == 0, "rt_sigqueueinfo with SI_USER to itself is allowed", "errno %d", errno);
     si.si_code = 0;
     raw_timedwait(&set, &si);
     errno = 0;
-    CHECK(qinfo(0x3fffff00, rt, SI_QUEUE, 0) == -1 && errno == ESRCH, "rt_sigqueueinfo to a missing pid is ESRCH",
+    CHECK(t_sigqueueinfo(0x3fffff00, rt, SI_QUEUE, 0) == -1 && errno == ESRCH, "rt_sigqueueinfo to a missing pid is ESRCH",
           "errno %d", errno);
     errno = 0;
     CHECK(syscall(SYS_rt_sigqueueinfo, me, rt, (void *)1) == -1 && errno == EFAULT,
@@ -238,8 +217,8 @@ int main(void) {
     /* 7. SIG_IGN drops what is queued. */
     block(rt + 5);
     set_handler(rt + 5);
-    qinfo(me, rt + 5, SI_QUEUE, 1);
-    qinfo(me, rt + 5, SI_QUEUE, 2);
+    t_sigqueueinfo(me, rt + 5, SI_QUEUE, 1);
+    t_sigqueueinfo(me, rt + 5, SI_QUEUE, 2);
     signal(rt + 5, SIG_IGN);
     sigpending(&pend);
     CHECK(sigismember(&pend, rt + 5) == 0, "setting SIG_IGN discards the queued real-time signals", "pending %d",

@@ -6,13 +6,9 @@
  * arrives, and SIGKILL of a stopped child. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile unsigned long *shared; /* [0], [1]: counters of two threads */
@@ -45,47 +41,14 @@ static void *stopper(void *arg) {
     return NULL;
 }
 
-static volatile int chld_n, chld_code[16];
-static void h_chld(int sig, siginfo_t *si, void *uc) {
-    (void)sig; (void)uc;
-    if (chld_n < 16)
-        chld_code[chld_n] = si->si_code;
-    chld_n++;
-}
-
-static void set_chld(int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = h_chld;
-    sa.sa_flags = SA_SIGINFO | flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, NULL);
-}
-
-/* waitpid with a deadline (never hangs). */
-static pid_t wait_for(pid_t pid, int *st, int flags) {
-    for (int i = 0; i < 5000; i++) {
-        pid_t r = waitpid(pid, st, flags | WNOHANG);
-        if (r != 0)
-            return r;
-        t_sleep_ms(1);
-    }
-    return 0;
-}
-
-static void wait_chld(int n) {
-    for (int i = 0; i < 3000 && chld_n < n; i++)
-        t_sleep_ms(1);
-}
-
 int main(void) {
     t_watchdog(40);
     shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     int st;
 
     /* 1. A two-thread child stops as a whole. */
-    set_chld(0);
-    chld_n = 0;
+    t_catch_chld(0);
+    t_chld_n = 0;
     pid_t pid = fork();
     if (pid == 0) {
         pthread_t t;
@@ -96,23 +59,23 @@ int main(void) {
         t_sleep_ms(1);
     kill(pid, SIGSTOP);
     st = 0;
-    pid_t r = wait_for(pid, &st, WUNTRACED);
+    pid_t r = t_wait_poll(pid, &st, WUNTRACED);
     CHECK(r == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "WUNTRACED reports the SIGSTOP", "r ok %d st %#x",
           r == pid, st);
     unsigned long a0 = shared[0], a1 = shared[1];
     t_sleep_ms(50);
     CHECK(shared[0] == a0 && shared[1] == a1, "both threads of the stopped child stay stopped", "moved %d %d",
           shared[0] != a0, shared[1] != a1);
-    wait_chld(1);
-    CHECK(chld_n >= 1 && chld_code[0] == CLD_STOPPED, "SIGCHLD arrives with CLD_STOPPED", "n %d code %d", chld_n,
-          chld_code[0]);
+    t_await_chld(1);
+    CHECK(t_chld_n >= 1 && t_chld_code[0] == CLD_STOPPED, "SIGCHLD arrives with CLD_STOPPED", "n %d code %d", t_chld_n,
+          t_chld_code[0]);
     kill(pid, SIGCONT);
     st = 0;
-    r = wait_for(pid, &st, WCONTINUED);
+    r = t_wait_poll(pid, &st, WCONTINUED);
     CHECK(r == pid && WIFCONTINUED(st), "WCONTINUED reports the continue", "st %#x", st);
-    wait_chld(2);
-    CHECK(chld_n >= 2 && chld_code[1] == CLD_CONTINUED, "SIGCHLD arrives with CLD_CONTINUED", "n %d code %d",
-          chld_n, chld_code[1]);
+    t_await_chld(2);
+    CHECK(t_chld_n >= 2 && t_chld_code[1] == CLD_CONTINUED, "SIGCHLD arrives with CLD_CONTINUED", "n %d code %d",
+          t_chld_n, t_chld_code[1]);
     a0 = shared[0];
     a1 = shared[1];
     for (int i = 0; i < 3000 && (shared[0] == a0 || shared[1] == a1); i++)
@@ -121,11 +84,11 @@ int main(void) {
           shared[1] != a1);
     /* A stop while the parent waits without WUNTRACED is not reported. */
     kill(pid, SIGSTOP);
-    r = wait_for(pid, &st, WUNTRACED | WNOWAIT);
+    r = t_wait_poll(pid, &st, WUNTRACED | WNOWAIT);
     CHECK(waitpid(pid, &st, WNOHANG) == 0, "without WUNTRACED a stopped child is not reported", "%s", "");
     kill(pid, SIGKILL);
     st = 0;
-    r = wait_for(pid, &st, 0);
+    r = t_wait_poll(pid, &st, 0);
     CHECK(r == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a stopped child", "st %#x", st);
 
     /* 2. A secondary thread raises SIGSTOP; a reader gets data while stopped. */
@@ -139,7 +102,7 @@ int main(void) {
         spin((void *)&shared[0]);
     }
     st = 0;
-    r = wait_for(pid, &st, WUNTRACED);
+    r = t_wait_poll(pid, &st, WUNTRACED);
     CHECK(r == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "raise(SIGSTOP) in a secondary thread stops the process",
           "st %#x", st);
     a0 = shared[0];
@@ -155,7 +118,7 @@ int main(void) {
           "after SIGCONT the reader has its data, raise returns and the spinner runs", "read %lu raise %lu",
           shared[3], shared[4]);
     kill(pid, SIGKILL);
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
     close(rpipe[0]);
     close(rpipe[1]);
 

@@ -6,49 +6,12 @@
  * in sig_stop_threads. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile unsigned long *shared; /* [0], [1]: counters of two threads */
-
-static volatile int chld_n, chld_code[16];
-static void h_chld(int sig, siginfo_t *si, void *uc) {
-    (void)sig; (void)uc;
-    if (chld_n < 16)
-        chld_code[chld_n] = si->si_code;
-    chld_n++;
-}
-
-static void set_chld(int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = h_chld;
-    sa.sa_flags = SA_SIGINFO | flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, NULL);
-}
-
-/* waitpid with a deadline (never hangs). */
-static pid_t wait_for(pid_t pid, int *st, int flags) {
-    for (int i = 0; i < 5000; i++) {
-        pid_t r = waitpid(pid, st, flags | WNOHANG);
-        if (r != 0)
-            return r;
-        t_sleep_ms(1);
-    }
-    return 0;
-}
-
-static void wait_chld(int n) {
-    for (int i = 0; i < 3000 && chld_n < n; i++)
-        t_sleep_ms(1);
-}
 
 static void h_cont(int sig) {
     (void)sig;
@@ -63,53 +26,53 @@ int main(void) {
     /* The multithreaded stop/continue is in ../pending/sig_stop_threads.c. */
     pid_t pid, r;
     /* 2. SA_NOCLDSTOP: no SIGCHLD for stop/continue, still for exit. */
-    set_chld(SA_NOCLDSTOP);
-    chld_n = 0;
+    t_catch_chld(SA_NOCLDSTOP);
+    t_chld_n = 0;
     pid = fork();
     if (pid == 0) {
         for (;;)
             pause();
     }
     kill(pid, SIGSTOP);
-    wait_for(pid, &st, WUNTRACED);
+    t_wait_poll(pid, &st, WUNTRACED);
     kill(pid, SIGCONT);
-    wait_for(pid, &st, WCONTINUED);
+    t_wait_poll(pid, &st, WCONTINUED);
     t_sleep_ms(20);
-    CHECK(chld_n == 0, "SA_NOCLDSTOP: no SIGCHLD for stop and continue", "n %d", chld_n);
+    CHECK(t_chld_n == 0, "SA_NOCLDSTOP: no SIGCHLD for stop and continue", "n %d", t_chld_n);
     kill(pid, SIGTERM);
-    r = wait_for(pid, &st, 0);
-    wait_chld(1);
-    CHECK(chld_n == 1 && chld_code[0] == CLD_KILLED, "SA_NOCLDSTOP: SIGCHLD still comes for the death", "n %d code %d",
-          chld_n, chld_code[0]);
+    r = t_wait_poll(pid, &st, 0);
+    t_await_chld(1);
+    CHECK(t_chld_n == 1 && t_chld_code[0] == CLD_KILLED, "SA_NOCLDSTOP: SIGCHLD still comes for the death", "n %d code %d",
+          t_chld_n, t_chld_code[0]);
 
     /* 3. SA_NOCLDWAIT: children are reaped automatically; wait is ECHILD. */
     pid = fork();
     if (pid == 0) {
-        set_chld(SA_NOCLDWAIT);
-        chld_n = 0;
+        t_catch_chld(SA_NOCLDWAIT);
+        t_chld_n = 0;
         pid_t c = fork();
         if (c == 0)
             _exit(3);
         errno = 0;
         pid_t w = waitpid(-1, &st, 0);
         int e = errno;
-        wait_chld(1);
+        t_await_chld(1);
         int code = 0;
         if (!(w == -1 && e == ECHILD))
             code |= 1;
-        if (chld_n != 1)
+        if (t_chld_n != 1)
             code |= 2;
         _exit(code);
     }
     st = -1;
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 1) == 0, "SA_NOCLDWAIT: the child is reaped and wait blocks until ECHILD",
           "st %#x", st);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 2) == 0, "SA_NOCLDWAIT with a handler still delivers SIGCHLD", "st %#x",
           st);
 
     /* 4. A pending stop is discarded by SIGCONT, and a pending SIGCONT by a stop. */
-    set_chld(0);
+    t_catch_chld(0);
     pid = fork();
     if (pid == 0) {
         sigset_t s;
@@ -136,7 +99,7 @@ int main(void) {
         _exit(code);
     }
     st = -1;
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 3) == 0, "SIGCONT discards a pending SIGTSTP", "st %#x", st);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 12) == 0, "a stop signal discards a pending SIGCONT", "st %#x", st);
 
@@ -150,13 +113,13 @@ int main(void) {
     }
     t_sleep_ms(10);
     kill(pid, SIGSTOP);
-    wait_for(pid, &st, WUNTRACED);
+    t_wait_poll(pid, &st, WUNTRACED);
     kill(pid, SIGCONT);
     for (int i = 0; i < 3000 && !shared[2]; i++)
         t_sleep_ms(1);
     CHECK(shared[2] == 1, "a caught SIGCONT continues the process and runs its handler", "flag %lu", shared[2]);
     kill(pid, SIGKILL);
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
 
     /* 6. Ignored SIGTSTP does not stop; default SIGTSTP/SIGTTIN stop. */
     pid = fork();
@@ -166,7 +129,7 @@ int main(void) {
         _exit(5);
     }
     st = -1;
-    wait_for(pid, &st, WUNTRACED);
+    t_wait_poll(pid, &st, WUNTRACED);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5, "an ignored SIGTSTP does not stop", "st %#x", st);
     /* A group is orphaned when no member's parent is in another group of
      * the session, and a parent that is init does not count: run the test
@@ -181,17 +144,17 @@ int main(void) {
         }
         int gs = -1;
         int code = 0;
-        if (!(wait_for(g, &gs, WUNTRACED) == g && WIFSTOPPED(gs) && WSTOPSIG(gs) == SIGTTIN))
+        if (!(t_wait_poll(g, &gs, WUNTRACED) == g && WIFSTOPPED(gs) && WSTOPSIG(gs) == SIGTTIN))
             code |= 1;
         kill(g, SIGCONT);
         gs = -1;
-        wait_for(g, &gs, 0);
+        t_wait_poll(g, &gs, 0);
         if (!(WIFEXITED(gs) && WEXITSTATUS(gs) == 6))
             code |= 2;
         _exit(code);
     }
     st = -1;
-    r = wait_for(pid, &st, 0);
+    r = t_wait_poll(pid, &st, 0);
     CHECK(r == pid && WIFEXITED(st) && (WEXITSTATUS(st) & 1) == 0, "default SIGTTIN stops with WSTOPSIG SIGTTIN",
           "st %#x", st);
     CHECK(WIFEXITED(st) && (WEXITSTATUS(st) & 2) == 0, "after SIGCONT raise returns and the child exits", "st %#x", st);
@@ -204,12 +167,12 @@ int main(void) {
         _exit(7);
     }
     st = -1;
-    wait_for(pid, &st, WUNTRACED);
+    t_wait_poll(pid, &st, WUNTRACED);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "default SIGTTIN in an orphaned process group is discarded",
           "st %#x", st);
     if (WIFSTOPPED(st)) {
         kill(pid, SIGKILL);
-        wait_for(pid, &st, 0);
+        t_wait_poll(pid, &st, 0);
     }
 
     /* 7. waitid WSTOPPED|WNOWAIT leaves the report for a later waitpid. */
@@ -244,7 +207,7 @@ int main(void) {
           "waitid WCONTINUED gives CLD_CONTINUED with si_status SIGCONT", "code %d status %d", si.si_code,
           si.si_status);
     kill(pid, SIGKILL);
-    wait_for(pid, &st, 0);
+    t_wait_poll(pid, &st, 0);
 
     errno = 0;
     CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);

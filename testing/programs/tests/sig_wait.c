@@ -8,13 +8,8 @@
  * watchdog thread ends the process with a FAIL line after 30 s. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define FUTEX_WAIT_PRIVATE 128
@@ -52,12 +47,7 @@ static void h_count(int sig) {
     handler_mask = m;
 }
 static void install(int sig, int flags) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = h_count;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
+    t_handle(sig, h_count, flags);
 }
 
 /* Nagger: after 50 ms, sends sig to tid every 100 ms until *done; after

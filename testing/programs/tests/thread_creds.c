@@ -7,21 +7,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
-
-#define R(n, c) if (!(c)) return n
-
-static int in_child(int (*fn)(void)) {
-    pid_t p = fork();
-    if (p == 0)
-        _exit(fn());
-    int st;
-    if (waitpid(p, &st, 0) != p || !WIFEXITED(st))
-        return 255;
-    return WEXITSTATUS(st);
-}
 
 /* A helper thread that runs one job at a time for the main thread. */
 static int (*job)(void);
@@ -82,29 +68,29 @@ static int h_spawn(void) {
 
 static int libc_broadcast(void) {
     start_helper();
-    R(1, setresuid(1000, 1000, 1000) == 0);
-    R(2, run_in_helper(h_euid) == 1000);
+    STEP(1, setresuid(1000, 1000, 1000) == 0);
+    STEP(2, run_in_helper(h_euid) == 1000);
     return 0;
 }
 static int raw_is_per_thread(void) {
     start_helper();
-    R(1, run_in_helper(h_raw_setresuid) == 0);
-    R(2, run_in_helper(h_euid) == 1000);
-    R(3, euid_of_thread() == 0);
+    STEP(1, run_in_helper(h_raw_setresuid) == 0);
+    STEP(2, run_in_helper(h_euid) == 1000);
+    STEP(3, euid_of_thread() == 0);
     return 0;
 }
 static int libc_setgroups_broadcast(void) {
     start_helper();
     gid_t g[1] = {55};
-    R(1, setgroups(1, g) == 0);
-    R(2, run_in_helper(h_groups) == 55);
+    STEP(1, setgroups(1, g) == 0);
+    STEP(2, run_in_helper(h_groups) == 55);
     return 0;
 }
 static int raw_setgroups_per_thread(void) {
     start_helper();
-    R(1, syscall(SYS_setgroups, 0, NULL) == 0);
-    R(2, run_in_helper(h_raw_setgroups) == 0 && run_in_helper(h_groups) == 77);
-    R(3, syscall(SYS_getgroups, 0, NULL) == 0);
+    STEP(1, syscall(SYS_setgroups, 0, NULL) == 0);
+    STEP(2, run_in_helper(h_raw_setgroups) == 0 && run_in_helper(h_groups) == 77);
+    STEP(3, syscall(SYS_getgroups, 0, NULL) == 0);
     return 0;
 }
 static int checks_use_thread_creds(void) {
@@ -121,34 +107,26 @@ static int checks_use_thread_creds(void) {
     int st;
     kill(root_victim, SIGKILL);
     waitpid(root_victim, &st, 0);
-    R(1, a == 0);
-    R(2, b == EPERM);
-    R(3, c == 0);
+    STEP(1, a == 0);
+    STEP(2, b == EPERM);
+    STEP(3, c == 0);
     return 0;
 }
 static int new_thread_inherits(void) {
     start_helper();
-    R(1, run_in_helper(h_raw_setresuid) == 0);
-    R(2, run_in_helper(h_spawn) == 1000);
+    STEP(1, run_in_helper(h_raw_setresuid) == 0);
+    STEP(2, run_in_helper(h_spawn) == 1000);
     return 0;
 }
 
 int main(void) {
     t_watchdog(30);
-    int r;
-    r = in_child(libc_broadcast);
-    CHECK(r == 0, "libc's setresuid changes every thread", "step %d", r);
-    r = in_child(raw_is_per_thread);
-    CHECK(r == 0, "a raw setresuid changes only the calling thread", "step %d", r);
-    r = in_child(libc_setgroups_broadcast);
-    CHECK(r == 0, "libc's setgroups changes every thread", "step %d", r);
-    r = in_child(raw_setgroups_per_thread);
-    CHECK(r == 0, "a raw setgroups changes only the calling thread", "step %d", r);
-    r = in_child(checks_use_thread_creds);
-    CHECK(r == 0, "permission checks use the calling thread's credentials", "step %d", r);
-    r = in_child(new_thread_inherits);
-    CHECK(r == 0, "a new thread takes its creating thread's credentials", "step %d", r);
-    int st;
-    CHECK(wait(&st) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
+    CHECK_CHILD(libc_broadcast, "libc's setresuid changes every thread");
+    CHECK_CHILD(raw_is_per_thread, "a raw setresuid changes only the calling thread");
+    CHECK_CHILD(libc_setgroups_broadcast, "libc's setgroups changes every thread");
+    CHECK_CHILD(raw_setgroups_per_thread, "a raw setgroups changes only the calling thread");
+    CHECK_CHILD(checks_use_thread_creds, "permission checks use the calling thread's credentials");
+    CHECK_CHILD(new_thread_inherits, "a new thread takes its creating thread's credentials");
+    CHECK_NO_CHILDREN();
     return t_done("thread_creds");
 }

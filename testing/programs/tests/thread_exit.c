@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
 static int pipe_r, pipe_w2; /* a pipe nobody writes to */

@@ -8,11 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "../t.h"
 
-#define R(n, c) if (!(c)) return n
 #define N 100
 
 static __thread long tls_val = 7;

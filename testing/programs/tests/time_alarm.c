@@ -1,9 +1,6 @@
 /* alarm(2), setitimer(2), getitimer(2): SIGALRM at the deadline (never
  * early), intervals, cancellation, remaining-time reports. */
-#include <signal.h>
 #include <sys/time.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 static volatile sig_atomic_t hits;

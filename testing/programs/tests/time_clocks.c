@@ -9,7 +9,6 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 
 #include "../t.h"
 
@@ -170,10 +169,7 @@ int main(void) {
         struct timespec until;
         gettime(id, &until);
         until.tv_nsec += 20000000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
+        t_ts_carry(&until);
         if (nsleep(id, TIMER_ABSTIME, &until, NULL) != 0 || now(id) < ns(until))
             abs_ok = 0;
     }

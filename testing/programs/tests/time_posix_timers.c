@@ -11,12 +11,7 @@
  * has a timeout, and every CPU burn a cap, so nothing can hang. */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define MS 1000000LL

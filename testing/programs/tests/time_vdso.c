@@ -8,11 +8,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/auxv.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 #include "../t.h"
 
 typedef int (*gettime_fn)(clockid_t, struct timespec *);

@@ -8,18 +8,14 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/tmpfs_mount.d"
 #define M D "/m"
 #define TMPFS_MAGIC_ 0x01021994
 
-static void cleanup(void) {
-    umount2(M, MNT_DETACH);
-    rmdir(M);
-    rmdir(D);
-}
+static void cleanup(void) { t_unmount_rm(M, D); }
 
 static long bfree(void) {
     struct statfs s;

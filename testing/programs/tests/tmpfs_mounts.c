@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define D "/tmp/tmpfs_mounts.d"

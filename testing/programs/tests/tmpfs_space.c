@@ -8,17 +8,13 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <unistd.h>
 #include "../t.h"
+#include "../files.h"
 
 #define D "/tmp/tmpfs_space.d"
 #define M D "/m"
 
-static void cleanup(void) {
-    umount2(M, MNT_DETACH);
-    rmdir(M);
-    rmdir(D);
-}
+static void cleanup(void) { t_unmount_rm(M, D); }
 
 static long bfree(void) {
     struct statfs s;

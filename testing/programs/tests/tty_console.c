@@ -8,15 +8,11 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <termios.h>
-#include <unistd.h>
 #include "../t.h"
 
 /* TCGETS2 by number: the headers define it through struct termios2 */

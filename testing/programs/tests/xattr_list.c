@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 #include "../t.h"
 
 #define D "/tmp/xattr_list.d"
