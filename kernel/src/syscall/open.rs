@@ -1,6 +1,9 @@
-//! open(2), openat(2), creat(2) and the helpers every path-taking call
-//! uses: the starting directory for a `dirfd` and the path from user
-//! memory.
+//! open(2), openat(2), openat2(2), creat(2) and the helpers every
+//! path-taking call uses: the starting directory for a `dirfd` and the
+//! path from user memory. What is opened follows the inode's type: a
+//! character device's driver (`file::device`), a FIFO's pipe
+//! (`file::pipe::fifo`, which may wait for a partner), else the VFS file
+//! itself (`file::inode`); block devices and sockets are ENXIO.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
