@@ -57,9 +57,9 @@ impl<'a> Io<'a> {
 }
 
 /// Waits for `fut` on behalf of `t`: a signal that interrupts it is
-/// ERESTARTSYS.
+/// ERESTARTSYS (`signal::interruptible`).
 pub async fn wait<F: Future>(t: &Thread, fut: F) -> Result<F::Output, Errno> {
-    crate::signal::interruptible(t, fut).await.map_err(|_| Errno::ERESTARTSYS)
+    crate::signal::interruptible(t, fut).await
 }
 
 impl File {
