@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use fs::inode::InodeRef;
 
 use crate::file::inotify::Inotify;
-use crate::file::{File, FileKind};
+use crate::file::File;
 
 pub const IN_ACCESS: u32 = 0x1;
 pub const IN_MODIFY: u32 = 0x2;
@@ -124,7 +124,7 @@ pub fn file_event(file: &File, mask: u32) {
     if !active() {
         return;
     }
-    if let FileKind::Inode(f) = &file.kind {
+    if let Some(f) = file.inode_file() {
         if file.status() & fs::flags::O_PATH != 0 {
             return;
         }

@@ -49,7 +49,7 @@ pub fn run(info: &BootInfo) {
 fn start_init(image: crate::exec::Image) {
     use alloc::sync::{Arc, Weak};
     let mut files = crate::file::FdTable::default();
-    let console = Arc::new(crate::file::File::new(crate::file::FileKind::Console(crate::file::console::Console), crate::file::O_RDWR));
+    let console = Arc::new(crate::file::File::new(crate::file::console::Console, crate::file::O_RDWR));
     // Like Linux, init's stdio is /dev/console, opened read-write.
     for _ in 0..3 {
         let _ = files.install(console.clone(), false, 1024);

@@ -1,14 +1,27 @@
-//! The serial console as a file: reads and writes go through the console's
-//! tty ([`super::tty`]): line discipline, echo, signals, termios.
+//! The serial console as a file (/dev/console, /dev/tty, /dev/ttyS0):
+//! reads and writes go through the console's tty ([`super::tty`]): line
+//! discipline, echo, signals, termios; its ioctls are
+//! [`super::tty_ioctl`].
+//!
+//! As Linux's tty: a read returns a line (canonical mode) or what is there
+//! (raw mode) and waits while there is nothing; a read by a background
+//! process of the terminal's session gets SIGTTIN; positions are ESPIPE;
+//! fstat without a node reports /dev/ttyS0 (4, 64); O_ASYNC can be set.
+
+use core::sync::atomic::Ordering;
 
 use executor::WaitQueue;
+use fs::inode::{makedev, Metadata, StatFs};
 
-use crate::errno::Errno;
+use super::io::Io;
+use super::ops::{pseudo_metadata, pseudo_statfs, FileOps, TMPFS_MAGIC};
+use super::readiness::{bits, IN, OUT};
+use super::tty::TTY;
+use super::File;
+use crate::errno::{Errno, SysResult};
+use crate::proc::Thread;
 
 pub struct Console;
-
-/// Woken when input becomes readable, for poll/select.
-pub static READY: WaitQueue = WaitQueue::new();
 
 /// Called from the serial interrupt: the tty task does the rest.
 fn input_arrived() {
@@ -21,19 +34,64 @@ pub fn init() {
     drop(crate::sched::spawn_on(0, super::tty::run()));
 }
 
-/// Whether a read would return now.
-pub fn has_input() -> bool {
-    super::tty::readable()
+/// Job control: a process of the terminal's session outside its
+/// foreground group that reads from it gets SIGTTIN (EIO if it ignores or
+/// blocks the signal, or its group is orphaned — not tracked yet).
+fn background_read_check(t: &Thread) -> Result<(), Errno> {
+    let p = &t.process;
+    let session = TTY.session.load(Ordering::Relaxed);
+    let fg = TTY.fg_pgrp.load(Ordering::Relaxed);
+    if session == 0 || session != p.sid() || fg == 0 || p.pgid() == fg {
+        return Ok(());
+    }
+    let action = p.action(crate::signal::SIGTTIN);
+    if action.handler == crate::signal::SIG_IGN || t.sigmask() & crate::signal::bit(crate::signal::SIGTTIN) != 0 {
+        return Err(Errno::EIO);
+    }
+    for q in crate::proc::pid::all() {
+        if q.pgid() == p.pgid() && !q.is_zombie() {
+            crate::signal::send_process(&q, crate::signal::SigInfo::kernel(crate::signal::SIGTTIN), false);
+        }
+    }
+    Err(Errno::ERESTARTSYS)
 }
 
-impl Console {
-    pub fn write(&self, data: &[u8]) -> usize {
-        super::tty::write(data)
+impl FileOps for Console {
+    fn read(&self, _file: &File, io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if !io.retry {
+            background_read_check(io.thread)?;
+        }
+        super::tty::try_read(buf).ok_or(Errno::EAGAIN)
     }
 
-    /// A line (canonical mode) or the bytes available (raw mode), waiting
-    /// until there are some.
-    pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        super::tty::read(buf, false).await
+    fn write(&self, _file: &File, _io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
+        Ok(super::tty::write(data))
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&TTY.readable)
+    }
+
+    fn poll(&self, _t: &Thread) -> u16 {
+        bits(super::tty::readable(), IN) | OUT
+    }
+
+    fn has_fasync(&self) -> bool {
+        true
+    }
+
+    fn ioctl(&self, _file: &File, t: &alloc::sync::Arc<Thread>, request: u64, arg: u64) -> SysResult {
+        super::tty_ioctl::ioctl(t, request, arg)
+    }
+
+    fn stat(&self) -> Metadata {
+        pseudo_metadata(0o020620, makedev(4, 64), 64)
+    }
+
+    fn statfs(&self) -> Result<StatFs, Errno> {
+        Ok(pseudo_statfs(TMPFS_MAGIC))
     }
 }

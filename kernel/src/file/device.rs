@@ -1,10 +1,23 @@
 //! Character devices the kernel implements: /dev/null, zero, full, random,
-//! urandom (Linux's `mem` driver, major 1) and the console (tty, console,
-//! ttyS0). Opening another device number is ENXIO, as for a device without
-//! a driver.
+//! urandom (Linux's `mem` driver, major 1). The console's numbers (tty,
+//! console, ttyS0) open [`super::console`]. Opening another device number
+//! is ENXIO, as for a device without a driver.
+//!
+//! As Linux's drivers: reads fill the whole buffer (null reads nothing),
+//! writes are swallowed (full says ENOSPC), lseek answers 0, pread and
+//! pwrite are allowed; /dev/zero maps as anonymous memory. random and
+//! urandom have a poll method (always ready) and fasync; null, zero and
+//! full have neither.
+
+use alloc::boxed::Box;
+
+use executor::WaitQueue;
+use fs::inode::{makedev, Metadata, StatFs};
 
 use super::console::Console;
-use super::FileKind;
+use super::io::Io;
+use super::ops::{pseudo_metadata, pseudo_statfs, FileOps, MapRequest, TMPFS_MAGIC};
+use super::File;
 use crate::errno::Errno;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,26 +28,35 @@ pub enum Device {
     Random,
 }
 
-/// The file kind for character device (major, minor).
-pub fn open_char(major: u32, minor: u32) -> Result<FileKind, Errno> {
+/// The queue of a file that is always ready and never changes (urandom).
+static NEVER: WaitQueue = WaitQueue::new();
+
+/// The open file for character device (major, minor).
+pub fn open_char(major: u32, minor: u32) -> Result<Box<dyn FileOps>, Errno> {
     Ok(match (major, minor) {
-        (1, 3) => FileKind::Device(Device::Null),
-        (1, 5) => FileKind::Device(Device::Zero),
-        (1, 7) => FileKind::Device(Device::Full),
-        (1, 8) | (1, 9) => FileKind::Device(Device::Random),
-        (5, 0) | (5, 1) | (4, 64) => FileKind::Console(Console),
+        (1, 3) => Box::new(Device::Null),
+        (1, 5) => Box::new(Device::Zero),
+        (1, 7) => Box::new(Device::Full),
+        (1, 8) | (1, 9) => Box::new(Device::Random),
+        (5, 0) | (5, 1) | (4, 64) => Box::new(Console),
         _ => return Err(Errno::ENXIO),
     })
 }
 
 impl Device {
-    /// Whether Linux's driver has a poll method (random and urandom do;
-    /// null, zero and full don't).
-    pub fn has_poll(&self) -> bool {
-        matches!(self, Device::Random)
+    /// st_rdev's (major, minor).
+    pub fn number(&self) -> (u32, u32) {
+        match self {
+            Device::Null => (1, 3),
+            Device::Zero => (1, 5),
+            Device::Full => (1, 7),
+            Device::Random => (1, 9),
+        }
     }
+}
 
-    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+impl FileOps for Device {
+    fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
         match self {
             Device::Null => Ok(0),
             Device::Zero | Device::Full => {
@@ -48,20 +70,48 @@ impl Device {
         }
     }
 
-    pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {
+    fn write(&self, _file: &File, _io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
         match self {
             Device::Full => Err(Errno::ENOSPC),
             _ => Ok(data.len()),
         }
     }
 
-    /// st_rdev's (major, minor).
-    pub fn number(&self) -> (u32, u32) {
+    /// zero and urandom always fill the buffer on Linux: a long read goes
+    /// on to the end of the request.
+    fn is_stream(&self) -> bool {
+        false
+    }
+
+    fn positional(&self) -> bool {
+        true
+    }
+
+    fn seek(&self, _file: &File, _off: i64, _whence: u64) -> Result<u64, Errno> {
+        Ok(0)
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        (*self == Device::Random).then_some(&NEVER)
+    }
+
+    fn has_fasync(&self) -> bool {
+        *self == Device::Random
+    }
+
+    fn stat(&self) -> Metadata {
+        let (ma, mi) = self.number();
+        pseudo_metadata(0o020666, makedev(ma, mi), (ma * 256 + mi) as u64)
+    }
+
+    fn statfs(&self) -> Result<StatFs, Errno> {
+        Ok(pseudo_statfs(TMPFS_MAGIC))
+    }
+
+    fn mmap(&self, _file: &File, _req: &MapRequest) -> Result<crate::mm::vma::Kind, Errno> {
         match self {
-            Device::Null => (1, 3),
-            Device::Zero => (1, 5),
-            Device::Full => (1, 7),
-            Device::Random => (1, 9),
+            Device::Zero => Ok(crate::mm::vma::Kind::Anon),
+            _ => Err(Errno::ENODEV),
         }
     }
 }

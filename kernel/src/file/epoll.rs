@@ -28,7 +28,8 @@ use core::task::Waker;
 use executor::{WaitQueue, WatchId};
 use platform::sync::IrqMutex;
 
-use super::{File, FileKind};
+use super::readiness::{bits, IN};
+use super::{File, FileOps};
 use crate::errno::Errno;
 use crate::proc::Thread;
 
@@ -114,7 +115,7 @@ impl Epoll {
     /// EPOLL_CTL_ADD. The caller checked `file` has a poll method and is
     /// not this instance.
     pub fn add(self: &Arc<Epoll>, t: &Thread, fd: i32, file: &Arc<File>, events: u32, data: u64) -> Result<(), Errno> {
-        if let FileKind::Epoll(inner) = &file.kind {
+        if let Some(inner) = file.downcast::<Arc<Epoll>>() {
             if inner.reaches(self) || inner.depth() + 1 > MAX_NESTS {
                 return Err(Errno::ELOOP);
             }
@@ -247,10 +248,7 @@ impl Epoll {
         items
             .iter()
             .filter_map(|i| i.file.upgrade())
-            .filter_map(|f| match &f.kind {
-                FileKind::Epoll(e) => Some(e.clone()),
-                _ => None,
-            })
+            .filter_map(|f| f.downcast::<Arc<Epoll>>().cloned())
             .collect()
     }
 }
@@ -281,6 +279,18 @@ impl Drop for Epoll {
             }
             item.detach(file.as_deref());
         }
+    }
+}
+
+/// An epoll instance as a file: readable while some registered file has
+/// events; reading and writing are EINVAL.
+impl FileOps for Arc<Epoll> {
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.events)
+    }
+
+    fn poll(&self, t: &Thread) -> u16 {
+        bits(self.has_events(t), IN)
     }
 }
 

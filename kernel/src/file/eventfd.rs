@@ -1,13 +1,18 @@
 //! eventfd(2): a 64-bit counter as a file. A read takes the whole count (or
 //! 1 in semaphore mode) and waits while it is zero; a write adds and waits
-//! while the sum would pass 2^64 - 2. Both are futures on the eventfd's
-//! wait queue, which poll also uses.
+//! while the sum would pass 2^64 - 2 (adding 2^64 - 1 is EINVAL). Both
+//! move 8 bytes (EINVAL for a smaller buffer) and wait, through the
+//! generic layer, on the eventfd's wait queue, which poll also uses.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use executor::WaitQueue;
 
+use super::io::Io;
+use super::readiness::{bits, IN, OUT};
+use super::{File, FileOps};
 use crate::errno::Errno;
+use crate::proc::Thread;
 
 const MAX: u64 = u64::MAX - 1;
 
@@ -43,31 +48,40 @@ impl EventFd {
         r.ok().map(|old| if self.semaphore { 1 } else { old })
     }
 
-    pub async fn read(&self, nonblock: bool) -> Result<u64, Errno> {
-        let v = match self.try_read() {
-            Some(v) => v,
-            None if nonblock => return Err(Errno::EAGAIN),
-            None => self.events.wait_for(|| self.try_read()).await,
-        };
-        self.events.wake_all();
-        Ok(v)
-    }
-
     fn try_write(&self, v: u64) -> bool {
         self.count.fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_add(v).filter(|s| *s <= MAX)).is_ok()
     }
+}
 
-    pub async fn write(&self, v: u64, nonblock: bool) -> Result<(), Errno> {
+impl FileOps for EventFd {
+    fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.len() < 8 {
+            return Err(Errno::EINVAL);
+        }
+        let v = self.try_read().ok_or(Errno::EAGAIN)?;
+        self.events.wake_all();
+        buf[..8].copy_from_slice(&v.to_le_bytes());
+        Ok(8)
+    }
+
+    fn write(&self, _file: &File, _io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
+        let Some(v) = data.first_chunk::<8>() else { return Err(Errno::EINVAL) };
+        let v = u64::from_le_bytes(*v);
         if v == u64::MAX {
             return Err(Errno::EINVAL);
         }
         if !self.try_write(v) {
-            if nonblock {
-                return Err(Errno::EAGAIN);
-            }
-            self.events.wait_until(|| self.try_write(v)).await;
+            return Err(Errno::EAGAIN);
         }
         self.events.wake_all();
-        Ok(())
+        Ok(8)
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.events)
+    }
+
+    fn poll(&self, _t: &Thread) -> u16 {
+        bits(self.readable(), IN) | bits(self.writable(), OUT)
     }
 }

@@ -16,8 +16,12 @@ use alloc::vec::Vec;
 
 use executor::WaitQueue;
 
-use crate::errno::Errno;
+use super::io::Io;
+use super::readiness::{bits, IN};
+use super::{File, FileOps};
+use crate::errno::{Errno, SysResult};
 use crate::fsnotify::{self, Key};
+use crate::proc::Thread;
 
 pub const IN_Q_OVERFLOW: u32 = 0x4000;
 pub const IN_IGNORED: u32 = 0x8000;
@@ -184,13 +188,36 @@ impl Inotify {
         }
         Some(Ok(out))
     }
+}
 
-    pub async fn read(&self, max: usize, nonblock: bool) -> Result<Vec<u8>, Errno> {
-        match self.take(max) {
-            Some(r) => r,
-            None if nonblock => Err(Errno::EAGAIN),
-            None => self.events.wait_for(|| self.take(max)).await,
+/// A read takes the whole events that fit, waiting for the first;
+/// FIONREAD is the bytes queued; O_ASYNC can be set.
+impl FileOps for Arc<Inotify> {
+    fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+        let data = self.take(buf.len()).ok_or(Errno::EAGAIN)??;
+        buf[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.events)
+    }
+
+    fn poll(&self, _t: &Thread) -> u16 {
+        bits(self.readable(), IN)
+    }
+
+    fn has_fasync(&self) -> bool {
+        true
+    }
+
+    fn ioctl(&self, _file: &File, t: &Arc<Thread>, request: u64, arg: u64) -> SysResult {
+        const FIONREAD: u64 = 0x541b;
+        if request != FIONREAD {
+            return Err(Errno::ENOTTY);
         }
+        crate::uaccess::write_u32(&*t.process.mm().ok_or(Errno::EFAULT)?, arg, self.pending_bytes() as u32)?;
+        Ok(0)
     }
 }
 

@@ -1,70 +1,63 @@
 //! Open files and file descriptor tables.
 //!
-//! An open file description ([`File`]) is the console, a file of the VFS
-//! (regular file, directory, symlink opened with O_PATH), a character
-//! device the kernel implements ([`device`]), a pipe end ([`pipe`]), or one
-//! of the event files ([`eventfd`], [`timerfd`], [`signalfd`], [`epoll`],
-//! [`pidfd`], [`inotify`]).
-//! What each is ready for is in [`readiness`]. It
-//! carries the status flags and the file position, shared by duplicated
-//! descriptors and across fork. The descriptor table has Linux's rules:
-//! lowest free number, close-on-exec, RLIMIT_NOFILE.
+//! An open file description ([`File`]) is an object: what it does is the
+//! [`FileOps`] trait ([`ops`], with Linux's answer wherever a kind has no
+//! method), implemented once per kind of file, each in its own module:
+//! files and directories of the VFS ([`inode`]), pipes and FIFOs
+//! ([`pipe`]), the console ([`console`], its line discipline in [`tty`]),
+//! the character devices the kernel implements ([`device`]), and the event
+//! files ([`eventfd`], [`timerfd`], [`signalfd`], [`epoll`], [`inotify`],
+//! [`pidfd`]). Nothing outside this module looks at a file's kind: the
+//! syscall layer calls the trait, and asks for a kind by type
+//! ([`File::downcast`]) where a call needs one. Adding a kind adds a
+//! module.
+//!
+//! Reads and writes never wait in a kind; [`io`] waits for them and is
+//! the one place a signal ends a wait (ERESTARTSYS). What a file is ready
+//! for is each kind's `poll`, with the constants in [`readiness`]. File
+//! locks that go with a description are [`locks`].
+//!
+//! A description carries the status flags and the file position, shared
+//! by duplicated descriptors and across fork. The descriptor table has
+//! Linux's rules: lowest free number, close-on-exec, RLIMIT_NOFILE.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::any::Any;
+
+use executor::WaitQueue;
 
 use crate::errno::Errno;
+use crate::proc::Thread;
 
 pub mod console;
 pub mod device;
 pub mod epoll;
 pub mod eventfd;
+pub mod inode;
 pub mod inotify;
+pub mod io;
+pub mod locks;
+pub mod ops;
 pub mod pidfd;
 pub mod pipe;
 pub mod readiness;
 pub mod signalfd;
 pub mod timerfd;
 pub mod tty;
+pub mod tty_ioctl;
 pub mod vfs;
 pub mod write_serial;
 
-/// What an open file is.
-pub enum FileKind {
-    Console(console::Console),
-    /// A file of the VFS.
-    Inode(InodeFile),
-    Device(device::Device),
-    Pipe(pipe::PipeEnd),
-    EventFd(eventfd::EventFd),
-    TimerFd(alloc::sync::Arc<timerfd::TimerFd>),
-    Epoll(Arc<epoll::Epoll>),
-    SignalFd(signalfd::SignalFd),
-    PidFd(pidfd::PidFd),
-    Inotify(Arc<inotify::Inotify>),
-}
-
-/// A file opened through the VFS: where it is, and the directory and name
-/// it was opened by (for /proc/self/fd later).
-pub struct InodeFile {
-    pub loc: fs::vfs::PathLoc,
-    // Read by /proc/self/fd (procfs, a later issue).
-    #[allow(dead_code)]
-    pub parent: fs::vfs::PathLoc,
-    #[allow(dead_code)]
-    pub name: Vec<u8>,
-    /// Write access through the mount while open for writing.
-    #[allow(dead_code)]
-    pub write: Option<fs::mount::WriteAccess>,
-    /// The credentials it was opened with (Linux's f_cred), for linkat's
-    /// AT_EMPTY_PATH rule.
-    pub opener: fs::Creds,
-}
+pub use inode::InodeFile;
+pub use ops::FileOps;
 
 /// An open file description: shared by duplicated descriptors and across
 /// fork, with its status flags (O_APPEND, O_NONBLOCK, the access mode).
 pub struct File {
-    pub kind: FileKind,
+    /// What kind of file it is, and what it does.
+    ops: Box<dyn FileOps>,
     pub flags: core::sync::atomic::AtomicU32,
     /// The file position (lseek, read, write).
     pub pos: spin::Mutex<u64>,
@@ -85,30 +78,36 @@ pub const O_DIRECT: u32 = 0o40000;
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | 0o1000000 /* O_NOATIME */;
 
 impl Drop for File {
-    /// The description's epoll registrations, OFD locks and flock locks go
-    /// with it.
+    /// The description's epoll registrations go with it, and whatever the
+    /// kind releases (a VFS file's OFD and flock locks).
     fn drop(&mut self) {
         let items = core::mem::take(&mut *self.epoll_items.lock());
         if !items.is_empty() {
             epoll::release_file(self, items);
         }
-        if let FileKind::Inode(f) = &self.kind {
-            let close = if self.writable() { crate::fsnotify::IN_CLOSE_WRITE } else { crate::fsnotify::IN_CLOSE_NOWRITE };
-            crate::fsnotify::file_event(self, close);
-            // This description may have been the inode's last holder.
-            crate::fsnotify::maybe_gone(&f.loc.inode, 1);
-            let id = self as *const File as u64;
-            let locks = f.loc.inode.file_locks();
-            locks.release_owner(fs::lock::LockOwner::Ofd(id));
-            let _ = locks.flock(id, None);
-            crate::syscall::lock::RELEASED.wake_all();
-        }
+        self.ops.release(self);
     }
 }
 
 impl File {
-    pub fn new(kind: FileKind, flags: u32) -> File {
-        File { kind, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0), epoll_items: spin::Mutex::new(Vec::new()), node: None }
+    /// A description of `kind` with status flags `flags`.
+    pub fn new(kind: impl FileOps, flags: u32) -> File {
+        File::from_ops(Box::new(kind), flags)
+    }
+
+    pub fn from_ops(ops: Box<dyn FileOps>, flags: u32) -> File {
+        File { ops, flags: core::sync::atomic::AtomicU32::new(flags), pos: spin::Mutex::new(0), epoll_items: spin::Mutex::new(Vec::new()), node: None }
+    }
+
+    /// What this file does.
+    pub fn ops(&self) -> &dyn FileOps {
+        &*self.ops
+    }
+
+    /// The kind, if it is a `T` (for the calls that need one kind: Linux's
+    /// `f_op == &timerfd_fops`).
+    pub fn downcast<T: FileOps>(&self) -> Option<&T> {
+        (&*self.ops as &dyn Any).downcast_ref::<T>()
     }
 
     pub fn status(&self) -> u32 {
@@ -127,18 +126,33 @@ impl File {
         f & fs::flags::O_PATH == 0 && f & 3 != fs::flags::O_RDONLY
     }
 
-    /// Whether Linux's file type has an fasync method (signal-driven I/O):
-    /// pipes, ttys, inotify and the random devices. On the others
-    /// O_ASYNC cannot be set (F_SETFL drops it, FIOASYNC is ENOTTY).
+    /// Whether O_ASYNC can be set ([`FileOps::has_fasync`]).
     pub fn has_fasync(&self) -> bool {
-        matches!(self.kind, FileKind::Pipe(_) | FileKind::Console(_) | FileKind::Inotify(_) | FileKind::Device(device::Device::Random))
+        self.ops.has_fasync()
     }
 
-    /// The VFS location, for files that have one.
+    /// The VFS file, for files that have one.
     pub fn inode_file(&self) -> Option<&InodeFile> {
-        match &self.kind {
-            FileKind::Inode(i) => Some(i),
-            _ => None,
+        self.ops.inode_file()
+    }
+
+    /// The queue woken when this file's readiness may have changed, or
+    /// None for a file without a poll method.
+    pub fn wait_queue(&self) -> Option<&WaitQueue> {
+        self.ops.wait_queue()
+    }
+
+    /// The poll events this file has now, as seen by thread `t`.
+    pub fn poll_events(&self, t: &Thread) -> u16 {
+        self.ops.poll(t)
+    }
+
+    /// What fstat reports: the node it was opened by, else the kind's
+    /// inode.
+    pub fn metadata(&self) -> fs::inode::Metadata {
+        match &self.node {
+            Some(node) => node.inode.metadata(),
+            None => self.ops.stat(),
         }
     }
 }

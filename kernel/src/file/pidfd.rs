@@ -14,6 +14,9 @@ use executor::WaitQueue;
 
 use core::sync::atomic::Ordering;
 
+use super::readiness::{bits, IN, POLLHUP};
+use super::FileOps;
+use crate::errno::Errno;
 use crate::proc::{pid, Process, Thread};
 
 pub struct PidFd {
@@ -24,10 +27,6 @@ pub struct PidFd {
 }
 
 impl PidFd {
-    pub fn queue(&self) -> &WaitQueue {
-        &self.process.thread_exits
-    }
-
     pub fn exited(&self) -> bool {
         match &self.thread {
             Some(t) => t.exited.load(Ordering::Acquire) || self.process.is_zombie(),
@@ -38,5 +37,21 @@ impl PidFd {
     /// Exited and reaped: its PID no longer names it.
     pub fn reaped(&self) -> bool {
         self.exited() && pid::find(self.process.pid).is_none_or(|p| !Arc::ptr_eq(&p, &self.process))
+    }
+}
+
+/// Reading and writing are EINVAL; fstatfs reports pidfs (Linux 6.9).
+impl FileOps for PidFd {
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.process.thread_exits)
+    }
+
+    fn poll(&self, _t: &Thread) -> u16 {
+        bits(self.exited(), IN) | bits(self.reaped(), POLLHUP)
+    }
+
+    fn statfs(&self) -> Result<fs::inode::StatFs, Errno> {
+        const PID_FS_MAGIC: u64 = 0x5049_4446;
+        Ok(super::ops::pseudo_statfs(PID_FS_MAGIC))
     }
 }

@@ -15,6 +15,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use executor::WaitQueue;
 
+use super::io::Io;
+use super::readiness::{bits, IN};
+use super::{File, FileOps};
 use crate::errno::Errno;
 use crate::proc::Thread;
 use crate::signal::{SigInfo, SigSet, UNBLOCKABLE};
@@ -40,10 +43,6 @@ impl SignalFd {
         SIGNALS.wake_all();
     }
 
-    pub fn queue(&self) -> &WaitQueue {
-        &SIGNALS
-    }
-
     fn mask(&self) -> SigSet {
         self.mask.load(Ordering::Acquire)
     }
@@ -55,24 +54,6 @@ impl SignalFd {
 
     fn take(&self, t: &Thread) -> Option<SigInfo> {
         t.dequeue_signal(!self.mask())
-    }
-
-    /// Takes up to `max` (>= 1) signals, waiting for the first unless
-    /// `nonblock`.
-    pub async fn read(&self, t: &Thread, max: usize, nonblock: bool) -> Result<alloc::vec::Vec<SigInfo>, Errno> {
-        let first = match self.take(t) {
-            Some(i) => i,
-            None if nonblock => return Err(Errno::EAGAIN),
-            None => SIGNALS.wait_for(|| self.take(t)).await,
-        };
-        let mut got = alloc::vec![first];
-        while got.len() < max {
-            match self.take(t) {
-                Some(i) => got.push(i),
-                None => break,
-            }
-        }
-        Ok(got)
     }
 }
 
@@ -102,4 +83,32 @@ pub fn record(i: &SigInfo) -> [u8; RECORD] {
         }
     }
     b
+}
+
+/// A read takes as many whole records as fit (EINVAL if not even one
+/// does), waiting for the first; writing is EINVAL.
+impl FileOps for SignalFd {
+    fn read(&self, _file: &File, io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.len() < RECORD {
+            return Err(Errno::EINVAL);
+        }
+        let mut n = 0;
+        for slot in buf.chunks_exact_mut(RECORD) {
+            let Some(info) = self.take(io.thread) else { break };
+            slot.copy_from_slice(&record(&info));
+            n += RECORD;
+        }
+        if n == 0 {
+            return Err(Errno::EAGAIN);
+        }
+        Ok(n)
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&SIGNALS)
+    }
+
+    fn poll(&self, t: &Thread) -> u16 {
+        bits(self.has_signal(t), IN)
+    }
 }

@@ -14,7 +14,11 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use executor::{Event, WaitQueue};
 
+use super::io::Io;
+use super::readiness::{bits, IN};
+use super::{File, FileOps};
 use crate::errno::Errno;
+use crate::proc::Thread;
 
 struct Armed {
     /// Next expiry on the monotonic clock, and the interval (0: one shot).
@@ -134,15 +138,26 @@ impl TimerFd {
         }
         (n > 0).then_some(Ok(n))
     }
+}
 
-    pub async fn read(&self, nonblock: bool) -> Result<u64, Errno> {
-        if let Some(r) = self.take() {
-            return r;
+/// A read takes the expirations (8 bytes; EINVAL for a smaller buffer),
+/// waiting for the first; writing is EINVAL.
+impl FileOps for Arc<TimerFd> {
+    fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.len() < 8 {
+            return Err(Errno::EINVAL);
         }
-        if nonblock {
-            return Err(Errno::EAGAIN);
-        }
-        self.events.wait_for(|| self.take()).await
+        let v = self.take().ok_or(Errno::EAGAIN)??;
+        buf[..8].copy_from_slice(&v.to_le_bytes());
+        Ok(8)
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.events)
+    }
+
+    fn poll(&self, _t: &Thread) -> u16 {
+        bits(self.readable(), IN)
     }
 }
 

@@ -16,7 +16,6 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use executor::{Event, WaitQueue};
 
-use crate::errno::Errno;
 
 // c_iflag
 const IGNCR: u32 = 0o200;
@@ -117,7 +116,8 @@ pub struct Tty {
     /// Session the tty controls (0: none) and its foreground group.
     pub session: AtomicU32,
     pub fg_pgrp: AtomicU32,
-    /// Woken when input becomes readable.
+    /// Woken when input may have become readable (input arrived, termios
+    /// changed): readers and pollers wait here.
     pub readable: WaitQueue,
 }
 
@@ -306,17 +306,16 @@ pub async fn run() {
             input(c);
         }
         TTY.readable.wake_all();
-        crate::file::console::READY.wake_all();
     }
 }
 
-/// Whether a read would return now.
 /// Whether the console is the controlling terminal of `p`'s session.
 pub fn is_controlling(p: &crate::proc::Process) -> bool {
     let s = TTY.session.load(Ordering::Relaxed);
     s != 0 && s == p.sid()
 }
 
+/// Whether a read would return now.
 pub fn readable() -> bool {
     let t = *TTY.termios.lock();
     let l = TTY.line.lock();
@@ -327,7 +326,9 @@ pub fn readable() -> bool {
     }
 }
 
-fn take(buf: &mut [u8]) -> Option<usize> {
+/// Takes a line (canonical mode) or what is there (raw mode); None when a
+/// read would wait.
+pub fn try_read(buf: &mut [u8]) -> Option<usize> {
     let t = *TTY.termios.lock();
     let mut l = TTY.line.lock();
     if t.lflag & ICANON != 0 {
@@ -350,18 +351,4 @@ fn take(buf: &mut [u8]) -> Option<usize> {
         }
         Some(n)
     }
-}
-
-/// Reads input: a line in canonical mode, what is there in raw mode.
-pub async fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
-    if buf.is_empty() {
-        return Ok(0);
-    }
-    if let Some(n) = take(buf) {
-        return Ok(n);
-    }
-    if nonblock {
-        return Err(Errno::EAGAIN);
-    }
-    Ok(TTY.readable.wait_for(|| take(buf)).await)
 }

@@ -463,7 +463,7 @@ impl Process {
             self.image_maxrss.fetch_max(mm.peak_rss_kib(), Ordering::Relaxed);
         }
         for file in self.files().lock().all() {
-            crate::syscall::lock::release_process_locks(&file, self.pid);
+            crate::file::locks::release_process_locks(&file, self.pid);
         }
         *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
         self.vfork_done.notify_all();

@@ -1,13 +1,13 @@
 //! Interrupt-driven console input: the test asks for a line on the serial
-//! console (the runner types it), then reads it through the console file's
-//! `read` — a future that sleeps on an event the serial interrupt (routed
-//! through the I/O APIC) notifies. No polling.
+//! console (the runner types it), then reads it as the console file does:
+//! waiting on the tty's queue, which the tty task wakes when the serial
+//! interrupt (routed through the I/O APIC) brings input. No polling.
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::file::console::Console;
+use crate::file::tty::{try_read, TTY};
 
 const TIMEOUT_NS: u64 = 30_000_000_000;
 
@@ -18,10 +18,9 @@ pub async fn read_line() -> Result<String, String> {
     let mut reads = 0;
     loop {
         let mut buf = [0u8; 64];
-        let n = crate::sched::timeout(deadline, Console.read(&mut buf))
+        let n = crate::sched::timeout(deadline, TTY.readable.wait_for(|| try_read(&mut buf)))
             .await
-            .map_err(|_| format!("no end of line within 30 s (got {:?})", String::from_utf8_lossy(&line)))?
-            .map_err(|e| format!("console read failed: {e:?}"))?;
+            .map_err(|_| format!("no end of line within 30 s (got {:?})", String::from_utf8_lossy(&line)))?;
         reads += 1;
         for &b in &buf[..n] {
             if b == b'\r' || b == b'\n' {

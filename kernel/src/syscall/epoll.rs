@@ -16,7 +16,7 @@ use super::poll::{restore_mask, swap_mask};
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::epoll::{Epoll, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLWAKEUP};
-use crate::file::{File, FileKind, O_CLOEXEC, O_RDWR};
+use crate::file::{File, O_CLOEXEC, O_RDWR};
 use crate::signal::interruptible;
 use crate::uaccess;
 
@@ -42,7 +42,7 @@ pub fn epoll_create1(call: &Call<'_>, flags: u32) -> SysResult {
     if flags & !O_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
-    call.install(Arc::new(File::new(FileKind::Epoll(Epoll::new()), O_RDWR)), flags & O_CLOEXEC != 0)
+    call.install(Arc::new(File::new(Epoll::new(), O_RDWR)), flags & O_CLOEXEC != 0)
 }
 
 pub fn epoll_ctl(call: &Call<'_>, epfd: u64, op: u64, fd: u64, event: u64) -> SysResult {
@@ -62,12 +62,12 @@ pub fn epoll_ctl(call: &Call<'_>, epfd: u64, op: u64, fd: u64, event: u64) -> Sy
     if file.wait_queue().is_none() {
         return Err(Errno::EPERM);
     }
-    let FileKind::Epoll(ep) = &epf.kind else { return Err(Errno::EINVAL) };
+    let Some(ep) = epf.downcast::<Arc<Epoll>>() else { return Err(Errno::EINVAL) };
     if Arc::ptr_eq(&epf, &file) {
         return Err(Errno::EINVAL);
     }
     if events & EPOLLEXCLUSIVE != 0 {
-        let epoll_target = matches!(file.kind, FileKind::Epoll(_));
+        let epoll_target = file.downcast::<Arc<Epoll>>().is_some();
         if op == EPOLL_CTL_MOD || (op == EPOLL_CTL_ADD && (epoll_target || events & !EXCLUSIVE_OK != 0)) {
             return Err(Errno::EINVAL);
         }
@@ -92,7 +92,7 @@ async fn wait(call: &Call<'_>, epfd: u64, events: u64, max: i32, deadline: Optio
         return Err(Errno::EFAULT);
     }
     let file = call.thread.process.files().lock().get(epfd)?;
-    let FileKind::Epoll(ep) = &file.kind else { return Err(Errno::EINVAL) };
+    let Some(ep) = file.downcast::<Arc<Epoll>>() else { return Err(Errno::EINVAL) };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let deliver = |n: usize, ev: u32, data: u64| {
         let mut b = [0u8; EVENT_SIZE as usize];

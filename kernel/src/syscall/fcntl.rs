@@ -53,7 +53,7 @@ pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
         }
         F_SETPIPE_SZ | F_GETPIPE_SZ => {
             let f = t.get(fd)?;
-            let crate::file::FileKind::Pipe(end) = &f.kind else { return Err(Errno::EBADF) };
+            let end = f.downcast::<crate::file::pipe::PipeEnd>().ok_or(Errno::EBADF)?;
             if cmd == F_GETPIPE_SZ {
                 Ok(end.pipe.capacity() as u64)
             } else {

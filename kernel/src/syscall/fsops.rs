@@ -11,7 +11,6 @@ use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::vfs::with_ctx;
-use crate::file::FileKind;
 use crate::fsnotify;
 use crate::uaccess;
 
@@ -129,10 +128,7 @@ pub fn linkat(call: &Call<'_>, olddir: i32, old: u64, newdir: i32, new: u64, fla
     let (od, nd) = (start_dir(call, olddir, &o)?, start_dir(call, newdir, &n)?);
     // AT_EMPTY_PATH on an open file: who opened it matters (flink).
     let opener = if o.is_empty() && olddir != AT_FDCWD {
-        match &call.thread.process.files().lock().get(olddir as u32 as u64)?.kind {
-            FileKind::Inode(f) => Some(f.opener.clone()),
-            _ => None,
-        }
+        call.thread.process.files().lock().get(olddir as u32 as u64)?.inode_file().map(|f| f.opener.clone())
     } else {
         None
     };
@@ -179,11 +175,8 @@ fn inode_loc(call: &Call<'_>, fd: u64) -> Result<fs::vfs::PathLoc, Errno> {
     if file.status() & fs::flags::O_PATH != 0 {
         return Err(Errno::EBADF);
     }
-    match &file.kind {
-        FileKind::Inode(f) => Ok(f.loc.clone()),
-        // Pipes and kernel devices have no inode to change here.
-        _ => Err(Errno::EINVAL),
-    }
+    // Pipes and kernel devices have no inode to change here.
+    file.inode_file().map(|f| f.loc.clone()).ok_or(Errno::EINVAL)
 }
 
 pub fn fchmod(call: &Call<'_>, fd: u64, mode: u32) -> SysResult {
@@ -212,24 +205,13 @@ pub fn fchown(call: &Call<'_>, fd: u64, uid: u64, gid: u64) -> SysResult {
     Ok(0)
 }
 
-/// Linux's inode_newsize_ok for RLIMIT_FSIZE: growing a file past the
-/// limit is EFBIG with SIGXFSZ (truncate, ftruncate, fallocate).
-pub fn newsize_ok(call: &Call<'_>, old: u64, new: u64) -> Result<(), Errno> {
-    let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_FSIZE].0;
-    if new > old && new > limit {
-        crate::signal::send_thread(call.thread, crate::signal::SigInfo::kernel(crate::signal::SIGXFSZ), true);
-        return Err(Errno::EFBIG);
-    }
-    Ok(())
-}
-
 pub fn truncate(call: &Call<'_>, path: u64, len: i64) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, AT_FDCWD, &p)?;
     if len >= 0 {
         if let Ok(meta) = super::stat::lookup_metadata(call, AT_FDCWD, &p, 0) {
             if meta.is_regular() {
-                newsize_ok(call, meta.size, len as u64)?;
+                crate::file::inode::newsize_ok(call.thread, meta.size, len as u64)?;
             }
         }
     }
@@ -243,18 +225,10 @@ pub fn ftruncate(call: &Call<'_>, fd: u64, len: i64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let file = call.thread.process.files().lock().get(fd)?;
-    let FileKind::Inode(f) = &file.kind else { return Err(Errno::EINVAL) };
     if !file.writable() {
         return Err(Errno::EINVAL);
     }
-    let meta = f.loc.inode.metadata();
-    if !meta.is_regular() {
-        return Err(Errno::EINVAL);
-    }
-    newsize_ok(call, meta.size, len as u64)?;
-    f.loc.inode.truncate(len as u64)?;
-    let _ = fs::attr::remove_privs(&f.loc.inode, call.thread.creds.lock().capable(4 /* CAP_FSETID */));
-    fsnotify::file_event(&file, fsnotify::IN_MODIFY);
+    file.ops().truncate(&file, call.thread, len as u64)?;
     Ok(0)
 }
 
@@ -316,7 +290,7 @@ pub fn chdir(call: &Call<'_>, path: u64) -> SysResult {
 
 pub fn fchdir(call: &Call<'_>, fd: u64) -> SysResult {
     let file = call.thread.process.files().lock().get_raw(fd)?;
-    let FileKind::Inode(f) = &file.kind else { return Err(Errno::ENOTDIR) };
+    let Some(f) = file.inode_file() else { return Err(Errno::ENOTDIR) };
     if !f.loc.inode.metadata().is_dir() {
         return Err(Errno::ENOTDIR);
     }
@@ -350,12 +324,11 @@ pub fn getcwd(call: &Call<'_>, buf: u64, size: u64) -> SysResult {
     Ok(out.len() as u64)
 }
 
-/// sync, syncfs, fsync, fdatasync: tmpfs has nothing to write back; the
-/// descriptor is still checked.
+/// fsync, fdatasync: the file's own (tmpfs has nothing to write back; a
+/// file without an fsync method, a pipe, a device or an event file, is
+/// EINVAL as on Linux).
 pub fn fsync(call: &Call<'_>, fd: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
-    match file.kind {
-        FileKind::Pipe(_) => Err(Errno::EINVAL),
-        _ => Ok(0),
-    }
+    file.ops().fsync()?;
+    Ok(0)
 }

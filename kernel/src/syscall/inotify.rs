@@ -17,7 +17,7 @@ use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::inotify::Inotify;
 use crate::file::vfs::with_ctx;
-use crate::file::{File, FileKind, O_CLOEXEC, O_NONBLOCK};
+use crate::file::{File, O_CLOEXEC, O_NONBLOCK};
 
 const IN_ALL_EVENTS: u32 = 0xfff;
 const IN_ONLYDIR: u32 = 0x0100_0000;
@@ -34,16 +34,13 @@ pub fn inotify_init1(call: &Call<'_>, flags: u32) -> SysResult {
     if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
-    let file = Arc::new(File::new(FileKind::Inotify(Inotify::new()), flags & O_NONBLOCK));
+    let file = Arc::new(File::new(Inotify::new(), flags & O_NONBLOCK));
     call.install(file, flags & O_CLOEXEC != 0)
 }
 
 fn instance(call: &Call<'_>, fd: u64) -> Result<Arc<Inotify>, Errno> {
     let file = call.thread.process.files().lock().get(fd)?;
-    match &file.kind {
-        FileKind::Inotify(i) => Ok(i.clone()),
-        _ => Err(Errno::EINVAL),
-    }
+    file.downcast::<Arc<Inotify>>().cloned().ok_or(Errno::EINVAL)
 }
 
 pub fn inotify_add_watch(call: &Call<'_>, fd: u64, path: u64, mask: u32) -> SysResult {

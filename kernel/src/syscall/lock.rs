@@ -1,23 +1,21 @@
 //! File locks: fcntl(2) F_GETLK/F_SETLK/F_SETLKW (POSIX record locks, owned
 //! by the process) and F_OFD_* (owned by the open file description), and
 //! flock(2). The lock tables are the `fs` crate's; a blocked F_SETLKW or
-//! flock waits, as a future, until some lock is released (a signal ends the
-//! wait, restarted under SA_RESTART as on Linux); a wait that would close a cycle of processes waiting
-//! for each other's POSIX locks is EDEADLK instead. POSIX locks go when the process closes any descriptor
-//! of the file or exits; OFD and flock locks when the description closes.
+//! flock waits, as a future, until some lock is released
+//! ([`RELEASED`]; a signal ends the wait, restarted under SA_RESTART as on
+//! Linux); a wait that would close a cycle of processes waiting for each
+//! other's POSIX locks is EDEADLK instead. POSIX locks go when the process
+//! closes any descriptor of the file or exits; OFD and flock locks when the
+//! description closes ([`crate::file::locks`]).
 
-use executor::WaitQueue;
 use fs::lock::{lock_range, FlockKind, LockKind, LockOwner};
 use fs::lock_waits::PosixWaits;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::{File, FileKind};
+use crate::file::locks::{description_id, RELEASED};
 use crate::signal::interruptible;
 use crate::uaccess;
-
-/// Woken whenever a lock is released anywhere.
-pub static RELEASED: WaitQueue = WaitQueue::new();
 
 /// Blocked F_SETLKW callers, for deadlock detection.
 static WAITS: PosixWaits = PosixWaits::new();
@@ -46,13 +44,9 @@ pub fn is_lock_cmd(cmd: u64) -> bool {
     matches!(cmd, F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW)
 }
 
-fn ofd_id(file: &alloc::sync::Arc<File>) -> u64 {
-    alloc::sync::Arc::as_ptr(file) as u64
-}
-
 pub async fn fcntl_lock(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
-    let FileKind::Inode(f) = &file.kind else { return Err(Errno::EBADF) };
+    let Some(f) = file.inode_file() else { return Err(Errno::EBADF) };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let mut b = [0u8; 32];
     uaccess::read_bytes(&mm, arg, &mut b)?;
@@ -78,7 +72,7 @@ pub async fn fcntl_lock(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResu
         F_UNLCK => None,
         _ => return Err(Errno::EINVAL),
     };
-    let owner = if ofd { LockOwner::Ofd(ofd_id(&file)) } else { LockOwner::Process(call.thread.process.pid) };
+    let owner = if ofd { LockOwner::Ofd(description_id(&file)) } else { LockOwner::Process(call.thread.process.pid) };
     let locks = f.loc.inode.file_locks();
     if matches!(cmd, F_GETLK | F_OFD_GETLK) {
         let Some(k) = kind else { return Err(Errno::EINVAL) };
@@ -135,7 +129,7 @@ const LOCK_UN: u64 = 8;
 
 pub async fn flock(call: &Call<'_>, fd: u64, op: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
-    let FileKind::Inode(f) = &file.kind else { return Err(Errno::EINVAL) };
+    let Some(f) = file.inode_file() else { return Err(Errno::EINVAL) };
     // An O_PATH descriptor has no file operations: flock is EBADF.
     if file.status() & fs::flags::O_PATH != 0 {
         return Err(Errno::EBADF);
@@ -149,7 +143,7 @@ pub async fn flock(call: &Call<'_>, fd: u64, op: u64) -> SysResult {
     let locks = f.loc.inode.file_locks();
     loop {
         let gen = locks.generation();
-        match locks.flock(ofd_id(&file), kind) {
+        match locks.flock(description_id(&file), kind) {
             Ok(()) => {
                 RELEASED.wake_all();
                 return Ok(0);
@@ -159,14 +153,5 @@ pub async fn flock(call: &Call<'_>, fd: u64, op: u64) -> SysResult {
             }
             Err(e) => return Err(e.into()),
         }
-    }
-}
-
-/// A process closed a descriptor of this file (or exited): its POSIX
-/// locks on the file go.
-pub fn release_process_locks(file: &File, pid: u32) {
-    if let FileKind::Inode(f) = &file.kind {
-        f.loc.inode.file_locks().release_owner(LockOwner::Process(pid));
-        RELEASED.wake_all();
     }
 }

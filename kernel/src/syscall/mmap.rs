@@ -4,22 +4,18 @@
 //! shared, with Linux's flag rules (MAP_FIXED replaces, MAP_FIXED_NOREPLACE
 //! fails with EEXIST, a hint is used when free, MAP_POPULATE pre-faults,
 //! MAP_32BIT allocates below 2 GiB, RLIMIT_AS and RLIMIT_DATA bound growth).
-//! A tmpfs file is mapped through its own frames (`mm::filemap`): shared
-//! mappings and read/write see the same bytes, private ones copy on write.
-//! A regular file without shareable pages (none today) maps privately by
-//! copying, and a writable shared mapping of it is ENODEV. /dev/zero maps
-//! as anonymous memory; a tty, pipe or directory is ENODEV as on Linux.
+//! What backs a file mapping is the file's own answer
+//! ([`crate::file::FileOps::mmap`]): a tmpfs file maps through its own
+//! frames (`mm::filemap`), so shared mappings and read/write see the same
+//! bytes and private ones copy on write; /dev/zero maps as anonymous
+//! memory; a tty, pipe or directory is ENODEV as on Linux.
 //! A shared mapping needs a readable fd, and a writable one for PROT_WRITE
 //! (EACCES); a shared mapping of a read-only fd never becomes writable.
 
-use alloc::sync::Arc;
-
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::device::Device;
-use crate::file::FileKind;
-use crate::mm::filemap::MappedFile;
-use crate::mm::vma::{InodeBacking, Kind, Prot, Vma};
+use crate::file::ops::MapRequest;
+use crate::mm::vma::{Kind, Prot, Vma};
 use crate::mm::{page_up, MapLimits, MMAP_MIN, PAGE};
 
 const MAP_SHARED: u64 = 0x01;
@@ -63,27 +59,7 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
         if !file.readable() || (shared && prot & 2 != 0 && !file.writable()) {
             return Err(Errno::EACCES);
         }
-        match &file.kind {
-            FileKind::Device(Device::Zero) => {}
-            FileKind::Inode(f) if f.loc.inode.metadata().is_regular() => {
-                // Executable mappings of a file on a MS_NOEXEC mount.
-                if prot & 4 != 0 && f.loc.mount.flags().contains(fs::MountFlags::NOEXEC) {
-                    return Err(Errno::EPERM);
-                }
-                let inode = &f.loc.inode;
-                if inode.maps_pages() {
-                    let mapped = Arc::new(MappedFile::new(inode.clone()));
-                    kind = Kind::Pages { file: mapped, offset, may_write: file.writable() };
-                } else if shared && prot & 2 != 0 {
-                    // Writes could not reach such a file's data.
-                    return Err(Errno::ENODEV);
-                } else {
-                    kind = Kind::File { backing: Arc::new(InodeBacking(inode.clone())), offset, file_end: u64::MAX };
-                }
-            }
-            FileKind::Inode(_) => return Err(Errno::ENODEV),
-            _ => return Err(Errno::ENODEV),
-        }
+        kind = file.ops().mmap(&file, &MapRequest { offset, shared, prot_write: prot & 2 != 0, prot_exec: prot & 4 != 0 })?;
     }
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     if fixed && !addr.is_multiple_of(PAGE) {

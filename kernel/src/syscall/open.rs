@@ -1,6 +1,9 @@
-//! open(2), openat(2), creat(2) and the helpers every path-taking call
-//! uses: the starting directory for a `dirfd` and the path from user
-//! memory.
+//! open(2), openat(2), openat2(2), creat(2) and the helpers every
+//! path-taking call uses: the starting directory for a `dirfd` and the
+//! path from user memory. What is opened follows the inode's type: a
+//! character device's driver (`file::device`), a FIFO's pipe
+//! (`file::pipe::fifo`, which may wait for a partner), else the VFS file
+//! itself (`file::inode`); block devices and sockets are ENXIO.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -12,7 +15,7 @@ use fs::vfs::PathLoc;
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::vfs::with_ctx;
-use crate::file::{device, File, FileKind, InodeFile};
+use crate::file::{device, File, FileOps, InodeFile};
 use crate::uaccess;
 
 pub const AT_FDCWD: i32 = -100;
@@ -56,32 +59,6 @@ fn nofile(call: &Call<'_>) -> usize {
     call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize
 }
 
-/// Opens a FIFO: a reader waits for a writer and a writer for a reader
-/// (unless O_NONBLOCK: a reader goes ahead, a writer gets ENXIO); O_RDWR
-/// never waits. As on Linux, an open that found no partner ends once a
-/// partner has opened since, even if that partner has closed again by the
-/// time the waiter runs (a writer that opened, wrote and closed).
-async fn open_fifo(call: &Call<'_>, dev: u64, ino: u64, flags: u32) -> Result<FileKind, Errno> {
-    use crate::file::pipe;
-    let p = pipe::fifo(dev, ino);
-    let nonblock = flags & O_NONBLOCK != 0;
-    let write = match flags & O_ACCMODE {
-        O_RDONLY => false,
-        O_WRONLY => true,
-        // O_RDWR: both ends in one description (Linux allows it).
-        _ => return Ok(FileKind::Pipe(p.open_both())),
-    };
-    if write && nonblock && p.readers() == 0 {
-        return Err(Errno::ENXIO);
-    }
-    let (end, partners, partner_opens) = p.open_end(write);
-    if partners == 0 && !nonblock {
-        let wait = p.events.wait_until(|| p.opens(!write) != partner_opens);
-        crate::signal::interruptible(call.thread, wait).await.map_err(|_| Errno::ERESTARTSYS)?;
-    }
-    Ok(FileKind::Pipe(end))
-}
-
 /// Opens `path` relative to `dirfd` and installs a descriptor.
 pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
     // Linux 6.4+: O_CREAT|O_DIRECTORY (without O_TMPFILE) is EINVAL.
@@ -105,20 +82,20 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
         }
     }
     let node = r.loc.clone();
-    let kind = if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
+    let kind: alloc::boxed::Box<dyn FileOps> = if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
         // /dev/tty is the caller's controlling terminal: ENXIO without one.
         if (major(meta.rdev), minor(meta.rdev)) == (5, 0) && !crate::file::tty::is_controlling(p) {
             return Err(Errno::ENXIO);
         }
         device::open_char(major(meta.rdev), minor(meta.rdev))?
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o010000 {
-        open_fifo(call, meta.dev, meta.ino, flags).await?
+        alloc::boxed::Box::new(crate::file::pipe::fifo::open(call.thread, meta.dev, meta.ino, flags).await?)
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o060000 {
         return Err(Errno::ENXIO); // no block devices
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o140000 {
         return Err(Errno::ENXIO); // a socket node cannot be opened (Linux's bad_sock_fops)
     } else {
-        FileKind::Inode(InodeFile {
+        alloc::boxed::Box::new(InodeFile {
             loc: r.loc,
             parent: r.parent,
             name: r.name,
@@ -129,8 +106,8 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
     // The description keeps the access mode and status flags; creation
     // flags and unknown bits are not reported by F_GETFL.
     let kept = flags & VALID_OPEN_FLAGS & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
-    let mut file = File::new(kind, kept | O_LARGEFILE);
-    if !matches!(file.kind, FileKind::Inode(_)) {
+    let mut file = File::from_ops(kind, kept | O_LARGEFILE);
+    if file.inode_file().is_none() {
         file.node = Some(node);
     }
     let file = Arc::new(file);

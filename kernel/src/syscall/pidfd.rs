@@ -14,7 +14,7 @@ use core::sync::atomic::Ordering;
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::pidfd::PidFd;
-use crate::file::{File, FileKind, O_NONBLOCK, O_RDWR};
+use crate::file::{File, O_NONBLOCK, O_RDWR};
 use crate::proc::{pid, Process};
 use crate::signal::info::{SI_TKILL, SI_USER};
 use crate::signal::{send_process, send_thread, SigInfo};
@@ -27,9 +27,9 @@ const PIDFD_SIGNAL_PROCESS_GROUP: u32 = 4;
 
 fn pidfd_file(call: &Call<'_>, fd: u64) -> Result<Arc<File>, Errno> {
     let file = call.thread.process.files().lock().get(fd)?;
-    match &file.kind {
-        FileKind::PidFd(_) => Ok(file),
-        _ => Err(Errno::EBADF),
+    match file.downcast::<PidFd>() {
+        Some(_) => Ok(file),
+        None => Err(Errno::EBADF),
     }
 }
 
@@ -37,7 +37,7 @@ fn pidfd_file(call: &Call<'_>, fd: u64) -> Result<Arc<File>, Errno> {
 /// (waitid).
 pub fn target_for_wait(call: &Call<'_>, fd: u64) -> Result<(Arc<Process>, bool), Errno> {
     let file = pidfd_file(call, fd)?;
-    let FileKind::PidFd(p) = &file.kind else { return Err(Errno::EBADF) };
+    let Some(p) = file.downcast::<PidFd>() else { return Err(Errno::EBADF) };
     Ok((p.process.clone(), file.status() & O_NONBLOCK != 0))
 }
 
@@ -59,7 +59,7 @@ pub fn pidfd_open(call: &Call<'_>, id: i32, flags: u32) -> SysResult {
             PidFd { process: t.process.clone(), thread: Some(t) }
         }
     };
-    let file = Arc::new(File::new(FileKind::PidFd(pidfd), O_RDWR | (flags & O_NONBLOCK)));
+    let file = Arc::new(File::new(pidfd, O_RDWR | (flags & O_NONBLOCK)));
     call.install(file, true)
 }
 
@@ -69,7 +69,7 @@ pub fn pidfd_send_signal(call: &Call<'_>, fd: u64, sig: u64, uinfo: u64, flags: 
         return Err(Errno::EINVAL);
     }
     let file = pidfd_file(call, fd)?;
-    let FileKind::PidFd(target) = &file.kind else { return Err(Errno::EBADF) };
+    let Some(target) = file.downcast::<PidFd>() else { return Err(Errno::EBADF) };
     let p = &target.process;
     let sig = if sig == 0 { 0 } else { super::signal::valid(sig)? };
     let me = &call.thread.process;

@@ -5,7 +5,8 @@
 //! (the pipe's, the console's), re-checks, and sleeps until one of them is
 //! woken, the time-out passes, or a signal arrives (ppoll and pselect6 swap
 //! the signal mask in for the wait and restore it after, or after the
-//! handler runs). What each file is ready for is `file::readiness`.
+//! handler runs). What each file is ready for is its kind's
+//! `FileOps::poll`, with the bits of `file::readiness`.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;

@@ -1,58 +1,20 @@
 //! stat(2), lstat(2), fstat(2), newfstatat(2), statx(2), statfs(2),
-//! fstatfs(2): metadata from the VFS, or synthesized for the console (as
-//! /dev/ttyS0), kernel devices and pipes (pipefs).
+//! fstatfs(2): metadata from the VFS, or, for an open file without a node,
+//! what its kind reports (the console as /dev/ttyS0, pipefs, anonymous
+//! inodes).
 
 use alloc::vec::Vec;
 
-use fs::inode::{major, makedev, minor, Metadata, StatFs};
-use fs::{PathLoc, Timespec};
+use fs::inode::{major, minor, Metadata, StatFs};
+use fs::PathLoc;
 
 use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::vfs::with_ctx;
-use crate::file::{File, FileKind};
 use crate::uaccess;
 
 const AT_EMPTY_PATH: u32 = 0x1000;
-const PIPEFS_MAGIC: u64 = 0x5049_5045;
-
-/// Metadata of an open file.
-pub fn file_metadata(file: &File) -> Metadata {
-    let now = Timespec::default();
-    let synth = |mode: u32, rdev: u64, ino: u64| Metadata {
-        dev: makedev(0, 6),
-        ino,
-        mode,
-        nlink: 1,
-        rdev,
-        blksize: 4096,
-        atime: now,
-        mtime: now,
-        ctime: now,
-        btime: now,
-        gid: if mode & 0o170000 == 0o020000 && major(rdev) == 4 { 5 } else { 0 },
-        ..Metadata::default()
-    };
-    if let Some(node) = &file.node {
-        return node.inode.metadata();
-    }
-    match &file.kind {
-        FileKind::Inode(f) => f.loc.inode.metadata(),
-        FileKind::Console(_) => synth(0o020620, makedev(4, 64), 64),
-        FileKind::Device(d) => {
-            let (ma, mi) = d.number();
-            synth(0o020666, makedev(ma, mi), (ma * 256 + mi) as u64)
-        }
-        FileKind::Pipe(end) => {
-            let mut m = synth(0o010600, 0, alloc::sync::Arc::as_ptr(&end.pipe) as u64 & 0xffff_ffff);
-            m.dev = makedev(0, 13);
-            m
-        }
-        // anon_inode: mode 0600, no type bits, like Linux's anon inodes.
-        FileKind::EventFd(_) | FileKind::TimerFd(_) | FileKind::Epoll(_) | FileKind::SignalFd(_) | FileKind::PidFd(_) | FileKind::Inotify(_) => synth(0o600, 0, 1),
-    }
-}
 
 /// `struct stat` (x86-64, 144 bytes).
 fn encode_stat(m: &Metadata) -> [u8; 144] {
@@ -82,7 +44,7 @@ fn write_stat(call: &Call<'_>, buf: u64, m: &Metadata) -> SysResult {
 
 pub fn fstat(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
     let file = call.thread.process.files().lock().get_raw(fd)?;
-    write_stat(call, buf, &file_metadata(&file))
+    write_stat(call, buf, &file.metadata())
 }
 
 /// Metadata of `path` relative to `dirfd` (AT_EMPTY_PATH: the fd itself).
@@ -95,11 +57,8 @@ pub fn lookup_metadata(call: &Call<'_>, dirfd: i32, path: &[u8], flags: u32) -> 
 fn lookup(call: &Call<'_>, dirfd: i32, path: &[u8], flags: u32) -> Result<(Metadata, Option<PathLoc>), Errno> {
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd != AT_FDCWD {
         let file = call.thread.process.files().lock().get_raw(dirfd as u32 as u64)?;
-        let loc = match &file.kind {
-            FileKind::Inode(f) => Some(f.loc.clone()),
-            _ => None,
-        };
-        return Ok((file_metadata(&file), loc));
+        let loc = file.inode_file().map(|f| f.loc.clone());
+        return Ok((file.metadata(), loc));
     }
     let dir = start_dir(call, dirfd, path)?;
     let loc = with_ctx(call.thread, |vfs, ctx, _| fs::attr::stat_at(vfs, ctx, &dir, path, flags))?;
@@ -182,14 +141,6 @@ pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf:
     Ok(0)
 }
 
-const ANON_INODE_FS_MAGIC: u64 = 0x0904_1934;
-const PID_FS_MAGIC: u64 = 0x5049_4446;
-
-/// What Linux's simple_statfs reports for an in-kernel filesystem.
-fn pseudo_statfs(fs_type: u64) -> StatFs {
-    StatFs { fs_type, bsize: 4096, namelen: 255, frsize: 4096, ..StatFs::default() }
-}
-
 /// `struct statfs` (120 bytes).
 fn encode_statfs(s: &StatFs) -> [u8; 120] {
     let mut b = [0u8; 120];
@@ -214,18 +165,7 @@ pub fn statfs(call: &Call<'_>, path: u64, buf: u64) -> SysResult {
 
 pub fn fstatfs(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
     let file = call.thread.process.files().lock().get_raw(fd)?;
-    let s = match &file.kind {
-        FileKind::Inode(f) => fs::attr::statfs(&f.loc)?,
-        FileKind::Pipe(_) => pseudo_statfs(PIPEFS_MAGIC),
-        // Linux makes these anonymous inodes (anon_inodefs)...
-        FileKind::EventFd(_) | FileKind::TimerFd(_) | FileKind::Epoll(_) | FileKind::SignalFd(_) | FileKind::Inotify(_) => {
-            pseudo_statfs(ANON_INODE_FS_MAGIC)
-        }
-        // ...and pidfds, since 6.9, inodes of pidfs.
-        FileKind::PidFd(_) => pseudo_statfs(PID_FS_MAGIC),
-        // devtmpfs (TMPFS_MAGIC) for the devices and the console.
-        FileKind::Console(_) | FileKind::Device(_) => pseudo_statfs(0x0102_1994),
-    };
+    let s = file.ops().statfs()?;
     uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_statfs(&s))?;
     Ok(0)
 }

@@ -10,7 +10,7 @@ use super::time::{read_timespec, write_timespec};
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::timerfd::{First, TimerFd};
-use crate::file::{File, FileKind, O_CLOEXEC, O_NONBLOCK, O_RDWR};
+use crate::file::{File, O_CLOEXEC, O_NONBLOCK, O_RDWR};
 
 const TFD_TIMER_ABSTIME: u32 = 1;
 const TFD_TIMER_CANCEL_ON_SET: u32 = 2;
@@ -24,17 +24,14 @@ pub fn timerfd_create(call: &Call<'_>, clock: u64, flags: u32) -> SysResult {
         1 | 7 | 9 => false, // MONOTONIC, BOOTTIME, BOOTTIME_ALARM
         _ => return Err(Errno::EINVAL),
     };
-    let file = Arc::new(File::new(FileKind::TimerFd(TimerFd::new(realtime)), O_RDWR | (flags & O_NONBLOCK)));
+    let file = Arc::new(File::new(TimerFd::new(realtime), O_RDWR | (flags & O_NONBLOCK)));
     let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
     Ok(call.thread.process.files().lock().install(file, flags & O_CLOEXEC != 0, limit)? as u64)
 }
 
 fn timer_of(call: &Call<'_>, fd: u64) -> Result<Arc<TimerFd>, Errno> {
     let file = call.thread.process.files().lock().get(fd)?;
-    match &file.kind {
-        FileKind::TimerFd(t) => Ok(t.clone()),
-        _ => Err(Errno::EINVAL),
-    }
+    file.downcast::<Arc<TimerFd>>().cloned().ok_or(Errno::EINVAL)
 }
 
 fn write_itimerspec(call: &Call<'_>, at: u64, (value, interval): (u64, u64)) -> Result<(), Errno> {

@@ -8,7 +8,6 @@ use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::vfs::with_ctx;
-use crate::file::FileKind;
 use crate::uaccess;
 
 /// How the target is named: a path (following symlinks or not) or an fd.
@@ -25,10 +24,7 @@ fn locate(call: &Call<'_>, t: Target, arg: u64) -> Result<fs::vfs::PathLoc, Errn
             if file.status() & fs::flags::O_PATH != 0 {
                 return Err(Errno::EBADF);
             }
-            match &file.kind {
-                FileKind::Inode(f) => Ok(f.loc.clone()),
-                _ => Err(Errno::EOPNOTSUPP),
-            }
+            file.inode_file().map(|f| f.loc.clone()).ok_or(Errno::EOPNOTSUPP)
         }
         Target::Path { follow } => {
             let p = path_arg(call, arg)?;
@@ -102,10 +98,11 @@ pub fn removexattr(call: &Call<'_>, t: Target, arg: u64, name: u64) -> SysResult
 }
 
 /// fadvise64(2): advice is validated and otherwise ignored (there is no
-/// readahead to tune on tmpfs); pipes are ESPIPE.
+/// readahead to tune on tmpfs); a pipe or FIFO is ESPIPE (Linux checks
+/// the inode's type).
 pub fn fadvise64(call: &Call<'_>, fd: u64, _off: i64, len: i64, advice: u64) -> SysResult {
     let file = call.thread.process.files().lock().get(fd)?;
-    if matches!(file.kind, FileKind::Pipe(_)) {
+    if file.metadata().mode & 0o170000 == 0o010000 {
         return Err(Errno::ESPIPE);
     }
     if advice > 5 || len < 0 {

@@ -1,8 +1,8 @@
 /* The memory devices in more depth: poll readiness of null/zero/full,
  * readv/writev on them, large reads of /dev/zero, mmap of /dev/zero of
  * several sizes, ftruncate and fallocate refused, O_APPEND and O_TRUNC
- * accepted, /dev/full's reads, lseek of every whence returning 0, and the
- * devices' modes. */
+ * accepted, /dev/full's reads, lseek of every whence returning 0, pread
+ * and pwrite at an offset, fsync refused, and the devices' modes. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <stdlib.h>
@@ -91,6 +91,13 @@ int main(void) {
     m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, n, 0);
     CHECK(m == MAP_FAILED && errno == ENODEV, "mmap of /dev/null is ENODEV", "errno %d", errno);
     close(ro);
+
+    char pb[8] = {1};
+    CHECK(pread(z, pb, sizeof pb, 1 << 20) == 8 && pb[0] == 0 && pwrite(n, pb, 8, 4096) == 8,
+          "pread of /dev/zero and pwrite to /dev/null at an offset work", "errno %d", errno);
+    errno = 0;
+    CHECK(fsync(n) == -1 && errno == EINVAL && fdatasync(z) == -1 && errno == EINVAL,
+          "fsync and fdatasync of the memory devices are EINVAL (no fsync method)", "errno %d", errno);
 
     close(n);
     close(z);

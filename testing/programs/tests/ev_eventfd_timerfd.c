@@ -1,6 +1,7 @@
 /* eventfd(2) counter and semaphore modes, blocking and non-blocking, with
  * poll; timerfd(2) one-shot, interval with expiration counts, absolute
- * times, gettime, disarm, and poll readiness. */
+ * times, gettime, disarm, and poll readiness; neither has a position
+ * (pread/pwrite ESPIPE) nor an fsync method (EINVAL). */
 #include <poll.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
@@ -83,5 +84,18 @@ int main(void) {
     CHECK(timerfd_create(42, 0) == -1 && errno == EINVAL, "an unknown clock is EINVAL", "errno %d", errno);
     errno = 0;
     CHECK(timerfd_settime(tn, 0x80, &at, NULL) == -1 && errno == EINVAL, "an unknown settime flag is EINVAL", "errno %d", errno);
+    int ep = eventfd(5, EFD_NONBLOCK);
+    errno = 0;
+    CHECK(pread(ep, &v, 8, 0) == -1 && errno == ESPIPE, "pread of an eventfd is ESPIPE", "errno %d", errno);
+    v = 1;
+    errno = 0;
+    CHECK(pwrite(ep, &v, 8, 0) == -1 && errno == ESPIPE && read(ep, &v, 8) == 8 && v == 5,
+          "pwrite of an eventfd is ESPIPE and leaves the count", "errno %d v %llu", errno, (unsigned long long)v);
+    errno = 0;
+    CHECK(pread(tn, &v, 8, 0) == -1 && errno == ESPIPE, "pread of a timerfd is ESPIPE", "errno %d", errno);
+    errno = 0;
+    CHECK(fsync(ep) == -1 && errno == EINVAL && fdatasync(tn) == -1 && errno == EINVAL,
+          "fsync of an eventfd and fdatasync of a timerfd are EINVAL", "errno %d", errno);
+    close(ep);
     return t_done("ev_eventfd_timerfd");
 }

@@ -9,13 +9,14 @@
 //! one), never merged, and a read returns at most one packet, discarding
 //! what it did not take.
 //!
-//! Reads and writes are futures that wait on the pipe's wait queue: a read
-//! waits until data arrives or no writer is left (end of file); a write
-//! waits for a free page, and fails with EPIPE (SIGPIPE is the caller's)
-//! when no reader is left. O_NONBLOCK turns each wait into EAGAIN. A write
-//! reports its progress through `done`, so a caller interrupted by a signal
-//! can return the bytes already written. F_SETPIPE_SZ / F_GETPIPE_SZ change
-//! and read the number of pages.
+//! Reads and writes never wait here: a read takes what is there, or finds
+//! the end of file when no writer is left; a write fills free pages and
+//! fails with EPIPE when no reader is left. When the ring is empty (or
+//! full) the open end ([`end`]) answers EAGAIN and the generic layer waits
+//! on the pipe's wait queue. A write counts its progress in the caller's
+//! `done`, so one that waited and was interrupted returns the bytes
+//! already written. F_SETPIPE_SZ / F_GETPIPE_SZ change and read the
+//! number of pages. FIFOs are opened by [`fifo`].
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -25,6 +26,11 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use executor::WaitQueue;
 
 use crate::errno::Errno;
+
+pub mod end;
+pub mod fifo;
+
+pub use end::PipeEnd;
 
 const PAGE: usize = 4096;
 pub const DEFAULT_SLOTS: usize = 16;
@@ -66,35 +72,6 @@ pub struct Pipe {
     write_opens: AtomicUsize,
     /// Woken on every change: data, room, an end closing.
     pub events: WaitQueue,
-}
-
-/// One end of a pipe (or both, for a FIFO opened O_RDWR); dropping it
-/// closes what it holds.
-pub struct PipeEnd {
-    pub pipe: Arc<Pipe>,
-    pub write: bool,
-    /// Holds a read and a write end (FIFO opened O_RDWR).
-    pub both: bool,
-    /// The pipe's writer-open count when this end was opened (Linux's
-    /// f_pipe): a FIFO reader reports POLLHUP only once a writer has come
-    /// since (and gone).
-    pub seen_writers: usize,
-}
-
-impl Drop for PipeEnd {
-    fn drop(&mut self) {
-        // Under the state lock, so that a FIFO open sees the count and the
-        // open generation of its partner at one instant.
-        let _g = self.pipe.state.lock();
-        if self.write || self.both {
-            self.pipe.writers.fetch_sub(1, Ordering::AcqRel);
-        }
-        if !self.write || self.both {
-            self.pipe.readers.fetch_sub(1, Ordering::AcqRel);
-        }
-        drop(_g);
-        self.pipe.events.wake_all();
-    }
 }
 
 impl Pipe {
@@ -142,22 +119,6 @@ impl Pipe {
         self.events.wake_all();
         PipeEnd { pipe: self.clone(), write: false, both: true, seen_writers: self.opens(true) }
     }
-}
-
-/// FIFOs (named pipes): the pipe behind each FIFO inode while it is open.
-static FIFOS: spin::Mutex<alloc::collections::BTreeMap<(u64, u64), alloc::sync::Weak<Pipe>>> =
-    spin::Mutex::new(alloc::collections::BTreeMap::new());
-
-/// The pipe of the FIFO inode (dev, ino), created on its first open.
-pub fn fifo(dev: u64, ino: u64) -> Arc<Pipe> {
-    let mut t = FIFOS.lock();
-    t.retain(|_, w| w.strong_count() > 0);
-    if let Some(p) = t.get(&(dev, ino)).and_then(alloc::sync::Weak::upgrade) {
-        return p;
-    }
-    let p = Pipe::with_ends(0, 0);
-    t.insert((dev, ino), Arc::downgrade(&p));
-    p
 }
 
 /// A new pipe: (read end, write end).
@@ -246,23 +207,6 @@ impl Pipe {
         Some(n)
     }
 
-    /// Reads up to `buf.len()` bytes; 0 at end of file.
-    pub async fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        if let Some(n) = self.try_read(buf) {
-            self.events.wake_all();
-            return Ok(n);
-        }
-        if nonblock {
-            return Err(Errno::EAGAIN);
-        }
-        let n = self.events.wait_for(|| self.try_read(buf)).await;
-        self.events.wake_all();
-        Ok(n)
-    }
-
     /// Appends the sub-page remainder of a write to the last page if all
     /// of it fits there (Linux merges only then, and only into a page that
     /// is not a packet).
@@ -301,29 +245,6 @@ impl Pipe {
             Some(Ok(()))
         } else {
             None
-        }
-    }
-
-    /// Writes all of `data`, waiting for free pages, and counts in `done`
-    /// what is queued. Err(EAGAIN) (O_NONBLOCK, a full ring) or Err(EPIPE)
-    /// may come after some bytes were written: the caller returns `done`
-    /// then. An interrupting signal is the caller's too.
-    pub async fn write(&self, data: &[u8], nonblock: bool, packet: bool, done: &mut usize) -> Result<usize, Errno> {
-        if data.is_empty() {
-            return Ok(0);
-        }
-        self.try_merge(data, done)?;
-        loop {
-            let r = self.try_fill(data, packet, done);
-            if *done > 0 {
-                self.events.wake_all();
-            }
-            match r {
-                Some(Ok(())) => return Ok(*done),
-                Some(Err(e)) => return Err(e),
-                None if nonblock => return Err(Errno::EAGAIN),
-                None => self.events.wait_until(|| self.has_room() || self.readers() == 0).await,
-            }
         }
     }
 }
