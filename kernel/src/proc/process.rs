@@ -84,7 +84,7 @@ pub struct Process {
     /// when the thread that created this process ends (Linux's rule).
     pub pdeathsig: AtomicU32,
     /// ITIMER_REAL / alarm.
-    pub real_timer: spin::Mutex<Option<crate::syscall::itimer::RealTimer>>,
+    pub real_timer: spin::Mutex<Option<crate::timer::real::RealTimer>>,
     /// Timers on this process's CPU time (and its threads').
     pub cpu_timers: spin::Mutex<crate::timer::cpu_timers::CpuTimers>,
     pub has_cpu_timers: AtomicBool,

@@ -392,7 +392,17 @@ impl Thread {
             return None;
         }
         let own = self.signals.pending.lock().take(blocked);
-        let mut info = own.or_else(|| self.process.shared_pending.lock().take(blocked))?;
+        let mut info = match own {
+            Some(info) => info,
+            None => {
+                let info = self.process.shared_pending.lock().take(blocked)?;
+                if info.signo == SIGALRM {
+                    // A periodic ITIMER_REAL runs again (Linux's dequeue_signal).
+                    crate::timer::real::sigalrm_taken(&self.process);
+                }
+                info
+            }
+        };
         if info.code == info::SI_TIMER {
             crate::timer::posix::dequeued(&self.process, &mut info);
         }
