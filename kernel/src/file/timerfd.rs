@@ -1,7 +1,9 @@
 //! timerfd(2): a timer as a file. Arming starts a task that sleeps until
-//! each expiry on the executor (no tick), counts it and wakes readers; a
+//! the expiry on the executor (no tick), counts it and wakes readers; a
 //! read returns the expirations since the last read (8 bytes), waiting for
-//! the first. Re-arming or closing cancels the task.
+//! the first. A periodic timer stays stopped after an expiry until a read
+//! counts the periods that passed by division and re-arms it, as Linux's
+//! (a u64 count, never saturated). Re-arming or closing cancels the task.
 //!
 //! An absolute CLOCK_REALTIME expiry follows clock_settime (the first
 //! expiry; later periods are relative). With TFD_TIMER_CANCEL_ON_SET a
@@ -25,6 +27,9 @@ struct Armed {
     deadline: u64,
     interval: u64,
     cancel: Arc<Event>,
+    /// Expired and stopped until a read moves it on (`catch_up`).
+    parked: bool,
+    resume: Arc<Event>,
 }
 
 /// When a timer first expires.
@@ -61,8 +66,25 @@ impl TimerFd {
         self.expirations.load(Ordering::Acquire) > 0 || self.canceled.load(Ordering::Acquire)
     }
 
+    /// A periodic timer that expired stays stopped until it is read (or
+    /// timerfd_gettime looks), as Linux's timerfd_read: then the periods
+    /// that passed are counted by division (`timer::forward`) and it is
+    /// re-armed past now. So a 1 ns interval costs one division per read.
+    fn catch_up(&self) {
+        let mut slot = self.armed.lock();
+        if let Some(a) = slot.as_mut().filter(|a| a.parked) {
+            let (next, periods) = crate::timer::forward::forward(a.deadline, platform::time::now_ns(), a.interval);
+            // The expiry that parked it was counted already.
+            self.expirations.fetch_add(periods.saturating_sub(1), Ordering::AcqRel);
+            a.deadline = next;
+            a.parked = false;
+            a.resume.notify_one();
+        }
+    }
+
     /// (time left, interval) of the current setting.
     pub fn get(&self) -> (u64, u64) {
+        self.catch_up();
         self.armed.lock().as_ref().map_or((0, 0), |a| (a.deadline.saturating_sub(platform::time::now_ns()).max(1), a.interval))
     }
 
@@ -82,10 +104,11 @@ impl TimerFd {
             First::Realtime { at, .. } => crate::clock_set::mono_deadline(at),
         };
         let cancel = Arc::new(Event::new());
+        let resume = Arc::new(Event::new());
         // Clock changes count from now, not from when the task first runs
         // (it may start later on another CPU).
         let armed_generation = crate::clock_set::generation();
-        *slot = Some(Armed { deadline, interval, cancel: cancel.clone() });
+        *slot = Some(Armed { deadline, interval, cancel: cancel.clone(), parked: false, resume: resume.clone() });
         drop(slot);
         let me = Arc::downgrade(self);
         drop(crate::sched::executor().spawn(async move {
@@ -107,22 +130,31 @@ impl TimerFd {
                 if !fired {
                     return;
                 }
-                let now = platform::time::now_ns();
-                // Overruns: every interval that passed counts.
-                let n = if interval > 0 { 1 + (now - deadline) / interval } else { 1 };
-                t.expirations.fetch_add(n, Ordering::AcqRel);
-                t.events.wake_all();
-                if interval == 0 {
+                // One expiry (Linux's timerfd_tmrproc); a periodic timer
+                // then waits, stopped, for a read to count the periods that
+                // passed and move it on (`catch_up`).
+                {
                     let mut slot = t.armed.lock();
-                    if slot.as_ref().is_some_and(|a| Arc::ptr_eq(&a.cancel, &cancel)) {
+                    let Some(a) = slot.as_mut().filter(|a| Arc::ptr_eq(&a.cancel, &cancel)) else { return };
+                    // Under the lock: a re-arming zeroes the count.
+                    t.expirations.fetch_add(1, Ordering::AcqRel);
+                    a.parked = interval > 0;
+                    if interval == 0 {
                         *slot = None;
                     }
+                }
+                t.events.wake_all();
+                drop(t);
+                if interval == 0 {
                     return;
                 }
-                deadline += n * interval;
-                let mut slot = t.armed.lock();
-                match slot.as_mut() {
-                    Some(a) if Arc::ptr_eq(&a.cancel, &cancel) => a.deadline = deadline,
+                if let executor::Either::Left(()) = executor::select(cancel.notified(), resume.notified()).await {
+                    return;
+                }
+                let Some(t) = me.upgrade() else { return };
+                let slot = t.armed.lock();
+                match slot.as_ref() {
+                    Some(a) if Arc::ptr_eq(&a.cancel, &cancel) => deadline = a.deadline,
                     _ => return,
                 }
             }
@@ -132,6 +164,7 @@ impl TimerFd {
 
     /// The expirations, or ECANCELED once after a clock change.
     fn take(&self) -> Option<Result<u64, Errno>> {
+        self.catch_up();
         let n = self.expirations.swap(0, Ordering::AcqRel);
         if self.canceled.swap(false, Ordering::AcqRel) {
             return Some(Err(Errno::ECANCELED));

@@ -84,7 +84,7 @@ pub struct Process {
     /// when the thread that created this process ends (Linux's rule).
     pub pdeathsig: AtomicU32,
     /// ITIMER_REAL / alarm.
-    pub real_timer: spin::Mutex<Option<crate::syscall::itimer::RealTimer>>,
+    pub real_timer: spin::Mutex<Option<crate::timer::real::RealTimer>>,
     /// Timers on this process's CPU time (and its threads').
     pub cpu_timers: spin::Mutex<crate::timer::cpu_timers::CpuTimers>,
     pub has_cpu_timers: AtomicBool,
@@ -133,8 +133,12 @@ impl Process {
     pub fn new(pid: u32, parent: Weak<Process>, creator: Option<&Process>, mm: Arc<Mm>, files: Arc<spin::Mutex<FdTable>>, share_fs: bool, exit_signal: u8) -> Arc<Process> {
         let parent_arc = parent.upgrade();
         let up: Option<&Process> = creator.or(parent_arc.as_deref());
-        let pgid = up.map_or(pid, |p| p.pgid.load(Ordering::Relaxed));
-        let sid = up.map_or(pid, |p| p.sid.load(Ordering::Relaxed));
+        // The first process (init) starts in session 0 and process group
+        // 0, as Linux's init_struct_pid: not a session leader, so its
+        // setsid() succeeds (systemd calls it). Its children inherit both
+        // until they call setsid or setpgid.
+        let pgid = up.map_or(0, |p| p.pgid.load(Ordering::Relaxed));
+        let sid = up.map_or(0, |p| p.sid.load(Ordering::Relaxed));
         let actions = up.map_or([SigAction::default(); 64], |p| *p.actions.lock().lock());
         let limits = up.map_or_else(Limits::default, |p| *p.limits.lock());
         let (umask, fsc) = match up {

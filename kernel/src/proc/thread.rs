@@ -67,6 +67,9 @@ pub struct Thread {
     pub affinity: AtomicU64,
     /// Nice value, policy and priority (getpriority, sched_getscheduler).
     pub sched: spin::Mutex<super::sched_attr::SchedAttr>,
+    /// Set when the thread leaves its loop for good (Linux's PF_EXITING):
+    /// process-directed signals go to other threads from then on.
+    pub exiting: core::sync::atomic::AtomicBool,
     /// Set when the thread has ended (its times moved to the process).
     pub exited: core::sync::atomic::AtomicBool,
     /// Credentials are the thread's, as Linux's task->cred: a raw setuid
@@ -94,6 +97,7 @@ impl Thread {
             nvcsw: AtomicU64::new(0),
             nivcsw: AtomicU64::new(0),
             preempted: core::sync::atomic::AtomicBool::new(false),
+            exiting: core::sync::atomic::AtomicBool::new(false),
             exited: core::sync::atomic::AtomicBool::new(false),
             affinity: AtomicU64::new(u64::MAX),
             sched: spin::Mutex::new(super::sched_attr::SchedAttr::new()),
@@ -355,6 +359,11 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
         }
     }
+    // Signals sent to the process and meant for this thread go to another
+    // (Linux's exit_signals): a sender either sees the flag or its signal
+    // is seen here (both sides store, then load, sequentially consistent).
+    thread.exiting.store(true, Ordering::SeqCst);
+    signal::retarget_shared(&thread, !thread.sigmask());
     if let Some(mm) = process.mm() {
         crate::futex::release_robust_list(&mm, thread.robust_list.load(Ordering::Acquire), thread.tid());
     }

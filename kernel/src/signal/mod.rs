@@ -8,6 +8,11 @@
 //! wait queue is woken whenever that may have become true — so a signal
 //! sent from another CPU ends the wait at once.
 //!
+//! A process-directed signal goes to a thread that neither blocks it nor
+//! is exiting; a thread that blocks or exits with such signals pending
+//! hands them to another ([`retarget_shared`], Linux's
+//! retarget_shared_pending), so none is stranded.
+//!
 //! Mirrors Linux: standard signals (1-31) are pending at most once, real-time
 //! ones (32-64) queue; SIGKILL and SIGSTOP cannot be caught, blocked or
 //! ignored; signals whose action is "ignore" are discarded when sent; init
@@ -326,9 +331,21 @@ impl Thread {
     }
 
     pub fn set_sigmask(&self, mask: SigSet) {
-        self.signals.mask.store(mask & !UNBLOCKABLE, Ordering::Release);
+        let mask = mask & !UNBLOCKABLE;
+        // SeqCst, then the load of the shared set in `retarget_shared`:
+        // pairs with a sender's push then load of this mask.
+        let old = self.signals.mask.swap(mask, Ordering::SeqCst);
         // Unblocking may make a pending signal deliverable.
         self.signals.wake.wake_all();
+        // Blocking a process-directed signal this thread may have been
+        // chosen for hands it to another (Linux's __set_task_blocked).
+        retarget_shared(self, mask & !old);
+    }
+
+    /// Whether a process-directed `sig` may be given to this thread
+    /// (Linux's wants_signal, less its load balancing).
+    fn can_take(&self, sig: u32) -> bool {
+        self.sigmask() & bit(sig) == 0 && !self.exiting.load(Ordering::SeqCst)
     }
 
     /// Whether `sp` is on the alternate stack (Linux's `on_sig_stack`: never
@@ -383,7 +400,17 @@ impl Thread {
             return None;
         }
         let own = self.signals.pending.lock().take(blocked);
-        let mut info = own.or_else(|| self.process.shared_pending.lock().take(blocked))?;
+        let mut info = match own {
+            Some(info) => info,
+            None => {
+                let info = self.process.shared_pending.lock().take(blocked)?;
+                if info.signo == SIGALRM {
+                    // A periodic ITIMER_REAL runs again (Linux's dequeue_signal).
+                    crate::timer::real::sigalrm_taken(&self.process);
+                }
+                info
+            }
+        };
         if info.code == info::SI_TIMER {
             crate::timer::posix::dequeued(&self.process, &mut info);
         }
@@ -502,17 +529,19 @@ pub fn try_send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> Result
     }
     let (uid, limit, exempt) = charge_for(p, &info, forced);
     p.shared_pending.lock().push_limited(info, uid, limit, exempt)?;
-    if threads.iter().any(|t| t.sigmask() & bit(sig) == 0) && fatal_at_send(p, sig) {
+    if threads.iter().any(|t| t.can_take(sig)) && fatal_at_send(p, sig) {
         p.begin_exit(sig as i32);
         return Ok(true);
     }
     crate::file::signalfd::SIGNALS.wake_all();
-    // Wake a thread that can take it; if every thread blocks it, wake them
-    // all: one may be waiting for it in rt_sigtimedwait (Linux unblocks
-    // the awaited set for the wait; here the waiter re-checks instead).
-    // One running user code on another CPU is interrupted (Linux's
-    // signal_wake_up), so it takes the signal now, not at its next slice.
-    match threads.iter().find(|t| t.sigmask() & bit(sig) == 0) {
+    // Wake a thread that can take it (not blocking it, not exiting: Linux's
+    // complete_signal); if none can, wake them all: one may be waiting for
+    // it in rt_sigtimedwait (Linux unblocks the awaited set for the wait;
+    // here the waiter re-checks instead). One running user code on another
+    // CPU is interrupted (Linux's signal_wake_up), so it takes the signal
+    // now, not at its next slice. Should the chosen thread block the signal
+    // or exit before taking it, it hands the signal on (`retarget_shared`).
+    match threads.iter().find(|t| t.can_take(sig)) {
         Some(t) => {
             t.signals.wake.wake_all();
             t.kick();
@@ -524,6 +553,34 @@ pub fn try_send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> Result
         }
     }
     Ok(true)
+}
+
+/// Linux's retarget_shared_pending: the signals of `which` pending for the
+/// whole process, which `from` will not take (it now blocks them, or is
+/// exiting), are handed to threads that can: each is woken, and
+/// interrupted if it runs user code. Signals no other thread can take wake
+/// every thread (a waiter in rt_sigtimedwait or on a signalfd re-checks).
+pub fn retarget_shared(from: &Thread, which: SigSet) {
+    let mut left = from.process.shared_pending.set() & which;
+    if left == 0 {
+        return;
+    }
+    let threads = from.process.threads();
+    for t in threads.iter().filter(|t| !core::ptr::eq(&***t, from) && !t.exiting.load(Ordering::SeqCst)) {
+        let takes = left & !t.sigmask();
+        if takes != 0 {
+            t.signals.wake.wake_all();
+            t.kick();
+            left &= !takes;
+            if left == 0 {
+                return;
+            }
+        }
+    }
+    for t in &threads {
+        t.signals.wake.wake_all();
+    }
+    crate::file::signalfd::SIGNALS.wake_all();
 }
 
 /// Sends a thread-directed signal (tgkill, exceptions). Returns whether

@@ -48,7 +48,7 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
                 Some(if cmd == FUTEX_WAIT {
                     platform::time::now_ns().saturating_add(ns)
                 } else if realtime {
-                    (ns as i64 - platform::time::realtime_offset()).max(0) as u64
+                    crate::clock_set::mono_deadline(ns as i64)
                 } else {
                     ns
                 })

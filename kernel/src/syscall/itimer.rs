@@ -1,73 +1,24 @@
 //! alarm(2), setitimer(2), getitimer(2): the process's three interval
-//! timers. ITIMER_REAL delivers SIGALRM: each arming starts a task that
-//! sleeps until the deadline on the executor (no tick) and is cancelled by
-//! the next arming. ITIMER_VIRTUAL (user CPU time, SIGVTALRM) and
+//! timers. ITIMER_REAL delivers SIGALRM; it lives in `timer::real`.
+//! ITIMER_VIRTUAL (user CPU time, SIGVTALRM) and
 //! ITIMER_PROF (user and system CPU time, SIGPROF) are CPU-time timers of
 //! `timer::cpu_timers`, counted over all the process's threads.
 
 use alloc::sync::Arc;
-
-use executor::Event;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::proc::Process;
 use crate::timer::cpu_clock::Which;
 use crate::timer::cpu_timers::{self, Action, CpuTimer, Key};
+use crate::timer::real;
 use crate::uaccess;
 
-/// An armed ITIMER_REAL.
-pub struct RealTimer {
-    pub deadline: u64,
-    pub interval: u64,
-    cancel: Arc<Event>,
-}
-
-fn arm(p: &Arc<Process>, value: u64, interval: u64) -> Option<(u64, u64)> {
-    let mut slot = p.real_timer.lock();
-    let old = slot.take().map(|t| {
-        t.cancel.notify_one();
-        (t.deadline.saturating_sub(platform::time::now_ns()), t.interval)
-    });
-    if value == 0 {
-        return old;
-    }
-    let cancel = Arc::new(Event::new());
-    let deadline = platform::time::now_ns().saturating_add(value);
-    *slot = Some(RealTimer { deadline, interval, cancel: cancel.clone() });
-    drop(slot);
-    let weak = Arc::downgrade(p);
-    drop(crate::sched::executor().spawn(async move {
-        let mut deadline = deadline;
-        loop {
-            let fired = crate::sched::sleep_unless_cancelled(deadline, &cancel).await;
-            let Some(p) = weak.upgrade() else { return };
-            if !fired || p.is_exiting() {
-                return;
-            }
-            crate::signal::send_process(&p, crate::signal::SigInfo::kernel(crate::signal::SIGALRM), true);
-            let mut slot = p.real_timer.lock();
-            match slot.as_mut() {
-                Some(t) if Arc::ptr_eq(&t.cancel, &cancel) && t.interval > 0 => {
-                    t.deadline = t.deadline.saturating_add(t.interval);
-                    deadline = t.deadline;
-                }
-                Some(t) if Arc::ptr_eq(&t.cancel, &cancel) => {
-                    *slot = None;
-                    return;
-                }
-                _ => return,
-            }
-        }
-    }));
-    old
-}
-
 pub fn alarm(call: &Call<'_>, seconds: u64) -> SysResult {
-    let old = arm(&call.thread.process, (seconds as u32 as u64) * 1_000_000_000, 0);
+    let old = real::arm(&call.thread.process, (seconds as u32 as u64) * 1_000_000_000, 0);
     // Linux rounds the remainder to the nearest second, and never reports 0
-    // for a pending alarm.
-    Ok(old.map_or(0, |(left, _)| ((left + 500_000_000) / 1_000_000_000).max(1)))
+    // for a pending alarm (a stopped periodic timer reads 0).
+    Ok(old.map_or(0, |(left, _)| if left == 0 { 0 } else { ((left + 500_000_000) / 1_000_000_000).max(1) }))
 }
 
 fn timeval(ns: u64) -> [u8; 16] {
@@ -113,7 +64,7 @@ fn arm_cpu(p: &Arc<Process>, which: u64, value: u64, interval: u64) -> Option<(u
     let old = cpu_timers::disarm(p, key);
     if value > 0 {
         let now = crate::timer::cpu_clock::pick(clock, p.own_times());
-        cpu_timers::arm(p, CpuTimer { key, which: clock, thread: None, expires: now + value, interval, action: Action::Signal(sig) });
+        cpu_timers::arm(p, CpuTimer { key, which: clock, thread: None, expires: now.saturating_add(value), interval, action: Action::Signal(sig) });
     }
     old
 }
@@ -130,7 +81,7 @@ pub fn setitimer(call: &Call<'_>, which: u64, new: u64, old: u64) -> SysResult {
         (0, 0)
     };
     let prev = if which == ITIMER_REAL {
-        arm(&call.thread.process, value, interval)
+        real::arm(&call.thread.process, value, interval)
     } else {
         arm_cpu(&call.thread.process, which, value, interval)
     };
@@ -144,9 +95,8 @@ pub fn getitimer(call: &Call<'_>, which: u64, cur: u64) -> SysResult {
     if which > 2 {
         return Err(Errno::EINVAL);
     }
-    let now = platform::time::now_ns();
     let v = if which == ITIMER_REAL {
-        call.thread.process.real_timer.lock().as_ref().map(|t| (t.deadline.saturating_sub(now).max(1), t.interval))
+        real::get(&call.thread.process)
     } else {
         cpu_timers::get(&call.thread.process, cpu_key(which).0)
     };

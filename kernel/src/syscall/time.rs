@@ -12,8 +12,10 @@
 //! a sleep on CLOCK_THREAD_CPUTIME_ID is EOPNOTSUPP and on the caller's
 //! own thread clock by its id EINVAL, as on Linux.
 //! clock_settime and settimeofday set CLOCK_REALTIME (the only settable
-//! clock, as on Linux: EINVAL for the others); absolute REALTIME sleeps
-//! follow the change (`clock_set`).
+//! clock, as on Linux: EINVAL for the others),
+//! within Linux's bounds (not before the monotonic clock, not past
+//! TIME_SETTOD_SEC_MAX: EINVAL); absolute REALTIME sleeps follow the change
+//! (`clock_set`). Deadlines saturate at KTIME_MAX.
 
 use super::Call;
 use crate::timer::cpu_clock;
@@ -222,26 +224,19 @@ async fn cpu_sleep_until(call: &Call<'_>, clock: u64, expires: u64, rem: u64) ->
     }
 }
 
-/// Validates a new CLOCK_REALTIME value (Linux: a negative time or one
-/// past year 2262's ns limit is EINVAL).
-fn set_realtime(ns: u64) -> SysResult {
-    if ns > i64::MAX as u64 {
-        return Err(Errno::EINVAL);
-    }
-    crate::clock_set::set_realtime(ns as i64);
-    Ok(0)
-}
-
 pub fn clock_settime(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
     if clock != CLOCK_REALTIME {
         // The monotonic clocks, CPU-time clocks and unknown ids.
         return Err(Errno::EINVAL);
     }
+    let ns = read_timespec(&*mm(call)?, tp)?;
+    // As do_sys_settimeofday64: the time's range, then the privilege,
+    // then the monotonic floor (`clock_set`).
+    crate::clock_set::valid_settod(ns)?;
     if !call.thread.creds.lock().capable(CAP_SYS_TIME) {
         return Err(Errno::EPERM);
     }
-    let ns = read_timespec(&*mm(call)?, tp)?;
-    set_realtime(ns)
+    crate::clock_set::set_realtime(ns)
 }
 
 pub fn settimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
@@ -254,24 +249,29 @@ pub fn settimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
         if sec < 0 || !(0..1_000_000).contains(&usec) {
             return Err(Errno::EINVAL);
         }
-        Some((sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000))
+        let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000);
+        crate::clock_set::valid_settod(ns)?;
+        Some(ns)
     } else {
         None
     };
-    if tz != 0 {
-        // The timezone is obsolete; Linux validates and keeps it.
+    let minuteswest = if tz != 0 {
         let mut b = [0u8; 8];
         uaccess::read_bytes(&mm, tz, &mut b)?;
-        let minuteswest = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        if !(-15 * 60..=15 * 60).contains(&minuteswest) {
-            return Err(Errno::EINVAL);
-        }
-    }
+        Some(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    } else {
+        None
+    };
     if !call.thread.creds.lock().capable(CAP_SYS_TIME) {
         return Err(Errno::EPERM);
     }
+    // The timezone is obsolete; Linux validates (after the privilege
+    // check) and keeps it.
+    if minuteswest.is_some_and(|m| !(-15 * 60..=15 * 60).contains(&m)) {
+        return Err(Errno::EINVAL);
+    }
     match ns {
-        Some(ns) => set_realtime(ns),
+        Some(ns) => crate::clock_set::set_realtime(ns),
         None => Ok(0),
     }
 }

@@ -1,5 +1,6 @@
 //! Timers that belong to processes: CPU-time clocks and the timers that
-//! run on them, and POSIX interval timers (timer_create).
+//! run on them, POSIX interval timers (timer_create) and the real-time
+//! itimer.
 //!
 //! - [`cpu_clock`]: decoding Linux's CPU-clock ids (CLOCK_PROCESS_CPUTIME_ID,
 //!   CLOCK_THREAD_CPUTIME_ID, clock_getcpuclockid's negative ids) and
@@ -11,7 +12,13 @@
 //!   later than the nearest CPU-time expiry, and the check runs when it
 //!   comes back — CPU time only advances while a thread runs.
 //! - [`posix`]: POSIX timers and their signals, overrun counts included.
+//! - [`real`]: ITIMER_REAL (setitimer, alarm), SIGALRM to the process.
+//! - [`forward`]: how a periodic timer moves past the present (Linux's
+//!   hrtimer_forward): by division, and only when its last expiry was
+//!   consumed.
 
 pub mod cpu_clock;
 pub mod cpu_timers;
+pub mod forward;
 pub mod posix;
+pub mod real;

@@ -6,11 +6,17 @@
 //! entry on the process whose CPU time it measures).
 //!
 //! Signals and overruns, as on Linux: an expiry queues the timer's signal
-//! (to the process, or to one thread with SIGEV_THREAD_ID) unless that
-//! signal is still queued, in which case the expiry only counts as an
-//! overrun. When the signal is taken (handler, sigwaitinfo, signalfd),
-//! [`dequeued`] moves the count into its siginfo and into what
-//! timer_getoverrun reports. SIGEV_NONE timers count down silently.
+//! (to the process, or to one thread with SIGEV_THREAD_ID). A periodic
+//! wall-clock timer then stays stopped until the signal is taken (handler,
+//! sigwaitinfo, signalfd): [`dequeued`] moves it past now by whole
+//! intervals, counts the periods that passed as overruns by division
+//! (`forward`, Linux's hrtimer_forward), puts the count, saturated at
+//! DELAYTIMER_MAX, into the siginfo and into what timer_getoverrun
+//! reports, and re-arms it. So a timer armed in the past with a 1 ns
+//! interval costs one division, not a loop. A CPU-clock timer's expiry
+//! while its signal is still queued counts as an overrun. SIGEV_NONE
+//! timers (and ones whose signal is ignored) count down silently, moved at
+//! least a tick ahead each time.
 
 use alloc::sync::{Arc, Weak};
 use core::sync::atomic::Ordering;
@@ -19,11 +25,16 @@ use executor::Event;
 
 use super::cpu_clock::CpuClock;
 use super::cpu_timers::{self, Action, CpuTimer, Key};
+use super::forward::forward;
 use crate::proc::{Process, Thread};
 use crate::signal::{self, SigInfo};
 
 /// Linux's DELAYTIMER_MAX: overrun counts saturate here.
 const DELAYTIMER_MAX: u64 = i32::MAX as u64;
+
+/// How far ahead a short-interval timer whose signal is ignored is moved
+/// (Linux: one jiffy), so that it does not expire continuously.
+const IGNORED_REARM_NS: u64 = 4_000_000;
 
 pub enum Clock {
     /// A wall clock; `realtime` ones take absolute times on CLOCK_REALTIME.
@@ -46,8 +57,12 @@ struct State {
     cancel: Option<Arc<Event>>,
     /// The timer's signal is queued and not yet taken.
     queued: bool,
-    /// Expiries since the signal was queued.
+    /// Periods that passed unseen since the last signal was taken (Linux's
+    /// it_overrun + 1).
     overrun: u64,
+    /// A wall-clock timer expired with its signal queued and is stopped
+    /// until the signal is taken, when [`dequeued`] re-arms it.
+    parked: bool,
     /// What timer_getoverrun reports: the count for the last signal taken.
     last_overrun: u64,
 }
@@ -81,7 +96,7 @@ impl PosixTimer {
     /// Converts an absolute time on the timer's clock to its expiry scale.
     pub fn from_absolute(&self, t: u64) -> u64 {
         match &self.clock {
-            Clock::Wall { realtime: true } => (t as i64 - platform::time::realtime_offset()).max(1) as u64,
+            Clock::Wall { realtime: true } => crate::clock_set::mono_deadline(t.min(i64::MAX as u64) as i64).max(1),
             _ => t.max(1),
         }
     }
@@ -96,9 +111,8 @@ impl PosixTimer {
         let left = if now < s.expires {
             s.expires - now
         } else if s.interval > 0 {
-            // Expired, not yet re-armed by the task: the next period.
-            let k = (now - s.expires) / s.interval + 1;
-            (s.expires + k * s.interval).saturating_sub(now).max(1)
+            // Expired, not yet re-armed (parked): the next period.
+            forward(s.expires, now, s.interval).0.saturating_sub(now).max(1)
         } else {
             // Expiring right now.
             1
@@ -122,6 +136,7 @@ impl PosixTimer {
             s.expires = expires;
             s.interval = if expires == 0 { 0 } else { interval };
             s.overrun = 0;
+            s.parked = false;
             if expires != 0 && matches!(self.clock, Clock::Wall { .. }) {
                 let c = Arc::new(Event::new());
                 s.cancel = Some(c.clone());
@@ -144,7 +159,10 @@ impl PosixTimer {
         old
     }
 
-    /// The task that serves a wall-clock arming until cancelled.
+    /// The task that serves a wall-clock arming: sleeps to each expiry
+    /// until cancelled, or until an expiry queues the signal (then the
+    /// timer is parked and [`dequeued`] starts a new task when the signal
+    /// is taken, as Linux's posixtimer_rearm).
     fn spawn_wall(self: &Arc<Self>, first: u64, cancel: Arc<Event>) {
         let weak = Arc::downgrade(self);
         drop(crate::sched::executor().spawn(async move {
@@ -154,59 +172,92 @@ impl PosixTimer {
                     return;
                 }
                 let Some(t) = weak.upgrade() else { return };
-                let now = platform::time::now_ns();
-                let missed = {
-                    let mut s = t.state.lock();
-                    if !s.cancel.as_ref().is_some_and(|c| Arc::ptr_eq(c, &cancel)) {
-                        return;
-                    }
-                    if s.interval == 0 {
-                        s.expires = 0;
-                        s.cancel = None;
-                        0
-                    } else {
-                        let missed = now.saturating_sub(deadline) / s.interval;
-                        s.expires = deadline.saturating_add(s.interval.saturating_mul(missed + 1));
-                        deadline = s.expires;
-                        missed
-                    }
-                };
-                t.expire(missed);
-                if t.state.lock().expires == 0 {
-                    return;
+                match t.fire_wall(&cancel) {
+                    Some(next) => deadline = next,
+                    None => return,
                 }
             }
         }));
     }
 
-    /// An expiry (plus `missed` periods that passed unseen): queue the
-    /// signal, or count overruns while it is still queued.
+    /// A wall-clock expiry of the arming `cancel`. Returns the next expiry
+    /// when the task goes on sleeping: the signal was not queued (ignored,
+    /// or SIGEV_NONE), and the timer is moved past now, at least a tick
+    /// ahead for a short interval, as Linux's posix_timer_fn for an ignored
+    /// signal. None when the timer is done, re-armed or parked.
+    fn fire_wall(&self, cancel: &Arc<Event>) -> Option<u64> {
+        let interval = {
+            let mut s = self.state.lock();
+            if !s.cancel.as_ref().is_some_and(|c| Arc::ptr_eq(c, cancel)) {
+                return None;
+            }
+            if s.interval == 0 {
+                s.expires = 0;
+                s.cancel = None;
+            }
+            s.interval
+        };
+        if self.send(0, interval > 0) {
+            return None;
+        }
+        if interval == 0 {
+            return None;
+        }
+        let now = platform::time::now_ns();
+        let mut s = self.state.lock();
+        if !s.cancel.as_ref().is_some_and(|c| Arc::ptr_eq(c, cancel)) {
+            return None;
+        }
+        let from = if interval < IGNORED_REARM_NS { now.saturating_add(IGNORED_REARM_NS) } else { now };
+        let (next, periods) = forward(s.expires, from, interval);
+        s.overrun = s.overrun.saturating_add(periods);
+        s.expires = next;
+        Some(next)
+    }
+
+    /// An expiry of a CPU-clock timer (plus `missed` periods that passed
+    /// unseen): the CPU-timer list re-armed itself; mirror it for gettime,
+    /// then signal.
     pub fn expire(&self, missed: u64) {
-        if let Clock::Cpu(_) = self.clock {
-            // The CPU-timer list re-armed itself; mirror it for gettime.
+        {
             let mut s = self.state.lock();
             s.expires = if s.interval == 0 { 0 } else { s.expires.saturating_add(s.interval.saturating_mul(missed + 1)) };
         }
-        let Notify::Signal { signo, value, thread } = &self.notify else { return };
+        self.send(missed, false);
+    }
+
+    /// Queues the timer's signal, or counts an overrun while it is still
+    /// queued; `park` stops a wall-clock timer until the signal is taken.
+    /// True when a signal of the timer is queued.
+    fn send(&self, missed: u64, park: bool) -> bool {
+        let Notify::Signal { signo, value, thread } = &self.notify else { return false };
         {
             let mut s = self.state.lock();
+            s.parked = park;
             if s.queued {
-                s.overrun = (s.overrun + 1 + missed).min(DELAYTIMER_MAX);
-                return;
+                s.overrun = s.overrun.saturating_add(1 + missed);
+                return true;
             }
             s.queued = true;
-            s.overrun = missed.min(DELAYTIMER_MAX);
+            s.overrun = s.overrun.saturating_add(missed);
         }
-        let Some(owner) = self.owner.upgrade() else { return };
-        let info = SigInfo::timer(*signo, self.id as u32, 0, *value);
-        let sent = match thread.as_ref().and_then(Weak::upgrade) {
-            Some(t) if !t.exited.load(Ordering::Acquire) => signal::send_thread(&t, info, false),
-            _ => signal::send_process(&owner, info, false),
+        let sent = match self.owner.upgrade() {
+            None => false,
+            Some(owner) => {
+                let info = SigInfo::timer(*signo, self.id as u32, 0, *value);
+                match thread.as_ref().and_then(Weak::upgrade) {
+                    Some(t) if !t.exited.load(Ordering::Acquire) => signal::send_thread(&t, info, false),
+                    _ => signal::send_process(&owner, info, false),
+                }
+            }
         };
         if !sent {
             // Ignored: nothing is queued, so the next expiry sends again.
-            self.state.lock().queued = false;
+            let mut s = self.state.lock();
+            s.queued = false;
+            s.parked = false;
         }
+        sent
     }
 
     /// Stops the timer for good (timer_delete, exec, exit).
@@ -215,16 +266,35 @@ impl PosixTimer {
     }
 }
 
-/// A timer's signal was taken: its siginfo gets the overrun count, which
-/// timer_getoverrun reports from now on.
+/// A timer's signal was taken: a parked periodic timer is moved past now
+/// and re-armed, counting the periods it missed (Linux's
+/// posixtimer_rearm); the siginfo gets the overrun count, saturated at
+/// DELAYTIMER_MAX, which timer_getoverrun reports from now on.
 pub fn dequeued(p: &Process, info: &mut SigInfo) {
     let timer = p.posix_timers.lock().get(&(info.pid as i32)).cloned();
     if let Some(t) = timer {
-        let mut s = t.state.lock();
-        s.queued = false;
-        s.last_overrun = s.overrun;
-        s.overrun = 0;
-        info.uid = s.last_overrun as u32;
+        let rearm = {
+            let mut s = t.state.lock();
+            s.queued = false;
+            let rearm = match s.cancel.clone() {
+                Some(c) if s.parked && s.interval > 0 => {
+                    let (next, periods) = forward(s.expires, platform::time::now_ns(), s.interval);
+                    // The expiry that queued the signal is not an overrun.
+                    s.overrun = s.overrun.saturating_add(periods.saturating_sub(1));
+                    s.expires = next;
+                    Some((next, c))
+                }
+                _ => None,
+            };
+            s.parked = false;
+            s.last_overrun = s.overrun.min(DELAYTIMER_MAX);
+            s.overrun = 0;
+            info.uid = s.last_overrun as u32;
+            rearm
+        };
+        if let Some((next, cancel)) = rearm {
+            t.spawn_wall(next, cancel);
+        }
     }
 }
 
