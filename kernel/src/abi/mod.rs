@@ -5,10 +5,12 @@
 //! syscall encodes or decodes a structure by hand (and no `unsafe` is
 //! needed). The layouts are checked against Linux's sizes at compile time.
 
+pub mod fs;
 pub mod proc;
 pub mod signal;
 pub mod time;
 
+pub use fs::*;
 pub use proc::*;
 pub use signal::*;
 pub use time::*;

@@ -12,33 +12,36 @@ use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::vfs::with_ctx;
-use crate::uaccess;
+use crate::abi::{Stat, Statfs, Statx, StatxTimestamp};
+use crate::uaccess::UserPtr;
 
 const AT_EMPTY_PATH: u32 = 0x1000;
 
-/// `struct stat` (x86-64, 144 bytes).
-fn encode_stat(m: &Metadata) -> [u8; 144] {
-    let mut b = [0u8; 144];
-    let mut put = |o: usize, v: &[u8]| b[o..o + v.len()].copy_from_slice(v);
-    put(0, &m.dev.to_le_bytes());
-    put(8, &m.ino.to_le_bytes());
-    put(16, &(m.nlink as u64).to_le_bytes());
-    put(24, &m.mode.to_le_bytes());
-    put(28, &m.uid.to_le_bytes());
-    put(32, &m.gid.to_le_bytes());
-    put(40, &m.rdev.to_le_bytes());
-    put(48, &m.size.to_le_bytes());
-    put(56, &(m.blksize as u64).to_le_bytes());
-    put(64, &m.blocks.to_le_bytes());
-    for (i, t) in [m.atime, m.mtime, m.ctime].iter().enumerate() {
-        put(72 + i * 16, &t.sec.to_le_bytes());
-        put(80 + i * 16, &(t.nsec as u64).to_le_bytes());
+/// `struct stat` of `m`.
+fn stat_of(m: &Metadata) -> Stat {
+    Stat {
+        st_dev: m.dev,
+        st_ino: m.ino,
+        st_nlink: m.nlink as u64,
+        st_mode: m.mode,
+        st_uid: m.uid,
+        st_gid: m.gid,
+        st_rdev: m.rdev,
+        st_size: m.size as i64,
+        st_blksize: m.blksize as i64,
+        st_blocks: m.blocks as i64,
+        st_atime: m.atime.sec,
+        st_atime_nsec: m.atime.nsec as u64,
+        st_mtime: m.mtime.sec,
+        st_mtime_nsec: m.mtime.nsec as u64,
+        st_ctime: m.ctime.sec,
+        st_ctime_nsec: m.ctime.nsec as u64,
+        ..Stat::default()
     }
-    b
 }
 
 fn write_stat(call: &Call<'_>, buf: u64, m: &Metadata) -> SysResult {
-    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_stat(m))?;
+    UserPtr::<Stat>::new(buf).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &stat_of(m))?;
     Ok(0)
 }
 
@@ -115,57 +118,62 @@ pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf:
             attributes_mask |= STATX_ATTRS_TMPFS;
         }
     }
-    let mut b = [0u8; 256];
-    let mut put = |o: usize, v: &[u8]| b[o..o + v.len()].copy_from_slice(v);
-    put(0, &(STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID).to_le_bytes());
-    put(4, &m.blksize.to_le_bytes());
-    put(8, &attributes.to_le_bytes());
-    put(16, &m.nlink.to_le_bytes());
-    put(20, &m.uid.to_le_bytes());
-    put(24, &m.gid.to_le_bytes());
-    put(28, &(m.mode as u16).to_le_bytes());
-    put(32, &m.ino.to_le_bytes());
-    put(40, &m.size.to_le_bytes());
-    put(48, &m.blocks.to_le_bytes());
-    put(56, &attributes_mask.to_le_bytes());
-    for (o, t) in [(64, m.atime), (80, m.btime), (96, m.ctime), (112, m.mtime)] {
-        put(o, &t.sec.to_le_bytes());
-        put(o + 8, &t.nsec.to_le_bytes());
-    }
-    put(128, &major(m.rdev).to_le_bytes());
-    put(132, &minor(m.rdev).to_le_bytes());
-    put(136, &major(m.dev).to_le_bytes());
-    put(140, &minor(m.dev).to_le_bytes());
-    put(144, &mnt_id.to_le_bytes());
-    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &b)?;
+    let ts = |t: fs::clock::Timespec| StatxTimestamp { tv_sec: t.sec, tv_nsec: t.nsec, _reserved: 0 };
+    let stx = Statx {
+        stx_mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID,
+        stx_blksize: m.blksize,
+        stx_attributes: attributes,
+        stx_nlink: m.nlink,
+        stx_uid: m.uid,
+        stx_gid: m.gid,
+        stx_mode: m.mode as u16,
+        stx_ino: m.ino,
+        stx_size: m.size,
+        stx_blocks: m.blocks,
+        stx_attributes_mask: attributes_mask,
+        stx_atime: ts(m.atime),
+        stx_btime: ts(m.btime),
+        stx_ctime: ts(m.ctime),
+        stx_mtime: ts(m.mtime),
+        stx_rdev_major: major(m.rdev),
+        stx_rdev_minor: minor(m.rdev),
+        stx_dev_major: major(m.dev),
+        stx_dev_minor: minor(m.dev),
+        stx_mnt_id: mnt_id,
+        ..Statx::default()
+    };
+    UserPtr::<Statx>::new(buf).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &stx)?;
     Ok(0)
 }
 
-/// `struct statfs` (120 bytes).
-fn encode_statfs(s: &StatFs) -> [u8; 120] {
-    let mut b = [0u8; 120];
-    let words = [s.fs_type, s.bsize, s.blocks, s.bfree, s.bavail, s.files, s.ffree];
-    for (i, w) in words.iter().enumerate() {
-        b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+/// `struct statfs` of `s` (f_fsid reads zero).
+fn statfs_of(s: &StatFs) -> Statfs {
+    Statfs {
+        f_type: s.fs_type,
+        f_bsize: s.bsize,
+        f_blocks: s.blocks,
+        f_bfree: s.bfree,
+        f_bavail: s.bavail,
+        f_files: s.files,
+        f_ffree: s.ffree,
+        f_namelen: s.namelen,
+        f_frsize: s.frsize,
+        f_flags: s.flags,
+        ..Statfs::default()
     }
-    // f_fsid (8 bytes) at 56, f_namelen at 64, f_frsize at 72, f_flags at 80.
-    b[64..72].copy_from_slice(&s.namelen.to_le_bytes());
-    b[72..80].copy_from_slice(&s.frsize.to_le_bytes());
-    b[80..88].copy_from_slice(&s.flags.to_le_bytes());
-    b
 }
 
 pub fn statfs(call: &Call<'_>, path: u64, buf: u64) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, AT_FDCWD, &p)?;
     let s = with_ctx(call.thread, |vfs, ctx, _| fs::attr::statfs_at(vfs, ctx, &dir, &p))?;
-    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_statfs(&s))?;
+    UserPtr::<Statfs>::new(buf).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &statfs_of(&s))?;
     Ok(0)
 }
 
 pub fn fstatfs(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
     let file = call.thread.process.files().lock().get_raw(fd)?;
     let s = file.ops().statfs()?;
-    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, buf, &encode_statfs(&s))?;
+    UserPtr::<Statfs>::new(buf).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &statfs_of(&s))?;
     Ok(0)
 }
