@@ -81,3 +81,27 @@ pub struct Statfs {
 const _: () = assert!(core::mem::size_of::<Stat>() == 144);
 const _: () = assert!(core::mem::size_of::<Statx>() == 256);
 const _: () = assert!(core::mem::size_of::<Statfs>() == 120);
+
+/// `struct flock` (fcntl record locks).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct Flock {
+    pub l_type: i16,
+    pub l_whence: i16,
+    pub _pad0: u32,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+    pub _pad1: u32,
+}
+
+/// `struct epoll_event`: packed on x86-64 (12 bytes).
+#[repr(C, packed)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct EpollEvent {
+    pub events: u32,
+    pub data: u64,
+}
+
+const _: () = assert!(core::mem::size_of::<Flock>() == 32);
+const _: () = assert!(core::mem::size_of::<EpollEvent>() == 12);

@@ -26,3 +26,23 @@ pub struct StackT {
 
 const _: () = assert!(core::mem::size_of::<KSigaction>() == 32);
 const _: () = assert!(core::mem::size_of::<StackT>() == 24);
+
+/// `siginfo_t` (128 bytes): the three leading ints, then a union whose
+/// first two words Aramid uses — `si_pid`/`si_uid` (or `si_timerid`/
+/// `si_overrun`) or `si_addr` in the first, `si_status` or `si_value` in
+/// the second.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct Siginfo {
+    pub si_signo: i32,
+    pub si_errno: i32,
+    pub si_code: i32,
+    pub _pad: i32,
+    /// si_pid | si_uid << 32, or si_addr.
+    pub word0: u64,
+    /// si_status (low half), or si_value.
+    pub word1: u64,
+    pub _rest: [u64; 12],
+}
+
+const _: () = assert!(core::mem::size_of::<Siginfo>() == 128);

@@ -1,6 +1,10 @@
 //! `siginfo_t`: what a handler (SA_SIGINFO), rt_sigtimedwait, signalfd and
 //! waitid learn about a signal. 128 bytes on x86-64.
 
+use zerocopy::IntoBytes;
+
+use crate::abi::Siginfo;
+
 /// si_code values.
 pub const SI_USER: i32 = 0;
 pub const SI_KERNEL: i32 = 0x80;
@@ -56,38 +60,35 @@ impl SigInfo {
         SigInfo { signo, code: SI_KERNEL, ..Default::default() }
     }
 
-    /// The 128-byte `siginfo_t` layout.
+    /// The `siginfo_t` user space sees.
+    pub fn to_abi(self) -> Siginfo {
+        let fault = matches!(self.signo, 4 | 5 | 7 | 8 | 11) && self.code > 0;
+        let (word0, word1) = if fault {
+            (self.addr, 0)
+        } else {
+            let ids = self.pid as u64 | (self.uid as u64) << 32;
+            (ids, if self.signo == 17 { self.status as u32 as u64 } else { self.value })
+        };
+        Siginfo { si_signo: self.signo as i32, si_errno: self.errno, si_code: self.code, word0, word1, ..Siginfo::default() }
+    }
+
+    /// The 128 bytes of [`SigInfo::to_abi`] (a signal frame, a signalfd record).
     pub fn to_bytes(self) -> [u8; 128] {
         let mut b = [0u8; 128];
-        b[0..4].copy_from_slice(&(self.signo as i32).to_le_bytes());
-        b[4..8].copy_from_slice(&self.errno.to_le_bytes());
-        b[8..12].copy_from_slice(&self.code.to_le_bytes());
-        let fault = matches!(self.signo, 4 | 5 | 7 | 8 | 11) && self.code > 0;
-        if fault {
-            b[16..24].copy_from_slice(&self.addr.to_le_bytes());
-        } else {
-            b[16..20].copy_from_slice(&self.pid.to_le_bytes());
-            b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-            if self.signo == 17 {
-                b[24..28].copy_from_slice(&self.status.to_le_bytes());
-            } else {
-                b[24..32].copy_from_slice(&self.value.to_le_bytes());
-            }
-        }
+        b.copy_from_slice(self.to_abi().as_bytes());
         b
     }
 
-    /// Reads a `siginfo_t` a process supplied (rt_sigqueueinfo).
-    pub fn from_bytes(b: &[u8; 128]) -> SigInfo {
-        let i32_at = |o: usize| i32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+    /// A `siginfo_t` a process supplied (rt_sigqueueinfo, pidfd_send_signal).
+    pub fn from_abi(s: &Siginfo) -> SigInfo {
         SigInfo {
-            signo: i32_at(0) as u32,
-            errno: i32_at(4),
-            code: i32_at(8),
-            pid: i32_at(16) as u32,
-            uid: i32_at(20) as u32,
+            signo: s.si_signo as u32,
+            errno: s.si_errno,
+            code: s.si_code,
+            pid: s.word0 as u32,
+            uid: (s.word0 >> 32) as u32,
             status: 0,
-            value: u64::from_le_bytes(b[24..32].try_into().unwrap_or([0; 8])),
+            value: s.word1,
             addr: 0,
         }
     }

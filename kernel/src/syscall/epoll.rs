@@ -18,7 +18,8 @@ use crate::errno::{Errno, SysResult};
 use crate::file::epoll::{Epoll, EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLWAKEUP};
 use crate::file::{File, O_CLOEXEC, O_RDWR};
 use crate::signal::interruptible;
-use crate::uaccess;
+use crate::abi::EpollEvent;
+use crate::uaccess::UserPtr;
 
 const EPOLL_CTL_ADD: u64 = 1;
 const EPOLL_CTL_DEL: u64 = 2;
@@ -27,7 +28,7 @@ const EPOLLOUT: u32 = 0x004;
 /// The only bits allowed with EPOLLEXCLUSIVE.
 const EXCLUSIVE_OK: u32 = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 /// sizeof(struct epoll_event): packed on x86-64.
-const EVENT_SIZE: u64 = 12;
+const EVENT_SIZE: u64 = core::mem::size_of::<EpollEvent>() as u64;
 /// Linux's EP_MAX_EVENTS.
 const MAX_EVENTS: i32 = i32::MAX / EVENT_SIZE as i32;
 
@@ -50,9 +51,8 @@ pub fn epoll_ctl(call: &Call<'_>, epfd: u64, op: u64, fd: u64, event: u64) -> Sy
         (0, 0)
     } else {
         let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-        let mut b = [0u8; EVENT_SIZE as usize];
-        uaccess::read_bytes(&mm, event, &mut b)?;
-        (u32::from_le_bytes([b[0], b[1], b[2], b[3]]), u64::from_le_bytes(b[4..12].try_into().map_err(|_| Errno::EFAULT)?))
+        let ev = UserPtr::<EpollEvent>::new(event).read(&mm)?;
+        (ev.events, ev.data)
     };
     let (epf, file) = {
         let files = call.thread.process.files();
@@ -95,10 +95,7 @@ async fn wait(call: &Call<'_>, epfd: u64, events: u64, max: i32, deadline: Optio
     let Some(ep) = file.downcast::<Arc<Epoll>>() else { return Err(Errno::EINVAL) };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let deliver = |n: usize, ev: u32, data: u64| {
-        let mut b = [0u8; EVENT_SIZE as usize];
-        b[..4].copy_from_slice(&ev.to_le_bytes());
-        b[4..].copy_from_slice(&data.to_le_bytes());
-        uaccess::write_bytes(&mm, events + n as u64 * EVENT_SIZE, &b)
+        UserPtr::<EpollEvent>::new(events + n as u64 * EVENT_SIZE).write(&mm, &EpollEvent { events: ev, data })
     };
     loop {
         let n = ep.harvest(call.thread, max as usize, deliver)?;

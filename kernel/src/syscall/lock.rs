@@ -15,7 +15,8 @@ use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::locks::{description_id, RELEASED};
 use crate::signal::interruptible;
-use crate::uaccess;
+use crate::abi::Flock;
+use crate::uaccess::UserPtr;
 
 /// Blocked F_SETLKW callers, for deadlock detection.
 static WAITS: PosixWaits = PosixWaits::new();
@@ -48,13 +49,9 @@ pub async fn fcntl_lock(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResu
     let file = call.thread.process.files().lock().get(fd)?;
     let Some(f) = file.inode_file() else { return Err(Errno::EBADF) };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let mut b = [0u8; 32];
-    uaccess::read_bytes(&mm, arg, &mut b)?;
-    let l_type = i16::from_le_bytes([b[0], b[1]]);
-    let whence = i16::from_le_bytes([b[2], b[3]]);
-    let start = i64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8]));
-    let len = i64::from_le_bytes(b[16..24].try_into().unwrap_or([0; 8]));
-    let pid = i32::from_le_bytes(b[24..28].try_into().unwrap_or([0; 4]));
+    let user = UserPtr::<Flock>::new(arg);
+    let fl = user.read(&mm)?;
+    let Flock { l_type, l_whence: whence, l_start: start, l_len: len, l_pid: pid, .. } = fl;
     let ofd = matches!(cmd, F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW);
     if ofd && pid != 0 {
         return Err(Errno::EINVAL);
@@ -76,19 +73,18 @@ pub async fn fcntl_lock(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResu
     let locks = f.loc.inode.file_locks();
     if matches!(cmd, F_GETLK | F_OFD_GETLK) {
         let Some(k) = kind else { return Err(Errno::EINVAL) };
-        let mut out = b;
-        match locks.test(owner, k, lo, hi) {
-            None => out[0..2].copy_from_slice(&F_UNLCK.to_le_bytes()),
-            Some(c) => {
-                let t = if c.kind == LockKind::Read { F_RDLCK } else { F_WRLCK };
-                out[0..2].copy_from_slice(&t.to_le_bytes());
-                out[2..4].copy_from_slice(&0i16.to_le_bytes());
-                out[8..16].copy_from_slice(&(c.start as i64).to_le_bytes());
-                out[16..24].copy_from_slice(&(c.len() as i64).to_le_bytes());
-                out[24..28].copy_from_slice(&c.pid().to_le_bytes());
-            }
-        }
-        uaccess::write_bytes(&mm, arg, &out)?;
+        let out = match locks.test(owner, k, lo, hi) {
+            None => Flock { l_type: F_UNLCK, ..fl },
+            Some(c) => Flock {
+                l_type: if c.kind == LockKind::Read { F_RDLCK } else { F_WRLCK },
+                l_whence: 0,
+                l_start: c.start as i64,
+                l_len: c.len() as i64,
+                l_pid: c.pid(),
+                ..fl
+            },
+        };
+        user.write(&mm, &out)?;
         return Ok(0);
     }
     match kind {

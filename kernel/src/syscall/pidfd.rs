@@ -12,13 +12,13 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
 use super::Call;
+use crate::uaccess::UserPtr;
 use crate::errno::{Errno, SysResult};
 use crate::file::pidfd::PidFd;
 use crate::file::{File, O_NONBLOCK, O_RDWR};
 use crate::proc::{pid, Process};
 use crate::signal::info::{SI_TKILL, SI_USER};
 use crate::signal::{send_process, send_thread, SigInfo};
-use crate::uaccess;
 
 const PIDFD_THREAD: u32 = 0o200; // O_EXCL
 const PIDFD_SIGNAL_THREAD: u32 = 1;
@@ -74,9 +74,7 @@ pub fn pidfd_send_signal(call: &Call<'_>, fd: u64, sig: u64, uinfo: u64, flags: 
     let sig = if sig == 0 { 0 } else { super::signal::valid(sig)? };
     let me = &call.thread.process;
     let info = if uinfo != 0 {
-        let mut b = [0u8; 128];
-        uaccess::read_bytes(&*me.mm().ok_or(Errno::EFAULT)?, uinfo, &mut b)?;
-        let info = SigInfo::from_bytes(&b);
+        let info = SigInfo::from_abi(&UserPtr::<crate::abi::Siginfo>::new(uinfo).read(&*me.mm().ok_or(Errno::EFAULT)?)?);
         if info.signo != sig {
             return Err(Errno::EINVAL);
         }

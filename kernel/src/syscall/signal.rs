@@ -184,9 +184,7 @@ pub fn rt_sigqueueinfo(call: &Call<'_>, tgid: i64, tid: Option<i64>, sig: u64, u
     if tid.is_some_and(|t| t <= 0) || (tid.is_some() && tgid <= 0) {
         return Err(Errno::EINVAL);
     }
-    let mut b = [0u8; 128];
-    uaccess::read_bytes(&*mm(call)?, uinfo, &mut b)?;
-    let mut info = SigInfo::from_bytes(&b);
+    let mut info = SigInfo::from_abi(&UserPtr::<crate::abi::Siginfo>::new(uinfo).read(&*mm(call)?)?);
     // The id compared is the one the signal goes to: the process for
     // rt_sigqueueinfo, the thread for rt_tgsigqueueinfo.
     let (target, own) = match tid {
@@ -301,7 +299,7 @@ pub async fn rt_sigtimedwait(call: &Call<'_>, set: u64, info: u64, timeout: u64,
         }
     };
     if info != 0 {
-        uaccess::write_bytes(&mm, info, &got.to_bytes())?;
+        UserPtr::new(info).write(&mm, &got.to_abi())?;
     }
     Ok(got.signo as u64)
 }

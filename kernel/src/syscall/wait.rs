@@ -140,8 +140,8 @@ pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: 
                 SigInfo { signo: crate::signal::SIGCHLD, code, pid: ev.pid, status, ..Default::default() }
             }
         };
-        let bytes = if info.signo == 0 { [0u8; 128] } else { info.to_bytes() };
-        uaccess::write_bytes(&mm, infop, &bytes)?;
+        let si = if info.signo == 0 { crate::abi::Siginfo::default() } else { info.to_abi() };
+        crate::uaccess::UserPtr::new(infop).write(&mm, &si)?;
     }
     if rusage != 0 {
         let t = ev.map(|e| e.times).unwrap_or_default();
