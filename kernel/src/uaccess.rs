@@ -150,6 +150,24 @@ impl<T: zerocopy::FromBytes + zerocopy::IntoBytes + zerocopy::Immutable> UserPtr
         write_bytes(mm, self.addr, v.as_bytes())
     }
 
+    /// Reads an extensible structure of `size` bytes (clone3's
+    /// clone_args, openat2's open_how), as Linux's copy_struct_from_user: a
+    /// smaller (older) one reads zeros past its end, a larger (newer) one
+    /// must be zero past what this kernel knows, else E2BIG.
+    pub fn read_sized(self, mm: &Mm, size: usize) -> Result<T, Errno> {
+        let mut v = T::new_zeroed();
+        let known = size.min(core::mem::size_of::<T>());
+        read_bytes(mm, self.addr, &mut v.as_mut_bytes()[..known])?;
+        if size > known {
+            let mut rest = alloc::vec![0u8; size - known];
+            read_bytes(mm, self.addr + known as u64, &mut rest)?;
+            if rest.iter().any(|&b| b != 0) {
+                return Err(Errno::E2BIG);
+            }
+        }
+        Ok(v)
+    }
+
     /// Reads `n` consecutive values (an array argument).
     pub fn read_array(self, mm: &Mm, n: usize) -> Result<Vec<T>, Errno> {
         let mut v = Vec::new();

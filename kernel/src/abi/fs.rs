@@ -103,5 +103,22 @@ pub struct EpollEvent {
     pub data: u64,
 }
 
+/// `struct open_how` (openat2), version 0.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct OpenHow {
+    pub flags: u64,
+    pub mode: u64,
+    pub resolve: u64,
+}
+
+/// `struct iovec`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct Iovec {
+    pub iov_base: u64,
+    pub iov_len: u64,
+}
+
 const _: () = assert!(core::mem::size_of::<Flock>() == 32);
 const _: () = assert!(core::mem::size_of::<EpollEvent>() == 12);

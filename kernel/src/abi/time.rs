@@ -34,6 +34,15 @@ impl Timeval {
     pub fn from_ns(ns: u64) -> Timeval {
         Timeval { tv_sec: (ns / NS) as i64, tv_usec: ((ns % NS) / 1000) as i64 }
     }
+
+    /// Nanoseconds, or None if malformed (negative, or tv_usec past a
+    /// second); saturates.
+    pub fn to_ns(self) -> Option<u64> {
+        if self.tv_sec < 0 || !(0..1_000_000).contains(&self.tv_usec) {
+            return None;
+        }
+        Some((self.tv_sec as u64).saturating_mul(NS).saturating_add(self.tv_usec as u64 * 1000))
+    }
 }
 
 #[repr(C)]
@@ -60,7 +69,28 @@ pub struct Tms {
     pub tms_cstime: i64,
 }
 
+/// `struct sigevent` (timer_create): the value, the signal, how to notify
+/// and, for SIGEV_THREAD_ID, the thread.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct Sigevent {
+    pub sigev_value: u64,
+    pub sigev_signo: i32,
+    pub sigev_notify: i32,
+    pub sigev_notify_thread_id: i32,
+    pub _pad: [i32; 11],
+}
+
+/// `struct timezone` (settimeofday, gettimeofday).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct Timezone {
+    pub tz_minuteswest: i32,
+    pub tz_dsttime: i32,
+}
+
 const _: () = assert!(core::mem::size_of::<Timespec>() == 16);
+const _: () = assert!(core::mem::size_of::<Sigevent>() == 64);
 const _: () = assert!(core::mem::size_of::<Itimerspec>() == 32);
 const _: () = assert!(core::mem::size_of::<Itimerval>() == 32);
 const _: () = assert!(core::mem::size_of::<Tms>() == 32);

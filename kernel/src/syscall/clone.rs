@@ -15,7 +15,6 @@ use crate::errno::{Errno, SysResult};
 use crate::proc::{pid, thread, Process, Thread};
 use crate::abi::CloneArgs;
 use crate::uaccess;
-use zerocopy::IntoBytes;
 
 pub const CLONE_VM: u64 = 0x100;
 pub const CLONE_FS: u64 = 0x200;
@@ -142,18 +141,7 @@ pub async fn clone3(call: &mut Call<'_>, args: u64, size: u64) -> SysResult {
         return Err(Errno::E2BIG);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    // A larger structure than this kernel knows must be zero past what it
-    // knows; a smaller one (version 0: 64 bytes) reads zeros beyond.
-    let mut args_struct = CloneArgs::default();
-    let known = (size as usize).min(core::mem::size_of::<CloneArgs>());
-    uaccess::read_bytes(&mm, args, &mut args_struct.as_mut_bytes()[..known])?;
-    if size as usize > known {
-        let mut rest = alloc::vec![0u8; size as usize - known];
-        uaccess::read_bytes(&mm, args + known as u64, &mut rest)?;
-        if rest.iter().any(|&b| b != 0) {
-            return Err(Errno::E2BIG);
-        }
-    }
+    let args_struct = uaccess::UserPtr::<CloneArgs>::new(args).read_sized(&mm, size as usize)?;
     let CloneArgs { flags, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, .. } = args_struct;
     if flags & 0xff != 0 || exit_signal > 64 {
         return Err(Errno::EINVAL);

@@ -12,7 +12,7 @@ use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::file::vfs::with_ctx;
 use crate::fsnotify;
-use crate::uaccess;
+use crate::uaccess::{self, UserPtr};
 
 /// For inotify: the directory holding `path`'s last component, that name,
 /// and the inode it names now (None when nothing is watched anywhere).
@@ -239,11 +239,9 @@ pub fn utimensat(call: &Call<'_>, dirfd: i32, path: u64, times: u64, flags: u32)
     let (atime, mtime) = if times == 0 {
         (Some(SetTime::Now), Some(SetTime::Now))
     } else {
-        let mut b = [0u8; 32];
-        uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, times, &mut b)?;
-        let conv = |o: usize| -> Result<Option<SetTime>, Errno> {
-            let sec = i64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
-            let nsec = i64::from_le_bytes(b[o + 8..o + 16].try_into().unwrap_or([0; 8]));
+        let ts = UserPtr::<crate::abi::Timespec>::new(times).read_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, 2)?;
+        let conv = |i: usize| -> Result<Option<SetTime>, Errno> {
+            let (sec, nsec) = (ts[i].tv_sec, ts[i].tv_nsec);
             match nsec {
                 UTIME_NOW => Ok(Some(SetTime::Now)),
                 UTIME_OMIT => Ok(None),
@@ -251,7 +249,7 @@ pub fn utimensat(call: &Call<'_>, dirfd: i32, path: u64, times: u64, flags: u32)
                 _ => Err(Errno::EINVAL),
             }
         };
-        (conv(0)?, conv(16)?)
+        (conv(0)?, conv(1)?)
     };
     if path == 0 && dirfd == AT_FDCWD {
         return Err(Errno::EFAULT);

@@ -12,7 +12,8 @@ use crate::proc::Process;
 use crate::timer::cpu_clock::Which;
 use crate::timer::cpu_timers::{self, Action, CpuTimer, Key};
 use crate::timer::real;
-use crate::uaccess;
+use crate::abi::{Itimerval, Timeval};
+use crate::uaccess::UserPtr;
 
 pub fn alarm(call: &Call<'_>, seconds: u64) -> SysResult {
     let old = real::arm(&call.thread.process, (seconds as u32 as u64) * 1_000_000_000, 0);
@@ -21,28 +22,10 @@ pub fn alarm(call: &Call<'_>, seconds: u64) -> SysResult {
     Ok(old.map_or(0, |(left, _)| if left == 0 { 0 } else { ((left + 500_000_000) / 1_000_000_000).max(1) }))
 }
 
-fn timeval(ns: u64) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_le_bytes());
-    b[8..].copy_from_slice(&(((ns % 1_000_000_000) / 1000) as i64).to_le_bytes());
-    b
-}
-
-fn read_timeval(b: &[u8]) -> Result<u64, Errno> {
-    let sec = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
-    let usec = i64::from_le_bytes(b[8..16].try_into().map_err(|_| Errno::EFAULT)?);
-    if sec < 0 || !(0..1_000_000).contains(&usec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000))
-}
-
 fn write_itimerval(call: &Call<'_>, at: u64, cur: Option<(u64, u64)>) -> Result<(), Errno> {
     let (value, interval) = cur.unwrap_or((0, 0));
-    let mut b = [0u8; 32];
-    b[..16].copy_from_slice(&timeval(interval));
-    b[16..].copy_from_slice(&timeval(value));
-    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, at, &b)
+    let v = Itimerval { it_interval: Timeval::from_ns(interval), it_value: Timeval::from_ns(value) };
+    UserPtr::<Itimerval>::new(at).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &v)
 }
 
 const ITIMER_REAL: u64 = 0;
@@ -74,9 +57,8 @@ pub fn setitimer(call: &Call<'_>, which: u64, new: u64, old: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let (value, interval) = if new != 0 {
-        let mut b = [0u8; 32];
-        uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, new, &mut b)?;
-        (read_timeval(&b[16..])?, read_timeval(&b[..16])?)
+        let v = UserPtr::<Itimerval>::new(new).read(&*call.thread.process.mm().ok_or(Errno::EFAULT)?)?;
+        (v.it_value.to_ns().ok_or(Errno::EINVAL)?, v.it_interval.to_ns().ok_or(Errno::EINVAL)?)
     } else {
         (0, 0)
     };

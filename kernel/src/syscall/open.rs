@@ -13,6 +13,7 @@ use fs::inode::{major, minor};
 use fs::vfs::PathLoc;
 
 use super::Call;
+use crate::abi::OpenHow;
 use crate::errno::{Errno, SysResult};
 use crate::file::vfs::with_ctx;
 use crate::file::{device, File, FileOps, InodeFile};
@@ -134,13 +135,7 @@ pub async fn openat2(call: &Call<'_>, dirfd: i32, path: u64, how: u64, size: u64
         return Err(Errno::E2BIG);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let mut raw = alloc::vec![0u8; size as usize];
-    uaccess::read_bytes(&mm, how, &mut raw)?;
-    if raw[24..].iter().any(|&b| b != 0) {
-        return Err(Errno::E2BIG);
-    }
-    let w = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-    let (flags, mode, resolve) = (w(0), w(1), w(2));
+    let OpenHow { flags, mode, resolve } = uaccess::UserPtr::<OpenHow>::new(how).read_sized(&mm, size as usize)?;
     if flags & !(VALID_OPEN_FLAGS as u64) != 0 || mode & !0o7777 != 0 {
         return Err(Errno::EINVAL);
     }

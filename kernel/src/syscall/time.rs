@@ -23,7 +23,7 @@ use crate::errno::{Errno, SysResult};
 use crate::mm::Mm;
 use crate::signal::interruptible;
 use crate::signal::restart::{self, RestartBlock};
-use crate::abi::Timespec;
+use crate::abi::{Timespec, Timeval, Timezone};
 use crate::uaccess::{self, UserPtr};
 
 pub const CLOCK_REALTIME: u64 = 0;
@@ -92,10 +92,8 @@ pub fn gettimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
     let mm = mm(call)?;
     if tv != 0 {
         let ns = platform::time::realtime_ns();
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&ns.div_euclid(1_000_000_000).to_le_bytes());
-        b[8..].copy_from_slice(&(ns.rem_euclid(1_000_000_000) / 1000).to_le_bytes());
-        uaccess::write_bytes(&mm, tv, &b)?;
+        let t = Timeval { tv_sec: ns.div_euclid(1_000_000_000), tv_usec: ns.rem_euclid(1_000_000_000) / 1000 };
+        UserPtr::<Timeval>::new(tv).write(&mm, &t)?;
     }
     if tz != 0 {
         uaccess::write_bytes(&mm, tz, &[0u8; 8])?;
@@ -242,23 +240,14 @@ pub fn clock_settime(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
 pub fn settimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
     let mm = mm(call)?;
     let ns = if tv != 0 {
-        let mut b = [0u8; 16];
-        uaccess::read_bytes(&mm, tv, &mut b)?;
-        let sec = i64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
-        let usec = i64::from_le_bytes(b[8..].try_into().map_err(|_| Errno::EFAULT)?);
-        if sec < 0 || !(0..1_000_000).contains(&usec) {
-            return Err(Errno::EINVAL);
-        }
-        let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000);
+        let ns = UserPtr::<Timeval>::new(tv).read(&mm)?.to_ns().ok_or(Errno::EINVAL)?;
         crate::clock_set::valid_settod(ns)?;
         Some(ns)
     } else {
         None
     };
     let minuteswest = if tz != 0 {
-        let mut b = [0u8; 8];
-        uaccess::read_bytes(&mm, tz, &mut b)?;
-        Some(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Some(UserPtr::<Timezone>::new(tz).read(&mm)?.tz_minuteswest)
     } else {
         None
     };

@@ -18,7 +18,8 @@ use crate::errno::{Errno, SysResult};
 use crate::proc::pid;
 use crate::timer::cpu_clock;
 use crate::timer::posix::{Clock, Notify, PosixTimer};
-use crate::uaccess;
+use crate::abi::Sigevent;
+use crate::uaccess::{self, UserPtr};
 
 const SIGEV_SIGNAL: i32 = 0;
 const SIGEV_NONE: i32 = 1;
@@ -51,13 +52,8 @@ pub fn timer_create(call: &Call<'_>, clock: u64, sevp: u64, out: u64) -> SysResu
     let notify = if sevp == 0 {
         Notify::Signal { signo: crate::signal::SIGALRM, value: id as u64, thread: None }
     } else {
-        // struct sigevent: sigval (8), signo (4), notify (4), tid (4), ...
-        let mut b = [0u8; 20];
-        uaccess::read_bytes(&mm, sevp, &mut b)?;
-        let value = u64::from_le_bytes(b[..8].try_into().map_err(|_| Errno::EFAULT)?);
-        let signo = i32::from_le_bytes([b[8], b[9], b[10], b[11]]);
-        let how = i32::from_le_bytes([b[12], b[13], b[14], b[15]]);
-        let tid = i32::from_le_bytes([b[16], b[17], b[18], b[19]]);
+        let ev = UserPtr::<Sigevent>::new(sevp).read(&mm)?;
+        let (value, signo, how, tid) = (ev.sigev_value, ev.sigev_signo, ev.sigev_notify, ev.sigev_notify_thread_id);
         let valid_sig = || super::signal::valid(signo as u32 as u64);
         match how {
             SIGEV_NONE => Notify::None,

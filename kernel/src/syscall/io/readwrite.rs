@@ -14,7 +14,6 @@
 //!
 //! [`FileOps::is_stream`]: crate::file::FileOps::is_stream
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use super::super::Call;
@@ -22,7 +21,8 @@ use super::mm;
 use crate::errno::{Errno, SysResult};
 use crate::file::io::Io;
 use crate::file::File;
-use crate::uaccess;
+use crate::abi::Iovec;
+use crate::uaccess::{self, UserPtr};
 
 /// Linux caps a single read or write at this many bytes.
 pub(super) const MAX_RW: u64 = 0x7fff_f000;
@@ -220,13 +220,10 @@ fn iovecs(call: &Call<'_>, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno>
         return Err(Errno::EINVAL);
     }
     let mm = mm(call)?;
-    let mut raw = vec![0u8; cnt as usize * 16];
-    uaccess::read_bytes(&mm, iov, &mut raw)?;
+    let raw = UserPtr::<Iovec>::new(iov).read_array(&mm, cnt as usize)?;
     let mut total: u64 = 0;
     let mut v = Vec::with_capacity(cnt as usize);
-    for c in raw.chunks_exact(16) {
-        let base = u64::from_le_bytes(c[..8].try_into().map_err(|_| Errno::EFAULT)?);
-        let len = u64::from_le_bytes(c[8..].try_into().map_err(|_| Errno::EFAULT)?);
+    for &Iovec { iov_base: base, iov_len: len } in &raw {
         total = total.checked_add(len).filter(|t| *t <= isize::MAX as u64).ok_or(Errno::EINVAL)?;
         if len != 0 {
             v.push((base, len));
