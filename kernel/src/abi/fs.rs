@@ -120,5 +120,17 @@ pub struct Iovec {
     pub iov_len: u64,
 }
 
+/// The fixed start of a getdents record (`struct linux_dirent64` and the
+/// old `struct linux_dirent`): inode, offset of the next, record length;
+/// the type and the name follow.
+#[repr(C, packed)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct DirentHead {
+    pub d_ino: u64,
+    pub d_off: i64,
+    pub d_reclen: u16,
+}
+
+const _: () = assert!(core::mem::size_of::<DirentHead>() == 18);
 const _: () = assert!(core::mem::size_of::<Flock>() == 32);
 const _: () = assert!(core::mem::size_of::<EpollEvent>() == 12);

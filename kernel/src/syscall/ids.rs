@@ -102,11 +102,7 @@ pub fn getgroups(call: &Call<'_>, size: u64, list: u64) -> SysResult {
     if (size as usize) < groups.len() {
         return Err(Errno::EINVAL);
     }
-    let mut b = alloc::vec::Vec::with_capacity(groups.len() * 4);
-    for g in &groups {
-        b.extend_from_slice(&g.to_le_bytes());
-    }
-    uaccess::write_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, list, &b)?;
+    UserPtr::<u32>::new(list).write_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &groups)?;
     Ok(groups.len() as u64)
 }
 
@@ -117,9 +113,7 @@ pub fn setgroups(call: &Call<'_>, size: u64, list: u64) -> SysResult {
     if !call.thread.creds.lock().capable(CAP_SETGID) {
         return Err(Errno::EPERM);
     }
-    let mut b = alloc::vec![0u8; size as usize * 4];
-    uaccess::read_bytes(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, list, &mut b)?;
-    let mut groups: alloc::vec::Vec<u32> = b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let mut groups = UserPtr::<u32>::new(list).read_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, size as usize)?;
     groups.sort_unstable();
     call.thread.creds.lock().groups = groups;
     Ok(0)

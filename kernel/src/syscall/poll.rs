@@ -201,11 +201,7 @@ async fn do_select(call: &Call<'_>, nfds: u64, sets: [u64; 3], deadline: Option<
     let mut bits = [alloc::vec![0u64; words], alloc::vec![0u64; words], alloc::vec![0u64; words]];
     for (k, addr) in sets.iter().enumerate() {
         if *addr != 0 {
-            let mut raw = alloc::vec![0u8; words * 8];
-            uaccess::read_bytes(&mm, *addr, &mut raw)?;
-            for (i, w) in raw.chunks_exact(8).enumerate() {
-                bits[k][i] = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-            }
+            bits[k] = UserPtr::<u64>::new(*addr).read_array(&mm, words)?;
         }
     }
     let mut list = Vec::new();
@@ -249,11 +245,7 @@ async fn do_select(call: &Call<'_>, nfds: u64, sets: [u64; 3], deadline: Option<
     }
     for (k, addr) in sets.iter().enumerate() {
         if *addr != 0 {
-            let mut raw = Vec::with_capacity(words * 8);
-            for w in &out[k] {
-                raw.extend_from_slice(&w.to_le_bytes());
-            }
-            uaccess::write_bytes(&mm, *addr, &raw)?;
+            UserPtr::<u64>::new(*addr).write_array(&mm, &out[k])?;
         }
     }
     Ok(count)

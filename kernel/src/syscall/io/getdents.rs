@@ -5,8 +5,11 @@
 
 use alloc::vec::Vec;
 
+use zerocopy::IntoBytes;
+
 use super::super::Call;
 use super::mm;
+use crate::abi::DirentHead;
 use crate::errno::{Errno, SysResult};
 use crate::uaccess;
 
@@ -36,9 +39,7 @@ fn read_dir(call: &Call<'_>, fd: u64, dirp: u64, count: u64, old: bool) -> SysRe
             return false;
         }
         let start = out.len();
-        out.extend_from_slice(&e.ino.to_le_bytes());
-        out.extend_from_slice(&(e.next as i64).to_le_bytes());
-        out.extend_from_slice(&(reclen as u16).to_le_bytes());
+        out.extend_from_slice(DirentHead { d_ino: e.ino, d_off: e.next as i64, d_reclen: reclen as u16 }.as_bytes());
         if !old {
             out.push(e.kind);
         }

@@ -30,10 +30,7 @@ pub fn pipe2(call: &Call<'_>, fds: u64, flags: u32) -> SysResult {
         }
     };
     drop(t);
-    let mut bytes = [0u8; 8];
-    bytes[..4].copy_from_slice(&(a as u32).to_le_bytes());
-    bytes[4..].copy_from_slice(&(b as u32).to_le_bytes());
-    if let Err(e) = uaccess::write_bytes(&*mm(call)?, fds, &bytes) {
+    if let Err(e) = uaccess::UserPtr::<[i32; 2]>::new(fds).write(&*mm(call)?, &[a as i32, b as i32]) {
         let mut t = files.lock();
         let _ = t.close(a as u64);
         let _ = t.close(b as u64);
