@@ -46,3 +46,62 @@ pub struct Siginfo {
 }
 
 const _: () = assert!(core::mem::size_of::<Siginfo>() == 128);
+
+/// `struct sigcontext` (x86-64): the general registers in the order
+/// r8-r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags; the
+/// segment selectors; the trap's error code, number and fault address; the
+/// mask; the address of the extended FPU state.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct Sigcontext {
+    pub gregs: [u64; 18],
+    pub cs: u16,
+    pub gs: u16,
+    pub fs: u16,
+    pub ss: u16,
+    pub err: u64,
+    pub trapno: u64,
+    pub oldmask: u64,
+    pub cr2: u64,
+    pub fpstate: u64,
+    pub _reserved: [u64; 8],
+}
+
+/// `struct ucontext` as the kernel lays it out in a signal frame.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct Ucontext {
+    pub uc_flags: u64,
+    pub uc_link: u64,
+    pub uc_stack: StackT,
+    pub uc_mcontext: Sigcontext,
+    pub uc_sigmask: u64,
+}
+
+/// `struct rt_sigframe`: the handler's return address (`sa_restorer`), the
+/// context and the siginfo.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct RtSigframe {
+    pub pretcode: u64,
+    pub uc: Ucontext,
+    pub info: Siginfo,
+}
+
+/// `struct _fpx_sw_bytes`: the software-reserved bytes at offset 464 of the
+/// FXSAVE area that mark an XSAVE layout (FP_XSTATE_MAGIC1) and say its
+/// size and features.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct FpxSwBytes {
+    pub magic1: u32,
+    pub extended_size: u32,
+    pub xfeatures: u64,
+    pub xstate_size: u32,
+    pub _padding: [u32; 7],
+}
+
+const _: () = assert!(core::mem::size_of::<Sigcontext>() == 256);
+const _: () = assert!(core::mem::size_of::<Ucontext>() == 304);
+const _: () = assert!(core::mem::size_of::<RtSigframe>() == 440);
+const _: () = assert!(core::mem::size_of::<FpxSwBytes>() == 48);

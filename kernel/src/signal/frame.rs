@@ -10,34 +10,27 @@ use alloc::vec::Vec;
 
 use platform::user::fpu::FpuState;
 use platform::user::UserContext;
+use zerocopy::IntoBytes;
 
 use super::{SigAction, SigInfo, SigSet, SS_AUTODISARM, SS_DISABLE, UNBLOCKABLE};
+use crate::abi::{FpxSwBytes, RtSigframe, Sigcontext, StackT, Ucontext};
 use crate::errno::Errno;
 use crate::proc::Thread;
-use crate::uaccess;
+use crate::uaccess::{self, UserPtr};
 
 const UC_FP_XSTATE: u64 = 0x1;
 const UC_SIGCONTEXT_SS: u64 = 0x2;
 const UC_STRICT_RESTORE_SS: u64 = 0x4;
-/// Offsets inside the frame.
-const UC: usize = 8;
-const MCONTEXT: usize = UC + 40;
-const SIGMASK: usize = UC + 296;
-const INFO: usize = UC + 304;
-const FRAME_SIZE: usize = INFO + 128;
+const FRAME_SIZE: usize = core::mem::size_of::<RtSigframe>();
+/// Where the siginfo and the ucontext sit in the frame (the handler's
+/// second and third arguments).
+const INFO: u64 = core::mem::offset_of!(RtSigframe, info) as u64;
+const UC: u64 = core::mem::offset_of!(RtSigframe, uc) as u64;
+/// Where the software-reserved bytes sit in the FXSAVE area.
+const SW_BYTES: usize = 464;
 const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
 const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
 const REDZONE: u64 = 128;
-
-fn put(buf: &mut [u8], off: usize, v: u64) {
-    buf[off..off + 8].copy_from_slice(&v.to_le_bytes());
-}
-
-fn get(buf: &[u8], off: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&buf[off..off + 8]);
-    u64::from_le_bytes(b)
-}
 
 /// The registers in `struct sigcontext` order, with their context fields.
 fn gregs(ctx: &mut UserContext) -> [&mut u64; 18] {
@@ -68,43 +61,46 @@ pub fn setup(t: &Thread, ctx: &mut UserContext, info: &SigInfo, action: &SigActi
     let xsave = FpuState::is_xsave();
     if xsave {
         let size = fp.len() as u32;
-        let ext = size + 4;
-        fp[464..468].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
-        fp[468..472].copy_from_slice(&ext.to_le_bytes());
-        fp[472..480].copy_from_slice(&FpuState::xfeatures().to_le_bytes());
-        fp[480..484].copy_from_slice(&size.to_le_bytes());
-        fp.extend_from_slice(&FP_XSTATE_MAGIC2.to_le_bytes());
+        let sw = FpxSwBytes { magic1: FP_XSTATE_MAGIC1, extended_size: size + 4, xfeatures: FpuState::xfeatures(), xstate_size: size, ..Default::default() };
+        fp[SW_BYTES..SW_BYTES + core::mem::size_of::<FpxSwBytes>()].copy_from_slice(sw.as_bytes());
+        fp.extend_from_slice(FP_XSTATE_MAGIC2.as_bytes());
     }
     sp = sp.checked_sub(fp.len() as u64).ok_or(Errno::EFAULT)? & !63;
     let fp_addr = sp;
     sp = sp.checked_sub(FRAME_SIZE as u64).ok_or(Errno::EFAULT)?;
     sp = (sp & !15).wrapping_sub(8);
 
-    let mut f = vec![0u8; FRAME_SIZE];
-    put(&mut f, 0, action.restorer);
-    put(&mut f, UC, if xsave { UC_FP_XSTATE } else { 0 } | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
-    put(&mut f, UC + 16, ss_sp);
-    // The stored flags, as Linux's __save_altstack (sigreturn hands them
-    // back to sigaltstack's rules).
-    f[UC + 24..UC + 28].copy_from_slice(&ss_flags.to_le_bytes());
-    put(&mut f, UC + 32, ss_size);
     let mut c = *ctx;
-    for (i, r) in gregs(&mut c).into_iter().enumerate() {
-        put(&mut f, MCONTEXT + i * 8, *r);
+    let mut gr = [0u64; 18];
+    for (g, r) in gr.iter_mut().zip(gregs(&mut c)) {
+        *g = *r;
     }
-    // cs, gs, fs, ss as four u16s.
-    let segs: u64 = 0x33 | (0x2b << 48);
-    put(&mut f, MCONTEXT + 144, segs);
-    put(&mut f, MCONTEXT + 152, trap.1); // err
-    put(&mut f, MCONTEXT + 160, trap.0); // trapno
-    put(&mut f, MCONTEXT + 168, old_mask); // oldmask
-    put(&mut f, MCONTEXT + 176, trap.2); // cr2
-    put(&mut f, MCONTEXT + 184, fp_addr);
-    put(&mut f, SIGMASK, old_mask);
-    f[INFO..INFO + 128].copy_from_slice(&info.to_bytes());
+    let frame = RtSigframe {
+        pretcode: action.restorer,
+        uc: Ucontext {
+            uc_flags: if xsave { UC_FP_XSTATE } else { 0 } | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+            uc_link: 0,
+            // The stored flags, as Linux's __save_altstack (sigreturn
+            // hands them back to sigaltstack's rules).
+            uc_stack: StackT { ss_sp, ss_flags, _pad: 0, ss_size },
+            uc_mcontext: Sigcontext {
+                gregs: gr,
+                cs: 0x33,
+                ss: 0x2b,
+                err: trap.1,
+                trapno: trap.0,
+                oldmask: old_mask,
+                cr2: trap.2,
+                fpstate: fp_addr,
+                ..Default::default()
+            },
+            uc_sigmask: old_mask,
+        },
+        info: info.to_abi(),
+    };
 
     uaccess::write_bytes(&mm, fp_addr, &fp)?;
-    uaccess::write_bytes(&mm, sp, &f)?;
+    UserPtr::<RtSigframe>::new(sp).write(&mm, &frame)?;
     if ss_flags & SS_AUTODISARM != 0 {
         *t.signals.altstack.lock() = (0, SS_DISABLE, 0);
     }
@@ -114,8 +110,8 @@ pub fn setup(t: &Thread, ctx: &mut UserContext, info: &SigInfo, action: &SigActi
     ctx.rsp = sp;
     ctx.rip = action.handler;
     ctx.rdi = info.signo as u64;
-    ctx.rsi = sp + INFO as u64;
-    ctx.rdx = sp + UC as u64;
+    ctx.rsi = sp + INFO;
+    ctx.rdx = sp + UC;
     ctx.rax = 0;
     ctx.rflags &= !(0x400 | 0x100 | 0x4_0000); // DF, TF, AC
     Ok(())
@@ -125,23 +121,23 @@ pub fn setup(t: &Thread, ctx: &mut UserContext, info: &SigInfo, action: &SigActi
 /// saved by [`setup`] from the frame below the stack pointer.
 pub fn restore(t: &Thread, ctx: &mut UserContext) -> Result<(), Errno> {
     let mm = t.process.mm().ok_or(Errno::EFAULT)?;
-    let frame = ctx.rsp.wrapping_sub(8);
-    let mut f = vec![0u8; INFO];
-    uaccess::read_bytes(&mm, frame, &mut f)?;
+    // The frame's context (the siginfo above it is not read back).
+    let frame_addr = ctx.rsp.wrapping_sub(8);
+    let uc = UserPtr::<Ucontext>::new(frame_addr + UC).read(&mm)?;
+    let mc = &uc.uc_mcontext;
     let mut c = *ctx;
-    for (i, r) in gregs(&mut c).into_iter().enumerate() {
-        *r = get(&f, MCONTEXT + i * 8);
+    for (r, g) in gregs(&mut c).into_iter().zip(mc.gregs) {
+        *r = g;
     }
-    let fp_addr = get(&f, MCONTEXT + 184);
-    if fp_addr != 0 {
+    if mc.fpstate != 0 {
         let mut fp: Vec<u8> = vec![0u8; FpuState::size()];
-        uaccess::read_bytes(&mm, fp_addr, &mut fp)?;
+        uaccess::read_bytes(&mm, mc.fpstate, &mut fp)?;
         t.fpu.lock().set_bytes(&fp);
     } else {
         *t.fpu.lock() = FpuState::new();
     }
-    t.set_sigmask(get(&f, SIGMASK) & !UNBLOCKABLE);
-    let ss = (get(&f, UC + 16), i32::from_le_bytes([f[UC + 24], f[UC + 25], f[UC + 26], f[UC + 27]]), get(&f, UC + 32));
+    t.set_sigmask(uc.uc_sigmask & !UNBLOCKABLE);
+    let ss = (uc.uc_stack.ss_sp, uc.uc_stack.ss_flags, uc.uc_stack.ss_size);
     // Linux's restore_altstack: sigaltstack's rules at the current stack
     // pointer (a handler still on the stack cannot change it), errors
     // other than EFAULT ignored.

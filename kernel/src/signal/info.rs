@@ -1,8 +1,6 @@
 //! `siginfo_t`: what a handler (SA_SIGINFO), rt_sigtimedwait, signalfd and
 //! waitid learn about a signal. 128 bytes on x86-64.
 
-use zerocopy::IntoBytes;
-
 use crate::abi::Siginfo;
 
 /// si_code values.
@@ -70,13 +68,6 @@ impl SigInfo {
             (ids, if self.signo == 17 { self.status as u32 as u64 } else { self.value })
         };
         Siginfo { si_signo: self.signo as i32, si_errno: self.errno, si_code: self.code, word0, word1, ..Siginfo::default() }
-    }
-
-    /// The 128 bytes of [`SigInfo::to_abi`] (a signal frame, a signalfd record).
-    pub fn to_bytes(self) -> [u8; 128] {
-        let mut b = [0u8; 128];
-        b.copy_from_slice(self.to_abi().as_bytes());
-        b
     }
 
     /// A `siginfo_t` a process supplied (rt_sigqueueinfo, pidfd_send_signal).
