@@ -134,3 +134,24 @@ pub struct DirentHead {
 const _: () = assert!(core::mem::size_of::<DirentHead>() == 18);
 const _: () = assert!(core::mem::size_of::<Flock>() == 32);
 const _: () = assert!(core::mem::size_of::<EpollEvent>() == 12);
+
+/// The fixed start of `struct inotify_event`; the name (NUL-padded to
+/// `len` bytes) follows.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct InotifyEventHead {
+    pub wd: i32,
+    pub mask: u32,
+    pub cookie: u32,
+    pub len: u32,
+}
+
+/// `struct winsize` (TIOCGWINSZ, TIOCSWINSZ).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct Winsize {
+    pub ws_row: u16,
+    pub ws_col: u16,
+    pub ws_xpixel: u16,
+    pub ws_ypixel: u16,
+}

@@ -105,3 +105,33 @@ const _: () = assert!(core::mem::size_of::<Sigcontext>() == 256);
 const _: () = assert!(core::mem::size_of::<Ucontext>() == 304);
 const _: () = assert!(core::mem::size_of::<RtSigframe>() == 440);
 const _: () = assert!(core::mem::size_of::<FpxSwBytes>() == 48);
+
+/// `struct signalfd_siginfo` (128 bytes): a signalfd read's record.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct SignalfdSiginfo {
+    pub ssi_signo: u32,
+    pub ssi_errno: i32,
+    pub ssi_code: i32,
+    pub ssi_pid: u32,
+    pub ssi_uid: u32,
+    pub ssi_fd: i32,
+    pub ssi_tid: u32,
+    pub ssi_band: u32,
+    pub ssi_overrun: u32,
+    pub ssi_trapno: u32,
+    pub ssi_status: i32,
+    pub ssi_int: i32,
+    pub ssi_ptr: u64,
+    pub ssi_utime: u64,
+    pub ssi_stime: u64,
+    pub ssi_addr: u64,
+    pub ssi_addr_lsb: u16,
+    pub _pad2: u16,
+    pub ssi_syscall: i32,
+    pub ssi_call_addr: u64,
+    pub ssi_arch: u32,
+    pub _pad: [u8; 28],
+}
+
+const _: () = assert!(core::mem::size_of::<SignalfdSiginfo>() == 128);

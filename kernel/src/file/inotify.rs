@@ -15,10 +15,12 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use executor::WaitQueue;
+use zerocopy::IntoBytes;
 
 use super::io::Io;
 use super::readiness::{bits, IN};
 use super::{File, FileOps};
+use crate::abi::InotifyEventHead;
 use crate::errno::{Errno, SysResult};
 use crate::fsnotify::{self, Key};
 use crate::proc::Thread;
@@ -53,10 +55,8 @@ impl Event {
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.wd.to_le_bytes());
-        out.extend_from_slice(&self.mask.to_le_bytes());
-        out.extend_from_slice(&self.cookie.to_le_bytes());
-        out.extend_from_slice(&(self.name_len() as u32).to_le_bytes());
+        let head = InotifyEventHead { wd: self.wd, mask: self.mask, cookie: self.cookie, len: self.name_len() as u32 };
+        out.extend_from_slice(head.as_bytes());
         out.extend_from_slice(&self.name);
         out.resize(out.len() + self.name_len() - self.name.len(), 0);
     }

@@ -14,10 +14,12 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use executor::WaitQueue;
+use zerocopy::IntoBytes;
 
 use super::io::Io;
 use super::readiness::{bits, IN};
 use super::{File, FileOps};
+use crate::abi::SignalfdSiginfo;
 use crate::errno::Errno;
 use crate::proc::Thread;
 use crate::signal::{SigInfo, SigSet, UNBLOCKABLE};
@@ -26,7 +28,7 @@ use crate::signal::{SigInfo, SigSet, UNBLOCKABLE};
 pub static SIGNALS: WaitQueue = WaitQueue::new();
 
 /// Size of a `struct signalfd_siginfo`.
-pub const RECORD: usize = 128;
+pub const RECORD: usize = core::mem::size_of::<SignalfdSiginfo>();
 
 pub struct SignalFd {
     mask: AtomicU64,
@@ -58,31 +60,27 @@ impl SignalFd {
 }
 
 /// The `struct signalfd_siginfo` record for `i`.
-pub fn record(i: &SigInfo) -> [u8; RECORD] {
-    let mut b = [0u8; RECORD];
-    let put32 = |b: &mut [u8; RECORD], o: usize, v: u32| b[o..o + 4].copy_from_slice(&v.to_le_bytes());
-    put32(&mut b, 0, i.signo);
-    put32(&mut b, 4, i.errno as u32);
-    put32(&mut b, 8, i.code as u32);
+pub fn record(i: &SigInfo) -> SignalfdSiginfo {
+    let mut r = SignalfdSiginfo { ssi_signo: i.signo, ssi_errno: i.errno, ssi_code: i.code, ..Default::default() };
     let fault = matches!(i.signo, 4 | 5 | 7 | 8 | 11) && i.code > 0;
     if fault {
-        b[72..80].copy_from_slice(&i.addr.to_le_bytes());
+        r.ssi_addr = i.addr;
     } else if i.code == crate::signal::info::SI_TIMER {
-        put32(&mut b, 24, i.pid); // ssi_tid: the timer id
-        put32(&mut b, 32, i.uid); // ssi_overrun
-        put32(&mut b, 44, i.value as u32);
-        b[48..56].copy_from_slice(&i.value.to_le_bytes());
+        r.ssi_tid = i.pid; // the timer id
+        r.ssi_overrun = i.uid;
+        r.ssi_int = i.value as i32;
+        r.ssi_ptr = i.value;
     } else {
-        put32(&mut b, 12, i.pid);
-        put32(&mut b, 16, i.uid);
+        r.ssi_pid = i.pid;
+        r.ssi_uid = i.uid;
         if i.signo == crate::signal::SIGCHLD {
-            put32(&mut b, 40, i.status as u32);
+            r.ssi_status = i.status;
         } else {
-            put32(&mut b, 44, i.value as u32);
-            b[48..56].copy_from_slice(&i.value.to_le_bytes());
+            r.ssi_int = i.value as i32;
+            r.ssi_ptr = i.value;
         }
     }
-    b
+    r
 }
 
 /// A read takes as many whole records as fit (EINVAL if not even one
@@ -95,7 +93,7 @@ impl FileOps for SignalFd {
         let mut n = 0;
         for slot in buf.chunks_exact_mut(RECORD) {
             let Some(info) = self.take(io.thread) else { break };
-            slot.copy_from_slice(&record(&info));
+            slot.copy_from_slice(record(&info).as_bytes());
             n += RECORD;
         }
         if n == 0 {

@@ -8,7 +8,8 @@ use core::sync::atomic::Ordering;
 use super::tty::{Termios, TTY};
 use crate::errno::{Errno, SysResult};
 use crate::proc::Thread;
-use crate::uaccess;
+use crate::abi::Winsize;
+use crate::uaccess::{self, UserPtr};
 
 const TCGETS: u64 = 0x5401;
 const TCSETS: u64 = 0x5402;
@@ -54,19 +55,13 @@ pub fn ioctl(t: &Thread, request: u64, arg: u64) -> SysResult {
         }
         TCSBRK | TCXONC | TCFLSH => Ok(0),
         TIOCGWINSZ => {
-            let w = *TTY.winsize.lock();
-            let mut b = [0u8; 8];
-            for (i, v) in w.iter().enumerate() {
-                b[i * 2..i * 2 + 2].copy_from_slice(&v.to_le_bytes());
-            }
-            uaccess::write_bytes(&mm, arg, &b)?;
+            let [ws_row, ws_col, ws_xpixel, ws_ypixel] = *TTY.winsize.lock();
+            UserPtr::<Winsize>::new(arg).write(&mm, &Winsize { ws_row, ws_col, ws_xpixel, ws_ypixel })?;
             Ok(0)
         }
         TIOCSWINSZ => {
-            let mut b = [0u8; 8];
-            uaccess::read_bytes(&mm, arg, &mut b)?;
-            let w = [0, 2, 4, 6].map(|i| u16::from_le_bytes([b[i], b[i + 1]]));
-            *TTY.winsize.lock() = w;
+            let w = UserPtr::<Winsize>::new(arg).read(&mm)?;
+            *TTY.winsize.lock() = [w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel];
             Ok(0)
         }
         TIOCSCTTY => {
