@@ -44,23 +44,19 @@ pub fn write_bytes(mm: &Mm, addr: u64, data: &[u8]) -> Result<(), Errno> {
 }
 
 pub fn read_u64(mm: &Mm, addr: u64) -> Result<u64, Errno> {
-    let mut b = [0u8; 8];
-    read_bytes(mm, addr, &mut b)?;
-    Ok(u64::from_le_bytes(b))
+    UserPtr::<u64>::new(addr).read(mm)
 }
 
 pub fn write_u64(mm: &Mm, addr: u64, v: u64) -> Result<(), Errno> {
-    write_bytes(mm, addr, &v.to_le_bytes())
+    UserPtr::<u64>::new(addr).write(mm, &v)
 }
 
 pub fn write_u32(mm: &Mm, addr: u64, v: u32) -> Result<(), Errno> {
-    write_bytes(mm, addr, &v.to_le_bytes())
+    UserPtr::<u32>::new(addr).write(mm, &v)
 }
 
 pub fn read_u32(mm: &Mm, addr: u64) -> Result<u32, Errno> {
-    let mut b = [0u8; 4];
-    read_bytes(mm, addr, &mut b)?;
-    Ok(u32::from_le_bytes(b))
+    UserPtr::<u32>::new(addr).read(mm)
 }
 
 /// Reads a NUL-terminated string of at most `max` bytes (the NUL

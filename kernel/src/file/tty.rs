@@ -15,6 +15,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use executor::{Event, WaitQueue};
+use zerocopy::IntoBytes;
 
 
 // c_iflag
@@ -48,8 +49,10 @@ const VEOL: usize = 11;
 const VWERASE: usize = 14;
 const VEOL2: usize = 16;
 
-/// The kernel's `struct termios2` (the first 36 bytes are `struct termios`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The kernel's `struct termios2` (the first 36 bytes are `struct termios`),
+/// laid out as the ABI has it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout)]
 pub struct Termios {
     pub iflag: u32,
     pub oflag: u32,
@@ -76,28 +79,24 @@ impl Termios {
         }
     }
 
-    pub fn to_bytes(self, with_speeds: bool) -> Vec<u8> {
-        let mut b = Vec::with_capacity(44);
-        for v in [self.iflag, self.oflag, self.cflag, self.lflag] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        b.push(self.line);
-        b.extend_from_slice(&self.cc);
-        if with_speeds {
-            b.extend_from_slice(&self.ispeed.to_le_bytes());
-            b.extend_from_slice(&self.ospeed.to_le_bytes());
-        }
-        b
+    /// `struct termios` (TCGETS) or, with the speeds, `struct termios2`.
+    pub fn abi_bytes(&self, with_speeds: bool) -> &[u8] {
+        &self.as_bytes()[..if with_speeds { TERMIOS2_SIZE } else { TERMIOS_SIZE }]
     }
 
-    pub fn from_bytes(b: &[u8], old: &Termios) -> Termios {
-        let w = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let mut cc = [0u8; 19];
-        cc.copy_from_slice(&b[17..36]);
-        let (ispeed, ospeed) = if b.len() >= 44 { (w(36), w(40)) } else { (old.ispeed, old.ospeed) };
-        Termios { iflag: w(0), oflag: w(4), cflag: w(8), lflag: w(12), line: b[16], cc, ispeed, ospeed }
+    /// A termios (or termios2, with the speeds) a process passed; `struct
+    /// termios` keeps the old speeds.
+    pub fn from_abi(b: &[u8], old: &Termios) -> Termios {
+        let mut t = *old;
+        t.as_mut_bytes()[..b.len().min(TERMIOS2_SIZE)].copy_from_slice(&b[..b.len().min(TERMIOS2_SIZE)]);
+        t
     }
 }
+
+/// The sizes of `struct termios` and `struct termios2`.
+pub const TERMIOS_SIZE: usize = 36;
+pub const TERMIOS2_SIZE: usize = core::mem::size_of::<Termios>();
+const _: () = assert!(TERMIOS2_SIZE == 44);
 
 struct Line {
     /// The line being edited (canonical mode).

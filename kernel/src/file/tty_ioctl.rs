@@ -5,7 +5,7 @@
 
 use core::sync::atomic::Ordering;
 
-use super::tty::{Termios, TTY};
+use super::tty::{Termios, TERMIOS2_SIZE, TERMIOS_SIZE, TTY};
 use crate::errno::{Errno, SysResult};
 use crate::proc::Thread;
 use crate::abi::Winsize;
@@ -39,18 +39,18 @@ pub fn ioctl(t: &Thread, request: u64, arg: u64) -> SysResult {
     match request {
         TCGETS | TCGETS2 => {
             let t = *TTY.termios.lock();
-            uaccess::write_bytes(&mm, arg, &t.to_bytes(request == TCGETS2))?;
+            uaccess::write_bytes(&mm, arg, t.abi_bytes(request == TCGETS2))?;
             Ok(0)
         }
         TCSETS | TCSETSW | TCSETSF | TCSETS2 | TCSETSW2 | TCSETSF2 => {
             let two = matches!(request, TCSETS2 | TCSETSW2 | TCSETSF2);
-            let mut b = [0u8; 44];
-            let len = if two { 44 } else { 36 };
+            let mut b = [0u8; TERMIOS2_SIZE];
+            let len = if two { TERMIOS2_SIZE } else { TERMIOS_SIZE };
             uaccess::read_bytes(&mm, arg, &mut b[..len])?;
             let old = *TTY.termios.lock();
             // Output is never queued (TCSETSW has nothing to drain); the
             // input flush of TCSETSF is not done (pending input is kept).
-            super::tty::set_termios(Termios::from_bytes(&b[..len], &old));
+            super::tty::set_termios(Termios::from_abi(&b[..len], &old));
             Ok(0)
         }
         TCSBRK | TCXONC | TCFLSH => Ok(0),
