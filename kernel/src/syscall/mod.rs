@@ -65,7 +65,6 @@ mod stat;
 mod tid;
 mod timer;
 mod timerfd;
-mod tty;
 mod trace;
 pub mod time;
 mod uname;
