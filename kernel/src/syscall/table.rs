@@ -20,7 +20,11 @@
 //! `ulong` (u64), `size` (u64), `hex` a 64-bit value shown in hex (u64),
 //! `ptr` a user address (u64), `path` a user address of a NUL-terminated
 //! string, shown as the string (u64). 32-bit kinds take the low half of the
-//! register, as Linux's `int` and `unsigned int` parameters do.
+//! register, as Linux's `int` and `unsigned int` parameters do. A `ptr`
+//! becomes what the handler's parameter is: a typed
+//! [`crate::uaccess::UserPtr`] to an [`crate::abi`] structure (`fstat`'s
+//! `UserPtr<Stat>`), or the address itself for buffers and arrays whose
+//! handler checks them in pieces.
 //!
 //! **Restart policies** (signal(7), "Interruption of system calls and
 //! library functions by signal handlers"; see [`crate::signal::restart`]).
@@ -138,6 +142,23 @@ pub struct Row {
     pub policy: Policy,
 }
 
+/// What a `ptr` argument decodes to: the handler's parameter type says.
+pub trait FromAddr {
+    fn from_addr(addr: u64) -> Self;
+}
+
+impl FromAddr for u64 {
+    fn from_addr(addr: u64) -> u64 {
+        addr
+    }
+}
+
+impl<T: zerocopy::FromBytes + zerocopy::IntoBytes + zerocopy::Immutable> FromAddr for crate::uaccess::UserPtr<T> {
+    fn from_addr(addr: u64) -> Self {
+        crate::uaccess::UserPtr::new(addr)
+    }
+}
+
 /// The decoders of the argument kinds: the register's value as the
 /// handler call sees it.
 #[allow(dead_code)]
@@ -172,8 +193,10 @@ mod decode {
     pub fn hex(v: u64) -> u64 {
         v
     }
-    pub fn ptr(v: u64) -> u64 {
-        v
+    /// A user address: a typed [`crate::uaccess::UserPtr`] where the
+    /// handler takes one, else the plain address.
+    pub fn ptr<T: super::FromAddr>(v: u64) -> T {
+        T::from_addr(v)
     }
     pub fn path(v: u64) -> u64 {
         v
@@ -578,7 +601,7 @@ syscall_table! { call;
     331 pkey_free() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     332 statx(dirfd: dfd, path: path, flags: flags, mask: flags, buf: ptr) none => stat::statx(call, dirfd, path, flags, mask, buf);
     333 io_pgetevents() none => GAP; // Linux AIO: issue 18 (as without CONFIG_AIO)
-    334 rseq(rseq: ptr, len: size, flags: flags, sig: hex) none => Err(Errno::ENOSYS); // stub: as a kernel built without CONFIG_RSEQ; glibc then runs without restartable sequences
+    334 rseq(rseq: hex, len: size, flags: flags, sig: hex) none => Err(Errno::ENOSYS); // stub: as a kernel built without CONFIG_RSEQ; glibc then runs without restartable sequences
     424 pidfd_send_signal(pidfd: fd, sig: uint, info: ptr, flags: flags) none => pidfd::pidfd_send_signal(call, pidfd, sig as u64, info, flags);
     425 io_uring_setup() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
     426 io_uring_enter() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
