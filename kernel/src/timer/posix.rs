@@ -94,7 +94,7 @@ impl PosixTimer {
     }
 
     /// Converts an absolute time on the timer's clock to its expiry scale.
-    pub fn from_absolute(&self, t: u64) -> u64 {
+    pub fn expiry_at(&self, t: u64) -> u64 {
         match &self.clock {
             Clock::Wall { realtime: true } => crate::clock_set::mono_deadline(t.min(i64::MAX as u64) as i64).max(1),
             _ => t.max(1),
@@ -120,7 +120,7 @@ impl PosixTimer {
         (left, s.interval)
     }
 
-    pub fn overrun(&self) -> u64 {
+    pub fn last_overrun(&self) -> u64 {
         self.state.lock().last_overrun
     }
 
