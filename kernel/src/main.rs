@@ -18,6 +18,7 @@ mod file;
 mod fsnotify;
 mod futex;
 mod init;
+mod lock_order;
 mod mm;
 mod proc;
 mod random;

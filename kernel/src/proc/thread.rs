@@ -270,10 +270,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         // One clock read serves the slice, the LAPIC and the user-time
         // account (each read is an exit from emulated code under TCG).
         let now = platform::time::now_ns();
-        let timer = sched::executor().next_deadline_hint(cpu);
-        let slice = now + SLICE_NS.min(cpu_budget.max(1));
-        let next = timer.map_or(slice, |d| d.min(slice));
-        platform::apic::lapic::set_deadline_irqs_off(next, now);
+        let timer = sched::deadline::for_user_run(cpu, now, SLICE_NS, cpu_budget);
         let exit = {
             let fpu = thread.fpu.lock();
             thread.running_on.store(platform::cpu::percpu::cpu_id() as i32, Ordering::SeqCst);

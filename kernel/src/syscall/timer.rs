@@ -87,7 +87,7 @@ pub fn timer_settime(call: &Call<'_>, id: i32, flags: u32, new: u64, old: u64) -
     let t = lookup(call, id)?;
     let expires = match value {
         0 => 0,
-        v if flags & TIMER_ABSTIME != 0 => t.from_absolute(v),
+        v if flags & TIMER_ABSTIME != 0 => t.expiry_at(v),
         v => t.clock_now().saturating_add(v),
     };
     let prev = t.set(expires, interval);
@@ -104,7 +104,7 @@ pub fn timer_gettime(call: &Call<'_>, id: i32, cur: u64) -> SysResult {
 }
 
 pub fn timer_getoverrun(call: &Call<'_>, id: i32) -> SysResult {
-    Ok(lookup(call, id)?.overrun())
+    Ok(lookup(call, id)?.last_overrun())
 }
 
 pub fn timer_delete(call: &Call<'_>, id: i32) -> SysResult {

@@ -115,7 +115,7 @@ pub fn check(p: &Arc<Process>) -> Option<u64> {
                 next = Some(next.map_or(left, |n| n.min(left)));
                 return true;
             }
-            let missed = if t.interval > 0 { (now - t.expires) / t.interval } else { 0 };
+            let missed = (now - t.expires).checked_div(t.interval).unwrap_or(0);
             let action = match &t.action {
                 Action::Signal(s) => Action::Signal(*s),
                 Action::Posix(w) => Action::Posix(w.clone()),

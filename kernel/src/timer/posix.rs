@@ -94,7 +94,7 @@ impl PosixTimer {
     }
 
     /// Converts an absolute time on the timer's clock to its expiry scale.
-    pub fn from_absolute(&self, t: u64) -> u64 {
+    pub fn expiry_at(&self, t: u64) -> u64 {
         match &self.clock {
             Clock::Wall { realtime: true } => crate::clock_set::mono_deadline(t.min(i64::MAX as u64) as i64).max(1),
             _ => t.max(1),
@@ -120,7 +120,7 @@ impl PosixTimer {
         (left, s.interval)
     }
 
-    pub fn overrun(&self) -> u64 {
+    pub fn last_overrun(&self) -> u64 {
         self.state.lock().last_overrun
     }
 
@@ -186,20 +186,7 @@ impl PosixTimer {
     /// ahead for a short interval, as Linux's posix_timer_fn for an ignored
     /// signal. None when the timer is done, re-armed or parked.
     fn fire_wall(&self, cancel: &Arc<Event>) -> Option<u64> {
-        let interval = {
-            let mut s = self.state.lock();
-            if !s.cancel.as_ref().is_some_and(|c| Arc::ptr_eq(c, cancel)) {
-                return None;
-            }
-            if s.interval == 0 {
-                s.expires = 0;
-                s.cancel = None;
-            }
-            s.interval
-        };
-        if self.send(0, interval > 0) {
-            return None;
-        }
+        let interval = self.send(0, Some(cancel))?;
         if interval == 0 {
             return None;
         }
@@ -223,24 +210,38 @@ impl PosixTimer {
             let mut s = self.state.lock();
             s.expires = if s.interval == 0 { 0 } else { s.expires.saturating_add(s.interval.saturating_mul(missed + 1)) };
         }
-        self.send(missed, false);
+        self.send(missed, None);
     }
 
     /// Queues the timer's signal, or counts an overrun while it is still
-    /// queued; `park` stops a wall-clock timer until the signal is taken.
-    /// True when a signal of the timer is queued.
-    fn send(&self, missed: u64, park: bool) -> bool {
-        let Notify::Signal { signo, value, thread } = &self.notify else { return false };
-        {
+    /// queued. For a wall-clock expiry of the arming `wall` (checked under
+    /// the same lock, so a re-arming in between is never signalled for), a
+    /// one-shot timer is disarmed and a periodic one parked until the
+    /// signal is taken. None when a signal of the timer is queued (or the
+    /// arming is gone); else the interval, for the caller to re-arm.
+    fn send(&self, missed: u64, wall: Option<&Arc<Event>>) -> Option<u64> {
+        let interval = {
             let mut s = self.state.lock();
-            s.parked = park;
+            if let Some(cancel) = wall {
+                if !s.cancel.as_ref().is_some_and(|c| Arc::ptr_eq(c, cancel)) {
+                    return None;
+                }
+                if s.interval == 0 {
+                    s.expires = 0;
+                    s.cancel = None;
+                }
+            }
+            let Notify::Signal { .. } = &self.notify else { return Some(s.interval) };
+            s.parked = wall.is_some() && s.interval > 0;
             if s.queued {
                 s.overrun = s.overrun.saturating_add(1 + missed);
-                return true;
+                return None;
             }
             s.queued = true;
             s.overrun = s.overrun.saturating_add(missed);
-        }
+            s.interval
+        };
+        let Notify::Signal { signo, value, thread } = &self.notify else { return Some(interval) };
         let sent = match self.owner.upgrade() {
             None => false,
             Some(owner) => {
@@ -251,13 +252,14 @@ impl PosixTimer {
                 }
             }
         };
-        if !sent {
-            // Ignored: nothing is queued, so the next expiry sends again.
-            let mut s = self.state.lock();
-            s.queued = false;
-            s.parked = false;
+        if sent {
+            return None;
         }
-        sent
+        // Ignored: nothing is queued, so the next expiry sends again.
+        let mut s = self.state.lock();
+        s.queued = false;
+        s.parked = false;
+        Some(interval)
     }
 
     /// Stops the timer for good (timer_delete, exec, exit).

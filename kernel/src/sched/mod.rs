@@ -6,15 +6,17 @@
 //! one-shot (or TSC-deadline) timer and `sti; hlt`. The timer interrupt only
 //! tells the executor that a deadline passed; the CPU's loop then expires
 //! its timers. No periodic tick exists: an idle CPU with no timers armed
-//! takes no interrupts at all.
+//! takes no interrupts at all. [`deadline`] owns what the LAPIC timer is
+//! programmed for (the executor's timers and the running thread's slice).
 
 use alloc::sync::Arc;
 use core::future::Future;
 
 use executor::irq::InterruptControl;
 use executor::{Config, Executor, JoinHandle, Platform, Sleep};
-use platform::apic::lapic;
 use platform::cpu::{interrupts, percpu};
+
+pub mod deadline;
 
 /// The executor's view of the machine.
 pub struct KernelPlatform;
@@ -43,7 +45,7 @@ impl Platform for KernelPlatform {
     }
 
     fn set_timer(&self, deadline_ns: Option<u64>) {
-        lapic::set_deadline(deadline_ns)
+        deadline::for_executor(deadline_ns)
     }
 
     fn halt_until_interrupt(&self) {
