@@ -136,6 +136,11 @@ impl<T: zerocopy::FromBytes + zerocopy::IntoBytes + zerocopy::Immutable> UserPtr
         UserPtr { addr, _t: core::marker::PhantomData }
     }
 
+    /// NULL: "none" for the arguments where Linux allows it.
+    pub const fn is_null(self) -> bool {
+        self.addr == 0
+    }
+
     pub fn read(self, mm: &Mm) -> Result<T, Errno> {
         let mut v = T::new_zeroed();
         read_bytes(mm, self.addr, v.as_mut_bytes())?;

@@ -133,7 +133,7 @@ const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 /// clone3(2): the same as clone with the arguments in a struct. Sizes from
 /// 64 (VER0) to a page are accepted; bytes past the known struct must be
 /// zero (else E2BIG), as Linux's copy_struct_from_user demands.
-pub async fn clone3(call: &mut Call<'_>, args: u64, size: u64) -> SysResult {
+pub async fn clone3(call: &mut Call<'_>, args: uaccess::UserPtr<CloneArgs>, size: u64) -> SysResult {
     if size < 64 {
         return Err(Errno::EINVAL);
     }
@@ -141,7 +141,7 @@ pub async fn clone3(call: &mut Call<'_>, args: u64, size: u64) -> SysResult {
         return Err(Errno::E2BIG);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let args_struct = uaccess::UserPtr::<CloneArgs>::new(args).read_sized(&mm, size as usize)?;
+    let args_struct = args.read_sized(&mm, size as usize)?;
     let CloneArgs { flags, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, .. } = args_struct;
     if flags & 0xff != 0 || exit_signal > 64 {
         return Err(Errno::EINVAL);

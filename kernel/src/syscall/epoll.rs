@@ -46,12 +46,12 @@ pub fn epoll_create1(call: &Call<'_>, flags: u32) -> SysResult {
     call.install(Arc::new(File::new(Epoll::new(), O_RDWR)), flags & O_CLOEXEC != 0)
 }
 
-pub fn epoll_ctl(call: &Call<'_>, epfd: u64, op: u64, fd: u64, event: u64) -> SysResult {
+pub fn epoll_ctl(call: &Call<'_>, epfd: u64, op: u64, fd: u64, event: UserPtr<EpollEvent>) -> SysResult {
     let (mut events, data) = if op == EPOLL_CTL_DEL {
         (0, 0)
     } else {
         let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-        let ev = UserPtr::<EpollEvent>::new(event).read(&mm)?;
+        let ev = event.read(&mm)?;
         (ev.events, ev.data)
     };
     let (epf, file) = {

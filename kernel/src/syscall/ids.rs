@@ -139,11 +139,11 @@ fn cap_header_inner(call: &Call<'_>, hdr: u64) -> Result<(u32, i32), Errno> {
     Ok((version, pid))
 }
 
-pub fn capget(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
+pub fn capget(call: &Call<'_>, hdr: u64, data: UserPtr<CapData>) -> SysResult {
     // With NULL data this is a version probe: a bad version is answered
     // with the preferred one and success (Linux's capget).
     let (version, pid) = match cap_header(call, hdr) {
-        Err(Errno::EINVAL) if data == 0 => return Ok(0),
+        Err(Errno::EINVAL) if data.is_null() => return Ok(0),
         r => r?,
     };
     if pid < 0 {
@@ -152,7 +152,7 @@ pub fn capget(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
     // Another thread's, by thread ID, as Linux's find_task_by_vpid.
     let target = if pid == 0 { Some(call.thread.clone()) } else { crate::proc::pid::find_thread(pid as u32) };
     let target = target.ok_or(Errno::ESRCH)?;
-    if data == 0 {
+    if data.is_null() {
         return Ok(0);
     }
     let c = target.creds.lock().clone();
@@ -163,17 +163,17 @@ pub fn capget(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
         inheritable: (c.cap_inheritable >> (32 * i)) as u32,
     };
     let out: alloc::vec::Vec<CapData> = (0..words).map(half).collect();
-    UserPtr::<CapData>::new(data).write_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &out)?;
+    data.write_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &out)?;
     Ok(0)
 }
 
-pub fn capset(call: &Call<'_>, hdr: u64, data: u64) -> SysResult {
+pub fn capset(call: &Call<'_>, hdr: u64, data: UserPtr<CapData>) -> SysResult {
     let (version, pid) = cap_header(call, hdr)?;
     if pid != 0 && pid as u32 != call.thread.process.pid {
         return Err(Errno::EPERM);
     }
     let words = if version == V1 { 1 } else { 2 };
-    let halves = UserPtr::<CapData>::new(data).read_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, words)?;
+    let halves = data.read_array(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, words)?;
     let (mut e, mut p, mut inh) = (0u64, 0u64, 0u64);
     for (i, h) in halves.iter().enumerate() {
         e |= (h.effective as u64) << (32 * i);

@@ -22,10 +22,10 @@ pub fn alarm(call: &Call<'_>, seconds: u64) -> SysResult {
     Ok(old.map_or(0, |(left, _)| if left == 0 { 0 } else { ((left + 500_000_000) / 1_000_000_000).max(1) }))
 }
 
-fn write_itimerval(call: &Call<'_>, at: u64, cur: Option<(u64, u64)>) -> Result<(), Errno> {
+fn write_itimerval(call: &Call<'_>, at: UserPtr<Itimerval>, cur: Option<(u64, u64)>) -> Result<(), Errno> {
     let (value, interval) = cur.unwrap_or((0, 0));
     let v = Itimerval { it_interval: Timeval::from_ns(interval), it_value: Timeval::from_ns(value) };
-    UserPtr::<Itimerval>::new(at).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &v)
+    at.write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &v)
 }
 
 const ITIMER_REAL: u64 = 0;
@@ -52,12 +52,12 @@ fn arm_cpu(p: &Arc<Process>, which: u64, value: u64, interval: u64) -> Option<(u
     old
 }
 
-pub fn setitimer(call: &Call<'_>, which: u64, new: u64, old: u64) -> SysResult {
+pub fn setitimer(call: &Call<'_>, which: u64, new: UserPtr<Itimerval>, old: UserPtr<Itimerval>) -> SysResult {
     if which > ITIMER_PROF {
         return Err(Errno::EINVAL);
     }
-    let (value, interval) = if new != 0 {
-        let v = UserPtr::<Itimerval>::new(new).read(&*call.thread.process.mm().ok_or(Errno::EFAULT)?)?;
+    let (value, interval) = if !new.is_null() {
+        let v = new.read(&*call.thread.process.mm().ok_or(Errno::EFAULT)?)?;
         (v.it_value.to_ns().ok_or(Errno::EINVAL)?, v.it_interval.to_ns().ok_or(Errno::EINVAL)?)
     } else {
         (0, 0)
@@ -67,13 +67,13 @@ pub fn setitimer(call: &Call<'_>, which: u64, new: u64, old: u64) -> SysResult {
     } else {
         arm_cpu(&call.thread.process, which, value, interval)
     };
-    if old != 0 {
+    if !old.is_null() {
         write_itimerval(call, old, prev)?;
     }
     Ok(0)
 }
 
-pub fn getitimer(call: &Call<'_>, which: u64, cur: u64) -> SysResult {
+pub fn getitimer(call: &Call<'_>, which: u64, cur: UserPtr<Itimerval>) -> SysResult {
     if which > 2 {
         return Err(Errno::EINVAL);
     }

@@ -127,7 +127,7 @@ const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
 /// O_TMPFILE, and unknown resolve flags are EINVAL. Of the RESOLVE_* flags
 /// only RESOLVE_NO_MAGICLINKS is honoured (there are no magic links yet);
 /// the others are EINVAL until the path walk learns them.
-pub async fn openat2(call: &Call<'_>, dirfd: i32, path: u64, how: u64, size: u64) -> SysResult {
+pub async fn openat2(call: &Call<'_>, dirfd: i32, path: u64, how: uaccess::UserPtr<OpenHow>, size: u64) -> SysResult {
     if size < 24 {
         return Err(Errno::EINVAL);
     }
@@ -135,7 +135,7 @@ pub async fn openat2(call: &Call<'_>, dirfd: i32, path: u64, how: u64, size: u64
         return Err(Errno::E2BIG);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let OpenHow { flags, mode, resolve } = uaccess::UserPtr::<OpenHow>::new(how).read_sized(&mm, size as usize)?;
+    let OpenHow { flags, mode, resolve } = how.read_sized(&mm, size as usize)?;
     if flags & !(VALID_OPEN_FLAGS as u64) != 0 || mode & !0o7777 != 0 {
         return Err(Errno::EINVAL);
     }

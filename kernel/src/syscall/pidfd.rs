@@ -12,13 +12,13 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
 use super::Call;
-use crate::uaccess::UserPtr;
 use crate::errno::{Errno, SysResult};
 use crate::file::pidfd::PidFd;
 use crate::file::{File, O_NONBLOCK, O_RDWR};
 use crate::proc::{pid, Process};
 use crate::signal::info::{SI_TKILL, SI_USER};
 use crate::signal::{send_process, send_thread, SigInfo};
+use crate::uaccess::UserPtr;
 
 const PIDFD_THREAD: u32 = 0o200; // O_EXCL
 const PIDFD_SIGNAL_THREAD: u32 = 1;

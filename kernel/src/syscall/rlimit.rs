@@ -13,7 +13,7 @@ use crate::uaccess::UserPtr;
 /// The most descriptors a process may have (fs.nr_open).
 pub const NR_OPEN: u64 = 1 << 20;
 
-pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: u64, old: u64) -> SysResult {
+pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: UserPtr<Rlimit>, old: UserPtr<Rlimit>) -> SysResult {
     if resource as usize >= RLIM_NLIMITS {
         return Err(Errno::EINVAL);
     }
@@ -23,8 +23,8 @@ pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: u64, old: u64
         pid::find(target as u32).filter(|p| target > 0 && !p.is_zombie()).ok_or(Errno::ESRCH)?
     };
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let wanted = if new != 0 {
-        let Rlimit { rlim_cur: soft, rlim_max: hard } = UserPtr::<Rlimit>::new(new).read(&mm)?;
+    let wanted = if !new.is_null() {
+        let Rlimit { rlim_cur: soft, rlim_max: hard } = new.read(&mm)?;
         if soft > hard {
             return Err(Errno::EINVAL);
         }
@@ -37,8 +37,8 @@ pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: u64, old: u64
     };
     let mut limits = p.limits.lock();
     let cur = limits.0[resource as usize];
-    if old != 0 {
-        UserPtr::<Rlimit>::new(old).write(&mm, &Rlimit { rlim_cur: cur.0, rlim_max: cur.1 })?;
+    if !old.is_null() {
+        old.write(&mm, &Rlimit { rlim_cur: cur.0, rlim_max: cur.1 })?;
     }
     if let Some((soft, hard)) = wanted {
         if hard > cur.1 && !call.thread.creds.lock().capable(CAP_SYS_RESOURCE) {
@@ -49,16 +49,16 @@ pub fn prlimit64(call: &Call<'_>, target: i32, resource: u32, new: u64, old: u64
     Ok(0)
 }
 
-pub fn getrlimit(call: &Call<'_>, resource: u32, old: u64) -> SysResult {
-    if old == 0 {
+pub fn getrlimit(call: &Call<'_>, resource: u32, old: UserPtr<Rlimit>) -> SysResult {
+    if old.is_null() {
         return Err(Errno::EFAULT);
     }
-    prlimit64(call, 0, resource, 0, old)
+    prlimit64(call, 0, resource, UserPtr::new(0), old)
 }
 
-pub fn setrlimit(call: &Call<'_>, resource: u32, new: u64) -> SysResult {
-    if new == 0 {
+pub fn setrlimit(call: &Call<'_>, resource: u32, new: UserPtr<Rlimit>) -> SysResult {
+    if new.is_null() {
         return Err(Errno::EFAULT);
     }
-    prlimit64(call, 0, resource, new, 0)
+    prlimit64(call, 0, resource, new, UserPtr::new(0))
 }

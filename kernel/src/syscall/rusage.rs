@@ -28,7 +28,7 @@ const RUSAGE_SELF: i64 = 0;
 const RUSAGE_CHILDREN: i64 = -1;
 const RUSAGE_THREAD: i64 = 1;
 
-pub fn getrusage(call: &Call<'_>, who: i64, usage: u64) -> SysResult {
+pub fn getrusage(call: &Call<'_>, who: i64, usage: UserPtr<Rusage>) -> SysResult {
     let p = &call.thread.process;
     let t = match who {
         RUSAGE_SELF => p.own_times(),
@@ -38,19 +38,19 @@ pub fn getrusage(call: &Call<'_>, who: i64, usage: u64) -> SysResult {
         RUSAGE_THREAD => Times { maxrss: p.maxrss_kib(), ..call.thread.times() },
         _ => return Err(Errno::EINVAL),
     };
-    UserPtr::<Rusage>::new(usage).write(&*p.mm().ok_or(Errno::EFAULT)?, &rusage(t))?;
+    usage.write(&*p.mm().ok_or(Errno::EFAULT)?, &rusage(t))?;
     Ok(0)
 }
 
 /// times(2): clock ticks (USER_HZ = 100) since boot, and the four times.
-pub fn times(call: &Call<'_>, buf: u64) -> SysResult {
+pub fn times(call: &Call<'_>, buf: UserPtr<Tms>) -> SysResult {
     let p = &call.thread.process;
     let ticks = |ns: u64| (ns / 10_000_000) as i64;
-    if buf != 0 {
+    if !buf.is_null() {
         let own = p.own_times();
         let ch = *p.child_times.lock();
         let tms = Tms { tms_utime: ticks(own.user), tms_stime: ticks(own.system), tms_cutime: ticks(ch.user), tms_cstime: ticks(ch.system) };
-        UserPtr::<Tms>::new(buf).write(&*p.mm().ok_or(Errno::EFAULT)?, &tms)?;
+        buf.write(&*p.mm().ok_or(Errno::EFAULT)?, &tms)?;
     }
     Ok(ticks(platform::time::now_ns()) as u64)
 }

@@ -65,7 +65,7 @@ pub fn getcpu(call: &Call<'_>, cpu: u64, node: u64) -> SysResult {
     Ok(0)
 }
 
-pub fn sysinfo(call: &Call<'_>, info: u64) -> SysResult {
+pub fn sysinfo(call: &Call<'_>, info: uaccess::UserPtr<crate::abi::Sysinfo>) -> SysResult {
     let s = crate::abi::Sysinfo {
         // Linux rounds the uptime up to whole seconds.
         uptime: platform::time::now_ns().div_ceil(1_000_000_000) as i64,
@@ -75,7 +75,7 @@ pub fn sysinfo(call: &Call<'_>, info: u64) -> SysResult {
         mem_unit: 1,
         ..Default::default()
     };
-    uaccess::UserPtr::new(info).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &s)?;
+    info.write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &s)?;
     Ok(0)
 }
 

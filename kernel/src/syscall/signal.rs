@@ -25,26 +25,26 @@ pub fn valid(sig: u64) -> Result<u32, Errno> {
     }
 }
 
-pub fn rt_sigaction(call: &Call<'_>, sig: u64, act: u64, oact: u64, size: u64) -> SysResult {
+pub fn rt_sigaction(call: &Call<'_>, sig: u64, act: UserPtr<KSigaction>, oact: UserPtr<KSigaction>, size: u64) -> SysResult {
     if size != 8 {
         return Err(Errno::EINVAL);
     }
     let sig = valid(sig)?;
     let mm = mm(call)?;
-    let new = if act != 0 {
+    let new = if !act.is_null() {
         if sig == SIGKILL || sig == SIGSTOP {
             return Err(Errno::EINVAL);
         }
-        let a = UserPtr::<KSigaction>::new(act).read(&mm)?;
+        let a = act.read(&mm)?;
         Some(SigAction { handler: a.handler, flags: a.flags, restorer: a.restorer, mask: a.mask & !UNBLOCKABLE })
     } else {
         None
     };
     let p = &call.thread.process;
     let old = p.action(sig);
-    if oact != 0 {
+    if !oact.is_null() {
         let a = KSigaction { handler: old.handler, flags: old.flags, restorer: old.restorer, mask: old.mask };
-        UserPtr::<KSigaction>::new(oact).write(&mm, &a)?;
+        oact.write(&mm, &a)?;
     }
     if let Some(a) = new {
         p.set_action(sig, a);
@@ -222,18 +222,18 @@ pub fn rt_sigqueueinfo(call: &Call<'_>, tgid: i64, tid: Option<i64>, sig: u64, u
     Ok(0)
 }
 
-pub fn sigaltstack(call: &Call<'_>, ss: u64, old: u64) -> SysResult {
+pub fn sigaltstack(call: &Call<'_>, ss: UserPtr<StackT>, old: UserPtr<StackT>) -> SysResult {
     let t = call.thread;
     let mm = mm(call)?;
     let sp = call.ctx.rsp;
     let (cur_sp, _, cur_size) = *t.signals.altstack.lock();
     let cur_flags = t.altstack_flags(sp);
-    if ss != 0 {
-        let new = UserPtr::<StackT>::new(ss).read(&mm)?;
+    if !ss.is_null() {
+        let new = ss.read(&mm)?;
         t.set_altstack(sp, (new.ss_sp, new.ss_flags, new.ss_size))?;
     }
-    if old != 0 {
-        UserPtr::<StackT>::new(old).write(&mm, &StackT { ss_sp: cur_sp, ss_flags: cur_flags, _pad: 0, ss_size: cur_size })?;
+    if !old.is_null() {
+        old.write(&mm, &StackT { ss_sp: cur_sp, ss_flags: cur_flags, _pad: 0, ss_size: cur_size })?;
     }
     Ok(0)
 }

@@ -40,12 +40,12 @@ fn stat_of(m: &Metadata) -> Stat {
     }
 }
 
-fn write_stat(call: &Call<'_>, buf: u64, m: &Metadata) -> SysResult {
-    UserPtr::<Stat>::new(buf).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &stat_of(m))?;
+fn write_stat(call: &Call<'_>, buf: UserPtr<Stat>, m: &Metadata) -> SysResult {
+    buf.write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &stat_of(m))?;
     Ok(0)
 }
 
-pub fn fstat(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
+pub fn fstat(call: &Call<'_>, fd: u64, buf: UserPtr<Stat>) -> SysResult {
     let file = call.thread.process.files().lock().get_raw(fd)?;
     write_stat(call, buf, &file.metadata())
 }
@@ -77,13 +77,13 @@ fn stat_path(call: &Call<'_>, path: u64, flags: u32) -> Result<Vec<u8>, Errno> {
     path_arg(call, path)
 }
 
-pub fn newfstatat(call: &Call<'_>, dirfd: i32, path: u64, buf: u64, flags: u64) -> SysResult {
+pub fn newfstatat(call: &Call<'_>, dirfd: i32, path: u64, buf: UserPtr<Stat>, flags: u64) -> SysResult {
     let p = stat_path(call, path, flags as u32)?;
     let m = lookup_metadata(call, dirfd, &p, flags as u32)?;
     write_stat(call, buf, &m)
 }
 
-pub fn stat(call: &Call<'_>, path: u64, buf: u64, nofollow: bool) -> SysResult {
+pub fn stat(call: &Call<'_>, path: u64, buf: UserPtr<Stat>, nofollow: bool) -> SysResult {
     newfstatat(call, AT_FDCWD, path, buf, if nofollow { 0x100 } else { 0 })
 }
 
@@ -96,7 +96,7 @@ const STATX_ATTR_MOUNT_ROOT: u64 = 0x2000;
 const STATX_ATTRS_VFS: u64 = 0x1000 | STATX_ATTR_MOUNT_ROOT | 0x20_0000;
 const STATX_ATTRS_TMPFS: u64 = 0x10 | 0x20 | 0x40;
 
-pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> SysResult {
+pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf: UserPtr<Statx>) -> SysResult {
     const AT_STATX_SYNC_TYPE: u32 = 0x6000;
     if flags & !(0x100 | 0x800 | 0x1000 | AT_STATX_SYNC_TYPE) != 0 || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE {
         return Err(Errno::EINVAL);
@@ -142,7 +142,7 @@ pub fn statx(call: &Call<'_>, dirfd: i32, path: u64, flags: u32, mask: u32, buf:
         stx_mnt_id: mnt_id,
         ..Statx::default()
     };
-    UserPtr::<Statx>::new(buf).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &stx)?;
+    buf.write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &stx)?;
     Ok(0)
 }
 
@@ -163,17 +163,17 @@ fn statfs_of(s: &StatFs) -> Statfs {
     }
 }
 
-pub fn statfs(call: &Call<'_>, path: u64, buf: u64) -> SysResult {
+pub fn statfs(call: &Call<'_>, path: u64, buf: UserPtr<Statfs>) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, AT_FDCWD, &p)?;
     let s = with_ctx(call.thread, |vfs, ctx, _| fs::attr::statfs_at(vfs, ctx, &dir, &p))?;
-    UserPtr::<Statfs>::new(buf).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &statfs_of(&s))?;
+    buf.write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &statfs_of(&s))?;
     Ok(0)
 }
 
-pub fn fstatfs(call: &Call<'_>, fd: u64, buf: u64) -> SysResult {
+pub fn fstatfs(call: &Call<'_>, fd: u64, buf: UserPtr<Statfs>) -> SysResult {
     let file = call.thread.process.files().lock().get_raw(fd)?;
     let s = file.ops().statfs()?;
-    UserPtr::<Statfs>::new(buf).write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &statfs_of(&s))?;
+    buf.write(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, &statfs_of(&s))?;
     Ok(0)
 }

@@ -88,15 +88,15 @@ pub fn clock_getres(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
     Ok(0)
 }
 
-pub fn gettimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
+pub fn gettimeofday(call: &Call<'_>, tv: UserPtr<Timeval>, tz: UserPtr<Timezone>) -> SysResult {
     let mm = mm(call)?;
-    if tv != 0 {
+    if !tv.is_null() {
         let ns = platform::time::realtime_ns();
         let t = Timeval { tv_sec: ns.div_euclid(1_000_000_000), tv_usec: ns.rem_euclid(1_000_000_000) / 1000 };
-        UserPtr::<Timeval>::new(tv).write(&mm, &t)?;
+        tv.write(&mm, &t)?;
     }
-    if tz != 0 {
-        uaccess::write_bytes(&mm, tz, &[0u8; 8])?;
+    if !tz.is_null() {
+        tz.write(&mm, &Timezone::default())?;
     }
     Ok(0)
 }
@@ -237,17 +237,17 @@ pub fn clock_settime(call: &Call<'_>, clock: u64, tp: u64) -> SysResult {
     crate::clock_set::set_realtime(ns)
 }
 
-pub fn settimeofday(call: &Call<'_>, tv: u64, tz: u64) -> SysResult {
+pub fn settimeofday(call: &Call<'_>, tv: UserPtr<Timeval>, tz: UserPtr<Timezone>) -> SysResult {
     let mm = mm(call)?;
-    let ns = if tv != 0 {
-        let ns = UserPtr::<Timeval>::new(tv).read(&mm)?.to_ns().ok_or(Errno::EINVAL)?;
+    let ns = if !tv.is_null() {
+        let ns = tv.read(&mm)?.to_ns().ok_or(Errno::EINVAL)?;
         crate::clock_set::valid_settod(ns)?;
         Some(ns)
     } else {
         None
     };
-    let minuteswest = if tz != 0 {
-        Some(UserPtr::<Timezone>::new(tz).read(&mm)?.tz_minuteswest)
+    let minuteswest = if !tz.is_null() {
+        Some(tz.read(&mm)?.tz_minuteswest)
     } else {
         None
     };

@@ -9,11 +9,13 @@
 //! (restarted under SA_RESTART).
 
 use super::Call;
+use crate::abi::{Rusage, Siginfo};
 use crate::errno::{Errno, SysResult};
 use crate::proc::process::{ChildEvent, EventKind, Selector, Want};
 use crate::signal::info::*;
 use crate::signal::SigInfo;
 use crate::uaccess;
+use crate::uaccess::UserPtr;
 
 const WNOHANG: u64 = 1;
 const WUNTRACED: u64 = 2;
@@ -50,7 +52,7 @@ async fn wait_event(call: &Call<'_>, sel: Selector, want: Want, nohang: bool, pe
     }
 }
 
-pub async fn wait4(call: &Call<'_>, pid: i32, status: u64, options: u64, rusage: u64) -> SysResult {
+pub async fn wait4(call: &Call<'_>, pid: i32, status: u64, options: u64, rusage: UserPtr<Rusage>) -> SysResult {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -78,8 +80,8 @@ pub async fn wait4(call: &Call<'_>, pid: i32, status: u64, options: u64, rusage:
         };
         uaccess::write_u32(&mm, status, word as u32)?;
     }
-    if rusage != 0 {
-        crate::uaccess::UserPtr::new(rusage).write(&mm, &super::rusage::rusage(ev.times))?;
+    if !rusage.is_null() {
+        rusage.write(&mm, &super::rusage::rusage(ev.times))?;
     }
     Ok(ev.pid as u64)
 }
@@ -89,7 +91,7 @@ const P_PID: u64 = 1;
 const P_PGID: u64 = 2;
 const P_PIDFD: u64 = 3;
 
-pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: u64, rusage: u64) -> SysResult {
+pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: UserPtr<Siginfo>, options: u64, rusage: UserPtr<Rusage>) -> SysResult {
     if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE) != 0
         || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
     {
@@ -126,7 +128,7 @@ pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: 
         return Err(Errno::EAGAIN);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    if infop != 0 {
+    if !infop.is_null() {
         let info = match ev {
             None => SigInfo::default(),
             Some(ev) => {
@@ -141,11 +143,11 @@ pub async fn waitid(call: &Call<'_>, idtype: u64, id: u64, infop: u64, options: 
             }
         };
         let si = if info.signo == 0 { crate::abi::Siginfo::default() } else { info.to_abi() };
-        crate::uaccess::UserPtr::new(infop).write(&mm, &si)?;
+        infop.write(&mm, &si)?;
     }
-    if rusage != 0 {
+    if !rusage.is_null() {
         let t = ev.map(|e| e.times).unwrap_or_default();
-        crate::uaccess::UserPtr::new(rusage).write(&mm, &super::rusage::rusage(t))?;
+        rusage.write(&mm, &super::rusage::rusage(t))?;
     }
     Ok(0)
 }
