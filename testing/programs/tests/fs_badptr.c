@@ -4,24 +4,16 @@
  * "none", the NULL answer noted). Nothing may change on disk and the process
  * must be alive afterwards. fs_badptr_io covers data buffers. */
 #define _GNU_SOURCE
-#include <poll.h>
-#include <stdlib.h>
-#include <sys/select.h>
-#include <sys/uio.h>
-#include "../sweep.h"
-#include "../files.h"
+#include "../badptr.h"
 
 #define D "/tmp/fs_badptr.d"
 
 int main(void) {
-    if (t_fresh_dir(D) != 0)
+    int fd = t_badptr_start(D);
+    if (fd < 0)
         return 1;
-    t_sweep_init();
     char buf[512];
     struct stat st;
-
-    int fd = syscall(SYS_open, "f", O_RDWR | O_CREAT, 0644);
-    write(fd, "0123456789", 10);
     mkdir("d", 0755);
     symlink("f", "sl");
     int dfd = syscall(SYS_open, "d", O_RDONLY | O_DIRECTORY);

@@ -11,15 +11,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
+#include "../futex.h"
 #define FUTEX_WAIT_PRIVATE_OP (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
 #define FUTEX_OP(op, oparg, cmp, cmparg) \
     ((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))

@@ -13,9 +13,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_CMP_REQUEUE 4
+#include "../futex.h"
 #define PRIV 128
 #define ROUNDS 300
 

@@ -15,8 +15,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
+#include "../futex.h"
 #define PRIV 128
 #define WAITERS 0x80000000u
 #define OWNER_DIED 0x40000000u

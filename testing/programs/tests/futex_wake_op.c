@@ -12,12 +12,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAKE_BITSET 10
+#include "../futex.h"
 #define PRIV 128
 #define OP(op, oparg, cmp, cmparg) \
     ((unsigned)((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff)))
