@@ -19,4 +19,21 @@ static inline int t_badptr_start(const char *dir) {
     write(fd, "0123456789", 10);
     return fd;
 }
+
+/* The end of both sweeps: the process must still live and fork; then fd and
+ * dfd are closed and dir removed. */
+static inline void t_badptr_finish(const char *dir, int fd, int dfd) {
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(42);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42, "after the sweep the process lives and can fork",
+          "status %#x", status);
+
+    close(fd);
+    close(dfd);
+    chdir("/");
+    t_rm_rf(dir);
+}
 #endif

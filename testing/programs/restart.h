@@ -8,7 +8,19 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include "t.h"
+
+/* The start of main: the watchdog, `size` bytes of MAP_SHARED memory for
+ * the slots (MAP_FAILED if none) and the directory dir. */
+static inline void *r_start(size_t size, const char *dir) {
+    t_watchdog(30);
+    void *sh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    mkdir("/tmp", 0777);
+    mkdir(dir, 0700);
+    return sh;
+}
 
 /* A one-byte lock at start; cmd F_SETLK, F_SETLKW or F_OFD_SETLKW. */
 static inline int lockat(int fd, int cmd, short type, off_t start) {

@@ -122,10 +122,7 @@ static void child(int op) {
 }
 
 int main(void) {
-    t_watchdog(30);
-    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    mkdir("/tmp", 0777);
-    mkdir(DIR_, 0700);
+    sh = r_start(sizeof *sh, DIR_);
     mkdir(DIR_ "/w", 0700);
     int lfd = open(DIR_ "/f", O_RDWR | O_CREAT | O_TRUNC, 0600);
     int ok = sh != MAP_FAILED && lfd >= 0 && pipe(p_read) == 0 && pipe(p_full) == 0 && mkfifo(DIR_ "/fifo", 0600) == 0;

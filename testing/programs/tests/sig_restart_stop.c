@@ -185,10 +185,7 @@ static void child(enum op op) {
 }
 
 int main(void) {
-    t_watchdog(30);
-    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    mkdir("/tmp", 0777);
-    mkdir(DIR_, 0700);
+    sh = r_start(sizeof *sh, DIR_);
     int lfd = open(DIR_ "/f", O_RDWR | O_CREAT | O_TRUNC, 0600);
     CHECK(sh != MAP_FAILED && lfd >= 0 && pipe(p_read) == 0 && pipe(p_poll) == 0 && pipe(p_epoll) == 0 &&
               pipe(p_never) == 0 && (efd = eventfd(0, 0)) >= 0,
