@@ -22,6 +22,17 @@ static inline void *r_start(size_t size, const char *dir) {
     return sh;
 }
 
+/* A grandchild for wait4/waitid to wait for: it exits once *release is set. */
+static inline pid_t r_fork_waiter(const volatile int *release) {
+    pid_t g = fork();
+    if (g == 0) {
+        while (!*release)
+            t_sleep_ms(5);
+        _exit(0);
+    }
+    return g;
+}
+
 /* A one-byte lock at start; cmd F_SETLK, F_SETLKW or F_OFD_SETLKW. */
 static inline int lockat(int fd, int cmd, short type, off_t start) {
     struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = 1};

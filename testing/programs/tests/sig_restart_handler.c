@@ -81,12 +81,7 @@ static void child(int op) {
         break;
     case K_WAIT4:
     case K_WAITID:
-        g = fork();
-        if (g == 0) {
-            while (!sh->release)
-                t_sleep_ms(5);
-            _exit(0);
-        }
+        g = r_fork_waiter(&sh->release);
         break;
     }
     s->ready = 1;

@@ -114,12 +114,7 @@ static void child(enum op op) {
     sigprocmask(SIG_BLOCK, &set, &old);
     switch (op) {
     case U_WAIT4:
-        g = fork();
-        if (g == 0) {
-            while (!sh->release)
-                t_sleep_ms(5);
-            _exit(0);
-        }
+        g = r_fork_waiter(&sh->release);
         break;
     case U_FLOCK:
     case U_OFD_SETLKW:
