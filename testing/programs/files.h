@@ -168,6 +168,16 @@ static inline char *t_mmap(void *a, long len, int prot, int fl, int fd, long off
 
 /* The byte at offset off of the test pattern the mmap programs write. */
 static inline unsigned char t_pat(long off) { return (unsigned char)(off * 7 + off / 4096 + 1); }
+/* Fills buf[0..n) with t_pat, writes it to a new file p and returns its
+ * descriptor (O_RDWR). */
+static inline int t_put_pat(const char *p, char *buf, long n) {
+    for (long i = 0; i < n; i++)
+        buf[i] = t_pat(i);
+    int fd = t_open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (write(fd, buf, n) < 0) {
+    }
+    return fd;
+}
 
 /* Whether the n bytes at m hold the pattern from offset file_off. */
 static inline int t_matches(const char *m, long file_off, long n) {
