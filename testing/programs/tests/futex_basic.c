@@ -273,12 +273,9 @@ int main(void) {
           "rounds %d timeouts %d", rounds, pp_timeouts);
 
     /* Shared futex across fork. */
-    int *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    sh[0] = 0;
-    sh[1] = 0;
-    pid_t pid = fork();
+    int *sh;
+    pid_t pid = t_fork_shared_words(&sh);
     if (pid == 0) {
-        __atomic_store_n(&sh[1], 1, __ATOMIC_SEQ_CST);
         struct timespec ts = {5, 0};
         long wr = futex(&sh[0], FUTEX_WAIT, 0, &ts, NULL, 0);
         _exit(wr == 0 && sh[0] == 1 ? 0 : 1);

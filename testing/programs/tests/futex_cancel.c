@@ -204,12 +204,9 @@ int main(void) {
     pthread_join(q.t, NULL);
 
     /* A waiter in another process killed by SIGKILL leaves the queue. */
-    int *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    sh[0] = 0;
-    sh[1] = 0;
-    pid_t pid = fork();
+    int *sh;
+    pid_t pid = t_fork_shared_words(&sh);
     if (pid == 0) {
-        __atomic_store_n(&sh[1], 1, __ATOMIC_SEQ_CST);
         fwait(&sh[0], 0, 0);
         _exit(0);
     }
