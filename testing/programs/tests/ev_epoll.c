@@ -27,20 +27,15 @@
 #define NR_epoll_pwait2 441
 #define KERNEL_PTR ((void *)0xffff800000000000UL)
 
-static int add(int ep, int fd, uint32_t events, uint64_t data) {
+static int ctl(int ep, int op, int fd, uint32_t events, uint64_t data) {
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     ev.events = events;
     ev.data.u64 = data;
-    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    return epoll_ctl(ep, op, fd, &ev);
 }
-static int mod(int ep, int fd, uint32_t events, uint64_t data) {
-    struct epoll_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = events;
-    ev.data.u64 = data;
-    return epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
-}
+static int add(int ep, int fd, uint32_t events, uint64_t data) { return ctl(ep, EPOLL_CTL_ADD, fd, events, data); }
+static int mod(int ep, int fd, uint32_t events, uint64_t data) { return ctl(ep, EPOLL_CTL_MOD, fd, events, data); }
 /* Raw epoll_wait for the bad-argument calls (glibc's header warns about them). */
 static int ewait(int ep, struct epoll_event *evs, int max, int ms) {
     return (int)syscall(SYS_epoll_wait, ep, evs, max, ms);

@@ -109,6 +109,15 @@ static void start_waiter(struct waiter *w) {
     t_sleep_ms(150);
 }
 
+/* In a child: take l (owner = this pid) on a one-lock robust list. */
+static void hold_robust(struct lock *l) {
+    static struct rhead h;
+    struct lock *ls[1] = {l};
+    l->word = (unsigned)getpid();
+    link_locks(&h, ls, 1);
+    set_list(&h, sizeof h);
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "sleep") == 0) {
         t_sleep_ms(3000); /* the image after exec: just be alive a while */
@@ -284,11 +293,7 @@ int main(int argc, char **argv) {
         static struct dying d9;
         d9.locks[0] = sb;
         d9.n = 1;
-        static struct rhead h;
-        struct lock *ls[1] = {sa};
-        sa->word = (unsigned)getpid();
-        link_locks(&h, ls, 1);
-        set_list(&h, sizeof h);
+        hold_robust(sa);
         pthread_create(&t, NULL, dying_main, &d9); /* never joined */
         while (!d9.tid)
             t_sleep_ms(1);
@@ -301,11 +306,7 @@ int main(int argc, char **argv) {
     memset(shm, 0, 4096);
     pid = fork();
     if (pid == 0) {
-        static struct rhead h;
-        struct lock *ls[1] = {sa};
-        sa->word = (unsigned)getpid();
-        link_locks(&h, ls, 1);
-        set_list(&h, sizeof h);
+        hold_robust(sa);
         shm[100] = 1;
         for (;;)
             pause();
@@ -321,11 +322,7 @@ int main(int argc, char **argv) {
     memset(shm, 0, 4096);
     pid = fork();
     if (pid == 0) {
-        static struct rhead h;
-        struct lock *ls[1] = {sa};
-        sa->word = (unsigned)getpid();
-        link_locks(&h, ls, 1);
-        set_list(&h, sizeof h);
+        hold_robust(sa);
         char *av[] = {argv[0], "sleep", NULL};
         execv(argv[0], av);
         _exit(1);
