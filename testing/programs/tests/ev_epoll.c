@@ -84,6 +84,18 @@ static void stop_child(pid_t c) {
     kill(c, SIGKILL);
     waitpid(c, NULL, 0);
 }
+/* epoll_wait (20 s) on ep while a child sends signals handled with
+ * sa_flags; the errno in *e. */
+static int nagged_wait(int ep, struct epoll_event *evs, int sa_flags, int *e) {
+    install(sa_flags);
+    hits = 0;
+    pid_t ch = nagger();
+    errno = 0;
+    int r = epoll_wait(ep, evs, 8, 20000);
+    *e = errno;
+    stop_child(ch);
+    return r;
+}
 
 int main(void) {
     t_watchdog(30);
@@ -376,22 +388,10 @@ int main(void) {
           "%d %d el %.3f", r, r2, el);
 
     /* --- signals --- */
-    install(0);
-    hits = 0;
-    ch = nagger();
-    errno = 0;
-    r = epoll_wait(ep, evs, 8, 20000);
-    e = errno;
-    stop_child(ch);
+    r = nagged_wait(ep, evs, 0, &e);
     CHECK(r == -1 && e == EINTR && hits >= 1, "a signal handler interrupts epoll_wait: EINTR", "r %d errno %d hits %d",
           r, e, hits);
-    install(SA_RESTART);
-    hits = 0;
-    ch = nagger();
-    errno = 0;
-    r = epoll_wait(ep, evs, 8, 20000);
-    e = errno;
-    stop_child(ch);
+    r = nagged_wait(ep, evs, SA_RESTART, &e);
     CHECK(r == -1 && e == EINTR && hits >= 1, "epoll_wait is EINTR even with SA_RESTART", "r %d errno %d hits %d", r,
           e, hits);
 
