@@ -130,10 +130,7 @@ int main(void) {
     struct timespec abs;
     clock_gettime(CLOCK_MONOTONIC, &abs);
     abs.tv_nsec += 20 * 1000 * 1000;
-    if (abs.tv_nsec >= 1000000000) {
-        abs.tv_nsec -= 1000000000;
-        abs.tv_sec++;
-    }
+    t_ts_carry(&abs);
     errno = 0;
     r = futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, &abs, NULL, 0xffffffff);
     struct timespec after;
@@ -143,10 +140,7 @@ int main(void) {
           "r %ld errno %d past %d", r, errno, past);
     clock_gettime(CLOCK_REALTIME, &abs);
     abs.tv_nsec += 20 * 1000 * 1000;
-    if (abs.tv_nsec >= 1000000000) {
-        abs.tv_nsec -= 1000000000;
-        abs.tv_sec++;
-    }
+    t_ts_carry(&abs);
     errno = 0;
     r = futex(&word, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, &abs, NULL, 0xffffffff);
     clock_gettime(CLOCK_REALTIME, &after);
