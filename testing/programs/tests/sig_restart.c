@@ -123,6 +123,15 @@ static void wait_done(void) {
         t_sleep_ms(1);
 }
 
+/* SIGKILLs the child c after 30 ms and checks that it died of it. */
+static void check_killed(pid_t c, const char *name) {
+    t_sleep_ms(30);
+    kill(c, SIGKILL);
+    int st = -1;
+    waitpid(c, &st, 0);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, name, "st %#x", st);
+}
+
 int main(void) {
     t_watchdog(40);
     int p[2];
@@ -278,11 +287,7 @@ int main(void) {
         read(q[0], &b, 1);
         _exit(0);
     }
-    t_sleep_ms(30);
-    kill(c, SIGKILL);
-    st = -1;
-    waitpid(c, &st, 0);
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a child blocked in a pipe read", "st %#x", st);
+    check_killed(c, "SIGKILL ends a child blocked in a pipe read");
     close(q[0]);
     close(q[1]);
     /* The grandchild comes back to us (subreaper) and is killed too. */
@@ -302,11 +307,7 @@ int main(void) {
     }
     while (!*gpid)
         t_sleep_ms(1);
-    t_sleep_ms(30);
-    kill(c, SIGKILL);
-    st = -1;
-    waitpid(c, &st, 0);
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a child blocked in wait4", "st %#x", st);
+    check_killed(c, "SIGKILL ends a child blocked in wait4");
     kill(*gpid, SIGKILL);
     waitpid(*gpid, NULL, 0);
     errno = 0;
