@@ -183,6 +183,12 @@ static inline pid_t t_fork_sleeper(void) {
     }
     return p;
 }
+/* Ends a child such as t_fork_sleeper's with SIGKILL and reaps it. */
+static inline void t_kill_reap(pid_t p) {
+    int st;
+    kill(p, SIGKILL);
+    waitpid(p, &st, 0);
+}
 
 /* Installs sa for sig with sa_flags `flags` and an empty sa_mask. */
 static inline void t_sigaction(int sig, struct sigaction *sa, int flags) {

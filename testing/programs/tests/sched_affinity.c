@@ -157,9 +157,7 @@ static int other_user(void) {
     int r1 = setmask(v, all_cpus) == -1 && errno == EPERM;
     int r2 = getmask(v, &m) > 0 && m == all_cpus;
     syscall(SYS_setresuid, -1, 0, -1);
-    int st;
-    kill(v, SIGKILL);
-    waitpid(v, &st, 0);
+    t_kill_reap(v);
     STEP(2, r1);
     STEP(3, r2);
     return 0;

@@ -93,9 +93,7 @@ static int other_user_eperm(void) {
     int r = setsched(v, SCHED_BATCH, 0) == -1 && errno == EPERM;
     int g = getsched(v) == SCHED_OTHER && getprio(v) == 0;
     syscall(SYS_setresuid, -1, 0, -1);
-    int st;
-    kill(v, SIGKILL);
-    waitpid(v, &st, 0);
+    t_kill_reap(v);
     STEP(2, r);
     STEP(3, g);
     return 0;
