@@ -104,10 +104,7 @@ static pid_t t_tid;
 static volatile long t_policy_seen;
 static void *worker(void *a) {
     (void)a;
-    t_tid = syscall(SYS_gettid);
-    __atomic_store_n(&t_go, 1, __ATOMIC_SEQ_CST);
-    while (!__atomic_load_n(&t_done_flag, __ATOMIC_SEQ_CST))
-        t_sleep_ms(1);
+    t_thread_park(&t_tid, &t_go, &t_done_flag);
     t_policy_seen = getsched(0);
     return NULL;
 }
