@@ -167,7 +167,30 @@ static inline char *t_mmap(void *a, long len, int prot, int fl, int fd, long off
 }
 
 /* The byte at offset off of the test pattern the mmap programs write. */
+/* The absolute path of this program (argv[0] joined to the cwd if
+ * relative) into self, for programs that re-execute themselves. */
+static inline void t_self_path(char *self, size_t n, const char *argv0) {
+    if (argv0[0] == '/') {
+        snprintf(self, n, "%.250s", argv0);
+    } else {
+        char cwd[200];
+        if (!getcwd(cwd, sizeof cwd))
+            cwd[0] = 0;
+        snprintf(self, n, "%.120s/%.120s", cwd, argv0);
+    }
+}
+
 static inline unsigned char t_pat(long off) { return (unsigned char)(off * 7 + off / 4096 + 1); }
+/* Fills buf[0..n) with t_pat, writes it to a new file p and returns its
+ * descriptor (O_RDWR). */
+static inline int t_put_pat(const char *p, char *buf, long n) {
+    for (long i = 0; i < n; i++)
+        buf[i] = t_pat(i);
+    int fd = t_open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (write(fd, buf, n) < 0) {
+    }
+    return fd;
+}
 
 /* Whether the n bytes at m hold the pattern from offset file_off. */
 static inline int t_matches(const char *m, long file_off, long n) {

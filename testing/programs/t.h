@@ -183,6 +183,20 @@ static inline pid_t t_fork_sleeper(void) {
     }
     return p;
 }
+/* For a thread: stores its tid in *tid, sets *go, then naps until *stop
+ * is set. */
+static inline void t_thread_park(pid_t *tid, volatile int *go, volatile int *stop) {
+    *tid = syscall(SYS_gettid);
+    __atomic_store_n(go, 1, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(stop, __ATOMIC_SEQ_CST))
+        t_sleep_ms(1);
+}
+/* Ends a child such as t_fork_sleeper's with SIGKILL and reaps it. */
+static inline void t_kill_reap(pid_t p) {
+    int st;
+    kill(p, SIGKILL);
+    waitpid(p, &st, 0);
+}
 
 /* Installs sa for sig with sa_flags `flags` and an empty sa_mask. */
 static inline void t_sigaction(int sig, struct sigaction *sa, int flags) {

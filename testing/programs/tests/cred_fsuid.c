@@ -27,17 +27,20 @@ enum { CAP_CHOWN = 0, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSE
 
 static long fsuid(long v) { return syscall(SYS_setfsuid, v); }
 static long fsgid(long v) { return syscall(SYS_setfsgid, v); }
-static unsigned long long eff_caps(void) {
+/* capget of this process into d[0..1]; 0 on success */
+static long capget_self(struct cap_data *d) {
     struct cap_hdr h = {CAP_V3, 0};
+    return syscall(SYS_capget, &h, d);
+}
+static unsigned long long eff_caps(void) {
     struct cap_data d[2];
-    if (syscall(SYS_capget, &h, d) != 0)
+    if (capget_self(d) != 0)
         return 0;
     return d[0].effective | (unsigned long long)d[1].effective << 32;
 }
 static unsigned long long perm_caps(void) {
-    struct cap_hdr h = {CAP_V3, 0};
     struct cap_data d[2];
-    if (syscall(SYS_capget, &h, d) != 0)
+    if (capget_self(d) != 0)
         return 0;
     return d[0].permitted | (unsigned long long)d[1].permitted << 32;
 }

@@ -27,20 +27,15 @@
 #define NR_epoll_pwait2 441
 #define KERNEL_PTR ((void *)0xffff800000000000UL)
 
-static int add(int ep, int fd, uint32_t events, uint64_t data) {
+static int ctl(int ep, int op, int fd, uint32_t events, uint64_t data) {
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     ev.events = events;
     ev.data.u64 = data;
-    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    return epoll_ctl(ep, op, fd, &ev);
 }
-static int mod(int ep, int fd, uint32_t events, uint64_t data) {
-    struct epoll_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = events;
-    ev.data.u64 = data;
-    return epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
-}
+static int add(int ep, int fd, uint32_t events, uint64_t data) { return ctl(ep, EPOLL_CTL_ADD, fd, events, data); }
+static int mod(int ep, int fd, uint32_t events, uint64_t data) { return ctl(ep, EPOLL_CTL_MOD, fd, events, data); }
 /* Raw epoll_wait for the bad-argument calls (glibc's header warns about them). */
 static int ewait(int ep, struct epoll_event *evs, int max, int ms) {
     return (int)syscall(SYS_epoll_wait, ep, evs, max, ms);
@@ -88,6 +83,18 @@ static pid_t nagger(void) {
 static void stop_child(pid_t c) {
     kill(c, SIGKILL);
     waitpid(c, NULL, 0);
+}
+/* epoll_wait (20 s) on ep while a child sends signals handled with
+ * sa_flags; the errno in *e. */
+static int nagged_wait(int ep, struct epoll_event *evs, int sa_flags, int *e) {
+    install(sa_flags);
+    hits = 0;
+    pid_t ch = nagger();
+    errno = 0;
+    int r = epoll_wait(ep, evs, 8, 20000);
+    *e = errno;
+    stop_child(ch);
+    return r;
 }
 
 int main(void) {
@@ -381,22 +388,10 @@ int main(void) {
           "%d %d el %.3f", r, r2, el);
 
     /* --- signals --- */
-    install(0);
-    hits = 0;
-    ch = nagger();
-    errno = 0;
-    r = epoll_wait(ep, evs, 8, 20000);
-    e = errno;
-    stop_child(ch);
+    r = nagged_wait(ep, evs, 0, &e);
     CHECK(r == -1 && e == EINTR && hits >= 1, "a signal handler interrupts epoll_wait: EINTR", "r %d errno %d hits %d",
           r, e, hits);
-    install(SA_RESTART);
-    hits = 0;
-    ch = nagger();
-    errno = 0;
-    r = epoll_wait(ep, evs, 8, 20000);
-    e = errno;
-    stop_child(ch);
+    r = nagged_wait(ep, evs, SA_RESTART, &e);
     CHECK(r == -1 && e == EINTR && hits >= 1, "epoll_wait is EINTR even with SA_RESTART", "r %d errno %d hits %d", r,
           e, hits);
 

@@ -20,11 +20,9 @@ int main(void) {
     int e;
     if (t_fresh_dir(D) != 0)
         return 1;
-    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
-    write(fd, "0123456789", 10);
-    close(fd);
+    t_put("f", "0123456789");
 
-    fd = t_open("f", O_RDONLY, 0);
+    int fd = t_open("f", O_RDONLY, 0);
     r = setfl(fd, O_WRONLY);
     r2 = setfl(fd, O_RDWR);
     errno = 0;

@@ -28,9 +28,7 @@ int main(void) {
     int e;
     if (t_fresh_dir(D) != 0)
         return 1;
-    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
-    write(fd, "0123456789", 10);
-    close(fd);
+    t_put("f", "0123456789");
     int op = t_open("f", O_PATH, 0);
     int opd = t_open(".", O_PATH | O_DIRECTORY, 0);
     char buf[16];

@@ -4,24 +4,16 @@
  * "none", the NULL answer noted). Nothing may change on disk and the process
  * must be alive afterwards. fs_badptr_io covers data buffers. */
 #define _GNU_SOURCE
-#include <poll.h>
-#include <stdlib.h>
-#include <sys/select.h>
-#include <sys/uio.h>
-#include "../sweep.h"
-#include "../files.h"
+#include "../badptr.h"
 
 #define D "/tmp/fs_badptr.d"
 
 int main(void) {
-    if (t_fresh_dir(D) != 0)
+    int fd = t_badptr_start(D);
+    if (fd < 0)
         return 1;
-    t_sweep_init();
     char buf[512];
     struct stat st;
-
-    int fd = syscall(SYS_open, "f", O_RDWR | O_CREAT, 0644);
-    write(fd, "0123456789", 10);
     mkdir("d", 0755);
     symlink("f", "sl");
     int dfd = syscall(SYS_open, "d", O_RDONLY | O_DIRECTORY);
@@ -63,18 +55,6 @@ int main(void) {
     CHECK(!t_exists("g") && !t_exists("d/g") && t_exists("f") && t_exists("sl") && t_path_size("f") == 10,
           "no failed call created, removed or truncated a name", "g %d size %ld", t_exists("g"), t_path_size("f"));
 
-    /* still alive */
-    pid_t pid = fork();
-    if (pid == 0)
-        _exit(42);
-    int status = -1;
-    waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42, "after the sweep the process lives and can fork",
-          "status %#x", status);
-
-    close(fd);
-    close(dfd);
-    chdir("/");
-    t_rm_rf(D);
+    t_badptr_finish(D, fd, dfd);
     return t_done("fs_badptr");
 }

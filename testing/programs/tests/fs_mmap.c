@@ -28,10 +28,7 @@ int main(void) {
     if (t_fresh_dir(D) != 0)
         return 1;
     static char content[FSIZE];
-    for (long i = 0; i < FSIZE; i++)
-        content[i] = t_pat(i);
-    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
-    write(fd, content, FSIZE);
+    int fd = t_put_pat("f", content, FSIZE);
     int rfd = t_open("f", O_RDONLY, 0);
 
     /* MAP_PRIVATE */

@@ -106,10 +106,7 @@ int main(void) {
         return 1;
     }
     static char content[FSIZE];
-    for (long i = 0; i < FSIZE; i++)
-        content[i] = t_pat(i);
-    int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
-    write(fd, content, FSIZE);
+    int fd = t_put_pat("f", content, FSIZE);
     char *w;
 
     /* MAP_SHARED writable: one set of pages for every mapping and read/write */

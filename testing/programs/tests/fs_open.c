@@ -4,27 +4,14 @@
  * F_GETFL/F_SETFL. Raw syscalls throughout, so libc
  * never adds O_LARGEFILE or rewrites open into openat. */
 #define _GNU_SOURCE
-#include <stdlib.h>
-#include "../t.h"
-#include "../files.h"
+#include "../openraw.h"
 
 #define D "/tmp/fs_open.d"
-/* the kernel's O_LARGEFILE; glibc defines O_LARGEFILE as 0 on x86-64 */
-#define K_LARGEFILE 0100000
-
-static long sopenat(int dfd, const char *p, long flags, long mode) { return syscall(SYS_openat, dfd, p, flags, mode); }
-static long getfl(int fd) { return syscall(SYS_fcntl, fd, F_GETFL); }
 static mode_t mode_of(const char *p) {
     struct stat st;
     if (lstat(p, &st) != 0)
         return (mode_t)-1;
     return st.st_mode;
-}
-static off_t size_of(const char *p) {
-    struct stat st;
-    if (lstat(p, &st) != 0)
-        return -1;
-    return st.st_size;
 }
 
 int main(void) {

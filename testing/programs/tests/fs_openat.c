@@ -3,22 +3,9 @@
  * ENOENT/ENOTDIR in the middle of a path, ENAMETOOLONG, openat with directory
  * fds, bad dirfds and absolute paths. Raw syscalls throughout. */
 #define _GNU_SOURCE
-#include <stdlib.h>
-#include "../t.h"
-#include "../files.h"
+#include "../openraw.h"
 
 #define D "/tmp/fs_openat.d"
-/* the kernel's O_LARGEFILE; glibc defines O_LARGEFILE as 0 on x86-64 */
-#define K_LARGEFILE 0100000
-
-static long sopenat(int dfd, const char *p, long flags, long mode) { return syscall(SYS_openat, dfd, p, flags, mode); }
-static long getfl(int fd) { return syscall(SYS_fcntl, fd, F_GETFL); }
-static off_t size_of(const char *p) {
-    struct stat st;
-    if (lstat(p, &st) != 0)
-        return -1;
-    return st.st_size;
-}
 
 int main(void) {
     long fd, fd2, r, w;

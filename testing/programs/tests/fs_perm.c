@@ -226,18 +226,19 @@ int main(void) {
     put(D "/open/suid", 0666);
     chmod(D "/open/suid", 06777);
 
-    CHECK(as_nobody(c_open_private, &status), "nobody: EACCES opening a 0600 root file and writing a 0644 one",
-          "step %d", WEXITSTATUS(status));
-    CHECK(as_nobody(c_search, &status), "nobody: search permission governs lookups, read permission listing",
-          "step %d", WEXITSTATUS(status));
-    CHECK(as_nobody(c_dirwrite, &status), "nobody: create, unlink and rename need write permission on the directory",
-          "step %d", WEXITSTATUS(status));
-    CHECK(as_nobody(c_sticky, &status), "nobody: sticky directory protects others' files, not one's own",
-          "step %d", WEXITSTATUS(status));
-    CHECK(as_nobody(c_owner, &status), "nobody: chmod/chown of another's file EPERM, giving a file away EPERM",
-          "step %d", WEXITSTATUS(status));
-    CHECK(as_nobody(c_times, &status), "nobody: UTIME_NOW needs write access, explicit times need ownership",
-          "step %d", WEXITSTATUS(status));
+    static const struct {
+        int (*fn)(void);
+        const char *name;
+    } as_nobody_checks[] = {
+        {c_open_private, "nobody: EACCES opening a 0600 root file and writing a 0644 one"},
+        {c_search, "nobody: search permission governs lookups, read permission listing"},
+        {c_dirwrite, "nobody: create, unlink and rename need write permission on the directory"},
+        {c_sticky, "nobody: sticky directory protects others' files, not one's own"},
+        {c_owner, "nobody: chmod/chown of another's file EPERM, giving a file away EPERM"},
+        {c_times, "nobody: UTIME_NOW needs write access, explicit times need ownership"},
+    };
+    for (unsigned i = 0; i < sizeof as_nobody_checks / sizeof as_nobody_checks[0]; i++)
+        CHECK(as_nobody(as_nobody_checks[i].fn, &status), as_nobody_checks[i].name, "step %d", WEXITSTATUS(status));
     int ok = as_nobody(c_suid_write, &status);
     CHECK(ok && perm_of(D "/open/suid") == 0777, "a write by another user clears setuid and setgid",
           "status %#x mode %o", status, perm_of(D "/open/suid"));

@@ -11,15 +11,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
+#include "../futex.h"
 #define FUTEX_WAIT_PRIVATE_OP (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
 #define FUTEX_OP(op, oparg, cmp, cmparg) \
     ((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
@@ -138,10 +130,7 @@ int main(void) {
     struct timespec abs;
     clock_gettime(CLOCK_MONOTONIC, &abs);
     abs.tv_nsec += 20 * 1000 * 1000;
-    if (abs.tv_nsec >= 1000000000) {
-        abs.tv_nsec -= 1000000000;
-        abs.tv_sec++;
-    }
+    t_ts_carry(&abs);
     errno = 0;
     r = futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, &abs, NULL, 0xffffffff);
     struct timespec after;
@@ -151,10 +140,7 @@ int main(void) {
           "r %ld errno %d past %d", r, errno, past);
     clock_gettime(CLOCK_REALTIME, &abs);
     abs.tv_nsec += 20 * 1000 * 1000;
-    if (abs.tv_nsec >= 1000000000) {
-        abs.tv_nsec -= 1000000000;
-        abs.tv_sec++;
-    }
+    t_ts_carry(&abs);
     errno = 0;
     r = futex(&word, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, &abs, NULL, 0xffffffff);
     clock_gettime(CLOCK_REALTIME, &after);
@@ -281,12 +267,9 @@ int main(void) {
           "rounds %d timeouts %d", rounds, pp_timeouts);
 
     /* Shared futex across fork. */
-    int *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    sh[0] = 0;
-    sh[1] = 0;
-    pid_t pid = fork();
+    int *sh;
+    pid_t pid = t_fork_shared_words(&sh);
     if (pid == 0) {
-        __atomic_store_n(&sh[1], 1, __ATOMIC_SEQ_CST);
         struct timespec ts = {5, 0};
         long wr = futex(&sh[0], FUTEX_WAIT, 0, &ts, NULL, 0);
         _exit(wr == 0 && sh[0] == 1 ? 0 : 1);

@@ -13,9 +13,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_CMP_REQUEUE 4
+#include "../futex.h"
 #define PRIV 128
 #define ROUNDS 300
 
@@ -206,12 +204,9 @@ int main(void) {
     pthread_join(q.t, NULL);
 
     /* A waiter in another process killed by SIGKILL leaves the queue. */
-    int *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    sh[0] = 0;
-    sh[1] = 0;
-    pid_t pid = fork();
+    int *sh;
+    pid_t pid = t_fork_shared_words(&sh);
     if (pid == 0) {
-        __atomic_store_n(&sh[1], 1, __ATOMIC_SEQ_CST);
         fwait(&sh[0], 0, 0);
         _exit(0);
     }

@@ -14,10 +14,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
+#include "../futex.h"
 #define PRIV 128
 #define NT 8
 

@@ -15,8 +15,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
+#include "../futex.h"
 #define PRIV 128
 #define WAITERS 0x80000000u
 #define OWNER_DIED 0x40000000u
@@ -108,6 +107,15 @@ static void start_waiter(struct waiter *w) {
     while (!w->started)
         t_sleep_ms(1);
     t_sleep_ms(150);
+}
+
+/* In a child: take l (owner = this pid) on a one-lock robust list. */
+static void hold_robust(struct lock *l) {
+    static struct rhead h;
+    struct lock *ls[1] = {l};
+    l->word = (unsigned)getpid();
+    link_locks(&h, ls, 1);
+    set_list(&h, sizeof h);
 }
 
 int main(int argc, char **argv) {
@@ -285,11 +293,7 @@ int main(int argc, char **argv) {
         static struct dying d9;
         d9.locks[0] = sb;
         d9.n = 1;
-        static struct rhead h;
-        struct lock *ls[1] = {sa};
-        sa->word = (unsigned)getpid();
-        link_locks(&h, ls, 1);
-        set_list(&h, sizeof h);
+        hold_robust(sa);
         pthread_create(&t, NULL, dying_main, &d9); /* never joined */
         while (!d9.tid)
             t_sleep_ms(1);
@@ -302,11 +306,7 @@ int main(int argc, char **argv) {
     memset(shm, 0, 4096);
     pid = fork();
     if (pid == 0) {
-        static struct rhead h;
-        struct lock *ls[1] = {sa};
-        sa->word = (unsigned)getpid();
-        link_locks(&h, ls, 1);
-        set_list(&h, sizeof h);
+        hold_robust(sa);
         shm[100] = 1;
         for (;;)
             pause();
@@ -322,11 +322,7 @@ int main(int argc, char **argv) {
     memset(shm, 0, 4096);
     pid = fork();
     if (pid == 0) {
-        static struct rhead h;
-        struct lock *ls[1] = {sa};
-        sa->word = (unsigned)getpid();
-        link_locks(&h, ls, 1);
-        set_list(&h, sizeof h);
+        hold_robust(sa);
         char *av[] = {argv[0], "sleep", NULL};
         execv(argv[0], av);
         _exit(1);

@@ -12,12 +12,7 @@
 #include <sys/mman.h>
 #include "../t.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAKE_BITSET 10
+#include "../futex.h"
 #define PRIV 128
 #define OP(op, oparg, cmp, cmparg) \
     ((unsigned)((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff)))
@@ -86,6 +81,14 @@ static int cmp_passed(unsigned init, int cmp, int cmparg) {
     return passed;
 }
 
+/* Both words 0, then nw waiters on word and no more on other (after them in w). */
+static void start_two(struct waiter *w, int *word, int nw, int *other, int no) {
+    *word = 0;
+    *other = 0;
+    start(w, nw, word);
+    start(w + nw, no, other);
+}
+
 int main(void) {
     static int word, other;
     struct waiter w[3];
@@ -150,27 +153,18 @@ int main(void) {
     CHECK(neg, "cmparg is a sign-extended 12-bit number", "no");
 
     /* Both counts: waiters on both words. */
-    word = 0;
-    other = 0;
-    start(w, 2, &word);
-    start(w + 2, 1, &other);
+    start_two(w, &word, 2, &other, 1);
     r = fx(&word, FUTEX_WAKE_OP | PRIV, 1, 1, &other, OP(ADD, 1, EQ, 0));
     r2 = fx(&word, FUTEX_WAKE | PRIV, INT_MAX, 0, NULL, 0);
     int woken = join(w, 3);
     CHECK(r == 2 && r2 == 1 && woken == 3 && other == 1,
           "WAKE_OP wakes nr_wake on the first word plus nr_wake2 on the second", "ret %ld rest %ld", r, r2);
-    word = 0;
-    other = 0;
-    start(w, 1, &word);
-    start(w + 1, 1, &other);
+    start_two(w, &word, 1, &other, 1);
     r = fx(&word, FUTEX_WAKE_OP | PRIV, 1, 1, &other, OP(ADD, 1, NE, 0));
     r2 = fx(&other, FUTEX_WAKE | PRIV, INT_MAX, 0, NULL, 0);
     join(w, 2);
     CHECK(r == 1 && r2 == 1, "a failed comparison wakes only the first word", "ret %ld rest %ld", r, r2);
-    word = 0;
-    other = 0;
-    start(w, 1, &word);
-    start(w + 1, 1, &other);
+    start_two(w, &word, 1, &other, 1);
     r = fx(&word, FUTEX_WAKE_OP | PRIV, 0, 0, &other, OP(ADD, 1, EQ, 0));
     join(w, 2);
     CHECK(r == 2, "WAKE_OP counts of 0 still wake one waiter on each word", "ret %ld", r);

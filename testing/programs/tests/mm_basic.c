@@ -3,7 +3,6 @@
  * si_addr of each kind of fault, and argument validation. Faults are caught
  * with a SIGSEGV handler that siglongjmps back. */
 #define _GNU_SOURCE
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -14,39 +13,7 @@
 #endif
 #define PG 4096UL
 
-static sigjmp_buf jb;
-static volatile int fault_sig, fault_code;
-static void *volatile fault_addr;
-
-static void on_fault(int sig, siginfo_t *si, void *uc) {
-    (void)uc;
-    fault_sig = sig;
-    fault_code = si->si_code;
-    fault_addr = si->si_addr;
-    siglongjmp(jb, 1);
-}
-
-/* Returns 0 if the access succeeded, else 1 (fault details in fault_*). */
-static int probe_read(volatile char *p) {
-    fault_sig = 0;
-    fault_code = 0;
-    fault_addr = NULL;
-    if (sigsetjmp(jb, 1) == 0) {
-        (void)*p;
-        return 0;
-    }
-    return 1;
-}
-static int probe_write(volatile char *p, char v) {
-    fault_sig = 0;
-    fault_code = 0;
-    fault_addr = NULL;
-    if (sigsetjmp(jb, 1) == 0) {
-        *p = v;
-        return 0;
-    }
-    return 1;
-}
+#include "../probe.h"
 
 /* Raw calls for argument validation: libc wrappers pre-check (musl aligns
  * mprotect's address and rejects unaligned mmap offsets itself). */

@@ -4,7 +4,6 @@
  * one) and stops at RLIMIT_STACK. Also MAP_32BIT (below 2 GiB), MAP_STACK
  * and MAP_NORESERVE, and where a free hint puts a mapping. */
 #define _GNU_SOURCE
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -14,21 +13,7 @@
 #define PG 4096UL
 #define MB (1UL << 20)
 
-static sigjmp_buf jb;
-static volatile int fault_code;
-static void on_fault(int sig, siginfo_t *si, void *uc) {
-    (void)sig, (void)uc;
-    fault_code = si->si_code;
-    siglongjmp(jb, 1);
-}
-static int probe_write(volatile char *p, char v) {
-    fault_code = 0;
-    if (sigsetjmp(jb, 1) == 0) {
-        *p = v;
-        return 0;
-    }
-    return 1;
-}
+#include "../probe.h"
 /* A free, page-aligned range of `len` bytes. */
 static char *free_range(size_t len) {
     char *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

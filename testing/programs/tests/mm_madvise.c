@@ -7,7 +7,6 @@
  * and the range rules (unaligned, overflowing, partly unmapped). */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -25,20 +24,7 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static sigjmp_buf jb;
-static volatile int fault_code;
-static void on_fault(int sig, siginfo_t *si, void *uc) {
-    (void)sig, (void)uc;
-    fault_code = si->si_code;
-    siglongjmp(jb, 1);
-}
-static int probe_read(volatile char *p) {
-    if (sigsetjmp(jb, 1) == 0) {
-        (void)*p;
-        return 0;
-    }
-    return 1;
-}
+#include "../probe.h"
 static long madv(void *a, unsigned long len, int advice) {
     long r = syscall(SYS_madvise, a, len, advice);
     return r == 0 ? 0 : -errno;

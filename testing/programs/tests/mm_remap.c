@@ -4,7 +4,6 @@
  * MAP_GROWSDOWN, MAP_SHARED vs MAP_PRIVATE across fork, and copy-on-write
  * of a 4 MiB region in both directions. */
 #define _GNU_SOURCE
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -12,25 +11,7 @@
 
 #define PG 4096UL
 
-static sigjmp_buf jb;
-static volatile int fault_code;
-static void *volatile fault_addr;
-static void on_fault(int sig, siginfo_t *si, void *uc) {
-    (void)sig;
-    (void)uc;
-    fault_code = si->si_code;
-    fault_addr = si->si_addr;
-    siglongjmp(jb, 1);
-}
-static int probe_read(volatile char *p) {
-    fault_code = 0;
-    fault_addr = NULL;
-    if (sigsetjmp(jb, 1) == 0) {
-        (void)*p;
-        return 0;
-    }
-    return 1;
-}
+#include "../probe.h"
 
 static char *map(size_t len, int prot, int flags) {
     void *p = mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0);

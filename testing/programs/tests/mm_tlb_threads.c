@@ -75,6 +75,12 @@ static void start_user(struct user *u, enum use how, char *page) {
     t_sleep_ms(20);
 }
 
+/* Joins u's thread and checks that it faulted with si_code code. */
+static void join_faulted(struct user *u, int code, const char *name) {
+    pthread_join(u->t, NULL);
+    CHECK(u->faulted && u->code == code, name, "faulted %d code %d", u->faulted, u->code);
+}
+
 int main(void) {
     t_exec_prot_checks();
     int rw = PROT_READ | PROT_WRITE, rx = PROT_READ | PROT_EXEC;
@@ -84,24 +90,18 @@ int main(void) {
     char *w = mmap(NULL, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     start_user(&u, WRITE, w);
     mprotect(w, PG, PROT_READ);
-    pthread_join(u.t, NULL);
-    CHECK(u.faulted && u.code == SEGV_ACCERR, "a thread writing in a loop faults once the page is made read-only",
-          "faulted %d code %d", u.faulted, u.code);
+    join_faulted(&u, SEGV_ACCERR, "a thread writing in a loop faults once the page is made read-only");
     char *rd = mmap(NULL, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     rd[8] = 1;
     start_user(&u, READ, rd);
     munmap(rd, PG);
-    pthread_join(u.t, NULL);
-    CHECK(u.faulted && u.code == SEGV_MAPERR, "a thread reading in a loop faults once the page is unmapped",
-          "faulted %d code %d", u.faulted, u.code);
+    join_faulted(&u, SEGV_MAPERR, "a thread reading in a loop faults once the page is unmapped");
     char *ex = mmap(NULL, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     memcpy(ex, t_ret42, sizeof t_ret42);
     mprotect(ex, PG, rx);
     start_user(&u, EXEC, ex);
     mprotect(ex, PG, PROT_READ);
-    pthread_join(u.t, NULL);
-    CHECK(u.faulted && u.code == SEGV_ACCERR, "a thread calling code in a loop faults once PROT_EXEC is removed",
-          "faulted %d code %d", u.faulted, u.code);
+    join_faulted(&u, SEGV_ACCERR, "a thread calling code in a loop faults once PROT_EXEC is removed");
     char *wa = mmap(NULL, PG, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     wa[8] = 'o';
     start_user(&u, WATCH, wa);

@@ -78,13 +78,7 @@ static void rmtree(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    if (argv[0][0] == '/') {
-        snprintf(self, sizeof self, "%.250s", argv[0]);
-    } else {
-        char cwd[200];
-        getcwd(cwd, sizeof cwd);
-        snprintf(self, sizeof self, "%.120s/%.120s", cwd, argv[0]);
-    }
+    t_self_path(self, sizeof self, argv[0]);
     const char *rep = getenv("PS_REPORT");
     if (rep)
         return report(argc, argv, rep);

@@ -82,6 +82,23 @@ static long usec(struct timeval tv) {
     return tv.tv_sec * 1000000L + tv.tv_usec;
 }
 
+/* A child whose leader leaves with exit(leader) while a thread runs fn(arg). */
+static pid_t leader_exits(void *(*fn)(void *), void *arg, int leader) {
+    pid_t c = fork();
+    if (c == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, fn, arg);
+        syscall(SYS_exit, leader);
+    }
+    return c;
+}
+
+/* t_wait_poll for c, with *st -1 until it is reaped */
+static pid_t reap(pid_t c, int *st) {
+    *st = -1;
+    return t_wait_poll(c, st, 0);
+}
+
 int main(void) {
     t_watchdog(40);
     sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -130,34 +147,22 @@ int main(void) {
 
     /* 3. The leader exits first: not reapable while a thread lives. */
     sh[0] = 0;
-    c = fork();
-    if (c == 0) {
-        pthread_t t;
-        pthread_create(&t, NULL, late_exit, (void *)(intptr_t)3);
-        syscall(SYS_exit, 9);
-    }
+    c = leader_exits(late_exit, (void *)(intptr_t)3, 9);
     t_sleep_ms(50);
     st = -1;
     pid_t r = waitpid(c, &st, WNOHANG);
     CHECK(r == 0, "a process whose leader exited is not reapable while a thread runs", "r %d", r);
     CHECK(kill(c, 0) == 0, "it still exists for kill(pid, 0)", "errno %d", errno);
     sh[0] = 1;
-    st = -1;
-    r = t_wait_poll(c, &st, 0);
+    r = reap(c, &st);
     CHECK(r == c && WIFEXITED(st) && WEXITSTATUS(st) == 3,
           "after the leader's exit(9) the last thread's exit(3) is the status", "st %#x", st);
 
     sh[0] = 0;
-    c = fork();
-    if (c == 0) {
-        pthread_t t;
-        pthread_create(&t, NULL, late_group_exit, (void *)(intptr_t)4);
-        syscall(SYS_exit, 9);
-    }
+    c = leader_exits(late_group_exit, (void *)(intptr_t)4, 9);
     t_sleep_ms(30);
     sh[0] = 1;
-    st = -1;
-    r = t_wait_poll(c, &st, 0);
+    r = reap(c, &st);
     CHECK(r == c && WIFEXITED(st) && WEXITSTATUS(st) == 4,
           "exit_group by the survivor sets the status over the leader's exit code", "st %#x", st);
 
@@ -171,23 +176,16 @@ int main(void) {
     }
     t_sleep_ms(50);
     kill(c, SIGUSR1);
-    st = -1;
-    r = t_wait_poll(c, &st, 0);
+    r = reap(c, &st);
     CHECK(r == c && WIFEXITED(st) && WEXITSTATUS(st) == 33,
           "kill() of a process with an exited leader is handled by a live thread", "st %#x", st);
 
     /* The leader exits, then SIGKILL: status is SIGKILL. */
     sh[0] = 0;
-    c = fork();
-    if (c == 0) {
-        pthread_t t;
-        pthread_create(&t, NULL, late_exit, (void *)(intptr_t)3);
-        syscall(SYS_exit, 9);
-    }
+    c = leader_exits(late_exit, (void *)(intptr_t)3, 9);
     t_sleep_ms(30);
     kill(c, SIGKILL);
-    st = -1;
-    r = t_wait_poll(c, &st, 0);
+    r = reap(c, &st);
     CHECK(r == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL after the leader exited reports SIGKILL",
           "st %#x", st);
 

@@ -8,15 +8,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#ifndef GRND_NONBLOCK
-#define GRND_NONBLOCK 1
-#endif
-#ifndef GRND_RANDOM
-#define GRND_RANDOM 2
-#endif
-#ifndef GRND_INSECURE
-#define GRND_INSECURE 4
-#endif
+#include "../getrandom.h"
 
 static long gr(void *b, size_t n, unsigned f) { return syscall(SYS_getrandom, b, n, f); }
 static int nonzero(const unsigned char *b, size_t n) {

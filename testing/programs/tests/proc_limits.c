@@ -6,21 +6,12 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include "../t.h"
 
-#ifndef GRND_NONBLOCK
-#define GRND_NONBLOCK 1
-#endif
-#ifndef GRND_RANDOM
-#define GRND_RANDOM 2
-#endif
-#ifndef GRND_INSECURE
-#define GRND_INSECURE 4
-#endif
+#include "../getrandom.h"
 #define CAP_SYS_RESOURCE 24
 
 struct rl64 {

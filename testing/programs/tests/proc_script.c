@@ -66,13 +66,7 @@ static int report(int argc, char **argv, const char *file) {
 }
 
 int main(int argc, char **argv) {
-    if (argv[0][0] == '/') {
-        snprintf(self, sizeof self, "%.250s", argv[0]);
-    } else {
-        char cwd[PATH_MAX];
-        getcwd(cwd, sizeof cwd);
-        snprintf(self, sizeof self, "%.120s/%.120s", cwd, argv[0]);
-    }
+    t_self_path(self, sizeof self, argv[0]);
     const char *rep = getenv("PS_REPORT");
     if (rep)
         return report(argc, argv, rep);

@@ -82,6 +82,21 @@ static void *last_thread(void *arg) {
     return NULL;
 }
 
+/* A child running last_thread whose main thread then leaves with
+ * pthread_exit (code < 0) or _exit(code). */
+static pid_t fork_last_thread(int code) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t g;
+        if (pthread_create(&g, NULL, last_thread, NULL) != 0)
+            _exit(2);
+        if (code < 0)
+            pthread_exit(NULL);
+        _exit(code);
+    }
+    return pid;
+}
+
 int main(void) {
     main_pid = getpid();
     pid_t main_tid = (pid_t)syscall(SYS_gettid);
@@ -176,26 +191,14 @@ int main(void) {
     /* Leader exits with pthread_exit; the process lives until the last
      * thread's exit(2). Since Linux 5.19 (synchronize_group_exit) the last
      * thread to exit sets the group's status: 12, not the leader's 0. */
-    pid = fork();
-    if (pid == 0) {
-        pthread_t g;
-        if (pthread_create(&g, NULL, last_thread, NULL) != 0)
-            _exit(2);
-        pthread_exit(NULL);
-    }
+    pid = fork_last_thread(-1);
     status = -1;
     waitpid(pid, &status, 0);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 12, "the last thread's exit(2) code is the process status",
           "status %#x", status);
 
     /* A thread blocked in the process ends with exit_group from main. */
-    pid = fork();
-    if (pid == 0) {
-        pthread_t g;
-        if (pthread_create(&g, NULL, last_thread, NULL) != 0)
-            _exit(2);
-        _exit(4);
-    }
+    pid = fork_last_thread(4);
     waitpid(pid, &status, 0);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 4, "main's _exit ends a process with a sleeping thread",
           "status %#x", status);

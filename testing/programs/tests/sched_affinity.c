@@ -66,10 +66,7 @@ static volatile int w_cpu = -1;
 static uint64_t w_mask;
 static void *waiter(void *a) {
     (void)a;
-    w_tid = syscall(SYS_gettid);
-    __atomic_store_n(&w_go, 1, __ATOMIC_SEQ_CST);
-    while (!__atomic_load_n(&w_stop, __ATOMIC_SEQ_CST))
-        t_sleep_ms(1);
+    t_thread_park(&w_tid, &w_go, &w_stop);
     sched_yield();
     getmask(0, &w_mask);
     w_cpu = rawcpu();
@@ -157,9 +154,7 @@ static int other_user(void) {
     int r1 = setmask(v, all_cpus) == -1 && errno == EPERM;
     int r2 = getmask(v, &m) > 0 && m == all_cpus;
     syscall(SYS_setresuid, -1, 0, -1);
-    int st;
-    kill(v, SIGKILL);
-    waitpid(v, &st, 0);
+    t_kill_reap(v);
     STEP(2, r1);
     STEP(3, r2);
     return 0;

@@ -93,9 +93,7 @@ static int other_user_eperm(void) {
     int r = setsched(v, SCHED_BATCH, 0) == -1 && errno == EPERM;
     int g = getsched(v) == SCHED_OTHER && getprio(v) == 0;
     syscall(SYS_setresuid, -1, 0, -1);
-    int st;
-    kill(v, SIGKILL);
-    waitpid(v, &st, 0);
+    t_kill_reap(v);
     STEP(2, r);
     STEP(3, g);
     return 0;
@@ -106,10 +104,7 @@ static pid_t t_tid;
 static volatile long t_policy_seen;
 static void *worker(void *a) {
     (void)a;
-    t_tid = syscall(SYS_gettid);
-    __atomic_store_n(&t_go, 1, __ATOMIC_SEQ_CST);
-    while (!__atomic_load_n(&t_done_flag, __ATOMIC_SEQ_CST))
-        t_sleep_ms(1);
+    t_thread_park(&t_tid, &t_go, &t_done_flag);
     t_policy_seen = getsched(0);
     return NULL;
 }

@@ -18,6 +18,17 @@ static void h_chld(int sig) {
     nchld++;
 }
 
+/* A child that exits at once; returns after its SIGCHLD was counted (or 3 s). */
+static pid_t fork_await_chld(void) {
+    nchld = 0;
+    pid_t a = fork();
+    if (a == 0)
+        _exit(0);
+    for (int i = 0; i < 3000 && !nchld; i++)
+        t_sleep_ms(1);
+    return a;
+}
+
 int main(void) {
     t_watchdog(30);
     int st;
@@ -67,22 +78,12 @@ int main(void) {
 
     /* SIG_IGN: no SIGCHLD. SA_NOCLDWAIT with a handler: reaped, SIGCHLD sent. */
     t_handle(SIGCHLD, h_chld, SA_NOCLDWAIT);
-    nchld = 0;
-    a = fork();
-    if (a == 0)
-        _exit(0);
-    for (int i = 0; i < 3000 && !nchld; i++)
-        t_sleep_ms(1);
+    a = fork_await_chld();
     CHECK(nchld == 1, "SA_NOCLDWAIT with a handler still delivers SIGCHLD", "n %d", nchld);
     errno = 0;
     CHECK(waitpid(a, &st, WNOHANG) == -1 && errno == ECHILD, "SA_NOCLDWAIT reaps the child", "errno %d", errno);
     t_handle(SIGCHLD, h_chld, 0);
-    nchld = 0;
-    a = fork();
-    if (a == 0)
-        _exit(0);
-    for (int i = 0; i < 3000 && !nchld; i++)
-        t_sleep_ms(1);
+    a = fork_await_chld();
     st = -1;
     CHECK(nchld == 1 && waitpid(a, &st, 0) == a, "without SA_NOCLDWAIT the handled child stays waitable", "n %d",
           nchld);

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../t.h"
+#include "../restart.h"
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAIT_BITSET 9
@@ -145,14 +146,10 @@ int main(void) {
         if (pids[i] == 0)
             child(i);
     }
-    double end = t_now() + 5;
-    for (int i = 0; i < NOPS; i++)
-        while (!sh[i].ready && t_now() < end)
-            t_sleep_ms(2);
-    t_sleep_ms(200); /* let every child block */
+    R_AWAIT_READY(sh, NOPS);
     /* Signal every child until its call returned (each signal it takes
      * before blocking only runs the handler). */
-    end = t_now() + 5;
+    double end = t_now() + 5;
     for (;;) {
         int pending = 0;
         for (int i = 0; i < NOPS; i++)

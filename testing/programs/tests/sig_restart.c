@@ -78,16 +78,25 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-static pthread_t start(enum op op, int fd) {
+/* A fresh w for op on fd; the caller may set more of it before launch(). */
+static void prepare(enum op op, int fd) {
     memset((void *)&w, 0, sizeof w);
     w.op = op;
     w.fd = fd;
+}
+
+static pthread_t launch(void) {
     pthread_t t;
     pthread_create(&t, NULL, worker, NULL);
     while (!w.started)
         t_sleep_ms(1);
     t_sleep_ms(20); /* let it block */
     return t;
+}
+
+static pthread_t start(enum op op, int fd) {
+    prepare(op, fd);
+    return launch();
 }
 
 /* Signals the worker until a handler ran (restart cases) or the call
@@ -101,9 +110,26 @@ static void nag(int sig, int until_done) {
     }
 }
 
+/* Signals the worker until a handler ran, then returns whether its call
+ * returned 20 ms later (it must not under SA_RESTART). */
+static int nag_early(void) {
+    nag(SIGUSR1, 0);
+    t_sleep_ms(20);
+    return w.done;
+}
+
 static void wait_done(void) {
     for (int i = 0; i < 3000 && !w.done; i++)
         t_sleep_ms(1);
+}
+
+/* SIGKILLs the child c after 30 ms and checks that it died of it. */
+static void check_killed(pid_t c, const char *name) {
+    t_sleep_ms(30);
+    kill(c, SIGKILL);
+    int st = -1;
+    waitpid(c, &st, 0);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, name, "st %#x", st);
 }
 
 int main(void) {
@@ -127,9 +153,7 @@ int main(void) {
     set_handler(SIGUSR1, SA_RESTART);
     handled = 0;
     t = start(OP_READ, p[0]);
-    nag(SIGUSR1, 0);
-    t_sleep_ms(20);
-    int early = w.done;
+    int early = nag_early();
     write(p[1], "restarted", 9);
     wait_done();
     CHECK(handled >= 1 && !early, "with SA_RESTART the handler runs and the read keeps waiting", "handled %d early %d",
@@ -162,17 +186,11 @@ int main(void) {
             t_sleep_ms(1);
         _exit(0);
     }
-    memset((void *)&w, 0, sizeof w);
+    prepare(OP_WAIT4, 0);
     handled = 0;
-    w.op = OP_WAIT4;
     w.child = c;
-    pthread_create(&t, NULL, worker, NULL);
-    while (!w.started)
-        t_sleep_ms(1);
-    t_sleep_ms(20);
-    nag(SIGUSR1, 0);
-    t_sleep_ms(20);
-    early = w.done;
+    t = launch();
+    early = nag_early();
     *gate = 1;
     wait_done();
     CHECK(handled >= 1 && !early && w.ret == c, "wait4 under SA_RESTART is restarted and reaps the child",
@@ -182,17 +200,11 @@ int main(void) {
     /* 5. FUTEX_WAIT under SA_RESTART: restarted, then woken normally. */
     static uint32_t fw;
     fw = 0;
-    memset((void *)&w, 0, sizeof w);
+    prepare(OP_FUTEX, 0);
     handled = 0;
-    w.op = OP_FUTEX;
     w.futex = &fw;
-    pthread_create(&t, NULL, worker, NULL);
-    while (!w.started)
-        t_sleep_ms(1);
-    t_sleep_ms(20);
-    nag(SIGUSR1, 0);
-    t_sleep_ms(20);
-    early = w.done;
+    t = launch();
+    early = nag_early();
     long woke = 0;
     for (int i = 0; i < 300 && !w.done; i++) {
         woke += syscall(SYS_futex, &fw, FUTEX_WAKE, 1, NULL, NULL, 0);
@@ -275,11 +287,7 @@ int main(void) {
         read(q[0], &b, 1);
         _exit(0);
     }
-    t_sleep_ms(30);
-    kill(c, SIGKILL);
-    st = -1;
-    waitpid(c, &st, 0);
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a child blocked in a pipe read", "st %#x", st);
+    check_killed(c, "SIGKILL ends a child blocked in a pipe read");
     close(q[0]);
     close(q[1]);
     /* The grandchild comes back to us (subreaper) and is killed too. */
@@ -299,11 +307,7 @@ int main(void) {
     }
     while (!*gpid)
         t_sleep_ms(1);
-    t_sleep_ms(30);
-    kill(c, SIGKILL);
-    st = -1;
-    waitpid(c, &st, 0);
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a child blocked in wait4", "st %#x", st);
+    check_killed(c, "SIGKILL ends a child blocked in wait4");
     kill(*gpid, SIGKILL);
     waitpid(*gpid, NULL, 0);
     errno = 0;

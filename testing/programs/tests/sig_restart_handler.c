@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../t.h"
+#include "../restart.h"
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -60,11 +61,6 @@ static void h_usr1(int sig) {
     sh->s[me].hits++;
 }
 
-static int lockat(int fd, int cmd, short type, off_t start) {
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = 1};
-    return fcntl(fd, cmd, &fl);
-}
-
 static void child(int op) {
     me = op;
     struct slot *s = &sh->s[op];
@@ -85,12 +81,7 @@ static void child(int op) {
         break;
     case K_WAIT4:
     case K_WAITID:
-        g = fork();
-        if (g == 0) {
-            while (!sh->release)
-                t_sleep_ms(5);
-            _exit(0);
-        }
+        g = r_fork_waiter(&sh->release);
         break;
     }
     s->ready = 1;
@@ -125,25 +116,8 @@ static void child(int op) {
     _exit(0);
 }
 
-static int wait_all(double seconds) {
-    double end = t_now() + seconds;
-    for (;;) {
-        int all = 1;
-        for (int i = 0; i < NOPS; i++)
-            all &= sh->s[i].done;
-        if (all)
-            return 1;
-        if (t_now() > end)
-            return 0;
-        t_sleep_ms(5);
-    }
-}
-
 int main(void) {
-    t_watchdog(30);
-    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    mkdir("/tmp", 0777);
-    mkdir(DIR_, 0700);
+    sh = r_start(sizeof *sh, DIR_);
     mkdir(DIR_ "/w", 0700);
     int lfd = open(DIR_ "/f", O_RDWR | O_CREAT | O_TRUNC, 0600);
     int ok = sh != MAP_FAILED && lfd >= 0 && pipe(p_read) == 0 && pipe(p_full) == 0 && mkfifo(DIR_ "/fifo", 0600) == 0;
@@ -159,10 +133,7 @@ int main(void) {
         filled += n;
     fcntl(p_full[1], F_SETFL, 0);
     CHECK(ok && filled > 0, "set up", "errno %d filled %ld", errno, filled);
-    int ffd = open(DIR_ "/f", O_RDWR);
-    int held = flock(ffd, LOCK_EX) == 0 && lockat(lfd, F_SETLK, F_WRLCK, 0) == 0 &&
-               lockat(lfd, F_SETLK, F_WRLCK, 1) == 0;
-    CHECK(held, "the parent holds a flock and POSIX locks on bytes 0 and 1", "errno %d", errno);
+    int ffd = r_hold_locks(DIR_ "/f", lfd);
 
     for (int i = 0; i < NOPS; i++) {
         if (i / 2 == K_BIGWRITE)
@@ -175,15 +146,11 @@ int main(void) {
             p_big[1] = -1;
         }
     }
-    double end = t_now() + 5;
-    for (int i = 0; i < NOPS; i++)
-        while (!sh->s[i].ready && t_now() < end)
-            t_sleep_ms(2);
-    t_sleep_ms(200); /* let every child block */
+    R_AWAIT_READY(sh->s, NOPS);
 
     /* Signal each child until its handler ran, and the ones without
      * SA_RESTART until their call returned. */
-    end = t_now() + 5;
+    double end = t_now() + 5;
     for (;;) {
         int pending = 0;
         for (int i = 0; i < NOPS; i++)
@@ -217,7 +184,7 @@ int main(void) {
     struct itimerspec its = {{0, 0}, {0, 1000000}};
     timerfd_settime(tfd, 0, &its, NULL);
     close(open(DIR_ "/w/new", O_WRONLY | O_CREAT, 0600));
-    wait_all(3);
+    R_WAIT_DONE(sh->s, 0, NOPS, 3);
 
     for (int k = 0; k < NKINDS; k++) {
         struct slot *no = &sh->s[2 * k], *re = &sh->s[2 * k + 1];

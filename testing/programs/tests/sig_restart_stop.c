@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../t.h"
+#include "../restart.h"
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -83,11 +84,6 @@ static pid_t pids[NOPS];
 
 static void h_usr1(int sig) { (void)sig; }
 
-static int lockat(int fd, int cmd, short type, off_t start) {
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = 1};
-    return fcntl(fd, cmd, &fl);
-}
-
 static struct timespec abs_after(clockid_t clk, long ns) {
     struct timespec ts;
     clock_gettime(clk, &ts);
@@ -118,12 +114,7 @@ static void child(enum op op) {
     sigprocmask(SIG_BLOCK, &set, &old);
     switch (op) {
     case U_WAIT4:
-        g = fork();
-        if (g == 0) {
-            while (!sh->release)
-                t_sleep_ms(5);
-            _exit(0);
-        }
+        g = r_fork_waiter(&sh->release);
         break;
     case U_FLOCK:
     case U_OFD_SETLKW:
@@ -188,45 +179,21 @@ static void child(enum op op) {
     _exit(0);
 }
 
-static int wait_all(int first, int last, double seconds) {
-    double end = t_now() + seconds;
-    for (;;) {
-        int all = 1;
-        for (int i = first; i < last; i++)
-            all &= sh->s[i].done;
-        if (all)
-            return 1;
-        if (t_now() > end)
-            return 0;
-        t_sleep_ms(5);
-    }
-}
-
 int main(void) {
-    t_watchdog(30);
-    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    mkdir("/tmp", 0777);
-    mkdir(DIR_, 0700);
+    sh = r_start(sizeof *sh, DIR_);
     int lfd = open(DIR_ "/f", O_RDWR | O_CREAT | O_TRUNC, 0600);
     CHECK(sh != MAP_FAILED && lfd >= 0 && pipe(p_read) == 0 && pipe(p_poll) == 0 && pipe(p_epoll) == 0 &&
               pipe(p_never) == 0 && (efd = eventfd(0, 0)) >= 0,
           "set up", "errno %d", errno);
     /* The parent holds every lock the children wait for. */
-    int ffd = open(DIR_ "/f", O_RDWR);
-    int held = flock(ffd, LOCK_EX) == 0 && lockat(lfd, F_SETLK, F_WRLCK, 0) == 0 &&
-               lockat(lfd, F_SETLK, F_WRLCK, 1) == 0;
-    CHECK(held, "the parent holds a flock and POSIX locks on bytes 0 and 1", "errno %d", errno);
+    int ffd = r_hold_locks(DIR_ "/f", lfd);
 
     for (int i = 0; i < NOPS; i++) {
         pids[i] = fork();
         if (pids[i] == 0)
             child(i);
     }
-    double end = t_now() + 5;
-    for (int i = 0; i < NOPS; i++)
-        while (!sh->s[i].ready && t_now() < end)
-            t_sleep_ms(2);
-    t_sleep_ms(200); /* let every child block */
+    R_AWAIT_READY(sh->s, NOPS);
 
     double first_start = sh->s[0].t_start;
     for (int i = 0; i < NOPS; i++)
@@ -268,8 +235,8 @@ int main(void) {
         }
 
     /* Timed waits end on their own; the EINTR ones at the continue. */
-    wait_all(0, FIRST_U, 3);
-    wait_all(FIRST_E, NOPS, 3);
+    R_WAIT_DONE(sh->s, 0, FIRST_U, 3);
+    R_WAIT_DONE(sh->s, FIRST_E, NOPS, 3);
     t_sleep_ms(200);
     int early[NOPS] = {0};
     for (int i = FIRST_U; i < FIRST_E; i++)
@@ -288,7 +255,7 @@ int main(void) {
     write(efd, &one, 8);
     kill(pids[U_PAUSE], SIGUSR1);
     kill(pids[U_SIGSUSPEND], SIGUSR1);
-    wait_all(FIRST_U, FIRST_E, 3);
+    R_WAIT_DONE(sh->s, FIRST_U, FIRST_E, 3);
 
     for (int i = 0; i < FIRST_U; i++) {
         struct slot *s = &sh->s[i];

@@ -136,6 +136,15 @@ static void *futex_blocker(void *arg) {
     return NULL;
 }
 
+/* Sends sig to the child k after 100 ms; its wait status. */
+static int kill_after_100ms(pid_t k, int sig) {
+    t_sleep_ms(100);
+    kill(k, sig);
+    int status = 0;
+    waitpid(k, &status, 0);
+    return status;
+}
+
 int main(void) {
     me = getpid();
     pid_t mytid = gettid_raw();
@@ -304,10 +313,7 @@ int main(void) {
         for (;;)
             syscall(SYS_futex, &forever, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
     }
-    t_sleep_ms(100);
-    kill(k, SIGKILL);
-    status = 0;
-    waitpid(k, &status, 0);
+    status = kill_after_100ms(k, SIGKILL);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "SIGKILL ends a child blocked forever in a futex wait",
           "status %#x", status);
     k = fork();
@@ -316,10 +322,7 @@ int main(void) {
         nanosleep(&l, NULL);
         _exit(0);
     }
-    t_sleep_ms(100);
-    kill(k, SIGTERM);
-    status = 0;
-    waitpid(k, &status, 0);
+    status = kill_after_100ms(k, SIGTERM);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "SIGTERM's default action ends a child in nanosleep",
           "status %#x", status);
 

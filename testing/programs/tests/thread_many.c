@@ -90,10 +90,7 @@ static volatile int t_ready, t_stop;
 static pid_t target_tid;
 static void *target(void *a) {
     (void)a;
-    target_tid = syscall(SYS_gettid);
-    __atomic_store_n(&t_ready, 1, __ATOMIC_SEQ_CST);
-    while (!__atomic_load_n(&t_stop, __ATOMIC_SEQ_CST))
-        t_sleep_ms(1);
+    t_thread_park(&target_tid, &t_ready, &t_stop);
     return NULL;
 }
 

@@ -3,31 +3,12 @@
  * or the inodes run out; sparse files; remount changing size; bad options
  * EINVAL; st_dev of the mount; umount uncovering the directory. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include "../t.h"
-#include "../files.h"
-
 #define D "/tmp/tmpfs_mount.d"
-#define M D "/m"
 #define TMPFS_MAGIC_ 0x01021994
-
-static void cleanup(void) { t_unmount_rm(M, D); }
-
-static long bfree(void) {
-    struct statfs s;
-    return statfs(M, &s) == 0 ? (long)s.f_bfree : -1;
-}
+#include "../tmpfs.h"
 
 int main(void) {
-    t_watchdog(30);
-    umask(022);
-    cleanup();
-    mkdir(D, 0755);
-    mkdir(M, 0755);
+    tmpfs_start();
     struct stat d, st;
     stat(D, &d);
 

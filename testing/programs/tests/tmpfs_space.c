@@ -3,28 +3,8 @@
  * with KEEP_SIZE and PUNCH_HOLE, truncation giving pages back, O_TMPFILE
  * taking an inode, directory sizes of 20 bytes per entry. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include "../t.h"
-#include "../files.h"
-
 #define D "/tmp/tmpfs_space.d"
-#define M D "/m"
-
-static void cleanup(void) { t_unmount_rm(M, D); }
-
-static long bfree(void) {
-    struct statfs s;
-    return statfs(M, &s) == 0 ? (long)s.f_bfree : -1;
-}
-
-static long ffree(void) {
-    struct statfs s;
-    return statfs(M, &s) == 0 ? (long)s.f_ffree : -1;
-}
+#include "../tmpfs.h"
 
 static long blocks(int fd) {
     struct stat st;
@@ -34,11 +14,7 @@ static long blocks(int fd) {
 static char buf[3 * 4096];
 
 int main(void) {
-    t_watchdog(30);
-    umask(022);
-    cleanup();
-    mkdir(D, 0755);
-    mkdir(M, 0755);
+    tmpfs_start();
     int r = mount("none", M, "tmpfs", 0, "size=1m,nr_inodes=100");
     CHECK(r == 0 && bfree() == 256, "mount a 1 MiB tmpfs", "ret %d errno %d bfree %ld", r, errno, bfree());
 
