@@ -39,8 +39,11 @@ pub const IN_ISDIR: u32 = 0x4000_0000;
 /// An inode's identity: (device, inode number).
 pub type Key = (u64, u64);
 
-/// Watched inodes: the inotify instances and their watch descriptors.
-static WATCHES: spin::Mutex<BTreeMap<Key, Vec<(Weak<Inotify>, i32)>>> = spin::Mutex::new(BTreeMap::new());
+/// The inotify instances watching one inode, with their watch descriptors.
+type Watchers = Vec<(Weak<Inotify>, i32)>;
+
+/// Watched inodes.
+static WATCHES: spin::Mutex<BTreeMap<Key, Watchers>> = spin::Mutex::new(BTreeMap::new());
 static WATCHED: AtomicUsize = AtomicUsize::new(0);
 /// Rename cookies.
 static COOKIE: AtomicU32 = AtomicU32::new(1);

@@ -123,18 +123,23 @@ pub async fn epoll_wait(call: &Call<'_>, epfd: u64, events: u64, max: i32, timeo
     wait(call, epfd, events, max, deadline).await
 }
 
-/// epoll_pwait and epoll_pwait2 (`timeout` a timespec pointer, `ts`): the
-/// signal mask swapped in for the wait, as ppoll does.
-pub async fn epoll_pwait(call: &Call<'_>, epfd: u64, events: u64, max: i32, timeout: u64, ts: bool, sigmask: u64, size: u64) -> SysResult {
-    let deadline = if ts {
-        match timeout {
-            0 => None,
-            p => Some(platform::time::now_ns().saturating_add(super::time::read_timespec(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, p)?)),
-        }
-    } else {
-        let ms = timeout as i32;
-        (ms >= 0).then(|| platform::time::now_ns().saturating_add(ms as u64 * 1_000_000))
+/// epoll_pwait: epoll_wait with the signal mask swapped in for the wait,
+/// as ppoll does.
+pub async fn epoll_pwait(call: &Call<'_>, epfd: u64, events: u64, max: i32, timeout_ms: i32, sigmask: u64, size: u64) -> SysResult {
+    let deadline = (timeout_ms >= 0).then(|| platform::time::now_ns().saturating_add(timeout_ms as u64 * 1_000_000));
+    pwait(call, epfd, events, max, deadline, sigmask, size).await
+}
+
+/// epoll_pwait2: the time-out is a timespec (NULL: none).
+pub async fn epoll_pwait2(call: &Call<'_>, epfd: u64, events: u64, max: i32, timeout: u64, sigmask: u64, size: u64) -> SysResult {
+    let deadline = match timeout {
+        0 => None,
+        p => Some(platform::time::now_ns().saturating_add(super::time::read_timespec(&*call.thread.process.mm().ok_or(Errno::EFAULT)?, p)?)),
     };
+    pwait(call, epfd, events, max, deadline, sigmask, size).await
+}
+
+async fn pwait(call: &Call<'_>, epfd: u64, events: u64, max: i32, deadline: Option<u64>, sigmask: u64, size: u64) -> SysResult {
     let old = swap_mask(call, sigmask, size)?;
     let r = wait(call, epfd, events, max, deadline).await;
     restore_mask(call, old, r == Err(Errno::ERESTARTSYS));

@@ -107,7 +107,7 @@ async fn commit(call: &mut Call<'_>, image: crate::exec::Image) -> SysResult {
     process.unshare_files_for_exec();
     process.reset_handlers_for_exec();
     // POSIX timers do not survive execve (interval timers do).
-    crate::timer::posix::delete_all(&process);
+    crate::timer::posix::delete_all(process);
     *call.thread.signals.altstack.lock() = (0, crate::signal::SS_DISABLE, 0);
     *call.ctx = image.ctx;
     *call.thread.fpu.lock() = platform::user::fpu::FpuState::new();

@@ -132,7 +132,8 @@ fn populate(mm: &crate::mm::Mm, addr: u64, end: u64, write: bool) -> SysResult {
     let mut va = addr;
     while va < end {
         let prot = mm.with(|m| m.find(va).map(|v| v.prot)).ok_or(Errno::ENOMEM)?;
-        if !(prot.read || prot.write) || (write && !prot.write) {
+        // Not writable, and a write is asked or the page is not readable.
+        if !prot.write && (write || !prot.read) {
             return Err(Errno::EINVAL);
         }
         match mm.handle_fault(va, write, false) {

@@ -548,7 +548,7 @@ syscall_table! { call;
     278 vmsplice() none => GAP; // zero-copy pipes: issue 18
     279 move_pages() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     280 utimensat(dirfd: dfd, path: path, times: ptr, flags: flags) none => fsops::utimensat(call, dirfd, path, times, flags);
-    281 epoll_pwait(epfd: fd, events: ptr, maxevents: int, timeout_ms: int, sigmask: ptr, size: size) never => epoll::epoll_pwait(call, epfd, events, maxevents, timeout_ms as i64 as u64, false, sigmask, size).await;
+    281 epoll_pwait(epfd: fd, events: ptr, maxevents: int, timeout_ms: int, sigmask: ptr, size: size) never => epoll::epoll_pwait(call, epfd, events, maxevents, timeout_ms, sigmask, size).await;
     282 signalfd(fd: int, mask: ptr, size: size) none => signalfd::signalfd4(call, fd, mask, size, 0);
     283 timerfd_create(clock: uint, flags: flags) none => timerfd::timerfd_create(call, clock as u64, flags);
     284 eventfd(initval: uint) none => eventfd::eventfd2(call, initval as u64, 0);
@@ -619,7 +619,7 @@ syscall_table! { call;
     438 pidfd_getfd() none => GAP; // debugging other processes: issue 18
     439 faccessat2(dirfd: dfd, path: path, mode: oct, flags: flags) none => fsops::faccessat2(call, dirfd, path, mode, flags);
     440 process_madvise() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    441 epoll_pwait2(epfd: fd, events: ptr, maxevents: int, timeout: ptr, sigmask: ptr, size: size) never => epoll::epoll_pwait(call, epfd, events, maxevents, timeout, true, sigmask, size).await;
+    441 epoll_pwait2(epfd: fd, events: ptr, maxevents: int, timeout: ptr, sigmask: ptr, size: size) never => epoll::epoll_pwait2(call, epfd, events, maxevents, timeout, sigmask, size).await;
     442 mount_setattr() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
     443 quotactl_fd() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     444 landlock_create_ruleset() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
