@@ -34,6 +34,20 @@ static inline int t_fresh_dir(const char *dir) {
     return 0;
 }
 
+/* A watchdog of `seconds`, umask 022 and an empty `dir` (not entered). */
+static inline void t_empty_dir(const char *dir, unsigned seconds) {
+    t_watchdog(seconds);
+    umask(022);
+    t_rm_rf(dir);
+    mkdir(dir, 0755);
+}
+
+/* A watchdog of `seconds` (alarm), then t_fresh_dir(dir). */
+static inline int t_start_in(const char *dir, unsigned seconds) {
+    alarm(seconds);
+    return t_fresh_dir(dir);
+}
+
 /* In a private mount namespace where possible: mounts a fresh tmpfs named
  * `name` on mnt inside a fresh dir and enters it; -1 after a "cannot mount" line. */
 static inline int t_fresh_tmpfs(const char *dir, const char *mnt, const char *name) {
@@ -166,7 +180,6 @@ static inline char *t_mmap(void *a, long len, int prot, int fl, int fd, long off
     return (char *)syscall(SYS_mmap, a, len, prot, fl, fd, off);
 }
 
-/* The byte at offset off of the test pattern the mmap programs write. */
 /* The absolute path of this program (argv[0] joined to the cwd if
  * relative) into self, for programs that re-execute themselves. */
 static inline void t_self_path(char *self, size_t n, const char *argv0) {
@@ -180,6 +193,15 @@ static inline void t_self_path(char *self, size_t n, const char *argv0) {
     }
 }
 
+/* For programs that re-execute themselves to report what the new image
+ * sees: fills self (t_self_path) and returns PS_REPORT from the
+ * environment, set only in the re-executed copy (NULL in the first run). */
+static inline const char *t_report_mode(char *self, size_t n, const char *argv0) {
+    t_self_path(self, n, argv0);
+    return getenv("PS_REPORT");
+}
+
+/* The byte at offset off of the test pattern the mmap programs write. */
 static inline unsigned char t_pat(long off) { return (unsigned char)(off * 7 + off / 4096 + 1); }
 /* Fills buf[0..n) with t_pat, writes it to a new file p and returns its
  * descriptor (O_RDWR). */

@@ -34,8 +34,7 @@ int main(void) {
     long r, r2;
     int e;
     char buf[64];
-    alarm(20);
-    if (t_fresh_dir(D) != 0)
+    if (t_start_in(D, 20) != 0)
         return 1;
     int fd = t_open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
 

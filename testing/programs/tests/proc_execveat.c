@@ -7,7 +7,6 @@
  * The program itself is the target: with PS_REPORT set it writes its argv
  * and AT_EXECFN to that file. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include "../t.h"
@@ -62,31 +61,12 @@ static int run(int dirfd, const char *path, int flags, char *out, size_t outsz) 
     return t_exec_outcome(pid, pfd, TDIR "/out", out, outsz);
 }
 
-static void rmtree(const char *path) {
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char p[300];
-        snprintf(p, sizeof p, "%s/%.200s", path, e->d_name);
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 int main(int argc, char **argv) {
-    t_self_path(self, sizeof self, argv[0]);
-    const char *rep = getenv("PS_REPORT");
+    const char *rep = t_report_mode(self, sizeof self, argv[0]);
     if (rep)
         return report(argc, argv, rep);
 
-    t_watchdog(60);
-    umask(022);
-    rmtree(TDIR);
-    mkdir(TDIR, 0755);
+    t_empty_dir(TDIR, 60);
     snprintf(selfdir, sizeof selfdir, "%s", self);
     char *slash = strrchr(selfdir, '/');
     snprintf(selfbase, sizeof selfbase, "%.120s", slash + 1);
@@ -173,7 +153,7 @@ int main(int argc, char **argv) {
     CHECK(e == ENOTDIR, "a file used as a directory is ENOTDIR", "e %d", e);
     close(fd);
 
-    rmtree(TDIR);
+    t_rm_rf(TDIR);
     errno = 0;
     CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     return t_done("proc_execveat");

@@ -6,7 +6,6 @@
  * interpreter. The interpreter is this program itself, which in "report"
  * mode (PS_REPORT in the environment) writes its argv to a file. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
 #include "../t.h"
@@ -14,24 +13,6 @@
 
 #define TDIR "/tmp/proc_script.d"
 static char self[256];
-
-static void rmtree(const char *path) {
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char p[PATH_MAX];
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            rmtree(p);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 /* Runs path with args a b in a child; returns the exec errno (0 when the
  * interpreter ran and reported) and leaves its argv in `out`. */
@@ -66,15 +47,11 @@ static int report(int argc, char **argv, const char *file) {
 }
 
 int main(int argc, char **argv) {
-    t_self_path(self, sizeof self, argv[0]);
-    const char *rep = getenv("PS_REPORT");
+    const char *rep = t_report_mode(self, sizeof self, argv[0]);
     if (rep)
         return report(argc, argv, rep);
 
-    t_watchdog(60);
-    umask(022);
-    rmtree(TDIR);
-    mkdir(TDIR, 0755);
+    t_empty_dir(TDIR, 60);
     char text[1024], out[2048];
     int e;
 
@@ -177,7 +154,7 @@ int main(int argc, char **argv) {
     CHECK((e = run(TDIR "/long", out, sizeof out)) == ENOEXEC, "an interpreter path filling the 256-byte buffer is ENOEXEC",
           "e %d", e);
 
-    rmtree(TDIR);
+    t_rm_rf(TDIR);
     errno = 0;
     CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, "no children left behind", "errno %d", errno);
     return t_done("proc_script");
