@@ -192,15 +192,13 @@ impl FileOps for InodeFile {
 
     /// FIONREAD on a regular file: what is left after the position.
     fn ioctl(&self, file: &File, t: &Arc<Thread>, request: u64, arg: u64) -> SysResult {
-        const FIONREAD: u64 = 0x541b;
         let meta = self.loc.inode.metadata();
-        if request != FIONREAD || !meta.is_regular() {
+        if request != super::ops::FIONREAD || !meta.is_regular() {
             return Err(Errno::ENOTTY);
         }
         // Linux stores i_size - f_pos as an int: negative past EOF.
         let left = (meta.size as i64).wrapping_sub(*file.pos.lock() as i64);
-        crate::uaccess::write_u32(&*t.process.mm().ok_or(Errno::EFAULT)?, arg, left as i32 as u32)?;
-        Ok(0)
+        super::ops::reply_int(t, arg, left as i32)
     }
 
     fn stat(&self) -> Metadata {

@@ -212,12 +212,10 @@ impl FileOps for Arc<Inotify> {
     }
 
     fn ioctl(&self, _file: &File, t: &Arc<Thread>, request: u64, arg: u64) -> SysResult {
-        const FIONREAD: u64 = 0x541b;
-        if request != FIONREAD {
+        if request != super::ops::FIONREAD {
             return Err(Errno::ENOTTY);
         }
-        crate::uaccess::write_u32(&*t.process.mm().ok_or(Errno::EFAULT)?, arg, self.pending_bytes() as u32)?;
-        Ok(0)
+        super::ops::reply_int(t, arg, self.pending_bytes() as i32)
     }
 }
 

@@ -158,6 +158,16 @@ pub trait FileOps: Any + Send + Sync {
     fn release(&self, _file: &File) {}
 }
 
+/// FIONREAD: how many bytes a read would find now.
+pub const FIONREAD: u64 = 0x541b;
+
+/// Answers an ioctl that returns an `int` through `arg` (FIONREAD and its
+/// kin): the value is written to the caller, the call returns 0.
+pub fn reply_int(t: &Thread, arg: u64, v: i32) -> SysResult {
+    crate::uaccess::UserPtr::<i32>::new(arg).write(&*t.process.mm().ok_or(Errno::EFAULT)?, &v)?;
+    Ok(0)
+}
+
 const ANON_INODE_FS_MAGIC: u64 = 0x0904_1934;
 /// devtmpfs, for the devices and the console.
 pub const TMPFS_MAGIC: u64 = 0x0102_1994;

@@ -55,7 +55,7 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
             } else {
                 None
             };
-            wait(call, uaddr, val as u32, bitset, private, deadline).await
+            wait(call, &mm, uaddr, val as u32, bitset, private, deadline).await
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if cmd == FUTEX_WAKE { u32::MAX } else { val3 as u32 };
@@ -85,10 +85,9 @@ pub async fn futex(call: &Call<'_>, uaddr: u64, op: u64, val: u64, timeout: u64,
 /// deadline saves it and resumes after a stop (restart_syscall; EINTR after
 /// a handler), one without is restarted under SA_RESTART (Linux's
 /// futex_wait and futex_wait_restart).
-pub async fn wait(call: &Call<'_>, uaddr: u64, val: u32, bitset: u32, private: bool, deadline: Option<u64>) -> SysResult {
-    let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
-    let key = futex::key(&mm, uaddr, private)?;
-    let mut wait = futex::wait(&mm, key, uaddr, val, bitset)?;
+pub async fn wait(call: &Call<'_>, mm: &alloc::sync::Arc<crate::mm::Mm>, uaddr: u64, val: u32, bitset: u32, private: bool, deadline: Option<u64>) -> SysResult {
+    let key = futex::key(mm, uaddr, private)?;
+    let mut wait = futex::wait(mm, key, uaddr, val, bitset)?;
     let woken = interruptible(call.thread, async {
         match deadline {
             Some(d) => crate::sched::timeout(d, &mut wait).await.is_ok(),

@@ -13,7 +13,8 @@ pub async fn restart_syscall(call: &Call<'_>) -> SysResult {
         Some(RestartBlock::Sleep { deadline, realtime, rem }) => super::time::resume_sleep(call, deadline, realtime, rem).await,
         Some(RestartBlock::CpuSleep { clock, expires, rem }) => super::time::resume_cpu_sleep(call, clock, expires, rem).await,
         Some(RestartBlock::Futex { uaddr, val, bitset, private, deadline }) => {
-            super::futex::wait(call, uaddr, val, bitset, private, Some(deadline)).await
+            let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
+            super::futex::wait(call, &mm, uaddr, val, bitset, private, Some(deadline)).await
         }
         Some(RestartBlock::Poll { fds, nfds, deadline }) => super::poll::resume_poll(call, fds, nfds, deadline).await,
     }

@@ -73,15 +73,6 @@ impl From<SysResult> for Outcome {
     }
 }
 
-impl From<Flow> for Outcome {
-    fn from(f: Flow) -> Outcome {
-        match f {
-            Flow::Continue => Outcome::Registers,
-            Flow::ExitThread => Outcome::Exit,
-        }
-    }
-}
-
 /// A call Aramid does not implement yet.
 const GAP: Outcome = Outcome::Unimplemented;
 

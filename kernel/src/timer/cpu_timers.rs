@@ -115,7 +115,9 @@ pub fn check(p: &Arc<Process>) -> Option<u64> {
                 next = Some(next.map_or(left, |n| n.min(left)));
                 return true;
             }
-            let missed = (now - t.expires).checked_div(t.interval).unwrap_or(0);
+            // One division, as every periodic timer (super::forward).
+            let (expires, periods) = super::forward::forward(t.expires, now, t.interval);
+            let missed = periods.saturating_sub(1);
             let action = match &t.action {
                 Action::Signal(s) => Action::Signal(*s),
                 Action::Posix(w) => Action::Posix(w.clone()),
@@ -125,7 +127,7 @@ pub fn check(p: &Arc<Process>) -> Option<u64> {
             if t.interval == 0 {
                 return false;
             }
-            t.expires = t.expires.saturating_add(t.interval.saturating_mul(missed + 1));
+            t.expires = expires;
             let left = t.expires - now;
             next = Some(next.map_or(left, |n| n.min(left)));
             true

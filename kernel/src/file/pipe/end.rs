@@ -118,12 +118,10 @@ impl FileOps for PipeEnd {
 
     /// FIONREAD: the bytes queued.
     fn ioctl(&self, _file: &File, t: &Arc<Thread>, request: u64, arg: u64) -> SysResult {
-        const FIONREAD: u64 = 0x541b;
-        if request != FIONREAD {
+        if request != crate::file::ops::FIONREAD {
             return Err(Errno::ENOTTY);
         }
-        crate::uaccess::write_u32(&*t.process.mm().ok_or(Errno::EFAULT)?, arg, self.pipe.available() as u32)?;
-        Ok(0)
+        crate::file::ops::reply_int(t, arg, self.pipe.available() as i32)
     }
 
     fn stat(&self) -> Metadata {
