@@ -472,11 +472,10 @@ impl Process {
         *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
         self.vfork_done.notify_all();
         self.vfork_done.notify_one();
-        *self.state.lock() = ExitState::Zombie(status);
+        // Children are handed on before this process can be reaped (Linux's
+        // forget_original_parent, ahead of exit_notify): a parent that reaps
+        // it finds them already its own (or its subreaper's) children.
         let orphans: Vec<Arc<Process>> = core::mem::take(&mut *self.children.lock());
-        if self.pid == 1 {
-            report_init_exit(status);
-        }
         for o in orphans {
             let sig = o.pdeathsig.load(Ordering::Relaxed);
             if sig != 0 {
@@ -501,18 +500,26 @@ impl Process {
                 heir.child_events.wake_all();
             }
         }
-        if let Some(parent) = self.parent() {
-            // Linux's do_notify_parent: with SIGCHLD ignored or SA_NOCLDWAIT
-            // a SIGCHLD child is reaped at once (nobody will wait), and the
-            // signal is still sent unless its action is SIG_IGN.
-            let sigchld = parent.action(signal::SIGCHLD);
+        // Linux's do_notify_parent, under the parent's children lock: a wait
+        // scans the children under it, so it sees this process a zombie and
+        // its exit signal pending together (Linux holds tasklist_lock for
+        // both), never one without the other. With SIGCHLD ignored or
+        // SA_NOCLDWAIT a SIGCHLD child is reaped at once (nobody will wait),
+        // and the signal is still sent unless its action is SIG_IGN.
+        let parent = self.parent();
+        let notify = parent.as_ref().map(|p| {
+            let sigchld = p.action(signal::SIGCHLD);
             let autoreap = self.exit_signal as u32 == signal::SIGCHLD
                 && (sigchld.handler == signal::SIG_IGN || sigchld.flags & signal::SA_NOCLDWAIT != 0);
-            let send = self.exit_signal != 0 && !(autoreap && sigchld.handler == signal::SIG_IGN);
+            (autoreap, self.exit_signal != 0 && !(autoreap && sigchld.handler == signal::SIG_IGN))
+        });
+        if let (Some(parent), Some((autoreap, send))) = (&parent, notify) {
+            let mut children = parent.children.lock();
+            *self.state.lock() = ExitState::Zombie(status);
             // Gone before the signal wakes the parent: a wait it interrupts
             // finds no such child (ECHILD), as Linux's EXIT_DEAD.
             if autoreap {
-                parent.children.lock().retain(|c| c.pid != self.pid);
+                children.retain(|c| c.pid != self.pid);
                 pid::unregister(self.pid);
             }
             if send {
@@ -524,9 +531,15 @@ impl Process {
                     (signal::info::CLD_KILLED, status & 0x7f)
                 };
                 let info = SigInfo { signo: self.exit_signal as u32, code, pid: self.pid, status: st, ..Default::default() };
-                signal::send_process(&parent, info, true);
+                signal::send_process(parent, info, true);
             }
+            drop(children);
             parent.child_events.wake_all();
+        } else {
+            *self.state.lock() = ExitState::Zombie(status);
+        }
+        if self.pid == 1 {
+            report_init_exit(status);
         }
         // pidfds poll readable now.
         self.thread_exits.wake_all();
