@@ -68,8 +68,12 @@ static int past_timer(clockid_t clk, long long interval, int *id, int *getov) {
     sigaddset(&s, SIGUSR1);
     siginfo_t si;
     struct timespec wait = {5, 0};
-    if (sigtimedwait(&s, &si, &wait) != SIGUSR1)
-        return -1;
+    /* Only this timer's signal counts: one a deleted timer left queued
+     * (Linux before 6.13 delivers it) names another timer. */
+    do {
+        if (sigtimedwait(&s, &si, &wait) != SIGUSR1)
+            return -1;
+    } while (si.si_timerid != *id);
     *getov = (int)syscall(SYS_timer_getoverrun, *id);
     return si.si_overrun;
 }
