@@ -12,6 +12,8 @@
 //!   level operations, with Linux's permission checks and errno values.
 //! - [`lock`]: POSIX record locks and flock locks of an inode.
 //! - [`lock_waits`]: who waits for whom among F_SETLKW callers (EDEADLK).
+//! - [`synthetic`]: generated trees (procfs, sysfs): directories listing
+//!   kernel state, files produced on read and parsed on write, magic links.
 //! - [`initramfs`] unpacks a [`cpio`] image into the root.
 //!
 //! Everything is synchronous and never blocks: the kernel wraps operations
@@ -57,6 +59,7 @@ pub mod ops;
 pub mod pages;
 pub mod path;
 pub mod rename;
+pub mod synthetic;
 pub mod tmpfs;
 pub mod vfs;
 pub mod xattr;

@@ -299,6 +299,9 @@ struct Inner {
     mounts: Vec<Arc<Mount>>,
     /// (parent mount id, mount point address) -> the mount on top there.
     on: BTreeMap<(u32, usize), Arc<Mount>>,
+    /// Changes to the namespace so far (Linux's `mnt_namespace.event`):
+    /// a reader of /proc/PID/mountinfo polls for it.
+    events: u64,
 }
 
 /// The mounts of one namespace.
@@ -316,6 +319,7 @@ impl MountTable {
                 root: m.clone(),
                 mounts: alloc::vec![m],
                 on: BTreeMap::new(),
+                events: 0,
             }),
             next_id: AtomicU32::new(2),
             next_group: AtomicU32::new(1),
@@ -366,12 +370,14 @@ impl MountTable {
 
 impl Inner {
     fn attach(&mut self, m: Arc<Mount>, parent: Arc<Mount>, point: InodeRef) {
+        self.events += 1;
         self.on.insert((parent.id, inode_addr(&point)), m.clone());
         *m.parent.lock() = Some((parent, point));
         self.mounts.push(m);
     }
 
     fn detach(&mut self, m: &Arc<Mount>) {
+        self.events += 1;
         if let Some((parent, point)) = m.parent.lock().take() {
             self.on.remove(&(parent.id, inode_addr(&point)));
         }
@@ -557,6 +563,7 @@ impl Vfs {
             m.flags.store(old, Ordering::Release);
             return Err(Errno::EBUSY);
         }
+        self.table.inner.write().events += 1;
         Ok(())
     }
 
@@ -576,6 +583,7 @@ impl Vfs {
             return Err(Errno::EBUSY);
         }
         loc.mount.flags.store(flags.bits(), Ordering::Release);
+        self.table.inner.write().events += 1;
         Ok(())
     }
 
@@ -609,6 +617,8 @@ impl Vfs {
                 (PropagationChange::Unbindable, _) => Propagation::Unbindable,
             };
         }
+        drop(t);
+        self.table.inner.write().events += 1;
         Ok(())
     }
 
@@ -635,6 +645,7 @@ impl Vfs {
         }
         t.on.insert((parent.id, inode_addr(&point)), src.mount.clone());
         *src.mount.parent.lock() = Some((parent, point));
+        t.events += 1;
         Ok(())
     }
 
@@ -676,6 +687,12 @@ impl Vfs {
         }
         drop(detached);
         Ok(())
+    }
+
+    /// How many times the namespace's mounts changed (mount, unmount,
+    /// move, remount, propagation change): mountinfo's poll compares it.
+    pub fn mount_events(&self) -> u64 {
+        self.table.inner.read().events
     }
 
     /// The mounts visible from `root`, in mount order (mountinfo).

@@ -69,7 +69,7 @@ fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<
         None => {
             let fsc = FsContext::initial();
             let creds = fs::Creds { uid: 0, gid: 0, ruid: 0, rgid: 0, groups: Vec::new() };
-            let ctx = fs::vfs::Ctx { root: &fsc.root, creds: &creds, umask: 0o022 };
+            let ctx = fs::vfs::Ctx { root: &fsc.root, creds: &creds, umask: 0o022, caller: Default::default() };
             lookup(vfs(), &ctx, &fsc)?
         }
     };
