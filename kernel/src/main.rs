@@ -21,6 +21,7 @@ mod init;
 mod lock_order;
 mod mm;
 mod proc;
+mod procfs;
 mod random;
 mod sched;
 mod selftest;

@@ -35,6 +35,7 @@ pub mod console;
 pub mod device;
 pub mod epoll;
 pub mod eventfd;
+pub mod events;
 pub mod inode;
 pub mod inotify;
 pub mod io;
@@ -64,8 +65,9 @@ pub struct File {
     /// The epoll registrations of this description.
     pub epoll_items: spin::Mutex<Vec<alloc::sync::Weak<epoll::Item>>>,
     /// The device node or FIFO this was opened by, when it is not an
-    /// [`InodeFile`]: fstat reports that inode, as on Linux.
-    pub node: Option<fs::vfs::PathLoc>,
+    /// [`InodeFile`]: fstat reports that inode, as on Linux; with the
+    /// directory and name it was opened by (/proc/PID/fd shows the path).
+    pub node: Option<fs::inode::Jump>,
 }
 
 /// O_ACCMODE and the status flags F_SETFL may change.
@@ -151,7 +153,7 @@ impl File {
     /// inode.
     pub fn metadata(&self) -> fs::inode::Metadata {
         match &self.node {
-            Some(node) => node.inode.metadata(),
+            Some(node) => node.loc.inode.metadata(),
             None => self.ops.stat(),
         }
     }
@@ -235,6 +237,11 @@ impl FdTable {
     }
 
     /// Every open file (for releasing a process's locks at exit).
+    /// The open descriptor numbers, ascending (/proc/PID/fd).
+    pub fn open_fds(&self) -> Vec<u32> {
+        self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as u32).collect()
+    }
+
     pub fn all(&self) -> Vec<Arc<File>> {
         self.slots.iter().flatten().map(|f| f.file.clone()).collect()
     }

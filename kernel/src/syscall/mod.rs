@@ -67,7 +67,7 @@ mod timer;
 mod timerfd;
 mod trace;
 pub mod time;
-mod uname;
+pub mod uname;
 mod wait;
 mod xattr;
 

@@ -5,9 +5,10 @@
 //! filesystem's options too, such as tmpfs's size= and nr_inodes=),
 //! propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
-//! Root only (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet
-//! (proc, sysfs, cgroup2, devpts: later issues) are ENODEV, as for an
-//! unknown type on Linux.
+//! procfs ("proc": the one instance, `crate::procfs`). Root only
+//! (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet (sysfs,
+//! cgroup2, devpts: later issues) are ENODEV, as for an unknown type on
+//! Linux. Every change wakes pollers of /proc/PID/mountinfo.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -87,10 +88,12 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
             }
             v.remount_super(&at, mount_flags(flags))?;
         }
+        crate::procfs::mountinfo::mounts_changed();
         return Ok(0);
     }
     if let Some(change) = fs::mount::PropagationChange::from_ms_flags((flags & MS_PROPAGATION) as u32)? {
         v.set_propagation(&at, change, flags & MS_REC != 0)?;
+        crate::procfs::mountinfo::mounts_changed();
         return Ok(0);
     }
     let src = opt_string(call, source)?.unwrap_or_default();
@@ -103,6 +106,7 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
         } else {
             v.bind(&from, &at, flags & MS_REC != 0)?;
         }
+        crate::procfs::mountinfo::mounts_changed();
         return Ok(0);
     }
     let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
@@ -119,6 +123,14 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
             };
             let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), opts);
             v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
+            crate::procfs::mountinfo::mounts_changed();
+            Ok(0)
+        }
+        "proc" => {
+            // Every mount shows the one instance (the initial pid
+            // namespace's); procfs takes no options Aramid honours.
+            v.mount(crate::procfs::root(), &at, "proc", if src.is_empty() { "proc" } else { &src }, mount_flags(flags))?;
+            crate::procfs::mountinfo::mounts_changed();
             Ok(0)
         }
         _ => Err(Errno::ENODEV),
@@ -135,5 +147,6 @@ pub fn umount2(call: &Call<'_>, target: u64, flags: u32) -> SysResult {
     let lookup = if flags & UMOUNT_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::empty() };
     let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, lookup))?;
     vfs().umount(&at, flags)?;
+    crate::procfs::mountinfo::mounts_changed();
     Ok(0)
 }

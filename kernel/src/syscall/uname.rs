@@ -8,10 +8,15 @@ pub const SYSNAME: &str = "Linux";
 pub const RELEASE: &str = "6.12.0-aramid";
 pub const VERSION: &str = "#1 SMP PREEMPT Aramid";
 pub const MACHINE: &str = "x86_64";
+pub const NODENAME: &str = "aramid";
+pub const DOMAINNAME: &str = "(none)";
+/// RELEASE and VERSION with a newline (/proc/sys/kernel/osrelease, version).
+pub const RELEASE_NL: &str = "6.12.0-aramid\n";
+pub const VERSION_NL: &str = "#1 SMP PREEMPT Aramid\n";
 
 pub fn uname(call: &Call<'_>, buf: u64) -> SysResult {
     let mut u = [0u8; 65 * 6];
-    let fields = [SYSNAME, "aramid", RELEASE, VERSION, MACHINE, "(none)"];
+    let fields = [SYSNAME, NODENAME, RELEASE, VERSION, MACHINE, DOMAINNAME];
     for (i, f) in fields.iter().enumerate() {
         u[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());
     }

@@ -1,0 +1,60 @@
+//! procfs (Linux's fs/proc), built on the `fs` crate's generated trees
+//! (`fs::synthetic`): every mount of "proc" shows the same instance
+//! (statfs magic PROC_SUPER_MAGIC), as mounts of one pid namespace share
+//! Linux's superblock.
+//!
+//! - [`root`]: /proc itself: the global files, `self`, `thread-self`,
+//!   `mounts`, `sys/` and a directory per process.
+//! - [`task`]: /proc/PID and /proc/PID/task/TID, one table each; the
+//!   [`task::Task`] scope says whether the process lives (entries of a
+//!   reaped process are ENOENT, open files of them read ESRCH) and owns
+//!   the entries (its effective ids while dumpable, else root).
+//! - One module per family of entries: [`pid_stat`] (stat, statm),
+//!   [`pid_status`], [`pid_mem`] (cmdline, environ), [`pid_fd`] (fd/,
+//!   fdinfo/ and the exe, cwd, root magic links), [`maps`],
+//!   [`mountinfo`] (mountinfo, mounts, with POLLPRI on mount changes),
+//!   [`pid_misc`] (comm, limits, oom_score_adj, ids, ns/, attr/),
+//!   [`sys`] (/proc/sys), [`meminfo`] and [`global`] (cmdline, cpuinfo,
+//!   stat, uptime, loadavg, version, filesystems, swaps, devices).
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use fs::synthetic::SynthFs;
+
+pub mod global;
+pub mod maps;
+pub mod meminfo;
+pub mod mountinfo;
+pub mod pid_fd;
+pub mod pid_mem;
+pub mod pid_misc;
+pub mod pid_stat;
+pub mod pid_status;
+pub mod root;
+pub mod sys;
+pub mod task;
+
+/// statfs's f_type of procfs.
+pub const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+
+static ROOT: spin::Once<fs::InodeRef> = spin::Once::new();
+
+/// The root of procfs (made at the first mount).
+pub fn root() -> fs::InodeRef {
+    ROOT.call_once(|| {
+        let sfs = SynthFs::new(PROC_SUPER_MAGIC, Arc::new(crate::file::vfs::Realtime));
+        sfs.root(root::node())
+    })
+    .clone()
+}
+
+/// `text` as bytes (for show functions building a String).
+pub fn bytes(text: alloc::string::String) -> fs::Result<Vec<u8>> {
+    Ok(text.into_bytes())
+}
+
+/// Clock ticks (USER_HZ, 100 a second) from nanoseconds.
+pub fn ticks(ns: u64) -> u64 {
+    ns / 10_000_000
+}
