@@ -83,11 +83,43 @@ fn text(s: &'static str) -> Arc<dyn Node> {
         fn perm(&self) -> u32 {
             0o444
         }
+        fn open(&self, _who: &Opener, flags: u32) -> fs::Result<()> {
+            deny_write(flags)
+        }
         fn produce(&self, _who: &Opener) -> fs::Result<Vec<u8>> {
             Ok(self.0.as_bytes().to_vec())
         }
     }
     Arc::new(Fixed(s))
+}
+
+/// A sysctl without write permission cannot be opened for writing, even
+/// by root (Linux's proc_sys_permission).
+fn deny_write(flags: u32) -> fs::Result<()> {
+    if flags & 3 != 0 {
+        return Err(fs::Errno::EACCES);
+    }
+    Ok(())
+}
+
+/// A read-only sysctl whose text `show` produces.
+fn ro(show: fn(&Opener) -> fs::Result<Vec<u8>>) -> Arc<dyn Node> {
+    struct Ro(fn(&Opener) -> fs::Result<Vec<u8>>);
+    impl Node for Ro {
+        fn file_type(&self) -> FileType {
+            FileType::Regular
+        }
+        fn perm(&self) -> u32 {
+            0o444
+        }
+        fn open(&self, _who: &Opener, flags: u32) -> fs::Result<()> {
+            deny_write(flags)
+        }
+        fn produce(&self, who: &Opener) -> fs::Result<Vec<u8>> {
+            (self.0)(who)
+        }
+    }
+    Arc::new(Ro(show))
 }
 
 /// A string sysctl (root-writable); `check` accepts a new value.
@@ -150,7 +182,7 @@ fn uuid(mut b: [u8; 16]) -> String {
 
 static BOOT_ID: spin::Once<String> = spin::Once::new();
 
-fn boot_id(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
+fn boot_id(_who: &Opener) -> fs::Result<Vec<u8>> {
     let id = BOOT_ID.call_once(|| {
         let mut b = [0u8; 16];
         crate::random::fill(&mut b);
@@ -159,7 +191,7 @@ fn boot_id(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
     Ok(id.as_bytes().to_vec())
 }
 
-fn fresh_uuid(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
+fn fresh_uuid(_who: &Opener) -> fs::Result<Vec<u8>> {
     let mut b = [0u8; 16];
     crate::random::fill(&mut b);
     Ok(uuid(b).into_bytes())
@@ -173,14 +205,14 @@ fn domainname(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
     bytes(format!("{}\n", uname::DOMAINNAME))
 }
 
-fn file_nr(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
+fn file_nr(_who: &Opener) -> fs::Result<Vec<u8>> {
     let open: usize = crate::proc::pid::all().iter().map(|p| p.files().lock().open_fds().len()).sum();
     bytes(format!("{open}\t0\t9223372036854775807\n"))
 }
 
 static RANDOM: &[TableEntry<()>] = &[
-    TableEntry::file("boot_id", |s| TextFile::new(s, 0o444, boot_id)),
-    TableEntry::file("uuid", |s| TextFile::new(s, 0o444, fresh_uuid)),
+    TableEntry::file("boot_id", |_| ro(boot_id)),
+    TableEntry::file("uuid", |_| ro(fresh_uuid)),
     TableEntry::file("entropy_avail", |_| text("256\n")),
     TableEntry::file("poolsize", |_| text("256\n")),
 ];
@@ -213,7 +245,7 @@ static INOTIFY: &[TableEntry<()>] = &[
 
 static FS: &[TableEntry<()>] = &[
     TableEntry::file("file-max", |_| text("9223372036854775807\n")),
-    TableEntry::file("file-nr", |s| TextFile::new(s, 0o444, file_nr)),
+    TableEntry::file("file-nr", |_| ro(file_nr)),
     TableEntry::file("nr_open", |_| knob(&NR_OPEN)),
     TableEntry::dir("inotify", |s| TableDir::new(*s, 0o555, INOTIFY)),
 ];

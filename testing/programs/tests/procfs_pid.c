@@ -122,7 +122,14 @@ int main(void) {
     t_set(&stop, 1);
     pthread_join(th, NULL);
     snprintf(p, sizeof p, "/proc/self/task/%d", thread_tid);
-    CHECK(FAILS(stat(p, &st), ENOENT), "a joined thread's task entry is gone", "errno %d", errno);
+    /* The joiner wakes at the tid clear, a moment before the thread is gone. */
+    int gone = 0;
+    for (int i = 0; i < 1000 && !gone; i++) {
+        gone = FAILS(stat(p, &st), ENOENT);
+        if (!gone)
+            t_sleep_ms(2);
+    }
+    CHECK(gone, "a joined thread's task entry goes away (ENOENT)", "errno %d", errno);
 
     int seen_self = 0, only_digits = 1;
     d = opendir("/proc");
