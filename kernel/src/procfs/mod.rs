@@ -1,7 +1,7 @@
 //! procfs (Linux's fs/proc), built on the `fs` crate's generated trees
-//! (`fs::synthetic`): every mount of "proc" shows the same instance
-//! (statfs magic PROC_SUPER_MAGIC), as mounts of one pid namespace share
-//! Linux's superblock.
+//! (`fs::synthetic`): every mount of "proc" is a new instance (statfs
+//! magic PROC_SUPER_MAGIC, its own device number) showing the one pid
+//! namespace, as Linux since 5.8.
 //!
 //! - [`root`]: /proc itself: the global files, `self`, `thread-self`,
 //!   `mounts`, `sys/` and a directory per process.
@@ -38,15 +38,12 @@ pub mod task;
 /// statfs's f_type of procfs.
 pub const PROC_SUPER_MAGIC: u64 = 0x9fa0;
 
-static ROOT: spin::Once<fs::InodeRef> = spin::Once::new();
-
-/// The root of procfs (made at the first mount).
-pub fn root() -> fs::InodeRef {
-    ROOT.call_once(|| {
-        let sfs = SynthFs::new(PROC_SUPER_MAGIC, Arc::new(crate::file::vfs::Realtime));
-        sfs.root(root::node())
-    })
-    .clone()
+/// A new procfs instance: its root. Each mount is its own instance with
+/// its own device number (Linux 5.8 and later), showing the same
+/// processes.
+pub fn new_instance() -> fs::InodeRef {
+    let sfs = SynthFs::new(PROC_SUPER_MAGIC, Arc::new(crate::file::vfs::Realtime));
+    sfs.root(root::node())
 }
 
 /// `text` as bytes (for show functions building a String).

@@ -5,7 +5,7 @@
 //! filesystem's options too, such as tmpfs's size= and nr_inodes=),
 //! propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
-//! procfs ("proc": the one instance, `crate::procfs`). Root only
+//! procfs ("proc": `crate::procfs`). Root only
 //! (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet (sysfs,
 //! cgroup2, devpts: later issues) are ENODEV, as for an unknown type on
 //! Linux. Every change wakes pollers of /proc/PID/mountinfo.
@@ -127,9 +127,9 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
             Ok(0)
         }
         "proc" => {
-            // Every mount shows the one instance (the initial pid
-            // namespace's); procfs takes no options Aramid honours.
-            v.mount(crate::procfs::root(), &at, "proc", if src.is_empty() { "proc" } else { &src }, mount_flags(flags))?;
+            // A new instance of the one pid namespace; procfs options
+            // (hidepid=, subset=) are not honoured.
+            v.mount(crate::procfs::new_instance(), &at, "proc", if src.is_empty() { "proc" } else { &src }, mount_flags(flags))?;
             crate::procfs::mountinfo::mounts_changed();
             Ok(0)
         }
