@@ -69,7 +69,7 @@ pub struct TableDir<S: Scope> {
 }
 
 impl<S: Scope> TableDir<S> {
-    pub fn new(scope: S, perm: u32, table: &'static [TableEntry<S>]) -> Arc<dyn Node> {
+    pub fn node(scope: S, perm: u32, table: &'static [TableEntry<S>]) -> Arc<dyn Node> {
         Arc::new(Self { scope, perm, table })
     }
 }
@@ -111,7 +111,7 @@ pub struct TextFile<S: Scope> {
 
 impl<S: Scope> TextFile<S> {
     /// A read-only file.
-    pub fn new(scope: &S, perm: u32, show: Show<S>) -> Arc<dyn Node> {
+    pub fn ro(scope: &S, perm: u32, show: Show<S>) -> Arc<dyn Node> {
         Arc::new(Self { scope: scope.clone(), perm, show, store: None })
     }
     /// A file that also takes writes.
@@ -152,7 +152,7 @@ pub struct TextLink<S: Scope> {
 }
 
 impl<S: Scope> TextLink<S> {
-    pub fn new(scope: &S, text: fn(&S, &Ctx<'_>) -> Result<Vec<u8>>) -> Arc<dyn Node> {
+    pub fn node(scope: &S, text: fn(&S, &Ctx<'_>) -> Result<Vec<u8>>) -> Arc<dyn Node> {
         Arc::new(Self { scope: scope.clone(), text })
     }
 }

@@ -140,9 +140,9 @@ fn me(_s: &S, ctx: &Ctx<'_>) -> Result<Vec<u8>> {
 
 static TABLE: &[TableEntry<S>] = &[
     TableEntry::dir("items", |s| Arc::new(Items(s.clone()))),
-    TableEntry::file("counter", |s| TextFile::new(s, 0o444, counter)),
+    TableEntry::file("counter", |s| TextFile::ro(s, 0o444, counter)),
     TableEntry::file("knob", |s| TextFile::rw(s, 0o644, show_stored, store)),
-    TableEntry::link("self", |s| TextLink::new(s, me)),
+    TableEntry::link("self", |s| TextLink::node(s, me)),
     TableEntry::link("magic", |s| Arc::new(Magic(s.clone()))),
     TableEntry::file("watched", |s| Arc::new(Watched(s.clone()))),
 ];
@@ -154,7 +154,7 @@ fn setup() -> (Env, Arc<State>) {
     env.mkdir("/proc", 0o755);
     let state = Arc::new(State::default());
     let sfs = SynthFs::new(MAGIC, env.clock.clone());
-    let root = sfs.root(TableDir::new(S(state.clone()), 0o555, TABLE));
+    let root = sfs.root(TableDir::node(S(state.clone()), 0o555, TABLE));
     let at = env.resolve("/proc").unwrap();
     env.vfs.mount(root, &at, "proc", "proc", MountFlags::empty()).unwrap();
     (env, state)

@@ -45,5 +45,5 @@ fn show_environ(task: &Task, _who: &Opener) -> fs::Result<Vec<u8>> {
 }
 
 pub fn environ(task: &Task) -> Arc<dyn Node> {
-    TextFile::new(task, 0o400, show_environ)
+    TextFile::ro(task, 0o400, show_environ)
 }

@@ -159,16 +159,16 @@ pub fn set_id_map(task: &Task, _who: &Opener, _data: &[u8]) -> fs::Result<usize>
 
 /// ns/: the initial namespaces' ids (Linux's PROC_*_INIT_INO).
 pub static NS: &[TableEntry<Task>] = &[
-    TableEntry::link("cgroup", |t| TextLink::new(t, |_, _| Ok(b"cgroup:[4026531835]".to_vec()))),
-    TableEntry::link("ipc", |t| TextLink::new(t, |_, _| Ok(b"ipc:[4026531839]".to_vec()))),
-    TableEntry::link("mnt", |t| TextLink::new(t, |_, _| Ok(b"mnt:[4026531841]".to_vec()))),
-    TableEntry::link("net", |t| TextLink::new(t, |_, _| Ok(b"net:[4026531840]".to_vec()))),
-    TableEntry::link("pid", |t| TextLink::new(t, |_, _| Ok(b"pid:[4026531836]".to_vec()))),
-    TableEntry::link("pid_for_children", |t| TextLink::new(t, |_, _| Ok(b"pid:[4026531836]".to_vec()))),
-    TableEntry::link("time", |t| TextLink::new(t, |_, _| Ok(b"time:[4026531834]".to_vec()))),
-    TableEntry::link("time_for_children", |t| TextLink::new(t, |_, _| Ok(b"time:[4026531834]".to_vec()))),
-    TableEntry::link("user", |t| TextLink::new(t, |_, _| Ok(b"user:[4026531837]".to_vec()))),
-    TableEntry::link("uts", |t| TextLink::new(t, |_, _| Ok(b"uts:[4026531838]".to_vec()))),
+    TableEntry::link("cgroup", |t| TextLink::node(t, |_, _| Ok(b"cgroup:[4026531835]".to_vec()))),
+    TableEntry::link("ipc", |t| TextLink::node(t, |_, _| Ok(b"ipc:[4026531839]".to_vec()))),
+    TableEntry::link("mnt", |t| TextLink::node(t, |_, _| Ok(b"mnt:[4026531841]".to_vec()))),
+    TableEntry::link("net", |t| TextLink::node(t, |_, _| Ok(b"net:[4026531840]".to_vec()))),
+    TableEntry::link("pid", |t| TextLink::node(t, |_, _| Ok(b"pid:[4026531836]".to_vec()))),
+    TableEntry::link("pid_for_children", |t| TextLink::node(t, |_, _| Ok(b"pid:[4026531836]".to_vec()))),
+    TableEntry::link("time", |t| TextLink::node(t, |_, _| Ok(b"time:[4026531834]".to_vec()))),
+    TableEntry::link("time_for_children", |t| TextLink::node(t, |_, _| Ok(b"time:[4026531834]".to_vec()))),
+    TableEntry::link("user", |t| TextLink::node(t, |_, _| Ok(b"user:[4026531837]".to_vec()))),
+    TableEntry::link("uts", |t| TextLink::node(t, |_, _| Ok(b"uts:[4026531838]".to_vec()))),
 ];
 
 fn no_lsm(task: &Task, _who: &Opener) -> fs::Result<Vec<u8>> {
@@ -184,7 +184,7 @@ fn no_lsm_write(task: &Task, _who: &Opener, _data: &[u8]) -> fs::Result<usize> {
 /// attr/: what a kernel without an LSM answers.
 pub static ATTR: &[TableEntry<Task>] = &[
     TableEntry::file("current", |t| TextFile::rw(t, 0o666, no_lsm, no_lsm_write)),
-    TableEntry::file("prev", |t| TextFile::new(t, 0o444, no_lsm)),
+    TableEntry::file("prev", |t| TextFile::ro(t, 0o444, no_lsm)),
     TableEntry::file("exec", |t| TextFile::rw(t, 0o666, no_lsm, no_lsm_write)),
     TableEntry::file("fscreate", |t| TextFile::rw(t, 0o666, no_lsm, no_lsm_write)),
     TableEntry::file("keycreate", |t| TextFile::rw(t, 0o666, no_lsm, no_lsm_write)),

@@ -65,7 +65,7 @@ pub fn stat(task: &Task, who: &Opener) -> fs::Result<Vec<u8>> {
         (Some(t), Some(_)) => t.times(),
         _ => p.total_times(),
     };
-    let child = p.child_times.lock().clone();
+    let child = *p.child_times.lock();
     let nthreads = p.live_threads().max(1);
     let (vsize, rss) = vm_sizes(&p);
     let (code_lo, code_hi) = code_range(&p);

@@ -2,7 +2,6 @@
 //! sizes, signal masks, capabilities, seccomp and no_new_privs, in
 //! Linux's order and spelling.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
@@ -80,7 +79,7 @@ pub fn status(task: &Task, who: &Opener) -> fs::Result<Vec<u8>> {
     let mask = if aff == 0 { (1u64 << cpus) - 1 } else { aff & ((1u64 << cpus) - 1) };
     let _ = write!(s, "{mask:x}\nCpus_allowed_list:\t{}\n", cpu_list(mask));
     let _ = write!(s, "Mems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t{}\nnonvoluntary_ctxt_switches:\t{}\n", t.as_ref().map_or(0, |t| t.times().nvcsw), t.as_ref().map_or(0, |t| t.times().nivcsw));
-    let mut out = format!("Name:\t").into_bytes();
+    let mut out = b"Name:\t".to_vec();
     out.extend_from_slice(&escape_name(&name));
     out.push(b'\n');
     out.extend_from_slice(s.as_bytes());

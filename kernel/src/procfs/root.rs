@@ -19,20 +19,20 @@ use crate::proc::pid;
 const PID_BASE: u64 = 256;
 
 static GLOBAL: &[TableEntry<()>] = &[
-    TableEntry::link("self", |s| TextLink::new(s, self_link)),
-    TableEntry::link("thread-self", |s| TextLink::new(s, thread_self_link)),
-    TableEntry::link("mounts", |s| TextLink::new(s, |_, _| Ok(b"self/mounts".to_vec()))),
-    TableEntry::dir("sys", |s| TableDir::new(*s, 0o555, sys::SYS)),
-    TableEntry::file("cmdline", |s| TextFile::new(s, 0o444, global::cmdline)),
-    TableEntry::file("cpuinfo", |s| TextFile::new(s, 0o444, global::cpuinfo)),
-    TableEntry::file("meminfo", |s| TextFile::new(s, 0o444, meminfo::meminfo)),
-    TableEntry::file("stat", |s| TextFile::new(s, 0o444, global::stat)),
-    TableEntry::file("uptime", |s| TextFile::new(s, 0o444, global::uptime)),
-    TableEntry::file("loadavg", |s| TextFile::new(s, 0o444, global::loadavg)),
-    TableEntry::file("version", |s| TextFile::new(s, 0o444, global::version)),
-    TableEntry::file("filesystems", |s| TextFile::new(s, 0o444, global::filesystems)),
-    TableEntry::file("swaps", |s| TextFile::new(s, 0o444, global::swaps)),
-    TableEntry::file("devices", |s| TextFile::new(s, 0o444, global::devices)),
+    TableEntry::link("self", |s| TextLink::node(s, self_link)),
+    TableEntry::link("thread-self", |s| TextLink::node(s, thread_self_link)),
+    TableEntry::link("mounts", |s| TextLink::node(s, |_, _| Ok(b"self/mounts".to_vec()))),
+    TableEntry::dir("sys", |_| TableDir::node((), 0o555, sys::SYS)),
+    TableEntry::file("cmdline", |s| TextFile::ro(s, 0o444, global::cmdline)),
+    TableEntry::file("cpuinfo", |s| TextFile::ro(s, 0o444, global::cpuinfo)),
+    TableEntry::file("meminfo", |s| TextFile::ro(s, 0o444, meminfo::meminfo)),
+    TableEntry::file("stat", |s| TextFile::ro(s, 0o444, global::stat)),
+    TableEntry::file("uptime", |s| TextFile::ro(s, 0o444, global::uptime)),
+    TableEntry::file("loadavg", |s| TextFile::ro(s, 0o444, global::loadavg)),
+    TableEntry::file("version", |s| TextFile::ro(s, 0o444, global::version)),
+    TableEntry::file("filesystems", |s| TextFile::ro(s, 0o444, global::filesystems)),
+    TableEntry::file("swaps", |s| TextFile::ro(s, 0o444, global::swaps)),
+    TableEntry::file("devices", |s| TextFile::ro(s, 0o444, global::devices)),
 ];
 
 fn self_link(_: &(), ctx: &Ctx<'_>) -> fs::Result<Vec<u8>> {
@@ -51,7 +51,7 @@ fn thread_self_link(_: &(), ctx: &Ctx<'_>) -> fs::Result<Vec<u8>> {
 
 /// The /proc directory node.
 pub fn node() -> Arc<dyn Node> {
-    Arc::new(Root(TableDir::new((), 0o555, GLOBAL)))
+    Arc::new(Root(TableDir::node((), 0o555, GLOBAL)))
 }
 
 struct Root(Arc<dyn Node>);
@@ -78,7 +78,7 @@ impl Node for Root {
                 let p = pid::find(id).or_else(|| pid::find_thread(id).map(|t| t.process.clone())).ok_or(fs::Errno::ENOENT)?;
                 if p.pid != id {
                     let t = pid::find_thread(id).ok_or(fs::Errno::ENOENT)?;
-                    return Ok(TableDir::new(super::task::Task::of(&p, Some(t.tid())), 0o555, super::task::thread_table()));
+                    return Ok(TableDir::node(super::task::Task::of(&p, Some(t.tid())), 0o555, super::task::thread_table()));
                 }
                 Ok(process_dir(&p))
             }

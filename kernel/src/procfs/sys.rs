@@ -221,9 +221,9 @@ static KERNEL: &[TableEntry<()>] = &[
     TableEntry::file("osrelease", |_| text(uname::RELEASE_NL)),
     TableEntry::file("ostype", |_| text("Linux\n")),
     TableEntry::file("version", |_| text(uname::VERSION_NL)),
-    TableEntry::file("hostname", |s| TextFile::new(s, 0o644, hostname)),
-    TableEntry::file("domainname", |s| TextFile::new(s, 0o644, domainname)),
-    TableEntry::dir("random", |s| TableDir::new(*s, 0o555, RANDOM)),
+    TableEntry::file("hostname", |s| TextFile::ro(s, 0o644, hostname)),
+    TableEntry::file("domainname", |s| TextFile::ro(s, 0o644, domainname)),
+    TableEntry::dir("random", |_| TableDir::node((), 0o555, RANDOM)),
     TableEntry::file("pid_max", |_| knob(&PID_MAX)),
     TableEntry::file("threads-max", |_| knob(&THREADS_MAX)),
     TableEntry::file("cap_last_cap", |_| text("40\n")),
@@ -247,7 +247,7 @@ static FS: &[TableEntry<()>] = &[
     TableEntry::file("file-max", |_| text("9223372036854775807\n")),
     TableEntry::file("file-nr", |_| ro(file_nr)),
     TableEntry::file("nr_open", |_| knob(&NR_OPEN)),
-    TableEntry::dir("inotify", |s| TableDir::new(*s, 0o555, INOTIFY)),
+    TableEntry::dir("inotify", |_| TableDir::node((), 0o555, INOTIFY)),
 ];
 
 static VM: &[TableEntry<()>] = &[
@@ -257,12 +257,12 @@ static VM: &[TableEntry<()>] = &[
 
 static UNIX: &[TableEntry<()>] = &[TableEntry::file("max_dgram_qlen", |_| knob(&MAX_DGRAM_QLEN))];
 
-static NET: &[TableEntry<()>] = &[TableEntry::dir("unix", |s| TableDir::new(*s, 0o555, UNIX))];
+static NET: &[TableEntry<()>] = &[TableEntry::dir("unix", |_| TableDir::node((), 0o555, UNIX))];
 
 /// /proc/sys.
 pub static SYS: &[TableEntry<()>] = &[
-    TableEntry::dir("fs", |s| TableDir::new(*s, 0o555, FS)),
-    TableEntry::dir("kernel", |s| TableDir::new(*s, 0o555, KERNEL)),
-    TableEntry::dir("net", |s| TableDir::new(*s, 0o555, NET)),
-    TableEntry::dir("vm", |s| TableDir::new(*s, 0o555, VM)),
+    TableEntry::dir("fs", |_| TableDir::node((), 0o555, FS)),
+    TableEntry::dir("kernel", |_| TableDir::node((), 0o555, KERNEL)),
+    TableEntry::dir("net", |_| TableDir::node((), 0o555, NET)),
+    TableEntry::dir("vm", |_| TableDir::node((), 0o555, VM)),
 ];

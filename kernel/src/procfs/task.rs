@@ -81,7 +81,7 @@ impl Scope for Task {
 
 /// The directory of `p` (/proc/PID).
 pub fn process_dir(p: &Arc<Process>) -> Arc<dyn Node> {
-    TableDir::new(Task::of(p, None), 0o555, PROCESS)
+    TableDir::node(Task::of(p, None), 0o555, PROCESS)
 }
 
 /// The entries of /proc/PID and /proc/PID/task/TID, after `$extra`.
@@ -91,27 +91,27 @@ macro_rules! task_table {
             $($extra,)*
             TableEntry::dir("fd", pid_fd::fd_dir),
             TableEntry::dir("fdinfo", pid_fd::fdinfo_dir),
-            TableEntry::dir("ns", |t| TableDir::new(t.clone(), 0o511, pid_misc::NS)),
-            TableEntry::dir("attr", |t| TableDir::new(t.clone(), 0o555, pid_misc::ATTR)),
+            TableEntry::dir("ns", |t| TableDir::node(t.clone(), 0o511, pid_misc::NS)),
+            TableEntry::dir("attr", |t| TableDir::node(t.clone(), 0o555, pid_misc::ATTR)),
             TableEntry::file("environ", pid_mem::environ),
-            TableEntry::file("status", |t| TextFile::new(t, 0o444, pid_status::status)),
-            TableEntry::file("limits", |t| TextFile::new(t, 0o444, pid_misc::limits)),
+            TableEntry::file("status", |t| TextFile::ro(t, 0o444, pid_status::status)),
+            TableEntry::file("limits", |t| TextFile::ro(t, 0o444, pid_misc::limits)),
             TableEntry::file("comm", |t| TextFile::rw(t, 0o644, pid_misc::comm, pid_misc::set_comm)),
-            TableEntry::file("wchan", |t| TextFile::new(t, 0o444, pid_misc::wchan)),
-            TableEntry::file("cmdline", |t| TextFile::new(t, 0o444, pid_mem::cmdline)),
-            TableEntry::file("stat", |t| TextFile::new(t, 0o444, pid_stat::stat)),
-            TableEntry::file("statm", |t| TextFile::new(t, 0o444, pid_stat::statm)),
-            TableEntry::file("maps", |t| TextFile::new(t, 0o444, maps::maps)),
+            TableEntry::file("wchan", |t| TextFile::ro(t, 0o444, pid_misc::wchan)),
+            TableEntry::file("cmdline", |t| TextFile::ro(t, 0o444, pid_mem::cmdline)),
+            TableEntry::file("stat", |t| TextFile::ro(t, 0o444, pid_stat::stat)),
+            TableEntry::file("statm", |t| TextFile::ro(t, 0o444, pid_stat::statm)),
+            TableEntry::file("maps", |t| TextFile::ro(t, 0o444, maps::maps)),
             TableEntry::link("cwd", pid_fd::cwd),
             TableEntry::link("root", pid_fd::root),
             TableEntry::link("exe", pid_fd::exe),
             TableEntry::file("mounts", mountinfo::mounts),
             TableEntry::file("mountinfo", mountinfo::mountinfo),
-            TableEntry::file("smaps_rollup", |t| TextFile::new(t, 0o444, maps::smaps_rollup)),
-            TableEntry::file("oom_score", |t| TextFile::new(t, 0o444, pid_misc::oom_score)),
+            TableEntry::file("smaps_rollup", |t| TextFile::ro(t, 0o444, maps::smaps_rollup)),
+            TableEntry::file("oom_score", |t| TextFile::ro(t, 0o444, pid_misc::oom_score)),
             TableEntry::file("oom_score_adj", |t| TextFile::rw(t, 0o644, pid_misc::oom_score_adj, pid_misc::set_oom_score_adj)),
             TableEntry::file("loginuid", |t| TextFile::rw(t, 0o644, pid_misc::loginuid, pid_misc::set_loginuid)),
-            TableEntry::file("sessionid", |t| TextFile::new(t, 0o444, pid_misc::sessionid)),
+            TableEntry::file("sessionid", |t| TextFile::ro(t, 0o444, pid_misc::sessionid)),
             TableEntry::file("uid_map", |t| TextFile::rw(t, 0o644, pid_misc::id_map, pid_misc::set_id_map)),
             TableEntry::file("gid_map", |t| TextFile::rw(t, 0o644, pid_misc::id_map, pid_misc::set_id_map)),
             TableEntry::file("setgroups", |t| TextFile::rw(t, 0o644, pid_misc::setgroups, pid_misc::set_id_map)),
@@ -151,7 +151,7 @@ impl Node for TaskDir {
         let p = self.0.process()?;
         let tid = parse_id(name).ok_or(fs::Errno::ENOENT)?;
         let t = pid::find_thread(tid).filter(|t| Arc::ptr_eq(&t.process, &p)).ok_or(fs::Errno::ENOENT)?;
-        Ok(TableDir::new(Task::of(&p, Some(t.tid())), 0o555, THREAD))
+        Ok(TableDir::node(Task::of(&p, Some(t.tid())), 0o555, THREAD))
     }
 }
 
