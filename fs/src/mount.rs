@@ -28,7 +28,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use spin::{Mutex, RwLock};
 
@@ -301,25 +301,43 @@ struct Inner {
     on: BTreeMap<(u32, usize), Arc<Mount>>,
 }
 
+/// Mount ids and peer-group ids are global, as Linux's (one IDA for
+/// all namespaces): mountinfo and statx's `stx_mnt_id` never show the
+/// same id for two mounts alive at once.
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+static NEXT_GROUP: AtomicU32 = AtomicU32::new(1);
+
 /// The mounts of one namespace.
 pub(crate) struct MountTable {
     inner: RwLock<Inner>,
-    next_id: AtomicU32,
-    next_group: AtomicU32,
+    /// Bumped by every change to the table (Linux's `ns->event`, which
+    /// makes an open mountinfo poll with POLLPRI).
+    generation: AtomicU64,
 }
 
 impl MountTable {
     pub(crate) fn new(root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Self {
-        let m = Mount::new(1, root, fstype, source, flags, None);
+        let m = Mount::new(
+            NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            root,
+            fstype,
+            source,
+            flags,
+            None,
+        );
         Self {
             inner: RwLock::new(Inner {
                 root: m.clone(),
                 mounts: alloc::vec![m],
                 on: BTreeMap::new(),
             }),
-            next_id: AtomicU32::new(2),
-            next_group: AtomicU32::new(1),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// Records a change (mount, unmount, move, flags, propagation).
+    pub(crate) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn root_mount(&self) -> Arc<Mount> {
@@ -350,7 +368,7 @@ impl MountTable {
         sb: Option<Arc<Super>>,
     ) -> Arc<Mount> {
         Mount::new(
-            self.next_id.fetch_add(1, Ordering::Relaxed),
+            NEXT_ID.fetch_add(1, Ordering::Relaxed),
             root,
             fstype,
             source,
@@ -360,7 +378,7 @@ impl MountTable {
     }
 
     fn new_group(&self) -> u32 {
-        self.next_group.fetch_add(1, Ordering::Relaxed)
+        NEXT_GROUP.fetch_add(1, Ordering::Relaxed)
     }
 }
 
@@ -469,6 +487,7 @@ impl Vfs {
         }
         let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
         t.attach(m.clone(), parent, point);
+        self.table.changed();
         Ok(m)
     }
 
@@ -538,6 +557,7 @@ impl Vfs {
             t.attach(m.clone(), parent, point);
             copies.push(m);
         }
+        self.table.changed();
         Ok(top)
     }
 
@@ -557,6 +577,7 @@ impl Vfs {
             m.flags.store(old, Ordering::Release);
             return Err(Errno::EBUSY);
         }
+        self.table.changed();
         Ok(())
     }
 
@@ -576,6 +597,7 @@ impl Vfs {
             return Err(Errno::EBUSY);
         }
         loc.mount.flags.store(flags.bits(), Ordering::Release);
+        self.table.changed();
         Ok(())
     }
 
@@ -609,6 +631,7 @@ impl Vfs {
                 (PropagationChange::Unbindable, _) => Propagation::Unbindable,
             };
         }
+        self.table.changed();
         Ok(())
     }
 
@@ -635,6 +658,7 @@ impl Vfs {
         }
         t.on.insert((parent.id, inode_addr(&point)), src.mount.clone());
         *src.mount.parent.lock() = Some((parent, point));
+        self.table.changed();
         Ok(())
     }
 
@@ -675,6 +699,7 @@ impl Vfs {
             }
         }
         drop(detached);
+        self.table.changed();
         Ok(())
     }
 
@@ -727,4 +752,91 @@ fn fs_path(inode: &InodeRef) -> Vec<u8> {
         cur = parent;
     }
     join(&names)
+}
+
+/// What [`Vfs::copy_namespace`] made: the new namespace and, for each
+/// mount of the old one, its copy, to carry a process's root and working
+/// directory over (Linux's copy_mnt_ns switches `fs->root` and `fs->pwd`).
+pub struct NamespaceCopy {
+    pub vfs: Vfs,
+    copies: BTreeMap<u32, Arc<Mount>>,
+}
+
+impl NamespaceCopy {
+    /// `loc` as seen in the new namespace: the same inode through the copy
+    /// of its mount (a mount outside the old namespace, such as a
+    /// detached one, stays as it is).
+    pub fn translate(&self, loc: &PathLoc) -> PathLoc {
+        match self.copies.get(&loc.mount.id) {
+            Some(m) => PathLoc::new(m.clone(), loc.inode.clone()),
+            None => loc.clone(),
+        }
+    }
+}
+
+impl Vfs {
+    /// A change counter of the mount table: it moves on every mount,
+    /// unmount, move, remount and propagation change.
+    pub fn generation(&self) -> u64 {
+        self.table.generation.load(Ordering::Acquire)
+    }
+
+    /// A new mount namespace holding a copy of every mount of this one
+    /// (unshare/clone with CLONE_NEWNS). Copies keep the flags, share the
+    /// filesystem state with their originals, and a shared mount's copy
+    /// joins its peer group, as Linux's copy_tree for a new namespace.
+    pub fn copy_namespace(&self) -> NamespaceCopy {
+        let t = self.table.inner.read();
+        let mut copies: BTreeMap<u32, Arc<Mount>> = BTreeMap::new();
+        let copy_of = |orig: &Arc<Mount>| {
+            let m = Mount::new(
+                NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                orig.root.clone(),
+                &orig.fstype,
+                &orig.source,
+                orig.flags(),
+                Some(orig.sb.clone()),
+            );
+            *m.propagation.lock() = orig.propagation();
+            m
+        };
+        let root = copy_of(&t.root);
+        copies.insert(t.root.id, root.clone());
+        let mut inner = Inner {
+            root: root.clone(),
+            mounts: alloc::vec![root],
+            on: BTreeMap::new(),
+        };
+        // `mounts` is in mount order, but a move can put a mount under a
+        // later one: attach in parent-before-child order instead.
+        for orig in t.subtree(&t.root).iter().skip(1) {
+            let Some((parent, point)) = orig.parent() else {
+                continue;
+            };
+            let Some(new_parent) = copies.get(&parent.id).cloned() else {
+                continue;
+            };
+            let m = copy_of(orig);
+            copies.insert(orig.id, m.clone());
+            inner.attach(m, new_parent, point);
+        }
+        // Keep the original mount order for mountinfo.
+        let order: BTreeMap<u32, usize> = t.mounts.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+        let mut by_new: Vec<(usize, Arc<Mount>)> = copies
+            .iter()
+            .map(|(old, m)| (order.get(old).copied().unwrap_or(usize::MAX), m.clone()))
+            .collect();
+        by_new.sort_by_key(|(i, _)| *i);
+        inner.mounts = by_new.into_iter().map(|(_, m)| m).collect();
+        drop(t);
+        NamespaceCopy {
+            vfs: Vfs {
+                table: MountTable {
+                    inner: RwLock::new(inner),
+                    generation: AtomicU64::new(0),
+                },
+            },
+            copies,
+        }
+    }
 }

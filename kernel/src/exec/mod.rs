@@ -45,7 +45,7 @@ const MAX_INTERP_DEPTH: usize = 5;
 /// Opens an executable and reads its first page: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
 fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
-    use crate::file::vfs::{vfs, with_ctx, FsContext};
+    use crate::file::vfs::{with_ctx, FsContext};
     let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
         let default = if path.starts_with(b"/") { &fsc.root } else { &fsc.cwd };
         let start = at.and_then(|a| a.start.as_ref()).unwrap_or(default);
@@ -70,7 +70,7 @@ fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<
             let fsc = FsContext::initial();
             let creds = fs::Creds { uid: 0, gid: 0, ruid: 0, rgid: 0, groups: Vec::new() };
             let ctx = fs::vfs::Ctx { root: &fsc.root, creds: &creds, umask: 0o022 };
-            lookup(vfs(), &ctx, &fsc)?
+            lookup(&fsc.mnt.vfs, &ctx, &fsc)?
         }
     };
     let meta = inode.metadata();

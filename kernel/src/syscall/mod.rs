@@ -35,6 +35,7 @@ mod execve;
 mod exit;
 mod fcntl;
 mod fsops;
+mod hostname;
 mod futex;
 mod ids;
 mod madvise;
@@ -68,6 +69,7 @@ mod timerfd;
 mod trace;
 pub mod time;
 mod uname;
+mod unshare;
 mod wait;
 mod xattr;
 

@@ -18,7 +18,7 @@ use fs::{Lookup, MountFlags};
 use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::vfs::{vfs, with_ctx};
+use crate::file::vfs::{mnt_ns, with_ctx};
 use crate::uaccess;
 
 const MS_RDONLY: u64 = 1;
@@ -69,7 +69,14 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let dir = start_dir(call, AT_FDCWD, &t)?;
     let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, Lookup::empty()))?;
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
-    let v = vfs();
+    let ns = mnt_ns(call.thread);
+    do_mount(call, &ns.vfs, &at, source, fstype, flags, data)?;
+    ns.changed();
+    Ok(0)
+}
+
+fn do_mount(call: &Call<'_>, v: &fs::Vfs, at: &fs::PathLoc, source: u64, fstype: u64, flags: u64, data: u64) -> SysResult {
+    let at = at.clone();
     let ram = platform::mem::frame::total_bytes();
     if flags & MS_REMOUNT != 0 {
         // With MS_BIND only this mount changes; without, the filesystem
@@ -134,6 +141,8 @@ pub fn umount2(call: &Call<'_>, target: u64, flags: u32) -> SysResult {
     let dir = start_dir(call, AT_FDCWD, &t)?;
     let lookup = if flags & UMOUNT_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::empty() };
     let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, lookup))?;
-    vfs().umount(&at, flags)?;
+    let ns = mnt_ns(call.thread);
+    ns.vfs.umount(&at, flags)?;
+    ns.changed();
     Ok(0)
 }

@@ -428,8 +428,8 @@ syscall_table! { call;
     167 swapon() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     168 swapoff() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     169 reboot() none => GAP; // not implemented yet
-    170 sethostname() none => GAP; // not implemented yet
-    171 setdomainname() none => GAP; // not implemented yet
+    170 sethostname(name: ptr, len: int) none => hostname::sethostname(call, name, len as i64);
+    171 setdomainname(name: ptr, len: int) none => hostname::setdomainname(call, name, len as i64);
     172 iopl() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     173 ioperm() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     174 create_module() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
@@ -530,7 +530,7 @@ syscall_table! { call;
     269 faccessat(dirfd: dfd, path: path, mode: oct) none => fsops::faccessat2(call, dirfd, path, mode, 0);
     270 pselect6(nfds: size, readfds: ptr, writefds: ptr, exceptfds: ptr, timeout: ptr, sigmask: ptr) nohand => poll::pselect6(call, nfds, readfds, writefds, exceptfds, timeout, sigmask).await;
     271 ppoll(fds: ptr, nfds: size, timeout: ptr, sigmask: ptr, size: size) nohand => poll::ppoll(call, fds, nfds, timeout, sigmask, size).await;
-    272 unshare() none => GAP; // namespaces: issue 13 (as without CONFIG_NAMESPACES)
+    272 unshare(flags: hex) none => unshare::unshare(call, flags);
     273 set_robust_list(head: ptr, len: size) none => tid::set_robust_list(call, head, len);
     274 get_robust_list(pid: int, head: ptr, len: ptr) none => tid::get_robust_list(call, pid, head, len);
     275 splice() none => GAP; // zero-copy pipes: issue 18
