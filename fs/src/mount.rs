@@ -396,6 +396,20 @@ impl Inner {
         self.mounts.retain(|x| !Arc::ptr_eq(x, m));
     }
 
+    /// Takes `m` off its mount point, leaving it in the namespace's list.
+    fn unhash(&mut self, m: &Arc<Mount>) {
+        if let Some((parent, point)) = m.parent.lock().take() {
+            self.on.remove(&(parent.id, inode_addr(&point)));
+        }
+    }
+
+    /// Puts `m`, already in the namespace's list, on (parent, point).
+    fn relink(&mut self, m: &Arc<Mount>, parent: Arc<Mount>, point: InodeRef) {
+        self.unhash(m);
+        self.on.insert((parent.id, inode_addr(&point)), m.clone());
+        *m.parent.lock() = Some((parent, point));
+    }
+
     fn children(&self, m: &Arc<Mount>) -> Vec<Arc<Mount>> {
         self.mounts
             .iter()
@@ -653,11 +667,7 @@ impl Vfs {
             }
             up = m.parent().map(|(p, _)| p);
         }
-        if let Some((old_parent, old_point)) = src.mount.parent.lock().take() {
-            t.on.remove(&(old_parent.id, inode_addr(&old_point)));
-        }
-        t.on.insert((parent.id, inode_addr(&point)), src.mount.clone());
-        *src.mount.parent.lock() = Some((parent, point));
+        t.relink(&src.mount, parent, point);
         self.table.changed();
         Ok(())
     }
@@ -839,4 +849,68 @@ impl Vfs {
             copies,
         }
     }
+}
+
+impl Vfs {
+    /// pivot_root(2): the mount at `new` becomes the root mount in place of
+    /// the caller's root mount (`root`), which moves onto `old`. Linux's
+    /// checks in Linux's order: EINVAL for shared mounts involved, EBUSY
+    /// when `new` or `old` is on the root mount, EINVAL when the root or
+    /// `new` is not the root of an attached mount, or `old` is not below
+    /// `new`, or `new` not below the root. The caller moves the processes
+    /// whose root or cwd was the old root (chroot_fs_refs).
+    pub fn pivot_root(&self, root: &PathLoc, new: &PathLoc, old: &PathLoc) -> Result<()> {
+        if !new.is_dir() || !old.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        let mut t = self.table.inner.write();
+        let (old_mnt, old_point) = t.top_at(old.mount.clone(), old.inode.clone());
+        let shared = |m: &Arc<Mount>| matches!(m.propagation(), Propagation::Shared(_));
+        let new_parent = new.mount.parent();
+        let root_parent = root.mount.parent();
+        if shared(&old_mnt)
+            || new_parent.as_ref().is_some_and(|(p, _)| shared(p))
+            || root_parent.as_ref().is_some_and(|(p, _)| shared(p))
+        {
+            return Err(Errno::EINVAL);
+        }
+        if new.inode.metadata().nlink == 0 {
+            return Err(Errno::ENOENT);
+        }
+        if Arc::ptr_eq(&new.mount, &root.mount) || Arc::ptr_eq(&old_mnt, &root.mount) {
+            return Err(Errno::EBUSY);
+        }
+        let Some((root_parent, root_point)) = root_parent else {
+            return Err(Errno::EINVAL);
+        };
+        if !root.is_mount_root() || !new.is_mount_root() || new_parent.is_none() {
+            return Err(Errno::EINVAL);
+        }
+        if !reachable(&old_mnt, &old_point, new) || !reachable(&new.mount, &new.inode, root) {
+            return Err(Errno::EINVAL);
+        }
+        t.unhash(&new.mount);
+        t.unhash(&root.mount);
+        t.relink(&root.mount, old_mnt, old_point);
+        t.relink(&new.mount, root_parent, root_point);
+        drop(t);
+        self.table.changed();
+        Ok(())
+    }
+}
+
+/// Whether (`mnt`, `inode`) lies at or below `top` (Linux's
+/// is_path_reachable): climb the mounts to `top`'s, then the directories.
+fn reachable(mnt: &Arc<Mount>, inode: &InodeRef, top: &PathLoc) -> bool {
+    let (mut m, mut at) = (mnt.clone(), inode.clone());
+    while !Arc::ptr_eq(&m, &top.mount) {
+        match m.parent() {
+            Some((p, point)) => {
+                m = p;
+                at = point;
+            }
+            None => return false,
+        }
+    }
+    is_under(&top.inode, &at)
 }

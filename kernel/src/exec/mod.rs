@@ -46,7 +46,7 @@ const MAX_INTERP_DEPTH: usize = 5;
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
 fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
     use crate::file::vfs::{with_ctx, FsContext};
-    let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
+    let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<(fs::InodeRef, bool), Errno> {
         let default = if path.starts_with(b"/") { &fsc.root } else { &fsc.cwd };
         let start = at.and_then(|a| a.start.as_ref()).unwrap_or(default);
         let flags = at.map_or(fs::Lookup::empty(), |a| a.lookup);
@@ -62,9 +62,9 @@ fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<
         }
         fs::ops::check_exec_mount(&loc)?;
         fs::cred::check_access(&meta, ctx.creds, fs::Access::EXEC)?;
-        Ok(loc.inode)
+        Ok((loc.inode, loc.mount.flags().contains(fs::MountFlags::NOSUID)))
     };
-    let inode = match owner {
+    let (inode, nosuid) = match owner {
         Some(p) => with_ctx(p, lookup)?,
         None => {
             let fsc = FsContext::initial();
@@ -74,7 +74,9 @@ fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<
         }
     };
     let meta = inode.metadata();
-    let ids = FileIds { mode: meta.mode, uid: meta.uid, gid: meta.gid };
+    // On a MS_NOSUID mount the set-ID bits give nothing (mnt_may_suid).
+    let mode = if nosuid { meta.mode & !0o6000 } else { meta.mode };
+    let ids = FileIds { mode, uid: meta.uid, gid: meta.gid };
     let head = read_range(&inode, 0, (meta.size as usize).min(HEAD))?;
     Ok((ExecFile { inode, size: meta.size, head }, ids))
 }

@@ -33,6 +33,7 @@ use crate::proc::Thread;
 
 pub mod console;
 pub mod device;
+pub mod devtmpfs;
 pub mod epoll;
 pub mod eventfd;
 pub mod inode;

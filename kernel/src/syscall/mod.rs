@@ -49,6 +49,7 @@ mod mremap;
 mod msync;
 mod open;
 mod pgrp;
+mod pivot_root;
 mod pidfd;
 mod poll;
 mod signalfd;

@@ -1,6 +1,6 @@
 //! mount(2) and umount2(2): new tmpfs instances with shmem's options
-//! (size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=; also under the names
-//! devtmpfs and ramfs, for now), bind mounts (MS_BIND, MS_REC), remounts
+//! (size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=; also under the name
+//! ramfs), the one devtmpfs instance, bind mounts (MS_BIND, MS_REC), remounts
 //! (MS_REMOUNT with the per-mount flags, and without MS_BIND the
 //! filesystem's options too, such as tmpfs's size= and nr_inodes=),
 //! propagation changes
@@ -114,7 +114,12 @@ fn do_mount(call: &Call<'_>, v: &fs::Vfs, at: &fs::PathLoc, source: u64, fstype:
     }
     let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
     match ty.as_str() {
-        "tmpfs" | "ramfs" | "devtmpfs" => {
+        "devtmpfs" => {
+            let root = crate::file::devtmpfs::root();
+            v.mount(root, &at, "devtmpfs", if src.is_empty() { "devtmpfs" } else { &src }, mount_flags(flags))?;
+            Ok(0)
+        }
+        "tmpfs" | "ramfs" => {
             // Linux copies at most a page of options.
             let opts = opt_string(call, data)?.unwrap_or_default();
             let opts = if ty == "ramfs" {

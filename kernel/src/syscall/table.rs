@@ -413,7 +413,7 @@ syscall_table! { call;
     152 munlockall() none => GAP; // memory calls: issue 18
     153 vhangup() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     154 modify_ldt() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    155 pivot_root() none => GAP; // not implemented yet
+    155 pivot_root(new_root: path, put_old: path) none => pivot_root::pivot_root(call, new_root, put_old);
     156 _sysctl() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
     157 prctl(option: ulong, arg2: hex, arg3: hex, arg4: hex, arg5: hex) none => prctl::prctl(call, option, arg2, arg3, arg4, arg5);
     158 arch_prctl(code: hex, addr: hex) none => arch_prctl::arch_prctl(call, code, addr);
