@@ -38,7 +38,7 @@ use crate::vfs::{join, name_in, PathLoc, Vfs};
 
 bitflags::bitflags! {
     /// Per-mount flags, with the values of mount(2)'s `MS_*` flags.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
     pub struct MountFlags: u32 {
         const RDONLY = 1;
         const NOSUID = 2;
@@ -149,6 +149,10 @@ impl PropagationChange {
     }
 }
 
+/// A mount that comes along when a detached tree is attached: (the
+/// mount, its parent, its mount point).
+type Carried = (Arc<Mount>, Arc<Mount>, InodeRef);
+
 /// One mount.
 pub struct Mount {
     id: u32,
@@ -164,6 +168,11 @@ pub struct Mount {
     propagation: Mutex<Propagation>,
     /// Where it is attached: (parent mount, mount point inode).
     parent: Mutex<Option<(Arc<Mount>, InodeRef)>>,
+    /// A mount made by fsmount or open_tree(OPEN_TREE_CLONE) and not yet
+    /// attached anywhere (Linux's anonymous namespace), with the copies of
+    /// the mounts below it that come along when it is attached:
+    /// (mount, its parent, mount point).
+    detached: Mutex<Option<Vec<Carried>>>,
 }
 
 /// What Linux keeps in the superblock and all mounts of one filesystem
@@ -194,6 +203,7 @@ impl Mount {
             sb: sb.unwrap_or_default(),
             propagation: Mutex::new(Propagation::Private),
             parent: Mutex::new(None),
+            detached: Mutex::new(None),
         })
     }
 
@@ -240,6 +250,12 @@ impl Mount {
 
     pub fn propagation(&self) -> Propagation {
         *self.propagation.lock()
+    }
+
+    /// Whether this is a detached mount ([`Vfs::new_detached`],
+    /// [`Vfs::clone_detached`]) waiting to be attached.
+    pub fn is_detached(&self) -> bool {
+        self.detached.lock().is_some()
     }
 
     /// The parent mount and the mount point in it; `None` for the namespace
@@ -913,4 +929,144 @@ fn reachable(mnt: &Arc<Mount>, inode: &InodeRef, top: &PathLoc) -> bool {
         }
     }
     is_under(&top.inode, &at)
+}
+
+/// mount_setattr(2)'s change to the mounts of a tree.
+#[derive(Clone, Copy, Debug)]
+pub struct AttrChange {
+    pub set: MountFlags,
+    pub clear: MountFlags,
+    pub propagation: Option<PropagationChange>,
+}
+
+impl Vfs {
+    /// A new mount of the filesystem rooted at `root`, attached nowhere
+    /// (fsmount).
+    /// `sb_rdonly` makes the new instance read-only for every mount of it
+    /// (fsconfig's "ro").
+    pub fn new_detached(root: InodeRef, fstype: &str, source: &str, flags: MountFlags, sb_rdonly: bool) -> Arc<Mount> {
+        let m = Mount::new(NEXT_ID.fetch_add(1, Ordering::Relaxed), root, fstype, source, flags, None);
+        m.sb.rdonly.store(sb_rdonly, Ordering::Release);
+        *m.detached.lock() = Some(Vec::new());
+        m
+    }
+
+    /// A detached copy of the tree at `src` (open_tree with
+    /// OPEN_TREE_CLONE; with `recursive`, AT_RECURSIVE, the mounts below
+    /// come along). EINVAL for an unbindable mount.
+    pub fn clone_detached(&self, src: &PathLoc, recursive: bool) -> Result<Arc<Mount>> {
+        if src.mount.propagation() == Propagation::Unbindable {
+            return Err(Errno::EINVAL);
+        }
+        let copy = |orig: &Arc<Mount>, root: InodeRef| {
+            let m = Mount::new(
+                NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                root,
+                &orig.fstype,
+                &orig.source,
+                orig.flags(),
+                Some(orig.sb.clone()),
+            );
+            if let Propagation::Shared(g) = orig.propagation() {
+                *m.propagation.lock() = Propagation::Shared(g);
+            }
+            m
+        };
+        let top = copy(&src.mount, src.inode.clone());
+        let mut below = Vec::new();
+        if recursive {
+            let t = self.table.inner.read();
+            let whole = src.is_mount_root();
+            let mut copies: BTreeMap<u32, Arc<Mount>> = BTreeMap::new();
+            copies.insert(src.mount.id, top.clone());
+            for m in t.subtree(&src.mount).iter().skip(1) {
+                let Some((parent, point)) = m.parent() else { continue };
+                let Some(new_parent) = copies.get(&parent.id).cloned() else { continue };
+                let inside = !Arc::ptr_eq(&parent, &src.mount) || whole || is_under(&src.inode, &point);
+                if !inside || m.propagation() == Propagation::Unbindable {
+                    continue;
+                }
+                let c = copy(m, m.root.clone());
+                copies.insert(m.id, c.clone());
+                below.push((c, new_parent, point));
+            }
+        }
+        *top.detached.lock() = Some(below);
+        Ok(top)
+    }
+
+    /// Attaches the detached mount `m` (and what came with it) on `at`
+    /// (move_mount from an fsmount or open_tree descriptor). EINVAL once
+    /// it was attached.
+    pub fn attach_detached(&self, m: &Arc<Mount>, at: &PathLoc) -> Result<()> {
+        check_point(at, is_dir(&m.root))?;
+        let mut t = self.table.inner.write();
+        let below = {
+            let mut d = m.detached.lock();
+            let Some(below) = d.as_ref() else {
+                return Err(Errno::EINVAL);
+            };
+            if t.mounts.len() + below.len() + 1 > MAX_MOUNTS {
+                return Err(Errno::ENOSPC);
+            }
+            d.take().unwrap_or_default()
+        };
+        let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
+        t.attach(m.clone(), parent, point);
+        for (c, parent, point) in below {
+            t.attach(c, parent, point);
+        }
+        drop(t);
+        self.table.changed();
+        Ok(())
+    }
+
+    /// move_mount's MOVE_MOUNT_SET_GROUP: `to` joins the peer group of the
+    /// shared mount `from`.
+    pub fn join_peer_group(&self, from: &Arc<Mount>, to: &Arc<Mount>) -> Result<()> {
+        let Propagation::Shared(g) = from.propagation() else {
+            return Err(Errno::EINVAL);
+        };
+        *to.propagation.lock() = Propagation::Shared(g);
+        self.table.changed();
+        Ok(())
+    }
+
+    /// Whether `m` is one of this namespace's mounts.
+    pub fn contains(&self, m: &Arc<Mount>) -> bool {
+        self.table.inner.read().mounts.iter().any(|x| Arc::ptr_eq(x, m))
+    }
+
+    /// mount_setattr(2) on the mount whose root is `loc` (and every mount
+    /// below it when `recursive`): flags first, all or none (EBUSY when a
+    /// mount would turn read-only while open for writing), then the
+    /// propagation. A detached mount can be changed too.
+    pub fn set_attr(&self, loc: &PathLoc, change: AttrChange, recursive: bool) -> Result<()> {
+        if !loc.is_mount_root() {
+            return Err(Errno::EINVAL);
+        }
+        let targets = if recursive && !loc.mount.is_detached() {
+            self.table.inner.read().subtree(&loc.mount)
+        } else {
+            alloc::vec![loc.mount.clone()]
+        };
+        let new_flags = |m: &Arc<Mount>| (m.flags() - change.clear) | change.set;
+        for m in &targets {
+            let f = new_flags(m);
+            if f.contains(MountFlags::RDONLY)
+                && !m.flags().contains(MountFlags::RDONLY)
+                && m.writers.load(Ordering::Acquire) != 0
+            {
+                return Err(Errno::EBUSY);
+            }
+        }
+        for m in &targets {
+            m.flags.store(new_flags(m).bits(), Ordering::Release);
+        }
+        if let Some(p) = change.propagation {
+            self.set_propagation(loc, p, recursive)?;
+        }
+        self.table.changed();
+        Ok(())
+    }
 }

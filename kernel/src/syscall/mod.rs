@@ -45,6 +45,7 @@ mod inotify;
 pub mod lock;
 mod mmap;
 mod mount;
+mod mount_api;
 mod mremap;
 mod msync;
 mod open;

@@ -10,14 +10,13 @@
 //! unknown type on Linux.
 
 use alloc::string::String;
-use alloc::sync::Arc;
 
-use fs::tmpfs::{Tmpfs, TmpfsOptions};
 use fs::{Lookup, MountFlags};
 
 use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
 use crate::errno::{Errno, SysResult};
+use crate::file::fs_types;
 use crate::file::vfs::{mnt_ns, with_ctx};
 use crate::uaccess;
 
@@ -77,7 +76,6 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
 
 fn do_mount(call: &Call<'_>, v: &fs::Vfs, at: &fs::PathLoc, source: u64, fstype: u64, flags: u64, data: u64) -> SysResult {
     let at = at.clone();
-    let ram = platform::mem::frame::total_bytes();
     if flags & MS_REMOUNT != 0 {
         // With MS_BIND only this mount changes; without, the filesystem
         // too, options included (ramfs ignores the options it does not know,
@@ -88,10 +86,8 @@ fn do_mount(call: &Call<'_>, v: &fs::Vfs, at: &fs::PathLoc, source: u64, fstype:
             if !at.is_mount_root() {
                 return Err(Errno::EINVAL);
             }
-            if at.mount.fstype() != "ramfs" {
-                let opts = opt_string(call, data)?.unwrap_or_default();
-                at.inode.reconfigure(&opts, ram)?;
-            }
+            let opts = opt_string(call, data)?.unwrap_or_default();
+            fs_types::reconfigure(at.mount.fstype(), &at.inode, &opts)?;
             v.remount_super(&at, mount_flags(flags))?;
         }
         return Ok(0);
@@ -113,28 +109,11 @@ fn do_mount(call: &Call<'_>, v: &fs::Vfs, at: &fs::PathLoc, source: u64, fstype:
         return Ok(0);
     }
     let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
-    match ty.as_str() {
-        "devtmpfs" => {
-            let root = crate::file::devtmpfs::root();
-            v.mount(root, &at, "devtmpfs", if src.is_empty() { "devtmpfs" } else { &src }, mount_flags(flags))?;
-            Ok(0)
-        }
-        "tmpfs" | "ramfs" => {
-            // Linux copies at most a page of options.
-            let opts = opt_string(call, data)?.unwrap_or_default();
-            let opts = if ty == "ramfs" {
-                // ramfs takes only mode= and traditionally ignores the rest.
-                let mode = opts.split(',').find_map(|o| o.strip_prefix("mode="));
-                TmpfsOptions::parse(&mode.map(|m| alloc::format!("mode={m}")).unwrap_or_default(), 0)?
-            } else {
-                TmpfsOptions::parse(&opts, ram)?
-            };
-            let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), opts);
-            v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
-            Ok(0)
-        }
-        _ => Err(Errno::ENODEV),
-    }
+    // Linux copies at most a page of options.
+    let opts = opt_string(call, data)?.unwrap_or_default();
+    let root = fs_types::create(&ty, &opts)?;
+    v.mount(root, &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
+    Ok(0)
 }
 
 pub fn umount2(call: &Call<'_>, target: u64, flags: u32) -> SysResult {

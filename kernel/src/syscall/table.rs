@@ -597,12 +597,12 @@ syscall_table! { call;
     425 io_uring_setup() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
     426 io_uring_enter() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
     427 io_uring_register() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
-    428 open_tree() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    429 move_mount() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    430 fsopen() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    431 fsconfig() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    432 fsmount() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    433 fspick() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
+    428 open_tree(dfd: dfd, path: path, flags: hex) none => mount_api::open_tree(call, dfd, path, flags as u32);
+    429 move_mount(from_dfd: dfd, from: path, to_dfd: dfd, to: path, flags: flags) none => mount_api::move_mount(call, from_dfd, from, to_dfd, to, flags);
+    430 fsopen(fsname: path, flags: flags) none => mount_api::fsopen(call, fsname, flags);
+    431 fsconfig(fd: int, cmd: uint, key: path, value: ptr, aux: int) none => mount_api::fsconfig(call, fd, cmd, key, value, aux);
+    432 fsmount(fd: int, flags: flags, attr: flags) none => mount_api::fsmount(call, fd, flags, attr);
+    433 fspick(dfd: dfd, path: path, flags: flags) none => mount_api::fspick(call, dfd, path, flags);
     434 pidfd_open(pid: int, flags: flags) none => pidfd::pidfd_open(call, pid, flags);
     435 clone3(args: ptr, size: size) nointr => clone::clone3(call, args, size).await;
     436 close_range(first: uint, last: uint, flags: flags) none => fcntl::close_range(call, first, last, flags);
@@ -611,7 +611,7 @@ syscall_table! { call;
     439 faccessat2(dirfd: dfd, path: path, mode: oct, flags: flags) none => fsops::faccessat2(call, dirfd, path, mode, flags);
     440 process_madvise() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     441 epoll_pwait2(epfd: fd, events: ptr, maxevents: int, timeout: ptr, sigmask: ptr, size: size) never => epoll::epoll_pwait2(call, epfd, events, maxevents, timeout, sigmask, size).await;
-    442 mount_setattr() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
+    442 mount_setattr(dfd: dfd, path: path, flags: flags, attr: ptr, size: size) none => mount_api::mount_setattr(call, dfd, path, flags, attr, size);
     443 quotactl_fd() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     444 landlock_create_ruleset() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     445 landlock_add_rule() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
