@@ -173,6 +173,8 @@ pub struct Mount {
     /// the mounts below it that come along when it is attached:
     /// (mount, its parent, mount point).
     detached: Mutex<Option<Vec<Carried>>>,
+    /// umount2 with MNT_EXPIRE marked it (a second such call unmounts).
+    expiry_mark: AtomicBool,
 }
 
 /// What Linux keeps in the superblock and all mounts of one filesystem
@@ -204,6 +206,7 @@ impl Mount {
             propagation: Mutex::new(Propagation::Private),
             parent: Mutex::new(None),
             detached: Mutex::new(None),
+            expiry_mark: AtomicBool::new(false),
         })
     }
 
@@ -689,7 +692,8 @@ impl Vfs {
     }
 
     /// Unmounts the mount whose root is `loc` (umount2 `flags`: MNT_DETACH
-    /// for a lazy unmount; MNT_FORCE is accepted and ignored). Without
+    /// for a lazy unmount; MNT_FORCE is accepted and ignored; MNT_EXPIRE
+    /// marks an unused mount, EAGAIN, and unmounts it on the next call). Without
     /// MNT_DETACH, `loc` must be the caller's only reference into the mount.
     pub fn umount(&self, loc: &PathLoc, flags: u32) -> Result<()> {
         if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0
@@ -707,6 +711,16 @@ impl Vfs {
             let mut t = self.table.inner.write();
             if Arc::ptr_eq(&loc.mount, &t.root) || loc.mount.parent().is_none() {
                 return Err(Errno::EINVAL);
+            }
+            if flags & MNT_EXPIRE != 0 {
+                // Linux's expiry: unused, the first call marks the mount
+                // (EAGAIN) and the next one unmounts it.
+                if !t.children(&loc.mount).is_empty() || Arc::strong_count(&loc.mount) > 3 {
+                    return Err(Errno::EBUSY);
+                }
+                if !loc.mount.expiry_mark.swap(true, Ordering::AcqRel) {
+                    return Err(Errno::EAGAIN);
+                }
             }
             if flags & MNT_DETACH != 0 {
                 detached = t.subtree(&loc.mount);

@@ -13,6 +13,7 @@
 //! Each namespace has an inode number in Linux's proc range, shown by
 //! /proc/PID/ns/* links (`mnt:[4026531841]`).
 
+pub mod file;
 pub mod mnt;
 pub mod uts;
 

@@ -53,6 +53,7 @@ mod pgrp;
 mod pivot_root;
 mod pidfd;
 mod poll;
+mod setns;
 mod signalfd;
 mod prctl;
 mod restart;

@@ -566,7 +566,7 @@ syscall_table! { call;
     305 clock_adjtime() none => GAP; // not implemented yet
     306 syncfs(fd: fd) none => fsops::fsync(call, fd);
     307 sendmmsg() none => GAP; // sockets: issue 14 (a kernel without CONFIG_NET answers the same)
-    308 setns() none => GAP; // namespaces: issue 13 (as without CONFIG_NAMESPACES)
+    308 setns(fd: fd, nstype: hex) none => setns::setns(call, fd, nstype);
     309 getcpu(cpu: ptr, node: ptr) none => sched::getcpu(call, cpu, node);
     310 process_vm_readv() none => GAP; // debugging other processes: issue 18
     311 process_vm_writev() none => GAP; // debugging other processes: issue 18
