@@ -554,6 +554,9 @@ pub enum LinkTarget {
     Path(Vec<u8>),
     /// A location to continue from: a magic link's target.
     Jump(Jump),
+    /// An inode outside the tree, reached on the link's own mount (the
+    /// namespace files behind /proc/PID/ns/*, Linux's nsfs).
+    Here(InodeRef),
 }
 
 /// A magic link's target: the location, and the directory and name it was

@@ -141,6 +141,10 @@ pub fn open(
                 LinkTarget::Path(t) => t,
                 // A magic link opens the file it names afresh.
                 LinkTarget::Jump(j) => break (j.loc, false, j.parent, j.name, p.trailing_slash),
+                LinkTarget::Here(inode) => {
+                    let loc = PathLoc::new(found.mount.clone(), inode);
+                    break (loc.clone(), false, loc, Vec::new(), p.trailing_slash);
+                }
             };
             if p.trailing_slash && target.last() != Some(&b'/') {
                 target.push(b'/');

@@ -220,6 +220,10 @@ impl<'a> Walker<'a> {
                         cur = j.loc;
                         continue;
                     }
+                    LinkTarget::Here(inode) => {
+                        cur = PathLoc::new(next.mount.clone(), inode);
+                        continue;
+                    }
                 };
                 let inherited = if is_final {
                     stack.pop().is_some_and(|f| f.trailing)

@@ -233,7 +233,7 @@ impl FileOps for InodeFile {
     /// A file with events (mountinfo) has a poll method: readable, and
     /// POLLPRI|POLLERR once per change.
     fn wait_queue(&self) -> Option<&executor::WaitQueue> {
-        self.events().map(|e| e.queue)
+        self.events().map(|e| e.0.queue())
     }
 
     fn poll(&self, _t: &Thread) -> u16 {

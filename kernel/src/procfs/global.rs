@@ -131,13 +131,11 @@ pub fn version(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
     bytes(format!("{} version {} (aramid@aramid) (rustc) {}\n", uname::SYSNAME, uname::RELEASE, uname::VERSION))
 }
 
-/// The filesystem types mount(2) knows; `nodev` ones need no device.
-pub const FILESYSTEMS: &[(&str, bool)] = &[("tmpfs", true), ("ramfs", true), ("devtmpfs", true), ("proc", true)];
-
+/// The filesystem types mount(2) knows, none needing a device (`nodev`).
 pub fn filesystems(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
     let mut s = String::new();
-    for (name, nodev) in FILESYSTEMS {
-        let _ = writeln!(s, "{}\t{name}", if *nodev { "nodev" } else { "" });
+    for name in crate::file::fs_types::TYPES {
+        let _ = writeln!(s, "nodev\t{name}");
     }
     bytes(s)
 }

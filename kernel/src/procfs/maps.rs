@@ -21,8 +21,8 @@ pub fn maps(task: &Task, _who: &Opener) -> fs::Result<Vec<u8>> {
     let exe = mm.with(|m| m.exe_path.clone());
     let exe_ino = exe.as_ref().map(|j| (j.loc.inode.metadata().dev, j.loc.inode.ino()));
     let exe_name = exe.as_ref().and_then(|j| {
-        let root = p.fs.lock().root.clone();
-        crate::file::vfs::vfs().path_of_entry(&root, &j.parent, &j.name, &j.loc).ok().flatten()
+        let fsc = p.fs().lock().clone();
+        fsc.mnt.vfs.path_of_entry(&fsc.root, &j.parent, &j.name, &j.loc).ok().flatten()
     });
     let mut out = Vec::new();
     mm.with(|m| {

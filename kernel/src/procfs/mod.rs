@@ -13,7 +13,8 @@
 //!   [`pid_status`], [`pid_mem`] (cmdline, environ), [`pid_fd`] (fd/,
 //!   fdinfo/ and the exe, cwd, root magic links), [`maps`],
 //!   [`mountinfo`] (mountinfo, mounts, with POLLPRI on mount changes),
-//!   [`pid_misc`] (comm, limits, oom_score_adj, ids, ns/, attr/),
+//!   [`pid_misc`] (comm, limits, oom_score_adj, ids, attr/), [`pid_ns`]
+//!   (ns/ links and the namespace inodes they lead to),
 //!   [`sys`] (/proc/sys), [`meminfo`] and [`global`] (cmdline, cpuinfo,
 //!   stat, uptime, loadavg, version, filesystems, swaps, devices).
 
@@ -29,6 +30,7 @@ pub mod mountinfo;
 pub mod pid_fd;
 pub mod pid_mem;
 pub mod pid_misc;
+pub mod pid_ns;
 pub mod pid_stat;
 pub mod pid_status;
 pub mod root;

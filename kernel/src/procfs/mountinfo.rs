@@ -3,8 +3,8 @@
 //! root, in mount order. Paths escape space, tab, newline and backslash
 //! as octal (`\040`). An open file of either reports POLLPRI|POLLERR (with
 //! POLLIN) once per change of the namespace's mounts since the open or the
-//! last poll (Linux's mounts_poll); mount(2) and umount2(2) wake the
-//! queue ([`mounts_changed`]).
+//! last poll (Linux's mounts_poll): the namespace's change counter
+//! (`Vfs::generation`) and queue (`MntNs::changes`), taken at open.
 
 use alloc::format;
 use alloc::sync::Arc;
@@ -16,19 +16,16 @@ use fs::mount::{mount_options, Propagation};
 use fs::synthetic::{Node, Opener, Scope};
 
 use super::task::Task;
-use crate::file::events::Watched;
-use crate::file::vfs::vfs;
+use crate::file::events::{Watch, Watched};
+use crate::ns::mnt::MntNs;
 
-/// Woken on every change to a mount table.
-static MOUNT_EVENTS: WaitQueue = WaitQueue::new();
-
-/// A mount table changed: wakes pollers of mountinfo.
-pub fn mounts_changed() {
-    MOUNT_EVENTS.wake_all();
-}
-
-fn count() -> u64 {
-    vfs().mount_events()
+impl Watch for MntNs {
+    fn count(&self) -> u64 {
+        self.vfs.generation()
+    }
+    fn queue(&self) -> &WaitQueue {
+        &self.changes
+    }
 }
 
 fn escape(out: &mut Vec<u8>, s: &[u8]) {
@@ -45,9 +42,9 @@ fn show(task: &Task, info: bool) -> fs::Result<Vec<u8>> {
     if p.is_zombie() {
         return Ok(Vec::new());
     }
-    let root = p.fs.lock().root.clone();
+    let fsc = p.fs().lock().clone();
     let mut out = Vec::new();
-    for m in vfs().mounts(&root) {
+    for m in fsc.mnt.vfs.mounts(&fsc.root) {
         let opts = mount_options(m.flags);
         let sb = if m.flags.contains(fs::MountFlags::RDONLY) { "ro" } else { "rw" };
         if info {
@@ -97,7 +94,9 @@ impl Node for MountsFile {
         show(&self.task, self.info)
     }
     fn events(&self) -> Option<Arc<dyn EventSource>> {
-        Some(Arc::new(Watched { count, queue: &MOUNT_EVENTS }))
+        let p = self.task.process().ok()?;
+        let ns: Arc<dyn Watch> = p.fs().lock().mnt.clone();
+        Some(Arc::new(Watched(ns)))
     }
 }
 

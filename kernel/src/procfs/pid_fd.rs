@@ -33,7 +33,7 @@ enum Which {
 
 /// Whether `creds` may look at `task`'s files (Linux's
 /// PTRACE_MODE_READ_FSCREDS without capabilities beyond root).
-fn may_access(task: &Task, creds: &fs::Creds) -> fs::Result<()> {
+pub fn may_access(task: &Task, creds: &fs::Creds) -> fs::Result<()> {
     let p = task.process()?;
     if creds.is_root() {
         return Ok(());
@@ -68,7 +68,7 @@ fn target(task: &Task, which: Which) -> fs::Result<Option<Jump>> {
             if p.is_zombie() {
                 return Err(fs::Errno::ENOENT);
             }
-            let fsc = p.fs.lock().clone();
+            let fsc = p.fs().lock().clone();
             let loc = if matches!(which, Which::Cwd) { fsc.cwd } else { fsc.root };
             Some(Jump { loc: loc.clone(), parent: loc, name: Vec::new() })
         }
@@ -117,7 +117,8 @@ impl Node for Magic {
         may_access(&self.task, ctx.creds)?;
         match target(&self.task, self.which)? {
             Some(j) => {
-                let v = crate::file::vfs::vfs();
+                let ns = self.task.process()?.fs().lock().mnt.clone();
+                let v = &ns.vfs;
                 let shown = v.path_of_entry(ctx.root, &j.parent, &j.name, &j.loc)?;
                 match shown {
                     Some(p) => Ok(p),

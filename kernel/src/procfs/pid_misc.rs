@@ -3,8 +3,7 @@
 //! oom_score and oom_score_adj (lowering needs root: EACCES), wchan,
 //! loginuid and sessionid (audit: written once by root for its own
 //! process), uid_map/gid_map/setgroups of the initial user namespace
-//! (identity maps; writes EPERM), ns/ (the initial namespaces' links) and
-//! attr/ (a kernel without an LSM: reads are EINVAL).
+//! (identity maps; writes EPERM) and attr/ (a kernel without an LSM: reads are EINVAL).
 
 use alloc::format;
 use alloc::string::String;
@@ -12,7 +11,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use fs::synthetic::{Opener, TableEntry, TextFile, TextLink};
+use fs::synthetic::{Opener, TableEntry, TextFile};
 
 use super::bytes;
 use super::task::Task;
@@ -156,20 +155,6 @@ pub fn set_id_map(task: &Task, _who: &Opener, _data: &[u8]) -> fs::Result<usize>
     task.process()?;
     Err(fs::Errno::EPERM)
 }
-
-/// ns/: the initial namespaces' ids (Linux's PROC_*_INIT_INO).
-pub static NS: &[TableEntry<Task>] = &[
-    TableEntry::link("cgroup", |t| TextLink::node(t, |_, _| Ok(b"cgroup:[4026531835]".to_vec()))),
-    TableEntry::link("ipc", |t| TextLink::node(t, |_, _| Ok(b"ipc:[4026531839]".to_vec()))),
-    TableEntry::link("mnt", |t| TextLink::node(t, |_, _| Ok(b"mnt:[4026531841]".to_vec()))),
-    TableEntry::link("net", |t| TextLink::node(t, |_, _| Ok(b"net:[4026531840]".to_vec()))),
-    TableEntry::link("pid", |t| TextLink::node(t, |_, _| Ok(b"pid:[4026531836]".to_vec()))),
-    TableEntry::link("pid_for_children", |t| TextLink::node(t, |_, _| Ok(b"pid:[4026531836]".to_vec()))),
-    TableEntry::link("time", |t| TextLink::node(t, |_, _| Ok(b"time:[4026531834]".to_vec()))),
-    TableEntry::link("time_for_children", |t| TextLink::node(t, |_, _| Ok(b"time:[4026531834]".to_vec()))),
-    TableEntry::link("user", |t| TextLink::node(t, |_, _| Ok(b"user:[4026531837]".to_vec()))),
-    TableEntry::link("uts", |t| TextLink::node(t, |_, _| Ok(b"uts:[4026531838]".to_vec()))),
-];
 
 fn no_lsm(task: &Task, _who: &Opener) -> fs::Result<Vec<u8>> {
     task.process()?;

@@ -4,7 +4,7 @@
 //! proc_dointvec_minmax: one decimal integer with optional surrounding
 //! whitespace, EINVAL outside the allowed range. `kernel/random/boot_id`
 //! is fixed at the first read; `kernel/random/uuid` is fresh on each.
-//! hostname and domainname read what uname(2) reports.
+//! hostname and domainname are the opener's UTS namespace's (uname(2)'s).
 
 use alloc::format;
 use alloc::string::String;
@@ -197,12 +197,39 @@ fn fresh_uuid(_who: &Opener) -> fs::Result<Vec<u8>> {
     Ok(uuid(b).into_bytes())
 }
 
-fn hostname(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
-    bytes(format!("{}\n", uname::NODENAME))
+/// The UTS namespace of whoever opened the file.
+fn uts_of(who: &Opener) -> fs::Result<Arc<crate::ns::uts::UtsNs>> {
+    let p = crate::proc::pid::find(who.caller.pid).ok_or(fs::Errno::ESRCH)?;
+    Ok(p.uts())
 }
 
-fn domainname(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
-    bytes(format!("{}\n", uname::DOMAINNAME))
+/// A name as proc_dostring takes it: up to the first newline or NUL, at
+/// most 64 bytes (the rest is dropped).
+fn name_of(data: &[u8]) -> &[u8] {
+    let end = data.iter().position(|&b| b == b'\n' || b == 0).unwrap_or(data.len());
+    &data[..end.min(crate::ns::uts::MAX_NAME)]
+}
+
+fn hostname(_: &(), who: &Opener) -> fs::Result<Vec<u8>> {
+    let mut v = uts_of(who)?.hostname();
+    v.push(b'\n');
+    Ok(v)
+}
+
+fn set_hostname(_: &(), who: &Opener, data: &[u8]) -> fs::Result<usize> {
+    uts_of(who)?.set_hostname(name_of(data));
+    Ok(data.len())
+}
+
+fn domainname(_: &(), who: &Opener) -> fs::Result<Vec<u8>> {
+    let mut v = uts_of(who)?.domainname();
+    v.push(b'\n');
+    Ok(v)
+}
+
+fn set_domainname(_: &(), who: &Opener, data: &[u8]) -> fs::Result<usize> {
+    uts_of(who)?.set_domainname(name_of(data));
+    Ok(data.len())
 }
 
 fn file_nr(_who: &Opener) -> fs::Result<Vec<u8>> {
@@ -221,8 +248,8 @@ static KERNEL: &[TableEntry<()>] = &[
     TableEntry::file("osrelease", |_| text(uname::RELEASE_NL)),
     TableEntry::file("ostype", |_| text("Linux\n")),
     TableEntry::file("version", |_| text(uname::VERSION_NL)),
-    TableEntry::file("hostname", |s| TextFile::ro(s, 0o644, hostname)),
-    TableEntry::file("domainname", |s| TextFile::ro(s, 0o644, domainname)),
+    TableEntry::file("hostname", |s| TextFile::rw(s, 0o644, hostname, set_hostname)),
+    TableEntry::file("domainname", |s| TextFile::rw(s, 0o644, domainname, set_domainname)),
     TableEntry::dir("random", |_| TableDir::node((), 0o555, RANDOM)),
     TableEntry::file("pid_max", |_| knob(&PID_MAX)),
     TableEntry::file("threads-max", |_| knob(&THREADS_MAX)),

@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use fs::inode::{FileType, Owner};
 use fs::synthetic::{Entry, Node, Scope, TableDir, TableEntry, TextFile};
 
-use super::{maps, mountinfo, pid_fd, pid_mem, pid_misc, pid_stat, pid_status};
+use super::{maps, mountinfo, pid_fd, pid_mem, pid_misc, pid_ns, pid_stat, pid_status};
 use crate::proc::{pid, Process, Thread};
 
 /// A process (`tid` None: /proc/PID) or one of its threads.
@@ -91,7 +91,7 @@ macro_rules! task_table {
             $($extra,)*
             TableEntry::dir("fd", pid_fd::fd_dir),
             TableEntry::dir("fdinfo", pid_fd::fdinfo_dir),
-            TableEntry::dir("ns", |t| TableDir::node(t.clone(), 0o511, pid_misc::NS)),
+            TableEntry::dir("ns", |t| TableDir::node(t.clone(), 0o511, pid_ns::NS)),
             TableEntry::dir("attr", |t| TableDir::node(t.clone(), 0o555, pid_misc::ATTR)),
             TableEntry::file("environ", pid_mem::environ),
             TableEntry::file("status", |t| TextFile::ro(t, 0o444, pid_status::status)),

@@ -32,10 +32,10 @@ pub fn path_arg(call: &Call<'_>, addr: u64) -> Result<Vec<u8>, Errno> {
 pub fn start_dir(call: &Call<'_>, dirfd: i32, path: &[u8]) -> Result<PathLoc, Errno> {
     let p = &call.thread.process;
     if path.first() == Some(&b'/') {
-        return Ok(p.fs.lock().root.clone());
+        return Ok(p.fs().lock().root.clone());
     }
     if dirfd == AT_FDCWD {
-        return Ok(p.fs.lock().cwd.clone());
+        return Ok(p.fs().lock().cwd.clone());
     }
     let file = p.files().lock().get_raw(dirfd as u32 as u64)?;
     match file.inode_file() {
@@ -83,7 +83,10 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
         }
     }
     let node = fs::inode::Jump { loc: r.loc.clone(), parent: r.parent.clone(), name: r.name.clone() };
-    let kind: alloc::boxed::Box<dyn FileOps> = if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
+    let kind: alloc::boxed::Box<dyn FileOps> = if let Some(ns) = crate::procfs::pid_ns::namespace_of(&r.loc.inode).filter(|_| flags & O_PATH == 0) {
+        // A namespace reached through /proc/PID/ns/*.
+        alloc::boxed::Box::new(crate::ns::file::NsFile(ns))
+    } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
         // /dev/tty is the caller's controlling terminal: ENXIO without one.
         if (major(meta.rdev), minor(meta.rdev)) == (5, 0) && !crate::file::tty::is_controlling(p) {
             return Err(Errno::ENXIO);
