@@ -33,6 +33,11 @@
 //!    held). The mount table is read from VFS callbacks that run under
 //!    level-2 locks; no inode method is ever called while it is held.
 //!
+//! A generated directory's child cache ([`synthetic`]) is taken with no
+//! other `fs` lock held; under it, the kernel's [`synthetic::Node::alive`]
+//! reads kernel state (its own leaf locks). Contents are produced with no
+//! `fs` lock held.
+//!
 //! Spin locks are never held across a call back into user-supplied code
 //! other than these callbacks, and never across an `.await` (there is none).
 #![no_std]
