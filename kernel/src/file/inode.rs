@@ -252,7 +252,8 @@ impl FileOps for InodeFile {
     /// mapping of it is ENODEV. Anything else is ENODEV.
     fn mmap(&self, file: &File, req: &MapRequest) -> Result<Kind, Errno> {
         let inode = &self.loc.inode;
-        if !inode.metadata().is_regular() {
+        // Generated files (an open state) have no mmap, as Linux's proc.
+        if !inode.metadata().is_regular() || self.state.is_some() {
             return Err(Errno::ENODEV);
         }
         // Executable mappings of a file on a MS_NOEXEC mount.

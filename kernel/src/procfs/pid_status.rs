@@ -76,7 +76,8 @@ pub fn status(task: &Task, who: &Opener) -> fs::Result<Vec<u8>> {
     let _ = write!(s, "NoNewPrivs:\t{nnp}\nSeccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\nCpus_allowed:\t");
     let aff = t.as_ref().map_or(1, |t| t.affinity.load(Ordering::Relaxed));
     let cpus = platform::smp::cpus_online();
-    let mask = if aff == 0 { (1u64 << cpus) - 1 } else { aff & ((1u64 << cpus) - 1) };
+    let online = 1u64.checked_shl(cpus as u32).map_or(u64::MAX, |v| v - 1);
+    let mask = if aff == 0 { online } else { aff & online };
     let _ = write!(s, "{mask:x}\nCpus_allowed_list:\t{}\n", cpu_list(mask));
     let _ = write!(s, "Mems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t{}\nnonvoluntary_ctxt_switches:\t{}\n", t.as_ref().map_or(0, |t| t.times().nvcsw), t.as_ref().map_or(0, |t| t.times().nivcsw));
     let mut out = b"Name:\t".to_vec();

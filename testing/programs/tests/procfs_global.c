@@ -6,6 +6,7 @@
  * range (the value already there, so the host is left as it was), EINVAL
  * outside it, EACCES for other users. */
 #define _GNU_SOURCE
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include "../t.h"
 #include "../procfs.h"
@@ -149,5 +150,12 @@ int main(void) {
         _exit(put("/proc/sys/kernel/kptr_restrict", kptr) == -EACCES ? 0 : 1);
     }
     CHECK(t_wait_exit(c) == 0, "another user cannot write a tunable (EACCES)", "-");
+    int fd = open("/proc/self/status", O_RDONLY);
+    int fd2 = open("/proc/sys/kernel/ostype", O_RDONLY);
+    CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED && errno == ENODEV &&
+              mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd2, 0) == MAP_FAILED && errno == ENODEV,
+          "proc files cannot be mapped (ENODEV)", "errno %d", errno);
+    close(fd);
+    close(fd2);
     return t_done("procfs_global");
 }
