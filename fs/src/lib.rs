@@ -63,6 +63,7 @@ pub mod open;
 pub mod ops;
 pub mod pages;
 pub mod path;
+mod propagate;
 pub mod rename;
 pub mod synthetic;
 pub mod tmpfs;

@@ -77,7 +77,7 @@ pub struct Caller {
 
 /// A mount namespace.
 pub struct Vfs {
-    pub(crate) table: MountTable,
+    pub(crate) table: alloc::sync::Arc<MountTable>,
 }
 
 impl Vfs {
