@@ -783,7 +783,7 @@ fn mounts_propagate_between_peers_and_to_slaves() {
     let copy = env.vfs.copy_namespace();
     let new_root = copy.translate(&env.root);
     let in_copy = |path: &[u8]| {
-        let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022 };
+        let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022, caller: Default::default() };
         copy.vfs.resolve(&ctx, &new_root, path, Lookup::empty()).unwrap()
     };
     // A mount in the original appears in its peer, the copy, as shared.
