@@ -145,7 +145,26 @@ static TABLE: &[TableEntry<S>] = &[
     TableEntry::link("self", |s| TextLink::node(s, me)),
     TableEntry::link("magic", |s| Arc::new(Magic(s.clone()))),
     TableEntry::file("watched", |s| Arc::new(Watched(s.clone()))),
+    TableEntry::link("outside", |_| Arc::new(Outside)),
 ];
+
+/// A link to an inode outside the tree (as /proc/PID/ns/* to nsfs).
+struct Outside;
+impl Node for Outside {
+    fn file_type(&self) -> FileType {
+        FileType::Symlink
+    }
+    fn perm(&self) -> u32 {
+        0o777
+    }
+    fn readlink(&self, _ctx: &Ctx<'_>) -> Result<Vec<u8>> {
+        Ok(b"thing:[7]".to_vec())
+    }
+    fn follow(&self, _ctx: &Ctx<'_>) -> Result<LinkTarget> {
+        let fs = SynthFs::new(0x1234, Arc::new(FakeClock::new(5)));
+        Ok(LinkTarget::Here(fs.root(TableDir::node(S(Arc::new(State::default())), 0o500, &[]))))
+    }
+}
 
 const MAGIC: u64 = 0x9fa0;
 
@@ -171,7 +190,7 @@ fn read_state(st: &Arc<dyn OpenState>, off: u64, n: usize) -> Vec<u8> {
 fn table_directory_lists_and_stats() {
     let (env, _) = setup();
     let root = env.resolve("/proc").unwrap();
-    assert_eq!(list(&root.inode), ["items", "counter", "knob", "self", "magic", "watched"]);
+    assert_eq!(list(&root.inode), ["items", "counter", "knob", "self", "magic", "watched", "outside"]);
     assert_eq!(env.stat("/proc").unwrap().ino, 1);
     assert_eq!(env.stat("/proc").unwrap().mode, 0o040555);
     assert_eq!(env.lstat("/proc/self").unwrap().mode, 0o120777);
@@ -325,4 +344,16 @@ fn mount_changes_are_counted() {
     env.mkdir("/m", 0o755);
     env.mount_tmpfs("/m");
     assert!(env.vfs.generation() > before);
+}
+
+#[test]
+fn link_to_an_inode_outside_the_tree() {
+    let (env, _) = setup();
+    let got = env.resolve("/proc/outside").unwrap();
+    // On the link's own mount, the inode the link named.
+    assert!(Arc::ptr_eq(&got.mount, &env.resolve("/proc").unwrap().mount));
+    assert_eq!(got.inode.metadata().mode, 0o040500);
+    let r = env.open("/proc/outside", O_RDONLY).unwrap();
+    assert_eq!(r.loc.inode.statfs().unwrap().fs_type, 0x1234);
+    assert_eq!(fs::ops::readlinkat(&env.vfs, &env.ctx(), &env.root, b"/proc/outside").unwrap(), b"thing:[7]");
 }
