@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include "../t.h"
@@ -64,6 +65,16 @@ int main(void) {
     struct timespec ts[2] = {{1000000, 0}, {2000000, 0}};
     CHECK(utimensat(AT_FDCWD, p, ts, 0) == 0 && stat(D "/file", &a) == 0 && a.st_mtime == 2000000,
           "utimensat through fd/N sets the file's times", "%ld", (long)a.st_mtime);
+
+    int in = inotify_init1(IN_NONBLOCK);
+    int wd = inotify_add_watch(in, p, IN_ATTRIB);
+    chmod(D "/file", 0640);
+    char ev[256];
+    long evn = read(in, ev, sizeof ev);
+    CHECK(wd >= 0 && evn >= (long)sizeof(struct inotify_event) && ((struct inotify_event *)ev)->wd == wd &&
+              (((struct inotify_event *)ev)->mask & IN_ATTRIB),
+          "inotify_add_watch through fd/N watches the file", "wd %d n %ld", wd, evn);
+    close(in);
 
     int dfd = open(D, O_RDONLY | O_DIRECTORY);
     snprintf(p, sizeof p, "/proc/self/fd/%d/file", dfd);
