@@ -755,7 +755,7 @@ fn a_copied_namespace_has_its_own_mounts() {
         assert_eq!(o.dev, n.dev, "same filesystems");
     }
     // A mount in the copy does not appear in the original, nor the reverse.
-    let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022 };
+    let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022, caller: Default::default() };
     let b = copy.vfs.resolve(&ctx, &new_root, b"/b", Lookup::empty()).unwrap();
     let t = Tmpfs::new(env.clock.clone(), TmpfsOptions::default());
     copy.vfs.mount(t.root(), &b, "tmpfs", "x", MountFlags::empty()).unwrap();
