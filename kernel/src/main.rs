@@ -27,6 +27,7 @@ mod random;
 mod sched;
 mod selftest;
 mod signal;
+mod sysfs;
 pub mod syscall;
 mod timer;
 mod uaccess;

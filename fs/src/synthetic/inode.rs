@@ -15,6 +15,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 
 use super::{Node, Opener, SeqState};
+use crate::inode::{Owner, VictimCheck};
 use crate::clock::{Clock, Timespec};
 use crate::errno::{Errno, Result};
 use crate::inode::{
@@ -194,6 +195,39 @@ impl Inode for SynthInode {
     /// Truncation (O_TRUNC on a generated file) changes nothing.
     fn truncate(&self, _len: u64) -> Result<()> {
         Ok(())
+    }
+
+    // Nothing is made or removed in a generated directory, as Linux's
+    // VFS answers for a directory without the operation: open(O_CREAT) is
+    // EACCES (may_o_create), the others EPERM once the name is looked up.
+    fn create(&self, _name: &[u8], _mode: u32, _owner: Owner) -> Result<InodeRef> {
+        Err(if self.is_dir() { Errno::EACCES } else { Errno::ENOTDIR })
+    }
+
+    fn mkdir(&self, _name: &[u8], _mode: u32, _owner: Owner) -> Result<InodeRef> {
+        Err(if self.is_dir() { Errno::EPERM } else { Errno::ENOTDIR })
+    }
+
+    fn mknod(&self, _name: &[u8], _mode: u32, _rdev: u64, _owner: Owner) -> Result<InodeRef> {
+        Err(if self.is_dir() { Errno::EPERM } else { Errno::ENOTDIR })
+    }
+
+    fn symlink(&self, _name: &[u8], _target: &[u8], _owner: Owner) -> Result<InodeRef> {
+        Err(if self.is_dir() { Errno::EPERM } else { Errno::ENOTDIR })
+    }
+
+    fn link(&self, _name: &[u8], _target: &InodeRef) -> Result<()> {
+        Err(if self.is_dir() { Errno::EPERM } else { Errno::ENOTDIR })
+    }
+
+    fn unlink(&self, name: &[u8], _check: VictimCheck<'_>) -> Result<()> {
+        self.child(name)?;
+        Err(Errno::EPERM)
+    }
+
+    fn rmdir(&self, name: &[u8], _check: VictimCheck<'_>) -> Result<()> {
+        self.child(name)?;
+        Err(Errno::EPERM)
     }
 
     fn lookup(&self, name: &[u8]) -> Result<InodeRef> {

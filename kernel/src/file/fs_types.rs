@@ -15,7 +15,7 @@ use crate::errno::Errno;
 
 /// The filesystem types, in /proc/filesystems order, and whether each
 /// needs a block device (none does here).
-pub const TYPES: &[&str] = &["tmpfs", "ramfs", "devtmpfs", "proc"];
+pub const TYPES: &[&str] = &["sysfs", "tmpfs", "ramfs", "devtmpfs", "proc"];
 
 pub fn known(fstype: &str) -> bool {
     TYPES.contains(&fstype)
@@ -48,6 +48,8 @@ pub fn check_option(fstype: &str, key: &str, value: Option<&str>) -> Result<(), 
             "hidepid" | "gid" | "subset" => Ok(()),
             _ => Err(Errno::EINVAL),
         },
+        // sysfs takes no options and ignores what it is given.
+        "sysfs" => Ok(()),
         _ => Err(Errno::ENODEV),
     }
 }
@@ -74,6 +76,7 @@ pub fn create(fstype: &str, options: &str) -> Result<InodeRef, Errno> {
             }
             Ok(crate::procfs::new_instance())
         }
+        "sysfs" => Ok(crate::sysfs::root()),
         _ => Err(Errno::ENODEV),
     }
 }
@@ -85,7 +88,7 @@ pub fn reconfigure(fstype: &str, root: &InodeRef, options: &str) -> Result<(), E
         // ramfs ignores the options it does not know, which are all but
         // mode=, and mode= applies only at mount time; devtmpfs's are not
         // applied (see super::devtmpfs).
-        "ramfs" | "devtmpfs" | "proc" => Ok(()),
+        "ramfs" | "devtmpfs" | "proc" | "sysfs" => Ok(()),
         _ => Ok(root.reconfigure(options, ram())?),
     }
 }
