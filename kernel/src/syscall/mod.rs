@@ -51,6 +51,7 @@ mod pgrp;
 mod pidfd;
 mod poll;
 mod signalfd;
+mod socket;
 mod prctl;
 mod restart;
 mod sigreturn;
@@ -90,6 +91,14 @@ impl Call<'_> {
         let limit = self.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
         Ok(self.thread.process.files().lock().install(file, cloexec, limit)? as u64)
     }
+}
+
+/// Installs `file` in `t`'s descriptor table (lowest free slot below
+/// RLIMIT_NOFILE), as [`Call::install`] does, for code without a `Call`
+/// (descriptors received with SCM_RIGHTS).
+pub fn install_file(t: &Thread, file: Arc<crate::file::File>, cloexec: bool) -> SysResult {
+    let limit = t.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
+    Ok(t.process.files().lock().install(file, cloexec, limit)? as u64)
 }
 
 static TRACE: AtomicBool = AtomicBool::new(false);

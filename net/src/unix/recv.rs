@@ -169,6 +169,16 @@ impl UnixSocket {
         Ok(out)
     }
 
+    /// What the next read would find: a stream's unread bytes, the next
+    /// message's length.
+    pub fn next_len(&self) -> usize {
+        let rx = self.rx.lock();
+        match self.kind {
+            Kind::Stream => rx.bytes,
+            _ => rx.msgs.front().map_or(0, Msg::remaining),
+        }
+    }
+
     /// FIONREAD/SIOCINQ: the unread bytes of a stream or seqpacket socket,
     /// the size of the next datagram of a datagram socket.
     pub fn inq(&self) -> usize {
