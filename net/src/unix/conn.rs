@@ -48,7 +48,7 @@ impl UnixSocket {
             return Ok(());
         }
         let name = names::claim_auto(&self.arc())?;
-        st.key = Some(Key::Abstract(name.clone()));
+        st.key = Some(Key::Abstract(name.clone(), self.kind as u8));
         self.addr.call_once(|| Arc::new(Addr::Abstract(name)));
         Ok(())
     }

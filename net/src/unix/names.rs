@@ -20,7 +20,10 @@ use crate::Errno;
 /// A bound name, as looked up.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Key {
-    Abstract(Vec<u8>),
+    /// An abstract name and the socket type (Linux hashes the type in:
+    /// sockets of different types may share a name, and find only their
+    /// own type).
+    Abstract(Vec<u8>, u8),
     /// (device, inode) of the socket file.
     Inode(u64, u64),
 }
@@ -45,7 +48,7 @@ pub(super) fn claim_auto(s: &Arc<UnixSocket>) -> Result<Vec<u8>, Errno> {
     for _ in 0..0x100000 {
         let n = NEXT_AUTO.fetch_add(1, Ordering::Relaxed) & 0xfffff;
         let name = hex5(n);
-        if claim(Key::Abstract(name.clone()), s).is_ok() {
+        if claim(Key::Abstract(name.clone(), s.kind() as u8), s).is_ok() {
             return Ok(name);
         }
     }

@@ -68,7 +68,7 @@ fn datagram_boundaries_and_truncation() {
 #[test]
 fn full_receiver_blocks_unconnected_senders() {
     let r = UnixSocket::new(Kind::Dgram);
-    r.bind(Addr::Abstract(b"t-full".to_vec()), Key::Abstract(b"t-full".to_vec())).unwrap();
+    r.bind(Addr::Abstract(b"t-full".to_vec()), Key::Abstract(b"t-full".to_vec(), 2)).unwrap();
     let s = UnixSocket::new(Kind::Dgram);
     let mut n = 0;
     loop {
@@ -91,7 +91,7 @@ fn full_receiver_blocks_unconnected_senders() {
 fn listen_connect_accept_with_backlog() {
     let l = UnixSocket::new(Kind::Stream);
     assert_eq!(l.listen(0, ME), Err(Errno::EINVAL));
-    l.bind(Addr::Abstract(b"t-listen".to_vec()), Key::Abstract(b"t-listen".to_vec())).unwrap();
+    l.bind(Addr::Abstract(b"t-listen".to_vec()), Key::Abstract(b"t-listen".to_vec(), 1)).unwrap();
     l.listen(0, ME).unwrap();
     let c1 = UnixSocket::new(Kind::Stream);
     c1.connect_stream(&l, ME).unwrap();

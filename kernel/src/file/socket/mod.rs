@@ -12,8 +12,8 @@
 //! ([`crate::file::io`]), bounded by SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN when
 //! they run out, EINTR when a signal comes, as Linux's sock_intr_errno).
 //! read(2) and write(2) on a socket are recvmsg and sendmsg without
-//! flags; a write that finds the connection shut down is EPIPE with
-//! SIGPIPE.
+//! flags; a stream write that finds the connection shut down is EPIPE
+//! with SIGPIPE.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -153,11 +153,12 @@ impl SocketFile {
         Ok(file)
     }
 
-    /// Sends `data` with `args`, raising SIGPIPE on EPIPE unless
-    /// MSG_NOSIGNAL.
+    /// Sends `data` with `args`; a stream socket's EPIPE raises SIGPIPE
+    /// unless MSG_NOSIGNAL (a datagram or seqpacket EPIPE does not, as on
+    /// Linux).
     pub fn send(&self, t: &Arc<Thread>, data: &[u8], done: &mut usize, args: &mut SendArgs) -> Result<usize, Errno> {
         let r = self.sock.send(t, data, done, args);
-        if r == Err(Errno::EPIPE) && args.flags & MSG_NOSIGNAL == 0 {
+        if r == Err(Errno::EPIPE) && args.flags & MSG_NOSIGNAL == 0 && self.sock.sock_type() == SOCK_STREAM {
             crate::signal::send_thread(t, crate::signal::SigInfo::user(crate::signal::SIGPIPE, 0, t.process.pid), true);
         }
         r

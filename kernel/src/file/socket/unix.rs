@@ -7,7 +7,10 @@
 //!   umask) through mknod: an existing path is EADDRINUSE, a missing
 //!   directory ENOENT. connect and sendto look the path up, need write
 //!   permission on it (EACCES), and find ECONNREFUSED where the file is
-//!   not a socket or nobody is bound to it any more.
+//!   not a socket or nobody is bound to it any more, EPROTOTYPE where the
+//!   socket there has another type. An abstract name is looked up with
+//!   the caller's type (Linux hashes it in): another type's socket of
+//!   that name is not found (ECONNREFUSED).
 //! - SCM_RIGHTS carries open files (at most 253 per message, EINVAL
 //!   beyond; EBADF for a closed descriptor); each is a [`Flight`] while in
 //!   a queue, counted on its socket for the cycle collector
@@ -113,9 +116,9 @@ fn encode(a: Option<Arc<Addr>>) -> Vec<u8> {
 
 /// The socket a name refers to, for connect and sendto (see the module
 /// documentation).
-fn resolve(t: &Thread, a: &Addr) -> Result<Arc<UnixSocket>, Errno> {
+fn resolve(t: &Thread, a: &Addr, kind: Kind) -> Result<Arc<UnixSocket>, Errno> {
     match a {
-        Addr::Abstract(n) => names::lookup(&Key::Abstract(n.clone())).ok_or(Errno::ECONNREFUSED),
+        Addr::Abstract(n) => names::lookup(&Key::Abstract(n.clone(), kind as u8)).ok_or(Errno::ECONNREFUSED),
         Addr::Path(p) => {
             let meta = crate::file::vfs::with_ctx(t, |vfs, ctx, fsc| {
                 let start = if p.first() == Some(&b'/') { &fsc.root } else { &fsc.cwd };
@@ -173,7 +176,7 @@ impl UnixSock {
                 Kind::Dgram => match addr::parse(raw)? {
                     Parsed::Unnamed => return Err(Errno::EINVAL),
                     Parsed::Name(a) => {
-                        p.target = Some(resolve(t, &a)?);
+                        p.target = Some(resolve(t, &a, self.sock.kind())?);
                         p.to_given = true;
                     }
                 },
@@ -300,17 +303,13 @@ impl Socket for UnixSock {
 
     fn bind(&self, t: &Arc<Thread>, raw: &[u8]) -> Result<(), Errno> {
         let a = match addr::parse(raw)? {
-            Parsed::Unnamed => {
-                if self.sock.is_bound() {
-                    return Err(Errno::EINVAL);
-                }
-                return Ok(self.sock.autobind()?);
-            }
+            // A bound socket keeps its name (unix_autobind).
+            Parsed::Unnamed => return Ok(self.sock.autobind()?),
             Parsed::Name(a) => a,
         };
         match &a {
             Addr::Abstract(n) => {
-                let key = Key::Abstract(n.clone());
+                let key = Key::Abstract(n.clone(), self.sock.kind() as u8);
                 Ok(self.sock.bind(a, key)?)
             }
             Addr::Path(p) => {
@@ -347,7 +346,7 @@ impl Socket for UnixSock {
             Parsed::Unnamed => return Err(Errno::EINVAL),
             Parsed::Name(a) => a,
         };
-        let target = resolve(t, &a)?;
+        let target = resolve(t, &a, self.sock.kind())?;
         match self.sock.kind() {
             Kind::Dgram => Ok(self.sock.connect_dgram(Some(&target))?),
             _ => Ok(self.sock.connect_stream(&target, peer_cred(t))?),
