@@ -23,10 +23,13 @@ pub const fn space(n: usize) -> usize {
     HDR + align(n)
 }
 
+/// One control message: level, type, data.
+pub type Cmsg<'a> = (i32, i32, &'a [u8]);
+
 /// The control messages of `control`: (level, type, data). A header whose
 /// length is below the header size or past the buffer is EINVAL, as
 /// Linux's __scm_send.
-pub fn parse(control: &[u8]) -> Result<Vec<(i32, i32, &[u8])>, Errno> {
+pub fn parse(control: &[u8]) -> Result<Vec<Cmsg<'_>>, Errno> {
     let mut out = Vec::new();
     let mut at = 0;
     while at + HDR <= control.len() {

@@ -157,13 +157,13 @@ impl UnixSock {
     }
 
     /// socketpair(AF_UNIX, ty, protocol).
-    pub fn pair(t: &Thread, ty: i32, protocol: i32) -> Result<(Box<dyn Socket>, Box<dyn Socket>), Errno> {
+    pub fn pair(t: &Thread, ty: i32, protocol: i32) -> Result<[Box<dyn Socket>; 2], Errno> {
         if protocol != 0 && protocol != super::AF_UNIX {
             return Err(Errno::EPROTONOSUPPORT);
         }
         let kind = kind_of(ty).ok_or(Errno::ESOCKTNOSUPPORT)?;
         let (a, b) = net::unix::conn::pair(kind, peer_cred(t));
-        Ok((Box::new(UnixSock::wrap(a)), Box::new(UnixSock::wrap(b))))
+        Ok([Box::new(UnixSock::wrap(a)), Box::new(UnixSock::wrap(b))])
     }
 
     fn prepare(&self, t: &Arc<Thread>, args: &SendArgs) -> Result<Prepared, Errno> {

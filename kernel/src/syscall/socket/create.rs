@@ -50,7 +50,7 @@ pub fn socketpair(call: &Call<'_>, family: i32, ty: i32, protocol: i32, sv: u64)
     if family != AF_UNIX {
         return Err(Errno::EAFNOSUPPORT);
     }
-    let (a, b) = UnixSock::pair(call.thread, ty, protocol)?;
+    let [a, b] = UnixSock::pair(call.thread, ty, protocol)?;
     let fa = call.install(file_of(a, nonblock), cloexec)?;
     let fb = match call.install(file_of(b, nonblock), cloexec) {
         Ok(f) => f,

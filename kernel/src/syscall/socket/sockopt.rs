@@ -26,7 +26,7 @@ const SO_SNDTIMEO: i32 = 21;
 const SO_PROTOCOL: i32 = 38;
 const SO_DOMAIN: i32 = 39;
 
-fn timeo<'a>(s: &'a SocketFile, name: i32) -> &'a core::sync::atomic::AtomicU64 {
+fn timeo(s: &SocketFile, name: i32) -> &core::sync::atomic::AtomicU64 {
     if name == SO_RCVTIMEO {
         &s.rcvtimeo
     } else {
