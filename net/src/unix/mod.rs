@@ -41,6 +41,7 @@ pub mod addr;
 pub mod conn;
 pub mod names;
 pub mod poll;
+pub mod proc;
 pub mod queue;
 pub mod recv;
 pub mod send;

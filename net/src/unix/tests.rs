@@ -130,3 +130,52 @@ fn passcred_gives_sender_credentials() {
     let mut buf = [0u8; 4];
     assert_eq!(b.recv(&mut buf, false).unwrap().cred, Some(ME));
 }
+
+#[test]
+fn seqpacket_keeps_records_and_ends_with_eof() {
+    let (a, b) = pair(Kind::SeqPacket, ME);
+    send(&a, b"one").unwrap();
+    send(&a, b"two!").unwrap();
+    let mut buf = [0u8; 2];
+    let r = b.recv(&mut buf, false).unwrap();
+    assert_eq!((r.len, r.full), (2, 3));
+    assert_eq!(recv(&b, 8).unwrap(), b"two!");
+    a.release();
+    assert_eq!(recv(&b, 8).unwrap(), b"");
+    assert_eq!(send(&b, b"x"), Err(Errno::EPIPE));
+    let lone = UnixSocket::new(Kind::SeqPacket);
+    assert_eq!(recv(&lone, 1), Err(Errno::ENOTCONN));
+}
+
+#[test]
+fn shutdown_is_mirrored_on_the_peer() {
+    let (a, b) = pair(Kind::Stream, ME);
+    a.shutdown(1).unwrap();
+    assert_eq!(send(&a, b"x"), Err(Errno::EPIPE));
+    assert_eq!(recv(&b, 1).unwrap(), b"");
+    assert_eq!(b.poll() & (POLLRDHUP | POLLHUP), POLLRDHUP);
+    assert_eq!(a.shutdown(3), Err(Errno::EINVAL));
+}
+
+#[test]
+fn datagram_peers_refuse_strangers_and_notice_a_closed_peer() {
+    let (a, b) = pair(Kind::Dgram, ME);
+    let stranger = UnixSocket::new(Kind::Dgram);
+    let mut done = 0;
+    assert_eq!(stranger.send(b"x", &mut done, &mut Ancillary::plain(ME), Some(&b), true), Err(Errno::EPERM));
+    b.release();
+    assert_eq!(send(&a, b"x"), Err(Errno::ECONNREFUSED));
+    assert_eq!(send(&a, b"x"), Err(Errno::ENOTCONN));
+}
+
+#[test]
+fn a_sender_is_charged_until_the_reader_consumes() {
+    let (a, b) = pair(Kind::Stream, ME);
+    send(&a, &[0u8; 1000]).unwrap();
+    assert!(a.outq() >= 1000);
+    assert_eq!(b.inq(), 1000);
+    recv(&b, 400).unwrap();
+    assert!(a.outq() >= 600);
+    recv(&b, 600).unwrap();
+    assert_eq!(a.outq(), 0);
+}
