@@ -1,6 +1,7 @@
 //! Sockets as open files (socket(7)): [`SocketFile`] is the file kind,
 //! and [`Socket`] the per-family trait behind it. AF_UNIX is [`unix`] (its
-//! protocol state is the `net` crate's); a new family (AF_NETLINK,
+//! protocol state is the `net` crate's), AF_NETLINK's uevent sockets
+//! [`netlink`]; a new family (rtnetlink,
 //! AF_INET through smoltcp) implements [`Socket`] in its own module and
 //! adds a row to [`create`].
 //!
@@ -31,6 +32,7 @@ use crate::errno::{Errno, SysResult};
 use crate::proc::Thread;
 
 pub mod cmsg;
+pub mod netlink;
 pub mod unix;
 pub mod unix_gc;
 
@@ -221,6 +223,7 @@ impl FileOps for SocketFile {
 pub fn create(family: i32, ty: i32, protocol: i32) -> Result<Box<dyn Socket>, Errno> {
     match family {
         AF_UNIX => unix::UnixSock::create(ty, protocol),
+        netlink::AF_NETLINK => netlink::NetlinkSock::create(ty, protocol),
         _ => Err(Errno::EAFNOSUPPORT),
     }
 }
