@@ -111,6 +111,11 @@ pub trait Socket: Any + Send + Sync {
     /// [`crate::file::io::Io::done`]) and returns the total.
     fn send(&self, t: &Arc<Thread>, data: &[u8], done: &mut usize, args: &mut SendArgs) -> Result<usize, Errno>;
     fn recv(&self, t: &Arc<Thread>, buf: &mut [u8], args: &mut RecvArgs) -> Result<usize, Errno>;
+    /// The largest message a send may carry (EMSGSIZE beyond, checked
+    /// before the message is gathered); None for a byte stream.
+    fn msg_limit(&self) -> Option<usize> {
+        None
+    }
     /// How many bytes the next receive would find (a buffer of this size
     /// loses nothing); usize::MAX if unknown.
     fn recv_hint(&self) -> usize {

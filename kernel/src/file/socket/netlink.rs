@@ -252,6 +252,10 @@ impl Socket for NetlinkSock {
         Err(Errno::EAGAIN)
     }
 
+    fn msg_limit(&self) -> Option<usize> {
+        Some(self.sndbuf.load(Ordering::Relaxed))
+    }
+
     fn recv_hint(&self) -> usize {
         0
     }

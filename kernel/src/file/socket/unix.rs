@@ -418,6 +418,11 @@ impl Socket for UnixSock {
         Ok(if args.flags & MSG_TRUNC != 0 && self.sock.kind() != Kind::Stream { r.full } else { r.len })
     }
 
+    /// unix_dgram_sendmsg's limit: the send buffer less 32 bytes.
+    fn msg_limit(&self) -> Option<usize> {
+        (self.sock.kind() != Kind::Stream).then(|| self.sock.sndbuf.load(Ordering::Relaxed).saturating_sub(32))
+    }
+
     fn recv_hint(&self) -> usize {
         self.sock.next_len()
     }

@@ -8,7 +8,8 @@
 //! address length (0 for an unnamed sender), msg_controllen what the
 //! control messages took, msg_flags MSG_TRUNC/MSG_CTRUNC (and
 //! MSG_CMSG_CLOEXEC if asked). The receive buffer is sized to what is
-//! queued, so a small message costs no large allocation. recvmmsg
+//! queued, so a small message costs no large allocation (MSG_WAITALL
+//! waits for at most 1 MiB, where Linux waits for the whole request). recvmmsg
 //! receives up to 1024 messages: after the first, MSG_WAITFORONE makes
 //! it stop waiting, and its time-out is checked after each message.
 
@@ -28,6 +29,9 @@ const MAX_RW: u64 = 0x7fff_f000;
 const SMALL: usize = 256;
 const UIO_MAXIOV: u64 = 1024;
 const MSG_WAITFORONE: u32 = 0x10000;
+/// A MSG_WAITALL read waits for at most this much (Linux waits for the
+/// whole request; beyond 1 MiB this returns the first MiB).
+const WAITALL_MAX: usize = 1 << 20;
 
 /// One receive into `segs`: (bytes, the family's out-arguments).
 async fn recv_segs(call: &Call<'_>, file: &File, segs: &[(u64, u64)], mut args: RecvArgs, nowait: bool) -> Result<(u64, RecvArgs), Errno> {
@@ -46,7 +50,7 @@ async fn recv_segs(call: &Call<'_>, file: &File, segs: &[(u64, u64)], mut args: 
         .transfer(&mut io, false, |_, io| {
             // Size the buffer to what is queued (everything, to wait for
             // all of it).
-            let need = if waitall { total } else { total.min(s.sock.recv_hint().max(1)) };
+            let need = if waitall { total.min(WAITALL_MAX) } else { total.min(s.sock.recv_hint().max(1)) };
             let buf: &mut [u8] = if need <= SMALL && !waitall {
                 in_big = false;
                 &mut small[..need]
@@ -65,7 +69,7 @@ async fn recv_segs(call: &Call<'_>, file: &File, segs: &[(u64, u64)], mut args: 
                     Ok(0) => return Ok(io.done),
                     Ok(n) => {
                         io.done += n;
-                        if io.done >= total {
+                        if io.done >= need {
                             return Ok(io.done);
                         }
                     }

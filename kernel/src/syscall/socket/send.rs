@@ -33,6 +33,9 @@ async fn send_segs(call: &Call<'_>, file: &File, segs: &[(u64, u64)], mut args: 
     let s = sf(file);
     let total = segs.iter().map(|s| s.1).sum::<u64>().min(MAX_RW) as usize;
     let stream = s.sock.is_stream();
+    if s.sock.msg_limit().is_some_and(|max| total > max) {
+        return Err(Errno::EMSGSIZE);
+    }
     let mut io = Io::new(call.thread, file, None, args.flags & MSG_DONTWAIT != 0, false);
     let t = call.thread;
     let (mut small, mut big) = ([0u8; SMALL], Vec::new());
