@@ -16,6 +16,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod inet;
 pub mod unix;
 
 /// A Linux error number (the kernel converts it to its own).
@@ -25,6 +26,15 @@ pub struct Errno(pub i32);
 #[allow(missing_docs)]
 impl Errno {
     pub const EPERM: Errno = Errno(1);
+    pub const EBADF: Errno = Errno(9);
+    pub const EDESTADDRREQ: Errno = Errno(89);
+    pub const ENOPROTOOPT: Errno = Errno(92);
+    pub const EAFNOSUPPORT: Errno = Errno(97);
+    pub const EADDRNOTAVAIL: Errno = Errno(99);
+    pub const ENETUNREACH: Errno = Errno(101);
+    pub const ECONNABORTED: Errno = Errno(103);
+    pub const EALREADY: Errno = Errno(114);
+    pub const EINPROGRESS: Errno = Errno(115);
     pub const ENOENT: Errno = Errno(2);
     pub const EAGAIN: Errno = Errno(11);
     pub const ENOMEM: Errno = Errno(12);
