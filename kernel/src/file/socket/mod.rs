@@ -1,8 +1,8 @@
 //! Sockets as open files (socket(7)): [`SocketFile`] is the file kind,
 //! and [`Socket`] the per-family trait behind it. AF_UNIX is [`unix`] (its
 //! protocol state is the `net` crate's), AF_NETLINK's uevent sockets
-//! [`netlink`]; a new family (rtnetlink,
-//! AF_INET through smoltcp) implements [`Socket`] in its own module and
+//! [`netlink`], AF_INET and AF_INET6 on loopback [`inet`]; a new family
+//! implements [`Socket`] in its own module and
 //! adds a row to [`create`].
 //!
 //! The split mirrors Linux's `struct socket` (what every socket has: the
@@ -32,6 +32,7 @@ use crate::errno::{Errno, SysResult};
 use crate::proc::Thread;
 
 pub mod cmsg;
+pub mod inet;
 pub mod netlink;
 pub mod unix;
 pub mod unix_gc;
@@ -102,6 +103,11 @@ pub trait Socket: Any + Send + Sync {
     fn bind(&self, t: &Arc<Thread>, addr: &[u8]) -> Result<(), Errno>;
     fn listen(&self, t: &Arc<Thread>, backlog: i32) -> Result<(), Errno>;
     fn connect(&self, t: &Arc<Thread>, addr: &[u8]) -> Result<(), Errno>;
+    /// After a connect answered EINPROGRESS: EAGAIN while the connection
+    /// is being made, then its outcome (what a blocking connect waits for).
+    fn connect_result(&self) -> Result<(), Errno> {
+        Ok(())
+    }
     fn accept(&self, t: &Arc<Thread>) -> Result<Box<dyn Socket>, Errno>;
     /// getsockname: the address bytes.
     fn local_name(&self) -> Vec<u8>;
@@ -229,6 +235,7 @@ pub fn create(family: i32, ty: i32, protocol: i32) -> Result<Box<dyn Socket>, Er
     match family {
         AF_UNIX => unix::UnixSock::create(ty, protocol),
         netlink::AF_NETLINK => netlink::NetlinkSock::create(ty, protocol),
+        inet::AF_INET | inet::AF_INET6 => inet::InetSock::create(family, ty, protocol),
         _ => Err(Errno::EAFNOSUPPORT),
     }
 }

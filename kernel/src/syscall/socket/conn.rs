@@ -4,7 +4,8 @@
 //! As Linux's net/socket.c around the family's calls: addresses are
 //! copied in and out with move_addr_to_kernel/move_addr_to_user's rules;
 //! connect waits (SO_SNDTIMEO) while the listener's backlog is full unless
-//! the socket is non-blocking (EAGAIN); accept waits (SO_RCVTIMEO) for a
+//! the socket is non-blocking (EAGAIN), and for a TCP handshake to end
+//! (EINPROGRESS when non-blocking); accept waits (SO_RCVTIMEO) for a
 //! connection; accept4 takes SOCK_NONBLOCK and SOCK_CLOEXEC only (EINVAL)
 //! and the new socket does not inherit O_NONBLOCK.
 
@@ -34,7 +35,13 @@ pub async fn connect(call: &Call<'_>, fd: u64, addr: u64, len: u32) -> SysResult
     let a = read_addr(call, addr, len)?;
     let s = sf(&file);
     let t = call.thread;
-    wait_op(t, s, nonblocking(&file), true, || s.sock.connect(t, &a)).await?;
+    let nonblock = nonblocking(&file);
+    match wait_op(t, s, nonblock, true, || s.sock.connect(t, &a)).await {
+        // A connection under way (TCP): a blocking connect waits for its
+        // outcome, a non-blocking one answers EINPROGRESS.
+        Err(Errno::EINPROGRESS) if !nonblock => wait_op(t, s, false, true, || s.sock.connect_result()).await?,
+        r => r?,
+    }
     Ok(0)
 }
 
