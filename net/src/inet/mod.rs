@@ -107,6 +107,9 @@ pub struct Entry {
     pub st: St,
     /// A TCP connect is under way (SYN sent).
     pub connecting: bool,
+    /// A connect that answered EINPROGRESS has not had its outcome
+    /// reported by a later connect (Linux's SS_CONNECTING).
+    pub unreported: bool,
     /// shutdown bits.
     pub shut: u8,
     /// SO_ERROR.
@@ -384,6 +387,7 @@ impl Entry {
             ip: None,
             st: St::Idle,
             connecting: false,
+            unreported: false,
             shut: 0,
             error: None,
             peer: None,

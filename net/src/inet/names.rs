@@ -1,7 +1,7 @@
 //! bind(2), getsockname(2), getpeername(2) and shutdown(2) for both
 //! protocols, as Linux's inet_bind/inet6_bind, inet_getname and
 //! inet_shutdown: binding twice is EINVAL, a non-local address
-//! EADDRNOTAVAIL, an IPv4 address on an IPV6_V6ONLY socket too; an
+//! EADDRNOTAVAIL, an IPv4 address on an IPV6_V6ONLY socket EINVAL; an
 //! unbound socket's name is the wildcard with port 0.
 
 use alloc::vec::Vec;
@@ -17,7 +17,10 @@ impl Stack {
         let e = self.entry(id)?;
         let SockAddr { ip, port } = addr::decode(bytes, e.v6, true)?;
         if let Some(a) = ip {
-            if !addr::is_local(a) || (e.v6only && matches!(a, IpAddress::Ipv4(_))) {
+            if e.v6only && matches!(a, IpAddress::Ipv4(_)) {
+                return Err(Errno::EINVAL);
+            }
+            if !addr::is_local(a) {
                 return Err(Errno::EADDRNOTAVAIL);
             }
         }

@@ -92,6 +92,9 @@ impl Stack {
             St::Idle => {}
             St::Conn(_) if e.connecting => return Err(Errno::EALREADY),
             St::Conn(h) => {
+                if core::mem::take(&mut e.unreported) {
+                    return e.error.take().map_or(Ok(()), Err);
+                }
                 if let Some(err) = e.error.take() {
                     return Err(err);
                 }
@@ -132,6 +135,7 @@ impl Stack {
         let e = self.entry(id)?;
         e.st = St::Conn(h);
         e.connecting = true;
+        e.unreported = true;
         Err(Errno::EINPROGRESS)
     }
 
@@ -142,6 +146,7 @@ impl Stack {
         if e.connecting {
             return Err(Errno::EAGAIN);
         }
+        e.unreported = false;
         match e.error.take() {
             Some(err) => Err(err),
             None => Ok(()),
