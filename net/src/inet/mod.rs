@@ -63,7 +63,7 @@ pub const RCV_SHUTDOWN: u8 = 1;
 pub const SEND_SHUTDOWN: u8 = 2;
 
 /// A TCP socket's buffers (each way).
-pub const TCP_BUF: usize = 256 * 1024;
+pub const TCP_BUF: usize = 128 * 1024;
 /// A UDP socket's payload buffer and datagram slots (each way).
 pub const UDP_BUF: usize = 256 * 1024;
 pub const UDP_SLOTS: usize = 64;
@@ -119,7 +119,7 @@ pub struct Entry {
     pub events: Arc<WaitQueue>,
     /// Readiness and receive-queue length at the last poll: a change wakes
     /// the socket's queue.
-    sig: (u16, usize),
+    pub(crate) sig: (u16, usize),
 }
 
 /// The loopback stack: see the module documentation.
@@ -264,11 +264,9 @@ impl Stack {
             }
             !done
         });
-        let ids: Vec<u32> = self.entries.keys().copied().collect();
-        for id in ids {
-            self.refresh(id);
-            let sig = self.signature(id);
-            let e = self.entries.get_mut(&id).expect("listed");
+        for e in self.entries.values_mut() {
+            refresh(e, &mut self.set);
+            let sig = signature(e, &mut self.set);
             if sig != e.sig {
                 e.sig = sig;
                 wake.push(e.events.clone());
@@ -277,100 +275,95 @@ impl Stack {
         self.iface.poll_at(now, &self.set).map(|t| (t.total_micros().max(0) as u64).saturating_mul(1000))
     }
 
-    /// Moves a connect on: made, or refused (a reset answered the SYN).
-    fn refresh(&mut self, id: u32) {
-        let Some(e) = self.entries.get(&id) else { return };
-        let (St::Conn(h), true) = (&e.st, e.connecting) else { return };
-        let h = *h;
-        let st = self.tcp(h).state();
-        let e = self.entries.get_mut(&id).expect("present");
-        match st {
-            State::SynSent | State::SynReceived => {}
-            State::Closed => {
-                e.connecting = false;
-                e.error = Some(Errno::ECONNREFUSED);
-            }
-            _ => e.connecting = false,
-        }
-    }
-
-    fn signature(&mut self, id: u32) -> (u16, usize) {
-        let q = match self.entries.get(&id).map(|e| &e.st) {
-            Some(St::Conn(h)) => {
-                let h = *h;
-                self.tcp(h).recv_queue()
-            }
-            _ => 0,
-        };
-        (self.poll_mask(id), q)
-    }
-
     /// The poll events of socket `id` now (Linux's tcp_poll, udp_poll).
     pub fn poll_mask(&mut self, id: u32) -> u16 {
-        let Some(e) = self.entries.get(&id) else { return 0 };
-        let mut mask = 0;
-        if e.error.is_some() {
-            mask |= POLLERR;
+        match self.entries.get(&id) {
+            Some(e) => mask_of(e, &mut self.set),
+            None => 0,
         }
-        let shut = e.shut;
-        if shut & RCV_SHUTDOWN != 0 {
-            mask |= IN | POLLRDHUP;
-        }
-        match e.st {
-            St::Idle => {
-                if e.proto == Proto::Tcp {
-                    // An unconnected TCP socket is in TCP_CLOSE.
-                    mask |= OUT | POLLHUP;
-                } else {
-                    mask |= OUT;
-                }
-            }
-            St::Listen { ref socks, .. } => {
-                let socks = socks.clone();
-                if socks.iter().any(|&h| self.tcp(h).state() != State::Listen && self.tcp(h).state() != State::SynReceived) {
-                    mask |= IN;
-                }
-            }
-            St::Udp(h) => {
-                if self.udp(h).can_recv() {
-                    mask |= IN;
-                }
-                if self.udp(h).can_send() {
-                    mask |= OUT;
-                }
-            }
-            St::Conn(h) => {
-                let s = self.tcp(h);
-                let st = s.state();
-                let fin = matches!(st, State::CloseWait | State::LastAck | State::Closing | State::TimeWait | State::Closed);
-                if s.can_recv() || (fin && st != State::Closed) {
-                    mask |= IN;
-                }
-                if fin {
-                    mask |= IN | POLLRDHUP;
-                }
-                if st == State::Closed || (fin && shut & SEND_SHUTDOWN != 0) || shut == RCV_SHUTDOWN | SEND_SHUTDOWN {
-                    mask |= POLLHUP;
-                }
-                if matches!(st, State::Established | State::CloseWait) && shut & SEND_SHUTDOWN == 0 {
-                    if s.send_capacity() - s.send_queue() > 0 {
-                        mask |= OUT;
-                    }
-                } else if st == State::Closed || shut & SEND_SHUTDOWN != 0 {
-                    mask |= OUT;
-                }
-                if st == State::Closed && !self.entries[&id].connecting {
-                    mask |= IN;
-                }
-            }
-        }
-        mask
     }
 
     /// SO_ERROR: the pending error, cleared.
     pub fn take_error(&mut self, id: u32) -> Option<Errno> {
         self.entries.get_mut(&id).and_then(|e| e.error.take())
     }
+}
+
+/// Moves a connect on: made, or refused (a reset answered the SYN).
+fn refresh(e: &mut Entry, set: &mut SocketSet<'static>) {
+    let (St::Conn(h), true) = (&e.st, e.connecting) else { return };
+    match set.get::<tcp::Socket>(*h).state() {
+        State::SynSent | State::SynReceived => {}
+        State::Closed => {
+            e.connecting = false;
+            e.error = Some(Errno::ECONNREFUSED);
+        }
+        _ => e.connecting = false,
+    }
+}
+
+pub(crate) fn signature(e: &Entry, set: &mut SocketSet<'static>) -> (u16, usize) {
+    let q = match e.st {
+        St::Conn(h) => set.get::<tcp::Socket>(h).recv_queue(),
+        _ => 0,
+    };
+    (mask_of(e, set), q)
+}
+
+/// A socket's poll events (Linux's tcp_poll, udp_poll).
+fn mask_of(e: &Entry, set: &mut SocketSet<'static>) -> u16 {
+    let mut mask = 0;
+    if e.error.is_some() {
+        mask |= POLLERR;
+    }
+    let shut = e.shut;
+    if shut & RCV_SHUTDOWN != 0 {
+        mask |= IN | POLLRDHUP;
+    }
+    match e.st {
+        // An unconnected TCP socket is in TCP_CLOSE.
+        St::Idle if e.proto == Proto::Tcp => mask |= OUT | POLLHUP,
+        St::Idle => mask |= OUT,
+        St::Listen { ref socks, .. } => {
+            if socks.iter().any(|&h| !matches!(set.get::<tcp::Socket>(h).state(), State::Listen | State::SynReceived)) {
+                mask |= IN;
+            }
+        }
+        St::Udp(h) => {
+            let s = set.get::<udp::Socket>(h);
+            if s.can_recv() {
+                mask |= IN;
+            }
+            if s.can_send() {
+                mask |= OUT;
+            }
+        }
+        St::Conn(h) => {
+            let s = set.get::<tcp::Socket>(h);
+            let st = s.state();
+            let fin = matches!(st, State::CloseWait | State::LastAck | State::Closing | State::TimeWait | State::Closed);
+            if s.can_recv() || fin {
+                mask |= IN;
+            }
+            if fin && !(st == State::Closed && e.connecting) {
+                mask |= POLLRDHUP;
+            }
+            // Linux's sk_shutdown counts the peer's FIN as RCV_SHUTDOWN.
+            let shut_all = shut | if fin { RCV_SHUTDOWN } else { 0 };
+            if st == State::Closed || shut_all == RCV_SHUTDOWN | SEND_SHUTDOWN {
+                mask |= POLLHUP;
+            }
+            let open = matches!(st, State::Established | State::CloseWait) && shut & SEND_SHUTDOWN == 0;
+            if open {
+                if s.send_capacity() > s.send_queue() {
+                    mask |= OUT;
+                }
+            } else if st == State::Closed || shut & SEND_SHUTDOWN != 0 {
+                mask |= OUT;
+            }
+        }
+    }
+    mask
 }
 
 impl Entry {

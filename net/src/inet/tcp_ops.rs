@@ -21,7 +21,7 @@ use crate::Errno;
 const SOMAXCONN: i32 = 4096;
 /// Listening sockets kept ready at most (a larger backlog is honoured up
 /// to this many connections waiting for accept).
-const MAX_READY: usize = 128;
+const MAX_READY: usize = 16;
 /// Linux's default keepalive time (net.ipv4.tcp_keepalive_time).
 const KEEPALIVE: Duration = Duration::from_secs(7200);
 
@@ -178,8 +178,10 @@ impl Stack {
         // the bind table, as Linux's child sockets inherit the bucket).
         n.port = port;
         let local = self.tcp(h).local_endpoint().map(|ep| ep.addr);
-        let n = self.entry(nid)?;
+        let n = self.entries.get_mut(&nid).ok_or(Errno::EBADF)?;
         n.ip = local;
+        // Its readiness now is not news to anyone.
+        n.sig = super::signature(n, &mut self.set);
         Ok((nid, q))
     }
 

@@ -81,3 +81,69 @@ fn bind_rules() {
     let six = encode(Some(IpAddress::Ipv6(Ipv6Address::LOCALHOST)), 7000, true);
     s.bind(c, &six).unwrap();
 }
+
+#[test]
+fn poll_wakes_only_changed_sockets() {
+    let mut t = 1;
+    let mut s = Stack::new(t);
+    let (l, lq) = s.open(Proto::Tcp, false);
+    s.bind(l, &v4(5100)).unwrap();
+    s.listen(l, 1).unwrap();
+    let (c, _) = s.open(Proto::Tcp, false);
+    let _ = s.tcp_connect(c, &v4(5100));
+    let mut w = Vec::new();
+    t += 1000;
+    s.poll(t, &mut w);
+    assert!(w.iter().any(|q| Arc::ptr_eq(q, &lq)), "the listener is woken by a connection");
+    let (a, aq) = s.accept(l).unwrap();
+    w.clear();
+    s.poll(t, &mut w);
+    assert!(w.is_empty() || !w.iter().any(|q| Arc::ptr_eq(q, &aq)));
+    s.tcp_send(c, b"x").unwrap();
+    w.clear();
+    s.poll(t + 1000, &mut w);
+    assert!(w.iter().any(|q| Arc::ptr_eq(q, &aq)), "the reader is woken by data: {:x} {}", s.poll_mask(a), w.len());
+    assert!(s.poll_mask(a) & POLLIN != 0);
+}
+
+#[test]
+fn ipv6_and_mapped() {
+    let mut t = 1;
+    let mut s = Stack::new(t);
+    let (l, _) = s.open(Proto::Tcp, true);
+    s.bind(l, &encode(None, 5200, true)).unwrap();
+    s.listen(l, 2).unwrap();
+    let (c, _) = s.open(Proto::Tcp, false);
+    let _ = s.tcp_connect(c, &v4(5200));
+    run(&mut s, &mut t);
+    let (a, _) = s.accept(l).unwrap();
+    let peer = s.peer_name(a).unwrap();
+    assert_eq!(peer.len(), 28);
+    assert_eq!(&peer[8..20], &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+    // A V6ONLY wildcard leaves IPv4 to others.
+    let (x, _) = s.open(Proto::Tcp, true);
+    s.setsockopt(x, opts::IPPROTO_IPV6, 26, &1i32.to_ne_bytes()).unwrap();
+    s.bind(x, &encode(None, 5300, true)).unwrap();
+    let (y, _) = s.open(Proto::Tcp, false);
+    s.bind(y, &v4(5300)).unwrap();
+}
+
+#[test]
+fn shutdown_and_hup() {
+    let mut t = 1;
+    let mut s = Stack::new(t);
+    let (l, _) = s.open(Proto::Tcp, false);
+    s.bind(l, &v4(5400)).unwrap();
+    s.listen(l, 1).unwrap();
+    let (c, _) = s.open(Proto::Tcp, false);
+    let _ = s.tcp_connect(c, &v4(5400));
+    run(&mut s, &mut t);
+    let (a, _) = s.accept(l).unwrap();
+    s.shutdown(a, 1).unwrap();
+    run(&mut s, &mut t);
+    assert_eq!(s.poll_mask(c) & (POLLIN | POLLRDHUP | POLLHUP), POLLIN | POLLRDHUP);
+    s.shutdown(c, 1).unwrap();
+    run(&mut s, &mut t);
+    assert!(s.poll_mask(c) & POLLHUP != 0);
+    assert_eq!(s.shutdown(c, 3), Err(Errno::EINVAL));
+}
