@@ -186,10 +186,11 @@ impl Stack {
     }
 
     /// Sends what fits of `data`: EAGAIN if nothing does, EPIPE once shut
-    /// for writing or closed, ENOTCONN before connecting.
+    /// for writing or closed, and before connecting.
     pub fn tcp_send(&mut self, id: u32, data: &[u8]) -> Result<usize, Errno> {
         let e = self.entry(id)?;
-        let St::Conn(h) = e.st else { return Err(Errno::ENOTCONN) };
+        // Not connected: EPIPE, as Linux's sk_stream_wait_connect.
+        let St::Conn(h) = e.st else { return Err(Errno::EPIPE) };
         if let Some(err) = e.error.take() {
             return Err(err);
         }
