@@ -16,6 +16,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod netlink;
 pub mod unix;
 
 /// A Linux error number (the kernel converts it to its own).
