@@ -7,7 +7,7 @@
 //!   IFF_LOOPBACK, and IFF_UP|IFF_RUNNING|IFF_LOWER_UP once up, with
 //!   IFLA_IFNAME, IFLA_MTU (65536), IFLA_TXQLEN (1000), IFLA_OPERSTATE
 //!   (UNKNOWN up, DOWN down), IFLA_LINKMODE, IFLA_ADDRESS and
-//!   IFLA_BROADCAST (all zero), IFLA_QDISC ("noqueue").
+//!   IFLA_BROADCAST (all zero), IFLA_QDISC ("noqueue" up, "noop" down).
 //! - RTM_NEWLINK/RTM_SETLINK on lo change IFF_UP as `ifi_change` (or,
 //!   when 0, the whole flags word) says; bringing lo up gives it
 //!   127.0.0.1/8 and ::1/128, taking it down removes ::1 (IPv6 addresses
@@ -60,6 +60,7 @@ const IFLA_LINKMODE: u16 = 17;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_LABEL: u16 = 3;
+const IFA_CACHEINFO: u16 = 6;
 const IFA_FLAGS: u16 = 8;
 const IFA_F_PERMANENT: u8 = 0x80;
 const RT_SCOPE_HOST: u8 = 254;
@@ -124,7 +125,7 @@ impl Lo {
             .attr(IFLA_OPERSTATE, &[if self.up { 0 } else { 2 }])
             .attr(IFLA_LINKMODE, &[0])
             .attr(IFLA_MTU, &65536u32.to_ne_bytes())
-            .attr(IFLA_QDISC, b"noqueue\0")
+            .attr(IFLA_QDISC, if self.up { b"noqueue\0" } else { b"noop\0" as &[u8] })
             .attr(IFLA_ADDRESS, &[0; 6])
             .attr(IFLA_BROADCAST, &[0; 6]);
         b.finish()
@@ -137,7 +138,10 @@ impl Lo {
         if a.family == AF_INET {
             b.attr(IFA_LOCAL, &a.addr).attr(IFA_LABEL, b"lo\0");
         }
-        b.attr(IFA_FLAGS, &(IFA_F_PERMANENT as u32).to_ne_bytes());
+        // ifa_cacheinfo: preferred and valid "forever", no timestamps.
+        let mut ci = [0u8; 16];
+        ci[..8].fill(0xff);
+        b.attr(IFA_CACHEINFO, &ci).attr(IFA_FLAGS, &(IFA_F_PERMANENT as u32).to_ne_bytes());
         b.finish()
     }
 }
