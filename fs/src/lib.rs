@@ -56,6 +56,7 @@ pub mod open;
 pub mod ops;
 pub mod pages;
 pub mod path;
+mod propagate;
 pub mod rename;
 pub mod tmpfs;
 pub mod vfs;

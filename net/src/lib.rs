@@ -17,6 +17,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod inet;
+pub mod netlink;
 pub mod unix;
 
 /// A Linux error number (the kernel converts it to its own).

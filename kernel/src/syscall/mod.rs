@@ -16,7 +16,11 @@
 //! `set_tid` and CLONE_PIDFD/INTO_CGROUP (EINVAL; `clone.rs`), openat2
 //! RESOLVE_* other than NO_MAGICLINKS (EINVAL; `open.rs`), mount of
 //! proc/sysfs/cgroup2/devpts (ENODEV until those filesystems; `mount.rs`),
-//! block devices on open (ENXIO).
+//! block devices on open (ENXIO), sockets of families other than AF_UNIX
+//! and AF_NETLINK (EAFNOSUPPORT, as without CONFIG_INET), netlink
+//! protocols other than NETLINK_ROUTE (lo only) and NETLINK_KOBJECT_UEVENT
+//! (quiet) (EPROTONOSUPPORT), MSG_OOB (EOPNOTSUPP/EINVAL) and MSG_WAITALL
+//! past 1 MiB (`socket/`).
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +39,7 @@ mod execve;
 mod exit;
 mod fcntl;
 mod fsops;
+mod hostname;
 mod futex;
 mod ids;
 mod madvise;
@@ -44,12 +49,15 @@ mod inotify;
 pub mod lock;
 mod mmap;
 mod mount;
+mod mount_api;
 mod mremap;
 mod msync;
 mod open;
 mod pgrp;
+mod pivot_root;
 mod pidfd;
 mod poll;
+mod setns;
 mod signalfd;
 mod socket;
 mod prctl;
@@ -69,6 +77,7 @@ mod timerfd;
 mod trace;
 pub mod time;
 mod uname;
+mod unshare;
 mod wait;
 mod xattr;
 

@@ -69,7 +69,9 @@ pub(super) fn release(key: &Key, s: &UnixSocket) {
 
 /// The live socket bound to `key`.
 pub fn lookup(key: &Key) -> Option<Arc<UnixSocket>> {
-    NAMES.lock().get(key)?.upgrade().filter(|s| !s.is_dead())
+    // Upgrade outside the lock: dropping a socket must never happen under it.
+    let w = NAMES.lock().get(key)?.clone();
+    w.upgrade().filter(|s| !s.is_dead())
 }
 
 /// A new socket inode number, and the socket's place in the list.

@@ -85,7 +85,9 @@ impl UnixSocket {
             if self.shutdown_bits() & SEND_SHUTDOWN != 0 {
                 return Err(Errno::EPIPE);
             }
-            if *done >= data.len() && (*done > 0 || anc.rights.is_empty()) {
+            // A zero-length write queues nothing, descriptors included
+            // (unix_stream_sendmsg's loop never runs).
+            if *done >= data.len() {
                 return Ok(*done);
             }
             if self.outq() >= sndbuf {
@@ -109,9 +111,6 @@ impl UnixSocket {
             }
             *done += n;
             peer.events.wake_all();
-            if n == 0 {
-                return Ok(0);
-            }
         }
     }
 

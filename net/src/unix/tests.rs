@@ -179,3 +179,13 @@ fn a_sender_is_charged_until_the_reader_consumes() {
     recv(&b, 600).unwrap();
     assert_eq!(a.outq(), 0);
 }
+
+#[test]
+fn zero_length_stream_calls_neither_queue_nor_wait() {
+    let (a, b) = pair(Kind::Stream, ME);
+    assert_eq!(send(&a, b""), Ok(0));
+    assert_eq!(b.inq(), 0);
+    assert_eq!(recv(&b, 0).unwrap(), b"");
+    a.shutdown(1).unwrap();
+    assert_eq!(send(&a, b""), Err(Errno::EPIPE));
+}

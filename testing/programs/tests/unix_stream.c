@@ -39,6 +39,8 @@ int main(void) {
     CHECK(n == 4 && memcmp(buf, "back", 4) == 0, "both ends write and read", "n %d", n);
 
     CHECK(FAILS(recv(sv[1], buf, 8, MSG_DONTWAIT), EAGAIN), "MSG_DONTWAIT with nothing queued is EAGAIN", "errno %d", errno);
+    CHECK(read(sv[1], buf, 0) == 0, "a zero-length read of an empty stream returns 0 at once", "errno %d", errno);
+    CHECK(write(sv[0], buf, 0) == 0 && FAILS(recv(sv[1], buf, 1, MSG_DONTWAIT), EAGAIN), "a zero-length write queues nothing", "errno %d", errno);
     send(sv[0], "peekaboo", 8, 0);
     n = recv(sv[1], buf, 4, MSG_PEEK);
     int m = recv(sv[1], buf + 10, 8, 0);

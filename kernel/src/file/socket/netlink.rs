@@ -1,4 +1,6 @@
-//! AF_NETLINK as a [`Socket`] family, for now only its quiet part:
+//! AF_NETLINK as a [`Socket`] family: NETLINK_ROUTE requests answered by
+//! the `net` crate's rtnetlink for `lo` (`net::netlink::route`: the
+//! replies are queued on the socket as datagrams, from port id 0), and
 //! NETLINK_KOBJECT_UEVENT sockets (what systemd's and udev's device
 //! monitors open) bind to their multicast groups, take a classic-BPF
 //! filter (SO_ATTACH_FILTER, checked for size as Linux's sk_attach_filter)
@@ -8,16 +10,18 @@
 //!
 //! As Linux's af_netlink.c: SOCK_RAW and SOCK_DGRAM only
 //! (ESOCKTNOSUPPORT), a protocol without a handler EPROTONOSUPPORT — which
-//! is also NETLINK_AUDIT's answer on a kernel without audit, and for now
-//! NETLINK_ROUTE's (rtnetlink is not implemented yet); bind and connect
+//! is also NETLINK_AUDIT's answer on a kernel without audit; bind and connect
 //! take a `sockaddr_nl` (EINVAL if shorter or of another family); a port
 //! id of 0 is chosen for the caller: the process id for its first netlink
 //! socket, then -4096 downwards; a port id in use is EADDRINUSE and a
 //! second bind to another port id EINVAL. listen, accept and shutdown are
-//! EOPNOTSUPP.
+//! EOPNOTSUPP. The kernel handles only messages with NLM_F_REQUEST and a
+//! type past the control range (others just get the acknowledgement they
+//! ask for); messages sent to another port id are dropped (no unicast
+//! between user sockets yet).
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
+use alloc::collections::{BTreeSet, VecDeque};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
@@ -30,6 +34,7 @@ use crate::errno::{Errno, SysResult};
 use crate::proc::Thread;
 
 pub const AF_NETLINK: i32 = 16;
+pub const NETLINK_ROUTE: i32 = 0;
 pub const NETLINK_KOBJECT_UEVENT: i32 = 15;
 const MAX_LINKS: i32 = 32;
 /// The uevent protocol's multicast groups (kernel 1, udev 2): 32 bits.
@@ -66,6 +71,8 @@ pub struct NetlinkSock {
     ino: u64,
     events: WaitQueue,
     st: spin::Mutex<State>,
+    /// Replies from the kernel, one datagram each.
+    rx: spin::Mutex<VecDeque<Vec<u8>>>,
     filter: AtomicBool,
     rcvbuf: AtomicUsize,
     sndbuf: AtomicUsize,
@@ -110,7 +117,7 @@ impl NetlinkSock {
         if ty != SOCK_RAW && ty != SOCK_DGRAM {
             return Err(Errno::ESOCKTNOSUPPORT);
         }
-        if !(0..MAX_LINKS).contains(&protocol) || protocol != NETLINK_KOBJECT_UEVENT {
+        if !(0..MAX_LINKS).contains(&protocol) || !matches!(protocol, NETLINK_ROUTE | NETLINK_KOBJECT_UEVENT) {
             return Err(Errno::EPROTONOSUPPORT);
         }
         Ok(Box::new(NetlinkSock {
@@ -119,6 +126,7 @@ impl NetlinkSock {
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed) as u64,
             events: WaitQueue::new(),
             st: spin::Mutex::new(State::default()),
+            rx: spin::Mutex::new(VecDeque::new()),
             filter: AtomicBool::new(false),
             rcvbuf: AtomicUsize::new(212992),
             sndbuf: AtomicUsize::new(212992),
@@ -172,10 +180,10 @@ impl Socket for NetlinkSock {
         &self.events
     }
 
-    /// Writable, never readable (datagram_poll with an empty queue).
+    /// Always writable; readable with a reply queued (datagram_poll).
     fn poll(&self) -> u16 {
-        use crate::file::readiness::{POLLOUT, POLLWRNORM};
-        POLLOUT | POLLWRNORM | 0x200
+        use crate::file::readiness::{bits, IN, POLLOUT, POLLWRNORM};
+        POLLOUT | POLLWRNORM | 0x200 | bits(!self.rx.lock().is_empty(), IN)
     }
 
     fn is_stream(&self) -> bool {
@@ -237,19 +245,61 @@ impl Socket for NetlinkSock {
         Ok(encode(st.dst.0, st.dst.1))
     }
 
-    /// Accepted and dropped (see the module documentation); the sender is
-    /// bound first, as Linux's netlink_sendmsg does.
+    /// The sender is bound first, as Linux's netlink_sendmsg does; a
+    /// request to the kernel's rtnetlink is answered at once into this
+    /// socket's queue (see the module documentation).
     fn send(&self, t: &Arc<Thread>, data: &[u8], _done: &mut usize, args: &mut SendArgs) -> Result<usize, Errno> {
-        if let Some(raw) = &args.addr {
-            parse_addr(raw)?;
+        let to = match &args.addr {
+            Some(raw) => parse_addr(raw)?,
+            None => self.st.lock().dst,
+        };
+        let portid = {
+            let mut st = self.st.lock();
+            self.autobind(t, &mut st)
+        };
+        if self.protocol != NETLINK_ROUTE || to != (0, 0) {
+            return Ok(data.len());
         }
-        let mut st = self.st.lock();
-        self.autobind(t, &mut st);
+        let admin = t.creds.lock().cap_effective & (1 << 12) != 0;
+        let mut replies = Vec::new();
+        for (h, msg) in net::netlink::messages(data) {
+            if h.flags & net::netlink::NLM_F_REQUEST == 0 || h.ty < 16 {
+                if h.flags & net::netlink::NLM_F_ACK != 0 {
+                    replies.push(net::netlink::ack(&h, msg, 0, portid));
+                }
+            } else {
+                replies.extend(net::netlink::route::handle(&h, msg, admin, portid));
+            }
+        }
+        if !replies.is_empty() {
+            self.rx.lock().extend(replies);
+            self.events.wake_all();
+        }
         Ok(data.len())
     }
 
-    fn recv(&self, _t: &Arc<Thread>, _buf: &mut [u8], _args: &mut RecvArgs) -> Result<usize, Errno> {
-        Err(Errno::EAGAIN)
+    /// One queued reply, from the kernel (port id 0); what does not fit
+    /// is cut (MSG_TRUNC).
+    fn recv(&self, _t: &Arc<Thread>, buf: &mut [u8], args: &mut RecvArgs) -> Result<usize, Errno> {
+        let peek = args.flags & super::MSG_PEEK != 0;
+        let msg = {
+            let mut rx = self.rx.lock();
+            if peek {
+                rx.front().cloned()
+            } else {
+                rx.pop_front()
+            }
+        };
+        let msg = msg.ok_or(Errno::EAGAIN)?;
+        let n = msg.len().min(buf.len());
+        buf[..n].copy_from_slice(&msg[..n]);
+        if args.want_name {
+            args.name = encode(0, 0);
+        }
+        if msg.len() > n {
+            args.msg_flags |= super::MSG_TRUNC;
+        }
+        Ok(if args.flags & super::MSG_TRUNC != 0 { msg.len() } else { n })
     }
 
     fn msg_limit(&self) -> Option<usize> {
@@ -257,7 +307,7 @@ impl Socket for NetlinkSock {
     }
 
     fn recv_hint(&self) -> usize {
-        0
+        self.rx.lock().front().map_or(0, Vec::len)
     }
 
     fn shutdown(&self, _how: i32) -> Result<(), Errno> {
@@ -295,12 +345,14 @@ impl Socket for NetlinkSock {
             (SOL_SOCKET, SO_PASSCRED | SO_PASSSEC | SO_TIMESTAMP) => self.set_flag(level, name, read_int(val)?),
             (SOL_NETLINK, NETLINK_ADD_MEMBERSHIP | NETLINK_DROP_MEMBERSHIP) => {
                 let g = read_int(val)? as u32;
-                if g == 0 || g > UEVENT_GROUPS {
+                if g == 0 || (self.protocol == NETLINK_KOBJECT_UEVENT && g > UEVENT_GROUPS) {
                     return Err(Errno::EINVAL);
                 }
                 let mut st = self.st.lock();
                 self.autobind(t, &mut st);
-                if name == NETLINK_ADD_MEMBERSHIP {
+                if g > 32 {
+                    // Groups past the first 32 are accepted, not listed.
+                } else if name == NETLINK_ADD_MEMBERSHIP {
                     st.groups |= 1 << (g - 1);
                 } else {
                     st.groups &= !(1 << (g - 1));
