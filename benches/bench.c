@@ -11,6 +11,7 @@
  * argv[0] ending in "-boot" prints "bench: boot" and ends at once (the
  * boot-latency runs). */
 #define _GNU_SOURCE
+#include <sys/socket.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -404,6 +405,62 @@ static void bench_timers(void) {
     free(v);
 }
 
+/* AF_UNIX: ping-pong of one byte over a stream and a datagram socketpair
+ * with the partner process on another CPU and on the same one, and
+ * stream throughput as the time per 64 KiB moved to a reader on another
+ * CPU. */
+static void unix_pingpong(const char *name, int type, int partner_cpu) {
+    int sv[2];
+    socketpair(AF_UNIX, type, 0, sv);
+    pid_t c = fork();
+    if (c == 0) {
+        pin(partner_cpu);
+        char ch;
+        while (read(sv[1], &ch, 1) == 1 && ch)
+            write(sv[1], &ch, 1);
+        _exit(0);
+    }
+    pin(0);
+    char x = 1;
+    PER_OP(name, 20000, {
+        write(sv[0], &x, 1);
+        read(sv[0], &x, 1);
+    });
+    x = 0;
+    write(sv[0], &x, 1);
+    waitpid(c, NULL, 0);
+    close(sv[0]), close(sv[1]);
+}
+
+static void bench_unix(void) {
+    unix_pingpong("unix_stream_pingpong", SOCK_STREAM, 1);
+    unix_pingpong("unix_stream_pingpong_same_cpu", SOCK_STREAM, 0);
+    unix_pingpong("unix_dgram_pingpong", SOCK_DGRAM, 1);
+    unix_pingpong("unix_dgram_pingpong_same_cpu", SOCK_DGRAM, 0);
+
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    static char buf[65536];
+    long n = iters(4000);
+    pid_t c = fork();
+    if (c == 0) {
+        pin(1);
+        close(sv[0]);
+        long total = 0, r;
+        while ((r = read(sv[1], buf, sizeof buf)) > 0)
+            total += r;
+        _exit(total == n * (long)sizeof buf ? 0 : 1);
+    }
+    pin(0);
+    close(sv[1]);
+    uint64_t t0 = now_ns();
+    for (long i = 0; i < n; i++)
+        write(sv[0], buf, sizeof buf);
+    close(sv[0]);
+    waitpid(c, NULL, 0);
+    report("unix_stream_64k_transfer", (double)(now_ns() - t0) / n, "ns/op");
+}
+
 int main(int argc, char **argv) {
     self = argv[0];
     if (argc > 1 && !strcmp(argv[1], "exit"))
@@ -430,6 +487,7 @@ int main(int argc, char **argv) {
     bench_syscalls();
     bench_files();
     bench_ipc();
+    bench_unix();
     bench_processes();
     bench_memory();
     bench_timers();

@@ -8,9 +8,11 @@
 pub mod fs;
 pub mod proc;
 pub mod signal;
+pub mod socket;
 pub mod time;
 
 pub use fs::*;
 pub use proc::*;
 pub use signal::*;
+pub use socket::*;
 pub use time::*;

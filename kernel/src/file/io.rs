@@ -9,6 +9,10 @@
 //! until it answers something else. A read or write that completes at once
 //! costs one call and allocates nothing.
 //!
+//! A kind may bound the wait ([`FileOps::io_timeout`](super::FileOps::io_timeout),
+//! a socket's SO_RCVTIMEO/SO_SNDTIMEO): it then ends in EAGAIN, and a
+//! signal in EINTR ([`wait_limited`]).
+//!
 //! A signal ends a wait with ERESTARTSYS, here and only here ([`wait`]);
 //! whether the call restarts or fails with EINTR is the syscall layer's
 //! decision. Bytes a transfer already moved (a pipe write that filled the
@@ -62,18 +66,33 @@ pub async fn wait<F: Future>(t: &Thread, fut: F) -> Result<F::Output, Errno> {
     crate::signal::interruptible(t, fut).await
 }
 
+/// Waits for `fut` on behalf of `t` for at most `ns` nanoseconds (a
+/// socket's SO_RCVTIMEO/SO_SNDTIMEO): EAGAIN when the time runs out, and
+/// EINTR, never a restart, when a signal interrupts (Linux's
+/// sock_intr_errno with a time-out).
+pub async fn wait_limited<F: Future>(t: &Thread, ns: u64, fut: F) -> Result<F::Output, Errno> {
+    let deadline = platform::time::now_ns().saturating_add(ns);
+    match wait(t, crate::sched::timeout(deadline, fut)).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(_)) => Err(Errno::EAGAIN),
+        Err(_) => Err(Errno::EINTR),
+    }
+}
+
 impl File {
     /// One read into `buf` (see the module documentation).
     pub async fn read_once(&self, io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
-        self.transfer(io, |f, io| f.ops.read(f, io, buf)).await
+        self.transfer(io, false, |f, io| f.ops.read(f, io, buf)).await
     }
 
     /// One write of `data` (see the module documentation).
     pub async fn write_once(&self, io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
-        self.transfer(io, |f, io| f.ops.write(f, io, data)).await
+        self.transfer(io, true, |f, io| f.ops.write(f, io, data)).await
     }
 
-    async fn transfer(&self, io: &mut Io<'_>, mut op: impl FnMut(&File, &mut Io<'_>) -> Result<usize, Errno>) -> Result<usize, Errno> {
+    /// One transfer by `op` (a socket's sendmsg or recvmsg), waiting as a
+    /// read (`write` false) or write does.
+    pub async fn transfer(&self, io: &mut Io<'_>, write: bool, mut op: impl FnMut(&File, &mut Io<'_>) -> Result<usize, Errno>) -> Result<usize, Errno> {
         if io.at.is_some() && !self.ops.positional() {
             return Err(Errno::ESPIPE);
         }
@@ -93,7 +112,10 @@ impl File {
                     Err(Errno::EAGAIN) => None,
                     r => Some(r),
                 });
-                wait(t, again).await.and_then(|r| r)
+                match self.ops.io_timeout(write) {
+                    None => wait(t, again).await.and_then(|r| r),
+                    Some(ns) => wait_limited(t, ns, again).await.and_then(|r| r),
+                }
             }
         };
         match r {

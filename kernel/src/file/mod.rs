@@ -48,6 +48,7 @@ pub mod pidfd;
 pub mod pipe;
 pub mod readiness;
 pub mod signalfd;
+pub mod socket;
 pub mod timerfd;
 pub mod tty;
 pub mod tty_ioctl;

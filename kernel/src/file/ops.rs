@@ -148,6 +148,13 @@ pub trait FileOps: Any + Send + Sync {
         Err(Errno::EINVAL)
     }
 
+    /// How long a read (`write` false) or write that has to wait may wait,
+    /// in nanoseconds (a socket's SO_RCVTIMEO, SO_SNDTIMEO); None: as long
+    /// as it takes. See [`super::io`].
+    fn io_timeout(&self, _write: bool) -> Option<u64> {
+        None
+    }
+
     /// The VFS file behind this description, for the calls that work on
     /// the inode (*at() directory fds, fchmod, locks, xattrs...).
     fn inode_file(&self) -> Option<&InodeFile> {

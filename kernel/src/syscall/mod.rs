@@ -16,7 +16,11 @@
 //! `set_tid` and CLONE_PIDFD/INTO_CGROUP (EINVAL; `clone.rs`), openat2
 //! RESOLVE_* other than NO_MAGICLINKS (EINVAL; `open.rs`), mount of
 //! proc/sysfs/cgroup2/devpts (ENODEV until those filesystems; `mount.rs`),
-//! block devices on open (ENXIO).
+//! block devices on open (ENXIO), sockets of families other than AF_UNIX
+//! and AF_NETLINK (EAFNOSUPPORT, as without CONFIG_INET), netlink
+//! protocols other than NETLINK_ROUTE (lo only) and NETLINK_KOBJECT_UEVENT
+//! (quiet) (EPROTONOSUPPORT), MSG_OOB (EOPNOTSUPP/EINVAL) and MSG_WAITALL
+//! past 1 MiB (`socket/`).
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -55,6 +59,7 @@ mod pidfd;
 mod poll;
 mod setns;
 mod signalfd;
+mod socket;
 mod prctl;
 mod restart;
 mod sigreturn;
@@ -95,6 +100,14 @@ impl Call<'_> {
         let limit = self.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
         Ok(self.thread.process.files().lock().install(file, cloexec, limit)? as u64)
     }
+}
+
+/// Installs `file` in `t`'s descriptor table (lowest free slot below
+/// RLIMIT_NOFILE), as [`Call::install`] does, for code without a `Call`
+/// (descriptors received with SCM_RIGHTS).
+pub fn install_file(t: &Thread, file: Arc<crate::file::File>, cloexec: bool) -> SysResult {
+    let limit = t.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
+    Ok(t.process.files().lock().install(file, cloexec, limit)? as u64)
 }
 
 static TRACE: AtomicBool = AtomicBool::new(false);

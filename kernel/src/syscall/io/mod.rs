@@ -24,6 +24,7 @@ pub use copy::{copy_file_range, sendfile};
 pub use fallocate::fallocate;
 pub use getdents::{getdents, getdents64};
 pub use pipe::pipe2;
+pub(crate) use readwrite::{gather, iovecs, scatter};
 pub use readwrite::{pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv, write, writev};
 
 fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {

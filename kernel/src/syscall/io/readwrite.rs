@@ -48,7 +48,7 @@ const STREAM_CHUNK: usize = crate::file::pipe::MAX_CAPACITY;
 type Segs = [(u64, u64)];
 
 /// Copies `data` into `segs` from byte `at` of them on.
-fn scatter(mm: &crate::mm::Mm, segs: &Segs, mut at: u64, mut data: &[u8]) -> Result<(), Errno> {
+pub(crate) fn scatter(mm: &crate::mm::Mm, segs: &Segs, mut at: u64, mut data: &[u8]) -> Result<(), Errno> {
     for &(base, len) in segs {
         if data.is_empty() {
             break;
@@ -67,7 +67,7 @@ fn scatter(mm: &crate::mm::Mm, segs: &Segs, mut at: u64, mut data: &[u8]) -> Res
 
 /// Fills `out` from `segs` starting at byte `at` of them; returns the bytes
 /// copied before the end of `out` or the first fault (Err if none).
-fn gather(mm: &crate::mm::Mm, segs: &Segs, mut at: u64, out: &mut [u8]) -> Result<usize, Errno> {
+pub(crate) fn gather(mm: &crate::mm::Mm, segs: &Segs, mut at: u64, out: &mut [u8]) -> Result<usize, Errno> {
     let mut done = 0;
     for &(base, len) in segs {
         if done == out.len() {
@@ -215,7 +215,7 @@ pub async fn pwrite64(call: &Call<'_>, fd: u64, buf: u64, count: u64, off: i64) 
 
 /// Reads an iovec array (at most IOV_MAX = 1024 entries; a total past
 /// isize::MAX is EINVAL, a segment outside user space EFAULT).
-fn iovecs(call: &Call<'_>, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno> {
+pub(crate) fn iovecs(call: &Call<'_>, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno> {
     if cnt > 1024 {
         return Err(Errno::EINVAL);
     }

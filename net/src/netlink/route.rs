@@ -1,0 +1,338 @@
+//! rtnetlink (rtnetlink(7)) for the one interface this kernel has: the
+//! loopback device `lo`, index 1.
+//!
+//! What Linux does and this mirrors:
+//! - RTM_GETLINK (a dump, or one link by index or IFLA_IFNAME; ENODEV for
+//!   another) answers an `ifinfomsg` for lo: ARPHRD_LOOPBACK, flags
+//!   IFF_LOOPBACK, and IFF_UP|IFF_RUNNING|IFF_LOWER_UP once up, with
+//!   IFLA_IFNAME, IFLA_MTU (65536), IFLA_TXQLEN (1000), IFLA_OPERSTATE
+//!   (UNKNOWN up, DOWN down), IFLA_LINKMODE, IFLA_ADDRESS and
+//!   IFLA_BROADCAST (all zero), IFLA_QDISC ("noqueue" up, "noop" down).
+//! - RTM_NEWLINK/RTM_SETLINK on lo change IFF_UP as `ifi_change` (or,
+//!   when 0, the whole flags word) says; bringing lo up gives it
+//!   127.0.0.1/8 and ::1/128, taking it down removes ::1 (IPv6 addresses
+//!   go with the link; IPv4's stay).
+//! - RTM_GETADDR dumps lo's addresses (AF_UNSPEC, AF_INET or AF_INET6
+//!   per the request); RTM_NEWADDR adds one (EEXIST with NLM_F_EXCL,
+//!   replaced otherwise), RTM_DELADDR removes one (EADDRNOTAVAIL);
+//!   another interface index is ENODEV.
+//! - RTM_GETROUTE dumps nothing yet (the loopback routes are not
+//!   modelled); other message types are EOPNOTSUPP; a request too short
+//!   for its family header is EINVAL. Changes need CAP_NET_ADMIN (EPERM).
+//! - NLM_F_ACK asks for an NLMSG_ERROR of 0 after a request that
+//!   succeeded; a failed request always gets one with its errno. A dump
+//!   answers with its entries in one datagram and NLMSG_DONE in the next
+//!   (alone if the dump found nothing), as Linux's netlink_dump.
+
+use alloc::vec::Vec;
+
+use super::{ack, attrs, done, Builder, Header, NLMSG_HDRLEN, NLM_F_ACK, NLM_F_DUMP, NLM_F_EXCL, NLM_F_MULTI};
+
+pub const RTM_NEWLINK: u16 = 16;
+pub const RTM_DELLINK: u16 = 17;
+pub const RTM_GETLINK: u16 = 18;
+pub const RTM_SETLINK: u16 = 19;
+pub const RTM_NEWADDR: u16 = 20;
+pub const RTM_DELADDR: u16 = 21;
+pub const RTM_GETADDR: u16 = 22;
+pub const RTM_GETROUTE: u16 = 26;
+
+pub const AF_UNSPEC: u8 = 0;
+pub const AF_INET: u8 = 2;
+pub const AF_INET6: u8 = 10;
+
+const IFF_UP: u32 = 0x1;
+const IFF_LOOPBACK: u32 = 0x8;
+const IFF_RUNNING: u32 = 0x40;
+const IFF_LOWER_UP: u32 = 0x10000;
+const ARPHRD_LOOPBACK: u16 = 772;
+const LO: i32 = 1;
+
+const IFLA_ADDRESS: u16 = 1;
+const IFLA_BROADCAST: u16 = 2;
+const IFLA_IFNAME: u16 = 3;
+const IFLA_MTU: u16 = 4;
+const IFLA_QDISC: u16 = 6;
+const IFLA_TXQLEN: u16 = 13;
+const IFLA_OPERSTATE: u16 = 16;
+const IFLA_LINKMODE: u16 = 17;
+
+const IFA_ADDRESS: u16 = 1;
+const IFA_LOCAL: u16 = 2;
+const IFA_LABEL: u16 = 3;
+const IFA_CACHEINFO: u16 = 6;
+const IFA_FLAGS: u16 = 8;
+const IFA_F_PERMANENT: u8 = 0x80;
+const RT_SCOPE_HOST: u8 = 254;
+
+const ENODEV: i32 = 19;
+const EINVAL: i32 = 22;
+const EEXIST: i32 = 17;
+const EPERM: i32 = 1;
+const EOPNOTSUPP: i32 = 95;
+const EADDRNOTAVAIL: i32 = 99;
+
+/// One address on lo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IfAddr {
+    pub family: u8,
+    pub prefix: u8,
+    pub addr: Vec<u8>,
+}
+
+/// The loopback device's state.
+pub struct Lo {
+    pub up: bool,
+    pub addrs: Vec<IfAddr>,
+}
+
+/// The kernel's lo.
+pub static LO_STATE: spin::Mutex<Lo> = spin::Mutex::new(Lo { up: false, addrs: Vec::new() });
+
+fn v4_loopback() -> IfAddr {
+    IfAddr { family: AF_INET, prefix: 8, addr: alloc::vec![127, 0, 0, 1] }
+}
+
+fn v6_loopback() -> IfAddr {
+    let mut a = alloc::vec![0u8; 16];
+    a[15] = 1;
+    IfAddr { family: AF_INET6, prefix: 128, addr: a }
+}
+
+impl Lo {
+    fn set_up(&mut self, up: bool) {
+        if up && !self.up {
+            for a in [v4_loopback(), v6_loopback()] {
+                if !self.addrs.contains(&a) {
+                    self.addrs.push(a);
+                }
+            }
+        } else if !up && self.up {
+            self.addrs.retain(|a| a.family != AF_INET6);
+        }
+        self.up = up;
+    }
+
+    fn flags(&self) -> u32 {
+        IFF_LOOPBACK | if self.up { IFF_UP | IFF_RUNNING | IFF_LOWER_UP } else { 0 }
+    }
+
+    fn link(&self, buf: Vec<u8>, ty: u16, flags: u16, seq: u32, portid: u32) -> Vec<u8> {
+        let mut b = Builder::new(buf, ty, flags, seq, portid);
+        b.bytes(&[AF_UNSPEC, 0]).bytes(&ARPHRD_LOOPBACK.to_ne_bytes()).bytes(&LO.to_ne_bytes()).bytes(&self.flags().to_ne_bytes()).bytes(&0u32.to_ne_bytes());
+        b.attr(IFLA_IFNAME, b"lo\0")
+            .attr(IFLA_TXQLEN, &1000u32.to_ne_bytes())
+            .attr(IFLA_OPERSTATE, &[if self.up { 0 } else { 2 }])
+            .attr(IFLA_LINKMODE, &[0])
+            .attr(IFLA_MTU, &65536u32.to_ne_bytes())
+            .attr(IFLA_QDISC, if self.up { b"noqueue\0" } else { b"noop\0" as &[u8] })
+            .attr(IFLA_ADDRESS, &[0; 6])
+            .attr(IFLA_BROADCAST, &[0; 6]);
+        b.finish()
+    }
+
+    fn addr(&self, buf: Vec<u8>, a: &IfAddr, ty: u16, flags: u16, seq: u32, portid: u32) -> Vec<u8> {
+        let mut b = Builder::new(buf, ty, flags, seq, portid);
+        b.bytes(&[a.family, a.prefix, IFA_F_PERMANENT, RT_SCOPE_HOST]).bytes(&(LO as u32).to_ne_bytes());
+        b.attr(IFA_ADDRESS, &a.addr);
+        if a.family == AF_INET {
+            b.attr(IFA_LOCAL, &a.addr).attr(IFA_LABEL, b"lo\0");
+        }
+        // ifa_cacheinfo: preferred and valid "forever", no timestamps.
+        let mut ci = [0u8; 16];
+        ci[..8].fill(0xff);
+        b.attr(IFA_CACHEINFO, &ci).attr(IFA_FLAGS, &(IFA_F_PERMANENT as u32).to_ne_bytes());
+        b.finish()
+    }
+}
+
+/// The answer to one request message (`msg` whole, header included), by
+/// a caller with CAP_NET_ADMIN or not, on a socket with port id `portid`:
+/// the datagrams to queue, as Linux sends them (a dump's entries, then
+/// NLMSG_DONE on its own unless the dump was empty; an acknowledgement on
+/// its own).
+pub fn handle(h: &Header, msg: &[u8], admin: bool, portid: u32) -> Vec<Vec<u8>> {
+    let body = &msg[NLMSG_HDRLEN..];
+    let r = match h.ty {
+        RTM_GETLINK => get_link(h, body, portid),
+        RTM_NEWLINK | RTM_SETLINK if !admin => Err(EPERM),
+        RTM_NEWLINK | RTM_SETLINK => set_link(body).map(|()| None),
+        RTM_GETADDR => get_addr(h, body, portid),
+        RTM_NEWADDR | RTM_DELADDR if !admin => Err(EPERM),
+        RTM_NEWADDR | RTM_DELADDR => change_addr(h, body).map(|()| None),
+        RTM_GETROUTE if h.flags & NLM_F_DUMP == NLM_F_DUMP => Ok(Some(Reply { entries: Vec::new(), dump: true })),
+        RTM_GETROUTE => Err(EOPNOTSUPP),
+        RTM_DELLINK => Err(if admin { EOPNOTSUPP } else { EPERM }),
+        _ => Err(EOPNOTSUPP),
+    };
+    let mut out = Vec::new();
+    match r {
+        Ok(Some(reply)) => {
+            let is_dump = reply.dump;
+            if !reply.entries.is_empty() || !is_dump {
+                out.push(reply.entries);
+            }
+            if is_dump {
+                out.push(done(Vec::new(), h, portid));
+            } else if h.flags & NLM_F_ACK != 0 {
+                out.push(ack(h, msg, 0, portid));
+            }
+        }
+        Ok(None) => {
+            if h.flags & NLM_F_ACK != 0 {
+                out.push(ack(h, msg, 0, portid));
+            }
+        }
+        Err(e) => out.push(ack(h, msg, e, portid)),
+    }
+    out
+}
+
+/// What a get request found: its messages, and whether it was a dump
+/// (NLMSG_DONE follows).
+struct Reply {
+    entries: Vec<u8>,
+    dump: bool,
+}
+
+fn get_link(h: &Header, body: &[u8], portid: u32) -> Result<Option<Reply>, i32> {
+    let lo = LO_STATE.lock();
+    if h.flags & NLM_F_DUMP == NLM_F_DUMP {
+        let v = lo.link(Vec::new(), RTM_NEWLINK, NLM_F_MULTI, h.seq, portid);
+        return Ok(Some(Reply { entries: v, dump: true }));
+    }
+    if body.len() < 16 {
+        return Err(EINVAL);
+    }
+    let index = i32::from_ne_bytes([body[4], body[5], body[6], body[7]]);
+    let name = attrs(&body[16..]).into_iter().find(|a| a.0 == IFLA_IFNAME).map(|a| a.1);
+    let ok = match (index, name) {
+        (0, Some(n)) => n.split(|&b| b == 0).next() == Some(&b"lo"[..]),
+        (i, _) => i == LO,
+    };
+    if !ok {
+        return Err(ENODEV);
+    }
+    Ok(Some(Reply { entries: lo.link(Vec::new(), RTM_NEWLINK, 0, h.seq, portid), dump: false }))
+}
+
+fn set_link(body: &[u8]) -> Result<(), i32> {
+    if body.len() < 16 {
+        return Err(EINVAL);
+    }
+    let index = i32::from_ne_bytes([body[4], body[5], body[6], body[7]]);
+    let flags = u32::from_ne_bytes([body[8], body[9], body[10], body[11]]);
+    let change = u32::from_ne_bytes([body[12], body[13], body[14], body[15]]);
+    let name = attrs(&body[16..]).into_iter().find(|a| a.0 == IFLA_IFNAME).map(|a| a.1);
+    let is_lo = match (index, name) {
+        (0, Some(n)) => n.split(|&b| b == 0).next() == Some(&b"lo"[..]),
+        (i, _) => i == LO,
+    };
+    if !is_lo {
+        return Err(ENODEV);
+    }
+    let change = if change == 0 { u32::MAX } else { change };
+    if change & IFF_UP != 0 {
+        LO_STATE.lock().set_up(flags & IFF_UP != 0);
+    }
+    Ok(())
+}
+
+fn get_addr(h: &Header, body: &[u8], portid: u32) -> Result<Option<Reply>, i32> {
+    if h.flags & NLM_F_DUMP != NLM_F_DUMP {
+        return Err(EOPNOTSUPP);
+    }
+    let family = body.first().copied().unwrap_or(AF_UNSPEC);
+    let lo = LO_STATE.lock();
+    let mut v = Vec::new();
+    for a in lo.addrs.iter().filter(|a| family == AF_UNSPEC || a.family == family) {
+        v = lo.addr(v, a, RTM_NEWADDR, NLM_F_MULTI, h.seq, portid);
+    }
+    Ok(Some(Reply { entries: v, dump: true }))
+}
+
+fn change_addr(h: &Header, body: &[u8]) -> Result<(), i32> {
+    if body.len() < 8 {
+        return Err(EINVAL);
+    }
+    let (family, prefix) = (body[0], body[1]);
+    let index = u32::from_ne_bytes([body[4], body[5], body[6], body[7]]);
+    if index != LO as u32 {
+        return Err(ENODEV);
+    }
+    let at = attrs(&body[8..]);
+    let addr = at.iter().find(|a| a.0 == IFA_LOCAL).or_else(|| at.iter().find(|a| a.0 == IFA_ADDRESS)).map(|a| a.1.to_vec());
+    let want = match family {
+        AF_INET => 4,
+        AF_INET6 => 16,
+        _ => return Err(EOPNOTSUPP),
+    };
+    let Some(addr) = addr.filter(|a| a.len() == want) else { return Err(EINVAL) };
+    if prefix as usize > want * 8 {
+        return Err(EINVAL);
+    }
+    let a = IfAddr { family, prefix, addr };
+    let mut lo = LO_STATE.lock();
+    let existing = lo.addrs.iter().position(|x| x.family == a.family && x.addr == a.addr);
+    if h.ty == RTM_DELADDR {
+        let i = existing.ok_or(EADDRNOTAVAIL)?;
+        lo.addrs.remove(i);
+        return Ok(());
+    }
+    match existing {
+        Some(_) if h.flags & NLM_F_EXCL != 0 => Err(EEXIST),
+        Some(i) => {
+            lo.addrs[i] = a;
+            Ok(())
+        }
+        None => {
+            lo.addrs.push(a);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{messages, u32_at, NLMSG_DONE, NLMSG_ERROR, NLM_F_REQUEST};
+    use super::*;
+
+    fn req(ty: u16, flags: u16, body: &[u8]) -> Vec<u8> {
+        let mut b = Builder::new(Vec::new(), ty, NLM_F_REQUEST | flags, 7, 0);
+        b.bytes(body);
+        b.finish()
+    }
+
+    fn run(ty: u16, flags: u16, body: &[u8]) -> Vec<(u16, Vec<u8>)> {
+        let r = req(ty, flags, body);
+        let h = messages(&r)[0].0;
+        let out = handle(&h, &r, true, 42).concat();
+        messages(&out).into_iter().map(|(h, m)| (h.ty, m.to_vec())).collect()
+    }
+
+    #[test]
+    fn lo_comes_up_with_its_addresses() {
+        // (One test: the state is global.)
+        let dump = run(RTM_GETLINK, NLM_F_DUMP, &[0; 16]);
+        assert_eq!(dump.iter().map(|m| m.0).collect::<Vec<_>>(), [RTM_NEWLINK, NLMSG_DONE]);
+        let mut up = [0u8; 16];
+        up[4] = 1;
+        up[8] = 1;
+        up[12] = 1;
+        let r = run(RTM_SETLINK, NLM_F_ACK, &up);
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].0, u32_at(&r[0].1, 16)), (NLMSG_ERROR, Some(0)));
+        let addrs = run(RTM_GETADDR, NLM_F_DUMP, &[0; 8]);
+        assert_eq!(addrs.len(), 3);
+        let v4 = run(RTM_GETADDR, NLM_F_DUMP, &[AF_INET, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(v4.len(), 2);
+        let mut bad = [0u8; 16];
+        bad[4] = 9;
+        let r = run(RTM_GETLINK, 0, &bad);
+        assert_eq!((r[0].0, u32_at(&r[0].1, 16)), (NLMSG_ERROR, Some((-ENODEV) as u32)));
+        let r = run(RTM_GETLINK, 0, &[0; 3]);
+        assert_eq!(u32_at(&r[0].1, 16), Some((-EINVAL) as u32));
+        let r = run(99, 0, &[]);
+        assert_eq!(u32_at(&r[0].1, 16), Some((-EOPNOTSUPP) as u32));
+    }
+}
