@@ -281,7 +281,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             // deadline in the past.
             let timer_due = timer.is_some_and(|d| d <= now);
             // A group stop begun meanwhile: park in `deliver` instead.
-            if thread.has_deliverable_signal() || timer_due || process.is_stopped() {
+            if thread.has_deliverable_signal() || timer_due || process.is_stopped() || process.is_frozen() {
                 thread.running_on.store(-1, Ordering::Release);
                 platform::cpu::interrupts::enable();
                 None

@@ -82,6 +82,8 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
     if flags & CLONE_SETTLS != 0 {
         ctx.fs_base = tls;
     }
+    // The pids controller's limit (EAGAIN past it).
+    crate::cgroup::pids::may_fork(&parent)?;
     let tid = pid::alloc();
     let (process, child) = if flags & CLONE_THREAD != 0 {
         (parent.clone(), Thread::new(tid, parent.clone(), fpu, call.thread.creds.lock().clone()))

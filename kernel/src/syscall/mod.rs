@@ -35,6 +35,7 @@ mod execve;
 mod exit;
 mod fcntl;
 mod fsops;
+mod handle;
 mod futex;
 mod ids;
 mod madvise;

@@ -5,9 +5,10 @@
 //! filesystem's options too, such as tmpfs's size= and nr_inodes=),
 //! propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
-//! Root only (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet
-//! (proc, sysfs, cgroup2, devpts: later issues) are ENODEV, as for an
-//! unknown type on Linux.
+//! cgroup2 mounts the one cgroup hierarchy (`crate::cgroup`) with its
+//! options. Root only (CAP_SYS_ADMIN). Filesystem types the kernel lacks
+//! yet (proc, sysfs, devpts: later issues) are ENODEV, as for an unknown
+//! type on Linux.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -119,6 +120,15 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
             };
             let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), opts);
             v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
+            Ok(0)
+        }
+        "cgroup2" => {
+            // One hierarchy: every mount shows the same root, and the
+            // options (nsdelegate, memory_recursiveprot...) are its own.
+            let opts = opt_string(call, data)?.unwrap_or_default();
+            crate::cgroup::options::apply(&opts)?;
+            let root: fs::InodeRef = crate::cgroup::fs_dir::root();
+            v.mount(root, &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
             Ok(0)
         }
         _ => Err(Errno::ENODEV),
