@@ -45,7 +45,7 @@ impl Controllers {
     }
 
     /// "cpu io memory pids\n" style: names separated by spaces, then a
-    /// newline (an empty set is just the newline).
+    /// newline; an empty set is empty (cgroup_print_ss_mask).
     pub fn render(self) -> Vec<u8> {
         let mut out = Vec::new();
         for (c, n) in NAMES {
@@ -56,7 +56,9 @@ impl Controllers {
                 out.extend_from_slice(n.as_bytes());
             }
         }
-        out.push(b'\n');
+        if !out.is_empty() {
+            out.push(b'\n');
+        }
         out
     }
 
@@ -90,7 +92,7 @@ mod tests {
     fn renders_in_linux_order() {
         assert_eq!(Controllers::all().render(), b"cpu io memory pids\n");
         assert_eq!((Controllers::PIDS | Controllers::CPU).render(), b"cpu pids\n");
-        assert_eq!(Controllers::empty().render(), b"\n");
+        assert_eq!(Controllers::empty().render(), b"");
     }
 
     #[test]

@@ -6,10 +6,9 @@
 //!
 //! As kernfs: a read produces the whole contents when it starts at
 //! offset 0 and later reads continue in that snapshot (seq_file); a write
-//! is one command, at most a page, whatever the offset; opening a file
-//! for reading that cannot be read (cgroup.kill) or for writing one that
-//! cannot be written is EACCES even for root; O_TRUNC is accepted and
-//! does nothing. Every file polls readable and writable, plus POLLERR and
+//! is one command, at most a page, whatever the offset (an empty write
+//! does nothing); reading cgroup.kill or writing a read-only file is
+//! EINVAL; O_TRUNC is accepted and does nothing. Every file polls readable and writable, plus POLLERR and
 //! POLLPRI once its cgroup's events changed since the file was opened or
 //! last read (kernfs_generic_poll).
 
@@ -397,16 +396,6 @@ fn apply(f: &CgFile, data: &[u8], t: &Arc<Thread>) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Whether a kind can be read / written at all (kernfs refuses the open
-/// otherwise).
-fn readable(k: Kind) -> bool {
-    k != Kind::Kill
-}
-
-fn writable(k: Kind) -> bool {
-    k.perm() & 0o200 != 0
-}
-
 /// An open control file.
 pub struct CgroupFile {
     inner: InodeFile,
@@ -418,14 +407,13 @@ pub struct CgroupFile {
     snapshot: spin::Mutex<Vec<u8>>,
 }
 
-/// The open file for `inner`: a control file gets [`CgroupFile`] (after
-/// kernfs's checks on the access mode), anything else stays as it is.
-pub fn open(inner: InodeFile, read: bool, write: bool) -> Result<Box<dyn FileOps>, Errno> {
+/// The open file for `inner`: a control file gets [`CgroupFile`],
+/// anything else stays as it is. Any access mode opens (the permission
+/// bits were checked); reading cgroup.kill or writing a read-only file
+/// is EINVAL then, as Linux.
+pub fn open(inner: InodeFile) -> Result<Box<dyn FileOps>, Errno> {
     let any: Arc<dyn core::any::Any + Send + Sync> = inner.loc.inode.clone();
     let Ok(node) = any.downcast::<CgFile>() else { return Ok(Box::new(inner)) };
-    if (read && !readable(node.kind)) || (write && !writable(node.kind)) {
-        return Err(Errno::EACCES);
-    }
     let dir = fs_dir::dir(node.cg).ok_or(Errno::ENODEV)?;
     let seen = AtomicU64::new(dir.event_seq.load(Ordering::Acquire));
     Ok(Box::new(CgroupFile { inner, node, dir, seen, snapshot: spin::Mutex::new(Vec::new()) }))
@@ -455,6 +443,9 @@ impl FileOps for CgroupFile {
     }
 
     fn write(&self, file: &File, io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
+        if data.is_empty() {
+            return Ok(0);
+        }
         let data = &data[..data.len().min(4096)];
         apply(&self.node, data, io.thread)?;
         fsnotify::file_event(file, fsnotify::IN_MODIFY);

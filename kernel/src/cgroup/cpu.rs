@@ -1,6 +1,6 @@
 //! CPU accounting: `cpu.stat` (usage_usec, user_usec, system_usec from
-//! the threads' CPU times; with the cpu controller enabled also the
-//! bandwidth counters, always 0 here), `cpu.weight`, `cpu.weight.nice`
+//! the threads' CPU times, nice_usec not kept apart (0); with the cpu
+//! controller enabled also the bandwidth counters, always 0 here), `cpu.weight`, `cpu.weight.nice`
 //! and `cpu.max` (recorded and validated as Linux does; the scheduler
 //! does not apply them).
 //!
@@ -49,7 +49,7 @@ pub fn stat(id: Id, bandwidth: bool) -> Vec<u8> {
         system += t.system.saturating_sub(base.1);
     }
     let (u, s) = (user / 1000, system / 1000);
-    let mut out = alloc::format!("usage_usec {}\nuser_usec {u}\nsystem_usec {s}\n", u + s).into_bytes();
+    let mut out = alloc::format!("usage_usec {}\nuser_usec {u}\nsystem_usec {s}\nnice_usec 0\n", u + s).into_bytes();
     if bandwidth {
         out.extend_from_slice(b"nr_periods 0\nnr_throttled 0\nthrottled_usec 0\nnr_bursts 0\nburst_usec 0\n");
     }

@@ -3,10 +3,9 @@
 //!
 //! As Linux: mkdir makes a cgroup (with the caller as owner of it and of
 //! its files, and the mode it asked for); rmdir removes one that holds no
-//! process and no child (EBUSY otherwise); rename works within the same
-//! parent only (EIO across, EINVAL with renameat2 flags, ENOTDIR for a
-//! file); creating files, nodes, symlinks and links is EACCES/EPERM, as
-//! for a kernfs directory without those operations. The root directory
+//! process and no child (EBUSY otherwise); rename is EPERM (cgroup2 has
+//! none); creating files is EACCES, nodes, symlinks, links and unlinking
+//! EPERM, as for a kernfs directory without those operations. The root directory
 //! is mode 0555. Directories and files keep `trusted.*`, `security.*`
 //! and `user.*` extended attributes. Every mount of cgroup2 shows the
 //! same directories (one superblock, like Linux's).
@@ -301,27 +300,10 @@ impl Inode for CgDir {
         Ok(())
     }
 
-    fn rename(&self, old: &[u8], new_dir: &InodeRef, new: &[u8], flags: RenameFlags, check: RenameCheck<'_>) -> Result<()> {
-        let victim = self.lookup(old)?;
-        if !flags.is_empty() {
-            return Err(Errno::EINVAL);
-        }
-        if !is_dir(&victim) {
-            return Err(Errno::ENOTDIR);
-        }
-        let target = new_dir.lookup(new).ok();
-        if check(&victim, target.as_ref())? == RenameAction::Nothing {
-            return Ok(());
-        }
-        if id_of(new_dir) != Some(self.id) {
-            return Err(Errno::EIO);
-        }
-        if self.files.iter().any(|f| f.kind.name().as_bytes() == new && self.present(f.kind)) {
-            return Err(Errno::EEXIST);
-        }
-        HIER.lock().rename(self.id, old, new)?;
-        self.common.touch();
-        Ok(())
+    /// cgroup2 refuses renames (cgroup_rename on the default hierarchy).
+    fn rename(&self, old: &[u8], _new_dir: &InodeRef, _new: &[u8], _flags: RenameFlags, _check: RenameCheck<'_>) -> Result<()> {
+        self.lookup(old)?;
+        Err(Errno::EPERM)
     }
 
     fn readdir(&self, offset: u64) -> Result<Option<DirEntry>> {
