@@ -381,7 +381,11 @@ fn apply(f: &CgFile, data: &[u8], t: &Arc<Thread>) -> Result<(), Errno> {
             }
             *f.value.lock() = alloc::format!("{v}\n").into_bytes();
         }
-        Kind::CpuMax => *f.value.lock() = super::cpu::parse_max(s, &f.value.lock())?,
+        Kind::CpuMax => {
+            let old = f.value.lock().clone();
+            let new = super::cpu::parse_max(s, &old)?;
+            *f.value.lock() = new;
+        }
         Kind::MemoryOomGroup => {
             let v = parse_int(s)?;
             if !(0..=1).contains(&v) {

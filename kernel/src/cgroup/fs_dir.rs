@@ -174,15 +174,6 @@ pub fn dir(id: Id) -> Option<Arc<CgDir>> {
     DIRS.lock().get(&id).cloned()
 }
 
-/// The cgroup id of a cgroupfs inode (a directory, or a file's cgroup).
-pub fn id_of(inode: &InodeRef) -> Option<Id> {
-    let any: &dyn core::any::Any = &**inode;
-    if let Some(d) = any.downcast_ref::<CgDir>() {
-        return Some(d.id);
-    }
-    any.downcast_ref::<CgFile>().map(|f| f.cg)
-}
-
 /// First offset of the child directories in a directory stream: the
 /// files' offsets (2 + their kind index) lie below it.
 const CHILD_BASE: u64 = 1 << 32;

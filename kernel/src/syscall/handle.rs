@@ -5,8 +5,9 @@
 //! As Linux: unknown flags are EINVAL; a handle_bytes above MAX_HANDLE_SZ
 //! (128) is EINVAL; one too small for the 8 bytes is EOVERFLOW, with the
 //! needed size and FILEID_INVALID written back (and the mount id);
-//! open_by_handle_at needs CAP_DAC_READ_SEARCH (EPERM), and a handle of
-//! another type or of a node that is gone is ESTALE.
+//! open_by_handle_at needs CAP_DAC_READ_SEARCH (EPERM), reads the id as
+//! FILEID_KERNFS or FILEID_INO32_GEN(_PARENT), and a handle of another
+//! type or of a node that is gone is ESTALE.
 //!
 //! Differs: other filesystems (tmpfs, which Linux can export) answer
 //! EOPNOTSUPP, as a filesystem without export operations.
@@ -86,7 +87,9 @@ pub fn open_by_handle_at(call: &Call<'_>, mount_fd: i32, handle: u64, flags: u32
         let f = call.thread.process.files().lock().get_raw(mount_fd as u32 as u64)?;
         f.inode_file().map(|i| i.loc.mount.clone()).or_else(|| f.node.as_ref().map(|n| n.mount.clone())).ok_or(Errno::EBADF)?
     };
-    if !is_cgroupfs(mount.root()) || ty != FILEID_KERNFS || bytes < 8 {
+    // kernfs also takes its id as FILEID_INO32_GEN(_PARENT): the inode
+    // number and the generation, the same 8 bytes.
+    if !is_cgroupfs(mount.root()) || !matches!(ty, FILEID_KERNFS | 1 | 2) || bytes < 8 {
         return Err(Errno::ESTALE);
     }
     let id = uaccess::UserPtr::<u64>::new(handle + 8).read(&mm)?;
