@@ -174,13 +174,12 @@ impl Hierarchy {
             return Err(Errno::EINVAL);
         }
         let level = p.level + 1;
-        let mut depth = 1;
-        for a in self.ancestry(parent) {
+        // The new cgroup lies `depth` levels below each ancestor.
+        for (depth, a) in (1..).zip(self.ancestry(parent)) {
             let n = self.node(a)?;
             if n.max_descendants.is_some_and(|m| n.nr_descendants >= m) || n.max_depth.is_some_and(|m| depth > m) {
                 return Err(Errno::EAGAIN);
             }
-            depth += 1;
         }
         for a in self.ancestry(parent) {
             self.node_mut(a)?.nr_descendants += 1;

@@ -96,10 +96,8 @@ pub fn open_by_handle_at(call: &Call<'_>, mount_fd: i32, handle: u64, flags: u32
     let inode = decode(id).ok_or(Errno::ESTALE)?;
     let meta = inode.metadata();
     let acc = flags & O_ACCMODE;
-    if flags & O_PATH == 0 {
-        if meta.is_dir() && (acc != O_RDONLY || flags & O_CREAT != 0) {
-            return Err(Errno::EISDIR);
-        }
+    if flags & O_PATH == 0 && meta.is_dir() && (acc != O_RDONLY || flags & O_CREAT != 0) {
+        return Err(Errno::EISDIR);
     }
     if flags & O_DIRECTORY != 0 && !meta.is_dir() {
         return Err(Errno::ENOTDIR);
