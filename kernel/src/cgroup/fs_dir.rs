@@ -207,6 +207,10 @@ impl Inode for CgDir {
         super::options::apply(data)
     }
 
+    fn mount_options(&self) -> alloc::string::String {
+        super::options::shown()
+    }
+
     fn file_locks(&self) -> &FileLocks {
         &self.common.locks
     }

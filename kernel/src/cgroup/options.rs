@@ -23,8 +23,17 @@ pub fn apply(data: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether `opt` is one of cgroup2's options (fsconfig's per-option
+/// check): EINVAL otherwise.
+pub fn apply_check(opt: &str) -> Result<()> {
+    if OPTIONS.contains(&opt) {
+        Ok(())
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
 /// ",nsdelegate,memory_recursiveprot" style, for mountinfo.
-#[allow(dead_code)] // mountinfo (procfs, issue 13) shows it
 pub fn shown() -> String {
     let bits = SET.load(Ordering::Acquire);
     let mut s = String::new();

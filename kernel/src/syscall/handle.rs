@@ -82,7 +82,7 @@ pub fn open_by_handle_at(call: &Call<'_>, mount_fd: i32, handle: u64, flags: u32
         return Err(Errno::EINVAL);
     }
     let mount = if mount_fd == AT_FDCWD {
-        call.thread.process.fs.lock().cwd.mount.clone()
+        call.thread.process.fs().lock().cwd.mount.clone()
     } else {
         let f = call.thread.process.files().lock().get_raw(mount_fd as u32 as u64)?;
         f.inode_file().map(|i| i.loc.mount.clone()).or_else(|| f.node.as_ref().map(|n| n.mount.clone())).ok_or(Errno::EBADF)?
