@@ -123,10 +123,11 @@ static inline void cg_rmdir_tree(const char *dir) {
 static inline void cg_teardown(void) {
     char p[256];
     snprintf(p, sizeof p, "%s/cgroup.kill", cg_dir);
-    cg_write(p, "1");
-    snprintf(p, sizeof p, "%s/cgroup.events", cg_dir);
-    cg_await(p, "populated 0\nfrozen 0\n");
-    cg_rmdir_tree(cg_dir);
+    if (cg_write(p, "1") == 0) {
+        snprintf(p, sizeof p, "%s/cgroup.events", cg_dir);
+        cg_await(p, "populated 0\nfrozen 0\n");
+        cg_rmdir_tree(cg_dir);
+    }
     umount2(cg_mnt, MNT_DETACH);
     rmdir(cg_mnt);
 }

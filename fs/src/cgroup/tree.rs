@@ -198,7 +198,8 @@ impl Hierarchy {
         }
         self.node_mut(parent)?.children.remove(name);
         for a in self.ancestry(parent) {
-            self.node_mut(a)?.nr_descendants -= 1;
+            let n = self.node_mut(a)?;
+            n.nr_descendants = n.nr_descendants.saturating_sub(1);
         }
         self.nodes.remove(&id);
         Ok(id)
@@ -258,7 +259,7 @@ impl Hierarchy {
             if populated {
                 n.populated_children += 1;
             } else {
-                n.populated_children -= 1;
+                n.populated_children = n.populated_children.saturating_sub(1);
             }
             if was == n.populated() {
                 break;

@@ -259,7 +259,7 @@ fn render(f: &CgFile, t: Option<&Thread>) -> Result<Vec<u8>, Errno> {
         Kind::Kill => return Err(Errno::EINVAL),
         Kind::Procs | Kind::Threads => {
             drop(h);
-            super::procs::list(id, f.kind == Kind::Threads)
+            super::procs::list(id, f.kind == Kind::Threads)?
         }
         Kind::CpuStat => {
             let cpu = h.controllers(id).contains(Controllers::CPU) && h.parent(id).is_some();

@@ -21,10 +21,20 @@ use super::tree::{self, HIER};
 use crate::errno::Errno;
 use crate::proc::{pid, Thread};
 
-/// One PID (or TID) per line.
-pub fn list(id: Id, threads: bool) -> Vec<u8> {
+/// One PID (or TID) per line. A threaded cgroup's processes belong to
+/// its thread root: reading its cgroup.procs is EOPNOTSUPP, and the
+/// thread root's lists those of its whole threaded subtree.
+pub fn list(id: Id, threads: bool) -> Result<Vec<u8>, Errno> {
+    let mut cgroups = alloc::vec![id];
+    if !threads {
+        let h = HIER.lock();
+        if h.is_threaded(id) {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        cgroups.extend(h.subtree(id).into_iter().filter(|&c| h.is_threaded(c)));
+    }
     let mut ids: Vec<u32> = Vec::new();
-    for p in tree::members(id, false) {
+    for p in cgroups.into_iter().flat_map(|c| tree::members(c, false)) {
         if threads {
             ids.extend(p.threads().iter().map(|t| t.tid()));
         } else {
@@ -32,11 +42,12 @@ pub fn list(id: Id, threads: bool) -> Vec<u8> {
         }
     }
     ids.sort_unstable();
+    ids.dedup();
     let mut out = Vec::new();
     for i in ids {
         out.extend_from_slice(alloc::format!("{i}\n").as_bytes());
     }
-    out
+    Ok(out)
 }
 
 /// cgroup_procs_write_permission: write access to the common ancestor's

@@ -56,30 +56,32 @@ pub fn enter_new(p: &Arc<Process>) {
 }
 
 /// The process is exiting: its time goes to its cgroup, and it leaves.
+/// Its `exiting` flag is already set, so no move can put it back
+/// ([`migrate`] looks at the flag under the same lock).
 pub fn exit(p: &Process) {
-    let id = cgroup_of(p);
+    let (id, changed) = {
+        let mut h = HIER.lock();
+        let id = cgroup_of(p);
+        (id, h.migrate(p.pid, Some(id), None))
+    };
     super::cpu::charge(p, id);
-    let changed = HIER.lock().migrate(p.pid, Some(id), None);
     events::changed(&changed);
 }
 
-/// Moves `p` into `to` after Linux's checks on the destination.
+/// Moves `p` into `to` after Linux's checks on the destination. A process
+/// that is exiting has left its cgroup already and is skipped without an
+/// error, as Linux skips PF_EXITING tasks.
 pub fn migrate(p: &Arc<Process>, to: Id) -> Result<(), Errno> {
-    if p.is_zombie() || p.is_exiting() {
-        // A process that is exiting has left its cgroup already; Linux
-        // skips it without an error.
-        return Ok(());
-    }
-    let from = cgroup_of(p);
-    let (changed, frozen) = {
+    let (from, changed, frozen) = {
         let mut h = HIER.lock();
         h.vet_migration_dst(to)?;
-        if from == to {
+        let from = cgroup_of(p);
+        if p.is_zombie() || p.is_exiting() || from == to {
             return Ok(());
         }
         let changed = h.migrate(p.pid, Some(from), Some(to));
         p.cgroup.store(to, Ordering::Release);
-        (changed, h.frozen(to))
+        (from, changed, h.frozen(to))
     };
     super::cpu::charge(p, from);
     set_frozen(p, frozen);

@@ -231,6 +231,10 @@ int main(void) {
     CHECK(cg_write_pid(cg_path(0, "th/below/cgroup.procs"), a) == -EOPNOTSUPP, "no process can enter a domain invalid cgroup: EOPNOTSUPP", "other");
     r = cg_write(cg_path(0, "th/below/cgroup.type"), "threaded");
     CHECK(r == 0 && cg_write_pid(cg_path(1, "th/below/cgroup.procs"), a) == 0, "once threaded it takes a process", "r %d", r);
+    snprintf(buf, sizeof buf, "%d\n", a);
+    r = cg_read(cg_path(0, "th/below/cgroup.procs"), buf + 100, sizeof buf - 100);
+    CHECK(r == -EOPNOTSUPP && cg_is(cg_path(1, "th/below/cgroup.threads"), buf) && cg_is(cg_path(2, "cgroup.procs"), buf),
+          "a threaded cgroup's cgroup.procs is EOPNOTSUPP; its threads list it; the thread root's procs list it", "r %d", r);
     cg_write_pid(cg_path(0, "cgroup.procs"), a);
 
     /* Argument errors. */
