@@ -216,6 +216,52 @@ int main(void) {
         CHECK(e == 0 && rmdir(cg_path(0, "exit")) == 0, "the empty cgroup is removed", "exit %d errno %d", e, errno);
     }
 
+    /* Delegation: moving needs write access to the destination's
+     * cgroup.procs and to the common ancestor's. */
+    {
+        mkdir(cg_path(0, "d1"), 0755);
+        mkdir(cg_path(0, "d2"), 0755);
+        int ok = chown(cg_path(0, "d1/cgroup.procs"), 1000, 1000) == 0 && chown(cg_path(1, "d2/cgroup.procs"), 1000, 1000) == 0;
+        int pipefd[2], res[2];
+        if (pipe(pipefd) != 0 || pipe(res) != 0)
+            return 1;
+        int u = fork();
+        if (u == 0) {
+            char c;
+            if (setgid(1000) != 0 || setuid(1000) != 0 || read(pipefd[0], &c, 1) != 1)
+                _exit(2);
+            int out[3];
+            out[0] = cg_write(cg_path(0, "d2/cgroup.procs"), "0");
+            out[1] = cg_write(cg_path(0, "cgroup.procs"), "0");
+            if (write(res[1], out, 2 * sizeof(int)) != 2 * sizeof(int) || read(pipefd[0], &c, 1) != 1)
+                _exit(3);
+            out[2] = cg_write(cg_path(0, "d2/cgroup.procs"), "0");
+            if (write(res[1], out + 2, sizeof(int)) != sizeof(int) || read(pipefd[0], &c, 1) != 1)
+                _exit(4);
+            _exit(0);
+        }
+        cg_write_pid(cg_path(0, "d1/cgroup.procs"), u);
+        int out[3] = {1, 1, 1};
+        r = write(pipefd[1], "g", 1) == 1 && read(res[0], out, 2 * sizeof(int)) == 2 * sizeof(int);
+        CHECK(ok && r && out[0] == -EACCES, "a user owning both cgroup.procs files but not their common ancestor's cannot move: EACCES", "%d %d", r, out[0]);
+        CHECK(out[1] == -EACCES, "nor into a cgroup whose cgroup.procs it cannot write: EACCES", "%d", out[1]);
+        chown(cg_path(0, "cgroup.procs"), 1000, 1000);
+        r = write(pipefd[1], "g", 1) == 1 && read(res[0], out + 2, sizeof(int)) == sizeof(int);
+        snprintf(buf, sizeof buf, "%d\n", u);
+        CHECK(r && out[2] == 0 && cg_is(cg_path(0, "d2/cgroup.procs"), buf), "once it owns the common ancestor's cgroup.procs it can", "%d %d", r, out[2]);
+        if (write(pipefd[1], "g", 1) != 1)
+            return 1;
+        e = t_wait_exit(u);
+        chown(cg_path(0, "cgroup.procs"), 0, 0);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        close(res[0]);
+        close(res[1]);
+        cg_await(cg_path(0, "d2/cgroup.events"), "populated 0\nfrozen 0\n");
+        rmdir(cg_path(0, "d1"));
+        rmdir(cg_path(0, "d2"));
+    }
+
     /* cgroup.type */
     mkdir(cg_path(0, "th"), 0755);
     CHECK(cg_write(cg_path(0, "th/cgroup.type"), "domain") == -EINVAL, "cgroup.type: writing domain is EINVAL", "other");
