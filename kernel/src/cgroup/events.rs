@@ -13,18 +13,24 @@ use super::control_files::Kind;
 use super::fs_dir;
 use crate::fsnotify;
 
-/// The events of cgroups `ids` changed.
+/// The `cgroup.events` of cgroups `ids` changed.
 pub fn changed(ids: &[Id]) {
     for &id in ids {
-        let Some(dir) = fs_dir::dir(id) else { continue };
-        dir.event_seq.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
-        dir.events.wake_all();
-        if fsnotify::active() && id != fs::cgroup::ROOT {
-            if let Some(f) = dir.file(Kind::Events) {
-                let file: InodeRef = f.clone();
-                let d: InodeRef = dir.clone();
-                fsnotify::event(&file, fsnotify::IN_MODIFY, Some((&d, Kind::Events.name().as_bytes())), 0);
-            }
+        file_changed(id, Kind::Events);
+    }
+}
+
+/// The notifying file `kind` (cgroup.events, memory.events, pids.events)
+/// of cgroup `id` changed.
+pub fn file_changed(id: Id, kind: Kind) {
+    let Some(dir) = fs_dir::dir(id) else { return };
+    dir.event_seq.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
+    dir.events.wake_all();
+    if fsnotify::active() && id != fs::cgroup::ROOT {
+        if let Some(f) = dir.file(kind) {
+            let file: InodeRef = f.clone();
+            let d: InodeRef = dir.clone();
+            fsnotify::event(&file, fsnotify::IN_MODIFY, Some((&d, kind.name().as_bytes())), 0);
         }
     }
 }

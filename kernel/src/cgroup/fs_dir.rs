@@ -116,8 +116,10 @@ pub struct Stats {
     pub system_ns: u64,
     /// pids.events "max": forks refused by this cgroup's pids.max.
     pub pids_max_events: u64,
-    /// memory.events "max".
+    /// memory.events "max", "oom" and "oom_kill".
     pub memory_max_events: u64,
+    pub memory_oom: u64,
+    pub memory_oom_kill: u64,
     /// pids.max and memory.max (bytes): `None` is "max".
     pub pids_max: Option<u64>,
     pub memory_max: Option<u64>,

@@ -5,18 +5,31 @@
 //! page_counter_memparse), and `memory.events` and `memory.stat` report
 //! in Linux's format.
 //!
-//! Differs from Linux: page cache and kernel memory are not charged, and
-//! memory.max is recorded but not enforced (no reclaim, no OOM kill), so
-//! the "max", "oom" and "oom_kill" events stay 0.
+//! memory.max is enforced as Linux does when nothing can be reclaimed
+//! (anonymous memory, no swap): a page fault that takes the cgroup or an
+//! ancestor past its limit invokes that cgroup's OOM killer, which ends
+//! the faulting process with SIGKILL; memory.events counts "max", "oom"
+//! and "oom_kill" and notifies its pollers and watchers.
+//!
+//! Differs from Linux: page cache and kernel memory are not charged; the
+//! check comes after the page is in (Linux refuses the charge first), and
+//! the victim is the faulting process rather than the cgroup's largest;
+//! memory.high is recorded but does not throttle.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use fs::cgroup::Id;
 
+use super::control_files::Kind;
 use super::fs_dir;
-use super::tree;
+use super::tree::{self, HIER};
 use crate::errno::Errno;
+use crate::proc::Process;
+
+/// Whether any cgroup has a memory.max (the fault path's fast check).
+static LIMITED: AtomicBool = AtomicBool::new(false);
 
 const PAGE: u64 = 4096;
 
@@ -67,12 +80,44 @@ pub fn max(id: Id) -> Option<u64> {
 pub fn set_max(id: Id, s: &[u8]) -> Result<(), Errno> {
     let v = parse_limit(s)?;
     fs_dir::dir(id).ok_or(Errno::ENODEV)?.stats.lock().memory_max = v;
+    if v.is_some() {
+        LIMITED.store(true, Ordering::Release);
+    }
     Ok(())
 }
 
+/// A page fault of `p` brought a page in: past the memory.max of its
+/// cgroup or an ancestor, that cgroup's OOM killer ends `p`.
+pub fn charge_fault(p: &Arc<Process>) {
+    if !LIMITED.load(Ordering::Acquire) || p.is_exiting() {
+        return;
+    }
+    let chain = HIER.lock().ancestry(tree::cgroup_of(p));
+    for id in chain {
+        let Some(d) = fs_dir::dir(id) else { continue };
+        let Some(limit) = d.stats.lock().memory_max else { continue };
+        if current(id) <= limit {
+            continue;
+        }
+        {
+            let mut st = d.stats.lock();
+            st.memory_max_events += 1;
+            st.memory_oom += 1;
+            st.memory_oom_kill += 1;
+        }
+        log::info!("memory cgroup out of memory: killed process {} (memory.max {limit})", p.pid);
+        crate::signal::send_process(p, crate::signal::SigInfo::kernel(crate::signal::SIGKILL), true);
+        super::events::file_changed(id, Kind::MemoryEvents);
+        return;
+    }
+}
+
 pub fn events(id: Id) -> Vec<u8> {
-    let max = fs_dir::dir(id).map_or(0, |d| d.stats.lock().memory_max_events);
-    alloc::format!("low 0\nhigh 0\nmax {max}\noom 0\noom_kill 0\noom_group_kill 0\n").into_bytes()
+    let (max, oom, kill) = fs_dir::dir(id).map_or((0, 0, 0), |d| {
+        let st = d.stats.lock();
+        (st.memory_max_events, st.memory_oom, st.memory_oom_kill)
+    });
+    alloc::format!("low 0\nhigh 0\nmax {max}\noom {oom}\noom_kill {kill}\noom_group_kill 0\n").into_bytes()
 }
 
 pub fn stat(id: Id) -> Vec<u8> {

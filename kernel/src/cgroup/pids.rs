@@ -64,7 +64,7 @@ pub fn may_fork(creator: &Process) -> Result<(), Errno> {
         let Some(limit) = d.stats.lock().pids_max else { continue };
         if current(id) + 1 > limit {
             d.stats.lock().pids_max_events += 1;
-            super::events::changed(&[id]);
+            super::events::file_changed(id, super::control_files::Kind::PidsEvents);
             return Err(Errno::EAGAIN);
         }
     }

@@ -324,6 +324,8 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 }
                 if r.is_ok() {
                     thread.minflt.fetch_add(1, Ordering::Relaxed);
+                    // The cgroup's memory.max (its OOM killer).
+                    crate::cgroup::memory::charge_fault(&process);
                 }
                 if let Err(e) = r {
                     log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid(), ctx.rip);

@@ -7,9 +7,10 @@
  * disabling what a child still enables, the controllers' files appearing
  * where the parent enables them, pids.max refusing fork with EAGAIN and
  * counting it in pids.events, memory.current following resident memory,
- * memory.max's size syntax, cpu.stat usage from CPU time spent, cpu.weight
- * and cpu.max ranges, io.max accepted, PID 1 moving itself, threaded mode
- * refused under domain controllers, and disabling everything again. */
+ * memory.max's size syntax and its OOM kill, cpu.stat usage from CPU
+ * time spent, cpu.weight and cpu.max ranges, io.max accepted, PID 1
+ * moving itself, threaded mode refused under domain controllers, and
+ * disabling everything again. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -145,6 +146,35 @@ int main(void) {
     CHECK(cg_write(cg_path(0, "leaf/memory.max"), "abc") == -EINVAL && cg_write(cg_path(1, "leaf/memory.max"), "max") == 0 &&
               cg_is(cg_path(2, "leaf/memory.max"), "max\n"),
           "memory.max: a bad size is EINVAL; max restores it", "other");
+
+    /* memory.max: past it, with nothing to reclaim, the OOM killer. */
+    {
+        cg_write(cg_path(0, "leaf/memory.max"), "16M");
+        int m = fork();
+        if (m == 0) {
+            await_go(go[0]);
+            char *p = mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            for (int i = 0; i < (64 << 20); i += 4096)
+                p[i] = 1;
+            _exit(0);
+        }
+        cg_write_pid(cg_path(0, "leaf/cgroup.procs"), m);
+        if (write(go[1], "g", 1) != 1)
+            return 1;
+        int es = t_wait_exit(m);
+        CHECK(es == 100 + SIGKILL, "a process touching 64 MiB under memory.max 16M is killed with SIGKILL", "exit %d", es);
+        r = cg_read(cg_path(0, "leaf/memory.events"), buf, sizeof buf);
+        long long mx = -1, oom = -1, kills = -1;
+        char *q = strstr(buf, "\nmax ");
+        if (q)
+            mx = atoll(q + 5);
+        if ((q = strstr(buf, "\noom ")))
+            oom = atoll(q + 5);
+        if ((q = strstr(buf, "\noom_kill ")))
+            kills = atoll(q + 10);
+        CHECK(r > 0 && mx >= 1 && oom >= 1 && kills == 1, "memory.events counts max, oom and one oom_kill", "%s", buf);
+        cg_write(cg_path(0, "leaf/memory.max"), "max");
+    }
 
     /* cpu */
     {
