@@ -176,6 +176,12 @@ pub fn dir(id: Id) -> Option<Arc<CgDir>> {
     DIRS.lock().get(&id).cloned()
 }
 
+/// The cgroup whose directory `inode` is.
+pub fn dir_id(inode: &InodeRef) -> Option<Id> {
+    let any: &dyn core::any::Any = &**inode;
+    any.downcast_ref::<CgDir>().map(|d| d.id)
+}
+
 /// First offset of the child directories in a directory stream: the
 /// files' offsets (2 + their kind index) lie below it.
 const CHILD_BASE: u64 = 1 << 32;

@@ -14,7 +14,6 @@ use super::control_files::parse_int;
 use super::fs_dir;
 use super::tree::{self, HIER};
 use crate::errno::Errno;
-use crate::proc::Process;
 
 /// Linux's PID_MAX_LIMIT on 64-bit.
 const PID_MAX_LIMIT: i64 = 4 * 1024 * 1024;
@@ -53,12 +52,13 @@ pub fn events(id: Id) -> Vec<u8> {
     alloc::format!("max {n}\n").into_bytes()
 }
 
-/// May `creator` start one more task? EAGAIN past a limit on the way up.
-pub fn may_fork(creator: &Process) -> Result<(), Errno> {
+/// May one more task start in cgroup `cg`? EAGAIN past a limit on the
+/// way up.
+pub fn may_fork(cg: Id) -> Result<(), Errno> {
     if !LIMITED.load(Ordering::Acquire) {
         return Ok(());
     }
-    let chain = HIER.lock().ancestry(tree::cgroup_of(creator));
+    let chain = HIER.lock().ancestry(cg);
     for id in chain {
         let Some(d) = fs_dir::dir(id) else { continue };
         let Some(limit) = d.stats.lock().pids_max else { continue };

@@ -10,6 +10,10 @@
 //! Through `cgroup.threads` a thread may only move within its threaded
 //! domain (EOPNOTSUPP); Aramid keeps processes whole, so a thread of a
 //! multi-threaded process cannot leave its siblings (EOPNOTSUPP too).
+//!
+//! clone3's CLONE_INTO_CGROUP takes the same checks for the new child
+//! ([`vet_clone_into`]): EBADF unless the descriptor is open on a cgroup
+//! directory, then the destination's rules and the writer's access.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -89,4 +93,24 @@ pub fn write(id: Id, s: &[u8], threads: bool, t: &Arc<Thread>) -> Result<(), Err
         }
     }
     tree::migrate(&p, id)
+}
+
+/// Checks clone3's CLONE_INTO_CGROUP for `t` creating a child in the
+/// cgroup whose directory `fd` is open on; the cgroup's id. A new thread
+/// (CLONE_THREAD) cannot leave its process's cgroup here (EOPNOTSUPP).
+pub fn vet_clone_into(t: &Arc<Thread>, fd: u64, thread: bool) -> Result<Id, Errno> {
+    let file = t.process.files().lock().get_raw(fd).map_err(|_| Errno::EBADF)?;
+    let inode = file.inode_file().map(|f| f.loc.inode.clone()).or_else(|| file.node.as_ref().map(|n| n.inode.clone())).ok_or(Errno::EBADF)?;
+    let id = super::fs_dir::dir_id(&inode).ok_or(Errno::EBADF)?;
+    let from = tree::cgroup_of(&t.process);
+    {
+        let h = HIER.lock();
+        h.node(id)?;
+        h.vet_migration_dst(id)?;
+    }
+    if thread && from != id {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    may_move(t, from, id)?;
+    Ok(id)
 }

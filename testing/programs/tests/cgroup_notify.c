@@ -8,7 +8,7 @@
  * cgroup; name_to_handle_at gives an 8-byte FILEID_KERNFS handle holding
  * the cgroup id (the directory's inode number) and open_by_handle_at
  * opens the cgroup from it (also read as FILEID_INO32_GEN; ESTALE for
- * another type or an id of nothing). */
+ * another type or an id of nothing); clone3's CLONE_INTO_CGROUP. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <stdint.h>
@@ -212,6 +212,40 @@ int main(void) {
     memset(h.f, 0xff, 8);
     CHECK(FAILS(syscall(SYS_open_by_handle_at, mfd, &h, O_RDONLY), ESTALE), "a handle of no cgroup: ESTALE", "errno %d", errno);
     close(mfd);
+
+    /* clone3(CLONE_INTO_CGROUP) */
+    {
+        mkdir(cg_path(0, "into"), 0755);
+        int cfd = open(cg_path(0, "into"), O_RDONLY | O_DIRECTORY);
+        uint64_t args[11];
+        memset(args, 0, sizeof args);
+        args[0] = 0x200000000ULL; /* CLONE_INTO_CGROUP */
+        args[4] = SIGCHLD;
+        args[10] = cfd;
+        long c = syscall(SYS_clone3, args, sizeof args);
+        if (c == 0) {
+            for (int i = 0; i < 300; i++)
+                t_sleep_ms(100);
+            _exit(0);
+        }
+        snprintf(buf, sizeof buf, "%ld\n", c);
+        CHECK(c > 0 && cg_is(cg_path(0, "into/cgroup.procs"), buf), "clone3 with CLONE_INTO_CGROUP starts the child in that cgroup", "c %ld errno %d", c, errno);
+        if (c > 0)
+            t_kill_reap(c);
+        int ffd = open(cg_path(0, "into/cgroup.procs"), O_RDONLY);
+        args[10] = ffd;
+        CHECK(FAILS(syscall(SYS_clone3, args, sizeof args), EBADF), "CLONE_INTO_CGROUP with a descriptor of a control file: EBADF", "errno %d", errno);
+        args[10] = 1ULL << 32;
+        CHECK(FAILS(syscall(SYS_clone3, args, sizeof args), EINVAL), "CLONE_INTO_CGROUP with a descriptor past INT_MAX: EINVAL", "errno %d", errno);
+        args[10] = cfd;
+        CHECK(FAILS(syscall(SYS_clone3, args, 64), EINVAL), "CLONE_INTO_CGROUP in a struct too small to hold it: EINVAL", "errno %d", errno);
+        args[10] = 999;
+        CHECK(FAILS(syscall(SYS_clone3, args, sizeof args), EBADF), "CLONE_INTO_CGROUP with a closed descriptor: EBADF", "errno %d", errno);
+        close(ffd);
+        close(cfd);
+        cg_await(cg_path(0, "into/cgroup.events"), "populated 0\nfrozen 0\n");
+        rmdir(cg_path(0, "into"));
+    }
 
     cg_teardown();
     return t_done("cgroup_notify");
