@@ -7,8 +7,9 @@
 //! processes:
 //! - [`tree`]: the global hierarchy, membership (a child starts in its
 //!   parent's cgroup, exit leaves it, cgroup.procs moves), freezing.
-//! - [`fs_dir`] and [`control_files`]: cgroupfs, a directory per cgroup
-//!   with its control files, as kernfs shows them.
+//! - [`fs_dir`], [`control_files`] and [`open_file`]: cgroupfs, a
+//!   directory per cgroup with its control files, as kernfs shows them.
+//! - [`options`]: the mount options (nsdelegate, memory_recursiveprot...).
 //! - [`procs`], [`pids`], [`memory`], [`cpu`]: what the files read and
 //!   accept.
 //! - [`events`]: `cgroup.events` changes, which wake pollers (POLLPRI)
@@ -16,8 +17,9 @@
 //! - [`handle`]: file handles of cgroup directories (the 8-byte cgroup id).
 //!
 //! Lock order: the hierarchy lock ([`tree::HIER`]) before the directory
-//! table ([`fs_dir::DIRS`]); neither is held while calling into the VFS,
-//! fsnotify or signals.
+//! table ([`fs_dir::DIRS`]), and both before a cgroup's statistics and a
+//! file's stored value (leaves); none is held while calling into the
+//! VFS, fsnotify, signals or an address space.
 
 pub mod control_files;
 pub mod cpu;
@@ -25,6 +27,7 @@ pub mod events;
 pub mod fs_dir;
 pub mod handle;
 pub mod memory;
+pub mod open_file;
 pub mod options;
 pub mod pids;
 pub mod procs;

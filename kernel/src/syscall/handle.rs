@@ -111,7 +111,7 @@ pub fn open_by_handle_at(call: &Call<'_>, mount_fd: i32, handle: u64, flags: u32
         write: None,
         opener: creds_of(call.thread),
     };
-    let kind = if flags & O_PATH == 0 { crate::cgroup::control_files::open(f)? } else { alloc::boxed::Box::new(f) };
+    let kind = if flags & O_PATH == 0 { crate::cgroup::open_file::open(f)? } else { alloc::boxed::Box::new(f) };
     let kept = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_NOATIME);
     let file = Arc::new(File::from_ops(kind, kept | O_LARGEFILE));
     let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;

@@ -105,7 +105,7 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
         };
         if flags & O_PATH == 0 {
             // A cgroup control file is served by cgroupfs itself.
-            crate::cgroup::control_files::open(f)?
+            crate::cgroup::open_file::open(f)?
         } else {
             alloc::boxed::Box::new(f)
         }
