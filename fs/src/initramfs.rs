@@ -58,6 +58,7 @@ pub fn unpack_cpio(vfs: &Vfs, image: &[u8]) -> core::result::Result<UnpackStats,
         ctx: Ctx {
             root: &root,
             creds: &creds,
+            caller: Default::default(),
             umask: 0,
         },
         root: &root,

@@ -22,6 +22,7 @@ use core::any::Any;
 use crate::clock::Timespec;
 use crate::errno::{Errno, Result};
 use crate::lock::FileLocks;
+use crate::vfs::{Ctx, PathLoc};
 
 /// A shared reference to an inode.
 pub type InodeRef = Arc<dyn Inode>;
@@ -507,6 +508,32 @@ pub trait Inode: Any + Send + Sync {
         Err(Errno::EINVAL)
     }
 
+    /// What readlink(2) shows to the caller `ctx`: the target for most
+    /// links; a link whose target depends on who asks (/proc/self) or a
+    /// magic link (/proc/PID/fd/N shows the open file's path) answers here.
+    fn readlink_for(&self, _ctx: &Ctx<'_>) -> Result<Vec<u8>> {
+        self.readlink()
+    }
+
+    /// Where following the link leads for the caller `ctx`: a path to walk
+    /// (the default, [`Inode::readlink_for`]), or for Linux's magic links
+    /// (/proc/PID/fd/N, exe, cwd, root) a location itself, which the walk
+    /// jumps to without reading any path.
+    fn follow_link(&self, ctx: &Ctx<'_>) -> Result<LinkTarget> {
+        Ok(LinkTarget::Path(self.readlink_for(ctx)?))
+    }
+
+    // ---- open files ----
+
+    /// Called when the caller `ctx` opens the inode with open(2) `flags`
+    /// (after the VFS's permission checks): a filesystem whose files keep
+    /// per-open state (Linux's `->open` filling `file->private_data`, such
+    /// as seq_file's snapshot of generated contents) returns it, and the
+    /// open file then reads and writes through it instead of the inode.
+    fn open_state(&self, _ctx: &Ctx<'_>, _flags: u32) -> Result<Option<Arc<dyn OpenState>>> {
+        Ok(None)
+    }
+
     // ---- extended attributes (the VFS checks namespaces and permissions) ----
 
     fn get_xattr(&self, _name: &[u8]) -> Result<Vec<u8>> {
@@ -525,6 +552,68 @@ pub trait Inode: Any + Send + Sync {
     fn remove_xattr(&self, _name: &[u8]) -> Result<()> {
         Err(Errno::EOPNOTSUPP)
     }
+}
+
+/// Where a symbolic link leads ([`Inode::follow_link`]).
+pub enum LinkTarget {
+    /// A path, walked from the link's directory (or the caller's root if
+    /// absolute).
+    Path(Vec<u8>),
+    /// A location to continue from: a magic link's target.
+    Jump(Jump),
+    /// An inode outside the tree, reached on the link's own mount (the
+    /// namespace files behind /proc/PID/ns/*, Linux's nsfs).
+    Here(InodeRef),
+}
+
+/// A magic link's target: the location, and the directory and name it was
+/// opened by (what /proc/PID/fd/N would show for a new open of it; `name`
+/// is empty when `loc` is a directory known by itself).
+#[derive(Clone, Debug)]
+pub struct Jump {
+    pub loc: PathLoc,
+    pub parent: PathLoc,
+    pub name: Vec<u8>,
+}
+
+/// Per-open-file state a filesystem attaches at open ([`Inode::open_state`]):
+/// reads and writes of the open file go through it.
+pub trait OpenState: Any + Send + Sync {
+    /// Reads at `offset` (0 at the end).
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize>;
+
+    /// Writes `data` at `offset`.
+    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize>;
+
+    /// Poll events beyond readable-and-writable: POLLPRI|POLLERR once per
+    /// change of the [`OpenState::events`] counter, as Linux's seq poll of
+    /// /proc/PID/mountinfo reports a mount change.
+    fn poll(&self) -> u16 {
+        0
+    }
+
+    /// The event source whose changes [`OpenState::poll`] reports (the
+    /// kernel finds its wait queue through [`EventSource::as_any`]).
+    fn events(&self) -> Option<&Arc<dyn EventSource>> {
+        None
+    }
+}
+
+impl core::fmt::Debug for dyn OpenState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("OpenState")
+    }
+}
+
+/// A counter of events readers of a generated file are told about by poll
+/// (a namespace's mount changes). The kernel's implementation carries the
+/// wait queue woken on each change.
+pub trait EventSource: Any + Send + Sync {
+    /// Changes so far.
+    fn count(&self) -> u64;
+
+    /// For the kernel to find its own type (and its wait queue).
+    fn as_any(&self) -> &dyn Any;
 }
 
 /// Whether two references name the same inode object.

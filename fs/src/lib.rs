@@ -14,6 +14,8 @@
 //! - [`lock_waits`]: who waits for whom among F_SETLKW callers (EDEADLK).
 //! - [`cgroup`]: the cgroup v2 hierarchy and its rules (the kernel shows
 //!   it as cgroupfs).
+//! - [`synthetic`]: generated trees (procfs, sysfs): directories listing
+//!   kernel state, files produced on read and parsed on write, magic links.
 //! - [`initramfs`] unpacks a [`cpio`] image into the root.
 //!
 //! Everything is synchronous and never blocks: the kernel wraps operations
@@ -32,6 +34,11 @@
 //!    memory's own locks (`PageMemory::evicted` is called with no lock
 //!    held). The mount table is read from VFS callbacks that run under
 //!    level-2 locks; no inode method is ever called while it is held.
+//!
+//! A generated directory's child cache ([`synthetic`]) is taken with no
+//! other `fs` lock held; under it, the kernel's [`synthetic::Node::alive`]
+//! reads kernel state (its own leaf locks). Contents are produced with no
+//! `fs` lock held.
 //!
 //! Spin locks are never held across a call back into user-supplied code
 //! other than these callbacks, and never across an `.await` (there is none).
@@ -59,7 +66,9 @@ pub mod open;
 pub mod ops;
 pub mod pages;
 pub mod path;
+mod propagate;
 pub mod rename;
+pub mod synthetic;
 pub mod tmpfs;
 pub mod vfs;
 pub mod xattr;

@@ -255,6 +255,23 @@ impl Mount {
         *self.propagation.lock()
     }
 
+    /// A new mount of the same tree and filesystem state, attached
+    /// nowhere (a copy that propagation puts on a peer or slave).
+    pub(crate) fn copy(&self) -> Arc<Mount> {
+        Mount::new(
+            NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            self.root.clone(),
+            &self.fstype,
+            &self.source,
+            self.flags(),
+            Some(self.sb.clone()),
+        )
+    }
+
+    pub(crate) fn set_propagation_to(&self, p: Propagation) {
+        *self.propagation.lock() = p;
+    }
+
     /// Whether this is a detached mount ([`Vfs::new_detached`],
     /// [`Vfs::clone_detached`]) waiting to be attached.
     pub fn is_detached(&self) -> bool {
@@ -312,10 +329,10 @@ pub fn mount_options(flags: MountFlags) -> String {
     s
 }
 
-struct Inner {
+pub(crate) struct Inner {
     root: Arc<Mount>,
     /// Every attached mount, in mount order.
-    mounts: Vec<Arc<Mount>>,
+    pub(crate) mounts: Vec<Arc<Mount>>,
     /// (parent mount id, mount point address) -> the mount on top there.
     on: BTreeMap<(u32, usize), Arc<Mount>>,
 }
@@ -323,19 +340,23 @@ struct Inner {
 /// Mount ids and peer-group ids are global, as Linux's (one IDA for
 /// all namespaces): mountinfo and statx's `stx_mnt_id` never show the
 /// same id for two mounts alive at once.
-static NEXT_ID: AtomicU32 = AtomicU32::new(1);
-static NEXT_GROUP: AtomicU32 = AtomicU32::new(1);
+pub(crate) static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+pub(crate) static NEXT_GROUP: AtomicU32 = AtomicU32::new(1);
+
+/// Every namespace's table, for propagation between peers and slaves,
+/// which may live in different namespaces.
+pub(crate) static TABLES: Mutex<Vec<alloc::sync::Weak<MountTable>>> = Mutex::new(Vec::new());
 
 /// The mounts of one namespace.
 pub(crate) struct MountTable {
-    inner: RwLock<Inner>,
+    pub(crate) inner: RwLock<Inner>,
     /// Bumped by every change to the table (Linux's `ns->event`, which
     /// makes an open mountinfo poll with POLLPRI).
     generation: AtomicU64,
 }
 
 impl MountTable {
-    pub(crate) fn new(root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Self {
+    pub(crate) fn new(root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Arc<Self> {
         let m = Mount::new(
             NEXT_ID.fetch_add(1, Ordering::Relaxed),
             root,
@@ -344,14 +365,23 @@ impl MountTable {
             flags,
             None,
         );
-        Self {
-            inner: RwLock::new(Inner {
-                root: m.clone(),
-                mounts: alloc::vec![m],
-                on: BTreeMap::new(),
-            }),
+        Self::register(Inner {
+            root: m.clone(),
+            mounts: alloc::vec![m],
+            on: BTreeMap::new(),
+        })
+    }
+
+    /// A table holding `inner`, known to mount propagation.
+    fn register(inner: Inner) -> Arc<Self> {
+        let t = Arc::new(Self {
+            inner: RwLock::new(inner),
             generation: AtomicU64::new(0),
-        }
+        });
+        let mut all = TABLES.lock();
+        all.retain(|w| w.strong_count() > 0);
+        all.push(Arc::downgrade(&t));
+        t
     }
 
     /// Records a change (mount, unmount, move, flags, propagation).
@@ -402,13 +432,13 @@ impl MountTable {
 }
 
 impl Inner {
-    fn attach(&mut self, m: Arc<Mount>, parent: Arc<Mount>, point: InodeRef) {
+    pub(crate) fn attach(&mut self, m: Arc<Mount>, parent: Arc<Mount>, point: InodeRef) {
         self.on.insert((parent.id, inode_addr(&point)), m.clone());
         *m.parent.lock() = Some((parent, point));
         self.mounts.push(m);
     }
 
-    fn detach(&mut self, m: &Arc<Mount>) {
+    pub(crate) fn detach(&mut self, m: &Arc<Mount>) {
         if let Some((parent, point)) = m.parent.lock().take() {
             self.on.remove(&(parent.id, inode_addr(&point)));
         }
@@ -429,7 +459,7 @@ impl Inner {
         *m.parent.lock() = Some((parent, point));
     }
 
-    fn children(&self, m: &Arc<Mount>) -> Vec<Arc<Mount>> {
+    pub(crate) fn children(&self, m: &Arc<Mount>) -> Vec<Arc<Mount>> {
         self.mounts
             .iter()
             .filter(|c| c.parent().is_some_and(|(p, _)| Arc::ptr_eq(&p, m)))
@@ -450,7 +480,7 @@ impl Inner {
     }
 
     /// The mount on top of any stack at (parent, point).
-    fn top_at(&self, mut parent: Arc<Mount>, mut point: InodeRef) -> (Arc<Mount>, InodeRef) {
+    pub(crate) fn top_at(&self, mut parent: Arc<Mount>, mut point: InodeRef) -> (Arc<Mount>, InodeRef) {
         while let Some(m) = self.on.get(&(parent.id, inode_addr(&point))) {
             parent = m.clone();
             point = m.root.clone();
@@ -474,7 +504,7 @@ impl Drop for Inner {
 
 /// Whether `inode` is `top` or lies below it in the same filesystem
 /// (walking `..` up to the filesystem root).
-fn is_under(top: &InodeRef, inode: &InodeRef) -> bool {
+pub(crate) fn is_under(top: &InodeRef, inode: &InodeRef) -> bool {
     let mut cur = inode.clone();
     loop {
         if same_inode(&cur, top) {
@@ -519,8 +549,10 @@ impl Vfs {
             return Err(Errno::ENOSPC);
         }
         let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
-        t.attach(m.clone(), parent, point);
+        t.attach(m.clone(), parent.clone(), point.clone());
+        drop(t);
         self.table.changed();
+        crate::propagate::mounted(&m, &parent, &point);
         Ok(m)
     }
 
@@ -578,7 +610,8 @@ impl Vfs {
             return Err(Errno::ENOSPC);
         }
         let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
-        t.attach(top.clone(), parent, point);
+        t.attach(top.clone(), parent.clone(), point.clone());
+        let event = (parent, point);
         for (parent_index, orig) in &plan {
             let Some((_, point)) = orig.parent() else {
                 continue;
@@ -590,7 +623,9 @@ impl Vfs {
             t.attach(m.clone(), parent, point);
             copies.push(m);
         }
+        drop(t);
         self.table.changed();
+        crate::propagate::mounted(&top, &event.0, &event.1);
         Ok(top)
     }
 
@@ -707,6 +742,7 @@ impl Vfs {
         // Detached mounts are dropped after the table lock is released:
         // freeing a filesystem may take a while.
         let detached: Vec<Arc<Mount>>;
+        let top_place;
         {
             let mut t = self.table.inner.write();
             if Arc::ptr_eq(&loc.mount, &t.root) || loc.mount.parent().is_none() {
@@ -722,6 +758,7 @@ impl Vfs {
                     return Err(Errno::EAGAIN);
                 }
             }
+            top_place = loc.mount.parent();
             if flags & MNT_DETACH != 0 {
                 detached = t.subtree(&loc.mount);
             } else {
@@ -738,8 +775,11 @@ impl Vfs {
                 t.detach(m);
             }
         }
-        drop(detached);
         self.table.changed();
+        if let Some((parent, point)) = &top_place {
+            crate::propagate::unmounted(&loc.mount, parent, point);
+        }
+        drop(detached);
         Ok(())
     }
 
@@ -871,10 +911,7 @@ impl Vfs {
         drop(t);
         NamespaceCopy {
             vfs: Vfs {
-                table: MountTable {
-                    inner: RwLock::new(inner),
-                    generation: AtomicU64::new(0),
-                },
+                table: MountTable::register(inner),
             },
             copies,
         }
@@ -1026,12 +1063,13 @@ impl Vfs {
             d.take().unwrap_or_default()
         };
         let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
-        t.attach(m.clone(), parent, point);
+        t.attach(m.clone(), parent.clone(), point.clone());
         for (c, parent, point) in below {
             t.attach(c, parent, point);
         }
         drop(t);
         self.table.changed();
+        crate::propagate::mounted(m, &parent, &point);
         Ok(())
     }
 

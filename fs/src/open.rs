@@ -36,6 +36,7 @@ use crate::inode::*;
 use crate::mount::{MountFlags, WriteAccess};
 use crate::ops::{check_writable_mount, may_create, new_owner};
 use crate::path::{Last, Walker};
+
 use crate::vfs::{Ctx, PathLoc, Vfs};
 
 /// How many times an O_CREAT open retries when the name appears between
@@ -56,6 +57,8 @@ pub struct OpenResult {
     /// Held while the file is open for writing (regular files, O_WRONLY or
     /// O_RDWR): keeps the mount from becoming read-only under it.
     pub write: Option<WriteAccess>,
+    /// The filesystem's per-open state ([`Inode::open_state`]), if any.
+    pub state: Option<alloc::sync::Arc<dyn OpenState>>,
 }
 
 /// `openat(dir, path, flags, mode)` for the caller `ctx`.
@@ -134,7 +137,15 @@ pub fn open(
         }
         let is_link = found.inode.mode() & S_IFMT == S_IFLNK;
         if is_link && (flags & O_NOFOLLOW == 0 || p.trailing_slash) {
-            let mut target = w.read_link(&found)?;
+            let mut target = match w.follow(&found)? {
+                LinkTarget::Path(t) => t,
+                // A magic link opens the file it names afresh.
+                LinkTarget::Jump(j) => break (j.loc, false, j.parent, j.name, p.trailing_slash),
+                LinkTarget::Here(inode) => {
+                    let loc = PathLoc::new(found.mount.clone(), inode);
+                    break (loc.clone(), false, loc, Vec::new(), p.trailing_slash);
+                }
+            };
             if p.trailing_slash && target.last() != Some(&b'/') {
                 target.push(b'/');
             }
@@ -155,12 +166,18 @@ pub fn open(
         may_open(ctx, &loc, &meta, flags)?;
     }
     let write = write_access(&loc, flags)?;
+    let state = if flags & O_PATH == 0 {
+        loc.inode.open_state(ctx, flags)?
+    } else {
+        None
+    };
     Ok(OpenResult {
         loc,
         created,
         parent,
         name,
         write,
+        state,
     })
 }
 
@@ -240,6 +257,7 @@ fn open_tmpfile(
         parent,
         name: Vec::new(),
         write,
+        state: None,
     })
 }
 

@@ -313,7 +313,7 @@ pub fn readlinkat(vfs: &Vfs, ctx: &Ctx<'_>, dir: &PathLoc, path: &[u8]) -> Resul
             Errno::EINVAL
         });
     }
-    let target = loc.inode.readlink()?;
+    let target = loc.inode.readlink_for(ctx)?;
     loc.inode.accessed();
     Ok(target)
 }

@@ -17,6 +17,9 @@
 //!   MS_NOSYMFOLLOW mount.
 //! - A trailing slash, or [`Lookup::DIRECTORY`], makes a non-directory
 //!   result ENOTDIR.
+//! - A magic link (/proc/PID/fd/N: [`LinkTarget::Jump`]) is followed like
+//!   a symlink, counted towards the 40, but leads to a location itself,
+//!   not to a path to walk.
 //! - After each step, mounts on the new location are followed down to the
 //!   topmost.
 //!
@@ -28,7 +31,7 @@ use alloc::vec::Vec;
 
 use crate::cred::{check_access, Access};
 use crate::errno::{Errno, Result};
-use crate::inode::{NAME_MAX, PATH_MAX, S_IFLNK, S_IFMT};
+use crate::inode::{LinkTarget, NAME_MAX, PATH_MAX, S_IFLNK, S_IFMT};
 use crate::mount::MountFlags;
 use crate::vfs::{Ctx, PathLoc, Vfs};
 
@@ -152,17 +155,17 @@ impl<'a> Walker<'a> {
             .follow_mounts(PathLoc::new(dir.mount.clone(), inode)))
     }
 
-    /// Counts one more symlink and returns its body.
-    pub(crate) fn read_link(&mut self, link: &PathLoc) -> Result<Vec<u8>> {
+    /// Counts one more symlink and says where it leads for the caller: a
+    /// path to walk, or a magic link's location.
+    pub(crate) fn follow(&mut self, link: &PathLoc) -> Result<LinkTarget> {
         self.links += 1;
         if self.links > MAX_SYMLINKS || link.mount.flags().contains(MountFlags::NOSYMFOLLOW) {
             return Err(Errno::ELOOP);
         }
-        let target = link.inode.readlink()?;
-        if target.is_empty() {
-            return Err(Errno::ENOENT);
+        match link.inode.follow_link(self.ctx)? {
+            LinkTarget::Path(t) if t.is_empty() => Err(Errno::ENOENT),
+            target => Ok(target),
         }
-        Ok(target)
     }
 
     fn start_of(&self, start: &PathLoc, path: &[u8]) -> PathLoc {
@@ -210,7 +213,18 @@ impl<'a> Walker<'a> {
             }
             let follow = !is_final || !flags.contains(Lookup::NOFOLLOW) || trailing;
             if follow && next.inode.mode() & S_IFMT == S_IFLNK {
-                let target = self.read_link(&next)?;
+                let target = match self.follow(&next)? {
+                    LinkTarget::Path(target) => target,
+                    // A magic link: its location is where the walk is now.
+                    LinkTarget::Jump(j) => {
+                        cur = j.loc;
+                        continue;
+                    }
+                    LinkTarget::Here(inode) => {
+                        cur = PathLoc::new(next.mount.clone(), inode);
+                        continue;
+                    }
+                };
                 let inherited = if is_final {
                     stack.pop().is_some_and(|f| f.trailing)
                 } else {

@@ -63,11 +63,21 @@ pub struct Ctx<'a> {
     pub creds: &'a Creds,
     /// Applied to the mode of files, directories and nodes it creates.
     pub umask: u32,
+    /// The calling thread: what /proc/self and /proc/thread-self name,
+    /// and whose files a magic link may reach.
+    pub caller: Caller,
+}
+
+/// The thread making a call (process and thread ids; 0 for the kernel).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caller {
+    pub pid: u32,
+    pub tid: u32,
 }
 
 /// A mount namespace.
 pub struct Vfs {
-    pub(crate) table: MountTable,
+    pub(crate) table: alloc::sync::Arc<MountTable>,
 }
 
 impl Vfs {

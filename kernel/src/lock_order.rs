@@ -31,6 +31,11 @@
 //!            except tty (termios is copied out before line is taken)
 //! fs         the `fs` crate's own order (see fs/src: dentry and inode
 //!            locks), always taken with no kernel lock above it
+//! procfs     a generated directory's child cache (`fs::synthetic`'s
+//!            SynthInode::children) -> what a node's `alive` reads: pid
+//!            TABLE/THREADS, the process and thread leaves, FdTable (no
+//!            kernel lock is ever held while a path is walked, so never
+//!            the other way round)
 //! pid        pid TABLE, THREADS: leaves (lookups clone an Arc out)
 //! executor   a CPU's timer queue, run queue, wait-queue and event locks:
 //!            innermost of all (any of the above may wake or notify)

@@ -53,6 +53,7 @@ impl Env {
         Ctx {
             root: &self.root,
             creds: &self.root_creds,
+            caller: Default::default(),
             umask: 0o022,
         }
     }
@@ -62,6 +63,7 @@ impl Env {
         Ctx {
             root: &self.root,
             creds,
+            caller: Default::default(),
             umask: 0o022,
         }
     }

@@ -13,6 +13,7 @@ mod open;
 mod path_walk;
 mod perms;
 mod rename;
+mod synthetic;
 mod tmpfs_data;
 mod tmpfs_pages;
 mod xattrs;

@@ -755,7 +755,7 @@ fn a_copied_namespace_has_its_own_mounts() {
         assert_eq!(o.dev, n.dev, "same filesystems");
     }
     // A mount in the copy does not appear in the original, nor the reverse.
-    let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022 };
+    let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022, caller: Default::default() };
     let b = copy.vfs.resolve(&ctx, &new_root, b"/b", Lookup::empty()).unwrap();
     let t = Tmpfs::new(env.clock.clone(), TmpfsOptions::default());
     copy.vfs.mount(t.root(), &b, "tmpfs", "x", MountFlags::empty()).unwrap();
@@ -770,4 +770,46 @@ fn a_copied_namespace_has_its_own_mounts() {
     let a_in_copy = copy.translate(&PathLoc::new(a.clone(), a.root().clone()));
     assert!(a_in_copy.is_mount_root());
     assert!(!Arc::ptr_eq(&a_in_copy.mount, &a));
+}
+
+#[test]
+fn mounts_propagate_between_peers_and_to_slaves() {
+    let env = Env::new();
+    env.mkdir("/a", 0o755);
+    env.mkdir("/b", 0o755);
+    env.vfs
+        .set_propagation(&env.root, PropagationChange::Shared, true)
+        .unwrap();
+    let copy = env.vfs.copy_namespace();
+    let new_root = copy.translate(&env.root);
+    let in_copy = |path: &[u8]| {
+        let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022, caller: Default::default() };
+        copy.vfs.resolve(&ctx, &new_root, path, Lookup::empty()).unwrap()
+    };
+    // A mount in the original appears in its peer, the copy, as shared.
+    let m = env.mount_tmpfs("/a");
+    assert!(matches!(m.propagation(), Propagation::Shared(_)), "a mount under a shared parent is shared");
+    let a = in_copy(b"/a");
+    assert!(a.is_mount_root() && fs::inode::same_inode(&a.inode, m.root()), "the same tree");
+    assert_eq!(a.mount.propagation(), m.propagation(), "the copy joins the new mount's peer group");
+    assert_eq!(copy.vfs.mounts(&new_root).len(), 2);
+    // Unmounting it in the original unmounts the copy too.
+    let at = env.resolve("/a").unwrap();
+    drop(a);
+    env.vfs.umount(&at, fs::mount::MNT_DETACH).unwrap();
+    assert_eq!(copy.vfs.mounts(&new_root).len(), 1);
+    // A slave receives from the original but does not send back.
+    copy.vfs
+        .set_propagation(&new_root, PropagationChange::Slave, true)
+        .unwrap();
+    let t = Tmpfs::new(env.clock.clone(), TmpfsOptions::default());
+    copy.vfs.mount(t.root(), &in_copy(b"/b"), "tmpfs", "x", MountFlags::empty()).unwrap();
+    assert_eq!(env.vfs.mounts(&env.root).len(), 1, "nothing goes back from a slave");
+    env.mount_tmpfs("/a");
+    assert!(in_copy(b"/a").is_mount_root(), "the slave receives");
+    // A private mount neither sends nor receives.
+    let other = Env::new();
+    other.mkdir("/x", 0o755);
+    other.mount_tmpfs("/x");
+    assert_eq!(other.vfs.mounts(&other.root).len(), 2);
 }

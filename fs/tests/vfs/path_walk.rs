@@ -246,6 +246,7 @@ fn chroot_confines_dotdot_and_absolute_links() {
     let ctx = Ctx {
         root: &jail,
         creds: &env.root_creds,
+        caller: Default::default(),
         umask: 0o022,
     };
     let f = env.resolve("/a/b/f").unwrap();

@@ -41,7 +41,6 @@ use crate::proc::Process;
 pub const CGROUP2_SUPER_MAGIC: u64 = 0x6367_7270;
 
 /// `/proc/PID/cgroup`: "0::/path\n".
-#[allow(dead_code)] // procfs (issue 13) reads it
 pub fn proc_cgroup_line(p: &Process) -> Vec<u8> {
     let id = tree::cgroup_of(p);
     let mut out = b"0::".to_vec();
@@ -50,7 +49,6 @@ pub fn proc_cgroup_line(p: &Process) -> Vec<u8> {
     out
 }
 
-#[allow(dead_code)] // procfs (issue 13) reads it
 /// `/proc/cgroups`: the v1 table, every controller on hierarchy 0 (bound
 /// to v2), with the number of cgroups, as Linux prints it.
 pub fn proc_cgroups_table() -> Vec<u8> {

@@ -100,7 +100,7 @@ pub fn write(id: Id, s: &[u8], threads: bool, t: &Arc<Thread>) -> Result<(), Err
 /// (CLONE_THREAD) cannot leave its process's cgroup here (EOPNOTSUPP).
 pub fn vet_clone_into(t: &Arc<Thread>, fd: u64, thread: bool) -> Result<Id, Errno> {
     let file = t.process.files().lock().get_raw(fd).map_err(|_| Errno::EBADF)?;
-    let inode = file.inode_file().map(|f| f.loc.inode.clone()).or_else(|| file.node.as_ref().map(|n| n.inode.clone())).ok_or(Errno::EBADF)?;
+    let inode = file.inode_file().map(|f| f.loc.inode.clone()).or_else(|| file.node.as_ref().map(|n| n.loc.inode.clone())).ok_or(Errno::EBADF)?;
     let id = super::fs_dir::dir_id(&inode).ok_or(Errno::EBADF)?;
     let from = tree::cgroup_of(&t.process);
     {

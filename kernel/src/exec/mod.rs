@@ -46,7 +46,7 @@ const MAX_INTERP_DEPTH: usize = 5;
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
 fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
     use crate::file::vfs::{with_ctx, FsContext};
-    let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<(fs::InodeRef, bool), Errno> {
+    let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<(fs::InodeRef, bool, fs::inode::Jump), Errno> {
         let default = if path.starts_with(b"/") { &fsc.root } else { &fsc.cwd };
         let start = at.and_then(|a| a.start.as_ref()).unwrap_or(default);
         let flags = at.map_or(fs::Lookup::empty(), |a| a.lookup);
@@ -62,14 +62,15 @@ fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<
         }
         fs::ops::check_exec_mount(&loc)?;
         fs::cred::check_access(&meta, ctx.creds, fs::Access::EXEC)?;
-        Ok((loc.inode, loc.mount.flags().contains(fs::MountFlags::NOSUID)))
+        let named = named_location(vfs, ctx, start, path, &loc);
+        Ok((loc.inode, loc.mount.flags().contains(fs::MountFlags::NOSUID), named))
     };
-    let (inode, nosuid) = match owner {
+    let (inode, nosuid, named) = match owner {
         Some(p) => with_ctx(p, lookup)?,
         None => {
             let fsc = FsContext::initial();
             let creds = fs::Creds { uid: 0, gid: 0, ruid: 0, rgid: 0, groups: Vec::new() };
-            let ctx = fs::vfs::Ctx { root: &fsc.root, creds: &creds, umask: 0o022 };
+            let ctx = fs::vfs::Ctx { root: &fsc.root, creds: &creds, umask: 0o022, caller: Default::default() };
             lookup(&fsc.mnt.vfs, &ctx, &fsc)?
         }
     };
@@ -78,7 +79,31 @@ fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<
     let mode = if nosuid { meta.mode & !0o6000 } else { meta.mode };
     let ids = FileIds { mode, uid: meta.uid, gid: meta.gid };
     let head = read_range(&inode, 0, (meta.size as usize).min(HEAD))?;
-    Ok((ExecFile { inode, size: meta.size, head }, ids))
+    Ok((ExecFile { inode, size: meta.size, head, named }, ids))
+}
+
+/// The directory and name `loc` was found by through `path` (following a
+/// final symlink's text a few levels), for /proc/PID/exe; the location
+/// alone when it cannot be told.
+fn named_location(vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, start: &fs::vfs::PathLoc, path: &[u8], loc: &fs::vfs::PathLoc) -> fs::inode::Jump {
+    let mut start = start.clone();
+    let mut path = path.to_vec();
+    for _ in 0..8 {
+        let Ok(p) = vfs.resolve_parent(ctx, &start, &path) else { break };
+        let fs::Last::Name(name) = &p.last else { break };
+        let Ok(found) = vfs.resolve(ctx, &p.dir, name, fs::Lookup::NOFOLLOW) else { break };
+        if found.same(loc) {
+            return fs::inode::Jump { loc: loc.clone(), parent: p.dir, name: name.clone() };
+        }
+        match found.inode.readlink() {
+            Ok(t) => {
+                start = p.dir;
+                path = t;
+            }
+            Err(_) => break,
+        }
+    }
+    fs::inode::Jump { loc: loc.clone(), parent: loc.clone(), name: Vec::new() }
 }
 
 /// What exec reads of a file before mapping it: the ELF header and
@@ -93,6 +118,8 @@ pub struct ExecFile {
     pub size: u64,
     /// The first [`HEAD`] bytes (fewer for a shorter file).
     pub head: Vec<u8>,
+    /// Where it was found, and by which name (/proc/PID/exe).
+    pub named: fs::inode::Jump,
 }
 
 impl ExecFile {
@@ -228,7 +255,10 @@ fn load_at_depth(owner: Option<&crate::proc::Thread>, path: &[u8], execfn: &[u8]
     let main = elf::load(&mm, &exe, elf::PIE_BASE)?;
     // The program (not its interpreter) cannot be written while it runs.
     let running = fs::deny_write::deny_write_access(&exe.inode)?;
-    mm.with(|m| m.exe = Some(running));
+    mm.with(|m| {
+        m.exe = Some(running);
+        m.exe_path = Some(exe.named.clone());
+    });
     let mut entry = main.entry;
     let mut base = 0;
     if let Some(interp) = &main.interp {

@@ -63,6 +63,11 @@ pub fn build(mm: &Mm, top: u64, argv: &[&[u8]], envp: &[&[u8]], execfn: &[u8], a
         arg_at.push(push_bytes(&mut sp, a, true)?);
     }
     arg_at.reverse();
+    // The strings lie contiguously: arguments, then the environment, then
+    // the file name.
+    let env_start = env_at.first().copied().unwrap_or(execfn_at);
+    let arg_start = arg_at.first().copied().unwrap_or(env_start);
+    mm.with(|m| m.args = [arg_start, env_start, env_start, execfn_at]);
     let platform_at = push_bytes(&mut sp, b"x86_64", true)?;
     sp &= !15;
     let mut random = [0u8; 16];

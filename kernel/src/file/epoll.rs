@@ -285,6 +285,10 @@ impl Drop for Epoll {
 /// An epoll instance as a file: readable while some registered file has
 /// events; reading and writing are EINVAL.
 impl FileOps for Arc<Epoll> {
+    fn proc_link(&self, _file: &crate::file::File) -> alloc::vec::Vec<u8> {
+        alloc::vec::Vec::from(&b"anon_inode:[eventpoll]"[..])
+    }
+
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.events)
     }

@@ -54,6 +54,10 @@ impl EventFd {
 }
 
 impl FileOps for EventFd {
+    fn proc_link(&self, _file: &crate::file::File) -> alloc::vec::Vec<u8> {
+        alloc::vec::Vec::from(&b"anon_inode:[eventfd]"[..])
+    }
+
     fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
         if buf.len() < 8 {
             return Err(Errno::EINVAL);

@@ -15,7 +15,7 @@ use crate::errno::Errno;
 
 /// The filesystem types, in /proc/filesystems order, and whether each
 /// needs a block device (none does here).
-pub const TYPES: &[&str] = &["tmpfs", "cgroup2", "ramfs", "devtmpfs"];
+pub const TYPES: &[&str] = &["sysfs", "tmpfs", "cgroup2", "ramfs", "devtmpfs", "proc"];
 
 pub fn known(fstype: &str) -> bool {
     TYPES.contains(&fstype)
@@ -46,6 +46,13 @@ pub fn check_option(fstype: &str, key: &str, value: Option<&str>) -> Result<(), 
         // cgroup2's options are flags (nsdelegate, memory_recursiveprot...).
         "cgroup2" if value.is_none() => Ok(crate::cgroup::options::apply_check(key)?),
         "cgroup2" => Err(Errno::EINVAL),
+        // procfs knows these (and does not apply them, see crate::procfs).
+        "proc" => match key {
+            "hidepid" | "gid" | "subset" => Ok(()),
+            _ => Err(Errno::EINVAL),
+        },
+        // sysfs takes no options and ignores what it is given.
+        "sysfs" => Ok(()),
         _ => Err(Errno::ENODEV),
     }
 }
@@ -71,6 +78,14 @@ pub fn create(fstype: &str, options: &str) -> Result<InodeRef, Errno> {
             crate::cgroup::options::apply(options)?;
             Ok(crate::cgroup::fs_dir::root())
         }
+        "proc" => {
+            for o in options.split(',').filter(|o| !o.is_empty()) {
+                let (k, v) = o.split_once('=').map_or((o, None), |(k, v)| (k, Some(v)));
+                check_option("proc", k, v)?;
+            }
+            Ok(crate::procfs::new_instance())
+        }
+        "sysfs" => Ok(crate::sysfs::root()),
         _ => Err(Errno::ENODEV),
     }
 }
@@ -82,7 +97,7 @@ pub fn reconfigure(fstype: &str, root: &InodeRef, options: &str) -> Result<(), E
         // ramfs ignores the options it does not know, which are all but
         // mode=, and mode= applies only at mount time; devtmpfs's are not
         // applied (see super::devtmpfs).
-        "ramfs" | "devtmpfs" => Ok(()),
+        "ramfs" | "devtmpfs" | "proc" | "sysfs" => Ok(()),
         _ => Ok(root.reconfigure(options, ram())?),
     }
 }

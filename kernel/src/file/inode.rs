@@ -40,6 +40,23 @@ pub struct InodeFile {
     /// The credentials it was opened with (Linux's f_cred), for linkat's
     /// AT_EMPTY_PATH rule.
     pub opener: fs::Creds,
+    /// The filesystem's state for this open file (a generated file's
+    /// snapshot): reads and writes go through it.
+    pub state: Option<Arc<dyn fs::inode::OpenState>>,
+}
+
+impl InodeFile {
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        Ok(match &self.state {
+            Some(s) => s.read_at(off, buf)?,
+            None => self.loc.inode.read_at(off, buf)?,
+        })
+    }
+
+    /// The event source's queue, if the open state has events.
+    fn events(&self) -> Option<&super::events::Watched> {
+        self.state.as_ref()?.events()?.as_any().downcast_ref()
+    }
 }
 
 /// Linux's inode_newsize_ok for RLIMIT_FSIZE: growing a file past the
@@ -68,10 +85,10 @@ impl FileOps for InodeFile {
             return Err(Errno::EISDIR);
         }
         let n = match io.at {
-            Some(off) => inode.read_at(off, buf)?,
+            Some(off) => self.read_at(off, buf)?,
             None => {
                 let mut pos = file.pos.lock();
-                let n = inode.read_at(*pos, buf)?;
+                let n = self.read_at(*pos, buf)?;
                 *pos += n as u64;
                 n
             }
@@ -91,6 +108,14 @@ impl FileOps for InodeFile {
         // generic_write_checks).
         if data.is_empty() {
             return Ok(0);
+        }
+        if let Some(state) = &self.state {
+            let mut pos = file.pos.lock();
+            let n = state.write_at(io.at.unwrap_or(*pos), data)?;
+            if io.at.is_none() {
+                *pos += n as u64;
+            }
+            return Ok(n);
         }
         let t = io.thread;
         let mut pos = file.pos.lock();
@@ -205,6 +230,19 @@ impl FileOps for InodeFile {
         self.loc.inode.metadata()
     }
 
+    /// A file with events (mountinfo) has a poll method: readable, and
+    /// POLLPRI|POLLERR once per change.
+    fn wait_queue(&self) -> Option<&executor::WaitQueue> {
+        self.events().map(|e| e.0.queue())
+    }
+
+    fn poll(&self, _t: &Thread) -> u16 {
+        match &self.state {
+            Some(s) if self.events().is_some() => super::readiness::IN | s.poll(),
+            _ => super::readiness::DEFAULT_POLLMASK,
+        }
+    }
+
     fn statfs(&self) -> Result<StatFs, Errno> {
         Ok(fs::attr::statfs(&self.loc)?)
     }
@@ -214,7 +252,8 @@ impl FileOps for InodeFile {
     /// mapping of it is ENODEV. Anything else is ENODEV.
     fn mmap(&self, file: &File, req: &MapRequest) -> Result<Kind, Errno> {
         let inode = &self.loc.inode;
-        if !inode.metadata().is_regular() {
+        // Generated files (an open state) have no mmap, as Linux's proc.
+        if !inode.metadata().is_regular() || self.state.is_some() {
             return Err(Errno::ENODEV);
         }
         // Executable mappings of a file on a MS_NOEXEC mount.

@@ -193,6 +193,10 @@ impl Inotify {
 /// A read takes the whole events that fit, waiting for the first;
 /// FIONREAD is the bytes queued; O_ASYNC can be set.
 impl FileOps for Arc<Inotify> {
+    fn proc_link(&self, _file: &crate::file::File) -> alloc::vec::Vec<u8> {
+        alloc::vec::Vec::from(&b"anon_inode:inotify"[..])
+    }
+
     fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
         let data = self.take(buf.len()).ok_or(Errno::EAGAIN)??;
         buf[..data.len()].copy_from_slice(&data);

@@ -38,6 +38,7 @@ pub mod epoll;
 pub mod fs_context;
 pub mod fs_types;
 pub mod eventfd;
+pub mod events;
 pub mod inode;
 pub mod inotify;
 pub mod io;
@@ -67,8 +68,9 @@ pub struct File {
     /// The epoll registrations of this description.
     pub epoll_items: spin::Mutex<Vec<alloc::sync::Weak<epoll::Item>>>,
     /// The device node or FIFO this was opened by, when it is not an
-    /// [`InodeFile`]: fstat reports that inode, as on Linux.
-    pub node: Option<fs::vfs::PathLoc>,
+    /// [`InodeFile`]: fstat reports that inode, as on Linux; with the
+    /// directory and name it was opened by (/proc/PID/fd shows the path).
+    pub node: Option<fs::inode::Jump>,
 }
 
 /// O_ACCMODE and the status flags F_SETFL may change.
@@ -154,7 +156,7 @@ impl File {
     /// inode.
     pub fn metadata(&self) -> fs::inode::Metadata {
         match &self.node {
-            Some(node) => node.inode.metadata(),
+            Some(node) => node.loc.inode.metadata(),
             None => self.ops.stat(),
         }
     }
@@ -238,6 +240,11 @@ impl FdTable {
     }
 
     /// Every open file (for releasing a process's locks at exit).
+    /// The open descriptor numbers, ascending (/proc/PID/fd).
+    pub fn open_fds(&self) -> Vec<u32> {
+        self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as u32).collect()
+    }
+
     pub fn all(&self) -> Vec<Arc<File>> {
         self.slots.iter().flatten().map(|f| f.file.clone()).collect()
     }

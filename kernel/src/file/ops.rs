@@ -156,6 +156,13 @@ pub trait FileOps: Any + Send + Sync {
 
     /// The description is closing (its last reference goes).
     fn release(&self, _file: &File) {}
+
+    /// What readlink of /proc/PID/fd/N shows for a file that was not
+    /// opened through a path ("pipe:[ino]", "anon_inode:[eventfd]",
+    /// "socket:[ino]"): Linux's d_dname of its pseudo-filesystem.
+    fn proc_link(&self, _file: &File) -> alloc::vec::Vec<u8> {
+        alloc::vec::Vec::from(&b"anon_inode:[unknown]"[..])
+    }
 }
 
 /// FIONREAD: how many bytes a read would find now.

@@ -42,6 +42,10 @@ impl PidFd {
 
 /// Reading and writing are EINVAL; fstatfs reports pidfs (Linux 6.9).
 impl FileOps for PidFd {
+    fn proc_link(&self, _file: &crate::file::File) -> alloc::vec::Vec<u8> {
+        alloc::vec::Vec::from(&b"anon_inode:[pidfd]"[..])
+    }
+
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.process.thread_exits)
     }

@@ -86,6 +86,10 @@ pub fn record(i: &SigInfo) -> SignalfdSiginfo {
 /// A read takes as many whole records as fit (EINVAL if not even one
 /// does), waiting for the first; writing is EINVAL.
 impl FileOps for SignalFd {
+    fn proc_link(&self, _file: &crate::file::File) -> alloc::vec::Vec<u8> {
+        alloc::vec::Vec::from(&b"anon_inode:[signalfd]"[..])
+    }
+
     fn read(&self, _file: &File, io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
         if buf.len() < RECORD {
             return Err(Errno::EINVAL);

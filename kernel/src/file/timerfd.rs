@@ -176,6 +176,10 @@ impl TimerFd {
 /// A read takes the expirations (8 bytes; EINVAL for a smaller buffer),
 /// waiting for the first; writing is EINVAL.
 impl FileOps for Arc<TimerFd> {
+    fn proc_link(&self, _file: &crate::file::File) -> alloc::vec::Vec<u8> {
+        alloc::vec::Vec::from(&b"anon_inode:[timerfd]"[..])
+    }
+
     fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
         if buf.len() < 8 {
             return Err(Errno::EINVAL);

@@ -65,7 +65,7 @@ pub fn init(initrd: Option<&[u8]>) {
 fn populate_dev(vfs: &Vfs) {
     let creds = fs::Creds { uid: 0, gid: 0, ruid: 0, rgid: 0, groups: Vec::new() };
     let root = vfs.root();
-    let ctx = Ctx { root: &root, creds: &creds, umask: 0 };
+    let ctx = Ctx { root: &root, creds: &creds, umask: 0, caller: Default::default() };
     let _ = fs::ops::mkdirat(vfs, &ctx, &root, b"/dev", 0o755);
     for (name, major, minor, mode) in DEVICES {
         let mut path = Vec::from(&b"/dev/"[..]);
@@ -115,7 +115,8 @@ pub fn with_ctx<R>(t: &Thread, f: impl FnOnce(&Vfs, &Ctx<'_>, &FsContext) -> R) 
     let fsc = p.fs().lock().clone();
     let creds = creds_of(t);
     let umask = p.umask.load(core::sync::atomic::Ordering::Relaxed);
-    let ctx = Ctx { root: &fsc.root, creds: &creds, umask };
+    let caller = fs::vfs::Caller { pid: p.pid, tid: t.tid() };
+    let ctx = Ctx { root: &fsc.root, creds: &creds, umask, caller };
     f(&fsc.mnt.vfs, &ctx, &fsc)
 }
 

@@ -76,6 +76,12 @@ pub struct MmInner {
     /// The executable this address space runs (Linux's mm->exe_file): it
     /// cannot be opened for writing meanwhile (ETXTBSY).
     pub exe: Option<fs::deny_write::Executing>,
+    /// Where the executable was found (/proc/PID/exe).
+    pub exe_path: Option<fs::inode::Jump>,
+    /// Linux's arg_start, arg_end, env_start, env_end: where the argument
+    /// and environment strings lie on the initial stack
+    /// (/proc/PID/cmdline and environ read them from there).
+    pub args: [u64; 4],
 }
 
 /// A process's address space.
@@ -263,7 +269,7 @@ impl MmInner {
 impl Mm {
     pub fn new() -> Result<Arc<Mm>, Errno> {
         let space = AddressSpace::new().ok_or(Errno::ENOMEM)?;
-        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None }), cpus: AtomicU64::new(0) }))
+        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None, exe_path: None, args: [0; 4] }), cpus: AtomicU64::new(0) }))
     }
 
     /// Runs `f` with the areas and page tables locked. Never across `.await`.
@@ -470,6 +476,8 @@ impl Mm {
         c.brk_start = parent.brk_start;
         c.brk = parent.brk;
         c.exe = parent.exe.clone();
+        c.exe_path = parent.exe_path.clone();
+        c.args = parent.args;
         let vmas: Vec<Vma> = parent.vmas.values().cloned().collect();
         let mut files = Vec::new();
         for v in vmas {

@@ -19,6 +19,12 @@ pub trait Backing: Send + Sync {
     fn size(&self) -> Option<u64> {
         None
     }
+
+    /// The file behind it, if any (/proc/PID/maps shows its device and
+    /// inode).
+    fn inode(&self) -> Option<&fs::InodeRef> {
+        None
+    }
 }
 
 impl Backing for alloc::vec::Vec<u8> {
@@ -41,6 +47,10 @@ impl Backing for InodeBacking {
 
     fn size(&self) -> Option<u64> {
         Some(self.0.metadata().size)
+    }
+
+    fn inode(&self) -> Option<&fs::InodeRef> {
+        Some(&self.0)
     }
 }
 

@@ -17,6 +17,11 @@ pub fn alloc() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// The last ID handed out (/proc/loadavg's last pid) — 0 before any.
+pub fn last() -> u32 {
+    NEXT.load(Ordering::Relaxed) - 1
+}
+
 pub fn register(p: &Arc<Process>) {
     TABLE.lock().insert(p.pid, Arc::downgrade(p));
 }

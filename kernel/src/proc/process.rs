@@ -30,6 +30,14 @@ pub enum ExitState {
 
 pub struct Process {
     pub pid: u32,
+    /// When it was created (CLOCK_MONOTONIC ns): /proc/PID/stat's start time.
+    pub start_ns: u64,
+    /// /proc/PID/oom_score_adj (-1000..=1000), inherited by children.
+    pub oom_score_adj: core::sync::atomic::AtomicI32,
+    /// The audit login uid and session (/proc/PID/loginuid, sessionid):
+    /// unset (u32::MAX) until written, inherited by children.
+    pub loginuid: AtomicU32,
+    pub sessionid: AtomicU32,
     parent: spin::Mutex<Weak<Process>>,
     mm: spin::Mutex<Option<Arc<Mm>>>,
     /// The descriptor table (shared between processes with CLONE_FILES).
@@ -158,6 +166,10 @@ impl Process {
         let nnp = up.is_some_and(|p| p.no_new_privs.load(Ordering::Relaxed));
         let p = Arc::new(Process {
             pid,
+            start_ns: platform::time::now_ns(),
+            oom_score_adj: core::sync::atomic::AtomicI32::new(up.map_or(0, |p| p.oom_score_adj.load(Ordering::Relaxed))),
+            loginuid: AtomicU32::new(up.map_or(u32::MAX, |p| p.loginuid.load(Ordering::Relaxed))),
+            sessionid: AtomicU32::new(up.map_or(u32::MAX, |p| p.sessionid.load(Ordering::Relaxed))),
             parent: spin::Mutex::new(parent),
             mm: spin::Mutex::new(Some(mm)),
             files: spin::Mutex::new(files),

@@ -85,7 +85,7 @@ pub fn open_by_handle_at(call: &Call<'_>, mount_fd: i32, handle: u64, flags: u32
         call.thread.process.fs().lock().cwd.mount.clone()
     } else {
         let f = call.thread.process.files().lock().get_raw(mount_fd as u32 as u64)?;
-        f.inode_file().map(|i| i.loc.mount.clone()).or_else(|| f.node.as_ref().map(|n| n.mount.clone())).ok_or(Errno::EBADF)?
+        f.inode_file().map(|i| i.loc.mount.clone()).or_else(|| f.node.as_ref().map(|n| n.loc.mount.clone())).ok_or(Errno::EBADF)?
     };
     // kernfs also takes its id as FILEID_INO32_GEN(_PARENT): the inode
     // number and the generation, the same 8 bytes.
@@ -110,6 +110,7 @@ pub fn open_by_handle_at(call: &Call<'_>, mount_fd: i32, handle: u64, flags: u32
         name,
         write: None,
         opener: creds_of(call.thread),
+        state: None,
     };
     let kind = if flags & O_PATH == 0 { crate::cgroup::open_file::open(f)? } else { alloc::boxed::Box::new(f) };
     let kept = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_NOATIME);

@@ -11,6 +11,21 @@ use crate::proc::creds::{CAP_FULL, CAP_SETGID};
 use crate::abi::CapData;
 use crate::uaccess::{self, UserPtr};
 
+/// Applies an ID change; when the effective or filesystem IDs or the
+/// permitted capabilities changed, the process stops being dumpable
+/// (Linux's commit_creds with suid_dumpable 0): its /proc entries then
+/// belong to root and other users may not look into it.
+fn commit(call: &Call<'_>, f: impl FnOnce(&mut crate::proc::creds::Creds) -> Result<(), Errno>) -> Result<(), Errno> {
+    let mut c = call.thread.creds.lock();
+    let key = |c: &crate::proc::creds::Creds| (c.euid, c.egid, c.fsuid, c.fsgid, c.cap_permitted);
+    let before = key(&c);
+    f(&mut c)?;
+    if key(&c) != before {
+        call.thread.process.dumpable.store(false, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
 fn id(v: u64) -> Option<u32> {
     (v as u32 != u32::MAX).then_some(v as u32)
 }
@@ -27,32 +42,32 @@ pub fn get(call: &Call<'_>, which: u8) -> SysResult {
 
 /// setuid(-1) and setgid(-1) are EINVAL: -1 is no valid ID.
 pub fn setuid(call: &Call<'_>, uid: u64) -> SysResult {
-    call.thread.creds.lock().setuid(id(uid).ok_or(Errno::EINVAL)?)?;
+    commit(call, |c| c.setuid(id(uid).ok_or(Errno::EINVAL)?))?;
     Ok(0)
 }
 
 pub fn setgid(call: &Call<'_>, gid: u64) -> SysResult {
-    call.thread.creds.lock().setgid(id(gid).ok_or(Errno::EINVAL)?)?;
+    commit(call, |c| c.setgid(id(gid).ok_or(Errno::EINVAL)?))?;
     Ok(0)
 }
 
 pub fn setreuid(call: &Call<'_>, r: u64, e: u64) -> SysResult {
-    call.thread.creds.lock().setreuid(id(r), id(e))?;
+    commit(call, |c| c.setreuid(id(r), id(e)))?;
     Ok(0)
 }
 
 pub fn setregid(call: &Call<'_>, r: u64, e: u64) -> SysResult {
-    call.thread.creds.lock().setregid(id(r), id(e))?;
+    commit(call, |c| c.setregid(id(r), id(e)))?;
     Ok(0)
 }
 
 pub fn setresuid(call: &Call<'_>, r: u64, e: u64, s: u64) -> SysResult {
-    call.thread.creds.lock().set_uids(id(r), id(e), id(s))?;
+    commit(call, |c| c.set_uids(id(r), id(e), id(s)))?;
     Ok(0)
 }
 
 pub fn setresgid(call: &Call<'_>, r: u64, e: u64, s: u64) -> SysResult {
-    call.thread.creds.lock().set_gids(id(r), id(e), id(s))?;
+    commit(call, |c| c.set_gids(id(r), id(e), id(s)))?;
     Ok(0)
 }
 
@@ -77,12 +92,18 @@ pub fn setfs(call: &Call<'_>, v: u64, gid: bool) -> SysResult {
         let old = c.fsgid;
         if c.capable(CAP_SETGID) || [c.rgid, c.egid, c.sgid, c.fsgid].contains(&v) {
             c.fsgid = v;
+            if v != old {
+                call.thread.process.dumpable.store(false, Ordering::Relaxed);
+            }
         }
         Ok(old as u64)
     } else {
         let old = c.fsuid;
         if c.capable(crate::proc::creds::CAP_SETUID) || [c.ruid, c.euid, c.suid, c.fsuid].contains(&v) {
             c.set_fsuid(v);
+            if v != old {
+                call.thread.process.dumpable.store(false, Ordering::Relaxed);
+            }
         }
         Ok(old as u64)
     }

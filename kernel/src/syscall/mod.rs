@@ -72,7 +72,7 @@ mod timer;
 mod timerfd;
 mod trace;
 pub mod time;
-mod uname;
+pub mod uname;
 mod unshare;
 mod wait;
 mod xattr;

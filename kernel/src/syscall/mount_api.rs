@@ -99,7 +99,7 @@ fn lookup(call: &Call<'_>, dfd: i32, path: u64, follow: bool, empty: bool) -> Re
 
 /// Installs an O_PATH descriptor of `loc`.
 fn install_path(call: &Call<'_>, loc: PathLoc, cloexec: bool) -> SysResult {
-    let file = InodeFile { parent: loc.clone(), loc, name: Vec::new(), write: None, opener: crate::file::vfs::creds_of(call.thread) };
+    let file = InodeFile { parent: loc.clone(), loc, name: Vec::new(), write: None, opener: crate::file::vfs::creds_of(call.thread), state: None };
     let limit = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize;
     let f = Arc::new(File::new(file, O_PATH));
     Ok(call.thread.process.files().lock().install(f, cloexec, limit)? as u64)

@@ -82,8 +82,11 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
             event(&r.loc.inode, IN_MODIFY, Some((&r.parent.inode, &r.name)), 0);
         }
     }
-    let node = r.loc.clone();
-    let kind: alloc::boxed::Box<dyn FileOps> = if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
+    let node = fs::inode::Jump { loc: r.loc.clone(), parent: r.parent.clone(), name: r.name.clone() };
+    let kind: alloc::boxed::Box<dyn FileOps> = if let Some(ns) = crate::procfs::pid_ns::namespace_of(&r.loc.inode).filter(|_| flags & O_PATH == 0) {
+        // A namespace reached through /proc/PID/ns/*.
+        alloc::boxed::Box::new(crate::ns::file::NsFile(ns))
+    } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
         // /dev/tty is the caller's controlling terminal: ENXIO without one.
         if (major(meta.rdev), minor(meta.rdev)) == (5, 0) && !crate::file::tty::is_controlling(p) {
             return Err(Errno::ENXIO);
@@ -102,6 +105,7 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
             name: r.name,
             write: r.write,
             opener: crate::file::vfs::creds_of(call.thread),
+            state: r.state,
         };
         if flags & O_PATH == 0 {
             // A cgroup control file is served by cgroupfs itself.

@@ -9,6 +9,9 @@ pub const SYSNAME: &str = "Linux";
 pub const RELEASE: &str = "6.12.0-aramid";
 pub const VERSION: &str = "#1 SMP PREEMPT Aramid";
 pub const MACHINE: &str = "x86_64";
+/// RELEASE and VERSION with a newline (/proc/sys/kernel/osrelease, version).
+pub const RELEASE_NL: &str = "6.12.0-aramid\n";
+pub const VERSION_NL: &str = "#1 SMP PREEMPT Aramid\n";
 
 pub fn uname(call: &Call<'_>, buf: u64) -> SysResult {
     let mut u = [0u8; 65 * 6];

@@ -181,6 +181,30 @@ int main(void) {
 
     CHECK(FAILS(rmdir(cg_dir), EBUSY), "rmdir of a cgroup with a child cgroup: EBUSY", "errno %d", errno);
 
+    /* /proc/PID/cgroup names the cgroup from the hierarchy's root. */
+    if (access("/proc/self/cgroup", R_OK) != 0) {
+        mkdir("/proc", 0555);
+        syscall(SYS_mount, "proc", "/proc", "proc", 0, NULL);
+    }
+    {
+        int c = fork();
+        if (c == 0) {
+            char want[256];
+            if (cg_write(cg_path(0, "sub/cgroup.procs"), "0") != 0)
+                _exit(2);
+            /* The v2 line (a host with v1 hierarchies lists those first). */
+            snprintf(want, sizeof want, "0::%s/sub\n", cg_dir + strlen(cg_mnt));
+            char all[4096];
+            int n = cg_read("/proc/self/cgroup", all, sizeof all);
+            char *line = n > 0 ? (strncmp(all, "0::", 3) == 0 ? all : strstr(all, "\n0::")) : NULL;
+            if (line && *line == '\n')
+                line++;
+            _exit(line && strcmp(line, want) == 0 ? 0 : 3);
+        }
+        e = t_wait_exit(c);
+        CHECK(e == 0, "/proc/self/cgroup reads 0::/path of the process's cgroup", "exit %d", e);
+    }
+
     /* max.depth and max.descendants. */
     CHECK(cg_write(cg_path(0, "cgroup.max.depth"), "abc") == -EINVAL && cg_write(cg_path(1, "cgroup.max.depth"), "-1") == -ERANGE,
           "cgroup.max.depth: a non-number is EINVAL, a negative one ERANGE", "other");

@@ -54,6 +54,10 @@ impl Drop for PipeEnd {
 }
 
 impl FileOps for PipeEnd {
+    fn proc_link(&self, file: &crate::file::File) -> alloc::vec::Vec<u8> {
+        alloc::format!("pipe:[{}]", file.metadata().ino).into_bytes()
+    }
+
     fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
         if buf.is_empty() {
             return Ok(0);
