@@ -186,6 +186,27 @@ int main(void) {
         mkdir("/proc", 0555);
         syscall(SYS_mount, "proc", "/proc", "proc", 0, NULL);
     }
+    /* mountinfo: the hierarchy's options are the last mount's. */
+    {
+        char mi[65536], want1[256], want2[256], d2[80];
+        snprintf(d2, sizeof d2, "%s2", cg_mnt);
+        mkdir(d2, 0755);
+        r = syscall(SYS_mount, "none", d2, "cgroup2", 0, "nsdelegate,memory_recursiveprot");
+        int fd = open("/proc/self/mountinfo", O_RDONLY);
+        int n = 0, k;
+        while (fd >= 0 && n < (int)sizeof mi - 1 && (k = read(fd, mi + n, sizeof mi - 1 - n)) > 0)
+            n += k;
+        mi[n > 0 ? n : 0] = 0;
+        close(fd);
+        snprintf(want1, sizeof want1, " %s rw,relatime - cgroup2 none rw,nsdelegate,memory_recursiveprot\n", cg_mnt);
+        snprintf(want2, sizeof want2, " %s rw,relatime - cgroup2 none rw,nsdelegate,memory_recursiveprot\n", d2);
+        CHECK(r == 0 && strstr(mi, want1) && strstr(mi, want2), "mountinfo shows cgroup2's options, the hierarchy's, on every mount of it", "r %d", r);
+        CHECK(FAILS(syscall(SYS_mount, "none", d2, "cgroup2", 0, "bogus"), EINVAL), "an unknown cgroup2 option: EINVAL", "errno %d", errno);
+        umount2(d2, MNT_DETACH);
+        rmdir(d2);
+        syscall(SYS_mount, NULL, cg_mnt, NULL, MS_REMOUNT, "");
+    }
+
     {
         int c = fork();
         if (c == 0) {
