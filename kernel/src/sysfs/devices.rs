@@ -13,6 +13,9 @@ use fs::synthetic::Node;
 use super::nodes::{attr, fixed, link, Dir};
 use crate::file::vfs::DEVICES;
 
+/// A directory's children, named.
+type Children = Vec<(&'static [u8], Arc<dyn Node>)>;
+
 /// A device's class and the directory (under /sys/devices) holding it.
 fn place(major: u32, name: &[u8]) -> (&'static str, &'static str) {
     match (major, name) {
@@ -71,7 +74,7 @@ fn cpu_list() -> Vec<u8> {
 /// /sys/devices: the devices under their parents, and the CPUs.
 pub fn devices_dir() -> Arc<dyn Node> {
     // Group the devices by parent path.
-    let mut parents: Vec<(&'static str, Vec<(&[u8], Arc<dyn Node>)>)> = Vec::new();
+    let mut parents: Vec<(&'static str, Children)> = Vec::new();
     for (name, major, minor, mode) in DEVICES {
         let (_, parent) = place(*major, name);
         let dir = device_dir(name, *major, *minor, *mode);
@@ -118,7 +121,7 @@ fn leak(s: &str) -> &'static [u8] {
 
 /// /sys/class: mem and tty, a link per device.
 pub fn class_dir() -> Arc<dyn Node> {
-    let mut classes: Vec<(&'static str, Vec<(&[u8], Arc<dyn Node>)>)> = Vec::new();
+    let mut classes: Vec<(&'static str, Children)> = Vec::new();
     for (name, major, _, _) in DEVICES {
         let (class, parent) = place(*major, name);
         let target = format!("../../devices/{parent}/{}", name_str(name));
