@@ -319,6 +319,13 @@ pub trait Inode: Any + Send + Sync {
         }
     }
 
+    /// The filesystem's own options as mountinfo's super options show
+    /// them after "rw"/"ro", each with a leading comma (cgroup2's
+    /// ",nsdelegate"); none by default.
+    fn mount_options(&self) -> alloc::string::String {
+        alloc::string::String::new()
+    }
+
     /// The POSIX record locks and flock locks on this inode.
     fn file_locks(&self) -> &FileLocks;
 

@@ -12,6 +12,8 @@
 //!   level operations, with Linux's permission checks and errno values.
 //! - [`lock`]: POSIX record locks and flock locks of an inode.
 //! - [`lock_waits`]: who waits for whom among F_SETLKW callers (EDEADLK).
+//! - [`cgroup`]: the cgroup v2 hierarchy and its rules (the kernel shows
+//!   it as cgroupfs).
 //! - [`synthetic`]: generated trees (procfs, sysfs): directories listing
 //!   kernel state, files produced on read and parsed on write, magic links.
 //! - [`initramfs`] unpacks a [`cpio`] image into the root.
@@ -48,6 +50,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod attr;
+pub mod cgroup;
 pub mod clock;
 pub mod cpio;
 pub mod cred;

@@ -301,6 +301,9 @@ pub struct MountInfo {
     pub propagation: Propagation,
     pub fstype: String,
     pub source: String,
+    /// The filesystem's own options after "rw"/"ro" in the super options
+    /// column ([`crate::inode::Inode::mount_options`]: ",nsdelegate").
+    pub fs_options: String,
 }
 
 /// Per-mount options as mountinfo's fourth column shows them
@@ -810,6 +813,7 @@ impl Vfs {
                 propagation: m.propagation(),
                 fstype: m.fstype.clone(),
                 source: m.source.clone(),
+                fs_options: m.root.mount_options(),
             });
         }
         out

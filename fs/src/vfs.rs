@@ -210,7 +210,7 @@ pub(crate) fn join(names: &[Vec<u8>]) -> Vec<u8> {
 }
 
 /// The name under which `dir` holds `child` (ENOENT if it does not).
-pub(crate) fn name_in(dir: &InodeRef, child: &InodeRef) -> Result<Vec<u8>> {
+pub fn name_in(dir: &InodeRef, child: &InodeRef) -> Result<Vec<u8>> {
     let ino = child.ino();
     let mut offset = 0;
     while let Some(e) = dir.readdir(offset)? {

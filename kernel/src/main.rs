@@ -11,6 +11,7 @@
 extern crate alloc;
 
 mod abi;
+mod cgroup;
 mod clock_set;
 mod errno;
 mod exec;

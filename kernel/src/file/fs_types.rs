@@ -15,7 +15,7 @@ use crate::errno::Errno;
 
 /// The filesystem types, in /proc/filesystems order, and whether each
 /// needs a block device (none does here).
-pub const TYPES: &[&str] = &["sysfs", "tmpfs", "ramfs", "devtmpfs", "proc"];
+pub const TYPES: &[&str] = &["sysfs", "tmpfs", "cgroup2", "ramfs", "devtmpfs", "proc"];
 
 pub fn known(fstype: &str) -> bool {
     TYPES.contains(&fstype)
@@ -43,6 +43,9 @@ pub fn check_option(fstype: &str, key: &str, value: Option<&str>) -> Result<(), 
         // devtmpfs takes tmpfs's options and does not apply them (see
         // super::devtmpfs).
         "devtmpfs" => TmpfsOptions::parse(&item, ram()).map(|_| ()).map_err(Errno::from),
+        // cgroup2's options are flags (nsdelegate, memory_recursiveprot...).
+        "cgroup2" if value.is_none() => Ok(crate::cgroup::options::apply_check(key)?),
+        "cgroup2" => Err(Errno::EINVAL),
         // procfs knows these (and does not apply them, see crate::procfs).
         "proc" => match key {
             "hidepid" | "gid" | "subset" => Ok(()),
@@ -68,6 +71,12 @@ pub fn create(fstype: &str, options: &str) -> Result<InodeRef, Errno> {
         "devtmpfs" => {
             TmpfsOptions::parse(options, ram())?;
             Ok(super::devtmpfs::root())
+        }
+        // The one cgroup hierarchy: every mount shows the same root, and
+        // the options are the hierarchy's own (crate::cgroup::options).
+        "cgroup2" => {
+            crate::cgroup::options::apply(options)?;
+            Ok(crate::cgroup::fs_dir::root())
         }
         "proc" => {
             for o in options.split(',').filter(|o| !o.is_empty()) {

@@ -283,6 +283,11 @@ impl Mm {
         self.inner.lock().space.resident_pages().1 * 4
     }
 
+    /// The memory resident now, in KiB (memory.current).
+    pub fn resident_kib(&self) -> u64 {
+        self.inner.lock().space.resident_pages().0 * 4
+    }
+
     /// Makes this address space current on this CPU.
     pub fn activate(&self) {
         self.cpus.fetch_or(1 << platform::cpu::percpu::cpu_id(), Ordering::Relaxed);

@@ -108,6 +108,12 @@ pub struct Process {
     pub child_times: spin::Mutex<Times>,
     /// The peak resident set (KiB) of address spaces already let go.
     pub image_maxrss: core::sync::atomic::AtomicU64,
+    /// The cgroup the process is in (`crate::cgroup::tree`).
+    pub cgroup: core::sync::atomic::AtomicU64,
+    /// Its cgroup is frozen: threads park before user mode.
+    pub frozen: AtomicBool,
+    /// CPU time (user, system ns) already charged to a cgroup.
+    pub cg_cpu_base: spin::Mutex<(u64, u64)>,
 }
 
 /// User and system CPU time in nanoseconds.
@@ -204,8 +210,12 @@ impl Process {
             dead_times: spin::Mutex::new(Times::default()),
             child_times: spin::Mutex::new(Times::default()),
             image_maxrss: core::sync::atomic::AtomicU64::new(0),
+            cgroup: core::sync::atomic::AtomicU64::new(up.map_or(fs::cgroup::ROOT, crate::cgroup::tree::cgroup_of)),
+            frozen: AtomicBool::new(false),
+            cg_cpu_base: spin::Mutex::new((0, 0)),
         });
         pid::register(&p);
+        crate::cgroup::tree::enter_new(&p);
         p
     }
 
@@ -372,6 +382,11 @@ impl Process {
         self.stopped.load(Ordering::Acquire)
     }
 
+    /// Whether its cgroup is frozen (threads park before user mode).
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.load(Ordering::Acquire)
+    }
+
     /// Starts a group stop (a stop signal's default action): marks the
     /// process stopped and brings every thread in user mode back into the
     /// kernel, where it parks. Returns false if it was already stopped.
@@ -501,6 +516,9 @@ impl Process {
         }
         let status = *self.pending_status.lock();
         self.exiting.store(true, Ordering::Release);
+        // Out of its cgroup before anyone can see it a zombie (Linux's
+        // cgroup_exit): "populated 0" comes before SIGCHLD.
+        crate::cgroup::tree::exit(self);
         crate::timer::posix::delete_all(self);
         // Release memory and files now; only the status waits for the parent
         // (and the peak resident set, for its rusage).

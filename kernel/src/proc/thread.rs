@@ -281,7 +281,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             // deadline in the past.
             let timer_due = timer.is_some_and(|d| d <= now);
             // A group stop begun meanwhile: park in `deliver` instead.
-            if thread.has_deliverable_signal() || timer_due || process.is_stopped() {
+            if thread.has_deliverable_signal() || timer_due || process.is_stopped() || process.is_frozen() {
                 thread.running_on.store(-1, Ordering::Release);
                 platform::cpu::interrupts::enable();
                 None
@@ -324,6 +324,8 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 }
                 if r.is_ok() {
                     thread.minflt.fetch_add(1, Ordering::Relaxed);
+                    // The cgroup's memory.max (its OOM killer).
+                    crate::cgroup::memory::charge_fault(&process);
                 }
                 if let Err(e) = r {
                     log::debug!("pid {} tid {}: segfault at {cr2:#x} ip {:#x} ({e:?})", process.pid, thread.tid(), ctx.rip);

@@ -61,12 +61,12 @@ fn show(task: &Task, info: bool) -> fs::Result<Vec<u8>> {
             }
             out.extend_from_slice(format!(" - {} ", m.fstype).as_bytes());
             escape(&mut out, m.source.as_bytes());
-            out.extend_from_slice(format!(" {sb}\n").as_bytes());
+            out.extend_from_slice(format!(" {sb}{}\n", m.fs_options).as_bytes());
         } else {
             escape(&mut out, m.source.as_bytes());
             out.push(b' ');
             escape(&mut out, &m.mount_point);
-            out.extend_from_slice(format!(" {} {opts} 0 0\n", m.fstype).as_bytes());
+            out.extend_from_slice(format!(" {} {opts}{} 0 0\n", m.fstype, m.fs_options).as_bytes());
         }
     }
     Ok(out)

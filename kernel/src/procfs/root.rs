@@ -33,6 +33,7 @@ static GLOBAL: &[TableEntry<()>] = &[
     TableEntry::file("filesystems", |s| TextFile::ro(s, 0o444, global::filesystems)),
     TableEntry::file("swaps", |s| TextFile::ro(s, 0o444, global::swaps)),
     TableEntry::file("devices", |s| TextFile::ro(s, 0o444, global::devices)),
+    TableEntry::file("cgroups", |s| TextFile::ro(s, 0o444, |_, _| Ok(crate::cgroup::proc_cgroups_table()))),
 ];
 
 fn self_link(_: &(), ctx: &Ctx<'_>) -> fs::Result<Vec<u8>> {

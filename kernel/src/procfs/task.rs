@@ -96,6 +96,7 @@ macro_rules! task_table {
             TableEntry::file("environ", pid_mem::environ),
             TableEntry::file("status", |t| TextFile::ro(t, 0o444, pid_status::status)),
             TableEntry::file("limits", |t| TextFile::ro(t, 0o444, pid_misc::limits)),
+            TableEntry::file("cgroup", |t| TextFile::ro(t, 0o444, |t, _| t.process().map(|p| crate::cgroup::proc_cgroup_line(&p)))),
             TableEntry::file("comm", |t| TextFile::rw(t, 0o644, pid_misc::comm, pid_misc::set_comm)),
             TableEntry::file("wchan", |t| TextFile::ro(t, 0o444, pid_misc::wchan)),
             TableEntry::file("cmdline", |t| TextFile::ro(t, 0o444, pid_mem::cmdline)),

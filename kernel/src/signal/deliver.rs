@@ -39,6 +39,12 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
             p.stop_wait.wait_until(|| !p.is_stopped() || p.is_exiting()).await;
             continue;
         }
+        // A frozen cgroup (cgroup.freeze): park until thawed or killed.
+        if t.process.is_frozen() {
+            let p = t.process.clone();
+            p.stop_wait.wait_until(|| !p.is_frozen() || p.is_exiting()).await;
+            continue;
+        }
         let blocked = t.sigmask();
         let Some(info) = t.dequeue_signal(blocked) else {
             if let Some((nr, kind)) = restart {

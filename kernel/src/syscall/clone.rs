@@ -53,6 +53,12 @@ const SUPPORTED: u64 = 0xff
     | crate::ns::ALL_NS;
 
 pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
+    clone_in(call, flags, stack, ptid, ctid, tls, None).await
+}
+
+/// clone, with the child started in cgroup `into` (clone3's
+/// CLONE_INTO_CGROUP, checked already) instead of the caller's.
+async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64, into: Option<fs::cgroup::Id>) -> SysResult {
     if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
         return Err(Errno::EINVAL);
     }
@@ -92,6 +98,8 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
     if flags & CLONE_SETTLS != 0 {
         ctx.fs_base = tls;
     }
+    // The pids controller's limit (EAGAIN past it).
+    crate::cgroup::pids::may_fork(into.unwrap_or_else(|| crate::cgroup::tree::cgroup_of(&parent)))?;
     let tid = pid::alloc();
     let (process, child) = if flags & CLONE_THREAD != 0 {
         (parent.clone(), Thread::new(tid, parent.clone(), fpu, call.thread.creds.lock().clone()))
@@ -108,6 +116,10 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
             p.share_actions_with(&parent);
         }
         crate::ns::create_new(&p, kinds);
+        if let Some(id) = into {
+            // Checked before anything was made; the child has not run.
+            let _ = crate::cgroup::tree::migrate(&p, id);
+        }
         p.creator_tid.store(call.thread.tid(), Ordering::Relaxed);
         real_parent.add_child(p.clone());
         (p.clone(), Thread::new(tid, p, fpu, call.thread.creds.lock().clone()))
@@ -165,10 +177,20 @@ pub async fn clone3(call: &mut Call<'_>, args: uaccess::UserPtr<CloneArgs>, size
         // in a PID namespace: not supported yet.
         return Err(Errno::EINVAL);
     }
-    if flags & (CLONE_INTO_CGROUP | CLONE_PIDFD) != 0 {
+    if flags & CLONE_PIDFD != 0 {
         return Err(Errno::EINVAL);
     }
-    let flags = flags & !CLONE_CLEAR_SIGHAND;
+    // CLONE_INTO_CGROUP: the child starts in the cgroup whose directory
+    // args.cgroup is open on (cgroup_css_set_fork's checks).
+    let into = if flags & CLONE_INTO_CGROUP != 0 {
+        if args_struct.cgroup > i32::MAX as u64 || size < 88 {
+            return Err(Errno::EINVAL);
+        }
+        Some(crate::cgroup::procs::vet_clone_into(call.thread, args_struct.cgroup, flags & CLONE_THREAD != 0)?)
+    } else {
+        None
+    };
+    let flags = flags & !(CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP);
     let stack_top = if stack != 0 { stack.checked_add(stack_size).ok_or(Errno::EINVAL)? } else { 0 };
-    clone(call, flags | exit_signal, stack_top, parent_tid, child_tid, tls).await
+    clone_in(call, flags | exit_signal, stack_top, parent_tid, child_tid, tls, into).await
 }

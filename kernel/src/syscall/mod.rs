@@ -39,6 +39,7 @@ mod execve;
 mod exit;
 mod fcntl;
 mod fsops;
+mod handle;
 mod hostname;
 mod futex;
 mod ids;

@@ -5,9 +5,9 @@
 //! filesystem's options too, such as tmpfs's size= and nr_inodes=),
 //! propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
-//! Root only (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet
-//! (proc, sysfs, cgroup2, devpts: later issues) are ENODEV, as for an
-//! unknown type on Linux.
+//! cgroup2 mounts the one cgroup hierarchy (`crate::cgroup`). Root only
+//! (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet (proc, sysfs,
+//! devpts: later issues) are ENODEV, as for an unknown type on Linux.
 
 use alloc::string::String;
 

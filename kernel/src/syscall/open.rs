@@ -99,14 +99,20 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o140000 {
         return Err(Errno::ENXIO); // a socket node cannot be opened (Linux's bad_sock_fops)
     } else {
-        alloc::boxed::Box::new(InodeFile {
+        let f = InodeFile {
             loc: r.loc,
             parent: r.parent,
             name: r.name,
             write: r.write,
             opener: crate::file::vfs::creds_of(call.thread),
             state: r.state,
-        })
+        };
+        if flags & O_PATH == 0 {
+            // A cgroup control file is served by cgroupfs itself.
+            crate::cgroup::open_file::open(f)?
+        } else {
+            alloc::boxed::Box::new(f)
+        }
     };
     // The description keeps the access mode and status flags; creation
     // flags and unknown bits are not reported by F_GETFL.

@@ -561,8 +561,8 @@ syscall_table! { call;
     300 fanotify_init() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     301 fanotify_mark() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     302 prlimit64(pid: int, resource: uint, new: ptr, old: ptr) none => rlimit::prlimit64(call, pid, resource, new, old);
-    303 name_to_handle_at() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    304 open_by_handle_at() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
+    303 name_to_handle_at(dirfd: dfd, path: path, handle: ptr, mount_id: ptr, flags: flags) none => handle::name_to_handle_at(call, dirfd, path, handle, mount_id, flags);
+    304 open_by_handle_at(mount_fd: int, handle: ptr, flags: flags) none => handle::open_by_handle_at(call, mount_fd, handle, flags);
     305 clock_adjtime() none => GAP; // not implemented yet
     306 syncfs(fd: fd) none => fsops::fsync(call, fd);
     307 sendmmsg(fd: fd, vec: ptr, vlen: uint, flags: flags) sys => socket::send::sendmmsg(call, fd, vec, vlen, flags).await;
