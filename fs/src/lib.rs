@@ -11,6 +11,7 @@
 //! - [`mod@open`], [`ops`], [`rename`], [`attr`], [`xattr`]: the system-call
 //!   level operations, with Linux's permission checks and errno values.
 //! - [`lock`]: POSIX record locks and flock locks of an inode.
+//! - [`seals`]: memfd seals of a tmpfs file (F_ADD_SEALS).
 //! - [`lock_waits`]: who waits for whom among F_SETLKW callers (EDEADLK).
 //! - [`initramfs`] unpacks a [`cpio`] image into the root.
 //!
@@ -57,6 +58,7 @@ pub mod ops;
 pub mod pages;
 pub mod path;
 pub mod rename;
+pub mod seals;
 pub mod tmpfs;
 pub mod vfs;
 pub mod xattr;

@@ -427,7 +427,7 @@ syscall_table! { call;
     166 umount2(target: path, flags: flags) none => mount::umount2(call, target, flags);
     167 swapon() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     168 swapoff() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    169 reboot() none => GAP; // not implemented yet
+    169 reboot(magic1: hex, magic2: hex, cmd: hex, arg: ptr) none => reboot::reboot(call, magic1 as u32, magic2 as u32, cmd as u32, arg);
     170 sethostname() none => GAP; // not implemented yet
     171 setdomainname() none => GAP; // not implemented yet
     172 iopl() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
@@ -506,9 +506,9 @@ syscall_table! { call;
     245 mq_getsetattr() none => GAP; // POSIX message queues: issue 18 (as without CONFIG_POSIX_MQUEUE)
     246 kexec_load() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     247 waitid(idtype: uint, id: uint, info: ptr, options: flags, rusage: ptr) sys => wait::waitid(call, idtype as u64, id as u64, info, options as u64, rusage).await;
-    248 add_key() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    249 request_key() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    250 keyctl() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
+    248 add_key() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
+    249 request_key() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
+    250 keyctl() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
     251 ioprio_set() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     252 ioprio_get() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     253 inotify_init() none => inotify::inotify_init1(call, 0);
@@ -577,9 +577,9 @@ syscall_table! { call;
     316 renameat2(olddirfd: dfd, old: path, newdirfd: dfd, new: path, flags: flags) none => fsops::renameat2(call, olddirfd, old, newdirfd, new, flags);
     317 seccomp() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     318 getrandom(buf: ptr, len: size, flags: flags) none => io::getrandom(call, buf, len, flags);
-    319 memfd_create() none => GAP; // not implemented yet
+    319 memfd_create(name: path, flags: flags) none => memfd::memfd_create(call, name, flags);
     320 kexec_file_load() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    321 bpf() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
+    321 bpf() none => GAP; // as a kernel built without CONFIG_BPF_SYSCALL: ENOSYS there too (systemd skips BPF features)
     322 execveat(dirfd: dfd, path: path, argv: ptr, envp: ptr, flags: hex) none => execve::execveat(call, dirfd, path, argv, envp, flags).await;
     323 userfaultfd() none => GAP; // memory calls: issue 18
     324 membarrier() none => GAP; // memory calls: issue 18
