@@ -11,6 +11,7 @@
 //! - [`mod@open`], [`ops`], [`rename`], [`attr`], [`xattr`]: the system-call
 //!   level operations, with Linux's permission checks and errno values.
 //! - [`lock`]: POSIX record locks and flock locks of an inode.
+//! - [`kmsg`]: the kernel log ring of /dev/kmsg and syslog(2).
 //! - [`seals`]: memfd seals of a tmpfs file (F_ADD_SEALS).
 //! - [`lock_waits`]: who waits for whom among F_SETLKW callers (EDEADLK).
 //! - [`initramfs`] unpacks a [`cpio`] image into the root.
@@ -50,6 +51,7 @@ pub mod errno;
 pub mod flags;
 pub mod initramfs;
 pub mod inode;
+pub mod kmsg;
 pub mod lock;
 pub mod lock_waits;
 pub mod mount;

@@ -39,6 +39,7 @@ pub const DEVICES: &[(&[u8], u32, u32, u32)] = &[
     (b"full", 1, 7, 0o666),
     (b"random", 1, 8, 0o666),
     (b"urandom", 1, 9, 0o666),
+    (b"kmsg", 1, 11, 0o644),
     (b"tty", 5, 0, 0o666),
     (b"console", 5, 1, 0o600),
     (b"ttyS0", 4, 64, 0o660),

@@ -64,6 +64,7 @@ mod sched;
 mod rlimit;
 mod signal;
 mod stat;
+mod syslog;
 mod tid;
 mod timer;
 mod timerfd;

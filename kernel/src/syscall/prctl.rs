@@ -168,7 +168,7 @@ fn set_mm(call: &Call<'_>, opt: u64, addr: u64, a4: u64, a5: u64) -> SysResult {
     if opt == PR_SET_MM_EXE_FILE || opt == PR_SET_MM_AUXV {
         return Err(Errno::EINVAL);
     }
-    if !(PR_SET_MM_START_CODE..=PR_SET_MM_ENV_END).contains(&opt) || addr >= platform::user::USER_END || addr < 0x10000 {
+    if !(PR_SET_MM_START_CODE..=PR_SET_MM_ENV_END).contains(&opt) || !(0x10000..platform::user::USER_END).contains(&addr) {
         return Err(Errno::EINVAL);
     }
     Err(Errno::EINVAL)

@@ -361,7 +361,7 @@ syscall_table! { call;
     100 times(buf: ptr) none => rusage::times(call, buf);
     101 ptrace() none => GAP; // debugging other processes: issue 18
     102 getuid() none => ids::get(call, b'u');
-    103 syslog() none => GAP; // not implemented yet
+    103 syslog(action: int, buf: ptr, len: int) sys => syslog::syslog(call, action, buf, len).await;
     104 getgid() none => ids::get(call, b'g');
     105 setuid(uid: hex) none => ids::setuid(call, uid);
     106 setgid(gid: hex) none => ids::setgid(call, gid);
