@@ -11,6 +11,7 @@
 //! - [`mod@open`], [`ops`], [`rename`], [`attr`], [`xattr`]: the system-call
 //!   level operations, with Linux's permission checks and errno values.
 //! - [`lock`]: POSIX record locks and flock locks of an inode.
+//! - [`devpts`]: /dev/pts, the nodes of the kernel's ptys.
 //! - [`kmsg`]: the kernel log ring of /dev/kmsg and syslog(2).
 //! - [`seals`]: memfd seals of a tmpfs file (F_ADD_SEALS).
 //! - [`lock_waits`]: who waits for whom among F_SETLKW callers (EDEADLK).
@@ -47,6 +48,7 @@ pub mod clock;
 pub mod cpio;
 pub mod cred;
 pub mod deny_write;
+pub mod devpts;
 pub mod errno;
 pub mod flags;
 pub mod initramfs;

@@ -44,6 +44,7 @@ pub mod memfd;
 pub mod ops;
 pub mod pidfd;
 pub mod pipe;
+pub mod pty;
 pub mod readiness;
 pub mod signalfd;
 pub mod timerfd;

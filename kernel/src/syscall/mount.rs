@@ -5,8 +5,10 @@
 //! filesystem's options too, such as tmpfs's size= and nr_inodes=),
 //! propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
-//! Root only (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet
-//! (proc, sysfs, cgroup2, devpts: later issues) are ENODEV, as for an
+//! Root only (CAP_SYS_ADMIN). devpts mounts the kernel's one devpts
+//! instance (`crate::file::pty::devpts`) with its options (mode=,
+//! ptmxmode=, uid=, gid=, max=, newinstance). Filesystem types the kernel
+//! lacks yet (proc, sysfs, cgroup2: later issues) are ENODEV, as for an
 //! unknown type on Linux.
 
 use alloc::string::String;
@@ -119,6 +121,16 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
             };
             let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), opts);
             v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
+            Ok(0)
+        }
+        "devpts" => {
+            // One devpts instance: every mount shows it, and the options
+            // apply to it (see fs::devpts).
+            let opts = opt_string(call, data)?.unwrap_or_default();
+            fs::devpts::DevptsOptions::parse(&opts)?;
+            let root = crate::file::pty::devpts().root();
+            root.reconfigure(&opts, ram)?;
+            v.mount(root, &at, "devpts", if src.is_empty() { "devpts" } else { &src }, mount_flags(flags))?;
             Ok(0)
         }
         _ => Err(Errno::ENODEV),

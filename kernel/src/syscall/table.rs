@@ -274,7 +274,7 @@ syscall_table! { call;
     13 rt_sigaction(sig: ulong, act: ptr, oact: ptr, size: size) none => signal::rt_sigaction(call, sig, act, oact, size);
     14 rt_sigprocmask(how: ulong, set: ptr, oset: ptr, size: size) none => signal::rt_sigprocmask(call, how, set, oset, size);
     15 rt_sigreturn() none => sigreturn::rt_sigreturn(call);
-    16 ioctl(fd: fd, request: hex, arg: hex) sys => io::ioctl(call, fd, request, arg);
+    16 ioctl(fd: fd, request: flags, arg: hex) sys => io::ioctl(call, fd, request as u64, arg); // cmd is an unsigned int: musl passes it sign-extended
     17 pread64(fd: fd, buf: ptr, count: size, offset: long) sys => io::pread64(call, fd, buf, count, offset).await;
     18 pwrite64(fd: fd, buf: ptr, count: size, offset: long) sys => io::pwrite64(call, fd, buf, count, offset).await;
     19 readv(fd: fd, iov: ptr, iovcnt: size) sys => io::readv(call, fd, iov, iovcnt).await;
