@@ -306,9 +306,10 @@ impl Tty {
                     l.ready.clear();
                     l.lines.clear();
                 }
+                // Echoed as the character alone (n_tty_receive_signal_char):
+                // the shell prints its own newline.
                 if t.lflag & ECHO != 0 {
                     self.echo_char(&t, c);
-                    self.write(b"\n");
                 }
                 self.signal_fg(sig);
                 return;

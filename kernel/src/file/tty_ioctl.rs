@@ -110,7 +110,7 @@ pub fn ioctl(tty: &Tty, t: &Thread, request: u64, arg: u64) -> SysResult {
             Ok(0)
         }
         TIOCNOTTY => {
-            if tty.session.load(Ordering::Relaxed) != p.sid() {
+            if !tty.is_controlling(p) {
                 return Err(Errno::ENOTTY);
             }
             if p.sid() == p.pid {
@@ -120,21 +120,27 @@ pub fn ioctl(tty: &Tty, t: &Thread, request: u64, arg: u64) -> SysResult {
             Ok(0)
         }
         TIOCGPGRP => {
-            if tty.session.load(Ordering::Relaxed) != p.sid() {
+            if !tty.is_controlling(p) {
                 return Err(Errno::ENOTTY);
             }
             uaccess::write_u32(&mm, arg, tty.fg_pgrp.load(Ordering::Relaxed))?;
             Ok(0)
         }
         TIOCSPGRP => {
-            if tty.session.load(Ordering::Relaxed) != p.sid() {
+            if !tty.is_controlling(p) {
                 return Err(Errno::ENOTTY);
             }
             let pgrp = uaccess::read_u32(&mm, arg)? as i32;
             if pgrp < 0 {
                 return Err(Errno::EINVAL);
             }
-            if !crate::proc::pid::all().iter().any(|x| x.pgid() == pgrp as u32 && x.sid() == p.sid()) {
+            // No such group: ESRCH; one of another session: EPERM.
+            let all = crate::proc::pid::all();
+            let group: alloc::vec::Vec<_> = all.iter().filter(|x| x.pgid() == pgrp as u32 && !x.is_zombie()).collect();
+            if group.is_empty() {
+                return Err(Errno::ESRCH);
+            }
+            if !group.iter().any(|x| x.sid() == p.sid()) {
                 return Err(Errno::EPERM);
             }
             tty.fg_pgrp.store(pgrp as u32, Ordering::Relaxed);
