@@ -108,7 +108,7 @@ impl Ring {
         let _ = write!(head, "{},{},{},-;", r.prio, r.seq, r.usec);
         out.extend_from_slice(head.as_bytes());
         for &c in &r.text {
-            if c < b' ' || c >= 0x7f || c == b'\\' {
+            if !(b' '..0x7f).contains(&c) || c == b'\\' {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.extend_from_slice(&[b'\\', b'x', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
             } else {
