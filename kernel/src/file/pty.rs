@@ -20,6 +20,9 @@
 //! - closing the master hangs the slave up: its node goes, the session
 //!   leader of its session gets SIGHUP and SIGCONT, and slave descriptors
 //!   read 0, write and ioctl EIO, poll everything;
+//! - TIOCVHANGUP (CAP_SYS_ADMIN) on the slave hangs up the slave
+//!   descriptions open then (new opens work) and signals the session
+//!   leader; on the master it hangs up that master description only;
 //! - opening a slave without O_NOCTTY makes it the controlling terminal of
 //!   a session leader that has none; /dev/tty opens the controlling pty.
 
@@ -61,6 +64,9 @@ pub struct Pty {
     slave_closed: AtomicBool,
     /// The master is closed: the slave is hung up.
     hung_up: AtomicBool,
+    /// Bumped by TIOCVHANGUP on the slave: slave descriptions opened
+    /// before are hung up.
+    generation: AtomicU32,
 }
 
 /// Live pairs by index (a pair leaves when both ends are closed).
@@ -132,22 +138,28 @@ fn new_master(t: &Thread) -> Result<Master, Errno> {
             slaves: AtomicU32::new(0),
             slave_closed: AtomicBool::new(false),
             hung_up: AtomicBool::new(false),
+            generation: AtomicU32::new(0),
         });
         table.insert(index, Arc::downgrade(&pty));
         pty
     };
     devpts().add(pty.index, uid, gid);
-    Ok(Master { pty })
+    Ok(Master { pty, vhung: AtomicBool::new(false) })
 }
 
 /// The master end.
 pub struct Master {
     pty: Arc<Pty>,
+    /// TIOCVHANGUP on this description: reads 0, writes EIO (the slave
+    /// is not affected, as Linux).
+    vhung: AtomicBool,
 }
 
 /// A slave end.
 pub struct Slave {
     pty: Arc<Pty>,
+    /// The pair's generation when opened.
+    generation: u32,
 }
 
 impl Slave {
@@ -164,9 +176,18 @@ impl Slave {
             pty.tty.fg_pgrp.store(p.pgid(), Ordering::Relaxed);
         }
         pty.tty.readable.wake_all();
-        Ok(Slave { pty })
+        let generation = pty.generation.load(Ordering::Acquire);
+        Ok(Slave { pty, generation })
+    }
+
+    /// Hung up: the master closed, or TIOCVHANGUP since this was opened.
+    fn hung_up(&self) -> bool {
+        self.pty.hung_up.load(Ordering::Acquire) || self.pty.generation.load(Ordering::Acquire) != self.generation
     }
 }
+
+const TIOCVHANGUP: u64 = 0x5437;
+const CAP_SYS_ADMIN: u32 = 21;
 
 /// What fstat shows for an end opened without a node (TIOCGPTPEER).
 fn node_metadata(index: Option<u32>) -> Metadata {
@@ -183,7 +204,7 @@ fn statfs() -> Result<StatFs, Errno> {
 
 impl FileOps for Master {
     fn read(&self, _file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
-        if buf.is_empty() {
+        if buf.is_empty() || self.vhung.load(Ordering::Acquire) {
             return Ok(0);
         }
         let n = self.pty.tty.take_output(buf);
@@ -197,6 +218,9 @@ impl FileOps for Master {
     }
 
     fn write(&self, _file: &File, _io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
+        if self.vhung.load(Ordering::Acquire) {
+            return Err(Errno::EIO);
+        }
         self.pty.tty.receive(data);
         Ok(data.len())
     }
@@ -206,6 +230,9 @@ impl FileOps for Master {
     }
 
     fn poll(&self, _t: &Thread) -> u16 {
+        if self.vhung.load(Ordering::Acquire) {
+            return IN | OUT | POLLERR | POLLHUP;
+        }
         let closed = self.pty.slave_closed.load(Ordering::Acquire);
         bits(self.pty.tty.output_len() > 0, IN) | OUT | bits(closed, POLLHUP)
     }
@@ -215,9 +242,20 @@ impl FileOps for Master {
     }
 
     fn ioctl(&self, file: &File, t: &Arc<Thread>, request: u64, arg: u64) -> SysResult {
+        if self.vhung.load(Ordering::Acquire) {
+            return Err(Errno::EIO);
+        }
         let mm = t.process.mm().ok_or(Errno::EFAULT)?;
         let pty = &self.pty;
         match request {
+            TIOCVHANGUP => {
+                if !t.creds.lock().capable(CAP_SYS_ADMIN) {
+                    return Err(Errno::EPERM);
+                }
+                self.vhung.store(true, Ordering::Release);
+                pty.tty.readable.wake_all();
+                Ok(0)
+            }
             TIOCGPTN => {
                 uaccess::write_u32(&mm, arg, pty.index)?;
                 Ok(0)
@@ -272,7 +310,7 @@ fn open_peer(_master: &File, pty: &Arc<Pty>, t: &Arc<Thread>, flags: u32) -> Sys
 impl FileOps for Slave {
     fn read(&self, _file: &File, io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
         let tty = &self.pty.tty;
-        if self.pty.hung_up.load(Ordering::Acquire) || buf.is_empty() {
+        if self.hung_up() || buf.is_empty() {
             return Ok(0);
         }
         if !io.retry {
@@ -282,7 +320,7 @@ impl FileOps for Slave {
     }
 
     fn write(&self, _file: &File, io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
-        if self.pty.hung_up.load(Ordering::Acquire) {
+        if self.hung_up() {
             return Err(Errno::EIO);
         }
         let tty = &self.pty.tty;
@@ -305,7 +343,7 @@ impl FileOps for Slave {
     }
 
     fn poll(&self, _t: &Thread) -> u16 {
-        if self.pty.hung_up.load(Ordering::Acquire) {
+        if self.hung_up() {
             return IN | OUT | POLLERR | POLLHUP;
         }
         let tty = &self.pty.tty;
@@ -317,11 +355,23 @@ impl FileOps for Slave {
     }
 
     fn ioctl(&self, _file: &File, t: &Arc<Thread>, request: u64, arg: u64) -> SysResult {
-        if self.pty.hung_up.load(Ordering::Acquire) {
+        if self.hung_up() {
             return Err(Errno::EIO);
         }
         if matches!(request, TIOCGPTN | TIOCSPTLCK | TIOCGPTLCK | TIOCGPTPEER) {
             return Err(Errno::ENOTTY);
+        }
+        if request == TIOCVHANGUP {
+            // Every slave description open now is hung up; new opens work.
+            if !t.creds.lock().capable(CAP_SYS_ADMIN) {
+                return Err(Errno::EPERM);
+            }
+            let pty = &self.pty;
+            pty.generation.fetch_add(1, Ordering::AcqRel);
+            pty.slaves.store(0, Ordering::Release);
+            super::tty_ioctl::hangup(&pty.tty);
+            pty.tty.readable.wake_all();
+            return Ok(0);
         }
         super::tty_ioctl::ioctl(&self.pty.tty, t, request, arg)
     }
@@ -335,7 +385,9 @@ impl FileOps for Slave {
     }
 
     fn release(&self, _file: &File) {
-        if self.pty.slaves.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // A description a vhangup already counted out does not count.
+        let current = self.pty.generation.load(Ordering::Acquire) == self.generation;
+        if current && self.pty.slaves.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.pty.slave_closed.store(true, Ordering::Release);
         }
         self.pty.tty.readable.wake_all();
