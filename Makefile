@@ -141,12 +141,15 @@ test-bench: kernel initramfs
 	@echo "==> benchmark program (quick, Aramid)"
 	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --quick --reps 1 --smp 1,4
 
-test-guest: kernel initramfs $(PROGRAM_SUITE)
+test-guest: kernel initramfs $(PROGRAM_SUITE) $(LINUX)/vmlinux
 	@echo "==> guest suites (TCG unless a KVM probe succeeds)"
 	$(RUNNER) test --suite testing/suites/boot.toml --kernel $(KERNEL) --initrd $(INITRD)
 	$(RUNNER) test --suite $(PROGRAM_SUITE) --kernel $(KERNEL) --initrd $(INITRD)
 	$(RUNNER) test --suite testing/suites/guest.toml --kernel $(KERNEL) --initrd $(INITRD)
 	$(RUNNER) test --suite testing/suites/shell.toml --kernel $(KERNEL) --initrd $(INITRD)
+	@echo "==> the init sequence on Debian's Linux, then on Aramid"
+	$(RUNNER) test --suite testing/suites/init.toml --kernel $(LINUX)/vmlinux --initrd $(INITRD)
+	$(RUNNER) test --suite testing/suites/init.toml --kernel $(KERNEL) --initrd $(INITRD)
 
 clippy:
 	$(CARGO) clippy --release

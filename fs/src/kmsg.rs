@@ -18,6 +18,10 @@
 //! one record per call: EINVAL if the buffer cannot hold it (the record
 //! is skipped, as Linux 6.x), EAGAIN at the end, EPIPE once when records it had not read were
 //! dropped (it then continues from the oldest one left).
+//!
+//! Differences: a record is readable as soon as it is added (Linux keeps
+//! a record whose text had no final newline open for continuation until
+//! the next one arrives), and writes are not rate-limited.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;

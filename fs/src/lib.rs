@@ -61,6 +61,7 @@ pub mod open;
 pub mod ops;
 pub mod pages;
 pub mod path;
+mod propagate;
 pub mod rename;
 pub mod seals;
 pub mod tmpfs;

@@ -28,7 +28,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use spin::{Mutex, RwLock};
 
@@ -38,7 +38,7 @@ use crate::vfs::{join, name_in, PathLoc, Vfs};
 
 bitflags::bitflags! {
     /// Per-mount flags, with the values of mount(2)'s `MS_*` flags.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
     pub struct MountFlags: u32 {
         const RDONLY = 1;
         const NOSUID = 2;
@@ -149,6 +149,10 @@ impl PropagationChange {
     }
 }
 
+/// A mount that comes along when a detached tree is attached: (the
+/// mount, its parent, its mount point).
+type Carried = (Arc<Mount>, Arc<Mount>, InodeRef);
+
 /// One mount.
 pub struct Mount {
     id: u32,
@@ -164,6 +168,13 @@ pub struct Mount {
     propagation: Mutex<Propagation>,
     /// Where it is attached: (parent mount, mount point inode).
     parent: Mutex<Option<(Arc<Mount>, InodeRef)>>,
+    /// A mount made by fsmount or open_tree(OPEN_TREE_CLONE) and not yet
+    /// attached anywhere (Linux's anonymous namespace), with the copies of
+    /// the mounts below it that come along when it is attached:
+    /// (mount, its parent, mount point).
+    detached: Mutex<Option<Vec<Carried>>>,
+    /// umount2 with MNT_EXPIRE marked it (a second such call unmounts).
+    expiry_mark: AtomicBool,
 }
 
 /// What Linux keeps in the superblock and all mounts of one filesystem
@@ -194,6 +205,8 @@ impl Mount {
             sb: sb.unwrap_or_default(),
             propagation: Mutex::new(Propagation::Private),
             parent: Mutex::new(None),
+            detached: Mutex::new(None),
+            expiry_mark: AtomicBool::new(false),
         })
     }
 
@@ -240,6 +253,29 @@ impl Mount {
 
     pub fn propagation(&self) -> Propagation {
         *self.propagation.lock()
+    }
+
+    /// A new mount of the same tree and filesystem state, attached
+    /// nowhere (a copy that propagation puts on a peer or slave).
+    pub(crate) fn copy(&self) -> Arc<Mount> {
+        Mount::new(
+            NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            self.root.clone(),
+            &self.fstype,
+            &self.source,
+            self.flags(),
+            Some(self.sb.clone()),
+        )
+    }
+
+    pub(crate) fn set_propagation_to(&self, p: Propagation) {
+        *self.propagation.lock() = p;
+    }
+
+    /// Whether this is a detached mount ([`Vfs::new_detached`],
+    /// [`Vfs::clone_detached`]) waiting to be attached.
+    pub fn is_detached(&self) -> bool {
+        self.detached.lock().is_some()
     }
 
     /// The parent mount and the mount point in it; `None` for the namespace
@@ -293,33 +329,64 @@ pub fn mount_options(flags: MountFlags) -> String {
     s
 }
 
-struct Inner {
+pub(crate) struct Inner {
     root: Arc<Mount>,
     /// Every attached mount, in mount order.
-    mounts: Vec<Arc<Mount>>,
+    pub(crate) mounts: Vec<Arc<Mount>>,
     /// (parent mount id, mount point address) -> the mount on top there.
     on: BTreeMap<(u32, usize), Arc<Mount>>,
 }
 
+/// Mount ids and peer-group ids are global, as Linux's (one IDA for
+/// all namespaces): mountinfo and statx's `stx_mnt_id` never show the
+/// same id for two mounts alive at once.
+pub(crate) static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+pub(crate) static NEXT_GROUP: AtomicU32 = AtomicU32::new(1);
+
+/// Every namespace's table, for propagation between peers and slaves,
+/// which may live in different namespaces.
+pub(crate) static TABLES: Mutex<Vec<alloc::sync::Weak<MountTable>>> = Mutex::new(Vec::new());
+
 /// The mounts of one namespace.
 pub(crate) struct MountTable {
-    inner: RwLock<Inner>,
-    next_id: AtomicU32,
-    next_group: AtomicU32,
+    pub(crate) inner: RwLock<Inner>,
+    /// Bumped by every change to the table (Linux's `ns->event`, which
+    /// makes an open mountinfo poll with POLLPRI).
+    generation: AtomicU64,
 }
 
 impl MountTable {
-    pub(crate) fn new(root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Self {
-        let m = Mount::new(1, root, fstype, source, flags, None);
-        Self {
-            inner: RwLock::new(Inner {
-                root: m.clone(),
-                mounts: alloc::vec![m],
-                on: BTreeMap::new(),
-            }),
-            next_id: AtomicU32::new(2),
-            next_group: AtomicU32::new(1),
-        }
+    pub(crate) fn new(root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Arc<Self> {
+        let m = Mount::new(
+            NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            root,
+            fstype,
+            source,
+            flags,
+            None,
+        );
+        Self::register(Inner {
+            root: m.clone(),
+            mounts: alloc::vec![m],
+            on: BTreeMap::new(),
+        })
+    }
+
+    /// A table holding `inner`, known to mount propagation.
+    fn register(inner: Inner) -> Arc<Self> {
+        let t = Arc::new(Self {
+            inner: RwLock::new(inner),
+            generation: AtomicU64::new(0),
+        });
+        let mut all = TABLES.lock();
+        all.retain(|w| w.strong_count() > 0);
+        all.push(Arc::downgrade(&t));
+        t
+    }
+
+    /// Records a change (mount, unmount, move, flags, propagation).
+    pub(crate) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn root_mount(&self) -> Arc<Mount> {
@@ -350,7 +417,7 @@ impl MountTable {
         sb: Option<Arc<Super>>,
     ) -> Arc<Mount> {
         Mount::new(
-            self.next_id.fetch_add(1, Ordering::Relaxed),
+            NEXT_ID.fetch_add(1, Ordering::Relaxed),
             root,
             fstype,
             source,
@@ -360,25 +427,39 @@ impl MountTable {
     }
 
     fn new_group(&self) -> u32 {
-        self.next_group.fetch_add(1, Ordering::Relaxed)
+        NEXT_GROUP.fetch_add(1, Ordering::Relaxed)
     }
 }
 
 impl Inner {
-    fn attach(&mut self, m: Arc<Mount>, parent: Arc<Mount>, point: InodeRef) {
+    pub(crate) fn attach(&mut self, m: Arc<Mount>, parent: Arc<Mount>, point: InodeRef) {
         self.on.insert((parent.id, inode_addr(&point)), m.clone());
         *m.parent.lock() = Some((parent, point));
         self.mounts.push(m);
     }
 
-    fn detach(&mut self, m: &Arc<Mount>) {
+    pub(crate) fn detach(&mut self, m: &Arc<Mount>) {
         if let Some((parent, point)) = m.parent.lock().take() {
             self.on.remove(&(parent.id, inode_addr(&point)));
         }
         self.mounts.retain(|x| !Arc::ptr_eq(x, m));
     }
 
-    fn children(&self, m: &Arc<Mount>) -> Vec<Arc<Mount>> {
+    /// Takes `m` off its mount point, leaving it in the namespace's list.
+    fn unhash(&mut self, m: &Arc<Mount>) {
+        if let Some((parent, point)) = m.parent.lock().take() {
+            self.on.remove(&(parent.id, inode_addr(&point)));
+        }
+    }
+
+    /// Puts `m`, already in the namespace's list, on (parent, point).
+    fn relink(&mut self, m: &Arc<Mount>, parent: Arc<Mount>, point: InodeRef) {
+        self.unhash(m);
+        self.on.insert((parent.id, inode_addr(&point)), m.clone());
+        *m.parent.lock() = Some((parent, point));
+    }
+
+    pub(crate) fn children(&self, m: &Arc<Mount>) -> Vec<Arc<Mount>> {
         self.mounts
             .iter()
             .filter(|c| c.parent().is_some_and(|(p, _)| Arc::ptr_eq(&p, m)))
@@ -399,7 +480,7 @@ impl Inner {
     }
 
     /// The mount on top of any stack at (parent, point).
-    fn top_at(&self, mut parent: Arc<Mount>, mut point: InodeRef) -> (Arc<Mount>, InodeRef) {
+    pub(crate) fn top_at(&self, mut parent: Arc<Mount>, mut point: InodeRef) -> (Arc<Mount>, InodeRef) {
         while let Some(m) = self.on.get(&(parent.id, inode_addr(&point))) {
             parent = m.clone();
             point = m.root.clone();
@@ -423,7 +504,7 @@ impl Drop for Inner {
 
 /// Whether `inode` is `top` or lies below it in the same filesystem
 /// (walking `..` up to the filesystem root).
-fn is_under(top: &InodeRef, inode: &InodeRef) -> bool {
+pub(crate) fn is_under(top: &InodeRef, inode: &InodeRef) -> bool {
     let mut cur = inode.clone();
     loop {
         if same_inode(&cur, top) {
@@ -468,7 +549,10 @@ impl Vfs {
             return Err(Errno::ENOSPC);
         }
         let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
-        t.attach(m.clone(), parent, point);
+        t.attach(m.clone(), parent.clone(), point.clone());
+        drop(t);
+        self.table.changed();
+        crate::propagate::mounted(&m, &parent, &point);
         Ok(m)
     }
 
@@ -526,7 +610,8 @@ impl Vfs {
             return Err(Errno::ENOSPC);
         }
         let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
-        t.attach(top.clone(), parent, point);
+        t.attach(top.clone(), parent.clone(), point.clone());
+        let event = (parent, point);
         for (parent_index, orig) in &plan {
             let Some((_, point)) = orig.parent() else {
                 continue;
@@ -538,6 +623,9 @@ impl Vfs {
             t.attach(m.clone(), parent, point);
             copies.push(m);
         }
+        drop(t);
+        self.table.changed();
+        crate::propagate::mounted(&top, &event.0, &event.1);
         Ok(top)
     }
 
@@ -557,6 +645,7 @@ impl Vfs {
             m.flags.store(old, Ordering::Release);
             return Err(Errno::EBUSY);
         }
+        self.table.changed();
         Ok(())
     }
 
@@ -576,6 +665,7 @@ impl Vfs {
             return Err(Errno::EBUSY);
         }
         loc.mount.flags.store(flags.bits(), Ordering::Release);
+        self.table.changed();
         Ok(())
     }
 
@@ -609,6 +699,7 @@ impl Vfs {
                 (PropagationChange::Unbindable, _) => Propagation::Unbindable,
             };
         }
+        self.table.changed();
         Ok(())
     }
 
@@ -630,16 +721,14 @@ impl Vfs {
             }
             up = m.parent().map(|(p, _)| p);
         }
-        if let Some((old_parent, old_point)) = src.mount.parent.lock().take() {
-            t.on.remove(&(old_parent.id, inode_addr(&old_point)));
-        }
-        t.on.insert((parent.id, inode_addr(&point)), src.mount.clone());
-        *src.mount.parent.lock() = Some((parent, point));
+        t.relink(&src.mount, parent, point);
+        self.table.changed();
         Ok(())
     }
 
     /// Unmounts the mount whose root is `loc` (umount2 `flags`: MNT_DETACH
-    /// for a lazy unmount; MNT_FORCE is accepted and ignored). Without
+    /// for a lazy unmount; MNT_FORCE is accepted and ignored; MNT_EXPIRE
+    /// marks an unused mount, EAGAIN, and unmounts it on the next call). Without
     /// MNT_DETACH, `loc` must be the caller's only reference into the mount.
     pub fn umount(&self, loc: &PathLoc, flags: u32) -> Result<()> {
         if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0
@@ -653,11 +742,23 @@ impl Vfs {
         // Detached mounts are dropped after the table lock is released:
         // freeing a filesystem may take a while.
         let detached: Vec<Arc<Mount>>;
+        let top_place;
         {
             let mut t = self.table.inner.write();
             if Arc::ptr_eq(&loc.mount, &t.root) || loc.mount.parent().is_none() {
                 return Err(Errno::EINVAL);
             }
+            if flags & MNT_EXPIRE != 0 {
+                // Linux's expiry: unused, the first call marks the mount
+                // (EAGAIN) and the next one unmounts it.
+                if !t.children(&loc.mount).is_empty() || Arc::strong_count(&loc.mount) > 3 {
+                    return Err(Errno::EBUSY);
+                }
+                if !loc.mount.expiry_mark.swap(true, Ordering::AcqRel) {
+                    return Err(Errno::EAGAIN);
+                }
+            }
+            top_place = loc.mount.parent();
             if flags & MNT_DETACH != 0 {
                 detached = t.subtree(&loc.mount);
             } else {
@@ -673,6 +774,10 @@ impl Vfs {
             for m in detached.iter().rev() {
                 t.detach(m);
             }
+        }
+        self.table.changed();
+        if let Some((parent, point)) = &top_place {
+            crate::propagate::unmounted(&loc.mount, parent, point);
         }
         drop(detached);
         Ok(())
@@ -727,4 +832,293 @@ fn fs_path(inode: &InodeRef) -> Vec<u8> {
         cur = parent;
     }
     join(&names)
+}
+
+/// What [`Vfs::copy_namespace`] made: the new namespace and, for each
+/// mount of the old one, its copy, to carry a process's root and working
+/// directory over (Linux's copy_mnt_ns switches `fs->root` and `fs->pwd`).
+pub struct NamespaceCopy {
+    pub vfs: Vfs,
+    copies: BTreeMap<u32, Arc<Mount>>,
+}
+
+impl NamespaceCopy {
+    /// `loc` as seen in the new namespace: the same inode through the copy
+    /// of its mount (a mount outside the old namespace, such as a
+    /// detached one, stays as it is).
+    pub fn translate(&self, loc: &PathLoc) -> PathLoc {
+        match self.copies.get(&loc.mount.id) {
+            Some(m) => PathLoc::new(m.clone(), loc.inode.clone()),
+            None => loc.clone(),
+        }
+    }
+}
+
+impl Vfs {
+    /// A change counter of the mount table: it moves on every mount,
+    /// unmount, move, remount and propagation change.
+    pub fn generation(&self) -> u64 {
+        self.table.generation.load(Ordering::Acquire)
+    }
+
+    /// A new mount namespace holding a copy of every mount of this one
+    /// (unshare/clone with CLONE_NEWNS). Copies keep the flags, share the
+    /// filesystem state with their originals, and a shared mount's copy
+    /// joins its peer group, as Linux's copy_tree for a new namespace.
+    pub fn copy_namespace(&self) -> NamespaceCopy {
+        let t = self.table.inner.read();
+        let mut copies: BTreeMap<u32, Arc<Mount>> = BTreeMap::new();
+        let copy_of = |orig: &Arc<Mount>| {
+            let m = Mount::new(
+                NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                orig.root.clone(),
+                &orig.fstype,
+                &orig.source,
+                orig.flags(),
+                Some(orig.sb.clone()),
+            );
+            *m.propagation.lock() = orig.propagation();
+            m
+        };
+        let root = copy_of(&t.root);
+        copies.insert(t.root.id, root.clone());
+        let mut inner = Inner {
+            root: root.clone(),
+            mounts: alloc::vec![root],
+            on: BTreeMap::new(),
+        };
+        // `mounts` is in mount order, but a move can put a mount under a
+        // later one: attach in parent-before-child order instead.
+        for orig in t.subtree(&t.root).iter().skip(1) {
+            let Some((parent, point)) = orig.parent() else {
+                continue;
+            };
+            let Some(new_parent) = copies.get(&parent.id).cloned() else {
+                continue;
+            };
+            let m = copy_of(orig);
+            copies.insert(orig.id, m.clone());
+            inner.attach(m, new_parent, point);
+        }
+        // Keep the original mount order for mountinfo.
+        let order: BTreeMap<u32, usize> = t.mounts.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+        let mut by_new: Vec<(usize, Arc<Mount>)> = copies
+            .iter()
+            .map(|(old, m)| (order.get(old).copied().unwrap_or(usize::MAX), m.clone()))
+            .collect();
+        by_new.sort_by_key(|(i, _)| *i);
+        inner.mounts = by_new.into_iter().map(|(_, m)| m).collect();
+        drop(t);
+        NamespaceCopy {
+            vfs: Vfs {
+                table: MountTable::register(inner),
+            },
+            copies,
+        }
+    }
+}
+
+impl Vfs {
+    /// pivot_root(2): the mount at `new` becomes the root mount in place of
+    /// the caller's root mount (`root`), which moves onto `old`. Linux's
+    /// checks in Linux's order: EINVAL for shared mounts involved, EBUSY
+    /// when `new` or `old` is on the root mount, EINVAL when the root or
+    /// `new` is not the root of an attached mount, or `old` is not below
+    /// `new`, or `new` not below the root. The caller moves the processes
+    /// whose root or cwd was the old root (chroot_fs_refs).
+    pub fn pivot_root(&self, root: &PathLoc, new: &PathLoc, old: &PathLoc) -> Result<()> {
+        if !new.is_dir() || !old.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        let mut t = self.table.inner.write();
+        let (old_mnt, old_point) = t.top_at(old.mount.clone(), old.inode.clone());
+        let shared = |m: &Arc<Mount>| matches!(m.propagation(), Propagation::Shared(_));
+        let new_parent = new.mount.parent();
+        let root_parent = root.mount.parent();
+        if shared(&old_mnt)
+            || new_parent.as_ref().is_some_and(|(p, _)| shared(p))
+            || root_parent.as_ref().is_some_and(|(p, _)| shared(p))
+        {
+            return Err(Errno::EINVAL);
+        }
+        if new.inode.metadata().nlink == 0 {
+            return Err(Errno::ENOENT);
+        }
+        if Arc::ptr_eq(&new.mount, &root.mount) || Arc::ptr_eq(&old_mnt, &root.mount) {
+            return Err(Errno::EBUSY);
+        }
+        let Some((root_parent, root_point)) = root_parent else {
+            return Err(Errno::EINVAL);
+        };
+        if !root.is_mount_root() || !new.is_mount_root() || new_parent.is_none() {
+            return Err(Errno::EINVAL);
+        }
+        if !reachable(&old_mnt, &old_point, new) || !reachable(&new.mount, &new.inode, root) {
+            return Err(Errno::EINVAL);
+        }
+        t.unhash(&new.mount);
+        t.unhash(&root.mount);
+        t.relink(&root.mount, old_mnt, old_point);
+        t.relink(&new.mount, root_parent, root_point);
+        drop(t);
+        self.table.changed();
+        Ok(())
+    }
+}
+
+/// Whether (`mnt`, `inode`) lies at or below `top` (Linux's
+/// is_path_reachable): climb the mounts to `top`'s, then the directories.
+fn reachable(mnt: &Arc<Mount>, inode: &InodeRef, top: &PathLoc) -> bool {
+    let (mut m, mut at) = (mnt.clone(), inode.clone());
+    while !Arc::ptr_eq(&m, &top.mount) {
+        match m.parent() {
+            Some((p, point)) => {
+                m = p;
+                at = point;
+            }
+            None => return false,
+        }
+    }
+    is_under(&top.inode, &at)
+}
+
+/// mount_setattr(2)'s change to the mounts of a tree.
+#[derive(Clone, Copy, Debug)]
+pub struct AttrChange {
+    pub set: MountFlags,
+    pub clear: MountFlags,
+    pub propagation: Option<PropagationChange>,
+}
+
+impl Vfs {
+    /// A new mount of the filesystem rooted at `root`, attached nowhere
+    /// (fsmount).
+    /// `sb_rdonly` makes the new instance read-only for every mount of it
+    /// (fsconfig's "ro").
+    pub fn new_detached(root: InodeRef, fstype: &str, source: &str, flags: MountFlags, sb_rdonly: bool) -> Arc<Mount> {
+        let m = Mount::new(NEXT_ID.fetch_add(1, Ordering::Relaxed), root, fstype, source, flags, None);
+        m.sb.rdonly.store(sb_rdonly, Ordering::Release);
+        *m.detached.lock() = Some(Vec::new());
+        m
+    }
+
+    /// A detached copy of the tree at `src` (open_tree with
+    /// OPEN_TREE_CLONE; with `recursive`, AT_RECURSIVE, the mounts below
+    /// come along). EINVAL for an unbindable mount.
+    pub fn clone_detached(&self, src: &PathLoc, recursive: bool) -> Result<Arc<Mount>> {
+        if src.mount.propagation() == Propagation::Unbindable {
+            return Err(Errno::EINVAL);
+        }
+        let copy = |orig: &Arc<Mount>, root: InodeRef| {
+            let m = Mount::new(
+                NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                root,
+                &orig.fstype,
+                &orig.source,
+                orig.flags(),
+                Some(orig.sb.clone()),
+            );
+            if let Propagation::Shared(g) = orig.propagation() {
+                *m.propagation.lock() = Propagation::Shared(g);
+            }
+            m
+        };
+        let top = copy(&src.mount, src.inode.clone());
+        let mut below = Vec::new();
+        if recursive {
+            let t = self.table.inner.read();
+            let whole = src.is_mount_root();
+            let mut copies: BTreeMap<u32, Arc<Mount>> = BTreeMap::new();
+            copies.insert(src.mount.id, top.clone());
+            for m in t.subtree(&src.mount).iter().skip(1) {
+                let Some((parent, point)) = m.parent() else { continue };
+                let Some(new_parent) = copies.get(&parent.id).cloned() else { continue };
+                let inside = !Arc::ptr_eq(&parent, &src.mount) || whole || is_under(&src.inode, &point);
+                if !inside || m.propagation() == Propagation::Unbindable {
+                    continue;
+                }
+                let c = copy(m, m.root.clone());
+                copies.insert(m.id, c.clone());
+                below.push((c, new_parent, point));
+            }
+        }
+        *top.detached.lock() = Some(below);
+        Ok(top)
+    }
+
+    /// Attaches the detached mount `m` (and what came with it) on `at`
+    /// (move_mount from an fsmount or open_tree descriptor). EINVAL once
+    /// it was attached.
+    pub fn attach_detached(&self, m: &Arc<Mount>, at: &PathLoc) -> Result<()> {
+        check_point(at, is_dir(&m.root))?;
+        let mut t = self.table.inner.write();
+        let below = {
+            let mut d = m.detached.lock();
+            let Some(below) = d.as_ref() else {
+                return Err(Errno::EINVAL);
+            };
+            if t.mounts.len() + below.len() + 1 > MAX_MOUNTS {
+                return Err(Errno::ENOSPC);
+            }
+            d.take().unwrap_or_default()
+        };
+        let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
+        t.attach(m.clone(), parent.clone(), point.clone());
+        for (c, parent, point) in below {
+            t.attach(c, parent, point);
+        }
+        drop(t);
+        self.table.changed();
+        crate::propagate::mounted(m, &parent, &point);
+        Ok(())
+    }
+
+    /// move_mount's MOVE_MOUNT_SET_GROUP: `to` joins the peer group of the
+    /// shared mount `from`.
+    pub fn join_peer_group(&self, from: &Arc<Mount>, to: &Arc<Mount>) -> Result<()> {
+        let Propagation::Shared(g) = from.propagation() else {
+            return Err(Errno::EINVAL);
+        };
+        *to.propagation.lock() = Propagation::Shared(g);
+        self.table.changed();
+        Ok(())
+    }
+
+    /// Whether `m` is one of this namespace's mounts.
+    pub fn contains(&self, m: &Arc<Mount>) -> bool {
+        self.table.inner.read().mounts.iter().any(|x| Arc::ptr_eq(x, m))
+    }
+
+    /// mount_setattr(2) on the mount whose root is `loc` (and every mount
+    /// below it when `recursive`): flags first, all or none (EBUSY when a
+    /// mount would turn read-only while open for writing), then the
+    /// propagation. A detached mount can be changed too.
+    pub fn set_attr(&self, loc: &PathLoc, change: AttrChange, recursive: bool) -> Result<()> {
+        if !loc.is_mount_root() {
+            return Err(Errno::EINVAL);
+        }
+        let targets = if recursive && !loc.mount.is_detached() {
+            self.table.inner.read().subtree(&loc.mount)
+        } else {
+            alloc::vec![loc.mount.clone()]
+        };
+        let new_flags = |m: &Arc<Mount>| (m.flags() - change.clear) | change.set;
+        for m in &targets {
+            let f = new_flags(m);
+            if f.contains(MountFlags::RDONLY)
+                && !m.flags().contains(MountFlags::RDONLY)
+                && m.writers.load(Ordering::Acquire) != 0
+            {
+                return Err(Errno::EBUSY);
+            }
+        }
+        for m in &targets {
+            m.flags.store(new_flags(m).bits(), Ordering::Release);
+        }
+        if let Some(p) = change.propagation {
+            self.set_propagation(loc, p, recursive)?;
+        }
+        self.table.changed();
+        Ok(())
+    }
 }

@@ -67,7 +67,7 @@ pub struct Ctx<'a> {
 
 /// A mount namespace.
 pub struct Vfs {
-    pub(crate) table: MountTable,
+    pub(crate) table: alloc::sync::Arc<MountTable>,
 }
 
 impl Vfs {

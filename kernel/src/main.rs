@@ -20,6 +20,7 @@ mod futex;
 mod init;
 mod lock_order;
 mod mm;
+mod ns;
 mod proc;
 mod random;
 mod sched;

@@ -731,3 +731,85 @@ fn remount_without_bind_makes_the_filesystem_read_only_for_its_binds() {
     );
     drop(w);
 }
+
+#[test]
+fn a_copied_namespace_has_its_own_mounts() {
+    let env = Env::new();
+    env.mkdir("/a", 0o755);
+    env.mkdir("/b", 0o755);
+    env.mkdir("/a/in", 0o755);
+    let a = env.mount_tmpfs("/a");
+    env.mkdir("/a/deep", 0o755);
+    env.mount_tmpfs("/a/deep");
+    let gen = env.vfs.generation();
+    let copy = env.vfs.copy_namespace();
+    let new_root = copy.translate(&env.root);
+    assert!(!Arc::ptr_eq(&new_root.mount, &env.root.mount));
+    let old: Vec<_> = env.vfs.mounts(&env.root);
+    let new: Vec<_> = copy.vfs.mounts(&new_root);
+    assert_eq!(old.len(), 3);
+    let points = |v: &[MountInfo]| v.iter().map(|m| m.mount_point.clone()).collect::<Vec<_>>();
+    assert_eq!(points(&old), points(&new), "same tree, same order");
+    for (o, n) in old.iter().zip(&new) {
+        assert_ne!(o.id, n.id, "mount ids are global");
+        assert_eq!(o.dev, n.dev, "same filesystems");
+    }
+    // A mount in the copy does not appear in the original, nor the reverse.
+    let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022 };
+    let b = copy.vfs.resolve(&ctx, &new_root, b"/b", Lookup::empty()).unwrap();
+    let t = Tmpfs::new(env.clock.clone(), TmpfsOptions::default());
+    copy.vfs.mount(t.root(), &b, "tmpfs", "x", MountFlags::empty()).unwrap();
+    assert_eq!(copy.vfs.mounts(&new_root).len(), 4);
+    assert_eq!(env.vfs.mounts(&env.root).len(), 3);
+    assert_eq!(env.vfs.generation(), gen, "the original did not change");
+    assert!(copy.vfs.generation() > 0);
+    // Unmounting in the original leaves the copy's /a in place.
+    let deep = env.resolve("/a/deep").unwrap();
+    env.vfs.umount(&deep, 0).unwrap();
+    assert_eq!(copy.vfs.mounts(&new_root).len(), 4);
+    let a_in_copy = copy.translate(&PathLoc::new(a.clone(), a.root().clone()));
+    assert!(a_in_copy.is_mount_root());
+    assert!(!Arc::ptr_eq(&a_in_copy.mount, &a));
+}
+
+#[test]
+fn mounts_propagate_between_peers_and_to_slaves() {
+    let env = Env::new();
+    env.mkdir("/a", 0o755);
+    env.mkdir("/b", 0o755);
+    env.vfs
+        .set_propagation(&env.root, PropagationChange::Shared, true)
+        .unwrap();
+    let copy = env.vfs.copy_namespace();
+    let new_root = copy.translate(&env.root);
+    let in_copy = |path: &[u8]| {
+        let ctx = Ctx { root: &new_root, creds: &env.root_creds, umask: 0o022 };
+        copy.vfs.resolve(&ctx, &new_root, path, Lookup::empty()).unwrap()
+    };
+    // A mount in the original appears in its peer, the copy, as shared.
+    let m = env.mount_tmpfs("/a");
+    assert!(matches!(m.propagation(), Propagation::Shared(_)), "a mount under a shared parent is shared");
+    let a = in_copy(b"/a");
+    assert!(a.is_mount_root() && fs::inode::same_inode(&a.inode, m.root()), "the same tree");
+    assert_eq!(a.mount.propagation(), m.propagation(), "the copy joins the new mount's peer group");
+    assert_eq!(copy.vfs.mounts(&new_root).len(), 2);
+    // Unmounting it in the original unmounts the copy too.
+    let at = env.resolve("/a").unwrap();
+    drop(a);
+    env.vfs.umount(&at, fs::mount::MNT_DETACH).unwrap();
+    assert_eq!(copy.vfs.mounts(&new_root).len(), 1);
+    // A slave receives from the original but does not send back.
+    copy.vfs
+        .set_propagation(&new_root, PropagationChange::Slave, true)
+        .unwrap();
+    let t = Tmpfs::new(env.clock.clone(), TmpfsOptions::default());
+    copy.vfs.mount(t.root(), &in_copy(b"/b"), "tmpfs", "x", MountFlags::empty()).unwrap();
+    assert_eq!(env.vfs.mounts(&env.root).len(), 1, "nothing goes back from a slave");
+    env.mount_tmpfs("/a");
+    assert!(in_copy(b"/a").is_mount_root(), "the slave receives");
+    // A private mount neither sends nor receives.
+    let other = Env::new();
+    other.mkdir("/x", 0o755);
+    other.mount_tmpfs("/x");
+    assert_eq!(other.vfs.mounts(&other.root).len(), 2);
+}

@@ -45,8 +45,8 @@ const MAX_INTERP_DEPTH: usize = 5;
 /// Opens an executable and reads its first page: it must be a regular file with execute permission
 /// for the caller (EACCES otherwise, as Linux's may_open/do_open_execat).
 fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<&ExecAt>) -> Result<(ExecFile, FileIds), Errno> {
-    use crate::file::vfs::{vfs, with_ctx, FsContext};
-    let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<fs::InodeRef, Errno> {
+    use crate::file::vfs::{with_ctx, FsContext};
+    let lookup = |vfs: &fs::vfs::Vfs, ctx: &fs::vfs::Ctx<'_>, fsc: &FsContext| -> Result<(fs::InodeRef, bool), Errno> {
         let default = if path.starts_with(b"/") { &fsc.root } else { &fsc.cwd };
         let start = at.and_then(|a| a.start.as_ref()).unwrap_or(default);
         let flags = at.map_or(fs::Lookup::empty(), |a| a.lookup);
@@ -62,19 +62,21 @@ fn read_executable(owner: Option<&crate::proc::Thread>, path: &[u8], at: Option<
         }
         fs::ops::check_exec_mount(&loc)?;
         fs::cred::check_access(&meta, ctx.creds, fs::Access::EXEC)?;
-        Ok(loc.inode)
+        Ok((loc.inode, loc.mount.flags().contains(fs::MountFlags::NOSUID)))
     };
-    let inode = match owner {
+    let (inode, nosuid) = match owner {
         Some(p) => with_ctx(p, lookup)?,
         None => {
             let fsc = FsContext::initial();
             let creds = fs::Creds { uid: 0, gid: 0, ruid: 0, rgid: 0, groups: Vec::new() };
             let ctx = fs::vfs::Ctx { root: &fsc.root, creds: &creds, umask: 0o022 };
-            lookup(vfs(), &ctx, &fsc)?
+            lookup(&fsc.mnt.vfs, &ctx, &fsc)?
         }
     };
     let meta = inode.metadata();
-    let ids = FileIds { mode: meta.mode, uid: meta.uid, gid: meta.gid };
+    // On a MS_NOSUID mount the set-ID bits give nothing (mnt_may_suid).
+    let mode = if nosuid { meta.mode & !0o6000 } else { meta.mode };
+    let ids = FileIds { mode, uid: meta.uid, gid: meta.gid };
     let head = read_range(&inode, 0, (meta.size as usize).min(HEAD))?;
     Ok((ExecFile { inode, size: meta.size, head }, ids))
 }

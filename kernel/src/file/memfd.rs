@@ -75,3 +75,19 @@ pub fn writably_mapped(id: fs::pages::FileId) -> bool {
         mm.with(|m| m.vmas.values().any(|v| v.shared && matches!(&v.kind, Kind::Pages { file, may_write: true, .. } if file.id == id)))
     })
 }
+
+/// What /proc/PID/fd/N shows for a memfd (`/memfd:NAME (deleted)`, as
+/// Linux's d_path of an unlinked shmem file), or None for another file.
+/// For procfs's fd links: a memfd's location is on the internal mount,
+/// outside every namespace, so a path walk cannot name it.
+#[allow(dead_code)] // called by procfs's /proc/PID/fd readlink once it lands
+pub fn proc_link(f: &InodeFile) -> Option<Vec<u8>> {
+    let shm = SHM.get()?;
+    if !alloc::sync::Arc::ptr_eq(&f.loc.mount, &shm.root().mount) {
+        return None;
+    }
+    let mut s = Vec::from(&b"/"[..]);
+    s.extend_from_slice(&f.name);
+    s.extend_from_slice(b" (deleted)");
+    Some(s)
+}

@@ -33,7 +33,10 @@ use crate::proc::Thread;
 
 pub mod console;
 pub mod device;
+pub mod devtmpfs;
 pub mod epoll;
+pub mod fs_context;
+pub mod fs_types;
 pub mod eventfd;
 pub mod inode;
 pub mod inotify;

@@ -1,7 +1,8 @@
-//! The kernel's mount namespace: a tmpfs root unpacked from the initramfs
+//! The initial mount namespace: a tmpfs root unpacked from the initramfs
 //! (like Linux's rootfs), with /dev populated with the character devices
-//! the kernel provides (devtmpfs-style, until devfs lands), and the glue
-//! between processes and the `fs` crate: clock, credentials, path contexts.
+//! the kernel provides, and the glue between processes and the `fs`
+//! crate: clock, credentials, path contexts. A process reaches its mount
+//! namespace through its [`FsContext`] (see [`crate::ns`]).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -12,6 +13,7 @@ use fs::vfs::{Ctx, PathLoc, Vfs};
 use fs::{Clock, Timespec};
 
 use crate::errno::Errno;
+use crate::ns::mnt::MntNs;
 use crate::proc::Thread;
 
 /// CLOCK_REALTIME for timestamps.
@@ -24,7 +26,7 @@ impl Clock for Realtime {
     }
 }
 
-static VFS: spin::Once<Vfs> = spin::Once::new();
+static INIT_NS: spin::Once<Arc<MntNs>> = spin::Once::new();
 
 impl From<fs::Errno> for Errno {
     fn from(e: fs::Errno) -> Errno {
@@ -48,7 +50,7 @@ pub const DEVICES: &[(&[u8], u32, u32, u32)] = &[
 
 /// Builds the root filesystem from the initramfs.
 pub fn init(initrd: Option<&[u8]>) {
-    VFS.call_once(|| {
+    INIT_NS.call_once(|| {
         let tmp = Tmpfs::with_memory(Arc::new(Realtime), crate::mm::filemap::memory(), TmpfsOptions { mode: 0o755, ..TmpfsOptions::default() });
         let vfs = Vfs::new(tmp.root(), "rootfs", "rootfs");
         if let Some(image) = initrd {
@@ -58,7 +60,7 @@ pub fn init(initrd: Option<&[u8]>) {
             }
         }
         populate_dev(&vfs);
-        vfs
+        MntNs::new(vfs, crate::ns::PROC_MNT_INIT_INO)
     });
 }
 
@@ -78,20 +80,28 @@ fn populate_dev(vfs: &Vfs) {
     }
 }
 
-pub fn vfs() -> &'static Vfs {
-    VFS.get().expect("file::vfs::init runs before the first process")
+/// The initial mount namespace (init's, and the kernel's own lookups).
+pub fn init_ns() -> &'static Arc<MntNs> {
+    INIT_NS.get().expect("file::vfs::init runs before the first process")
 }
 
-/// A process's root (chroot) and working directory.
+/// The initial namespace's mount table.
+pub fn vfs() -> &'static Vfs {
+    &init_ns().vfs
+}
+
+/// A process's root (chroot), working directory and the mount namespace
+/// both belong to (Linux's `fs_struct` plus `nsproxy->mnt_ns`).
 #[derive(Clone)]
 pub struct FsContext {
     pub root: PathLoc,
     pub cwd: PathLoc,
+    pub mnt: Arc<MntNs>,
 }
 
 impl FsContext {
     pub fn initial() -> FsContext {
-        FsContext { root: vfs().root(), cwd: vfs().root() }
+        FsContext { root: vfs().root(), cwd: vfs().root(), mnt: init_ns().clone() }
     }
 }
 
@@ -105,9 +115,14 @@ pub fn creds_of(t: &Thread) -> fs::Creds {
 /// context.
 pub fn with_ctx<R>(t: &Thread, f: impl FnOnce(&Vfs, &Ctx<'_>, &FsContext) -> R) -> R {
     let p = &t.process;
-    let fsc = p.fs.lock().clone();
+    let fsc = p.fs().lock().clone();
     let creds = creds_of(t);
     let umask = p.umask.load(core::sync::atomic::Ordering::Relaxed);
     let ctx = Ctx { root: &fsc.root, creds: &creds, umask };
-    f(vfs(), &ctx, &fsc)
+    f(&fsc.mnt.vfs, &ctx, &fsc)
+}
+
+/// The mount namespace of `t`'s process.
+pub fn mnt_ns(t: &Thread) -> Arc<MntNs> {
+    t.process.fs().lock().mnt.clone()
 }

@@ -70,9 +70,11 @@ pub struct Process {
     /// permission checks against it); live threads keep their own
     /// ([`Thread::creds`]).
     last_creds: spin::Mutex<Creds>,
-    /// Root directory and working directory (Linux's `fs_struct`: shared
-    /// between processes created with CLONE_FS).
-    pub fs: Arc<spin::Mutex<crate::file::vfs::FsContext>>,
+    /// Root directory, working directory and mount namespace (Linux's
+    /// `fs_struct`: shared between processes created with CLONE_FS).
+    fs: spin::Mutex<Arc<spin::Mutex<crate::file::vfs::FsContext>>>,
+    /// The UTS namespace (host and domain names).
+    uts: spin::Mutex<Arc<crate::ns::uts::UtsNs>>,
     pub limits: spin::Mutex<Limits>,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
@@ -142,8 +144,8 @@ impl Process {
         let actions = up.map_or([SigAction::default(); 64], |p| *p.actions.lock().lock());
         let limits = up.map_or_else(Limits::default, |p| *p.limits.lock());
         let (umask, fsc) = match up {
-            Some(p) if share_fs => (p.umask.clone(), p.fs.clone()),
-            Some(p) => (Arc::new(AtomicU32::new(p.umask.load(Ordering::Relaxed))), Arc::new(spin::Mutex::new(p.fs.lock().clone()))),
+            Some(p) if share_fs => (p.umask.clone(), p.fs()),
+            Some(p) => (Arc::new(AtomicU32::new(p.umask.load(Ordering::Relaxed))), Arc::new(spin::Mutex::new(p.fs().lock().clone()))),
             None => (Arc::new(AtomicU32::new(0o022)), Arc::new(spin::Mutex::new(crate::file::vfs::FsContext::initial()))),
         };
         let dumpable = up.is_none_or(|p| p.dumpable.load(Ordering::Relaxed));
@@ -173,7 +175,8 @@ impl Process {
             sid: AtomicU32::new(sid),
             umask,
             last_creds: spin::Mutex::new(Creds::root()),
-            fs: fsc,
+            fs: spin::Mutex::new(fsc),
+            uts: spin::Mutex::new(up.map_or_else(crate::ns::uts::UtsNs::initial, |p| p.uts())),
             limits: spin::Mutex::new(limits),
             dumpable: AtomicBool::new(dumpable),
             no_new_privs: AtomicBool::new(nnp),
@@ -207,6 +210,28 @@ impl Process {
     /// The descriptor table.
     pub fn files(&self) -> Arc<spin::Mutex<FdTable>> {
         self.files.lock().clone()
+    }
+
+    /// The root, working directory and mount namespace.
+    pub fn fs(&self) -> Arc<spin::Mutex<crate::file::vfs::FsContext>> {
+        self.fs.lock().clone()
+    }
+
+    /// Gives the process its own copy of its root, working directory and
+    /// mount namespace (unshare(CLONE_FS)); `change` edits the copy.
+    pub fn unshare_fs(&self, change: impl FnOnce(&mut crate::file::vfs::FsContext)) {
+        let mut slot = self.fs.lock();
+        let mut copy = slot.lock().clone();
+        change(&mut copy);
+        *slot = Arc::new(spin::Mutex::new(copy));
+    }
+
+    pub fn uts(&self) -> Arc<crate::ns::uts::UtsNs> {
+        self.uts.lock().clone()
+    }
+
+    pub fn set_uts(&self, ns: Arc<crate::ns::uts::UtsNs>) {
+        *self.uts.lock() = ns;
     }
 
     /// Gives the process its own copy of the descriptor table.
@@ -303,6 +328,11 @@ impl Process {
     pub fn share_actions_with(&self, other: &Process) {
         let table = other.actions.lock().clone();
         *self.actions.lock() = table;
+    }
+
+    /// Whether another process shares the dispositions (CLONE_SIGHAND).
+    pub fn shares_actions(&self) -> bool {
+        Arc::strong_count(&self.actions.lock()) > 1
     }
 
     /// execve: the process gets its own copy of the dispositions; handled

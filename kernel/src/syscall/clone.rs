@@ -49,7 +49,8 @@ const SUPPORTED: u64 = 0xff
     | CLONE_DETACHED
     | CLONE_UNTRACED
     | CLONE_CHILD_SETTID
-    | CLONE_IO;
+    | CLONE_IO
+    | crate::ns::ALL_NS;
 
 pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
     if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
@@ -59,7 +60,16 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
         return Err(Errno::EINVAL);
     }
     if flags & !SUPPORTED != 0 {
-        // Namespaces and pidfds need their issues.
+        return Err(Errno::EINVAL);
+    }
+    // A new mount namespace comes with its own root and working directory.
+    let kinds = flags & crate::ns::ALL_NS;
+    if kinds & crate::ns::CLONE_NEWNS != 0 && flags & CLONE_FS != 0 {
+        return Err(Errno::EINVAL);
+    }
+    crate::ns::check_new(kinds, call.thread.creds.lock().capable(21))?;
+    // Aramid keeps namespaces per process (see syscall/unshare.rs).
+    if kinds != 0 && flags & CLONE_THREAD != 0 {
         return Err(Errno::EINVAL);
     }
     // Linux's copy_thread sets the TLS through arch_prctl's check.
@@ -97,6 +107,7 @@ pub async fn clone(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid:
         if flags & CLONE_SIGHAND != 0 {
             p.share_actions_with(&parent);
         }
+        crate::ns::create_new(&p, kinds);
         p.creator_tid.store(call.thread.tid(), Ordering::Relaxed);
         real_parent.add_child(p.clone());
         (p.clone(), Thread::new(tid, p, fpu, call.thread.creds.lock().clone()))

@@ -282,7 +282,7 @@ pub fn chdir(call: &Call<'_>, path: u64) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, AT_FDCWD, &p)?;
     let loc = run(call, |vfs, ctx| fs::attr::chdir(vfs, ctx, &dir, &p))?;
-    call.thread.process.fs.lock().cwd = loc;
+    call.thread.process.fs().lock().cwd = loc;
     Ok(0)
 }
 
@@ -294,7 +294,7 @@ pub fn fchdir(call: &Call<'_>, fd: u64) -> SysResult {
     }
     let loc = f.loc.clone();
     run(call, |_, ctx| fs::cred::check_access(&loc.inode.metadata(), ctx.creds, fs::Access::EXEC))?;
-    call.thread.process.fs.lock().cwd = loc;
+    call.thread.process.fs().lock().cwd = loc;
     Ok(0)
 }
 
@@ -302,13 +302,13 @@ pub fn chroot(call: &Call<'_>, path: u64) -> SysResult {
     let p = path_arg(call, path)?;
     let dir = start_dir(call, AT_FDCWD, &p)?;
     let loc = run(call, |vfs, ctx| fs::attr::chroot(vfs, ctx, &dir, &p))?;
-    call.thread.process.fs.lock().root = loc;
+    call.thread.process.fs().lock().root = loc;
     Ok(0)
 }
 
 pub fn getcwd(call: &Call<'_>, buf: u64, size: u64) -> SysResult {
-    let fsc = call.thread.process.fs.lock().clone();
-    let mut out = crate::file::vfs::vfs().cwd_path(&fsc.root, &fsc.cwd)?;
+    let fsc = call.thread.process.fs().lock().clone();
+    let mut out = fsc.mnt.vfs.cwd_path(&fsc.root, &fsc.cwd)?;
     out.push(0);
     // Linux builds the path in one page: a longer one is ENAMETOOLONG,
     // whatever the caller's buffer size.

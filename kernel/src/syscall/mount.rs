@@ -1,6 +1,6 @@
 //! mount(2) and umount2(2): new tmpfs instances with shmem's options
-//! (size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=; also under the names
-//! devtmpfs and ramfs, for now), bind mounts (MS_BIND, MS_REC), remounts
+//! (size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=; also under the name
+//! ramfs), the one devtmpfs instance, bind mounts (MS_BIND, MS_REC), remounts
 //! (MS_REMOUNT with the per-mount flags, and without MS_BIND the
 //! filesystem's options too, such as tmpfs's size= and nr_inodes=),
 //! propagation changes
@@ -12,15 +12,14 @@
 //! unknown type on Linux.
 
 use alloc::string::String;
-use alloc::sync::Arc;
 
-use fs::tmpfs::{Tmpfs, TmpfsOptions};
 use fs::{Lookup, MountFlags};
 
 use super::open::{path_arg, start_dir, AT_FDCWD};
 use super::Call;
 use crate::errno::{Errno, SysResult};
-use crate::file::vfs::{vfs, with_ctx};
+use crate::file::fs_types;
+use crate::file::vfs::{mnt_ns, with_ctx};
 use crate::uaccess;
 
 const MS_RDONLY: u64 = 1;
@@ -71,8 +70,14 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let dir = start_dir(call, AT_FDCWD, &t)?;
     let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, Lookup::empty()))?;
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
-    let v = vfs();
-    let ram = platform::mem::frame::total_bytes();
+    let ns = mnt_ns(call.thread);
+    do_mount(call, &ns.vfs, &at, source, fstype, flags, data)?;
+    ns.changed();
+    Ok(0)
+}
+
+fn do_mount(call: &Call<'_>, v: &fs::Vfs, at: &fs::PathLoc, source: u64, fstype: u64, flags: u64, data: u64) -> SysResult {
+    let at = at.clone();
     if flags & MS_REMOUNT != 0 {
         // With MS_BIND only this mount changes; without, the filesystem
         // too, options included (ramfs ignores the options it does not know,
@@ -83,10 +88,8 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
             if !at.is_mount_root() {
                 return Err(Errno::EINVAL);
             }
-            if at.mount.fstype() != "ramfs" {
-                let opts = opt_string(call, data)?.unwrap_or_default();
-                at.inode.reconfigure(&opts, ram)?;
-            }
+            let opts = opt_string(call, data)?.unwrap_or_default();
+            fs_types::reconfigure(at.mount.fstype(), &at.inode, &opts)?;
             v.remount_super(&at, mount_flags(flags))?;
         }
         return Ok(0);
@@ -108,33 +111,11 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
         return Ok(0);
     }
     let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
-    match ty.as_str() {
-        "tmpfs" | "ramfs" | "devtmpfs" => {
-            // Linux copies at most a page of options.
-            let opts = opt_string(call, data)?.unwrap_or_default();
-            let opts = if ty == "ramfs" {
-                // ramfs takes only mode= and traditionally ignores the rest.
-                let mode = opts.split(',').find_map(|o| o.strip_prefix("mode="));
-                TmpfsOptions::parse(&mode.map(|m| alloc::format!("mode={m}")).unwrap_or_default(), 0)?
-            } else {
-                TmpfsOptions::parse(&opts, ram)?
-            };
-            let t = Tmpfs::with_memory(Arc::new(crate::file::vfs::Realtime), crate::mm::filemap::memory(), opts);
-            v.mount(t.root(), &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
-            Ok(0)
-        }
-        "devpts" => {
-            // One devpts instance: every mount shows it, and the options
-            // apply to it (see fs::devpts).
-            let opts = opt_string(call, data)?.unwrap_or_default();
-            fs::devpts::DevptsOptions::parse(&opts)?;
-            let root = crate::file::pty::devpts().root();
-            root.reconfigure(&opts, ram)?;
-            v.mount(root, &at, "devpts", if src.is_empty() { "devpts" } else { &src }, mount_flags(flags))?;
-            Ok(0)
-        }
-        _ => Err(Errno::ENODEV),
-    }
+    // Linux copies at most a page of options.
+    let opts = opt_string(call, data)?.unwrap_or_default();
+    let root = fs_types::create(&ty, &opts)?;
+    v.mount(root, &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
+    Ok(0)
 }
 
 pub fn umount2(call: &Call<'_>, target: u64, flags: u32) -> SysResult {
@@ -146,6 +127,8 @@ pub fn umount2(call: &Call<'_>, target: u64, flags: u32) -> SysResult {
     let dir = start_dir(call, AT_FDCWD, &t)?;
     let lookup = if flags & UMOUNT_NOFOLLOW != 0 { Lookup::NOFOLLOW } else { Lookup::empty() };
     let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, lookup))?;
-    vfs().umount(&at, flags)?;
+    let ns = mnt_ns(call.thread);
+    ns.vfs.umount(&at, flags)?;
+    ns.changed();
     Ok(0)
 }

@@ -32,10 +32,10 @@ pub fn path_arg(call: &Call<'_>, addr: u64) -> Result<Vec<u8>, Errno> {
 pub fn start_dir(call: &Call<'_>, dirfd: i32, path: &[u8]) -> Result<PathLoc, Errno> {
     let p = &call.thread.process;
     if path.first() == Some(&b'/') {
-        return Ok(p.fs.lock().root.clone());
+        return Ok(p.fs().lock().root.clone());
     }
     if dirfd == AT_FDCWD {
-        return Ok(p.fs.lock().cwd.clone());
+        return Ok(p.fs().lock().cwd.clone());
     }
     let file = p.files().lock().get_raw(dirfd as u32 as u64)?;
     match file.inode_file() {

@@ -413,7 +413,7 @@ syscall_table! { call;
     152 munlockall() none => GAP; // memory calls: issue 18
     153 vhangup() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     154 modify_ldt() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    155 pivot_root() none => GAP; // not implemented yet
+    155 pivot_root(new_root: path, put_old: path) none => pivot_root::pivot_root(call, new_root, put_old);
     156 _sysctl() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
     157 prctl(option: ulong, arg2: hex, arg3: hex, arg4: hex, arg5: hex) none => prctl::prctl(call, option, arg2, arg3, arg4, arg5);
     158 arch_prctl(code: hex, addr: hex) none => arch_prctl::arch_prctl(call, code, addr);
@@ -428,8 +428,8 @@ syscall_table! { call;
     167 swapon() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     168 swapoff() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     169 reboot(magic1: hex, magic2: hex, cmd: hex, arg: ptr) none => reboot::reboot(call, magic1 as u32, magic2 as u32, cmd as u32, arg);
-    170 sethostname() none => GAP; // not implemented yet
-    171 setdomainname() none => GAP; // not implemented yet
+    170 sethostname(name: ptr, len: int) none => hostname::sethostname(call, name, len as i64);
+    171 setdomainname(name: ptr, len: int) none => hostname::setdomainname(call, name, len as i64);
     172 iopl() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     173 ioperm() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     174 create_module() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
@@ -530,7 +530,7 @@ syscall_table! { call;
     269 faccessat(dirfd: dfd, path: path, mode: oct) none => fsops::faccessat2(call, dirfd, path, mode, 0);
     270 pselect6(nfds: size, readfds: ptr, writefds: ptr, exceptfds: ptr, timeout: ptr, sigmask: ptr) nohand => poll::pselect6(call, nfds, readfds, writefds, exceptfds, timeout, sigmask).await;
     271 ppoll(fds: ptr, nfds: size, timeout: ptr, sigmask: ptr, size: size) nohand => poll::ppoll(call, fds, nfds, timeout, sigmask, size).await;
-    272 unshare() none => GAP; // namespaces: issue 13 (as without CONFIG_NAMESPACES)
+    272 unshare(flags: hex) none => unshare::unshare(call, flags);
     273 set_robust_list(head: ptr, len: size) none => tid::set_robust_list(call, head, len);
     274 get_robust_list(pid: int, head: ptr, len: ptr) none => tid::get_robust_list(call, pid, head, len);
     275 splice() none => GAP; // zero-copy pipes: issue 18
@@ -566,7 +566,7 @@ syscall_table! { call;
     305 clock_adjtime() none => GAP; // not implemented yet
     306 syncfs(fd: fd) none => fsops::fsync(call, fd);
     307 sendmmsg() none => GAP; // sockets: issue 14 (a kernel without CONFIG_NET answers the same)
-    308 setns() none => GAP; // namespaces: issue 13 (as without CONFIG_NAMESPACES)
+    308 setns(fd: fd, nstype: hex) none => setns::setns(call, fd, nstype);
     309 getcpu(cpu: ptr, node: ptr) none => sched::getcpu(call, cpu, node);
     310 process_vm_readv() none => GAP; // debugging other processes: issue 18
     311 process_vm_writev() none => GAP; // debugging other processes: issue 18
@@ -597,12 +597,12 @@ syscall_table! { call;
     425 io_uring_setup() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
     426 io_uring_enter() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
     427 io_uring_register() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
-    428 open_tree() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    429 move_mount() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    430 fsopen() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    431 fsconfig() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    432 fsmount() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
-    433 fspick() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
+    428 open_tree(dfd: dfd, path: path, flags: hex) none => mount_api::open_tree(call, dfd, path, flags as u32);
+    429 move_mount(from_dfd: dfd, from: path, to_dfd: dfd, to: path, flags: flags) none => mount_api::move_mount(call, from_dfd, from, to_dfd, to, flags);
+    430 fsopen(fsname: path, flags: flags) none => mount_api::fsopen(call, fsname, flags);
+    431 fsconfig(fd: int, cmd: uint, key: path, value: ptr, aux: int) none => mount_api::fsconfig(call, fd, cmd, key, value, aux);
+    432 fsmount(fd: int, flags: flags, attr: flags) none => mount_api::fsmount(call, fd, flags, attr);
+    433 fspick(dfd: dfd, path: path, flags: flags) none => mount_api::fspick(call, dfd, path, flags);
     434 pidfd_open(pid: int, flags: flags) none => pidfd::pidfd_open(call, pid, flags);
     435 clone3(args: ptr, size: size) nointr => clone::clone3(call, args, size).await;
     436 close_range(first: uint, last: uint, flags: flags) none => fcntl::close_range(call, first, last, flags);
@@ -611,7 +611,7 @@ syscall_table! { call;
     439 faccessat2(dirfd: dfd, path: path, mode: oct, flags: flags) none => fsops::faccessat2(call, dirfd, path, mode, flags);
     440 process_madvise() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     441 epoll_pwait2(epfd: fd, events: ptr, maxevents: int, timeout: ptr, sigmask: ptr, size: size) never => epoll::epoll_pwait2(call, epfd, events, maxevents, timeout, sigmask, size).await;
-    442 mount_setattr() none => GAP; // the new mount API: systemd 252 falls back to mount(2)
+    442 mount_setattr(dfd: dfd, path: path, flags: flags, attr: ptr, size: size) none => mount_api::mount_setattr(call, dfd, path, flags, attr, size);
     443 quotactl_fd() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     444 landlock_create_ruleset() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     445 landlock_add_rule() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
