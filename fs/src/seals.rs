@@ -53,16 +53,23 @@ impl Seals {
 
     /// F_ADD_SEALS: `writably_mapped` says whether a shared mapping that
     /// may write exists (asked only when F_SEAL_WRITE is being added).
+    /// The mappings are looked at without the seal lock held (it is a
+    /// leaf lock; the caller's check takes address-space locks).
     pub fn add(&self, seals: u32, writably_mapped: &dyn Fn() -> bool) -> Result<()> {
         if seals & !ALL != 0 {
             return Err(Errno::EINVAL);
         }
-        let mut s = self.0.lock();
-        if *s & F_SEAL_SEAL != 0 {
+        let now = self.get();
+        if now & F_SEAL_SEAL != 0 {
             return Err(Errno::EPERM);
         }
-        if seals & F_SEAL_WRITE != 0 && *s & F_SEAL_WRITE == 0 && writably_mapped() {
+        if seals & F_SEAL_WRITE != 0 && now & F_SEAL_WRITE == 0 && writably_mapped() {
             return Err(Errno::EBUSY);
+        }
+        let mut s = self.0.lock();
+        // F_SEAL_SEAL may have come in meanwhile.
+        if *s & F_SEAL_SEAL != 0 {
+            return Err(Errno::EPERM);
         }
         *s |= seals;
         Ok(())

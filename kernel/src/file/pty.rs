@@ -50,6 +50,9 @@ const TIOCGPTLCK: u64 = 0x8004_5439;
 const TIOCGPTPEER: u64 = 0x5441;
 const FIONREAD: u64 = 0x541b;
 const O_NOCTTY: u32 = 0o400;
+/// Unread slave input a master may queue (bounds kernel memory; Linux's
+/// N_TTY keeps 4 KiB and throttles the pty behind it).
+const INPUT_MAX: usize = 65_536;
 
 /// One pty pair.
 pub struct Pty {
@@ -217,11 +220,23 @@ impl FileOps for Master {
         Err(Errno::EAGAIN)
     }
 
-    fn write(&self, _file: &File, _io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
+    fn write(&self, _file: &File, io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
         if self.vhung.load(Ordering::Acquire) {
             return Err(Errno::EIO);
         }
-        self.pty.tty.receive(data);
+        // The slave's unread input is bounded: a master write past it waits
+        // for the slave to read.
+        let room = INPUT_MAX.saturating_sub(self.pty.tty.input_held());
+        if room == 0 {
+            return Err(Errno::EAGAIN);
+        }
+        let rest = &data[io.done..];
+        let n = rest.len().min(room);
+        self.pty.tty.receive(&rest[..n]);
+        io.done += n;
+        if io.done < data.len() {
+            return Err(Errno::EAGAIN);
+        }
         Ok(data.len())
     }
 
@@ -234,7 +249,8 @@ impl FileOps for Master {
             return IN | OUT | POLLERR | POLLHUP;
         }
         let closed = self.pty.slave_closed.load(Ordering::Acquire);
-        bits(self.pty.tty.output_len() > 0, IN) | OUT | bits(closed, POLLHUP)
+        let tty = &self.pty.tty;
+        bits(tty.output_len() > 0, IN) | bits(tty.input_held() < INPUT_MAX, OUT) | bits(closed, POLLHUP)
     }
 
     fn has_fasync(&self) -> bool {
@@ -316,7 +332,12 @@ impl FileOps for Slave {
         if !io.retry {
             tty.background_read_check(io.thread)?;
         }
-        tty.try_read(buf).ok_or(Errno::EAGAIN)
+        let n = tty.try_read(buf).ok_or(Errno::EAGAIN)?;
+        if n > 0 {
+            // A master waiting for room may go on.
+            tty.readable.wake_all();
+        }
+        Ok(n)
     }
 
     fn write(&self, _file: &File, io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {

@@ -208,6 +208,11 @@ impl Tty {
             Output::Serial => platform::serial::write_raw_bytes(data),
             Output::Buffer(b) => {
                 let mut b = b.lock();
+                // Echo a master never reads is dropped past twice the
+                // limit (slave writes stop at the limit itself).
+                if b.len() >= 2 * OUTPUT_MAX {
+                    return data.len();
+                }
                 for &c in data {
                     if onlcr && c == b'\n' {
                         b.push_back(b'\r');
@@ -400,6 +405,13 @@ impl Tty {
         } else {
             l.ready.len()
         }
+    }
+
+    /// Input held, the line being edited included (what bounds a pty
+    /// master's writes).
+    pub fn input_held(&self) -> usize {
+        let l = self.line.lock();
+        l.edit.len() + l.ready.len() + l.lines.iter().map(Vec::len).sum::<usize>()
     }
 
     /// Drops input not read yet (TCFLSH, TCSETSF).

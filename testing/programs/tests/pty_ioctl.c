@@ -4,9 +4,11 @@
  * TCFLSH, TIOCVHANGUP on the slave (the slave descriptions open then read
  * 0 and write EIO, the master is not affected, a new open works), on the
  * master (that master reads 0 and writes EIO, the slave goes on), and
- * EPERM without CAP_SYS_ADMIN. */
+ * EPERM without CAP_SYS_ADMIN; a master stops (EAGAIN) when its slave does
+ * not read, and goes on once it does. */
 #define _GNU_SOURCE
 #include "../t.h"
+#include <poll.h>
 #include "../pty.h"
 
 static int slave_fd;
@@ -69,6 +71,40 @@ int main(void) {
     CHECK(read(m, buf, sizeof buf) == 0 && FAILS(write(m, "z", 1), EIO), "that master reads 0 and writes EIO",
           "errno %d", errno);
     CHECK(write(s3, "y", 1) == 1 && FAILS(read(s3, buf, sizeof buf), EAGAIN), "the slave goes on", "errno %d", errno);
+    /* Flow control: a slave that does not read stops the master. */
+    int m2 = t_pty_master(O_NONBLOCK, name, sizeof name);
+    int s4 = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK);
+    struct termios raw;
+    tcgetattr(s4, &raw);
+    cfmakeraw(&raw);
+    tcsetattr(s4, TCSANOW, &raw);
+    static char chunk[1024];
+    memset(chunk, 'q', sizeof chunk);
+    long total = 0;
+    errno = 0;
+    for (int i = 0; i < 4096; i++) {
+        long w2 = write(m2, chunk, sizeof chunk);
+        if (w2 < 0)
+            break;
+        total += w2;
+    }
+    CHECK(errno == EAGAIN && total >= 4096 && total <= (1L << 20),
+          "a master writing to a slave that does not read gets EAGAIN (between 4 KiB and 1 MiB)", "total %ld errno %d",
+          total, errno);
+    static char sink[1 << 16];
+    long got = 0;
+    for (int i = 0; i < 200 && got < total; i++) {
+        long g = read(s4, sink, sizeof sink);
+        if (g > 0)
+            got += g;
+        else
+            usleep(1000);
+    }
+    struct pollfd pm = {m2, POLLOUT, 0};
+    CHECK(got > 0 && poll(&pm, 1, 2000) == 1 && write(m2, chunk, 10) == 10,
+          "once the slave reads, the master writes again", "got %ld errno %d", got, errno);
+    close(s4);
+    close(m2);
     CHECK_NO_CHILDREN();
     return t_done("pty_ioctl");
 }
