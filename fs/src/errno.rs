@@ -56,6 +56,7 @@ errnos! {
     ESPIPE = 29, "Illegal seek";
     EROFS = 30, "Read-only file system";
     EMLINK = 31, "Too many links";
+    EPIPE = 32, "Broken pipe (a /dev/kmsg reader lost records)";
     ERANGE = 34, "Math result not representable (xattr buffer too small)";
     EDEADLK = 35, "Resource deadlock would occur";
     ENAMETOOLONG = 36, "File name too long";

@@ -365,6 +365,12 @@ pub trait Inode: Any + Send + Sync {
 
     /// Whether [`Inode::map_page`] works: the file's data lives in pages
     /// of a [`crate::pages::PageMemory`] that mappings can share.
+    /// The file's seal set (F_ADD_SEALS/F_GET_SEALS), for a filesystem
+    /// that has seals (tmpfs regular files); None is EINVAL.
+    fn seals(&self) -> Option<&crate::seals::Seals> {
+        None
+    }
+
     fn maps_pages(&self) -> bool {
         false
     }

@@ -11,6 +11,9 @@
 //! - [`mod@open`], [`ops`], [`rename`], [`attr`], [`xattr`]: the system-call
 //!   level operations, with Linux's permission checks and errno values.
 //! - [`lock`]: POSIX record locks and flock locks of an inode.
+//! - [`devpts`]: /dev/pts, the nodes of the kernel's ptys.
+//! - [`kmsg`]: the kernel log ring of /dev/kmsg and syslog(2).
+//! - [`seals`]: memfd seals of a tmpfs file (F_ADD_SEALS).
 //! - [`lock_waits`]: who waits for whom among F_SETLKW callers (EDEADLK).
 //! - [`cgroup`]: the cgroup v2 hierarchy and its rules (the kernel shows
 //!   it as cgroupfs).
@@ -55,10 +58,12 @@ pub mod clock;
 pub mod cpio;
 pub mod cred;
 pub mod deny_write;
+pub mod devpts;
 pub mod errno;
 pub mod flags;
 pub mod initramfs;
 pub mod inode;
+pub mod kmsg;
 pub mod lock;
 pub mod lock_waits;
 pub mod mount;
@@ -69,6 +74,7 @@ pub mod path;
 mod propagate;
 pub mod rename;
 pub mod synthetic;
+pub mod seals;
 pub mod tmpfs;
 pub mod vfs;
 pub mod xattr;

@@ -41,6 +41,7 @@ use platform::BootInfo;
 static CPUS_RUNNING: AtomicUsize = AtomicUsize::new(0);
 
 fn bsp_main(info: &'static BootInfo) -> ! {
+    file::kmsg::init();
     log::info!(
         "kernel: {} MiB usable, {} CPU(s) present, initramfs {}",
         info.usable_memory >> 20,

@@ -5,6 +5,10 @@
 //! (levels off, error, warn, info, debug, trace; a target matches as a
 //! prefix) or Linux's `loglevel=N` (0-3 error, 4 warn, 5-6 info, 7 debug).
 //! The default is `info`.
+//!
+//! The kernel may register a second sink ([`set_record_hook`]): each
+//! record that passes the filter is also handed to it as (level 0-7 in
+//! syslog terms, target, message) — the kernel log ring of /dev/kmsg.
 
 use core::fmt::Write;
 
@@ -15,6 +19,15 @@ use crate::{cmdline, cpu, serial, time};
 struct Logger;
 
 static LOGGER: Logger = Logger;
+
+/// The kernel's sink for records (see the module doc).
+pub type RecordHook = fn(level: u8, target: &str, args: &core::fmt::Arguments);
+static RECORD_HOOK: spin::Once<RecordHook> = spin::Once::new();
+
+/// Registers the kernel's record sink (once).
+pub fn set_record_hook(hook: RecordHook) {
+    RECORD_HOOK.call_once(|| hook);
+}
 
 fn parse_level(s: &str) -> Option<LevelFilter> {
     Some(match s {
@@ -92,6 +105,15 @@ impl Log for Logger {
                 record.args()
             );
         });
+        if let Some(hook) = RECORD_HOOK.get() {
+            let syslog_level = match record.level() {
+                Level::Error => 3,
+                Level::Warn => 4,
+                Level::Info => 6,
+                Level::Debug | Level::Trace => 7,
+            };
+            hook(syslog_level, record.target(), record.args());
+        }
     }
 
     fn flush(&self) {}

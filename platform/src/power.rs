@@ -1,4 +1,4 @@
-//! Powering off: QEMU's `isa-debug-exit` device when present (its exit
+//! Powering off and resetting. Off: QEMU's `isa-debug-exit` device when present (its exit
 //! status is `(value << 1) | 1`), else ACPI S5 through the FADT's PM1
 //! control registers, else halting every CPU.
 //!
@@ -73,5 +73,23 @@ pub fn exit(status: u8) -> ! {
         }
     }
     crate::serial::write_bytes(b"aramid: could not power off; halting\n");
+    halt_forever()
+}
+
+/// Resets the machine (reboot(2)'s RESTART): the PCI reset control
+/// register (0xcf9, a full reset), then the keyboard controller's reset
+/// line; QEMU started with `-no-reboot` exits instead of rebooting.
+pub fn reset() -> ! {
+    // SAFETY: 0xcf9 is the chipset's reset control register on the PC
+    // machines QEMU emulates (i440fx PIIX, q35 ICH9); writing 0x02 then
+    // 0x06 requests a hard reset. Elsewhere the port is unused.
+    unsafe {
+        Port::<u8>::new(0xcf9).write(0x02);
+        Port::<u8>::new(0xcf9).write(0x06);
+    }
+    // SAFETY: port 0x64 is the 8042 keyboard controller's command port;
+    // command 0xfe pulses the CPU reset line.
+    unsafe { Port::<u8>::new(0x64).write(0xfe) };
+    crate::serial::write_bytes(b"aramid: could not reset; halting\n");
     halt_forever()
 }

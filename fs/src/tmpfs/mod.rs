@@ -41,6 +41,7 @@ use crate::errno::{Errno, Result};
 use crate::inode::*;
 use crate::lock::FileLocks;
 use crate::pages::{Eviction, FileId, HeapPages, PageMemory};
+use crate::seals::{self, Seals};
 use crate::xattr::XattrMap;
 
 use dir::DirData;
@@ -362,6 +363,9 @@ pub(crate) struct TmpNode {
     body: Body,
     xattrs: Mutex<XattrMap>,
     locks: FileLocks,
+    /// F_ADD_SEALS seals (regular files; F_SEAL_SEAL unless memfd_create
+    /// allowed sealing).
+    seals: Seals,
 }
 
 impl TmpNode {
@@ -413,6 +417,7 @@ impl TmpNode {
                 body,
                 xattrs: Mutex::new(XattrMap::default()),
                 locks: FileLocks::new(),
+                seals: Seals::default(),
             }
         })
     }
@@ -540,6 +545,7 @@ impl Inode for TmpNode {
         };
         let mut m = self.meta.lock();
         if let Some(mode) = attr.mode {
+            self.seals.check_mode(m.mode, mode)?;
             m.mode = (m.mode & S_IFMT) | (mode & MODE_PERM);
         }
         if let Some(uid) = attr.uid {
@@ -615,6 +621,8 @@ impl Inode for TmpNode {
             return Ok(0);
         }
         let mut d = d.lock();
+        let size = self.meta.lock().size;
+        let data = &data[..self.seals.write_len(offset, data.len() as u64, size)? as usize];
         let n = d.write(&self.sb, offset, data)?;
         self.file_changed(&d);
         Ok(n)
@@ -629,6 +637,8 @@ impl Inode for TmpNode {
             });
         };
         let mut d = d.lock();
+        let size = self.meta.lock().size;
+        self.seals.check_resize(size, len)?;
         let dropped = d.truncate(&self.sb, len)?;
         self.file_changed(&d);
         drop(d);
@@ -645,6 +655,15 @@ impl Inode for TmpNode {
             });
         };
         let mut d = d.lock();
+        let size = self.meta.lock().size;
+        let seals = self.seals.get();
+        if mode & FALLOC_FL_PUNCH_HOLE != 0 {
+            if seals & (seals::F_SEAL_WRITE | seals::F_SEAL_FUTURE_WRITE) != 0 {
+                return Err(Errno::EPERM);
+            }
+        } else if seals & seals::F_SEAL_GROW != 0 && offset.saturating_add(len) > size {
+            return Err(Errno::EPERM);
+        }
         let dropped = d.fallocate(&self.sb, mode, offset, len)?;
         self.file_changed(&d);
         drop(d);
@@ -654,6 +673,10 @@ impl Inode for TmpNode {
 
     fn maps_pages(&self) -> bool {
         matches!(self.body, Body::File(_))
+    }
+
+    fn seals(&self) -> Option<&Seals> {
+        matches!(self.body, Body::File(_)).then_some(&self.seals)
     }
 
     fn cached_page(&self, index: u64) -> Option<u64> {

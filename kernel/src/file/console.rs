@@ -8,8 +8,6 @@
 //! process of the terminal's session gets SIGTTIN; positions are ESPIPE;
 //! fstat without a node reports /dev/ttyS0 (4, 64); O_ASYNC can be set.
 
-use core::sync::atomic::Ordering;
-
 use executor::WaitQueue;
 use fs::inode::{makedev, Metadata, StatFs};
 
@@ -34,41 +32,19 @@ pub fn init() {
     drop(crate::sched::spawn_on(0, super::tty::run()));
 }
 
-/// Job control: a process of the terminal's session outside its
-/// foreground group that reads from it gets SIGTTIN (EIO if it ignores or
-/// blocks the signal, or its group is orphaned — not tracked yet).
-fn background_read_check(t: &Thread) -> Result<(), Errno> {
-    let p = &t.process;
-    let session = TTY.session.load(Ordering::Relaxed);
-    let fg = TTY.fg_pgrp.load(Ordering::Relaxed);
-    if session == 0 || session != p.sid() || fg == 0 || p.pgid() == fg {
-        return Ok(());
-    }
-    let action = p.action(crate::signal::SIGTTIN);
-    if action.handler == crate::signal::SIG_IGN || t.sigmask() & crate::signal::bit(crate::signal::SIGTTIN) != 0 {
-        return Err(Errno::EIO);
-    }
-    for q in crate::proc::pid::all() {
-        if q.pgid() == p.pgid() && !q.is_zombie() {
-            crate::signal::send_process(&q, crate::signal::SigInfo::kernel(crate::signal::SIGTTIN), false);
-        }
-    }
-    Err(Errno::ERESTARTSYS)
-}
-
 impl FileOps for Console {
     fn read(&self, _file: &File, io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
         if buf.is_empty() {
             return Ok(0);
         }
         if !io.retry {
-            background_read_check(io.thread)?;
+            TTY.background_read_check(io.thread)?;
         }
-        super::tty::try_read(buf).ok_or(Errno::EAGAIN)
+        TTY.try_read(buf).ok_or(Errno::EAGAIN)
     }
 
     fn write(&self, _file: &File, _io: &mut Io<'_>, data: &[u8]) -> Result<usize, Errno> {
-        Ok(super::tty::write(data))
+        Ok(TTY.write(data))
     }
 
     fn wait_queue(&self) -> Option<&WaitQueue> {
@@ -76,7 +52,7 @@ impl FileOps for Console {
     }
 
     fn poll(&self, _t: &Thread) -> u16 {
-        bits(super::tty::readable(), IN) | OUT
+        bits(TTY.readable(), IN) | OUT
     }
 
     fn has_fasync(&self) -> bool {
@@ -84,7 +60,7 @@ impl FileOps for Console {
     }
 
     fn ioctl(&self, _file: &File, t: &alloc::sync::Arc<Thread>, request: u64, arg: u64) -> SysResult {
-        super::tty_ioctl::ioctl(t, request, arg)
+        super::tty_ioctl::ioctl(&TTY, t, request, arg)
     }
 
     fn stat(&self) -> Metadata {

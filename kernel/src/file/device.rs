@@ -1,5 +1,6 @@
 //! Character devices the kernel implements: /dev/null, zero, full, random,
-//! urandom (Linux's `mem` driver, major 1). The console's numbers (tty,
+//! urandom (Linux's `mem` driver, major 1); kmsg (1:11) opens
+//! [`super::kmsg`]. The console's numbers (tty,
 //! console, ttyS0) open [`super::console`]. Opening another device number
 //! is ENXIO, as for a device without a driver.
 //!
@@ -38,6 +39,7 @@ pub fn open_char(major: u32, minor: u32) -> Result<Box<dyn FileOps>, Errno> {
         (1, 5) => Box::new(Device::Zero),
         (1, 7) => Box::new(Device::Full),
         (1, 8) | (1, 9) => Box::new(Device::Random),
+        (1, 11) => Box::new(super::kmsg::Kmsg::open()),
         (5, 0) | (5, 1) | (4, 64) => Box::new(Console),
         _ => return Err(Errno::ENXIO),
     })

@@ -15,7 +15,7 @@ use crate::errno::Errno;
 
 /// The filesystem types, in /proc/filesystems order, and whether each
 /// needs a block device (none does here).
-pub const TYPES: &[&str] = &["sysfs", "tmpfs", "cgroup2", "ramfs", "devtmpfs", "proc"];
+pub const TYPES: &[&str] = &["sysfs", "tmpfs", "cgroup2", "ramfs", "devtmpfs", "proc", "devpts"];
 
 pub fn known(fstype: &str) -> bool {
     TYPES.contains(&fstype)
@@ -53,11 +53,12 @@ pub fn check_option(fstype: &str, key: &str, value: Option<&str>) -> Result<(), 
         },
         // sysfs takes no options and ignores what it is given.
         "sysfs" => Ok(()),
+        "devpts" => fs::devpts::DevptsOptions::parse(&item).map(|_| ()).map_err(Errno::from),
         _ => Err(Errno::ENODEV),
     }
 }
 
-/// A new instance of `fstype` (devtmpfs: its one instance) with the
+/// A new instance of `fstype` (devtmpfs, devpts: their one instance) with the
 /// comma-separated `options`: the root of its tree.
 pub fn create(fstype: &str, options: &str) -> Result<InodeRef, Errno> {
     let tmpfs = |opts: TmpfsOptions| Tmpfs::with_memory(Arc::new(super::vfs::Realtime), crate::mm::filemap::memory(), opts).root();
@@ -86,6 +87,14 @@ pub fn create(fstype: &str, options: &str) -> Result<InodeRef, Errno> {
             Ok(crate::procfs::new_instance())
         }
         "sysfs" => Ok(crate::sysfs::root()),
+        // One devpts instance: every mount shows it, and the options apply
+        // to it (see fs::devpts).
+        "devpts" => {
+            fs::devpts::DevptsOptions::parse(options)?;
+            let root = super::pty::devpts().root();
+            root.reconfigure(options, ram())?;
+            Ok(root)
+        }
         _ => Err(Errno::ENODEV),
     }
 }

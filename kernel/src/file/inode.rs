@@ -261,8 +261,14 @@ impl FileOps for InodeFile {
             return Err(Errno::EPERM);
         }
         if inode.maps_pages() {
+            // A write-sealed memfd (`super::memfd`): no new shared mapping
+            // may write, now or after mprotect.
+            let sealed = req.shared && inode.seals().is_some_and(|s| s.write_sealed());
+            if sealed && req.prot_write {
+                return Err(Errno::EPERM);
+            }
             let mapped = Arc::new(MappedFile::new(inode.clone()));
-            Ok(Kind::Pages { file: mapped, offset: req.offset, may_write: file.writable() })
+            Ok(Kind::Pages { file: mapped, offset: req.offset, may_write: file.writable() && !sealed })
         } else if req.shared && req.prot_write {
             // Writes could not reach such a file's data.
             Err(Errno::ENODEV)

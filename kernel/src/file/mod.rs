@@ -7,7 +7,7 @@
 //! ([`pipe`]), the console ([`console`], its line discipline in [`tty`]),
 //! the character devices the kernel implements ([`device`]), and the event
 //! files ([`eventfd`], [`timerfd`], [`signalfd`], [`epoll`], [`inotify`],
-//! [`pidfd`]). Nothing outside this module looks at a file's kind: the
+//! [`pidfd`]); [`kmsg`] is /dev/kmsg and the kernel log; [`memfd`] makes unnamed sealable tmpfs files. Nothing outside this module looks at a file's kind: the
 //! syscall layer calls the trait, and asks for a kind by type
 //! ([`File::downcast`]) where a call needs one. Adding a kind adds a
 //! module.
@@ -42,10 +42,13 @@ pub mod events;
 pub mod inode;
 pub mod inotify;
 pub mod io;
+pub mod kmsg;
 pub mod locks;
+pub mod memfd;
 pub mod ops;
 pub mod pidfd;
 pub mod pipe;
+pub mod pty;
 pub mod readiness;
 pub mod signalfd;
 pub mod socket;

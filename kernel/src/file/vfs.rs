@@ -41,9 +41,11 @@ pub const DEVICES: &[(&[u8], u32, u32, u32)] = &[
     (b"full", 1, 7, 0o666),
     (b"random", 1, 8, 0o666),
     (b"urandom", 1, 9, 0o666),
+    (b"kmsg", 1, 11, 0o644),
     (b"tty", 5, 0, 0o666),
     (b"console", 5, 1, 0o600),
     (b"ttyS0", 4, 64, 0o660),
+    (b"ptmx", 5, 2, 0o666),
 ];
 
 /// Builds the root filesystem from the initramfs.
@@ -72,6 +74,7 @@ fn populate_dev(vfs: &Vfs) {
         path.extend_from_slice(name);
         let _ = fs::ops::mknodat(vfs, &ctx, &root, &path, 0o020000 | mode, makedev(*major, *minor));
     }
+    let _ = fs::ops::mkdirat(vfs, &ctx, &root, b"/dev/pts", 0o755);
     for dir in [&b"/proc"[..], b"/sys", b"/tmp", b"/run"] {
         let _ = fs::ops::mkdirat(vfs, &ctx, &root, dir, if dir == b"/tmp" { 0o1777 } else { 0o755 });
     }

@@ -118,6 +118,12 @@ pub fn register(file: FileId, mm: &Arc<Mm>) {
     }
 }
 
+/// The live address spaces that have mapped `file` (some may have
+/// unmapped it since).
+pub fn mappers(file: FileId) -> Vec<Arc<Mm>> {
+    MAPPERS.lock().get(&file).map(|l| l.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default()
+}
+
 /// Forgets address spaces of `file` that are gone (an `Mm` being dropped).
 pub fn prune(file: FileId) {
     let mut t = MAPPERS.lock();

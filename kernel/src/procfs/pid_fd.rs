@@ -115,6 +115,13 @@ impl Node for Magic {
 
     fn readlink(&self, ctx: &Ctx<'_>) -> fs::Result<Vec<u8>> {
         may_access(&self.task, ctx.creds)?;
+        // A memfd lives on the kernel's internal mount, outside every
+        // namespace: "/memfd:NAME (deleted)", as Linux shows it.
+        if let Which::Fd(fd) = self.which {
+            if let Some(text) = file_of(&self.task, fd).ok().and_then(|f| f.inode_file().and_then(crate::file::memfd::proc_link)) {
+                return Ok(text);
+            }
+        }
         match target(&self.task, self.which)? {
             Some(j) => {
                 let ns = self.task.process()?.fs().lock().mnt.clone();

@@ -70,8 +70,16 @@ pub fn stat(task: &Task, who: &Opener) -> fs::Result<Vec<u8>> {
     let (vsize, rss) = vm_sizes(&p);
     let (code_lo, code_hi) = code_range(&p);
     let (args, brk) = p.mm().map_or(([0; 4], (0, 0)), |mm| mm.with(|m| (m.args, (m.brk_start, m.brk))));
-    let tty = if crate::file::tty::is_controlling(&p) { (5 << 8) | 1 } else { 0 };
-    let tpgid: i64 = if tty != 0 { crate::file::tty::TTY.fg_pgrp.load(core::sync::atomic::Ordering::Relaxed) as i64 } else { -1 };
+    // tty_nr is the controlling terminal's device number in Linux's
+    // new_encode_dev form; tpgid its foreground group (-1 without one).
+    let (tty, tpgid): (u64, i64) = if crate::file::tty::TTY.is_controlling(&p) {
+        ((5 << 8) | 1, crate::file::tty::TTY.fg_pgrp.load(core::sync::atomic::Ordering::Relaxed) as i64)
+    } else if let Some(pty) = crate::file::pty::controlling(&p) {
+        let minor = pty.index as u64;
+        ((minor & 0xff) | (136 << 8) | ((minor & !0xff) << 12), pty.tty.fg_pgrp.load(core::sync::atomic::Ordering::Relaxed) as i64)
+    } else {
+        (0, -1)
+    };
     let (sigpend, blocked) = t.as_ref().map_or((0, 0), |t| (t.signals.pending.lock().set() | p.shared_pending.lock().set(), t.sigmask()));
     let (ignored, caught) = sig_dispositions(&p);
     let exit_code = match p.state() {

@@ -7,7 +7,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::file::tty::{try_read, TTY};
+use crate::file::tty::TTY;
 
 const TIMEOUT_NS: u64 = 30_000_000_000;
 
@@ -18,7 +18,7 @@ pub async fn read_line() -> Result<String, String> {
     let mut reads = 0;
     loop {
         let mut buf = [0u8; 64];
-        let n = crate::sched::timeout(deadline, TTY.readable.wait_for(|| try_read(&mut buf)))
+        let n = crate::sched::timeout(deadline, TTY.readable.wait_for(|| TTY.try_read(&mut buf)))
             .await
             .map_err(|_| format!("no end of line within 30 s (got {:?})", String::from_utf8_lossy(&line)))?;
         reads += 1;

@@ -1,6 +1,6 @@
-//! fcntl(2) (descriptor flags, status flags, duplication), dup(2), dup2(2),
-//! dup3(2). File locks arrive with the VFS (files issue): F_SETLK and
-//! friends answer EINVAL until then, as for a file that cannot be locked.
+//! fcntl(2) (descriptor flags, status flags, duplication, pipe sizes,
+//! memfd seals), dup(2), dup2(2), dup3(2). The record-lock commands are
+//! [`super::lock`].
 
 use core::sync::atomic::Ordering;
 
@@ -17,6 +17,8 @@ const F_DUPFD_CLOEXEC: u64 = 1030;
 const FD_CLOEXEC: u64 = 1;
 const F_SETPIPE_SZ: u64 = 1031;
 const F_GETPIPE_SZ: u64 = 1032;
+const F_ADD_SEALS: u64 = 1033;
+const F_GET_SEALS: u64 = 1034;
 
 fn nofile(call: &Call<'_>) -> usize {
     call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_NOFILE].0.min(1 << 20) as usize
@@ -59,6 +61,23 @@ pub fn fcntl(call: &Call<'_>, fd: u64, cmd: u64, arg: u64) -> SysResult {
             } else {
                 Ok(end.pipe.set_capacity(arg as u32)? as u64)
             }
+        }
+        // Seals of a memfd (any tmpfs file has a set; others EINVAL).
+        F_ADD_SEALS | F_GET_SEALS => {
+            let f = t.get(fd)?;
+            drop(t);
+            let inode = f.inode_file().map(|i| i.loc.inode.clone()).ok_or(Errno::EINVAL)?;
+            let seals = inode.seals().ok_or(Errno::EINVAL)?;
+            if cmd == F_GET_SEALS {
+                return Ok(seals.get() as u64);
+            }
+            if !f.writable() {
+                return Err(Errno::EPERM);
+            }
+            let m = inode.metadata();
+            let id = fs::pages::FileId { dev: m.dev, ino: m.ino };
+            seals.add(arg as u32, &|| crate::file::memfd::writably_mapped(id))?;
+            Ok(0)
         }
         _ => {
             t.get(fd)?;

@@ -5,9 +5,10 @@
 //! filesystem's options too, such as tmpfs's size= and nr_inodes=),
 //! propagation changes
 //! (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE, with MS_REC) and moves (MS_MOVE).
-//! cgroup2 mounts the one cgroup hierarchy (`crate::cgroup`). Root only
-//! (CAP_SYS_ADMIN). Filesystem types the kernel lacks yet (proc, sysfs,
-//! devpts: later issues) are ENODEV, as for an unknown type on Linux.
+//! Root only (CAP_SYS_ADMIN). The filesystem types and how each makes an
+//! instance are in `crate::file::fs_types` (tmpfs, ramfs, devtmpfs, proc,
+//! sysfs, cgroup2 — the one hierarchy —, devpts — the one instance —); an
+//! unknown type is ENODEV, as on Linux.
 
 use alloc::string::String;
 

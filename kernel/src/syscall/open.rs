@@ -87,11 +87,12 @@ pub async fn openat(call: &Call<'_>, dirfd: i32, path_addr: u64, flags: u32, mod
         // A namespace reached through /proc/PID/ns/*.
         alloc::boxed::Box::new(crate::ns::file::NsFile(ns))
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o020000 {
-        // /dev/tty is the caller's controlling terminal: ENXIO without one.
-        if (major(meta.rdev), minor(meta.rdev)) == (5, 0) && !crate::file::tty::is_controlling(p) {
-            return Err(Errno::ENXIO);
+        // ptmx, pty slaves, and /dev/tty when the controlling terminal is
+        // a pty (ENXIO without one) are the pty driver's.
+        match crate::file::pty::open(major(meta.rdev), minor(meta.rdev), call.thread, flags)? {
+            Some(k) => k,
+            None => device::open_char(major(meta.rdev), minor(meta.rdev))?,
         }
-        device::open_char(major(meta.rdev), minor(meta.rdev))?
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o010000 {
         alloc::boxed::Box::new(crate::file::pipe::fifo::open(call.thread, meta.dev, meta.ino, flags).await?)
     } else if flags & O_PATH == 0 && meta.mode & 0o170000 == 0o060000 {

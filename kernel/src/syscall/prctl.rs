@@ -30,6 +30,7 @@ const PR_GET_TID_ADDRESS: u64 = 40;
 const PR_SET_THP_DISABLE: u64 = 41;
 const PR_GET_THP_DISABLE: u64 = 42;
 const PR_CAP_AMBIENT: u64 = 47;
+const PR_SET_MM: u64 = 35;
 
 pub fn prctl(call: &Call<'_>, option: u64, a2: u64, a3: u64, a4: u64, a5: u64) -> SysResult {
     let p = &call.thread.process;
@@ -132,6 +133,43 @@ pub fn prctl(call: &Call<'_>, option: u64, a2: u64, a3: u64, a4: u64, a5: u64) -
             2 | 3 => Err(Errno::EPERM),          // raise/lower: ambient caps not kept yet
             _ => Err(Errno::EINVAL),
         },
+        PR_SET_MM => set_mm(call, a2, a3, a4, a5),
         _ => Err(Errno::EINVAL),
     }
+}
+
+const PR_SET_MM_START_CODE: u64 = 1;
+const PR_SET_MM_ENV_END: u64 = 11;
+const PR_SET_MM_AUXV: u64 = 12;
+const PR_SET_MM_EXE_FILE: u64 = 13;
+const PR_SET_MM_MAP: u64 = 14;
+const PR_SET_MM_MAP_SIZE: u64 = 15;
+const CAP_SYS_RESOURCE: u32 = crate::proc::creds::CAP_SYS_RESOURCE;
+
+/// PR_SET_MM (Linux's prctl_set_mm), in its order: stray arguments are
+/// EINVAL; the checkpoint/restore forms (MAP, MAP_SIZE) are EINVAL as on a
+/// kernel without CONFIG_CHECKPOINT_RESTORE; then EPERM without
+/// CAP_SYS_RESOURCE; an unknown field or an address outside user space is
+/// EINVAL. Aramid does not move a process's code, data, stack, argument or
+/// environment bounds: a request that passes these checks is refused with
+/// EINVAL, Linux's answer for bounds it finds inconsistent
+/// (validate_prctl_map), so callers (systemd's rename_process) fall back
+/// to rewriting argv in place.
+fn set_mm(call: &Call<'_>, opt: u64, addr: u64, a4: u64, a5: u64) -> SysResult {
+    if a5 != 0 || (a4 != 0 && !matches!(opt, PR_SET_MM_AUXV | PR_SET_MM_MAP | PR_SET_MM_MAP_SIZE)) {
+        return Err(Errno::EINVAL);
+    }
+    if opt == PR_SET_MM_MAP || opt == PR_SET_MM_MAP_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    if !call.thread.creds.lock().capable(CAP_SYS_RESOURCE) {
+        return Err(Errno::EPERM);
+    }
+    if opt == PR_SET_MM_EXE_FILE || opt == PR_SET_MM_AUXV {
+        return Err(Errno::EINVAL);
+    }
+    if !(PR_SET_MM_START_CODE..=PR_SET_MM_ENV_END).contains(&opt) || !(0x10000..platform::user::USER_END).contains(&addr) {
+        return Err(Errno::EINVAL);
+    }
+    Err(Errno::EINVAL)
 }

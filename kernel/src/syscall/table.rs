@@ -274,7 +274,7 @@ syscall_table! { call;
     13 rt_sigaction(sig: ulong, act: ptr, oact: ptr, size: size) none => signal::rt_sigaction(call, sig, act, oact, size);
     14 rt_sigprocmask(how: ulong, set: ptr, oset: ptr, size: size) none => signal::rt_sigprocmask(call, how, set, oset, size);
     15 rt_sigreturn() none => sigreturn::rt_sigreturn(call);
-    16 ioctl(fd: fd, request: hex, arg: hex) sys => io::ioctl(call, fd, request, arg);
+    16 ioctl(fd: fd, request: flags, arg: hex) sys => io::ioctl(call, fd, request as u64, arg); // cmd is an unsigned int: musl passes it sign-extended
     17 pread64(fd: fd, buf: ptr, count: size, offset: long) sys => io::pread64(call, fd, buf, count, offset).await;
     18 pwrite64(fd: fd, buf: ptr, count: size, offset: long) sys => io::pwrite64(call, fd, buf, count, offset).await;
     19 readv(fd: fd, iov: ptr, iovcnt: size) sys => io::readv(call, fd, iov, iovcnt).await;
@@ -361,7 +361,7 @@ syscall_table! { call;
     100 times(buf: ptr) none => rusage::times(call, buf);
     101 ptrace() none => GAP; // debugging other processes: issue 18
     102 getuid() none => ids::get(call, b'u');
-    103 syslog() none => GAP; // not implemented yet
+    103 syslog(action: int, buf: ptr, len: int) sys => syslog::syslog(call, action, buf, len).await;
     104 getgid() none => ids::get(call, b'g');
     105 setuid(uid: hex) none => ids::setuid(call, uid);
     106 setgid(gid: hex) none => ids::setgid(call, gid);
@@ -427,7 +427,7 @@ syscall_table! { call;
     166 umount2(target: path, flags: flags) none => mount::umount2(call, target, flags);
     167 swapon() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     168 swapoff() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    169 reboot() none => GAP; // not implemented yet
+    169 reboot(magic1: hex, magic2: hex, cmd: hex, arg: ptr) none => reboot::reboot(call, magic1 as u32, magic2 as u32, cmd as u32, arg);
     170 sethostname(name: ptr, len: int) none => hostname::sethostname(call, name, len as i64);
     171 setdomainname(name: ptr, len: int) none => hostname::setdomainname(call, name, len as i64);
     172 iopl() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
@@ -506,9 +506,9 @@ syscall_table! { call;
     245 mq_getsetattr() none => GAP; // POSIX message queues: issue 18 (as without CONFIG_POSIX_MQUEUE)
     246 kexec_load() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     247 waitid(idtype: uint, id: uint, info: ptr, options: flags, rusage: ptr) sys => wait::waitid(call, idtype as u64, id as u64, info, options as u64, rusage).await;
-    248 add_key() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    249 request_key() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    250 keyctl() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
+    248 add_key() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
+    249 request_key() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
+    250 keyctl() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
     251 ioprio_set() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     252 ioprio_get() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     253 inotify_init() none => inotify::inotify_init1(call, 0);
@@ -577,9 +577,9 @@ syscall_table! { call;
     316 renameat2(olddirfd: dfd, old: path, newdirfd: dfd, new: path, flags: flags) none => fsops::renameat2(call, olddirfd, old, newdirfd, new, flags);
     317 seccomp() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     318 getrandom(buf: ptr, len: size, flags: flags) none => io::getrandom(call, buf, len, flags);
-    319 memfd_create() none => GAP; // not implemented yet
+    319 memfd_create(name: path, flags: flags) none => memfd::memfd_create(call, name, flags);
     320 kexec_file_load() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    321 bpf() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
+    321 bpf() none => GAP; // as a kernel built without CONFIG_BPF_SYSCALL: ENOSYS there too (systemd skips BPF features)
     322 execveat(dirfd: dfd, path: path, argv: ptr, envp: ptr, flags: hex) none => execve::execveat(call, dirfd, path, argv, envp, flags).await;
     323 userfaultfd() none => GAP; // memory calls: issue 18
     324 membarrier() none => GAP; // memory calls: issue 18
