@@ -58,6 +58,13 @@ pub fn exit(status: u8) -> ! {
     // SAFETY: port 0xf4 is QEMU's isa-debug-exit when configured; on other
     // machines it is an unused ISA port and the write is ignored.
     unsafe { Port::<u32>::new(DEBUG_EXIT_PORT).write(status as u32) };
+    power_off()
+}
+
+/// Powers the machine off as Linux does (reboot(2)'s POWER_OFF and HALT):
+/// ACPI S5, so QEMU ends as it does under Linux, with no exit status of
+/// ours; halting every CPU when the machine has no ACPI S5.
+pub fn power_off() -> ! {
     let typ = SLP_TYP_S5.load(Ordering::Relaxed);
     let pm1a = PM1A_CNT.load(Ordering::Relaxed) as u16;
     if typ != u32::MAX && pm1a != 0 {

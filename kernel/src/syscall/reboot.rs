@@ -47,7 +47,7 @@ pub fn reboot(call: &Call<'_>, magic1: u32, magic2: u32, cmd: u32, _arg: u64) ->
         }
         CMD_HALT | CMD_POWER_OFF => {
             log::info!("reboot: Power down");
-            platform::power::exit(0)
+            platform::power::power_off()
         }
         _ => Err(Errno::EINVAL),
     }
