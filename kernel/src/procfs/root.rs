@@ -32,7 +32,7 @@ static GLOBAL: &[TableEntry<()>] = &[
     TableEntry::file("loadavg", |s| TextFile::ro(s, 0o444, global::loadavg)),
     TableEntry::file("version", |s| TextFile::ro(s, 0o444, global::version)),
     TableEntry::file("filesystems", |s| TextFile::ro(s, 0o444, global::filesystems)),
-    TableEntry::file("swaps", |s| TextFile::ro(s, 0o444, global::swaps)),
+    TableEntry::file("swaps", global::swaps_node),
     TableEntry::file("devices", |s| TextFile::ro(s, 0o444, global::devices)),
     TableEntry::file("cgroups", |s| TextFile::ro(s, 0o444, |_, _| Ok(crate::cgroup::proc_cgroups_table()))),
 ];
