@@ -7,7 +7,8 @@
 //!   IFF_LOOPBACK, and IFF_UP|IFF_RUNNING|IFF_LOWER_UP once up, with
 //!   IFLA_IFNAME, IFLA_MTU (65536), IFLA_TXQLEN (1000), IFLA_OPERSTATE
 //!   (UNKNOWN up, DOWN down), IFLA_LINKMODE, IFLA_ADDRESS and
-//!   IFLA_BROADCAST (all zero), IFLA_QDISC ("noqueue" up, "noop" down).
+//!   IFLA_BROADCAST (all zero), IFLA_GROUP (0, "default"), IFLA_QDISC
+//!   ("noop" until lo is first up, "noqueue" from then on).
 //! - RTM_NEWLINK/RTM_SETLINK on lo change IFF_UP as `ifi_change` (or,
 //!   when 0, the whole flags word) says; bringing lo up gives it
 //!   127.0.0.1/8 and ::1/128, taking it down removes ::1 (IPv6 addresses
@@ -16,8 +17,13 @@
 //!   per the request); RTM_NEWADDR adds one (EEXIST with NLM_F_EXCL,
 //!   replaced otherwise), RTM_DELADDR removes one (EADDRNOTAVAIL);
 //!   another interface index is ENODEV.
-//! - RTM_GETROUTE dumps nothing yet (the loopback routes are not
-//!   modelled); other message types are EOPNOTSUPP; a request too short
+//! - RTM_GETROUTE dumps the local table Linux builds from lo's addresses
+//!   while lo is up (filtered by family and by an RTA_TABLE attribute, as
+//!   with NETLINK_GET_STRICT_CHK); the main table is empty, as on Linux,
+//!   where lo's prefix routes are RTN_LOCAL in the local table. A single
+//!   RTM_GETROUTE for an IPv4 destination lo owns answers its cached local
+//!   route; another destination is ENETUNREACH. Other message types are
+//!   EOPNOTSUPP; a request too short
 //!   for its family header is EINVAL. Changes need CAP_NET_ADMIN (EPERM).
 //! - NLM_F_ACK asks for an NLMSG_ERROR of 0 after a request that
 //!   succeeded; a failed request always gets one with its errno. A dump
@@ -56,6 +62,27 @@ const IFLA_QDISC: u16 = 6;
 const IFLA_TXQLEN: u16 = 13;
 const IFLA_OPERSTATE: u16 = 16;
 const IFLA_LINKMODE: u16 = 17;
+const IFLA_GROUP: u16 = 27;
+
+pub const RTM_NEWROUTE: u16 = 24;
+const RTA_DST: u16 = 1;
+const RTA_OIF: u16 = 4;
+const RTA_PRIORITY: u16 = 6;
+const RTA_PREFSRC: u16 = 7;
+const RTA_TABLE: u16 = 15;
+const RTA_PREF: u16 = 20;
+const RTA_UID: u16 = 25;
+const RT_TABLE_MAIN: u8 = 254;
+const RT_TABLE_LOCAL: u8 = 255;
+const RTPROT_UNSPEC: u8 = 0;
+const RTPROT_KERNEL: u8 = 2;
+const RT_SCOPE_UNIVERSE: u8 = 0;
+const RT_SCOPE_LINK: u8 = 253;
+const RTN_LOCAL: u8 = 2;
+const RTN_BROADCAST: u8 = 3;
+const RTM_F_CLONED: u32 = 0x200;
+const RTCF_LOCAL: u32 = 0x8000_0000;
+const ENETUNREACH: i32 = 101;
 
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
@@ -77,29 +104,97 @@ const EADDRNOTAVAIL: i32 = 99;
 pub struct IfAddr {
     pub family: u8,
     pub prefix: u8,
+    /// ifa_scope as given (RT_SCOPE_HOST for the loopback addresses).
+    pub scope: u8,
     pub addr: Vec<u8>,
 }
 
 /// The loopback device's state.
 pub struct Lo {
     pub up: bool,
+    /// Whether lo has been up once: its qdisc is "noop" until then and
+    /// "noqueue" from then on (Linux attaches the default qdisc at the
+    /// first dev_open and keeps it when the device goes down).
+    pub qdisc: bool,
     pub addrs: Vec<IfAddr>,
 }
 
 /// The kernel's lo.
-pub static LO_STATE: spin::Mutex<Lo> = spin::Mutex::new(Lo { up: false, addrs: Vec::new() });
+pub static LO_STATE: spin::Mutex<Lo> = spin::Mutex::new(Lo { up: false, qdisc: false, addrs: Vec::new() });
 
 fn v4_loopback() -> IfAddr {
-    IfAddr { family: AF_INET, prefix: 8, addr: alloc::vec![127, 0, 0, 1] }
+    IfAddr { family: AF_INET, prefix: 8, scope: RT_SCOPE_HOST, addr: alloc::vec![127, 0, 0, 1] }
 }
 
 fn v6_loopback() -> IfAddr {
     let mut a = alloc::vec![0u8; 16];
     a[15] = 1;
-    IfAddr { family: AF_INET6, prefix: 128, addr: a }
+    IfAddr { family: AF_INET6, prefix: 128, scope: RT_SCOPE_HOST, addr: a }
+}
+
+/// One route of the local table, as Linux's fib_add_ifaddr and
+/// addrconf make them for lo's addresses.
+#[derive(Clone, Debug)]
+struct Route {
+    family: u8,
+    dst: Vec<u8>,
+    dst_len: u8,
+    table: u8,
+    scope: u8,
+    ty: u8,
+    src: Vec<u8>,
+}
+
+impl Route {
+    fn message(&self, buf: Vec<u8>, ty: u16, flags: u16, seq: u32, portid: u32) -> Vec<u8> {
+        let mut b = Builder::new(buf, ty, flags, seq, portid);
+        b.bytes(&[self.family, self.dst_len, 0, 0, self.table, RTPROT_KERNEL, self.scope, self.ty]).bytes(&0u32.to_ne_bytes());
+        b.attr(RTA_TABLE, &(self.table as u32).to_ne_bytes()).attr(RTA_DST, &self.dst);
+        if self.family == AF_INET {
+            b.attr(RTA_PREFSRC, &self.src).attr(RTA_OIF, &(LO as u32).to_ne_bytes());
+        } else {
+            b.attr(RTA_PRIORITY, &0u32.to_ne_bytes()).attr(RTA_OIF, &(LO as u32).to_ne_bytes()).attr(RTA_PREF, &[0]);
+        }
+        b.finish()
+    }
 }
 
 impl Lo {
+    /// The local table while lo is up, in Linux's dump order (IPv4 by
+    /// destination, then by prefix length; then IPv6): for each IPv4
+    /// address a local route to itself, a local route to its network
+    /// (lo is IFF_LOOPBACK: RTN_LOCAL, not a main-table unicast route)
+    /// and, for a prefix shorter than 31, a broadcast route; for each
+    /// IPv6 address a local route to itself.
+    fn routes(&self) -> Vec<Route> {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        if !self.up {
+            return v4;
+        }
+        for a in &self.addrs {
+            if a.family == AF_INET6 {
+                v6.push(Route { family: AF_INET6, dst: a.addr.clone(), dst_len: 128, table: RT_TABLE_LOCAL, scope: RT_SCOPE_UNIVERSE, ty: RTN_LOCAL, src: Vec::new() });
+                continue;
+            }
+            let ip = u32::from_be_bytes([a.addr[0], a.addr[1], a.addr[2], a.addr[3]]);
+            let mask = if a.prefix == 0 { 0 } else { u32::MAX << (32 - a.prefix as u32) };
+            let r = |dst: u32, len: u8, scope: u8, ty: u8| Route { family: AF_INET, dst: dst.to_be_bytes().to_vec(), dst_len: len, table: RT_TABLE_LOCAL, scope, ty, src: a.addr.clone() };
+            v4.push(r(ip, 32, RT_SCOPE_HOST, RTN_LOCAL));
+            if a.prefix < 32 {
+                v4.push(r(ip & mask, a.prefix, RT_SCOPE_HOST, RTN_LOCAL));
+            }
+            if a.prefix < 31 {
+                v4.push(r(ip | !mask, 32, RT_SCOPE_LINK, RTN_BROADCAST));
+            }
+        }
+        v4.sort_by(|x, y| (&x.dst, x.dst_len).cmp(&(&y.dst, y.dst_len)));
+        v4.dedup_by(|x, y| x.dst == y.dst && x.dst_len == y.dst_len);
+        v6.sort_by(|x, y| x.dst.cmp(&y.dst));
+        v4.extend(v6);
+        v4
+    }
+
     fn set_up(&mut self, up: bool) {
         if up && !self.up {
             for a in [v4_loopback(), v6_loopback()] {
@@ -111,6 +206,7 @@ impl Lo {
             self.addrs.retain(|a| a.family != AF_INET6);
         }
         self.up = up;
+        self.qdisc |= up;
     }
 
     fn flags(&self) -> u32 {
@@ -125,7 +221,8 @@ impl Lo {
             .attr(IFLA_OPERSTATE, &[if self.up { 0 } else { 2 }])
             .attr(IFLA_LINKMODE, &[0])
             .attr(IFLA_MTU, &65536u32.to_ne_bytes())
-            .attr(IFLA_QDISC, if self.up { b"noqueue\0" } else { b"noop\0" as &[u8] })
+            .attr(IFLA_GROUP, &0u32.to_ne_bytes())
+            .attr(IFLA_QDISC, if self.qdisc { b"noqueue\0" } else { b"noop\0" as &[u8] })
             .attr(IFLA_ADDRESS, &[0; 6])
             .attr(IFLA_BROADCAST, &[0; 6]);
         b.finish()
@@ -133,7 +230,7 @@ impl Lo {
 
     fn addr(&self, buf: Vec<u8>, a: &IfAddr, ty: u16, flags: u16, seq: u32, portid: u32) -> Vec<u8> {
         let mut b = Builder::new(buf, ty, flags, seq, portid);
-        b.bytes(&[a.family, a.prefix, IFA_F_PERMANENT, RT_SCOPE_HOST]).bytes(&(LO as u32).to_ne_bytes());
+        b.bytes(&[a.family, a.prefix, IFA_F_PERMANENT, a.scope]).bytes(&(LO as u32).to_ne_bytes());
         b.attr(IFA_ADDRESS, &a.addr);
         if a.family == AF_INET {
             b.attr(IFA_LOCAL, &a.addr).attr(IFA_LABEL, b"lo\0");
@@ -160,8 +257,8 @@ pub fn handle(h: &Header, msg: &[u8], admin: bool, portid: u32) -> Vec<Vec<u8>> 
         RTM_GETADDR => get_addr(h, body, portid),
         RTM_NEWADDR | RTM_DELADDR if !admin => Err(EPERM),
         RTM_NEWADDR | RTM_DELADDR => change_addr(h, body).map(|()| None),
-        RTM_GETROUTE if h.flags & NLM_F_DUMP == NLM_F_DUMP => Ok(Some(Reply { entries: Vec::new(), dump: true })),
-        RTM_GETROUTE => Err(EOPNOTSUPP),
+        RTM_GETROUTE if h.flags & NLM_F_DUMP == NLM_F_DUMP => dump_routes(h, body, portid),
+        RTM_GETROUTE => get_route(h, body, portid),
         RTM_DELLINK => Err(if admin { EOPNOTSUPP } else { EPERM }),
         _ => Err(EOPNOTSUPP),
     };
@@ -238,6 +335,51 @@ fn set_link(body: &[u8]) -> Result<(), i32> {
     Ok(())
 }
 
+fn dump_routes(h: &Header, body: &[u8], portid: u32) -> Result<Option<Reply>, i32> {
+    let family = body.first().copied().unwrap_or(AF_UNSPEC);
+    let table = if body.len() >= 12 { attrs(&body[12..]).into_iter().find(|a| a.0 == RTA_TABLE).and_then(|a| super::u32_at(a.1, 0)) } else { None };
+    let lo = LO_STATE.lock();
+    let mut v = Vec::new();
+    for r in lo.routes().iter().filter(|r| family == AF_UNSPEC || r.family == family).filter(|r| table.is_none_or(|t| t == 0 || t == r.table as u32)) {
+        v = r.message(v, RTM_NEWROUTE, NLM_F_MULTI, h.seq, portid);
+    }
+    Ok(Some(Reply { entries: v, dump: true }))
+}
+
+/// RTM_GETROUTE for one destination (`ip route get`): a destination lo
+/// owns is answered as Linux's cached local route (from the merged
+/// local/main table, so table main); any other is ENETUNREACH.
+fn get_route(h: &Header, body: &[u8], portid: u32) -> Result<Option<Reply>, i32> {
+    if body.len() < 12 {
+        return Err(EINVAL);
+    }
+    let family = body[0];
+    let dst = attrs(&body[12..]).into_iter().find(|a| a.0 == RTA_DST).map(|a| a.1.to_vec());
+    let lo = LO_STATE.lock();
+    let (Some(dst), AF_INET) = (dst, family) else { return Err(EOPNOTSUPP) };
+    let local = lo.routes().into_iter().find(|r| r.family == AF_INET && r.ty == RTN_LOCAL && r.dst_len == 32 && r.dst == dst);
+    let Some(r) = local.or_else(|| {
+        let host = lo.routes().into_iter().find(|r| r.family == AF_INET && r.ty == RTN_LOCAL && r.dst_len < 32 && in_prefix(&dst, &r.dst, r.dst_len))?;
+        Some(Route { dst: dst.clone(), dst_len: 32, ..host })
+    }) else {
+        return Err(ENETUNREACH);
+    };
+    let mut b = Builder::new(Vec::new(), RTM_NEWROUTE, 0, h.seq, portid);
+    b.bytes(&[AF_INET, 32, 0, 0, RT_TABLE_MAIN, RTPROT_UNSPEC, RT_SCOPE_UNIVERSE, RTN_LOCAL]).bytes(&(RTM_F_CLONED | RTCF_LOCAL).to_ne_bytes());
+    b.attr(RTA_TABLE, &(RT_TABLE_MAIN as u32).to_ne_bytes())
+        .attr(RTA_DST, &r.dst)
+        .attr(RTA_OIF, &(LO as u32).to_ne_bytes())
+        .attr(RTA_PREFSRC, &r.src)
+        .attr(RTA_UID, &0u32.to_ne_bytes());
+    Ok(Some(Reply { entries: b.finish(), dump: false }))
+}
+
+fn in_prefix(a: &[u8], net: &[u8], len: u8) -> bool {
+    let bits = |x: &[u8]| x.iter().fold(0u32, |acc, &b| acc << 8 | b as u32);
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len as u32) };
+    a.len() == 4 && bits(a) & mask == bits(net) & mask
+}
+
 fn get_addr(h: &Header, body: &[u8], portid: u32) -> Result<Option<Reply>, i32> {
     if h.flags & NLM_F_DUMP != NLM_F_DUMP {
         return Err(EOPNOTSUPP);
@@ -255,7 +397,7 @@ fn change_addr(h: &Header, body: &[u8]) -> Result<(), i32> {
     if body.len() < 8 {
         return Err(EINVAL);
     }
-    let (family, prefix) = (body[0], body[1]);
+    let (family, prefix, scope) = (body[0], body[1], body[3]);
     let index = u32::from_ne_bytes([body[4], body[5], body[6], body[7]]);
     if index != LO as u32 {
         return Err(ENODEV);
@@ -271,7 +413,7 @@ fn change_addr(h: &Header, body: &[u8]) -> Result<(), i32> {
     if prefix as usize > want * 8 {
         return Err(EINVAL);
     }
-    let a = IfAddr { family, prefix, addr };
+    let a = IfAddr { family, prefix, scope, addr };
     let mut lo = LO_STATE.lock();
     let existing = lo.addrs.iter().position(|x| x.family == a.family && x.addr == a.addr);
     if h.ty == RTM_DELADDR {
@@ -334,5 +476,35 @@ mod tests {
         assert_eq!(u32_at(&r[0].1, 16), Some((-EINVAL) as u32));
         let r = run(99, 0, &[]);
         assert_eq!(u32_at(&r[0].1, 16), Some((-EOPNOTSUPP) as u32));
+
+        // The local table: 127.0.0.0/8, 127.0.0.1, 127.255.255.255, ::1.
+        let routes = run(RTM_GETROUTE, NLM_F_DUMP, &[0; 12]);
+        let kinds: Vec<_> = routes.iter().map(|m| (m.0, m.1.get(16).copied(), m.1.get(17).copied(), m.1.get(23).copied())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (RTM_NEWROUTE, Some(AF_INET), Some(8), Some(RTN_LOCAL)),
+                (RTM_NEWROUTE, Some(AF_INET), Some(32), Some(RTN_LOCAL)),
+                (RTM_NEWROUTE, Some(AF_INET), Some(32), Some(RTN_BROADCAST)),
+                (RTM_NEWROUTE, Some(AF_INET6), Some(128), Some(RTN_LOCAL)),
+                (NLMSG_DONE, Some(0), Some(0), None),
+            ]
+        );
+        // The main table is empty: NLMSG_DONE alone.
+        let mut main = Builder::new(Vec::new(), 0, 0, 0, 0);
+        main.bytes(&[AF_INET, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).attr(RTA_TABLE, &(RT_TABLE_MAIN as u32).to_ne_bytes());
+        let main = main.finish();
+        assert_eq!(run(RTM_GETROUTE, NLM_F_DUMP, &main[NLMSG_HDRLEN..]).len(), 1);
+        // ip route get: 127.0.0.5 is local; 10.0.0.1 is unreachable.
+        let mut get = Builder::new(Vec::new(), 0, 0, 0, 0);
+        get.bytes(&[AF_INET, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).attr(RTA_DST, &[127, 0, 0, 5]);
+        let get = get.finish();
+        let r = run(RTM_GETROUTE, 0, &get[NLMSG_HDRLEN..]);
+        assert_eq!((r[0].0, r[0].1[23]), (RTM_NEWROUTE, RTN_LOCAL));
+        let mut get = get.clone();
+        let n = get.len();
+        get[n - 4..].copy_from_slice(&[10, 0, 0, 1]);
+        let r = run(RTM_GETROUTE, 0, &get[NLMSG_HDRLEN..]);
+        assert_eq!(u32_at(&r[0].1, 16), Some((-ENETUNREACH) as u32));
     }
 }
