@@ -5,7 +5,7 @@
 //! - RTM_GETLINK (a dump, or one link by index or IFLA_IFNAME; ENODEV for
 //!   another) answers an `ifinfomsg` for lo: ARPHRD_LOOPBACK, flags
 //!   IFF_LOOPBACK, and IFF_UP|IFF_RUNNING|IFF_LOWER_UP once up, with
-//!   IFLA_IFNAME, IFLA_MTU (65536), IFLA_TXQLEN (1000), IFLA_OPERSTATE
+//!   IFLA_IFNAME, IFLA_MTU (65536 until set), IFLA_TXQLEN (1000), IFLA_OPERSTATE
 //!   (UNKNOWN up, DOWN down), IFLA_LINKMODE, IFLA_ADDRESS and
 //!   IFLA_BROADCAST (all zero), IFLA_GROUP (0, "default"), IFLA_QDISC
 //!   ("noop" until lo is first up, "noqueue" from then on), and what
@@ -17,9 +17,8 @@
 //!   `ifi_change` are both 0; IFLA_MTU sets the MTU (without Linux's
 //!   dropping of IPv6 below 1280 or IPv4 below 68); a new IFLA_IFNAME is
 //!   EBUSY while lo is up (renaming a down lo is not supported:
-//!   EOPNOTSUPP); bringing lo up gives it
-//!   127.0.0.1/8 and ::1/128, taking it down removes ::1 (IPv6 addresses
-//!   go with the link; IPv4's stay).
+//!   EOPNOTSUPP); bringing lo up gives it 127.0.0.1/8 and ::1/128, taking
+//!   it down removes ::1 (IPv6 addresses go with the link; IPv4's stay).
 //! - RTM_GETADDR dumps lo's addresses (AF_UNSPEC, AF_INET or AF_INET6
 //!   per the request); RTM_NEWADDR adds one (EEXIST with NLM_F_EXCL,
 //!   replaced otherwise), RTM_DELADDR removes one (EADDRNOTAVAIL);
@@ -29,11 +28,12 @@
 //!   with NETLINK_GET_STRICT_CHK); the main table is empty, as on Linux,
 //!   where lo's prefix routes are RTN_LOCAL in the local table. A single
 //!   RTM_GETROUTE for an IPv4 destination lo owns answers its cached local
-//!   route; another destination is ENETUNREACH. IPv6 addresses give a
-//!   local route each and, below /128, a main-table prefix route (metric
-//!   256). RTM_GETNEIGH dumps nothing (lo has no neighbours); RTM_GETRULE
-//!   dumps the default policy rules. Other message types are EOPNOTSUPP; a request too short
-//!   for its family header is EINVAL. Changes need CAP_NET_ADMIN (EPERM).
+//!   route; another IPv4 destination is ENETUNREACH (a single IPv6 lookup
+//!   is not modelled: EOPNOTSUPP). IPv6 addresses give a local route each
+//!   and, below /128, a main-table prefix route (metric 256).
+//!   RTM_GETNEIGH dumps nothing (lo has no neighbours); RTM_GETRULE dumps
+//!   the default policy rules. Other message types are EOPNOTSUPP; a
+//!   request too short for its family header is EINVAL. Changes need CAP_NET_ADMIN (EPERM).
 //! - NLM_F_ACK asks for an NLMSG_ERROR of 0 after a request that
 //!   succeeded; a failed request always gets one with its errno. A dump
 //!   answers with its entries in one datagram and NLMSG_DONE in the next
