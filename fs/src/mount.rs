@@ -268,6 +268,17 @@ impl Mount {
         )
     }
 
+    /// What a bind mount of the tree at `root` of this mount is: the same
+    /// filesystem state and flags, and a peer of this mount if it is
+    /// shared (MS_BIND, open_tree's OPEN_TREE_CLONE).
+    fn bound_copy(&self, root: InodeRef) -> Arc<Mount> {
+        let m = Mount::new(NEXT_ID.fetch_add(1, Ordering::Relaxed), root, &self.fstype, &self.source, self.flags(), Some(self.sb.clone()));
+        if let Propagation::Shared(g) = self.propagation() {
+            *m.propagation.lock() = Propagation::Shared(g);
+        }
+        m
+    }
+
     pub(crate) fn set_propagation_to(&self, p: Propagation) {
         *self.propagation.lock() = p;
     }
@@ -548,6 +559,13 @@ impl Vfs {
         check_point(at, is_dir(&root))?;
         let m = self.table.new_mount(root, fstype, source, flags, None);
         let mut t = self.table.inner.write();
+        // The same filesystem instance (a single-instance one: sysfs,
+        // devtmpfs, cgroup2, devpts) mounted again on top of itself is
+        // EBUSY (Linux's do_add_mount).
+        let (top, top_point) = t.top_at(at.mount.clone(), at.inode.clone());
+        if same_inode(&top_point, top.root()) && same_inode(top.root(), m.root()) {
+            return Err(Errno::EBUSY);
+        }
         if t.mounts.len() >= MAX_MOUNTS {
             return Err(Errno::ENOSPC);
         }
@@ -593,19 +611,7 @@ impl Vfs {
                 i += 1;
             }
         }
-        let clone = |orig: &Arc<Mount>, root: InodeRef| {
-            let m = self.table.new_mount(
-                root,
-                &orig.fstype,
-                &orig.source,
-                orig.flags(),
-                Some(orig.sb.clone()),
-            );
-            if let Propagation::Shared(g) = orig.propagation() {
-                *m.propagation.lock() = Propagation::Shared(g);
-            }
-            m
-        };
+        let clone = |orig: &Arc<Mount>, root: InodeRef| orig.bound_copy(root);
         let top = clone(&src.mount, src.inode.clone());
         let mut copies = alloc::vec![top.clone()];
         let mut t = self.table.inner.write();
@@ -706,7 +712,10 @@ impl Vfs {
         Ok(())
     }
 
-    /// Moves the mount whose root is `src` onto `at` (MS_MOVE).
+    /// Moves the mount whose root is `src` onto `at` (MS_MOVE). As Linux:
+    /// EINVAL for a mount whose parent is shared (its peers could not
+    /// follow); a move onto a shared mount reaches its peers and slaves as
+    /// a new mount does.
     pub fn move_mount(&self, src: &PathLoc, at: &PathLoc) -> Result<()> {
         if !src.is_mount_root() {
             return Err(Errno::EINVAL);
@@ -714,6 +723,9 @@ impl Vfs {
         check_point(at, src.is_dir())?;
         let mut t = self.table.inner.write();
         if Arc::ptr_eq(&src.mount, &t.root) || src.mount.parent().is_none() {
+            return Err(Errno::EINVAL);
+        }
+        if src.mount.parent().is_some_and(|(p, _)| matches!(p.propagation(), Propagation::Shared(_))) {
             return Err(Errno::EINVAL);
         }
         let (parent, point) = t.top_at(at.mount.clone(), at.inode.clone());
@@ -724,8 +736,10 @@ impl Vfs {
             }
             up = m.parent().map(|(p, _)| p);
         }
-        t.relink(&src.mount, parent, point);
+        t.relink(&src.mount, parent.clone(), point.clone());
+        drop(t);
         self.table.changed();
+        crate::propagate::mounted(&src.mount, &parent, &point);
         Ok(())
     }
 
@@ -1013,20 +1027,7 @@ impl Vfs {
         if src.mount.propagation() == Propagation::Unbindable {
             return Err(Errno::EINVAL);
         }
-        let copy = |orig: &Arc<Mount>, root: InodeRef| {
-            let m = Mount::new(
-                NEXT_ID.fetch_add(1, Ordering::Relaxed),
-                root,
-                &orig.fstype,
-                &orig.source,
-                orig.flags(),
-                Some(orig.sb.clone()),
-            );
-            if let Propagation::Shared(g) = orig.propagation() {
-                *m.propagation.lock() = Propagation::Shared(g);
-            }
-            m
-        };
+        let copy = |orig: &Arc<Mount>, root: InodeRef| orig.bound_copy(root);
         let top = copy(&src.mount, src.inode.clone());
         let mut below = Vec::new();
         if recursive {

@@ -594,11 +594,12 @@ fn dropping_a_namespace_with_deep_mount_stacks_does_not_recurse() {
     let t = std::thread::Builder::new().stack_size(64 * 1024).spawn(|| {
         let env = Env::new();
         env.mkdir("/mnt", 0o755);
-        let root = env.new_tmpfs();
-        for _ in 0..1500 {
+        // Two instances in turn: one mounted on itself would be EBUSY.
+        let roots = [env.new_tmpfs(), env.new_tmpfs()];
+        for i in 0..1500 {
             let at = env.resolve("/mnt").unwrap();
             env.vfs
-                .mount(root.clone(), &at, "tmpfs", "x", MountFlags::empty())
+                .mount(roots[i % 2].clone(), &at, "tmpfs", "x", MountFlags::empty())
                 .unwrap();
         }
         drop(env);
@@ -730,6 +731,24 @@ fn remount_without_bind_makes_the_filesystem_read_only_for_its_binds() {
         "the bind itself stays writable"
     );
     drop(w);
+}
+
+#[test]
+fn an_instance_mounted_on_itself_is_ebusy() {
+    let env = Env::new();
+    env.mkdir("/mnt", 0o755);
+    let root = env.new_tmpfs();
+    let at = env.resolve("/mnt").unwrap();
+    env.vfs.mount(root.clone(), &at, "tmpfs", "x", MountFlags::empty()).unwrap();
+    let top = env.resolve("/mnt").unwrap();
+    assert_eq!(
+        env.vfs.mount(root.clone(), &top, "tmpfs", "x", MountFlags::empty()).err(),
+        Some(Errno::EBUSY)
+    );
+    // Elsewhere, the same instance mounts again (a second view of it).
+    env.mkdir("/other", 0o755);
+    let other = env.resolve("/other").unwrap();
+    assert!(env.vfs.mount(root, &other, "tmpfs", "x", MountFlags::empty()).is_ok());
 }
 
 #[test]

@@ -50,8 +50,14 @@ pub fn log(prio: u32, text: &[u8]) {
 
 /// A kernel log line as the platform logger hands it over. It may come
 /// from any context: a line that finds the ring busy (logged while this
-/// CPU holds it) is dropped rather than deadlocking.
+/// CPU holds it) is dropped rather than deadlocking. The syscall trace
+/// (`strace` on the command line) stays on the console: it stands for a
+/// user-space strace, whose output Linux never logs, and a line per call
+/// would overwrite the ring faster than a reader (journald) could follow.
 fn kernel_line(level: u8, target: &str, args: &core::fmt::Arguments) {
+    if target == "strace" {
+        return;
+    }
     let mut line = LineBuf { buf: [0; 256], len: 0 };
     let _ = write!(line, "{target}: {args}");
     if let Some(mut ring) = RING.try_lock() {

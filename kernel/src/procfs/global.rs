@@ -144,6 +144,44 @@ pub fn swaps(_: &(), _who: &Opener) -> fs::Result<Vec<u8>> {
     Ok(b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n".to_vec())
 }
 
+/// /proc/swaps: pollable, as Linux's (POLLPRI after swapon/swapoff, which
+/// never happen here), so systemd can watch it with epoll.
+pub fn swaps_node(_: &()) -> alloc::sync::Arc<dyn fs::synthetic::Node> {
+    use alloc::sync::Arc;
+    use executor::WaitQueue;
+    use fs::inode::{EventSource, FileType};
+    use fs::synthetic::Node;
+
+    use crate::file::events::{Watch, Watched};
+
+    struct NoSwap;
+    static QUEUE: WaitQueue = WaitQueue::new();
+    impl Watch for NoSwap {
+        fn count(&self) -> u64 {
+            0
+        }
+        fn queue(&self) -> &WaitQueue {
+            &QUEUE
+        }
+    }
+    struct Swaps;
+    impl Node for Swaps {
+        fn file_type(&self) -> FileType {
+            FileType::Regular
+        }
+        fn perm(&self) -> u32 {
+            0o444
+        }
+        fn produce(&self, who: &Opener) -> fs::Result<Vec<u8>> {
+            swaps(&(), who)
+        }
+        fn events(&self) -> Option<Arc<dyn EventSource>> {
+            Some(Arc::new(Watched(Arc::new(NoSwap))))
+        }
+    }
+    Arc::new(Swaps)
+}
+
 /// Character device majors the kernel drives.
 const CHAR_DEVICES: &[(u32, &str)] = &[(1, "mem"), (4, "/dev/vc/0"), (4, "tty"), (4, "ttyS"), (5, "/dev/tty"), (5, "/dev/console"), (5, "/dev/ptmx")];
 

@@ -44,6 +44,7 @@ pub const PROC_SUPER_MAGIC: u64 = 0x9fa0;
 /// its own device number (Linux 5.8 and later), showing the same
 /// processes.
 pub fn new_instance() -> fs::InodeRef {
+    sys::init_defaults();
     let sfs = SynthFs::new(PROC_SUPER_MAGIC, Arc::new(crate::file::vfs::Realtime));
     sfs.root(root::node())
 }

@@ -22,6 +22,7 @@ static GLOBAL: &[TableEntry<()>] = &[
     TableEntry::link("self", |s| TextLink::node(s, self_link)),
     TableEntry::link("thread-self", |s| TextLink::node(s, thread_self_link)),
     TableEntry::link("mounts", |s| TextLink::node(s, |_, _| Ok(b"self/mounts".to_vec()))),
+    TableEntry::link("net", |s| TextLink::node(s, |_, _| Ok(b"self/net".to_vec()))),
     TableEntry::dir("sys", |_| TableDir::node((), 0o555, sys::SYS)),
     TableEntry::file("cmdline", |s| TextFile::ro(s, 0o444, global::cmdline)),
     TableEntry::file("cpuinfo", |s| TextFile::ro(s, 0o444, global::cpuinfo)),
@@ -31,7 +32,7 @@ static GLOBAL: &[TableEntry<()>] = &[
     TableEntry::file("loadavg", |s| TextFile::ro(s, 0o444, global::loadavg)),
     TableEntry::file("version", |s| TextFile::ro(s, 0o444, global::version)),
     TableEntry::file("filesystems", |s| TextFile::ro(s, 0o444, global::filesystems)),
-    TableEntry::file("swaps", |s| TextFile::ro(s, 0o444, global::swaps)),
+    TableEntry::file("swaps", global::swaps_node),
     TableEntry::file("devices", |s| TextFile::ro(s, 0o444, global::devices)),
     TableEntry::file("cgroups", |s| TextFile::ro(s, 0o444, |_, _| Ok(crate::cgroup::proc_cgroups_table()))),
 ];

@@ -39,6 +39,18 @@ pub static KPTR_RESTRICT: IntKnob = IntKnob::new(0, 0, 2);
 pub static DMESG_RESTRICT: IntKnob = IntKnob::new(0, 0, 1);
 pub static PID_MAX: IntKnob = IntKnob::new(4_194_304, 301, 4_194_304);
 pub static THREADS_MAX: IntKnob = IntKnob::new(31_743, 20, 0x3fff_ffff);
+/// fs.file-max: -1 until the first procfs instance sets Linux's default
+/// ([`init_defaults`]).
+pub static FILE_MAX: IntKnob = IntKnob::new(-1, 0, i64::MAX);
+
+/// Sets the defaults that depend on the machine: fs.file-max is a tenth
+/// of memory in KiB, at least NR_FILE (8192), as Linux's
+/// files_maxfiles_init.
+pub fn init_defaults() {
+    let kib = platform::mem::frame::total_bytes() / 1024;
+    let n = (kib / 10).max(8192) as i64;
+    let _ = FILE_MAX.value.compare_exchange(-1, n, Ordering::Relaxed, Ordering::Relaxed);
+}
 pub static NR_OPEN: IntKnob = IntKnob::new(1_048_576, 1024, 1_073_741_816);
 pub static OVERCOMMIT_MEMORY: IntKnob = IntKnob::new(0, 0, 2);
 pub static MAX_MAP_COUNT: IntKnob = IntKnob::new(65_530, 0, i32::MAX as i64);
@@ -271,7 +283,7 @@ static INOTIFY: &[TableEntry<()>] = &[
 ];
 
 static FS: &[TableEntry<()>] = &[
-    TableEntry::file("file-max", |_| text("9223372036854775807\n")),
+    TableEntry::file("file-max", |_| knob(&FILE_MAX)),
     TableEntry::file("file-nr", |_| ro(file_nr)),
     TableEntry::file("nr_open", |_| knob(&NR_OPEN)),
     TableEntry::dir("inotify", |_| TableDir::node((), 0o555, INOTIFY)),

@@ -93,6 +93,7 @@ macro_rules! task_table {
             TableEntry::dir("fdinfo", pid_fd::fdinfo_dir),
             TableEntry::dir("ns", |t| TableDir::node(t.clone(), 0o511, pid_ns::NS)),
             TableEntry::dir("attr", |t| TableDir::node(t.clone(), 0o555, pid_misc::ATTR)),
+            TableEntry::dir("net", |t| TableDir::node(t.clone(), 0o555, NET)),
             TableEntry::file("environ", pid_mem::environ),
             TableEntry::file("status", |t| TextFile::ro(t, 0o444, pid_status::status)),
             TableEntry::file("limits", |t| TextFile::ro(t, 0o444, pid_misc::limits)),
@@ -121,6 +122,10 @@ macro_rules! task_table {
 }
 
 /// /proc/PID: `task/` and the shared entries.
+/// /proc/PID/net (and /proc/net through /proc/self): the sockets of the
+/// one network namespace.
+static NET: &[TableEntry<Task>] = &[TableEntry::file("unix", |t| TextFile::ro(t, 0o444, |_, _| Ok(net::unix::proc::net_unix().into_bytes())))];
+
 static PROCESS: &[TableEntry<Task>] = task_table!(TableEntry::dir("task", |t| Arc::new(TaskDir(t.clone()))));
 
 /// /proc/PID/task/TID.

@@ -64,6 +64,20 @@ static int private_mounts(void) {
     return 0;
 }
 
+/* A mount moved onto a shared mount reaches its peers; a mount whose
+ * parent is shared cannot be moved. */
+static int moves(void) {
+    STEP(1, setup() == 0);
+    STEP(2, mount(D "/s", D "/t", NULL, MS_BIND, NULL) == 0);
+    STEP(3, mkdir(D "/u", 0755) == 0 || errno == EEXIST);
+    STEP(4, mount("u", D "/u", "tmpfs", 0, NULL) == 0);
+    t_touch(D "/u/moved");
+    STEP(5, mount(D "/u", D "/s/x", NULL, MS_MOVE, NULL) == 0);
+    STEP(6, is_mount(D "/t/x") && t_exists(D "/t/x/moved"));
+    STEP(7, FAILS(mount(D "/s/x", D "/u", NULL, MS_MOVE, NULL), EINVAL));
+    return 0;
+}
+
 static int unbindable(void) {
     STEP(1, setup() == 0);
     STEP(2, mount(NULL, D "/s", NULL, MS_UNBINDABLE, NULL) == 0);
@@ -108,6 +122,7 @@ int main(void) {
     CHECK_CHILD(peers, "peers: a mount on either side appears on both; so does an unmount");
     CHECK_CHILD(slaves, "a slave receives from its master and sends nothing back");
     CHECK_CHILD(private_mounts, "a private bind neither sends nor receives");
+    CHECK_CHILD(moves, "a mount moved onto a shared mount reaches its peers; one under a shared parent cannot move");
     CHECK_CHILD(unbindable, "an unbindable mount cannot be bound; one propagation type at a time");
     CHECK_CHILD(across_namespaces, "a copied namespace's mounts are peers of the originals");
     t_rm_rf(D);

@@ -125,6 +125,8 @@ int main(void) {
     CHECK(FAILS(unlink("/sys/dev/char/1:3"), EPERM), "unlinking in sysfs is EPERM", "errno %d", errno);
     const char *seq = rd("/sys/kernel/uevent_seqnum");
     CHECK(seq[0] >= '0' && seq[0] <= '9' && seq[strlen(seq) - 1] == '\n', "/sys/kernel/uevent_seqnum is a number", "'%s'", seq);
+    /* The one instance mounted again on top of itself is EBUSY. */
+    CHECK(FAILS(mount("sysfs", "/sys", "sysfs", 0, NULL), EBUSY), "mounting sysfs again on /sys is EBUSY", "errno %d", errno);
     /* Two mounts of sysfs are the same tree. */
     mkdir("/tmp/sysfs_tree.d", 0755);
     r = mount("sysfs", "/tmp/sysfs_tree.d", "sysfs", 0, NULL);

@@ -208,6 +208,11 @@ impl FileOps for SocketFile {
         self.sock.ioctl(t, request, arg)
     }
 
+    /// /proc/PID/fd/N of a socket reads "socket:[INODE]".
+    fn proc_link(&self, _file: &File) -> Vec<u8> {
+        alloc::format!("socket:[{}]", self.sock.ino()).into_bytes()
+    }
+
     fn stat(&self) -> Metadata {
         let mut m = pseudo_metadata(0o140777, 0, self.sock.ino());
         m.dev = makedev(0, 8);
