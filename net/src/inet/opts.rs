@@ -1,9 +1,10 @@
 //! Socket options of AF_INET/AF_INET6 sockets (socket(7), tcp(7),
 //! ipv6(7)): SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_ERROR,
 //! SO_ACCEPTCONN, SO_SNDBUF/SO_RCVBUF (kept and read back doubled, as
-//! Linux), SO_BROADCAST; TCP_NODELAY (Nagle's algorithm off) and
-//! TCP_MAXSEG read; IPV6_V6ONLY (EINVAL once bound, as Linux). Values are
-//! ints; anything else is ENOPROTOOPT.
+//! Linux), SO_BROADCAST, SO_LINGER (on with a zero time, close resets);
+//! TCP_NODELAY (Nagle's algorithm off) and TCP_MAXSEG read; IPV6_V6ONLY
+//! (EINVAL once bound, as Linux). Values are ints; anything else is
+//! ENOPROTOOPT.
 
 use alloc::vec::Vec;
 
@@ -21,6 +22,7 @@ const SO_BROADCAST: i32 = 6;
 const SO_SNDBUF: i32 = 7;
 const SO_RCVBUF: i32 = 8;
 const SO_KEEPALIVE: i32 = 9;
+const SO_LINGER: i32 = 13;
 const SO_REUSEPORT: i32 = 15;
 const SO_ACCEPTCONN: i32 = 30;
 const TCP_NODELAY: i32 = 1;
@@ -46,6 +48,11 @@ impl Stack {
             (SOL_SOCKET, SO_REUSEPORT) => e.reuseport = int(val)? != 0,
             (SOL_SOCKET, SO_BROADCAST) | (SOL_SOCKET, SO_SNDBUF) | (SOL_SOCKET, SO_RCVBUF) => {
                 int(val)?;
+            }
+            // The kernel keeps the value; a TCP close acts on it.
+            (SOL_SOCKET, SO_LINGER) => {
+                let secs = val.get(4..8).ok_or(Errno::EINVAL)?;
+                e.linger = (int(val)? != 0).then(|| u32::from_ne_bytes([secs[0], secs[1], secs[2], secs[3]]));
             }
             (SOL_SOCKET, SO_KEEPALIVE) => {
                 e.keepalive = int(val)? != 0;

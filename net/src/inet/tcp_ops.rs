@@ -178,8 +178,14 @@ impl Stack {
         // the bind table, as Linux's child sockets inherit the bucket).
         n.port = port;
         let local = self.tcp(h).local_endpoint().map(|ep| ep.addr);
+        let st = self.tcp(h).state();
         let n = self.entries.get_mut(&nid).ok_or(Errno::EBADF)?;
         n.ip = local;
+        n.tcp_state = st;
+        if st == State::Closed {
+            // Reset while it waited for accept.
+            n.error = Some(Errno::ECONNRESET);
+        }
         // Its readiness now is not news to anyone.
         n.sig = super::signature(n, &mut self.set);
         Ok((nid, q))
