@@ -18,6 +18,7 @@ extern crate std;
 
 pub mod inet;
 pub mod netlink;
+pub mod sockbuf;
 pub mod unix;
 
 /// A Linux error number (the kernel converts it to its own).

@@ -65,8 +65,15 @@ const TCP_OUT: u16 = POLLOUT | POLLWRNORM;
 pub const RCV_SHUTDOWN: u8 = 1;
 pub const SEND_SHUTDOWN: u8 = 2;
 
-/// A TCP socket's buffers (each way).
+/// A TCP socket's buffers (each way) unless SO_RCVBUF/SO_SNDBUF says.
 pub const TCP_BUF: usize = 128 * 1024;
+/// The most a TCP buffer takes, whatever SO_RCVBUFFORCE/SO_SNDBUFFORCE
+/// says (smoltcp allocates it up front).
+pub const TCP_BUF_MAX: usize = 1 << 20;
+/// What getsockopt reads for a TCP socket whose SO_SNDBUF/SO_RCVBUF were
+/// not set: net.ipv4.tcp_wmem[1] and tcp_rmem[1].
+pub const TCP_SNDBUF_DEFAULT: usize = 16384;
+pub const TCP_RCVBUF_DEFAULT: usize = 131_072;
 /// A UDP socket's payload buffer and datagram slots (each way).
 pub const UDP_BUF: usize = 256 * 1024;
 pub const UDP_SLOTS: usize = 64;
@@ -121,6 +128,9 @@ pub struct Entry {
     pub peer: Option<IpEndpoint>,
     /// SO_LINGER's time (s) when on.
     pub linger: Option<u32>,
+    /// SO_SNDBUF, SO_RCVBUF as stored (None: not set).
+    pub sndbuf: Option<usize>,
+    pub rcvbuf: Option<usize>,
     /// A connection's TCP state at the last look (a reset shows as a move
     /// to CLOSED).
     pub(crate) tcp_state: State,
@@ -420,7 +430,20 @@ fn mask_of(e: &Entry, set: &mut SocketSet<'static>) -> u16 {
     mask
 }
 
+/// The options a new smoltcp TCP socket takes from its [`Entry`].
+#[derive(Clone, Copy)]
+pub(crate) struct TcpOpts {
+    pub nodelay: bool,
+    pub keepalive: bool,
+    pub sndbuf: Option<usize>,
+    pub rcvbuf: Option<usize>,
+}
+
 impl Entry {
+    pub(crate) fn tcp_opts(&self) -> TcpOpts {
+        TcpOpts { nodelay: self.nodelay, keepalive: self.keepalive, sndbuf: self.sndbuf, rcvbuf: self.rcvbuf }
+    }
+
     fn new(proto: Proto, v6: bool, events: Arc<WaitQueue>) -> Entry {
         Entry {
             proto,
@@ -439,6 +462,8 @@ impl Entry {
             error: None,
             peer: None,
             linger: None,
+            sndbuf: None,
+            rcvbuf: None,
             tcp_state: State::Closed,
             events,
             sig: (0, 0),

@@ -27,6 +27,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use executor::WaitQueue;
+use net::sockbuf::{self, Buf, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE};
 
 use super::cmsg::SOL_SOCKET;
 use super::{RecvArgs, SendArgs, Socket, SOCK_DGRAM, SOCK_RAW};
@@ -48,14 +49,10 @@ const NETLINK_LIST_MEMBERSHIPS: i32 = 9;
 const NETLINK_EXT_ACK: i32 = 11;
 const NETLINK_GET_STRICT_CHK: i32 = 12;
 
-const SO_SNDBUF: i32 = 7;
-const SO_RCVBUF: i32 = 8;
 const SO_PASSCRED: i32 = 16;
 const SO_ATTACH_FILTER: i32 = 26;
 const SO_DETACH_FILTER: i32 = 27;
 const SO_TIMESTAMP: i32 = 29;
-const SO_SNDBUFFORCE: i32 = 32;
-const SO_RCVBUFFORCE: i32 = 33;
 const SO_PASSSEC: i32 = 34;
 const BPF_MAXINSNS: u16 = 4096;
 
@@ -128,8 +125,8 @@ impl NetlinkSock {
             st: spin::Mutex::new(State::default()),
             rx: spin::Mutex::new(VecDeque::new()),
             filter: AtomicBool::new(false),
-            rcvbuf: AtomicUsize::new(212992),
-            sndbuf: AtomicUsize::new(212992),
+            rcvbuf: AtomicUsize::new(sockbuf::RMEM_DEFAULT),
+            sndbuf: AtomicUsize::new(sockbuf::WMEM_DEFAULT),
             flags: spin::Mutex::new(Vec::new()),
         }))
     }
@@ -334,13 +331,9 @@ impl Socket for NetlinkSock {
                 }
             }
             (SOL_SOCKET, SO_SNDBUF | SO_RCVBUF | SO_SNDBUFFORCE | SO_RCVBUFFORCE) => {
-                if matches!(name, SO_SNDBUFFORCE | SO_RCVBUFFORCE) && !cap_net_admin {
-                    return Err(Errno::EPERM);
-                }
-                let v = read_int(val)?.max(0) as usize;
-                let v = if matches!(name, SO_SNDBUF | SO_RCVBUF) { v.min(212992) } else { v.min(i32::MAX as usize / 2) };
-                let (slot, min) = if matches!(name, SO_SNDBUF | SO_SNDBUFFORCE) { (&self.sndbuf, 4608) } else { (&self.rcvbuf, 2304) };
-                slot.store((v * 2).max(min), Ordering::Relaxed);
+                let (buf, v) = sockbuf::stored(name, read_int(val)?, cap_net_admin)?;
+                let slot = if buf == Buf::Snd { &self.sndbuf } else { &self.rcvbuf };
+                slot.store(v, Ordering::Relaxed);
             }
             (SOL_SOCKET, SO_PASSCRED | SO_PASSSEC | SO_TIMESTAMP) => self.set_flag(level, name, read_int(val)?),
             (SOL_NETLINK, NETLINK_ADD_MEMBERSHIP | NETLINK_DROP_MEMBERSHIP) => {
