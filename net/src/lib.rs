@@ -18,6 +18,7 @@ extern crate std;
 
 pub mod inet;
 pub mod netlink;
+pub mod poll;
 pub mod sockbuf;
 pub mod unix;
 

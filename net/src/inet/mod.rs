@@ -36,6 +36,7 @@ use smoltcp::socket::udp;
 use smoltcp::time::Instant;
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, IpEndpoint, Ipv4Address, Ipv6Address};
 
+use crate::poll::{IN, OUT, OUT_BAND, POLLERR, POLLHUP, POLLRDHUP};
 use crate::Errno;
 
 pub mod addr;
@@ -47,19 +48,6 @@ pub mod tcp_ops;
 pub mod udp_ops;
 #[cfg(test)]
 mod tests;
-
-pub const POLLIN: u16 = 0x001;
-pub const POLLOUT: u16 = 0x004;
-pub const POLLERR: u16 = 0x008;
-pub const POLLHUP: u16 = 0x010;
-pub const POLLRDNORM: u16 = 0x040;
-pub const POLLWRNORM: u16 = 0x100;
-pub const POLLWRBAND: u16 = 0x200;
-pub const POLLRDHUP: u16 = 0x2000;
-const IN: u16 = POLLIN | POLLRDNORM;
-const OUT: u16 = POLLOUT | POLLWRNORM | POLLWRBAND;
-/// Linux's tcp_poll never sets POLLWRBAND.
-const TCP_OUT: u16 = POLLOUT | POLLWRNORM;
 
 /// shutdown(2) bits.
 pub const RCV_SHUTDOWN: u8 = 1;
@@ -386,8 +374,9 @@ fn mask_of(e: &Entry, set: &mut SocketSet<'static>) -> u16 {
     }
     match e.st {
         // An unconnected TCP socket is in TCP_CLOSE.
-        St::Idle if e.proto == Proto::Tcp => mask |= TCP_OUT | POLLHUP,
-        St::Idle => mask |= OUT,
+        // tcp_poll never sets POLLWRBAND; udp_poll (sock_writeable) does.
+        St::Idle if e.proto == Proto::Tcp => mask |= OUT | POLLHUP,
+        St::Idle => mask |= OUT_BAND,
         St::Listen { ref socks, .. } => {
             if socks.iter().any(|&h| !matches!(set.get::<tcp::Socket>(h).state(), State::Listen | State::SynReceived)) {
                 mask |= IN;
@@ -399,7 +388,7 @@ fn mask_of(e: &Entry, set: &mut SocketSet<'static>) -> u16 {
                 mask |= IN;
             }
             if s.can_send() {
-                mask |= OUT;
+                mask |= OUT_BAND;
             }
         }
         St::Conn(h) => {
@@ -420,10 +409,10 @@ fn mask_of(e: &Entry, set: &mut SocketSet<'static>) -> u16 {
             let open = matches!(st, State::Established | State::CloseWait) && shut & SEND_SHUTDOWN == 0;
             if open {
                 if s.send_capacity() > s.send_queue() {
-                    mask |= TCP_OUT;
+                    mask |= OUT;
                 }
             } else if st == State::Closed || shut & SEND_SHUTDOWN != 0 {
-                mask |= TCP_OUT;
+                mask |= OUT;
             }
         }
     }

@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::addr::encode;
+use crate::poll::{POLLHUP, POLLIN, POLLRDHUP};
 use super::*;
 
 fn v4(port: u16) -> Vec<u8> {
