@@ -102,6 +102,13 @@ $(ROOT)/tests/%: testing/programs/tests/%.c $(PROGRAM_HEADERS)
 $(PROGRAM_SUITE): $(TEST_BINS) $(DYN_BINS) runner
 	$(RUNNER) host-suite --out $@ $(foreach b,$(TEST_BINS) $(DYN_BINS),--program /tests/$(notdir $(b))=$(b))
 
+## the systemd images (testing/systemd/): Debian 12's systemd 252 with the
+## minimal or the standard unit set
+SYSTEMD_SRC := testing/systemd/build.sh testing/systemd/closure.sh testing/systemd/packages.txt \
+	testing/systemd/masks.txt testing/debian/fetch.sh $(shell find testing/systemd/etc testing/systemd/units)
+$(BUILD)/systemd-%.cpio: $(SYSTEMD_SRC) | runner
+	bash testing/systemd/build.sh $* $@
+
 ## run: boot interactively (SMP=4 for four CPUs; Ctrl-A X quits QEMU)
 run: check-deps kernel initramfs
 	$(RUNNER) run --interactive --kernel $(KERNEL) --initrd $(INITRD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
