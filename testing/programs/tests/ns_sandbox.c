@@ -24,17 +24,34 @@ static long smount(const char *src, const char *dst, const char *type, unsigned 
 }
 
 /* mount(2) on /proc/self/fd/N of an O_PATH descriptor, as systemd does. */
-static long mount_nofollow(const char *dst, unsigned long fl) {
+static long bind_nofollow(const char *src, const char *dst, unsigned long fl) {
     int fd = open(dst, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;
     char p[64];
     snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-    long r = smount(NULL, p, NULL, fl, NULL);
+    long r = smount(src, p, NULL, fl, NULL);
     int e = errno;
     close(fd);
     errno = e;
     return r;
+}
+
+static long mount_nofollow(const char *dst, unsigned long fl) {
+    return bind_nofollow(NULL, dst, fl);
+}
+
+/* Whether /proc/self/mountinfo lists a mount on `path`. */
+static int in_mountinfo(const char *path) {
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    char line[1024], point[512];
+    int found = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "%*s %*s %*s %*s %511s", point) == 1 && strcmp(point, path) == 0)
+            found = 1;
+    if (f)
+        fclose(f);
+    return found;
 }
 
 static int ro(const char *path) {
@@ -59,11 +76,14 @@ static int inaccessible_node(void) {
     int w = open("/dev/null", O_WRONLY);
     STEP(1, w >= 0);
     STEP(2, enter() == 0);
-    STEP(3, smount(D "/chr", UR "/dev/null", NULL, MS_BIND, NULL) == 0);
+    STEP(3, bind_nofollow(D "/chr", UR "/dev/null", MS_BIND) == 0);
     struct stat st;
     STEP(4, stat(UR "/dev/null", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
     STEP(5, mount_nofollow(UR "/dev/null", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) == 0);
     STEP(6, ro(UR "/dev/null"));
+    STEP(14, in_mountinfo(UR "/dev/null"));
+    /* systemd makes a path a mount point by binding it on itself. */
+    STEP(15, smount(D "/file", D "/file", NULL, MS_BIND | MS_REC, NULL) == 0 && in_mountinfo(D "/file"));
     STEP(7, !ro("/dev/null") && !ro(UR "/dev"));
     STEP(8, FAILS(open(UR "/dev/null", O_WRONLY), EACCES)); /* nodev */
     /* The copy of /dev turns read-only despite the writer on the original. */
