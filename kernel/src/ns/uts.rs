@@ -12,7 +12,7 @@ use spin::Mutex;
 /// __NEW_UTS_LEN: the longest name.
 pub const MAX_NAME: usize = 64;
 /// The host name before anyone sets one (Linux's CONFIG_DEFAULT_HOSTNAME).
-pub const DEFAULT_HOSTNAME: &[u8] = b"aramid";
+pub const DEFAULT_HOSTNAME: &[u8] = b"(none)";
 /// The domain name before anyone sets one (Linux's UTS_DOMAINNAME).
 pub const DEFAULT_DOMAINNAME: &[u8] = b"(none)";
 
