@@ -131,7 +131,7 @@ pub fn run_suite(args: &TestArgs, settings: &Settings) -> Result<Summary, String
                 },
                 symbols: symbols.as_ref(),
                 tail: monitor::DEFAULT_TAIL,
-                input: case.input.as_ref().map(|(m, t)| (suite::substitute(m, smp), t.clone().into_bytes())),
+                input: case.input.iter().map(|(m, t)| (suite::substitute(m, smp), t.clone().into_bytes())).collect(),
             };
             let mut check = Check::new(case, smp, timeout)?;
             let result = monitor::run(&mut cfg.command(), &opts, &mut |l| {
