@@ -2,7 +2,9 @@
 //! ipv6(7)): SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_ERROR,
 //! SO_ACCEPTCONN, SO_SNDBUF/SO_RCVBUF (read back as [`crate::sockbuf`]
 //! stores them; they size a TCP connection's buffers, see
-//! [`Stack::set_buf`]; UDP's stay fixed), SO_BROADCAST, SO_LINGER (on with a zero time, close resets);
+//! [`Stack::set_buf`]; UDP's stay fixed), SO_BROADCAST, SO_LINGER (on
+//! with a zero time, close resets; a positive time does not make close
+//! wait, where Linux waits for unsent data up to that long);
 //! TCP_NODELAY (Nagle's algorithm off) and TCP_MAXSEG read; IPV6_V6ONLY
 //! (EINVAL once bound, as Linux). Values are ints; anything else is
 //! ENOPROTOOPT.
