@@ -122,7 +122,7 @@ impl Program {
             }
             let class = i.code & 7;
             let op = i.code & 0xf0;
-            let mem = (class == LD && i.code & 0xe0 == MEM) || (class == LDX && i.code & 0xe0 == MEM) || class == ST || class == STX;
+            let mem = (matches!(class, LD | LDX) && i.code & 0xe0 == MEM) || matches!(class, ST | STX);
             if mem && i.k >= MEM_WORDS {
                 return Err(Errno::EINVAL);
             }
