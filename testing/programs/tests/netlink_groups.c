@@ -106,6 +106,26 @@ int main(void) {
         ;
     send_to(s, 0, 2, "ARMD after drop");
     CHECK(FAILS(nl_recv(r2, buf, sizeof buf, &m, 100), EAGAIN), "after NETLINK_DROP_MEMBERSHIP nothing arrives", "errno %d", errno);
+    uint32_t oid;
+    int o = nl_open(2, &oid), small = 1000, err = -1;
+    filter_mark(o, 0xffffffff);
+    setsockopt(o, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    char big[1000];
+    memset(big, 'x', sizeof big);
+    memcpy(big, "ARMD", 4);
+    struct sockaddr_nl grp = {AF_NETLINK, 0, 0, 2};
+    for (int i = 0; i < 10; i++)
+        sendto(s, big, sizeof big, 0, (struct sockaddr *)&grp, sizeof grp);
+    struct pollfd opf = {o, POLLIN, 0};
+    poll(&opf, 1, 1000);
+    int got = 0, first = nl_recv(o, buf, sizeof buf, &m, 1000), first_errno = errno;
+    while (nl_recv(o, buf, sizeof buf, &m, 100) > 0)
+        got++;
+    CHECK((opf.revents & POLLERR) && first == -1 && first_errno == ENOBUFS && got >= 1 && got < 10,
+          "a receiver past SO_RCVBUF loses datagrams and gets ENOBUFS once", "revents %#x first %d errno %d then %d", opf.revents, first, first_errno, got);
+    socklen_t el = sizeof err;
+    CHECK(getsockopt(o, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0, "and SO_ERROR is clear after it", "err %d", err);
+    close(o);
     int v = 0;
     socklen_t vl = sizeof v;
     CHECK(setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 && getsockopt(s, SOL_SOCKET, SO_REUSEADDR, &v, &vl) == 0 && v == 1,

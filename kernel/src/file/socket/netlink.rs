@@ -403,7 +403,7 @@ impl Socket for NetlinkSock {
             (SOL_SOCKET, SO_PASSCRED) => int(self.passcred.load(Ordering::Relaxed) as i32),
             (SOL_SOCKET, SO_PASSSEC | SO_TIMESTAMP) => int(self.flag(level, name)),
             (SOL_SOCKET, n) if SOCKET_BOOLS.contains(&n) => int(self.flag(level, name)),
-            (SOL_SOCKET, 4) => int(0), // SO_ERROR
+            (SOL_SOCKET, 4) => int(self.ep.take_error()), // SO_ERROR
             (SOL_SOCKET, 30) => int(0), // SO_ACCEPTCONN
             (SOL_NETLINK, NETLINK_PKTINFO | NETLINK_EXT_ACK | NETLINK_GET_STRICT_CHK) => int(self.flag(level, name)),
             (SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS) => self.ep.groups.load(Ordering::Relaxed).to_ne_bytes().to_vec(),

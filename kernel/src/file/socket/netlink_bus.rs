@@ -107,6 +107,15 @@ impl Endpoint {
         self.overrun.load(Ordering::Relaxed) || !self.rx.lock().is_empty()
     }
 
+    /// SO_ERROR: the pending error (ENOBUFS), cleared.
+    pub fn take_error(&self) -> i32 {
+        if self.overrun.swap(false, Ordering::Relaxed) {
+            Errno::ENOBUFS.0
+        } else {
+            0
+        }
+    }
+
     pub fn pending_error(&self) -> bool {
         self.overrun.load(Ordering::Relaxed)
     }
