@@ -27,16 +27,24 @@ fi
 
 rm -rf "$root"
 cp -a "$base" "$root"
+# Ours replace base-files' (os-release is a link into /usr/lib there).
+rm -f "$root/etc/os-release" "$root/etc/issue" "$root/etc/issue.net"
 cp -a "$here/etc/." "$root/etc/"
 chmod 640 "$root/etc/shadow" "$root/etc/gshadow"
 mkdir -p "$root/run" "$root/tmp" "$root/root" "$root/var/log/journal" "$root/var/lib" "$root/var/tmp" \
   "$root/proc" "$root/sys" "$root/dev"
 chmod 1777 "$root/tmp" "$root/var/tmp"
 chmod 700 "$root/root"
-ln -sfn ../run "$root/var/run"
-ln -sfn ../run/lock "$root/var/lock"
+rm -rf "$root/var/run" "$root/var/lock"
+ln -s ../run "$root/var/run"
+ln -s ../run/lock "$root/var/lock"
 ln -sfn /usr/share/zoneinfo/Etc/UTC "$root/etc/localtime"
 ln -sfn /proc/self/mounts "$root/etc/mtab"
+# base-files' postinst: /etc/profile, /etc/motd, root's dot files.
+cp "$root/usr/share/base-files/profile" "$root/etc/profile"
+cp "$root/usr/share/base-files/motd" "$root/etc/motd"
+cp "$root/usr/share/base-files/dot.bashrc" "$root/root/.bashrc"
+cp "$root/usr/share/base-files/dot.profile" "$root/root/.profile"
 # dbus's postinst: D-Bus reads the machine id from /var/lib/dbus too.
 mkdir -p "$root/var/lib/dbus"
 ln -sfn /etc/machine-id "$root/var/lib/dbus/machine-id"
@@ -54,7 +62,10 @@ done
 # sysusers.d), appended to etc/passwd and etc/group by systemd-sysusers
 # itself, run from the image.
 lib="$root/usr/lib/x86_64-linux-gnu"
-LD_LIBRARY_PATH="$lib/systemd:$lib" "$root/usr/bin/systemd-sysusers" --root="$root" >/dev/null
+LD_LIBRARY_PATH="$lib/systemd:$lib" "$root/usr/bin/systemd-sysusers" --root="$root" 2>&1 | { grep -v '^Creating' || true; }
+# udev's postinst: the groups its rules name.
+printf 'g kvm - -\ng input - -\ng render - -\ng sgx - -\n' |
+  LD_LIBRARY_PATH="$lib/systemd:$lib" "$root/usr/bin/systemd-sysusers" --root="$root" - 2>&1 | { grep -v '^Creating' || true; }
 # systemd's postinst enables these (systemctl enable).
 run_systemctl() { LD_LIBRARY_PATH="$lib/systemd:$lib" "$root/usr/bin/systemctl" --root="$root" --quiet "$@"; }
 run_systemctl enable getty@.service remote-fs.target
