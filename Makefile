@@ -137,7 +137,7 @@ $(LINUX)/vmlinux: testing/debian/linux.txt testing/debian/fetch_linux.sh
 
 ## bench: Aramid and Linux side by side in the same QEMU (benches/README.md);
 ## writes benches/results/latest.md and latest.svg
-bench: check-deps kernel initramfs $(LINUX)/vmlinux
+bench: check-deps kernel initramfs runner $(BUILD)/systemd-minimal.cpio $(BUILD)/systemd-standard.cpio $(LINUX)/vmlinux
 	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --linux $(LINUX)/vmlinux --bzimage $(LINUX)/vmlinuz \
 		--reps $(REPS) --smp 1,4 --out benches/results
 	bash benches/systemd.sh $(REPS)

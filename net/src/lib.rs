@@ -16,6 +16,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod bpf;
 pub mod inet;
 pub mod netlink;
 pub mod poll;

@@ -34,6 +34,7 @@ use crate::proc::Thread;
 pub mod cmsg;
 pub mod inet;
 pub mod netlink;
+pub mod netlink_bus;
 pub mod unix;
 pub mod unix_gc;
 
