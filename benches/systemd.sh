@@ -42,7 +42,7 @@ for units in $unit_sets; do
         "$runner" test --suite "testing/suites/systemd-$units.toml" --kernel "$k" \
           --initrd "build/systemd-$units.cpio" --smp "$smp" > "$res.out" 2>&1 || true
         cp "build/logs/systemd-$units-smp$smp.log" "$res.log"
-        sed -n 's/^TIME [^ ]* smp=[0-9]* "Reached target[^"]*" \([0-9.]*\) s$/\1/p' "$res.out" | awk '{ printf "%.0f\n", $1 * 1000 }' > "$res.target"
+        sed -n 's/^TIME [^ ]* smp=[0-9]* "[^"]* - [^"]*" \([0-9.]*\) s$/\1/p' "$res.out" | awk '{ printf "%.0f\n", $1 * 1000 }' > "$res.target"
         sed -n 's/^TIME [^ ]* smp=[0-9]* "\(aramid login:\|:~# \)" \([0-9.]*\) s$/\2/p' "$res.out" | awk '{ printf "%.0f\n", $1 * 1000 }' > "$res.prompt"
         line=$(sed 's/\x1b\[[0-9;]*m//g' "$res.log" | grep -a -o 'Startup finished in .*(userspace)' | head -1 || true)
         echo "$line" | sed -n 's/.*in \(.*\) (kernel).*/\1/p' | to_ms > "$res.kernel"
