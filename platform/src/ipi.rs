@@ -54,11 +54,31 @@ fn flush_local(start: u64, end: u64) {
 }
 
 /// Invalidates `start..end` in every online CPU's TLB and returns once all
-/// have done so. Callable with interrupts disabled: while waiting for the
-/// lock or for acknowledgements, a CPU serves requests aimed at itself.
+/// have done so (the number of other CPUs asked). Callable with interrupts
+/// disabled: while waiting for the lock or for acknowledgements, a CPU
+/// serves requests aimed at itself.
 pub fn tlb_shootdown(start: u64, end: u64) -> u32 {
     flush_local(start, end);
-    let targets: u64 = others().fold(0, |m, c| m | 1 << c);
+    shoot(others().fold(0, |m, c| m | 1 << c), start, end)
+}
+
+/// Invalidates `start..end` of the address space whose page-table root is
+/// `root`: here, and on the other CPUs that have it loaded now (Linux's
+/// mm_cpumask). A CPU that loaded another root since holds no entry of it
+/// (no PCIDs: a CR3 write drops the user half's entries), and one that
+/// loads `root` after this call's page-table change walks the new tables:
+/// each side fences between its store (user_root, the page table) and its
+/// load (the other's), so one of them sees the other.
+pub fn tlb_shootdown_space(root: u64, start: u64, end: u64) -> u32 {
+    flush_local(start, end);
+    core::sync::atomic::fence(Ordering::SeqCst);
+    let targets = others()
+        .filter(|&c| percpu::get(c).user_root.load(Ordering::Acquire) == root)
+        .fold(0, |m, c| m | 1 << c);
+    shoot(targets, start, end)
+}
+
+fn shoot(targets: u64, start: u64, end: u64) -> u32 {
     if targets == 0 {
         return 0;
     }

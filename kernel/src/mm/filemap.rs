@@ -172,10 +172,8 @@ pub fn unmap_file_pages(e: &Eviction<'_>) {
         });
         // Other CPUs may still cache the translations: flush before the
         // frames can be reused.
-        if platform::smp::cpus_online() > 1 {
-            for (lo, hi, _) in ranges {
-                platform::ipi::tlb_shootdown(lo, hi);
-            }
+        for (lo, hi, _) in ranges {
+            mm.shootdown(lo, hi);
         }
         for phys in freed {
             frames::put(phys);

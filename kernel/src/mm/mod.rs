@@ -13,7 +13,6 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
 
 use platform::mem::frame;
 use platform::user::addrspace::AddressSpace;
@@ -87,9 +86,9 @@ pub struct MmInner {
 /// A process's address space.
 pub struct Mm {
     inner: spin::Mutex<MmInner>,
-    /// CPUs that have loaded these page tables since they were created; any
-    /// of them may still cache translations (a CPU keeps its CR3 while idle).
-    cpus: AtomicU64,
+    /// The page tables' root (what CR3 holds while they are loaded): which
+    /// CPUs a TLB shootdown of this space must reach.
+    root: u64,
 }
 
 pub fn page_down(a: u64) -> u64 {
@@ -269,7 +268,16 @@ impl MmInner {
 impl Mm {
     pub fn new() -> Result<Arc<Mm>, Errno> {
         let space = AddressSpace::new().ok_or(Errno::ENOMEM)?;
-        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None, exe_path: None, args: [0; 4] }), cpus: AtomicU64::new(0) }))
+        let root = space.root();
+        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None, exe_path: None, args: [0; 4] }), root }))
+    }
+
+    /// Drops `start..end` from the TLBs that may hold this space's
+    /// translations: this CPU's and those of the CPUs running it now.
+    pub fn shootdown(&self, start: u64, end: u64) {
+        if platform::smp::cpus_online() > 1 {
+            platform::ipi::tlb_shootdown_space(self.root, start, end);
+        }
     }
 
     /// Runs `f` with the areas and page tables locked. Never across `.await`.
@@ -290,7 +298,6 @@ impl Mm {
 
     /// Makes this address space current on this CPU.
     pub fn activate(&self) {
-        self.cpus.fetch_or(1 << platform::cpu::percpu::cpu_id(), Ordering::Relaxed);
         self.inner.lock().space.activate();
     }
 
@@ -330,10 +337,7 @@ impl Mm {
                 drop(m);
                 // Another thread's CPU may still read the old frame through
                 // its TLB and never see the store this fault is for.
-                let me = 1u64 << platform::cpu::percpu::cpu_id();
-                if self.cpus.load(Ordering::Relaxed) & !me != 0 {
-                    platform::ipi::tlb_shootdown(va, va + PAGE);
-                }
+                self.shootdown(va, va + PAGE);
                 frames::put(phys);
                 Ok(())
             }
@@ -354,9 +358,7 @@ impl Mm {
                             let stale = fault_around(&mut m, &vma, va, file);
                             if !stale.is_empty() {
                                 drop(m);
-                                if platform::smp::cpus_online() > 1 {
-                                    platform::ipi::tlb_shootdown(va & !(FAULT_AROUND - 1), (va & !(FAULT_AROUND - 1)) + FAULT_AROUND);
-                                }
+                                self.shootdown(va & !(FAULT_AROUND - 1), (va & !(FAULT_AROUND - 1)) + FAULT_AROUND);
                                 stale.into_iter().for_each(frames::put);
                             }
                         }
@@ -365,9 +367,7 @@ impl Mm {
                     // Lost a race with a truncate: another thread may have
                     // cached the page for a moment; flush before letting go.
                     drop(m);
-                    if platform::smp::cpus_online() > 1 {
-                        platform::ipi::tlb_shootdown(va, va + PAGE);
-                    }
+                    self.shootdown(va, va + PAGE);
                     frames::put(stale);
                     return Err(FaultError::PastEof);
                 }
@@ -514,8 +514,9 @@ impl Mm {
         for id in files {
             filemap::register(id, &child);
         }
-        // Other threads of the parent may cache the now read-only pages.
-        platform::ipi::tlb_shootdown(0, platform::user::USER_END);
+        // This CPU and other threads of the parent may cache the now
+        // read-only pages.
+        platform::ipi::tlb_shootdown_space(self.root, 0, platform::user::USER_END);
         Ok(child)
     }
 

@@ -117,8 +117,8 @@ pub fn madvise(call: &Call<'_>, addr: u64, len: u64, advice: u64) -> SysResult {
     for (inode, offset, len) in holes {
         inode.fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len)?;
     }
-    if matches!(advice, MADV_DONTNEED | MADV_FREE) && platform::smp::cpus_online() > 1 {
-        platform::ipi::tlb_shootdown(addr, end);
+    if matches!(advice, MADV_DONTNEED | MADV_FREE) {
+        mm.shootdown(addr, end);
     }
     if all_mapped {
         Ok(0)

@@ -121,15 +121,9 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
         }
     }
     if fixed {
-        shootdown(start, start + len);
+        mm.shootdown(start, start + len);
     }
     Ok(start)
-}
-
-fn shootdown(start: u64, end: u64) {
-    if platform::smp::cpus_online() > 1 {
-        platform::ipi::tlb_shootdown(start, end);
-    }
 }
 
 pub fn munmap(call: &Call<'_>, addr: u64, len: u64) -> SysResult {
@@ -140,7 +134,7 @@ pub fn munmap(call: &Call<'_>, addr: u64, len: u64) -> SysResult {
     let end = addr.checked_add(len).filter(|e| *e <= platform::user::USER_END).ok_or(Errno::EINVAL)?;
     let mm = call.thread.process.mm().ok_or(Errno::EINVAL)?;
     mm.with(|m| m.remove(addr, end));
-    shootdown(addr, end);
+    mm.shootdown(addr, end);
     Ok(0)
 }
 
@@ -177,6 +171,6 @@ pub fn mprotect(call: &Call<'_>, addr: u64, len: u64, prot: u64) -> SysResult {
         }
         m.protect(addr, end, prot)
     })?;
-    shootdown(addr, end);
+    mm.shootdown(addr, end);
     Ok(0)
 }

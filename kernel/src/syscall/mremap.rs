@@ -145,8 +145,6 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
         }
         Ok(dest)
     });
-    if platform::smp::cpus_online() > 1 {
-        platform::ipi::tlb_shootdown(0, user_end);
-    }
+    mm.shootdown(0, user_end);
     r
 }

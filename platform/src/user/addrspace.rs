@@ -110,10 +110,14 @@ impl AddressSpace {
     /// Makes this the current address space on this CPU.
     pub fn activate(&self) {
         if !self.is_active() {
+            // Announced before the switch, fenced: a shootdown of this
+            // space either sees this CPU or its page-table change is seen
+            // by the walks after the switch (`ipi::tlb_shootdown_space`).
+            crate::cpu::percpu::current().user_root.store(self.pml4, core::sync::atomic::Ordering::Relaxed);
+            core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
             // SAFETY: the table maps the kernel half like every other, so
             // the kernel keeps running unchanged.
             unsafe { Cr3::write(PhysFrame::containing_address(PhysAddr::new(self.pml4)), Cr3Flags::empty()) };
-            crate::cpu::percpu::current().user_root.store(self.pml4, core::sync::atomic::Ordering::Relaxed);
         }
     }
 
