@@ -35,7 +35,7 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		qemu-system-x86 gcc libc6-dev musl-tools cpio make dpkg apt xz-utils >/dev/null
+		qemu-system-x86 gcc libc6-dev musl-tools cpio make dpkg apt xz-utils gzip zstd >/dev/null
 	@echo "==> rust toolchain (rust-toolchain.toml)"
 	@rustup toolchain install >/dev/null
 
@@ -97,6 +97,21 @@ $(ROOT)/tests/%: testing/programs/tests/%.c $(PROGRAM_HEADERS)
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 
+## multi-archive images for the boot suite (testing/initrd-parts/README):
+## an uncompressed archive, then two compressed ones (gzip or zstd)
+INITRD_PARTS := $(wildcard testing/initrd-parts/*/*/*/*)
+COMPRESSED_IMAGES := $(BUILD)/initrd-gzip.img $(BUILD)/initrd-zstd.img $(BUILD)/initrd-parts/truncated.img
+$(BUILD)/initrd-%.img: $(ROOT)/guest/initrd_parts $(INITRD_PARTS) runner
+	@mkdir -p $(BUILD)/initrd-parts
+	$(RUNNER) cpio --out $(BUILD)/initrd-parts/plain.cpio --dir testing/initrd-parts/plain
+	$(RUNNER) cpio --out $(BUILD)/initrd-parts/$*-1.img --prepend $(BUILD)/initrd-parts/plain.cpio \
+		--compress $* --file guest/initrd_parts=$(ROOT)/guest/initrd_parts
+	$(RUNNER) cpio --out $@ --prepend $(BUILD)/initrd-parts/$*-1.img --compress $* --dir testing/initrd-parts/second
+
+## the zstd image cut 100 bytes into its first compressed archive
+$(BUILD)/initrd-parts/truncated.img: $(BUILD)/initrd-zstd.img
+	head -c $$(( $$(stat -c %s $(BUILD)/initrd-parts/plain.cpio) + 100 )) $(BUILD)/initrd-parts/zstd-1.img > $@
+
 ## the program suite: each test program runs on the host's Linux first and
 ## the guest must print every line the host printed
 $(PROGRAM_SUITE): $(TEST_BINS) $(DYN_BINS) runner
@@ -141,7 +156,7 @@ test-bench: kernel initramfs
 	@echo "==> benchmark program (quick, Aramid)"
 	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --quick --reps 1 --smp 1,4
 
-test-guest: kernel initramfs $(PROGRAM_SUITE) $(LINUX)/vmlinux
+test-guest: kernel initramfs $(PROGRAM_SUITE) $(COMPRESSED_IMAGES) $(LINUX)/vmlinux
 	@echo "==> guest suites (TCG unless a KVM probe succeeds)"
 	$(RUNNER) test --suite testing/suites/boot.toml --kernel $(KERNEL) --initrd $(INITRD)
 	$(RUNNER) test --suite $(PROGRAM_SUITE) --kernel $(KERNEL) --initrd $(INITRD)

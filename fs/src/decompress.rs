@@ -90,15 +90,24 @@ fn bad<E>(why: &str) -> Failure<E> {
     Failure::Input(why.to_string())
 }
 
-/// Decompresses the member of `method` at the start of `input`, handing
-/// the output to `out`. Returns how many input bytes the member took.
+/// What [`decompress`] took from its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// Input bytes.
+    pub used: usize,
+    /// gzip members or zstd frames (skippable ones not counted).
+    pub members: usize,
+}
+
+/// Decompresses the member (gzip) or run of frames (zstd) of `method` at
+/// the start of `input`, handing the output to `out`.
 pub fn decompress<E>(
     method: Method,
     input: &[u8],
     out: &mut impl FnMut(&[u8]) -> Result<(), E>,
-) -> Result<usize, Failure<E>> {
+) -> Result<Decoded, Failure<E>> {
     match method {
-        Method::Gzip => gunzip(input, out),
+        Method::Gzip => gunzip(input, out).map(|used| Decoded { used, members: 1 }),
         Method::Zstd => unzstd(input, out),
     }
 }
@@ -180,8 +189,9 @@ fn zstd_error<E>(e: FrameDecoderError) -> Failure<E> {
 fn unzstd<E>(
     input: &[u8],
     out: &mut impl FnMut(&[u8]) -> Result<(), E>,
-) -> Result<usize, Failure<E>> {
+) -> Result<Decoded, Failure<E>> {
     let mut rest = input;
+    let mut members = 0;
     let mut dec = FrameDecoder::new();
     dec.set_max_window_size(ZSTD_MAX_WINDOW);
     let mut buf = vec![0u8; CHUNK];
@@ -197,6 +207,7 @@ fn unzstd<E>(
             }
             Err(e) => return Err(zstd_error(e)),
         }
+        members += 1;
         loop {
             dec.decode_blocks(&mut rest, BlockDecodingStrategy::UptoBytes(CHUNK))
                 .map_err(zstd_error)?;
@@ -221,5 +232,5 @@ fn unzstd<E>(
             }
         }
     }
-    Ok(input.len() - rest.len())
+    Ok(Decoded { used: input.len() - rest.len(), members })
 }

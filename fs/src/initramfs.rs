@@ -47,7 +47,7 @@ pub struct UnpackStats {
     pub unpacked: usize,
     /// Entries skipped after an error.
     pub skipped: usize,
-    /// Compressed members decompressed.
+    /// Compressed archives decompressed: gzip members, zstd frames.
     pub compressed: usize,
 }
 
@@ -191,13 +191,13 @@ fn unpack_members(
             Ok(_) => Err(UnpackError::Junk { member }),
             Err(err) => Err(UnpackError::Cpio { member: Some(member), err }),
         };
-        let used = decompress::decompress(method, rest, &mut feed).map_err(|f| match f {
+        let decoded = decompress::decompress(method, rest, &mut feed).map_err(|f| match f {
             Failure::Output(e) => e,
             Failure::Input(why) => UnpackError::Decompress { offset: member, method: method.name(), why },
         })?;
         parser.finish().map_err(|err| UnpackError::Incomplete { member, err })?;
-        u.stats.compressed += 1;
-        pos += used;
+        u.stats.compressed += decoded.members;
+        pos += decoded.used;
     }
     parser.finish().map_err(|err| UnpackError::Cpio { member: None, err })
 }

@@ -12,6 +12,7 @@
 //! outcome = "success"                # success | panic | timeout | poweroff | exit:N
 //! timeout = 60                       # seconds under TCG (scaled down for KVM)
 //! timing = ["aramid: {smp} CPUs online"]  # print when these first appeared
+//! initrd = "build/initrd-gzip.img"   # boot this image instead of --initrd
 //! ```
 //!
 //! `{smp}` in `expect`, `expect_regex`, `forbid` and `timing` becomes the
@@ -64,6 +65,8 @@ struct RawCase {
     input: Option<String>,
     #[serde(default)]
     input_after: Option<String>,
+    #[serde(default)]
+    initrd: Option<String>,
 }
 
 /// The outcome a case expects.
@@ -129,6 +132,8 @@ pub struct Case {
     pub timing: Vec<String>,
     /// `(marker, text)`: type `text` on the console when `marker` appears.
     pub input: Option<(String, String)>,
+    /// An image of its own, instead of the suite run's `--initrd`.
+    pub initrd: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -196,6 +201,7 @@ pub fn parse_suite(text: &str, origin: &str) -> Result<Vec<Case>, String> {
             _ => return Err(err("input and input_after go together (input_after not empty)".into())),
         };
         cases.push(Case {
+            initrd: rc.initrd.map(Into::into),
             input,
             name: rc.name,
             append: rc.append,

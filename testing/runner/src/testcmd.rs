@@ -105,7 +105,7 @@ pub fn run_suite(args: &TestArgs, settings: &Settings) -> Result<Summary, String
         for smp in smps {
             let timeout = choice.accel.scale_timeout(case.timeout);
             let mut cfg = QemuConfig::new(&settings.qemu, &args.kernel);
-            cfg.initrd = args.initrd.clone();
+            cfg.initrd = case.initrd.clone().or_else(|| args.initrd.clone());
             cfg.append = format!("{} {}", case.append, args.append)
                 .trim()
                 .to_string();
