@@ -25,7 +25,7 @@ LINUX   := $(BUILD)/linux
 REPS    ?= 3
 export ACCEL
 
-.PHONY: all kernel runner initramfs run debug test test-host test-loom test-guest test-bench bench bench-quick deps check-deps clean clippy
+.PHONY: all toolchain kernel runner initramfs run debug test test-host test-loom test-guest test-bench bench bench-quick deps check-deps clean clippy
 
 all: kernel
 
@@ -39,17 +39,34 @@ deps:
 	@echo "==> rust toolchain (rust-toolchain.toml)"
 	@rustup toolchain install >/dev/null
 
+## toolchain: the Rust toolchain of rust-toolchain.toml with the kernel's
+## target. A fresh machine's rustup lacks the pinned toolchain or its
+## x86_64-unknown-none standard library ("can't find crate for `core`"):
+## install them. Cheap when present (one rustc query); needs no rustup
+## when the target is already there.
+toolchain:
+	@libdir=$$(rustc --print target-libdir --target $(KTARGET) 2>/dev/null); \
+	if [ -z "$$libdir" ] || ! ls "$$libdir"/libcore-*.rlib >/dev/null 2>&1; then \
+		if ! command -v rustup >/dev/null; then \
+			echo "error: Rust's $(KTARGET) target is not installed and there is no rustup to install it" >&2; \
+			echo "       (install rustup, or the toolchain of rust-toolchain.toml with that target)" >&2; \
+			exit 1; \
+		fi; \
+		echo "==> installing the Rust toolchain of rust-toolchain.toml with $(KTARGET)"; \
+		rustup toolchain install && rustup target add $(KTARGET); \
+	fi
+
 check-deps:
 	@command -v qemu-system-x86_64 >/dev/null && command -v gcc >/dev/null && command -v musl-gcc >/dev/null \
 		|| { echo "==> missing qemu-system-x86_64 or gcc: running make deps"; $(MAKE) --no-print-directory deps; }
 
 ## kernel: build/aramid.elf, bootable with qemu -kernel
-kernel:
+kernel: toolchain
 	@mkdir -p $(BUILD)
 	$(CARGO) build -p kernel --release --target $(KTARGET)
 	@cp target/$(KTARGET)/release/aramid $(KERNEL)
 
-runner:
+runner: toolchain
 	$(CARGO) build -p runner --release
 
 ## initramfs: Debian's bash, coreutils, busybox and libc (pinned, from
@@ -142,11 +159,11 @@ bench-quick: check-deps kernel initramfs $(LINUX)/vmlinux
 ## test: everything; .ci/run calls this
 test: check-deps test-host test-loom test-guest test-bench
 
-test-host:
+test-host: toolchain
 	@echo "==> host unit tests"
 	$(CARGO) test --release
 
-test-loom:
+test-loom: toolchain
 	@echo "==> loom models of the executor"
 	RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 $(CARGO) test -p executor --release --test loom --target-dir target/loom
 
@@ -166,7 +183,7 @@ test-guest: kernel initramfs $(PROGRAM_SUITE) $(COMPRESSED_IMAGES) $(LINUX)/vmli
 	$(RUNNER) test --suite testing/suites/init.toml --kernel $(LINUX)/vmlinux --initrd $(INITRD)
 	$(RUNNER) test --suite testing/suites/init.toml --kernel $(KERNEL) --initrd $(INITRD)
 
-clippy:
+clippy: toolchain
 	$(CARGO) clippy --release
 	$(CARGO) clippy -p kernel -p platform --release --target $(KTARGET)
 
