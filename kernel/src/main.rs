@@ -22,6 +22,7 @@ mod init;
 mod lock_order;
 mod mm;
 mod ns;
+mod power;
 mod proc;
 mod procfs;
 mod random;
@@ -54,6 +55,7 @@ fn bsp_main(info: &'static BootInfo) -> ! {
     sched::init(info.cpus_present);
     syscall::init();
     file::console::init();
+    power::init();
     let online = platform::smp::start_aps();
     // One task pinned to each CPU: the last to run announces that every
     // CPU runs its executor loop.

@@ -1,11 +1,11 @@
-//! Powering off and resetting. Off: QEMU's `isa-debug-exit` device when present (its exit
+//! Powering off, halting and resetting. Off: QEMU's `isa-debug-exit` device when present (its exit
 //! status is `(value << 1) | 1`), else ACPI S5 through the FADT's PM1
 //! control registers, else halting every CPU.
 //!
 //! Status values: 0 success (init exited 0, self-tests passed), 1..=0x7d
 //! init's exit status or the number of failed self-tests, 0x7f kernel panic.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use x86_64::instructions::port::Port;
 
@@ -43,6 +43,23 @@ fn enable_acpi_mode(pm1a: u16) {
             }
         }
     }
+}
+
+/// Set by [`halt`]: an NMI then stops the CPU it lands on.
+static HALTING: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn halting() -> bool {
+    HALTING.load(Ordering::Relaxed)
+}
+
+/// Stops the machine without powering it off (reboot(2)'s HALT, Linux's
+/// `machine_halt()`): every other CPU is stopped by an NMI, then this
+/// one; the machine stays on (QEMU keeps running) until it is reset or
+/// switched off from outside.
+pub fn halt() -> ! {
+    HALTING.store(true, Ordering::SeqCst);
+    crate::ipi::stop_other_cpus();
+    halt_forever()
 }
 
 /// Halts this CPU forever with interrupts disabled.

@@ -6,10 +6,15 @@
 //! - a line containing `aramid: kernel panic` is a panic, whatever QEMU does
 //!   next; QEMU gets [`Options::panic_grace`] (2 s by default) to print the
 //!   rest of the report, then is killed;
+//! - a line containing `reboot: System halted` (Linux's and Aramid's
+//!   reboot(2) HALT) is a halt: the machine stays on with its CPUs stopped,
+//!   so QEMU is killed after [`HALT_GRACE`];
 //! - past [`Options::timeout`] QEMU is killed and the run has timed out;
 //! - otherwise QEMU's exit status is decoded by [`crate::status`]. Status 1
 //!   with an error message from QEMU on stderr is QEMU failing to start, not
-//!   a guest success.
+//!   a guest success. Status 0 is a poweroff, or a reboot when QEMU's QMP
+//!   `SHUTDOWN` event ([`crate::qmp`], with [`Options::qmp`]) gives the
+//!   reason `guest-reset` (QEMU runs with `-no-reboot`).
 //!
 //! Each line is handed to a caller's observer with its arrival time since
 //! QEMU was started, which is how suites check markers and time them.
@@ -30,6 +35,10 @@ use crate::symbolize::SymbolTable;
 
 /// The start of the kernel's panic report.
 pub const PANIC_MARKER: &str = "aramid: kernel panic";
+/// The line reboot(2)'s HALT prints, on Linux and on Aramid.
+pub const HALT_MARKER: &str = "reboot: System halted";
+/// How long QEMU may go on after the halt line before it is killed.
+pub const HALT_GRACE: Duration = Duration::from_millis(500);
 /// How long QEMU may go on after a panic line before it is killed.
 pub const DEFAULT_PANIC_GRACE: Duration = Duration::from_secs(2);
 /// How many lines [`RunReport::tail`] keeps.
@@ -86,6 +95,13 @@ pub struct Options<'a> {
     /// `(marker, bytes)`: write `bytes` to QEMU's stdin (the serial console)
     /// the first time a serial line contains `marker`.
     pub input: Option<(String, Vec<u8>)>,
+    /// QMP socket QEMU was told to listen on (`-qmp`): how a reset is told
+    /// from a poweroff, and how keys are pressed.
+    pub qmp: Option<PathBuf>,
+    /// `(marker, keys)`: press `keys` (QEMU key names joined by `-`, like
+    /// `ctrl-alt-delete`) on the PC keyboard the first time a serial line
+    /// contains `marker`. Needs `qmp`.
+    pub keys: Vec<(String, String)>,
 }
 
 impl Default for Options<'_> {
@@ -98,6 +114,8 @@ impl Default for Options<'_> {
             symbols: None,
             tail: DEFAULT_TAIL,
             input: None,
+            qmp: None,
+            keys: Vec::new(),
         }
     }
 }
@@ -111,6 +129,10 @@ pub enum Outcome {
     Exit(u8),
     /// QEMU exited 0 without a debug-exit status (ACPI poweroff).
     PoweredOff,
+    /// QEMU exited 0 because the guest reset the machine (`-no-reboot`).
+    Rebooted,
+    /// The guest printed the halt line; QEMU was then stopped.
+    Halted,
     /// A panic line was printed, or the kernel wrote the panic value.
     Panic,
     /// Killed after the time-out.
@@ -127,6 +149,8 @@ impl fmt::Display for Outcome {
             Outcome::Success => write!(f, "success"),
             Outcome::Exit(n) => write!(f, "exit status {n}"),
             Outcome::PoweredOff => write!(f, "powered off without a status"),
+            Outcome::Rebooted => write!(f, "reboot (machine reset)"),
+            Outcome::Halted => write!(f, "halted"),
             Outcome::Panic => write!(f, "kernel panic"),
             Outcome::TimedOut => write!(f, "timed out"),
             Outcome::Unassigned(v) => write!(f, "unassigned debug-exit value {v:#x}"),
@@ -152,6 +176,7 @@ pub struct RunReport {
 
 enum Msg {
     Line(Source, Instant, String),
+    Qmp(crate::qmp::Event),
     Eof,
 }
 
@@ -247,6 +272,7 @@ impl Stream<'_, '_> {
 enum Kill {
     Timeout,
     PanicGrace,
+    Halted,
 }
 
 /// Runs `cmd` (its stdio is replaced: stdin null, stdout and stderr piped)
@@ -290,6 +316,21 @@ pub fn run(
         spawn_reader(Source::Qemu, err, tx.clone());
         open += 1;
     }
+    let qmp = opts.qmp.as_ref().map(|path| {
+        open += 1;
+        let (events, end) = (tx.clone(), tx.clone());
+        crate::qmp::Qmp::start(
+            path,
+            move |e| {
+                let _ = events.send(Msg::Qmp(e));
+            },
+            move || {
+                let _ = end.send(Msg::Eof);
+            },
+        )
+    });
+    let mut keys_sent = vec![false; opts.keys.len()];
+    let mut shutdown_reason: Option<String> = None;
     drop(tx);
     let mut stdin = child.stdin.take();
 
@@ -304,6 +345,7 @@ pub fn run(
     };
     let deadline = opts.timeout.map(|t| start + t);
     let mut panic_deadline: Option<Instant> = None;
+    let mut halt_deadline: Option<Instant> = None;
     let mut status = None;
     let mut exited_at: Option<Instant> = None;
     let mut kill = None;
@@ -319,10 +361,7 @@ pub fn run(
                 exited_at = Some(now);
             }
         }
-        let next_deadline = match (deadline, panic_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let next_deadline = [deadline, panic_deadline, halt_deadline].into_iter().flatten().min();
         if let Some(t) = exited_at {
             if open == 0 || now.duration_since(t) >= DRAIN_AFTER_EXIT {
                 break;
@@ -331,6 +370,8 @@ pub fn run(
             if now >= d {
                 kill = Some(if panic_deadline.is_some_and(|p| now >= p) {
                     Kill::PanicGrace
+                } else if halt_deadline.is_some_and(|h| now >= h) {
+                    Kill::Halted
                 } else {
                     Kill::Timeout
                 });
@@ -354,9 +395,27 @@ pub fn run(
                         stdin = None;
                     }
                 }
+                if src == Source::Serial {
+                    for (i, (marker, keys)) in opts.keys.iter().enumerate() {
+                        if !keys_sent[i] && text.contains(marker.as_str()) {
+                            keys_sent[i] = true;
+                            // Not connected: the guest misses the keys,
+                            // which its markers show.
+                            qmp.as_ref().map(|q| q.send_keys(keys));
+                        }
+                    }
+                    if halt_deadline.is_none() && text.contains(HALT_MARKER) {
+                        halt_deadline = Some(Instant::now() + HALT_GRACE);
+                    }
+                }
                 st.handle(src, when, text, on_line);
                 if st.panic_line.is_some() && panic_deadline.is_none() {
                     panic_deadline = Some(Instant::now() + opts.panic_grace);
+                }
+            }
+            Ok(Msg::Qmp(e)) => {
+                if e.name == "SHUTDOWN" {
+                    shutdown_reason = e.reason;
                 }
             }
             Ok(Msg::Eof) => open -= 1,
@@ -376,14 +435,19 @@ pub fn run(
         while open > 0 {
             match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
                 Ok(Msg::Line(src, when, text)) => st.handle(src, when, text, on_line),
+                Ok(Msg::Qmp(_)) => {}
                 Ok(Msg::Eof) => open -= 1,
                 Err(_) => break,
             }
         }
     } else {
         // Lines that arrived after the loop's last look.
-        while let Ok(Msg::Line(src, when, text)) = rx.try_recv() {
-            st.handle(src, when, text, on_line);
+        while let Ok(msg) = rx.try_recv() {
+            match msg {
+                Msg::Line(src, when, text) => st.handle(src, when, text, on_line),
+                Msg::Qmp(e) if e.name == "SHUTDOWN" => shutdown_reason = e.reason,
+                _ => {}
+            }
         }
     }
     let elapsed = start.elapsed();
@@ -394,9 +458,15 @@ pub fn run(
         Outcome::Panic
     } else if kill == Some(Kill::Timeout) {
         Outcome::TimedOut
+    } else if kill == Some(Kill::Halted) {
+        Outcome::Halted
     } else {
-        outcome_from_status(raw_status, &st.qemu_stderr)
+        match outcome_from_status(raw_status, &st.qemu_stderr) {
+            Outcome::PoweredOff if shutdown_reason.as_deref() == Some("guest-reset") => Outcome::Rebooted,
+            o => o,
+        }
     };
+    drop(qmp);
     Ok(RunReport {
         outcome,
         elapsed,
