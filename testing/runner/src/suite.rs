@@ -442,6 +442,8 @@ mod tests {
         assert!(Expected::parse("exit:126").is_err());
         assert!(Expected::parse("exit:").is_err());
         assert_eq!(Expected::parse("poweroff").unwrap(), Expected::PoweredOff);
+        assert_eq!(Expected::parse("reboot").unwrap(), Expected::Reboot);
+        assert_eq!(Expected::parse("halt").unwrap(), Expected::Halt);
     }
 
     #[test]
