@@ -45,6 +45,15 @@ fn enable_acpi_mode(pm1a: u16) {
     }
 }
 
+/// The FADT's reset register (an I/O port, 0 if none) and value.
+static RESET_PORT: AtomicU32 = AtomicU32::new(0);
+static RESET_VALUE: AtomicU32 = AtomicU32::new(0);
+
+pub(crate) fn set_acpi_reset(port: u16, value: u8) {
+    RESET_PORT.store(port as u32, Ordering::Relaxed);
+    RESET_VALUE.store(value as u32, Ordering::Relaxed);
+}
+
 /// Set by [`halt`]: an NMI then stops the CPU it lands on.
 static HALTING: AtomicBool = AtomicBool::new(false);
 
@@ -100,10 +109,18 @@ pub fn power_off() -> ! {
     halt_forever()
 }
 
-/// Resets the machine (reboot(2)'s RESTART): the PCI reset control
-/// register (0xcf9, a full reset), then the keyboard controller's reset
-/// line; QEMU started with `-no-reboot` exits instead of rebooting.
+/// Resets the machine (reboot(2)'s RESTART), trying what Linux's x86
+/// `native_machine_emergency_restart()` tries: the FADT's reset register,
+/// the PCI reset control register (0xcf9, a full reset), then the
+/// keyboard controller's reset line. QEMU started with `-no-reboot` exits
+/// instead of rebooting.
 pub fn reset() -> ! {
+    let port = RESET_PORT.load(Ordering::Relaxed) as u16;
+    if port != 0 {
+        // SAFETY: an I/O port the FADT names as the reset register, with
+        // the value it says to write; device effects only.
+        unsafe { Port::<u8>::new(port).write(RESET_VALUE.load(Ordering::Relaxed) as u8) };
+    }
     // SAFETY: 0xcf9 is the chipset's reset control register on the PC
     // machines QEMU emulates (i440fx PIIX, q35 ICH9); writing 0x02 then
     // 0x06 requests a hard reset. Elsewhere the port is unused.
