@@ -47,8 +47,8 @@ fn bsp_main(info: &'static BootInfo) -> ! {
         "kernel: {} MiB usable, {} CPU(s) present, initramfs {}",
         info.usable_memory >> 20,
         info.cpus_present,
-        match info.initrd {
-            Some(d) => alloc::format!("{} KiB", d.len() / 1024),
+        match info.initrd_size {
+            Some(n) => alloc::format!("{} KiB", n / 1024),
             None => alloc::string::String::from("absent"),
         }
     );
