@@ -120,7 +120,7 @@ INITRD_PARTS := $(wildcard testing/initrd-parts/*/*/*/*)
 COMPRESSED_IMAGES := $(BUILD)/initrd-gzip.img $(BUILD)/initrd-zstd.img $(BUILD)/initrd-parts/truncated.img
 $(BUILD)/initrd-%.img: $(ROOT)/guest/initrd_parts $(INITRD_PARTS) runner
 	@mkdir -p $(BUILD)/initrd-parts
-	$(RUNNER) cpio --out $(BUILD)/initrd-parts/plain.cpio --dir testing/initrd-parts/plain
+	$(RUNNER) cpio --out $(BUILD)/initrd-parts/plain.cpio --dir testing/initrd-parts/plain --char dev/console=5:1
 	$(RUNNER) cpio --out $(BUILD)/initrd-parts/$*-1.img --prepend $(BUILD)/initrd-parts/plain.cpio \
 		--compress $* --file guest/initrd_parts=$(ROOT)/guest/initrd_parts
 	$(RUNNER) cpio --out $@ --prepend $(BUILD)/initrd-parts/$*-1.img --compress $* --dir testing/initrd-parts/second
@@ -134,9 +134,13 @@ $(BUILD)/initrd-parts/truncated.img: $(BUILD)/initrd-zstd.img
 $(PROGRAM_SUITE): $(TEST_BINS) $(DYN_BINS) runner
 	$(RUNNER) host-suite --out $@ $(foreach b,$(TEST_BINS) $(DYN_BINS),--program /tests/$(notdir $(b))=$(b))
 
-## run: boot interactively (SMP=4 for four CPUs; Ctrl-A X quits QEMU)
-run: check-deps kernel initramfs
-	$(RUNNER) run --interactive --kernel $(KERNEL) --initrd $(INITRD) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
+## run: boot interactively (SMP=4 for four CPUs; Ctrl-A X quits QEMU; a
+## reboot boots again). IMAGE=FILE boots that initramfs as it is instead:
+## plain, gzip or zstd, several archives concatenated (an initrd.img from
+## mkinitramfs or dracut)
+IMAGE ?=
+run: check-deps kernel runner $(if $(IMAGE),,initramfs)
+	$(RUNNER) run --interactive --kernel $(KERNEL) --initrd $(or $(IMAGE),$(INITRD)) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
 
 ## debug: QEMU waits for gdb on :1234 with the kernel's symbols
 debug: check-deps kernel initramfs
