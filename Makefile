@@ -25,7 +25,7 @@ LINUX   := $(BUILD)/linux
 REPS    ?= 3
 export ACCEL
 
-.PHONY: all toolchain kernel runner initramfs run debug test test-host test-loom test-guest test-bench bench bench-quick deps check-deps clean clippy
+.PHONY: all toolchain kernel runner initramfs run debug test test-host test-loom test-guest test-systemd test-bench bench bench-quick deps check-deps clean clippy
 
 all: kernel
 
@@ -134,13 +134,38 @@ $(BUILD)/initrd-parts/truncated.img: $(BUILD)/initrd-zstd.img
 $(PROGRAM_SUITE): $(TEST_BINS) $(DYN_BINS) runner
 	$(RUNNER) host-suite --out $@ $(foreach b,$(TEST_BINS) $(DYN_BINS),--program /tests/$(notdir $(b))=$(b))
 
-## run: boot interactively (SMP=4 for four CPUs; Ctrl-A X quits QEMU; a
-## reboot boots again). IMAGE=FILE boots that initramfs as it is instead:
-## plain, gzip or zstd, several archives concatenated (an initrd.img from
-## mkinitramfs or dracut)
-IMAGE ?=
-run: check-deps kernel runner $(if $(IMAGE),,initramfs)
-	$(RUNNER) run --interactive --kernel $(KERNEL) --initrd $(or $(IMAGE),$(INITRD)) --smp $(SMP) --mem $(MEM) --append "$(APPEND)"
+## the systemd images (testing/systemd/): Debian 12's systemd 252 with the
+## minimal or the standard unit set
+SYSTEMD_SRC := testing/systemd/build.sh testing/systemd/closure.sh testing/systemd/packages.txt \
+	testing/systemd/masks.txt testing/debian/fetch.sh $(shell find testing/systemd/etc testing/systemd/units)
+$(BUILD)/systemd-%.cpio: $(SYSTEMD_SRC) | runner
+	bash testing/systemd/build.sh $* $@
+
+## run: boot Debian's systemd with the standard unit set to a login prompt
+## on the console (log in as root, no password); UNITS=minimal for the
+## minimal unit set, INIT=/bin/sh (or any program) for the test initramfs
+## with that init; IMAGE=FILE boots that initramfs as it is (plain, gzip
+## or zstd, archives concatenated: an initrd.img from mkinitramfs or
+## dracut; INIT= then names its init); SMP=4 for four CPUs; Ctrl-A X quits
+## QEMU; a reboot boots again
+UNITS   ?= standard
+INIT    ?=
+IMAGE   ?=
+ifneq ($(IMAGE),)
+RUN_DEPS   := runner
+RUN_INITRD := $(IMAGE)
+RUN_APPEND := $(if $(INIT),init=$(INIT) )$(APPEND)
+else ifeq ($(INIT),)
+RUN_DEPS   := $(BUILD)/systemd-$(UNITS).cpio
+RUN_INITRD := $(BUILD)/systemd-$(UNITS).cpio
+RUN_APPEND := rdinit=/lib/systemd/systemd $(APPEND)
+else
+RUN_DEPS   := initramfs
+RUN_INITRD := $(INITRD)
+RUN_APPEND := init=$(INIT) $(APPEND)
+endif
+run: check-deps kernel $(RUN_DEPS)
+	$(RUNNER) run --interactive --kernel $(KERNEL) --initrd $(RUN_INITRD) --smp $(SMP) --mem $(MEM) --append "$(RUN_APPEND)"
 
 ## debug: QEMU waits for gdb on :1234 with the kernel's symbols
 debug: check-deps kernel initramfs
@@ -161,7 +186,7 @@ bench-quick: check-deps kernel initramfs $(LINUX)/vmlinux
 	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --linux $(LINUX)/vmlinux --quick --reps 1 --smp 1,4
 
 ## test: everything; .ci/run calls this
-test: check-deps test-host test-loom test-guest test-bench
+test: check-deps test-host test-loom test-guest test-systemd test-bench
 
 test-host: toolchain
 	@echo "==> host unit tests"
@@ -186,6 +211,13 @@ test-guest: kernel initramfs $(PROGRAM_SUITE) $(COMPRESSED_IMAGES) $(LINUX)/vmli
 	@echo "==> the init sequence on Debian's Linux, then on Aramid"
 	$(RUNNER) test --suite testing/suites/init.toml --kernel $(LINUX)/vmlinux --initrd $(INITRD)
 	$(RUNNER) test --suite testing/suites/init.toml --kernel $(KERNEL) --initrd $(INITRD)
+
+## test-systemd: Debian's systemd as PID 1 with each unit set at 1 and 4
+## CPUs: no failed unit, a login on the console, a clean poweroff
+test-systemd: check-deps kernel runner $(BUILD)/systemd-minimal.cpio $(BUILD)/systemd-standard.cpio
+	@echo "==> systemd 252 as PID 1 (minimal and standard unit sets)"
+	$(RUNNER) test --suite testing/suites/systemd-minimal.toml --kernel $(KERNEL) --initrd $(BUILD)/systemd-minimal.cpio
+	$(RUNNER) test --suite testing/suites/systemd-standard.toml --kernel $(KERNEL) --initrd $(BUILD)/systemd-standard.cpio
 
 clippy: toolchain
 	$(CARGO) clippy --release

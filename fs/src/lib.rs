@@ -62,6 +62,7 @@ pub mod cred;
 pub mod deny_write;
 pub mod devpts;
 pub mod errno;
+pub mod file_points;
 pub mod flags;
 pub mod initramfs;
 pub mod inode;

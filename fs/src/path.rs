@@ -31,7 +31,7 @@ use alloc::vec::Vec;
 
 use crate::cred::{check_access, Access};
 use crate::errno::{Errno, Result};
-use crate::inode::{LinkTarget, NAME_MAX, PATH_MAX, S_IFLNK, S_IFMT};
+use crate::inode::{InodeRef, LinkTarget, NAME_MAX, PATH_MAX, S_IFLNK, S_IFMT};
 use crate::mount::MountFlags;
 use crate::vfs::{Ctx, PathLoc, Vfs};
 
@@ -128,11 +128,14 @@ pub(crate) struct Walker<'a> {
     vfs: &'a Vfs,
     ctx: &'a Ctx<'a>,
     links: u32,
+    /// The directory and name the location walked to last was found by
+    /// (none after `.`, `..` or a link to an inode outside the tree).
+    entry: Option<(InodeRef, Vec<u8>)>,
 }
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(vfs: &'a Vfs, ctx: &'a Ctx<'a>) -> Self {
-        Self { vfs, ctx, links: 0 }
+        Self { vfs, ctx, links: 0, entry: None }
     }
 
     /// Search permission on a directory (ENOTDIR if it is not one).
@@ -205,8 +208,15 @@ impl<'a> Walker<'a> {
             self.check_search(&cur)?;
             let next = match &top.buf[from..to] {
                 b"." => cur.clone(),
-                b".." => self.vfs.dotdot(self.ctx.root, &cur)?,
-                name => self.step(&cur, name)?,
+                b".." => {
+                    self.entry = None;
+                    self.vfs.dotdot(self.ctx.root, &cur)?
+                }
+                name => {
+                    let next = self.step(&cur, name)?;
+                    self.entry = Some((cur.inode.clone(), name.to_vec()));
+                    next
+                }
             };
             if is_final {
                 must_dir |= trailing;
@@ -217,10 +227,12 @@ impl<'a> Walker<'a> {
                     LinkTarget::Path(target) => target,
                     // A magic link: its location is where the walk is now.
                     LinkTarget::Jump(j) => {
+                        self.entry = (!j.name.is_empty()).then(|| (j.parent.inode.clone(), j.name.clone()));
                         cur = j.loc;
                         continue;
                     }
                     LinkTarget::Here(inode) => {
+                        self.entry = None;
                         cur = PathLoc::new(next.mount.clone(), inode);
                         continue;
                     }
@@ -297,6 +309,20 @@ impl Vfs {
         flags: Lookup,
     ) -> Result<PathLoc> {
         Walker::new(self, ctx).walk(start, path, flags)
+    }
+
+    /// [`Vfs::resolve`], also giving the directory and name the result was
+    /// found by (none for `/`, `.`, `..` and the like).
+    pub fn resolve_entry(
+        &self,
+        ctx: &Ctx<'_>,
+        start: &PathLoc,
+        path: &[u8],
+        flags: Lookup,
+    ) -> Result<(PathLoc, Option<(InodeRef, Vec<u8>)>)> {
+        let mut w = Walker::new(self, ctx);
+        let loc = w.walk(start, path, flags)?;
+        Ok((loc, w.entry))
     }
 
     /// Resolves the directory holding the last component of `path`.

@@ -160,7 +160,16 @@ impl Vfs {
             if cur.is_mount_root() {
                 match cur.mount.parent() {
                     Some((parent, point)) => {
-                        cur = PathLoc::new(parent, point);
+                        let up = PathLoc::new(parent, point);
+                        // A mount on a file: the file's remembered place.
+                        if !up.is_dir() && !up.is_mount_root() {
+                            if let Some((dir, name)) = crate::file_points::entry_of(&up.inode) {
+                                names.push(name);
+                                cur = PathLoc::new(up.mount, dir);
+                                continue;
+                            }
+                        }
+                        cur = up;
                         continue;
                     }
                     None => break false,

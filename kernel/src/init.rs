@@ -24,11 +24,11 @@ pub fn run(info: &BootInfo) {
         log::info!("Freeing initrd memory: {}K", i.release() / 1024);
     }
     crate::exec::vdso::init();
-    let explicit = platform::cmdline::get().get("init");
-    let candidates: &[&str] = match explicit {
-        Some(ref p) => core::slice::from_ref(p),
-        None => &["/init", "/sbin/init"],
-    };
+    // Linux tries the initramfs's `rdinit=` first, then `init=`; without
+    // either, /init and /sbin/init.
+    let cmdline = platform::cmdline::get();
+    let explicit: alloc::vec::Vec<_> = [cmdline.get("rdinit"), cmdline.get("init")].into_iter().flatten().collect();
+    let candidates: &[&str] = if explicit.is_empty() { &["/init", "/sbin/init"] } else { &explicit };
     // Like Linux, words after " -- " on the command line are init's
     // arguments.
     let line = platform::cmdline::get().as_str();

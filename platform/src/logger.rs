@@ -119,6 +119,33 @@ impl Log for Logger {
     fn flush(&self) {}
 }
 
+/// A user-space record (a line written to /dev/kmsg) on the console, as
+/// Linux's printk shows one: only when its level (0-7) is below the console
+/// log level (`loglevel=N`, 4 with `quiet`, else 7), as
+/// `[    1.234567] text`.
+pub fn user_line(level: u8, text: &[u8]) {
+    let line = cmdline::get();
+    let console_level = match line.get("loglevel").and_then(|v| v.parse::<u8>().ok()) {
+        Some(l) => l,
+        None if line.flag("quiet") => 4,
+        None => 7,
+    };
+    if level >= console_level {
+        return;
+    }
+    let ns = time::now_ns();
+    serial::with_console(|c| {
+        let _ = write!(c, "[{:5}.{:06}] ", ns / 1_000_000_000, (ns % 1_000_000_000) / 1000);
+        for chunk in text.utf8_chunks() {
+            let _ = c.write_str(chunk.valid());
+            if !chunk.invalid().is_empty() {
+                let _ = c.write_char(char::REPLACEMENT_CHARACTER);
+            }
+        }
+        let _ = c.write_char('\n');
+    });
+}
+
 /// Installs the logger. The filter is evaluated per record, so it can be
 /// installed before the command line is known.
 pub fn init() {

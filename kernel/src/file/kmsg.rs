@@ -110,6 +110,8 @@ impl FileOps for Kmsg {
         }
         let (prio, text) = fs::kmsg::parse_write(data);
         let text: Vec<u8> = text.to_vec();
+        let shown = text.strip_suffix(b"\n").unwrap_or(&text);
+        platform::logger::user_line((prio & 7) as u8, shown);
         log(prio, &text);
         Ok(data.len())
     }

@@ -67,7 +67,10 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     }
     let t = path_arg(call, target)?;
     let dir = start_dir(call, AT_FDCWD, &t)?;
-    let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, Lookup::empty()))?;
+    let (at, entry) = with_ctx(call.thread, |v, ctx, _| v.resolve_entry(ctx, &dir, &t, Lookup::empty()))?;
+    if let (false, Some((parent, name))) = (at.is_dir(), &entry) {
+        fs::file_points::remember(&at.inode, parent, name);
+    }
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
     let ns = mnt_ns(call.thread);
     do_mount(call, &ns.vfs, &at, source, fstype, flags, data)?;

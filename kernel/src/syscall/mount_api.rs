@@ -94,7 +94,12 @@ fn lookup(call: &Call<'_>, dfd: i32, path: u64, follow: bool, empty: bool) -> Re
     if empty {
         how |= Lookup::EMPTY_PATH;
     }
-    Ok(with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &p, how))?)
+    let (loc, entry) = with_ctx(call.thread, |v, ctx, _| v.resolve_entry(ctx, &dir, &p, how))?;
+    // A file may become a mount point: remember where it sits.
+    if let (false, Some((parent, name))) = (loc.is_dir(), &entry) {
+        fs::file_points::remember(&loc.inode, parent, name);
+    }
+    Ok(loc)
 }
 
 /// Installs an O_PATH descriptor of `loc`.

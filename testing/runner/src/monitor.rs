@@ -22,10 +22,10 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, LineWriter, Read, Write};
+use std::io::{self, BufReader, LineWriter, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -92,9 +92,11 @@ pub struct Options<'a> {
     pub symbols: Option<&'a SymbolTable>,
     /// Number of lines kept for [`RunReport::tail`].
     pub tail: usize,
-    /// `(marker, bytes)`: write `bytes` to QEMU's stdin (the serial console)
-    /// the first time a serial line contains `marker`.
-    pub input: Option<(String, Vec<u8>)>,
+    /// A dialog with the serial console: `(marker, bytes)` steps taken in
+    /// order; a step writes `bytes` to QEMU's stdin the first time serial
+    /// output after the previous step contains `marker` (in a whole line, or
+    /// in an unfinished one such as a `login: ` prompt).
+    pub input: Vec<(String, Vec<u8>)>,
     /// QMP socket QEMU was told to listen on (`-qmp`): how a reset is told
     /// from a poweroff, and how keys are pressed.
     pub qmp: Option<PathBuf>,
@@ -113,7 +115,7 @@ impl Default for Options<'_> {
             echo: Echo::Quiet,
             symbols: None,
             tail: DEFAULT_TAIL,
-            input: None,
+            input: Vec::new(),
             qmp: None,
             keys: Vec::new(),
         }
@@ -177,30 +179,63 @@ pub struct RunReport {
 enum Msg {
     Line(Source, Instant, String),
     Qmp(crate::qmp::Event),
+    /// The unfinished line so far (a prompt waiting for input); seen by the
+    /// dialog only.
+    Partial(Source, String),
     Eof,
 }
 
 fn spawn_reader<R: Read + Send + 'static>(src: Source, pipe: R, tx: Sender<Msg>) {
     thread::spawn(move || {
         let mut r = BufReader::new(pipe);
-        let mut buf = Vec::new();
+        let mut line = Vec::new();
+        let mut chunk = [0u8; 4096];
         loop {
-            buf.clear();
-            match r.read_until(b'\n', &mut buf) {
+            let n = match r.read(&mut chunk) {
                 Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    while matches!(buf.last(), Some(b'\n' | b'\r')) {
-                        buf.pop();
-                    }
-                    let text = String::from_utf8_lossy(&buf).into_owned();
-                    if tx.send(Msg::Line(src, Instant::now(), text)).is_err() {
-                        return;
-                    }
+                Ok(n) => n,
+            };
+            for &b in &chunk[..n] {
+                if b != b'\n' {
+                    line.push(b);
+                    continue;
+                }
+                while matches!(line.last(), Some(b'\r')) {
+                    line.pop();
+                }
+                let text = String::from_utf8_lossy(&line).into_owned();
+                line.clear();
+                if tx.send(Msg::Line(src, Instant::now(), text)).is_err() {
+                    return;
                 }
             }
+            if !line.is_empty() && tx.send(Msg::Partial(src, String::from_utf8_lossy(&line).into_owned())).is_err() {
+                return;
+            }
+        }
+        if !line.is_empty() {
+            let text = String::from_utf8_lossy(&line).into_owned();
+            let _ = tx.send(Msg::Line(src, Instant::now(), text));
         }
         let _ = tx.send(Msg::Eof);
     });
+}
+
+/// Takes the dialog's step `step` if `text` contains its marker; returns
+/// the next step. After the last step QEMU's stdin is closed.
+fn dialog(steps: &[(String, Vec<u8>)], step: usize, text: &str, stdin: &mut Option<ChildStdin>) -> usize {
+    let (Some((marker, bytes)), Some(pipe)) = (steps.get(step), stdin.as_mut()) else {
+        return step;
+    };
+    if !text.contains(marker.as_str()) {
+        return step;
+    }
+    // A failed write shows up as a missing marker later.
+    let _ = pipe.write_all(bytes).and_then(|_| pipe.flush());
+    if step + 1 == steps.len() {
+        *stdin = None;
+    }
+    step + 1
 }
 
 /// Whether a QEMU stderr line is an error (not a warning or a notice).
@@ -295,7 +330,7 @@ pub fn run(
         None => None,
     };
     let program = cmd.get_program().to_string_lossy().into_owned();
-    cmd.stdin(if opts.input.is_some() { Stdio::piped() } else { Stdio::null() })
+    cmd.stdin(if opts.input.is_empty() { Stdio::null() } else { Stdio::piped() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let start = Instant::now();
@@ -333,6 +368,7 @@ pub fn run(
     let mut shutdown_reason: Option<String> = None;
     drop(tx);
     let mut stdin = child.stdin.take();
+    let mut step = 0;
 
     let mut st = Stream {
         opts,
@@ -387,15 +423,14 @@ pub fn run(
             continue;
         }
         match rx.recv_timeout(wait) {
-            Ok(Msg::Line(src, when, text)) => {
-                if let (Some((marker, bytes)), Some(pipe)) = (&opts.input, stdin.as_mut()) {
-                    if src == Source::Serial && text.contains(marker.as_str()) {
-                        // A failed write shows up as a missing marker later.
-                        let _ = pipe.write_all(bytes).and_then(|_| pipe.flush());
-                        stdin = None;
-                    }
-                }
+            Ok(Msg::Partial(src, text)) => {
                 if src == Source::Serial {
+                    step = dialog(&opts.input, step, &text, &mut stdin);
+                }
+            }
+            Ok(Msg::Line(src, when, text)) => {
+                if src == Source::Serial {
+                    step = dialog(&opts.input, step, &text, &mut stdin);
                     for (i, (marker, keys)) in opts.keys.iter().enumerate() {
                         if !keys_sent[i] && text.contains(marker.as_str()) {
                             keys_sent[i] = true;
@@ -436,6 +471,7 @@ pub fn run(
             match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
                 Ok(Msg::Line(src, when, text)) => st.handle(src, when, text, on_line),
                 Ok(Msg::Qmp(_)) => {}
+                Ok(Msg::Partial(..)) => {}
                 Ok(Msg::Eof) => open -= 1,
                 Err(_) => break,
             }

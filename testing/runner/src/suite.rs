@@ -70,6 +70,10 @@ struct RawCase {
     initrd: Option<String>,
     #[serde(default)]
     sendkey: Vec<(String, String)>,
+    /// A dialog: `[marker, text]` pairs, each typed once its marker appears
+    /// after the previous one was typed.
+    #[serde(default)]
+    dialog: Vec<(String, String)>,
 }
 
 /// The outcome a case expects.
@@ -142,7 +146,8 @@ pub struct Case {
     pub timeout: Duration,
     pub timing: Vec<String>,
     /// `(marker, text)`: type `text` on the console when `marker` appears.
-    pub input: Option<(String, String)>,
+    /// The console dialog: `(marker, text)` steps in order.
+    pub input: Vec<(String, String)>,
     /// An image of its own, instead of the suite run's `--initrd`.
     pub initrd: Option<std::path::PathBuf>,
     /// `(marker, keys)`: keys pressed on the PC keyboard after `marker`.
@@ -208,11 +213,15 @@ pub fn parse_suite(text: &str, origin: &str) -> Result<Vec<Case>, String> {
                 return Err(err(format!("{key}: empty marker")));
             }
         }
-        let input = match (rc.input, rc.input_after) {
-            (Some(text), Some(after)) if !after.is_empty() => Some((after, text)),
-            (None, None) => None,
+        let mut input = match (rc.input, rc.input_after) {
+            (Some(text), Some(after)) if !after.is_empty() => vec![(after, text)],
+            (None, None) => Vec::new(),
             _ => return Err(err("input and input_after go together (input_after not empty)".into())),
         };
+        if rc.dialog.iter().any(|(m, _)| m.is_empty()) {
+            return Err(err("dialog: empty marker".into()));
+        }
+        input.extend(rc.dialog);
         cases.push(Case {
             initrd: rc.initrd.map(Into::into),
             sendkey: rc.sendkey,
@@ -430,9 +439,12 @@ mod tests {
     #[test]
     fn input_needs_its_marker() {
         let c = parse_suite("[[case]]\nname = \"a\"\ninput = \"hi\\n\"\ninput_after = \"ready\"\n", "t").unwrap();
-        assert_eq!(c[0].input, Some(("ready".to_string(), "hi\n".to_string())));
+        assert_eq!(c[0].input, vec![("ready".to_string(), "hi\n".to_string())]);
         assert!(parse_suite("[[case]]\nname = \"a\"\ninput = \"hi\"\n", "t").is_err());
-        assert_eq!(parse_suite("[[case]]\nname = \"a\"\n", "t").unwrap()[0].input, None);
+        assert!(parse_suite("[[case]]\nname = \"a\"\n", "t").unwrap()[0].input.is_empty());
+        let d = parse_suite("[[case]]\nname = \"a\"\ndialog = [[\"login:\", \"root\\n\"], [\"# \", \"ls\\n\"]]\n", "t").unwrap();
+        assert_eq!(d[0].input, vec![("login:".to_string(), "root\n".to_string()), ("# ".to_string(), "ls\n".to_string())]);
+        assert!(parse_suite("[[case]]\nname = \"a\"\ndialog = [[\"\", \"x\"]]\n", "t").is_err());
     }
 
     #[test]

@@ -133,7 +133,7 @@ pub fn run_suite(args: &TestArgs, settings: &Settings) -> Result<Summary, String
                 },
                 symbols: symbols.as_ref(),
                 tail: monitor::DEFAULT_TAIL,
-                input: case.input.as_ref().map(|(m, t)| (suite::substitute(m, smp), t.clone().into_bytes())),
+                input: case.input.iter().map(|(m, t)| (suite::substitute(m, smp), t.clone().into_bytes())).collect(),
                 qmp: Some(qmp),
                 keys: case.sendkey.iter().map(|(m, k)| (suite::substitute(m, smp), k.clone())).collect(),
             };
