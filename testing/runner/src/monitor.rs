@@ -426,19 +426,13 @@ pub fn run(
             Ok(Msg::Partial(src, text)) => {
                 if src == Source::Serial {
                     step = dialog(&opts.input, step, &text, &mut stdin);
+                    press_keys(&opts.keys, &mut keys_sent, &text, qmp.as_ref());
                 }
             }
             Ok(Msg::Line(src, when, text)) => {
                 if src == Source::Serial {
                     step = dialog(&opts.input, step, &text, &mut stdin);
-                    for (i, (marker, keys)) in opts.keys.iter().enumerate() {
-                        if !keys_sent[i] && text.contains(marker.as_str()) {
-                            keys_sent[i] = true;
-                            // Not connected: the guest misses the keys,
-                            // which its markers show.
-                            qmp.as_ref().map(|q| q.send_keys(keys));
-                        }
-                    }
+                    press_keys(&opts.keys, &mut keys_sent, &text, qmp.as_ref());
                     if halt_deadline.is_none() && text.contains(HALT_MARKER) {
                         halt_deadline = Some(Instant::now() + HALT_GRACE);
                     }
@@ -511,6 +505,21 @@ pub fn run(
         qemu_stderr: st.qemu_stderr,
         raw_status,
     })
+}
+
+/// Presses the keys whose marker `text` (a line, or an unfinished one such
+/// as a prompt) contains, each once.
+fn press_keys(keys: &[(String, String)], sent: &mut [bool], text: &str, qmp: Option<&crate::qmp::Qmp>) {
+    for (i, (marker, k)) in keys.iter().enumerate() {
+        if !sent[i] && text.contains(marker.as_str()) {
+            sent[i] = true;
+            // Not connected: the guest misses the keys, which its markers
+            // show.
+            if let Some(q) = qmp {
+                q.send_keys(k);
+            }
+        }
+    }
 }
 
 /// Decides the outcome of a run that ended by itself (no panic line seen).
