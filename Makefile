@@ -58,7 +58,8 @@ toolchain:
 
 check-deps:
 	@command -v qemu-system-x86_64 >/dev/null && command -v gcc >/dev/null && command -v musl-gcc >/dev/null \
-		|| { echo "==> missing qemu-system-x86_64 or gcc: running make deps"; $(MAKE) --no-print-directory deps; }
+		&& command -v zstd >/dev/null && command -v xz >/dev/null \
+		|| { echo "==> missing qemu-system-x86_64, gcc, musl-gcc, zstd or xz: running make deps"; $(MAKE) --no-print-directory deps; }
 
 ## kernel: build/aramid.elf, bootable with qemu -kernel
 kernel: toolchain
