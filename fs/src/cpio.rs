@@ -325,9 +325,12 @@ impl Parser {
         matches!(self.state, State::Between | State::Skip { pad_only: true, .. })
     }
 
-    /// The data has ended: an error if it ended inside a member.
-    pub fn finish(&self) -> Result<(), CpioError> {
+    /// The data has ended: an error if it ended inside a member. At a
+    /// boundary the parser is ready for a new stream (alignment padding
+    /// the data ended without is not looked for in what follows).
+    pub fn finish(&mut self) -> Result<(), CpioError> {
         if self.at_boundary() {
+            self.state = State::Between;
             Ok(())
         } else {
             Err(CpioError::Truncated { offset: self.start })

@@ -443,3 +443,21 @@ fn bad_compressed_images_are_errors_not_panics() {
         "compression method xz (at offset 8) not supported"
     );
 }
+
+#[test]
+fn a_compressed_archive_without_its_last_padding_is_followed_cleanly() {
+    // The compressed data ends right after a 5-byte file, without the 3
+    // bytes of alignment and without a trailer; a plain archive follows.
+    let env = Env::new();
+    let mut inner = Vec::new();
+    push(&mut inner, &e("odd", S_IFREG | 0o644, b"12345"));
+    inner.truncate(inner.len() - 3);
+    let mut img = gzip(&inner);
+    while img.len() % 4 != 0 {
+        img.push(0);
+    }
+    img.extend(archive(&[e("next", S_IFREG | 0o644, b"after")]));
+    assert_eq!(unpack(&env.vfs, &img).unwrap().unpacked, 2);
+    assert_eq!(env.read("/odd"), b"12345");
+    assert_eq!(env.read("/next"), b"after");
+}
