@@ -453,7 +453,7 @@ fn a_compressed_archive_without_its_last_padding_is_followed_cleanly() {
     push(&mut inner, &e("odd", S_IFREG | 0o644, b"12345"));
     inner.truncate(inner.len() - 3);
     let mut img = gzip(&inner);
-    while img.len() % 4 != 0 {
+    while !img.len().is_multiple_of(4) {
         img.push(0);
     }
     img.extend(archive(&[e("next", S_IFREG | 0o644, b"after")]));
