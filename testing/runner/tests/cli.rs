@@ -305,7 +305,7 @@ fn cpio_subcommand_prepends_and_compresses() {
         use std::io::Write;
         child.stdin.take().unwrap().write_all(&data[plain.len()..]).unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.stdout.starts_with(b"070701") && out.stdout.len() % 512 == 0, "{method}");
+        assert!(out.stdout.starts_with(b"070701") && out.stdout.len().is_multiple_of(512), "{method}");
     }
     let out = runner(&dir.join("build"))
         .args(["cpio", "--out", "x", "--compress", "xz"])
