@@ -25,7 +25,7 @@ LINUX   := $(BUILD)/linux
 REPS    ?= 3
 export ACCEL
 
-.PHONY: all toolchain kernel runner initramfs run debug test test-host test-loom test-guest test-systemd test-bench bench bench-quick deps check-deps clean clippy
+.PHONY: all toolchain kernel runner initramfs run debug test test-host test-loom test-guest test-systemd test-bench bench bench-systemd bench-quick deps check-deps clean clippy
 
 all: kernel
 
@@ -178,9 +178,15 @@ $(LINUX)/vmlinux: testing/debian/linux.txt testing/debian/fetch_linux.sh
 
 ## bench: Aramid and Linux side by side in the same QEMU (benches/README.md);
 ## writes benches/results/latest.md and latest.svg
-bench: check-deps kernel initramfs $(LINUX)/vmlinux
+bench: check-deps kernel initramfs runner $(BUILD)/systemd-minimal.cpio $(BUILD)/systemd-standard.cpio $(LINUX)/vmlinux
 	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --linux $(LINUX)/vmlinux --bzimage $(LINUX)/vmlinuz \
 		--reps $(REPS) --smp 1,4 --out benches/results
+	bash benches/systemd.sh $(REPS)
+
+## bench-systemd: systemd's startup on Aramid and Linux, same images
+## (benches/systemd.sh; writes benches/results/systemd.md)
+bench-systemd: check-deps kernel runner $(BUILD)/systemd-minimal.cpio $(BUILD)/systemd-standard.cpio $(LINUX)/vmlinux
+	bash benches/systemd.sh $(REPS)
 
 ## bench-quick: one short pass on both kernels, to check the benchmarks run
 bench-quick: check-deps kernel initramfs $(LINUX)/vmlinux

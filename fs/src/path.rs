@@ -130,8 +130,11 @@ pub(crate) struct Walker<'a> {
     links: u32,
     /// The directory and name the location walked to last was found by
     /// (none after `.`, `..` or a link to an inode outside the tree).
-    entry: Option<(InodeRef, Vec<u8>)>,
+    entry: Option<Entry>,
 }
+
+/// The directory a name was found in, and the name.
+pub type Entry = (InodeRef, Vec<u8>);
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(vfs: &'a Vfs, ctx: &'a Ctx<'a>) -> Self {
@@ -319,7 +322,7 @@ impl Vfs {
         start: &PathLoc,
         path: &[u8],
         flags: Lookup,
-    ) -> Result<(PathLoc, Option<(InodeRef, Vec<u8>)>)> {
+    ) -> Result<(PathLoc, Option<Entry>)> {
         let mut w = Walker::new(self, ctx);
         let loc = w.walk(start, path, flags)?;
         Ok((loc, w.entry))

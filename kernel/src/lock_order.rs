@@ -36,6 +36,9 @@
 //!            TABLE/THREADS, the process and thread leaves, FdTable (no
 //!            kernel lock is ever held while a path is walked, so never
 //!            the other way round)
+//! netlink    NetlinkSock::st -> netlink_bus PORTS (binding a port id);
+//!            an Endpoint's filter and rx: leaves (a delivery clones the
+//!            endpoints out of PORTS before it queues on any)
 //! pid        pid TABLE, THREADS: leaves (lookups clone an Arc out)
 //! executor   a CPU's timer queue, run queue, wait-queue and event locks:
 //!            innermost of all (any of the above may wake or notify)

@@ -16,8 +16,11 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod bpf;
 pub mod inet;
 pub mod netlink;
+pub mod poll;
+pub mod sockbuf;
 pub mod unix;
 
 /// A Linux error number (the kernel converts it to its own).

@@ -8,19 +8,9 @@
 //! epoll_ctl refuses them with EPERM. A file type with a poll method
 //! reports only what is true now, never a default.
 
-pub const POLLIN: u16 = 0x001;
-pub const POLLPRI: u16 = 0x002;
-pub const POLLOUT: u16 = 0x004;
-pub const POLLERR: u16 = 0x008;
-pub const POLLHUP: u16 = 0x010;
-pub const POLLNVAL: u16 = 0x020;
-pub const POLLRDNORM: u16 = 0x040;
-pub const POLLWRNORM: u16 = 0x100;
-
-/// Readable, as a poll method reports it.
-pub const IN: u16 = POLLIN | POLLRDNORM;
-/// Writable, as a poll method reports it.
-pub const OUT: u16 = POLLOUT | POLLWRNORM;
+/// The bits and their readable/writable sets are defined once, in the
+/// `net` crate, for its sockets and for every file here.
+pub use net::poll::{IN, OUT, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM};
 
 /// Linux's DEFAULT_POLLMASK, for files without a poll method.
 pub const DEFAULT_POLLMASK: u16 = IN | OUT;

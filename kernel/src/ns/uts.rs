@@ -3,14 +3,16 @@
 //! or /proc/sys/kernel/{hostname,domainname}, at most 64 bytes each.
 
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
 use alloc::vec::Vec;
 
+use executor::WaitQueue;
 use spin::Mutex;
 
 /// __NEW_UTS_LEN: the longest name.
 pub const MAX_NAME: usize = 64;
 /// The host name before anyone sets one (Linux's CONFIG_DEFAULT_HOSTNAME).
-pub const DEFAULT_HOSTNAME: &[u8] = b"aramid";
+pub const DEFAULT_HOSTNAME: &[u8] = b"(none)";
 /// The domain name before anyone sets one (Linux's UTS_DOMAINNAME).
 pub const DEFAULT_DOMAINNAME: &[u8] = b"(none)";
 
@@ -49,9 +51,22 @@ impl UtsNs {
     /// The caller checked the length (EINVAL past [`MAX_NAME`]).
     pub fn set_hostname(&self, name: &[u8]) {
         *self.hostname.lock() = name.to_vec();
+        changed();
     }
 
     pub fn set_domainname(&self, name: &[u8]) {
         *self.domainname.lock() = name.to_vec();
+        changed();
     }
+}
+
+/// Changes of any namespace's host or domain name, and the queue woken on
+/// each: what poll on /proc/sys/kernel/{hostname,domainname} reports
+/// (Linux's hostname_poll, one counter for all namespaces).
+pub static NAME_CHANGES: AtomicU64 = AtomicU64::new(0);
+pub static NAME_QUEUE: WaitQueue = WaitQueue::new();
+
+fn changed() {
+    NAME_CHANGES.fetch_add(1, Ordering::AcqRel);
+    NAME_QUEUE.wake_all();
 }

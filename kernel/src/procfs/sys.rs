@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicI64, Ordering};
 
 use fs::inode::FileType;
-use fs::synthetic::{Node, Opener, TableDir, TableEntry, TextFile};
+use fs::synthetic::{Node, Opener, TableDir, TableEntry};
 
 use super::bytes;
 use super::pid_misc::parse_int;
@@ -244,6 +244,45 @@ fn set_domainname(_: &(), who: &Opener, data: &[u8]) -> fs::Result<usize> {
     Ok(data.len())
 }
 
+/// hostname or domainname: a text file whose open files poll
+/// POLLERR|POLLPRI once a name changed since the open or the last poll
+/// (Linux's proc_sys_poll with hostname_poll).
+fn uts_name(show: fn(&(), &Opener) -> fs::Result<Vec<u8>>, store: fn(&(), &Opener, &[u8]) -> fs::Result<usize>) -> Arc<dyn Node> {
+    use crate::file::events::{Watch, Watched};
+    use executor::WaitQueue;
+    struct Names;
+    impl Watch for Names {
+        fn count(&self) -> u64 {
+            crate::ns::uts::NAME_CHANGES.load(core::sync::atomic::Ordering::Acquire)
+        }
+        fn queue(&self) -> &WaitQueue {
+            &crate::ns::uts::NAME_QUEUE
+        }
+    }
+    struct UtsName {
+        show: fn(&(), &Opener) -> fs::Result<Vec<u8>>,
+        store: fn(&(), &Opener, &[u8]) -> fs::Result<usize>,
+    }
+    impl Node for UtsName {
+        fn file_type(&self) -> FileType {
+            FileType::Regular
+        }
+        fn perm(&self) -> u32 {
+            0o644
+        }
+        fn produce(&self, who: &Opener) -> fs::Result<Vec<u8>> {
+            (self.show)(&(), who)
+        }
+        fn store(&self, who: &Opener, _offset: u64, data: &[u8]) -> fs::Result<usize> {
+            (self.store)(&(), who, data)
+        }
+        fn events(&self) -> Option<Arc<dyn fs::inode::EventSource>> {
+            Some(Arc::new(Watched(Arc::new(Names))))
+        }
+    }
+    Arc::new(UtsName { show, store })
+}
+
 fn file_nr(_who: &Opener) -> fs::Result<Vec<u8>> {
     let open: usize = crate::proc::pid::all().iter().map(|p| p.files().lock().open_fds().len()).sum();
     bytes(format!("{open}\t0\t9223372036854775807\n"))
@@ -260,8 +299,8 @@ static KERNEL: &[TableEntry<()>] = &[
     TableEntry::file("osrelease", |_| text(uname::RELEASE_NL)),
     TableEntry::file("ostype", |_| text("Linux\n")),
     TableEntry::file("version", |_| text(uname::VERSION_NL)),
-    TableEntry::file("hostname", |s| TextFile::rw(s, 0o644, hostname, set_hostname)),
-    TableEntry::file("domainname", |s| TextFile::rw(s, 0o644, domainname, set_domainname)),
+    TableEntry::file("hostname", |_| uts_name(hostname, set_hostname)),
+    TableEntry::file("domainname", |_| uts_name(domainname, set_domainname)),
     TableEntry::dir("random", |_| TableDir::node((), 0o555, RANDOM)),
     TableEntry::file("pid_max", |_| knob(&PID_MAX)),
     TableEntry::file("threads-max", |_| knob(&THREADS_MAX)),

@@ -175,8 +175,13 @@ fn inode_loc(call: &Call<'_>, fd: u64) -> Result<fs::vfs::PathLoc, Errno> {
     if file.status() & fs::flags::O_PATH != 0 {
         return Err(Errno::EBADF);
     }
-    // Pipes and kernel devices have no inode to change here.
-    file.inode_file().map(|f| f.loc.clone()).ok_or(Errno::EINVAL)
+    // A device or FIFO opened by a node changes that node (login's
+    // fchown and fchmod of its tty); anonymous pipes and kernel files
+    // have no inode to change here.
+    file.inode_file()
+        .map(|f| f.loc.clone())
+        .or_else(|| file.node.as_ref().map(|n| n.loc.clone()))
+        .ok_or(Errno::EINVAL)
 }
 
 pub fn fchmod(call: &Call<'_>, fd: u64, mode: u32) -> SysResult {

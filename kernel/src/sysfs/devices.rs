@@ -48,7 +48,7 @@ fn device_dir(name: &[u8], major: u32, minor: u32, mode: u32) -> Arc<dyn Node> {
     let mut children: Vec<(&[u8], Arc<dyn Node>)> = vec![
         (b"dev", fixed(format!("{major}:{minor}\n").as_bytes())),
         (b"subsystem", link(format!("{up}class/{class}").as_bytes())),
-        (b"uevent", fixed(uevent.as_bytes())),
+        (b"uevent", super::uevent::node(format!("/devices/{parent}/{}", name_str(name)), class, uevent.into_bytes())),
     ];
     if name == b"console" {
         children.push((b"active", attr(console_active)));

@@ -5,7 +5,8 @@
 //!
 //! - `devices/`: each character device under its parent (`virtual/mem`,
 //!   `virtual/tty`, PNP device 00:04 for ttyS0), with `dev`
-//!   ("MAJOR:MINOR"), `uevent` (MAJOR, MINOR, DEVNAME, DEVMODE) and a
+//!   ("MAJOR:MINOR"), `uevent` (MAJOR, MINOR, DEVNAME, DEVMODE; written
+//!   to, it announces a synthetic uevent: [`uevent`]) and a
 //!   `subsystem` link to its class; `devices/virtual/tty/console/active`
 //!   names the console; `devices/system/cpu/{online,possible,present}`.
 //! - `class/{mem,tty}/NAME` and `dev/char/MAJOR:MINOR`: links to the
@@ -20,6 +21,7 @@
 
 pub mod devices;
 pub mod nodes;
+pub mod uevent;
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -63,7 +65,7 @@ fn tree() -> Arc<dyn fs::synthetic::Node> {
                     ]),
                 ),
                 (b"mm", empty()),
-                (b"uevent_seqnum", fixed(b"0\n")),
+                (b"uevent_seqnum", nodes::attr(uevent::seqnum)),
             ]),
         ),
         (b"module", empty()),

@@ -21,8 +21,9 @@
 //! port; a handshake completes on one of them, which then waits in the
 //! listener's queue for accept, and a fresh listening socket takes its
 //! place (so up to N connections wait, as Linux's accept queue). With all
-//! of them taken a SYN is answered by a reset (Linux would drop it and let
-//! the client retry): the client sees ECONNREFUSED.
+//! of them taken a SYN is dropped by the loopback device ([`lo_dev`]), as
+//! Linux drops it, and the client's retransmission gets in once accept
+//! made room.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -30,15 +31,16 @@ use alloc::vec::Vec;
 
 use executor::WaitQueue;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
-use smoltcp::phy::{Loopback, Medium};
 use smoltcp::socket::tcp::{self, State};
 use smoltcp::socket::udp;
 use smoltcp::time::Instant;
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, IpEndpoint, Ipv4Address, Ipv6Address};
 
+use crate::poll::{IN, OUT, OUT_BAND, POLLERR, POLLHUP, POLLRDHUP};
 use crate::Errno;
 
 pub mod addr;
+pub mod lo_dev;
 pub mod names;
 pub mod opts;
 pub mod ports;
@@ -47,23 +49,19 @@ pub mod udp_ops;
 #[cfg(test)]
 mod tests;
 
-pub const POLLIN: u16 = 0x001;
-pub const POLLOUT: u16 = 0x004;
-pub const POLLERR: u16 = 0x008;
-pub const POLLHUP: u16 = 0x010;
-pub const POLLRDNORM: u16 = 0x040;
-pub const POLLWRNORM: u16 = 0x100;
-pub const POLLWRBAND: u16 = 0x200;
-pub const POLLRDHUP: u16 = 0x2000;
-const IN: u16 = POLLIN | POLLRDNORM;
-const OUT: u16 = POLLOUT | POLLWRNORM | POLLWRBAND;
-
 /// shutdown(2) bits.
 pub const RCV_SHUTDOWN: u8 = 1;
 pub const SEND_SHUTDOWN: u8 = 2;
 
-/// A TCP socket's buffers (each way).
+/// A TCP socket's buffers (each way) unless SO_RCVBUF/SO_SNDBUF says.
 pub const TCP_BUF: usize = 128 * 1024;
+/// The most a TCP buffer takes, whatever SO_RCVBUFFORCE/SO_SNDBUFFORCE
+/// says (smoltcp allocates it up front).
+pub const TCP_BUF_MAX: usize = 1 << 20;
+/// What getsockopt reads for a TCP socket whose SO_SNDBUF/SO_RCVBUF were
+/// not set: net.ipv4.tcp_wmem[1] and tcp_rmem[1].
+pub const TCP_SNDBUF_DEFAULT: usize = 16384;
+pub const TCP_RCVBUF_DEFAULT: usize = 131_072;
 /// A UDP socket's payload buffer and datagram slots (each way).
 pub const UDP_BUF: usize = 256 * 1024;
 pub const UDP_SLOTS: usize = 64;
@@ -116,6 +114,14 @@ pub struct Entry {
     pub error: Option<Errno>,
     /// A UDP socket's connected peer.
     pub peer: Option<IpEndpoint>,
+    /// SO_LINGER's time (s) when on.
+    pub linger: Option<u32>,
+    /// SO_SNDBUF, SO_RCVBUF as stored (None: not set).
+    pub sndbuf: Option<usize>,
+    pub rcvbuf: Option<usize>,
+    /// A connection's TCP state at the last look (a reset shows as a move
+    /// to CLOSED).
+    pub(crate) tcp_state: State,
     pub events: Arc<WaitQueue>,
     /// Readiness and receive-queue length at the last poll: a change wakes
     /// the socket's queue.
@@ -125,7 +131,7 @@ pub struct Entry {
 /// The loopback stack: see the module documentation.
 pub struct Stack {
     iface: Interface,
-    dev: Loopback,
+    dev: lo_dev::LoDev,
     set: SocketSet<'static>,
     entries: BTreeMap<u32, Entry>,
     next_id: u32,
@@ -142,7 +148,7 @@ fn instant(ns: u64) -> Instant {
 impl Stack {
     /// The stack with `lo` up (127.0.0.1/8, ::1/128), at time `now_ns`.
     pub fn new(now_ns: u64) -> Stack {
-        let mut dev = Loopback::new(Medium::Ip);
+        let mut dev = lo_dev::LoDev::default();
         let cfg = Config::new(HardwareAddress::Ip);
         let mut iface = Interface::new(cfg, &mut dev, instant(now_ns));
         iface.update_ip_addrs(|a| {
@@ -230,8 +236,9 @@ impl Stack {
             }
             St::Conn(h) => {
                 let s = self.tcp(h);
-                if e.shut & RCV_SHUTDOWN == 0 && s.can_recv() || s.state() == State::SynSent {
-                    // Unread data is lost: Linux resets the connection.
+                // Unread data is lost, and a zero linger time asks for it:
+                // Linux's tcp_close resets the connection.
+                if s.recv_queue() > 0 || e.linger == Some(0) || s.state() == State::SynSent {
                     s.abort();
                 } else {
                     s.close();
@@ -248,8 +255,10 @@ impl Stack {
     /// queues to wake and the next deadline (ns) to poll at, if any.
     pub fn poll(&mut self, now_ns: u64, wake: &mut Vec<Arc<WaitQueue>>) -> Option<u64> {
         let now = instant(now_ns);
+        self.syn_room();
         for _ in 0..64 {
-            if self.iface.poll(now, &mut self.dev, &mut self.set) == smoltcp::iface::PollResult::None {
+            let moved = self.iface.poll(now, &mut self.dev, &mut self.set) != smoltcp::iface::PollResult::None;
+            if !self.abort_on_data() && !moved {
                 break;
             }
         }
@@ -275,6 +284,33 @@ impl Stack {
         self.iface.poll_at(now, &self.set).map(|t| (t.total_micros().max(0) as u64).saturating_mul(1000))
     }
 
+    /// Data for a connection closed by its owner draws a reset (Linux's
+    /// TCPAbortOnData: nobody will read it); whether there was any.
+    fn abort_on_data(&mut self) -> bool {
+        let mut any = false;
+        for &h in &self.orphans {
+            let s = self.set.get_mut::<tcp::Socket>(h);
+            if s.recv_queue() > 0 && matches!(s.state(), State::FinWait1 | State::FinWait2 | State::Closing | State::TimeWait) {
+                s.abort();
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// Tells the device how many SYNs each listening port takes: its
+    /// sockets still listening.
+    fn syn_room(&mut self) {
+        let room = &mut self.dev.syn_room;
+        room.clear();
+        for e in self.entries.values() {
+            if let St::Listen { ref socks, .. } = e.st {
+                let free = socks.iter().filter(|&&h| self.set.get::<tcp::Socket>(h).state() == State::Listen).count();
+                *room.entry(e.port).or_insert(0) += free;
+            }
+        }
+    }
+
     /// The poll events of socket `id` now (Linux's tcp_poll, udp_poll).
     pub fn poll_mask(&mut self, id: u32) -> u16 {
         match self.entries.get(&id) {
@@ -289,16 +325,32 @@ impl Stack {
     }
 }
 
-/// Moves a connect on: made, or refused (a reset answered the SYN).
+/// Moves a connect on (made, or refused: a reset answered the SYN), and
+/// notes a reset of a connection made, with the error Linux's tcp_reset
+/// gives it: EPIPE once the peer's FIN had come (CLOSE_WAIT), else
+/// ECONNRESET. A connection that reaches CLOSED other than from LAST_ACK
+/// or TIME_WAIT was reset (no user timeout is set on smoltcp's sockets).
 fn refresh(e: &mut Entry, set: &mut SocketSet<'static>) {
-    let (St::Conn(h), true) = (&e.st, e.connecting) else { return };
-    match set.get::<tcp::Socket>(*h).state() {
-        State::SynSent | State::SynReceived => {}
-        State::Closed => {
-            e.connecting = false;
-            e.error = Some(Errno::ECONNREFUSED);
+    let St::Conn(h) = e.st else { return };
+    let st = set.get::<tcp::Socket>(h).state();
+    let was = core::mem::replace(&mut e.tcp_state, st);
+    if e.connecting {
+        match st {
+            State::SynSent | State::SynReceived => {}
+            State::Closed => {
+                e.connecting = false;
+                e.error = Some(Errno::ECONNREFUSED);
+            }
+            _ => e.connecting = false,
         }
-        _ => e.connecting = false,
+        return;
+    }
+    if st == State::Closed {
+        match was {
+            State::Closed | State::LastAck | State::TimeWait => {}
+            State::CloseWait => e.error = Some(Errno::EPIPE),
+            _ => e.error = Some(Errno::ECONNRESET),
+        }
     }
 }
 
@@ -322,8 +374,9 @@ fn mask_of(e: &Entry, set: &mut SocketSet<'static>) -> u16 {
     }
     match e.st {
         // An unconnected TCP socket is in TCP_CLOSE.
+        // tcp_poll never sets POLLWRBAND; udp_poll (sock_writeable) does.
         St::Idle if e.proto == Proto::Tcp => mask |= OUT | POLLHUP,
-        St::Idle => mask |= OUT,
+        St::Idle => mask |= OUT_BAND,
         St::Listen { ref socks, .. } => {
             if socks.iter().any(|&h| !matches!(set.get::<tcp::Socket>(h).state(), State::Listen | State::SynReceived)) {
                 mask |= IN;
@@ -335,7 +388,7 @@ fn mask_of(e: &Entry, set: &mut SocketSet<'static>) -> u16 {
                 mask |= IN;
             }
             if s.can_send() {
-                mask |= OUT;
+                mask |= OUT_BAND;
             }
         }
         St::Conn(h) => {
@@ -366,7 +419,20 @@ fn mask_of(e: &Entry, set: &mut SocketSet<'static>) -> u16 {
     mask
 }
 
+/// The options a new smoltcp TCP socket takes from its [`Entry`].
+#[derive(Clone, Copy)]
+pub(crate) struct TcpOpts {
+    pub nodelay: bool,
+    pub keepalive: bool,
+    pub sndbuf: Option<usize>,
+    pub rcvbuf: Option<usize>,
+}
+
 impl Entry {
+    pub(crate) fn tcp_opts(&self) -> TcpOpts {
+        TcpOpts { nodelay: self.nodelay, keepalive: self.keepalive, sndbuf: self.sndbuf, rcvbuf: self.rcvbuf }
+    }
+
     fn new(proto: Proto, v6: bool, events: Arc<WaitQueue>) -> Entry {
         Entry {
             proto,
@@ -384,6 +450,10 @@ impl Entry {
             shut: 0,
             error: None,
             peer: None,
+            linger: None,
+            sndbuf: None,
+            rcvbuf: None,
+            tcp_state: State::Closed,
             events,
             sig: (0, 0),
         }

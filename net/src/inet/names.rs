@@ -78,7 +78,11 @@ impl Stack {
             St::Conn(h) => {
                 e.shut |= bits;
                 if bits & SEND_SHUTDOWN != 0 {
-                    self.tcp(h).close();
+                    let s = self.tcp(h);
+                    s.close();
+                    // Our FIN is on its way: CLOSED from here is graceful.
+                    let st = s.state();
+                    self.entry(id)?.tcp_state = st;
                 }
                 Ok(())
             }

@@ -14,7 +14,7 @@ use smoltcp::time::Duration;
 use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
 use super::addr::{self, SockAddr};
-use super::{Entry, Proto, St, Stack, RCV_SHUTDOWN, SEND_SHUTDOWN, TCP_BUF};
+use super::{Entry, Proto, St, Stack, TcpOpts, RCV_SHUTDOWN, SEND_SHUTDOWN, TCP_BUF, TCP_BUF_MAX};
 use crate::Errno;
 
 /// SOMAXCONN.
@@ -26,9 +26,17 @@ const MAX_READY: usize = 16;
 const KEEPALIVE: Duration = Duration::from_secs(7200);
 
 impl Stack {
-    fn new_tcp(&mut self, e_nodelay: bool, keepalive: bool) -> SocketHandle {
-        let mut s = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; TCP_BUF]), tcp::SocketBuffer::new(vec![0; TCP_BUF]));
-        apply(&mut s, e_nodelay, keepalive);
+    /// A smoltcp socket with the options of `e`, its buffers sized by
+    /// SO_RCVBUF and SO_SNDBUF: the value read back (Linux's doubled one,
+    /// which on loopback's large segments is about what Linux queues),
+    /// at most [`TCP_BUF_MAX`]; [`TCP_BUF`] when not set (where Linux
+    /// would tune the size itself).
+    fn new_tcp(&mut self, e: TcpOpts) -> SocketHandle {
+        let size = |v: Option<usize>| v.map_or(TCP_BUF, |v| v.min(TCP_BUF_MAX));
+        let rx = tcp::SocketBuffer::new(vec![0; size(e.rcvbuf)]);
+        let tx = tcp::SocketBuffer::new(vec![0; size(e.sndbuf)]);
+        let mut s = tcp::Socket::new(rx, tx);
+        apply(&mut s, e.nodelay, e.keepalive);
         self.set.add(s)
     }
 
@@ -67,10 +75,10 @@ impl Stack {
         let St::Listen { ref socks, backlog } = e.st else { return };
         let have = socks.len();
         let ep = IpListenEndpoint { addr: e.ip, port: e.port };
-        let (nd, ka) = (e.nodelay, e.keepalive);
+        let o = e.tcp_opts();
         let mut new = Vec::new();
         for _ in have..backlog {
-            let h = self.new_tcp(nd, ka);
+            let h = self.new_tcp(o);
             let s = self.tcp(h);
             if s.listen(ep).is_err() {
                 self.set.remove(h);
@@ -125,8 +133,8 @@ impl Stack {
         }
         let e = self.entry(id)?;
         let local = IpListenEndpoint { addr: e.ip, port: e.port };
-        let (nd, ka) = (e.nodelay, e.keepalive);
-        let h = self.new_tcp(nd, ka);
+        let o = e.tcp_opts();
+        let h = self.new_tcp(o);
         let cx = self.iface.context();
         if self.set.get_mut::<tcp::Socket>(h).connect(cx, IpEndpoint::new(ip, port), local).is_err() {
             self.set.remove(h);
@@ -157,7 +165,7 @@ impl Stack {
     /// not listening); its id and queue.
     pub fn accept(&mut self, id: u32) -> Result<(u32, alloc::sync::Arc<executor::WaitQueue>), Errno> {
         let e = self.entry(id)?;
-        let (v6, v6only, nd, ka) = (e.v6, e.v6only, e.nodelay, e.keepalive);
+        let (v6, v6only, o) = (e.v6, e.v6only, e.tcp_opts());
         let St::Listen { ref socks, .. } = e.st else { return Err(Errno::EINVAL) };
         let socks = socks.clone();
         let ready = socks.iter().position(|&h| !matches!(self.tcp(h).state(), State::Listen | State::SynReceived));
@@ -170,16 +178,25 @@ impl Stack {
         let port = self.tcp(h).local_endpoint().map_or(0, |ep| ep.port);
         let (nid, q) = self.open(Proto::Tcp, v6);
         let n = self.entry(nid)?;
+        // The child inherits the listener's options (sk_clone_lock).
         n.v6only = v6only;
-        n.nodelay = nd;
-        n.keepalive = ka;
+        n.nodelay = o.nodelay;
+        n.keepalive = o.keepalive;
+        n.sndbuf = o.sndbuf;
+        n.rcvbuf = o.rcvbuf;
         n.st = St::Conn(h);
         // The accepted socket shares the listener's port (not held in
         // the bind table, as Linux's child sockets inherit the bucket).
         n.port = port;
         let local = self.tcp(h).local_endpoint().map(|ep| ep.addr);
+        let st = self.tcp(h).state();
         let n = self.entries.get_mut(&nid).ok_or(Errno::EBADF)?;
         n.ip = local;
+        n.tcp_state = st;
+        if st == State::Closed {
+            // Reset while it waited for accept.
+            n.error = Some(Errno::ECONNRESET);
+        }
         // Its readiness now is not news to anyone.
         n.sig = super::signature(n, &mut self.set);
         Ok((nid, q))

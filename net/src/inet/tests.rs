@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::addr::encode;
+use crate::poll::{POLLERR, POLLHUP, POLLIN, POLLRDHUP};
 use super::*;
 
 fn v4(port: u16) -> Vec<u8> {
@@ -146,4 +147,55 @@ fn shutdown_and_hup() {
     run(&mut s, &mut t);
     assert!(s.poll_mask(c) & POLLHUP != 0);
     assert_eq!(s.shutdown(c, 3), Err(Errno::EINVAL));
+}
+
+#[test]
+fn full_accept_queue_drops_the_syn() {
+    let mut t = 1;
+    let mut s = Stack::new(t);
+    let (l, _) = s.open(Proto::Tcp, false);
+    s.bind(l, &v4(5002)).unwrap();
+    // Backlog 0: one connection waits for accept.
+    s.listen(l, 0).unwrap();
+    let (c1, _) = s.open(Proto::Tcp, false);
+    let (c2, _) = s.open(Proto::Tcp, false);
+    assert_eq!(s.tcp_connect(c1, &v4(5002)), Err(Errno::EINPROGRESS));
+    run(&mut s, &mut t);
+    assert_eq!(s.connect_result(c1), Ok(()));
+    assert_eq!(s.tcp_connect(c2, &v4(5002)), Err(Errno::EINPROGRESS));
+    run(&mut s, &mut t);
+    // Not refused: still connecting, the SYN was dropped.
+    assert_eq!(s.connect_result(c2), Err(Errno::EAGAIN));
+    assert_eq!(s.dev.overflows, 1);
+    s.accept(l).unwrap();
+    // The SYN's retransmission (within smoltcp's first RTO) gets in.
+    let mut w = Vec::new();
+    for _ in 0..30 {
+        t += 100_000_000;
+        s.poll(t, &mut w);
+    }
+    assert_eq!(s.connect_result(c2), Ok(()));
+    s.accept(l).unwrap();
+}
+
+#[test]
+fn close_with_unread_data_resets_the_peer() {
+    let mut t = 1;
+    let mut s = Stack::new(t);
+    let (l, _) = s.open(Proto::Tcp, false);
+    s.bind(l, &v4(5003)).unwrap();
+    s.listen(l, 4).unwrap();
+    let (c, _) = s.open(Proto::Tcp, false);
+    assert_eq!(s.tcp_connect(c, &v4(5003)), Err(Errno::EINPROGRESS));
+    run(&mut s, &mut t);
+    let (a, _) = s.accept(l).unwrap();
+    assert_eq!(s.tcp_send(c, b"unread"), Ok(6));
+    run(&mut s, &mut t);
+    s.close(a);
+    run(&mut s, &mut t);
+    assert!(s.poll_mask(c) & (POLLERR | POLLHUP) == POLLERR | POLLHUP);
+    let mut b = [0u8; 8];
+    assert_eq!(s.tcp_recv(c, &mut b, false), Err(Errno::ECONNRESET));
+    assert_eq!(s.tcp_recv(c, &mut b, false), Ok(0));
+    assert_eq!(s.tcp_send(c, b"x"), Err(Errno::EPIPE));
 }

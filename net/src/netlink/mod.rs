@@ -6,6 +6,7 @@
 use alloc::vec::Vec;
 
 pub mod route;
+pub mod uevent;
 
 pub const NLMSG_HDRLEN: usize = 16;
 pub const NLMSG_ERROR: u16 = 2;

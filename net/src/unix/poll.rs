@@ -11,18 +11,8 @@
 //!   connected back) is not writable.
 
 use super::{Conn, Kind, UnixSocket, MAX_DGRAM_QLEN, RCV_SHUTDOWN, SHUTDOWN_MASK};
+use crate::poll::{IN, OUT_BAND as OUT, POLLERR, POLLHUP, POLLRDHUP};
 
-pub const POLLIN: u16 = 0x001;
-pub const POLLOUT: u16 = 0x004;
-pub const POLLERR: u16 = 0x008;
-pub const POLLHUP: u16 = 0x010;
-pub const POLLRDNORM: u16 = 0x040;
-pub const POLLWRNORM: u16 = 0x100;
-pub const POLLWRBAND: u16 = 0x200;
-pub const POLLRDHUP: u16 = 0x2000;
-
-const IN: u16 = POLLIN | POLLRDNORM;
-const OUT: u16 = POLLOUT | POLLWRNORM | POLLWRBAND;
 
 impl UnixSocket {
     /// The poll events this socket has now.

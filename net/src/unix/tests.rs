@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::conn::pair;
 use super::names::Key;
-use super::poll::*;
+use crate::poll::*;
 use super::send::Ancillary;
 use super::*;
 use crate::{Cred, Errno};

@@ -11,33 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "../t.h"
-
-/* linux/netlink.h and linux/filter.h, which musl does not ship. */
-struct sockaddr_nl {
-    sa_family_t nl_family;
-    unsigned short nl_pad;
-    uint32_t nl_pid;
-    uint32_t nl_groups;
-};
-struct sock_filter {
-    uint16_t code;
-    uint8_t jt, jf;
-    uint32_t k;
-};
-struct sock_fprog {
-    unsigned short len;
-    struct sock_filter *filter;
-};
-#define NETLINK_KOBJECT_UEVENT 15
-#define NETLINK_ADD_MEMBERSHIP 1
-#define NETLINK_PKTINFO 3
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-#ifndef SO_ATTACH_FILTER
-#define SO_ATTACH_FILTER 26
-#define SO_DETACH_FILTER 27
-#endif
+#include "../nl.h"
 
 static int getint(int fd, int level, int opt) {
     int v = -1;

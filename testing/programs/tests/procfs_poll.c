@@ -1,10 +1,13 @@
 /* What PID 1 watches and tunes in /proc besides mountinfo: /proc/swaps
  * can be registered with epoll (no event while nothing changes), and
- * root can write fs.file-max and fs.nr_open (the value is put back). */
+ * root can write fs.file-max and fs.nr_open (the value is put back);
+ * kernel.hostname reports changes to epoll. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include "../t.h"
 #include "../procfs.h"
 
@@ -41,6 +44,28 @@ int main(void) {
     CHECK(fm >= 8192, "fs.file-max is at least NR_FILE", "%ld", fm);
     CHECK(put("/proc/sys/fs/file-max", fm) == 0 && get("/proc/sys/fs/file-max") == fm, "root writes fs.file-max", "errno %d",
           errno);
+    /* journald watches the host name: EPOLLPRI once it changes, here in a
+     * child's own UTS namespace (Linux counts changes of every namespace). */
+    int hn = open("/proc/sys/kernel/hostname", O_RDONLY);
+    struct epoll_event hev = {.events = EPOLLPRI};
+    r = epoll_ctl(ep, EPOLL_CTL_ADD, hn, &hev);
+    n = epoll_wait(ep, &got, 1, 0);
+    CHECK(hn >= 0 && r == 0 && n == 0, "/proc/sys/kernel/hostname can be watched with epoll, quiet at first",
+          "r %d errno %d n %d", r, errno, n);
+    pid_t c = fork();
+    if (c == 0) {
+        if (syscall(SYS_unshare, CLONE_NEWUTS) != 0 || sethostname("procfs-poll", 11) != 0)
+            _exit(1);
+        _exit(0);
+    }
+    int st = -1;
+    waitpid(c, &st, 0);
+    n = epoll_wait(ep, &got, 1, 1000);
+    CHECK(st == 0 && n == 1 && (got.events & EPOLLPRI) && (got.events & EPOLLERR),
+          "a host name change wakes it with EPOLLPRI|EPOLLERR", "st %d n %d events %x", st, n, n == 1 ? got.events : 0);
+    n = epoll_wait(ep, &got, 1, 0);
+    CHECK(n == 0, "reported once per change", "n %d", n);
+    close(hn);
     long no = get("/proc/sys/fs/nr_open");
     CHECK(no >= 1024 && put("/proc/sys/fs/nr_open", no) == 0, "root writes fs.nr_open", "%ld errno %d", no, errno);
     return t_done("procfs_poll");

@@ -245,7 +245,13 @@ impl Socket for InetSock {
         Ok(with(true, |s| s.shutdown(self.id, how))?)
     }
 
-    fn setsockopt(&self, _t: &Arc<Thread>, level: i32, name: i32, val: &[u8]) -> Result<(), Errno> {
+    fn setsockopt(&self, t: &Arc<Thread>, level: i32, name: i32, val: &[u8]) -> Result<(), Errno> {
+        if level == super::cmsg::SOL_SOCKET && net::sockbuf::is_buf_opt(name) {
+            let v = val.get(..4).ok_or(Errno::EINVAL)?;
+            let cap_net_admin = t.creds.lock().cap_effective & (1 << 12) != 0;
+            let (buf, v) = net::sockbuf::stored(name, i32::from_ne_bytes([v[0], v[1], v[2], v[3]]), cap_net_admin)?;
+            return Ok(with(false, |s| s.set_buf(self.id, buf, v))?);
+        }
         Ok(with(false, |s| s.setsockopt(self.id, level, name, val))?)
     }
 

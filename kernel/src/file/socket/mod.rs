@@ -6,8 +6,8 @@
 //! adds a row to [`create`].
 //!
 //! The split mirrors Linux's `struct socket` (what every socket has: the
-//! file, the socket-level options SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE,
-//! SO_DOMAIN, SO_PROTOCOL, handled here) and `struct proto_ops` (what a
+//! file, the socket-level options SO_RCVTIMEO, SO_SNDTIMEO, SO_LINGER,
+//! SO_TYPE, SO_DOMAIN, SO_PROTOCOL, handled here) and `struct proto_ops` (what a
 //! family does). No family call waits: a call that would answers EAGAIN,
 //! and the caller waits on [`Socket::events`] through the file layer
 //! ([`crate::file::io`]), bounded by SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN when
@@ -34,6 +34,7 @@ use crate::proc::Thread;
 pub mod cmsg;
 pub mod inet;
 pub mod netlink;
+pub mod netlink_bus;
 pub mod unix;
 pub mod unix_gc;
 
@@ -149,11 +150,14 @@ pub struct SocketFile {
     /// SO_RCVTIMEO, SO_SNDTIMEO in nanoseconds (0: no limit).
     pub rcvtimeo: AtomicU64,
     pub sndtimeo: AtomicU64,
+    /// SO_LINGER: the time in seconds (low 32 bits, kept when turned
+    /// off, as Linux's sk_lingertime) and whether it is on (bit 32).
+    pub linger: AtomicU64,
 }
 
 impl SocketFile {
     pub fn new(sock: Box<dyn Socket>) -> SocketFile {
-        SocketFile { sock, rcvtimeo: AtomicU64::new(0), sndtimeo: AtomicU64::new(0) }
+        SocketFile { sock, rcvtimeo: AtomicU64::new(0), sndtimeo: AtomicU64::new(0), linger: AtomicU64::new(0) }
     }
 
     /// The socket open at `fd` of `t`'s process: EBADF, or ENOTSOCK for

@@ -2,11 +2,12 @@
 //! the `net` crate's rtnetlink for `lo` (`net::netlink::route`: the
 //! replies are queued on the socket as datagrams, from port id 0), and
 //! NETLINK_KOBJECT_UEVENT sockets (what systemd's and udev's device
-//! monitors open) bind to their multicast groups, take a classic-BPF
-//! filter (SO_ATTACH_FILTER, checked for size as Linux's sk_attach_filter)
-//! and never have anything to read, since this kernel announces no device
-//! events; what user space sends to a uevent group is accepted and, with
-//! no other listener to deliver to here, dropped.
+//! monitors open): they join multicast groups, receive the kernel's
+//! uevents on group 1 (a write to a sysfs `uevent` attribute), multicast
+//! and unicast to each other (udevd to group 2, its workers by port id),
+//! with the sender's `sockaddr_nl` and, with SO_PASSCRED, its credentials,
+//! through a classic-BPF filter (SO_ATTACH_FILTER, `net::bpf`).
+//! Delivery is [`super::netlink_bus`].
 //!
 //! As Linux's af_netlink.c: SOCK_RAW and SOCK_DGRAM only
 //! (ESOCKTNOSUPPORT), a protocol without a handler EPROTONOSUPPORT — which
@@ -15,20 +16,25 @@
 //! id of 0 is chosen for the caller: the process id for its first netlink
 //! socket, then -4096 downwards; a port id in use is EADDRINUSE and a
 //! second bind to another port id EINVAL. listen, accept and shutdown are
-//! EOPNOTSUPP. The kernel handles only messages with NLM_F_REQUEST and a
-//! type past the control range (others just get the acknowledgement they
-//! ask for); messages sent to another port id are dropped (no unicast
-//! between user sockets yet).
+//! EOPNOTSUPP. Sending to a group or to another socket needs
+//! CAP_NET_ADMIN (EPERM: neither protocol has NL_CFG_F_NONROOT_SEND); the
+//! destination group of a send is the lowest bit of `nl_groups`. The
+//! kernel handles only messages with NLM_F_REQUEST and a type past the
+//! control range (others just get the acknowledgement they ask for);
+//! what user space sends to the uevent kernel socket is dropped, as Linux
+//! drops what is not a netlink message there. SCM_CREDENTIALS passed by a
+//! sender is ignored: receivers see the sender's own credentials.
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeSet, VecDeque};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use executor::WaitQueue;
+use net::sockbuf::{self, Buf, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE};
 
-use super::cmsg::SOL_SOCKET;
+use super::cmsg::{Writer, SCM_CREDENTIALS, SOL_SOCKET};
+use super::netlink_bus::{self as bus, Endpoint};
 use super::{RecvArgs, SendArgs, Socket, SOCK_DGRAM, SOCK_RAW};
 use crate::errno::{Errno, SysResult};
 use crate::proc::Thread;
@@ -48,20 +54,17 @@ const NETLINK_LIST_MEMBERSHIPS: i32 = 9;
 const NETLINK_EXT_ACK: i32 = 11;
 const NETLINK_GET_STRICT_CHK: i32 = 12;
 
-const SO_SNDBUF: i32 = 7;
-const SO_RCVBUF: i32 = 8;
 const SO_PASSCRED: i32 = 16;
 const SO_ATTACH_FILTER: i32 = 26;
 const SO_DETACH_FILTER: i32 = 27;
 const SO_TIMESTAMP: i32 = 29;
-const SO_SNDBUFFORCE: i32 = 32;
-const SO_RCVBUFFORCE: i32 = 33;
 const SO_PASSSEC: i32 = 34;
-const BPF_MAXINSNS: u16 = 4096;
+const CAP_NET_ADMIN: u64 = 1 << 12;
+/// Boolean options of every socket (sock_setsockopt) a netlink socket
+/// keeps and reads back without acting on: SO_REUSEADDR, SO_DONTROUTE,
+/// SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE, SO_REUSEPORT.
+const SOCKET_BOOLS: [i32; 6] = [2, 5, 6, 9, 10, 15];
 
-/// Port ids in use (per protocol), and the rover for chosen ones.
-static PORTS: spin::Mutex<BTreeSet<(i32, u32)>> = spin::Mutex::new(BTreeSet::new());
-static ROVER: AtomicU32 = AtomicU32::new(-4096i32 as u32);
 static NEXT_INO: AtomicU32 = AtomicU32::new(1 << 20);
 
 /// One netlink socket.
@@ -69,21 +72,18 @@ pub struct NetlinkSock {
     ty: i32,
     protocol: i32,
     ino: u64,
-    events: WaitQueue,
+    /// The receive side other sockets and the kernel deliver to.
+    ep: Arc<Endpoint>,
     st: spin::Mutex<State>,
-    /// Replies from the kernel, one datagram each.
-    rx: spin::Mutex<VecDeque<Vec<u8>>>,
-    filter: AtomicBool,
-    rcvbuf: AtomicUsize,
     sndbuf: AtomicUsize,
-    /// Boolean options kept and read back (SO_PASSCRED, NETLINK_PKTINFO...).
+    passcred: AtomicBool,
+    /// Boolean options kept and read back (NETLINK_PKTINFO...).
     flags: spin::Mutex<Vec<(i32, i32, i32)>>,
 }
 
 #[derive(Default)]
 struct State {
     portid: Option<u32>,
-    groups: u32,
     dst: (u32, u32),
 }
 
@@ -111,6 +111,32 @@ fn encode(pid: u32, groups: u32) -> Vec<u8> {
     v
 }
 
+/// The group mask a receiver sees for group `n` (netlink_group_mask).
+fn group_mask(n: u32) -> u32 {
+    if n == 0 {
+        0
+    } else {
+        1 << (n - 1)
+    }
+}
+
+/// SO_ATTACH_FILTER: copies and checks the `struct sock_fprog` program.
+fn load_filter(t: &Thread, val: &[u8]) -> Result<net::bpf::Program, Errno> {
+    if val.len() < 16 {
+        return Err(Errno::EINVAL);
+    }
+    let len = u16::from_ne_bytes([val[0], val[1]]) as usize;
+    let ptr = u64::from_ne_bytes(val[8..16].try_into().map_err(|_| Errno::EINVAL)?);
+    if len == 0 || len > net::bpf::MAX_INSNS {
+        return Err(Errno::EINVAL);
+    }
+    let mm = t.process.mm().ok_or(Errno::EFAULT)?;
+    let mut raw = alloc::vec![0u8; len * 8];
+    crate::uaccess::read_bytes(&mm, ptr, &mut raw)?;
+    let insns = raw.chunks_exact(8).map(|c| net::bpf::Insn::decode(c.try_into().unwrap_or(&[0; 8]))).collect();
+    net::bpf::Program::new(insns).map_err(|e| Errno(e.0))
+}
+
 impl NetlinkSock {
     /// socket(AF_NETLINK, ty, protocol).
     pub fn create(ty: i32, protocol: i32) -> Result<Box<dyn Socket>, Errno> {
@@ -124,12 +150,10 @@ impl NetlinkSock {
             ty,
             protocol,
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed) as u64,
-            events: WaitQueue::new(),
+            ep: Arc::new(Endpoint::new(protocol)),
             st: spin::Mutex::new(State::default()),
-            rx: spin::Mutex::new(VecDeque::new()),
-            filter: AtomicBool::new(false),
-            rcvbuf: AtomicUsize::new(212992),
-            sndbuf: AtomicUsize::new(212992),
+            sndbuf: AtomicUsize::new(sockbuf::WMEM_DEFAULT),
+            passcred: AtomicBool::new(false),
             flags: spin::Mutex::new(Vec::new()),
         }))
     }
@@ -139,15 +163,7 @@ impl NetlinkSock {
         if let Some(p) = st.portid {
             return p;
         }
-        let mut ports = PORTS.lock();
-        let mut id = t.process.pid;
-        while ports.contains(&(self.protocol, id)) {
-            id = ROVER.fetch_sub(1, Ordering::Relaxed);
-            if (id as i32) > -4096 {
-                ROVER.store(-4097i32 as u32, Ordering::Relaxed);
-            }
-        }
-        ports.insert((self.protocol, id));
+        let id = bus::autobind(&self.ep, t.process.pid);
         st.portid = Some(id);
         id
     }
@@ -160,6 +176,26 @@ impl NetlinkSock {
         let mut f = self.flags.lock();
         f.retain(|x| !(x.0 == level && x.1 == name));
         f.push((level, name, (v != 0) as i32));
+    }
+
+    /// A request to the kernel's rtnetlink, answered into this socket's
+    /// queue.
+    fn route_request(&self, t: &Thread, data: &[u8], portid: u32) {
+        let admin = t.creds.lock().cap_effective & CAP_NET_ADMIN != 0;
+        for (h, msg) in net::netlink::messages(data) {
+            let replies = if h.flags & net::netlink::NLM_F_REQUEST == 0 || h.ty < 16 {
+                if h.flags & net::netlink::NLM_F_ACK != 0 {
+                    alloc::vec![net::netlink::ack(&h, msg, 0, portid)]
+                } else {
+                    Vec::new()
+                }
+            } else {
+                net::netlink::route::handle(&h, msg, admin, portid)
+            };
+            for r in replies {
+                self.ep.deliver(bus::Dgram { data: r, portid: 0, group: 0, cred: net::Cred::default() });
+            }
+        }
     }
 }
 
@@ -177,13 +213,15 @@ impl Socket for NetlinkSock {
     }
 
     fn events(&self) -> &WaitQueue {
-        &self.events
+        &self.ep.events
     }
 
-    /// Always writable; readable with a reply queued (datagram_poll).
+    /// Always writable; readable with a datagram queued, POLLERR with an
+    /// error pending (datagram_poll).
     fn poll(&self) -> u16 {
         use crate::file::readiness::{bits, IN, POLLOUT, POLLWRNORM};
-        POLLOUT | POLLWRNORM | 0x200 | bits(!self.rx.lock().is_empty(), IN)
+        let err = if self.ep.pending_error() { 0x8 } else { 0 };
+        POLLOUT | POLLWRNORM | 0x200 | err | bits(self.ep.readable(), IN)
     }
 
     fn is_stream(&self) -> bool {
@@ -204,14 +242,11 @@ impl Socket for NetlinkSock {
                 self.autobind(t, &mut st);
             }
             None => {
-                let mut ports = PORTS.lock();
-                if !ports.insert((self.protocol, pid)) {
-                    return Err(Errno::EADDRINUSE);
-                }
+                bus::bind(&self.ep, pid)?;
                 st.portid = Some(pid);
             }
         }
-        st.groups = groups;
+        self.ep.groups.store(groups, Ordering::Relaxed);
         Ok(())
     }
 
@@ -237,7 +272,7 @@ impl Socket for NetlinkSock {
 
     fn local_name(&self) -> Vec<u8> {
         let st = self.st.lock();
-        encode(st.portid.unwrap_or(0), st.groups)
+        encode(st.portid.unwrap_or(0), self.ep.groups.load(Ordering::Relaxed))
     }
 
     fn peer_name(&self) -> Result<Vec<u8>, Errno> {
@@ -245,61 +280,59 @@ impl Socket for NetlinkSock {
         Ok(encode(st.dst.0, st.dst.1))
     }
 
-    /// The sender is bound first, as Linux's netlink_sendmsg does; a
-    /// request to the kernel's rtnetlink is answered at once into this
-    /// socket's queue (see the module documentation).
+    /// The sender is bound first, as Linux's netlink_sendmsg does; then
+    /// the datagram goes to its group (the lowest bit of `nl_groups`) and
+    /// to its port id — the kernel's (0) or a socket's.
     fn send(&self, t: &Arc<Thread>, data: &[u8], _done: &mut usize, args: &mut SendArgs) -> Result<usize, Errno> {
-        let to = match &args.addr {
+        let (to, groups) = match &args.addr {
             Some(raw) => parse_addr(raw)?,
             None => self.st.lock().dst,
         };
+        let group = if groups == 0 { 0 } else { groups.trailing_zeros() + 1 };
+        if (group != 0 || to != 0) && t.creds.lock().cap_effective & CAP_NET_ADMIN == 0 {
+            return Err(Errno::EPERM);
+        }
         let portid = {
             let mut st = self.st.lock();
             self.autobind(t, &mut st)
         };
-        if self.protocol != NETLINK_ROUTE || to != (0, 0) {
-            return Ok(data.len());
+        let cred = super::unix::msg_cred(t);
+        if group != 0 {
+            bus::multicast(self.protocol, portid, group, cred, data);
         }
-        let admin = t.creds.lock().cap_effective & (1 << 12) != 0;
-        let mut replies = Vec::new();
-        for (h, msg) in net::netlink::messages(data) {
-            if h.flags & net::netlink::NLM_F_REQUEST == 0 || h.ty < 16 {
-                if h.flags & net::netlink::NLM_F_ACK != 0 {
-                    replies.push(net::netlink::ack(&h, msg, 0, portid));
-                }
-            } else {
-                replies.extend(net::netlink::route::handle(&h, msg, admin, portid));
-            }
-        }
-        if !replies.is_empty() {
-            self.rx.lock().extend(replies);
-            self.events.wake_all();
+        if to != 0 {
+            bus::unicast(self.protocol, portid, to, cred, data)?;
+        } else if self.protocol == NETLINK_ROUTE {
+            self.route_request(t, data, portid);
         }
         Ok(data.len())
     }
 
-    /// One queued reply, from the kernel (port id 0); what does not fit
-    /// is cut (MSG_TRUNC).
+    /// One datagram, with its sender's address and, as asked, its
+    /// credentials and group (NETLINK_PKTINFO); what does not fit is cut
+    /// (MSG_TRUNC).
     fn recv(&self, _t: &Arc<Thread>, buf: &mut [u8], args: &mut RecvArgs) -> Result<usize, Errno> {
-        let peek = args.flags & super::MSG_PEEK != 0;
-        let msg = {
-            let mut rx = self.rx.lock();
-            if peek {
-                rx.front().cloned()
-            } else {
-                rx.pop_front()
-            }
-        };
-        let msg = msg.ok_or(Errno::EAGAIN)?;
-        let n = msg.len().min(buf.len());
-        buf[..n].copy_from_slice(&msg[..n]);
+        let d = self.ep.take(args.flags & super::MSG_PEEK != 0)?;
+        let n = d.data.len().min(buf.len());
+        buf[..n].copy_from_slice(&d.data[..n]);
         if args.want_name {
-            args.name = encode(0, 0);
+            args.name = encode(d.portid, group_mask(d.group));
         }
-        if msg.len() > n {
+        if d.data.len() > n {
             args.msg_flags |= super::MSG_TRUNC;
         }
-        Ok(if args.flags & super::MSG_TRUNC != 0 { msg.len() } else { n })
+        let mut w = Writer { out: &mut args.control, room: args.control_room, flags: &mut args.msg_flags };
+        if self.flag(SOL_NETLINK, NETLINK_PKTINFO) != 0 {
+            w.put(SOL_NETLINK, NETLINK_PKTINFO, &d.group.to_ne_bytes());
+        }
+        if self.passcred.load(Ordering::Relaxed) {
+            let mut c = [0u8; 12];
+            c[..4].copy_from_slice(&d.cred.pid.to_ne_bytes());
+            c[4..8].copy_from_slice(&d.cred.uid.to_ne_bytes());
+            c[8..].copy_from_slice(&d.cred.gid.to_ne_bytes());
+            w.put(SOL_SOCKET, SCM_CREDENTIALS, &c);
+        }
+        Ok(if args.flags & super::MSG_TRUNC != 0 { d.data.len() } else { n })
     }
 
     fn msg_limit(&self) -> Option<usize> {
@@ -307,7 +340,7 @@ impl Socket for NetlinkSock {
     }
 
     fn recv_hint(&self) -> usize {
-        self.rx.lock().front().map_or(0, Vec::len)
+        self.ep.next_len()
     }
 
     fn shutdown(&self, _how: i32) -> Result<(), Errno> {
@@ -315,34 +348,25 @@ impl Socket for NetlinkSock {
     }
 
     fn setsockopt(&self, t: &Arc<Thread>, level: i32, name: i32, val: &[u8]) -> Result<(), Errno> {
-        let cap_net_admin = t.creds.lock().cap_effective & (1 << 12) != 0;
+        let cap_net_admin = t.creds.lock().cap_effective & CAP_NET_ADMIN != 0;
         match (level, name) {
             (SOL_SOCKET, SO_ATTACH_FILTER) => {
-                // struct sock_fprog: a length and a pointer to the program.
-                if val.len() < 16 {
-                    return Err(Errno::EINVAL);
-                }
-                let len = u16::from_ne_bytes([val[0], val[1]]);
-                if len == 0 || len > BPF_MAXINSNS {
-                    return Err(Errno::EINVAL);
-                }
-                self.filter.store(true, Ordering::Relaxed);
+                let p = load_filter(t, val)?;
+                *self.ep.filter.lock() = Some(Arc::new(p));
             }
             (SOL_SOCKET, SO_DETACH_FILTER) => {
-                if !self.filter.swap(false, Ordering::Relaxed) {
+                if self.ep.filter.lock().take().is_none() {
                     return Err(Errno::ENOENT);
                 }
             }
             (SOL_SOCKET, SO_SNDBUF | SO_RCVBUF | SO_SNDBUFFORCE | SO_RCVBUFFORCE) => {
-                if matches!(name, SO_SNDBUFFORCE | SO_RCVBUFFORCE) && !cap_net_admin {
-                    return Err(Errno::EPERM);
-                }
-                let v = read_int(val)?.max(0) as usize;
-                let v = if matches!(name, SO_SNDBUF | SO_RCVBUF) { v.min(212992) } else { v.min(i32::MAX as usize / 2) };
-                let (slot, min) = if matches!(name, SO_SNDBUF | SO_SNDBUFFORCE) { (&self.sndbuf, 4608) } else { (&self.rcvbuf, 2304) };
-                slot.store((v * 2).max(min), Ordering::Relaxed);
+                let (buf, v) = sockbuf::stored(name, read_int(val)?, cap_net_admin)?;
+                let slot = if buf == Buf::Snd { &self.sndbuf } else { &self.ep.rcvbuf };
+                slot.store(v, Ordering::Relaxed);
             }
-            (SOL_SOCKET, SO_PASSCRED | SO_PASSSEC | SO_TIMESTAMP) => self.set_flag(level, name, read_int(val)?),
+            (SOL_SOCKET, SO_PASSCRED) => self.passcred.store(read_int(val)? != 0, Ordering::Relaxed),
+            (SOL_SOCKET, SO_PASSSEC | SO_TIMESTAMP) => self.set_flag(level, name, read_int(val)?),
+            (SOL_SOCKET, n) if SOCKET_BOOLS.contains(&n) => self.set_flag(level, name, read_int(val)?),
             (SOL_NETLINK, NETLINK_ADD_MEMBERSHIP | NETLINK_DROP_MEMBERSHIP) => {
                 let g = read_int(val)? as u32;
                 if g == 0 || (self.protocol == NETLINK_KOBJECT_UEVENT && g > UEVENT_GROUPS) {
@@ -353,9 +377,9 @@ impl Socket for NetlinkSock {
                 if g > 32 {
                     // Groups past the first 32 are accepted, not listed.
                 } else if name == NETLINK_ADD_MEMBERSHIP {
-                    st.groups |= 1 << (g - 1);
+                    self.ep.groups.fetch_or(1 << (g - 1), Ordering::Relaxed);
                 } else {
-                    st.groups &= !(1 << (g - 1));
+                    self.ep.groups.fetch_and(!(1 << (g - 1)), Ordering::Relaxed);
                 }
             }
             (SOL_NETLINK, NETLINK_PKTINFO | NETLINK_EXT_ACK | NETLINK_GET_STRICT_CHK) => self.set_flag(level, name, read_int(val)?),
@@ -368,26 +392,29 @@ impl Socket for NetlinkSock {
         let int = |v: i32| v.to_ne_bytes().to_vec();
         Ok(match (level, name) {
             (SOL_SOCKET, SO_SNDBUF) => int(self.sndbuf.load(Ordering::Relaxed) as i32),
-            (SOL_SOCKET, SO_RCVBUF) => int(self.rcvbuf.load(Ordering::Relaxed) as i32),
-            (SOL_SOCKET, SO_PASSCRED | SO_PASSSEC | SO_TIMESTAMP) => int(self.flag(level, name)),
-            (SOL_SOCKET, 4) => int(0), // SO_ERROR
+            (SOL_SOCKET, SO_RCVBUF) => int(self.ep.rcvbuf.load(Ordering::Relaxed) as i32),
+            (SOL_SOCKET, SO_PASSCRED) => int(self.passcred.load(Ordering::Relaxed) as i32),
+            (SOL_SOCKET, SO_PASSSEC | SO_TIMESTAMP) => int(self.flag(level, name)),
+            (SOL_SOCKET, n) if SOCKET_BOOLS.contains(&n) => int(self.flag(level, name)),
+            (SOL_SOCKET, 4) => int(self.ep.take_error()), // SO_ERROR
             (SOL_SOCKET, 30) => int(0), // SO_ACCEPTCONN
             (SOL_NETLINK, NETLINK_PKTINFO | NETLINK_EXT_ACK | NETLINK_GET_STRICT_CHK) => int(self.flag(level, name)),
-            (SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS) => self.st.lock().groups.to_ne_bytes().to_vec(),
+            (SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS) => self.ep.groups.load(Ordering::Relaxed).to_ne_bytes().to_vec(),
             _ => return Err(Errno::ENOPROTOOPT),
         })
     }
 
     fn ioctl(&self, t: &Arc<Thread>, request: u64, arg: u64) -> SysResult {
         match request {
-            super::SIOCINQ | super::SIOCOUTQ => crate::file::ops::reply_int(t, arg, 0),
+            super::SIOCINQ => crate::file::ops::reply_int(t, arg, self.ep.next_len() as i32),
+            super::SIOCOUTQ => crate::file::ops::reply_int(t, arg, 0),
             _ => Err(Errno::ENOTTY),
         }
     }
 
     fn release(&self) {
         if let Some(p) = self.st.lock().portid.take() {
-            PORTS.lock().remove(&(self.protocol, p));
+            bus::unbind(self.protocol, p);
         }
     }
 }

@@ -30,6 +30,7 @@ use net::unix::addr::{self, Addr, Parsed};
 use net::unix::names::{self, Key};
 use net::unix::send::Ancillary;
 use net::unix::{Attachment, Kind, UnixSocket};
+use net::sockbuf::{self, Buf, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE};
 use net::Cred;
 
 use super::cmsg::{self, Writer, SCM_CREDENTIALS, SCM_RIGHTS, SOL_SOCKET};
@@ -254,8 +255,6 @@ pub const SO_REUSEADDR: i32 = 2;
 pub const SO_ERROR: i32 = 4;
 pub const SO_DONTROUTE: i32 = 5;
 pub const SO_BROADCAST: i32 = 6;
-pub const SO_SNDBUF: i32 = 7;
-pub const SO_RCVBUF: i32 = 8;
 pub const SO_KEEPALIVE: i32 = 9;
 pub const SO_OOBINLINE: i32 = 10;
 pub const SO_NO_CHECK: i32 = 11;
@@ -268,15 +267,9 @@ pub const SO_SNDLOWAT: i32 = 19;
 pub const SO_TIMESTAMP: i32 = 29;
 pub const SO_ACCEPTCONN: i32 = 30;
 pub const SO_PEERSEC: i32 = 31;
-pub const SO_SNDBUFFORCE: i32 = 32;
-pub const SO_RCVBUFFORCE: i32 = 33;
 pub const SO_PASSSEC: i32 = 34;
 pub const SO_MARK: i32 = 36;
 
-/// net.core.wmem_max / rmem_max, and Linux's SOCK_MIN_SNDBUF/RCVBUF.
-const WMEM_MAX: usize = 212992;
-const SOCK_MIN_SNDBUF: usize = 4608;
-const SOCK_MIN_RCVBUF: usize = 2304;
 /// The options stored as plain values.
 const PLAIN: &[i32] = &[SO_DEBUG, SO_REUSEADDR, SO_DONTROUTE, SO_BROADCAST, SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHECK, SO_PRIORITY, SO_REUSEPORT, SO_TIMESTAMP, SO_MARK, SO_RCVLOWAT];
 
@@ -441,23 +434,13 @@ impl Socket for UnixSock {
         match name {
             SO_PASSCRED => s.passcred.store(v != 0, Ordering::Relaxed),
             SO_PASSSEC => s.passsec.store(v != 0, Ordering::Relaxed),
-            SO_SNDBUF | SO_SNDBUFFORCE => {
-                if name == SO_SNDBUFFORCE && !cap_net_admin {
-                    return Err(Errno::EPERM);
+            SO_SNDBUF | SO_SNDBUFFORCE | SO_RCVBUF | SO_RCVBUFFORCE => match sockbuf::stored(name, v, cap_net_admin)? {
+                (Buf::Snd, v) => {
+                    s.sndbuf.store(v, Ordering::Relaxed);
+                    s.events.wake_all();
                 }
-                let v = v.max(0) as usize;
-                let v = if name == SO_SNDBUF { v.min(WMEM_MAX) } else { v.min(i32::MAX as usize / 2) };
-                s.sndbuf.store((v * 2).max(SOCK_MIN_SNDBUF), Ordering::Relaxed);
-                s.events.wake_all();
-            }
-            SO_RCVBUF | SO_RCVBUFFORCE => {
-                if name == SO_RCVBUFFORCE && !cap_net_admin {
-                    return Err(Errno::EPERM);
-                }
-                let v = v.max(0) as usize;
-                let v = if name == SO_RCVBUF { v.min(WMEM_MAX) } else { v.min(i32::MAX as usize / 2) };
-                s.rcvbuf.store((v * 2).max(SOCK_MIN_RCVBUF), Ordering::Relaxed);
-            }
+                (Buf::Rcv, v) => s.rcvbuf.store(v, Ordering::Relaxed),
+            },
             n if PLAIN.contains(&n) => {
                 let mut f = self.flags.lock();
                 f.retain(|&(k, _)| k != n);

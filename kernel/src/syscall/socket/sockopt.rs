@@ -4,8 +4,11 @@
 //! sock_setsockopt/sk_getsockopt: SO_RCVTIMEO and SO_SNDTIMEO (a struct
 //! timeval: EINVAL if shorter, EDOM for microseconds outside a second;
 //! zero is no limit), SO_TYPE, SO_DOMAIN, SO_PROTOCOL (read-only:
-//! ENOPROTOOPT to set), SO_LINGER (kept, not acted on: nothing lingers on
-//! a local socket). The rest goes to the socket's family. A negative
+//! ENOPROTOOPT to set), SO_LINGER (a struct linger: EINVAL if shorter;
+//! kept here and also offered to the family, which may act on it: TCP's
+//! close resets with a zero time; l_onoff reads back as 0 or 1 and the
+//! time stays when it is turned off, as Linux's sk_lingertime). The rest
+//! goes to the socket's family. A negative
 //! optlen is EINVAL; an int option needs at least an int; a value read
 //! back is cut to the caller's optlen, which becomes its length.
 
@@ -64,7 +67,16 @@ pub fn setsockopt(call: &Call<'_>, fd: u64, level: i32, name: i32, val: u64, len
                 if v.len() < 8 {
                     return Err(Errno::EINVAL);
                 }
-                return Ok(0);
+                let on = i32::from_ne_bytes([v[0], v[1], v[2], v[3]]) != 0;
+                let secs = u32::from_ne_bytes([v[4], v[5], v[6], v[7]]);
+                let old = s.linger.load(Ordering::Relaxed);
+                // Turning it off keeps the time (Linux only clears SOCK_LINGER).
+                let new = if on { 1 << 32 | u64::from(secs) } else { old & 0xffff_ffff };
+                s.linger.store(new, Ordering::Relaxed);
+                return match s.sock.setsockopt(call.thread, level, name, &v[..8]) {
+                    Ok(()) | Err(Errno::ENOPROTOOPT) => Ok(0),
+                    Err(e) => Err(e),
+                };
             }
             SO_TYPE | SO_PROTOCOL | SO_DOMAIN => return Err(Errno::ENOPROTOOPT),
             _ => {
@@ -95,7 +107,13 @@ pub fn getsockopt(call: &Call<'_>, fd: u64, level: i32, name: i32, val: u64, len
             SO_TYPE => int(s.sock.sock_type()),
             SO_DOMAIN => int(s.sock.family()),
             SO_PROTOCOL => int(s.sock.protocol()),
-            SO_LINGER => alloc::vec![0u8; 8],
+            SO_LINGER => {
+                let l = s.linger.load(Ordering::Relaxed);
+                let mut b = Vec::with_capacity(8);
+                b.extend_from_slice(&((l >> 32) as i32).to_ne_bytes());
+                b.extend_from_slice(&(l as u32).to_ne_bytes());
+                b
+            }
             SO_RCVTIMEO | SO_SNDTIMEO => {
                 let ns = timeo(s, name).load(Ordering::Relaxed);
                 let ns = if ns == 1 { 0 } else { ns };
