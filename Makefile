@@ -25,7 +25,7 @@ LINUX   := $(BUILD)/linux
 REPS    ?= 3
 export ACCEL
 
-.PHONY: all kernel runner initramfs run debug test test-host test-loom test-guest test-systemd test-bench bench bench-systemd bench-quick deps check-deps clean clippy
+.PHONY: all toolchain kernel runner initramfs run debug test test-host test-loom test-guest test-systemd test-bench bench bench-systemd bench-quick deps check-deps clean clippy
 
 all: kernel
 
@@ -35,21 +35,39 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		qemu-system-x86 gcc libc6-dev musl-tools cpio make dpkg apt xz-utils >/dev/null
+		qemu-system-x86 gcc libc6-dev musl-tools cpio make dpkg apt xz-utils gzip zstd >/dev/null
 	@echo "==> rust toolchain (rust-toolchain.toml)"
 	@rustup toolchain install >/dev/null
 
+## toolchain: the Rust toolchain of rust-toolchain.toml with the kernel's
+## target. A fresh machine's rustup lacks the pinned toolchain or its
+## x86_64-unknown-none standard library ("can't find crate for `core`"):
+## install them. Cheap when present (one rustc query); needs no rustup
+## when the target is already there.
+toolchain:
+	@libdir=$$(rustc --print target-libdir --target $(KTARGET) 2>/dev/null); \
+	if [ -z "$$libdir" ] || ! ls "$$libdir"/libcore-*.rlib >/dev/null 2>&1; then \
+		if ! command -v rustup >/dev/null; then \
+			echo "error: Rust's $(KTARGET) target is not installed and there is no rustup to install it" >&2; \
+			echo "       (install rustup, or the toolchain of rust-toolchain.toml with that target)" >&2; \
+			exit 1; \
+		fi; \
+		echo "==> installing the Rust toolchain of rust-toolchain.toml with $(KTARGET)"; \
+		rustup toolchain install && rustup target add $(KTARGET); \
+	fi
+
 check-deps:
 	@command -v qemu-system-x86_64 >/dev/null && command -v gcc >/dev/null && command -v musl-gcc >/dev/null \
-		|| { echo "==> missing qemu-system-x86_64 or gcc: running make deps"; $(MAKE) --no-print-directory deps; }
+		&& command -v zstd >/dev/null && command -v xz >/dev/null \
+		|| { echo "==> missing qemu-system-x86_64, gcc, musl-gcc, zstd or xz: running make deps"; $(MAKE) --no-print-directory deps; }
 
 ## kernel: build/aramid.elf, bootable with qemu -kernel
-kernel:
+kernel: toolchain
 	@mkdir -p $(BUILD)
 	$(CARGO) build -p kernel --release --target $(KTARGET)
 	@cp target/$(KTARGET)/release/aramid $(KERNEL)
 
-runner:
+runner: toolchain
 	$(CARGO) build -p runner --release
 
 ## initramfs: Debian's bash, coreutils, busybox and libc (pinned, from
@@ -97,6 +115,21 @@ $(ROOT)/tests/%: testing/programs/tests/%.c $(PROGRAM_HEADERS)
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -o $@ $<
 
+## multi-archive images for the boot suite (testing/initrd-parts/README):
+## an uncompressed archive, then two compressed ones (gzip or zstd)
+INITRD_PARTS := $(wildcard testing/initrd-parts/*/*/*/*)
+COMPRESSED_IMAGES := $(BUILD)/initrd-gzip.img $(BUILD)/initrd-zstd.img $(BUILD)/initrd-parts/truncated.img
+$(BUILD)/initrd-%.img: $(ROOT)/guest/initrd_parts $(INITRD_PARTS) runner
+	@mkdir -p $(BUILD)/initrd-parts
+	$(RUNNER) cpio --out $(BUILD)/initrd-parts/plain.cpio --dir testing/initrd-parts/plain --char dev/console=5:1
+	$(RUNNER) cpio --out $(BUILD)/initrd-parts/$*-1.img --prepend $(BUILD)/initrd-parts/plain.cpio \
+		--compress $* --file guest/initrd_parts=$(ROOT)/guest/initrd_parts
+	$(RUNNER) cpio --out $@ --prepend $(BUILD)/initrd-parts/$*-1.img --compress $* --dir testing/initrd-parts/second
+
+## the zstd image cut 100 bytes into its first compressed archive
+$(BUILD)/initrd-parts/truncated.img: $(BUILD)/initrd-zstd.img
+	head -c $$(( $$(stat -c %s $(BUILD)/initrd-parts/plain.cpio) + 100 )) $(BUILD)/initrd-parts/zstd-1.img > $@
+
 ## the program suite: each test program runs on the host's Linux first and
 ## the guest must print every line the host printed
 $(PROGRAM_SUITE): $(TEST_BINS) $(DYN_BINS) runner
@@ -112,10 +145,18 @@ $(BUILD)/systemd-%.cpio: $(SYSTEMD_SRC) | runner
 ## run: boot Debian's systemd with the standard unit set to a login prompt
 ## on the console (log in as root, no password); UNITS=minimal for the
 ## minimal unit set, INIT=/bin/sh (or any program) for the test initramfs
-## with that init; SMP=4 for four CPUs; Ctrl-A X quits QEMU
+## with that init; IMAGE=FILE boots that initramfs as it is (plain, gzip
+## or zstd, archives concatenated: an initrd.img from mkinitramfs or
+## dracut; INIT= then names its init); SMP=4 for four CPUs; Ctrl-A X quits
+## QEMU; a reboot boots again
 UNITS   ?= standard
 INIT    ?=
-ifeq ($(INIT),)
+IMAGE   ?=
+ifneq ($(IMAGE),)
+RUN_DEPS   := runner
+RUN_INITRD := $(IMAGE)
+RUN_APPEND := $(if $(INIT),init=$(INIT) )$(APPEND)
+else ifeq ($(INIT),)
 RUN_DEPS   := $(BUILD)/systemd-$(UNITS).cpio
 RUN_INITRD := $(BUILD)/systemd-$(UNITS).cpio
 RUN_APPEND := rdinit=/lib/systemd/systemd $(APPEND)
@@ -154,11 +195,11 @@ bench-quick: check-deps kernel initramfs $(LINUX)/vmlinux
 ## test: everything; .ci/run calls this
 test: check-deps test-host test-loom test-guest test-systemd test-bench
 
-test-host:
+test-host: toolchain
 	@echo "==> host unit tests"
 	$(CARGO) test --release
 
-test-loom:
+test-loom: toolchain
 	@echo "==> loom models of the executor"
 	RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 $(CARGO) test -p executor --release --test loom --target-dir target/loom
 
@@ -168,7 +209,7 @@ test-bench: kernel initramfs
 	@echo "==> benchmark program (quick, Aramid)"
 	$(RUNNER) bench --kernel $(KERNEL) --initrd $(INITRD) --quick --reps 1 --smp 1,4
 
-test-guest: kernel initramfs $(PROGRAM_SUITE) $(LINUX)/vmlinux
+test-guest: kernel initramfs $(PROGRAM_SUITE) $(COMPRESSED_IMAGES) $(LINUX)/vmlinux
 	@echo "==> guest suites (TCG unless a KVM probe succeeds)"
 	$(RUNNER) test --suite testing/suites/boot.toml --kernel $(KERNEL) --initrd $(INITRD)
 	$(RUNNER) test --suite $(PROGRAM_SUITE) --kernel $(KERNEL) --initrd $(INITRD)
@@ -185,7 +226,7 @@ test-systemd: check-deps kernel runner $(BUILD)/systemd-minimal.cpio $(BUILD)/sy
 	$(RUNNER) test --suite testing/suites/systemd-minimal.toml --kernel $(KERNEL) --initrd $(BUILD)/systemd-minimal.cpio
 	$(RUNNER) test --suite testing/suites/systemd-standard.toml --kernel $(KERNEL) --initrd $(BUILD)/systemd-standard.cpio
 
-clippy:
+clippy: toolchain
 	$(CARGO) clippy --release
 	$(CARGO) clippy -p kernel -p platform --release --target $(KTARGET)
 

@@ -1,6 +1,14 @@
 //! Unpacking the initramfs into the root filesystem, like Linux's
 //! init/initramfs.c:
 //!
+//! - The image is a sequence of members: uncompressed cpio archives, and
+//!   gzip- or zstd-compressed data ([`crate::decompress`]) holding cpio
+//!   archives, with zero padding between them (Debian's images put an
+//!   uncompressed microcode archive before the compressed main one). All
+//!   are unpacked into one tree, in order. Decompressed data goes through
+//!   the streaming [`Parser`] straight into the files, so the image never
+//!   exists decompressed in memory: the compressed image and the unpacked
+//!   tree are the only copies.
 //! - Directories are created (an existing one is kept), then owned and
 //!   chmod'ed as archived; their mtimes are set after everything is
 //!   unpacked, since adding entries changes them.
@@ -14,15 +22,18 @@
 //! - An existing entry of another type is removed first (an empty directory
 //!   with rmdir), so later archives override earlier ones.
 //! - Errors on single entries (a missing parent directory, say) are logged
-//!   and the entry skipped, as Linux does; a malformed archive stops the
-//!   unpacking with the reader's error, keeping what was unpacked.
+//!   and the entry skipped, as Linux does; a malformed archive, a corrupt
+//!   or truncated compressed member, or a member that is neither stops the
+//!   unpacking with an [`UnpackError`], keeping what was unpacked.
 
 use alloc::collections::BTreeMap;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::clock::Timespec;
-use crate::cpio::{CpioError, Entry, Reader};
+use crate::cpio::{CpioError, Entry, Parser, Sink};
 use crate::cred::Creds;
+use crate::decompress::{self, Failure};
 use crate::errno::{Errno, Result};
 use crate::flags::*;
 use crate::inode::*;
@@ -36,10 +47,85 @@ pub struct UnpackStats {
     pub unpacked: usize,
     /// Entries skipped after an error.
     pub skipped: usize,
+    /// Compressed archives decompressed: gzip members, zstd frames.
+    pub compressed: usize,
+}
+
+/// Why an image could not be unpacked to its end. Offsets are in the
+/// image; a cpio error inside a compressed member has its offset in the
+/// member's decompressed data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnpackError {
+    /// A malformed cpio archive, in the member at `member` if compressed.
+    Cpio { member: Option<usize>, err: CpioError },
+    /// A compressed member that did not decompress.
+    Decompress { offset: usize, method: &'static str, why: String },
+    /// A member compressed with a method Aramid does not decompress.
+    Unsupported { offset: usize, method: &'static str },
+    /// Bytes that are neither cpio nor compressed data (Linux: "invalid
+    /// magic at start of compressed archive").
+    BadMagic { offset: usize },
+    /// A compressed member's data continued past its cpio archives with
+    /// something else (Linux: "junk within compressed archive").
+    Junk { member: usize },
+    /// A compressed member ended inside a cpio entry (Linux: "junk at the
+    /// end of compressed archive").
+    Incomplete { member: usize, err: CpioError },
+}
+
+impl core::fmt::Display for UnpackError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            UnpackError::Cpio { member: None, err } => write!(f, "{err}"),
+            UnpackError::Cpio { member: Some(m), err } => {
+                write!(f, "in the compressed archive at offset {m}: {err}")
+            }
+            UnpackError::Decompress { offset, method, why } => {
+                write!(f, "{method} archive at offset {offset}: {why}")
+            }
+            UnpackError::Unsupported { offset, method } => {
+                write!(f, "compression method {method} (at offset {offset}) not supported")
+            }
+            UnpackError::BadMagic { offset } => {
+                write!(f, "invalid magic at start of compressed archive (offset {offset})")
+            }
+            UnpackError::Junk { member } => {
+                write!(f, "junk within the compressed archive at offset {member}")
+            }
+            UnpackError::Incomplete { member, err } => {
+                write!(f, "compressed archive at offset {member} ends inside an entry ({err})")
+            }
+        }
+    }
 }
 
 /// Key identifying an inode of the archived tree: (archive, dev, ino, mode).
 type LinkKey = (usize, (u32, u32), u32, u32);
+
+/// What [`finish`] applies to an entry once its data is in.
+#[derive(Clone, Copy)]
+struct Attrs {
+    uid: u32,
+    gid: u32,
+    mode: u32,
+    mtime: u32,
+}
+
+impl From<&Entry<'_>> for Attrs {
+    fn from(e: &Entry<'_>) -> Attrs {
+        Attrs { uid: e.uid, gid: e.gid, mode: e.mode, mtime: e.mtime }
+    }
+}
+
+/// The regular file whose data is arriving.
+struct OpenFile {
+    loc: PathLoc,
+    name: String,
+    attrs: Attrs,
+    written: u64,
+    /// A later hard link that carries no data leaves the shared data alone.
+    keep: bool,
+}
 
 struct Unpacker<'a> {
     vfs: &'a Vfs,
@@ -47,10 +133,12 @@ struct Unpacker<'a> {
     root: &'a PathLoc,
     links: BTreeMap<LinkKey, Vec<u8>>,
     dir_times: Vec<(PathLoc, u32)>,
+    file: Option<OpenFile>,
+    stats: UnpackStats,
 }
 
-/// Unpacks every archive in `image` into the root of `vfs`.
-pub fn unpack_cpio(vfs: &Vfs, image: &[u8]) -> core::result::Result<UnpackStats, CpioError> {
+/// Unpacks every member of `image` into the root of `vfs`.
+pub fn unpack(vfs: &Vfs, image: &[u8]) -> core::result::Result<UnpackStats, UnpackError> {
     let root = vfs.root();
     let creds = Creds::root();
     let mut u = Unpacker {
@@ -64,33 +152,54 @@ pub fn unpack_cpio(vfs: &Vfs, image: &[u8]) -> core::result::Result<UnpackStats,
         root: &root,
         links: BTreeMap::new(),
         dir_times: Vec::new(),
+        file: None,
+        stats: UnpackStats::default(),
     };
-    let mut stats = UnpackStats::default();
-    let mut reader = Reader::new(image);
-    let mut failure = None;
-    while let Some(entry) = reader.next() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        };
-        match u.entry(&entry, reader.trailers_seen()) {
-            Ok(()) => stats.unpacked += 1,
-            Err(e) => {
-                log::warn!("initramfs: {}: {:?}", entry.name, e);
-                stats.skipped += 1;
-            }
-        }
-    }
+    let mut parser = Parser::new();
+    let result = unpack_members(image, &mut parser, &mut u);
+    // A truncated image may leave a file open: it keeps what arrived.
+    u.end();
     for (loc, mtime) in core::mem::take(&mut u.dir_times) {
         let _ = set_mtime(&loc, mtime);
     }
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(stats),
+    result.map(|()| u.stats)
+}
+
+fn unpack_members(
+    image: &[u8],
+    parser: &mut Parser,
+    u: &mut Unpacker<'_>,
+) -> core::result::Result<(), UnpackError> {
+    let mut pos = 0;
+    while pos < image.len() {
+        parser.set_pos(pos);
+        pos += parser
+            .feed(&image[pos..], u)
+            .map_err(|err| UnpackError::Cpio { member: None, err })?;
+        let Some(rest) = image.get(pos..).filter(|r| !r.is_empty()) else {
+            break;
+        };
+        // Not cpio: a compressed member.
+        let method = decompress::detect(rest).map_err(|name| match name {
+            Some(method) => UnpackError::Unsupported { offset: pos, method },
+            None => UnpackError::BadMagic { offset: pos },
+        })?;
+        let member = pos;
+        parser.set_pos(0);
+        let mut feed = |piece: &[u8]| match parser.feed(piece, u) {
+            Ok(n) if n == piece.len() => Ok(()),
+            Ok(_) => Err(UnpackError::Junk { member }),
+            Err(err) => Err(UnpackError::Cpio { member: Some(member), err }),
+        };
+        let decoded = decompress::decompress(method, rest, &mut feed).map_err(|f| match f {
+            Failure::Output(e) => e,
+            Failure::Input(why) => UnpackError::Decompress { offset: member, method: method.name(), why },
+        })?;
+        parser.finish().map_err(|err| UnpackError::Incomplete { member, err })?;
+        u.stats.compressed += decoded.members;
+        pos += decoded.used;
     }
+    parser.finish().map_err(|err| UnpackError::Cpio { member: None, err })
 }
 
 fn set_mtime(loc: &PathLoc, mtime: u32) -> Result<()> {
@@ -103,7 +212,7 @@ fn set_mtime(loc: &PathLoc, mtime: u32) -> Result<()> {
 }
 
 /// Sets owner and exact permission bits, then the times.
-fn finish(loc: &PathLoc, e: &Entry<'_>, mode: bool) -> Result<()> {
+fn finish(loc: &PathLoc, e: Attrs, mode: bool) -> Result<()> {
     let attr = SetAttr {
         uid: Some(e.uid),
         gid: Some(e.gid),
@@ -114,7 +223,55 @@ fn finish(loc: &PathLoc, e: &Entry<'_>, mode: bool) -> Result<()> {
     set_mtime(loc, e.mtime)
 }
 
+impl Sink for Unpacker<'_> {
+    fn member(&mut self, e: &Entry<'_>, archive: usize) {
+        self.end();
+        match self.entry(e, archive) {
+            Ok(Some(file)) => self.file = Some(file),
+            Ok(None) => self.stats.unpacked += 1,
+            Err(err) => self.skip(e.name, err),
+        }
+    }
+
+    fn data(&mut self, chunk: &[u8]) {
+        let Some(f) = self.file.as_mut() else { return };
+        if f.keep {
+            return;
+        }
+        let mut done = 0;
+        while done < chunk.len() {
+            match f.loc.inode.write_at(f.written, &chunk[done..]) {
+                Ok(0) => return self.fail_file(Errno::ENOSPC),
+                Ok(n) => {
+                    done += n;
+                    f.written += n as u64;
+                }
+                Err(err) => return self.fail_file(err),
+            }
+        }
+    }
+
+    fn end(&mut self) {
+        let Some(f) = self.file.take() else { return };
+        match finish(&f.loc, f.attrs, true) {
+            Ok(()) => self.stats.unpacked += 1,
+            Err(err) => self.skip(&f.name, err),
+        }
+    }
+}
+
 impl Unpacker<'_> {
+    fn skip(&mut self, name: &str, err: Errno) {
+        log::warn!("initramfs: {name}: {err:?}");
+        self.stats.skipped += 1;
+    }
+
+    fn fail_file(&mut self, err: Errno) {
+        if let Some(f) = self.file.take() {
+            self.skip(&f.name, err);
+        }
+    }
+
     fn lookup(&self, path: &[u8]) -> Result<PathLoc> {
         self.vfs
             .resolve(&self.ctx, self.root, path, Lookup::NOFOLLOW)
@@ -156,7 +313,9 @@ impl Unpacker<'_> {
         self.lookup(path).map(Some)
     }
 
-    fn entry(&mut self, e: &Entry<'_>, archive: usize) -> Result<()> {
+    /// Creates the entry `e`; a regular file is returned open for its
+    /// data (which [`Sink::data`] writes, then [`Sink::end`] finishes).
+    fn entry(&mut self, e: &Entry<'_>, archive: usize) -> Result<Option<OpenFile>> {
         let path = e.name.as_bytes();
         let (vfs, ctx, root) = (self.vfs, self.ctx, self.root);
         match e.mode & S_IFMT {
@@ -188,36 +347,37 @@ impl Unpacker<'_> {
                         )
                     }
                 };
-                if !linked || !e.data.is_empty() {
-                    loc.inode.truncate(e.data.len() as u64)?;
+                // GNU cpio puts a linked file's data on its last name: a
+                // link without data leaves the shared inode as it is.
+                let keep = linked && e.size == 0;
+                if !keep {
+                    loc.inode.truncate(e.size as u64)?;
                 }
-                let mut done = 0;
-                while done < e.data.len() {
-                    let n = loc.inode.write_at(done as u64, &e.data[done..])?;
-                    if n == 0 {
-                        return Err(Errno::ENOSPC);
-                    }
-                    done += n;
-                }
-                finish(&loc, e, true)?;
+                return Ok(Some(OpenFile {
+                    loc,
+                    name: e.name.into(),
+                    attrs: e.into(),
+                    written: 0,
+                    keep,
+                }));
             }
             S_IFLNK => {
                 self.clean(path, 0);
                 let target = e.data.strip_suffix(b"\0").unwrap_or(e.data);
                 let loc = crate::ops::symlinkat(vfs, &ctx, target, root, path)?;
-                finish(&loc, e, false)?;
+                finish(&loc, e.into(), false)?;
             }
             S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK => {
                 self.clean(path, e.mode);
                 if self.maybe_link(e, archive, path)?.is_some() {
-                    return Ok(());
+                    return Ok(None);
                 }
                 let rdev = makedev(e.rdev.0, e.rdev.1);
                 let loc = crate::ops::mknodat(vfs, &ctx, root, path, e.mode, rdev)?;
-                finish(&loc, e, true)?;
+                finish(&loc, e.into(), true)?;
             }
             _ => return Err(Errno::EINVAL),
         }
-        Ok(())
+        Ok(None)
     }
 }

@@ -19,7 +19,8 @@
 //!   it as cgroupfs).
 //! - [`synthetic`]: generated trees (procfs, sysfs): directories listing
 //!   kernel state, files produced on read and parsed on write, magic links.
-//! - [`initramfs`] unpacks a [`cpio`] image into the root.
+//! - [`initramfs`] unpacks a [`cpio`] image, plain or compressed
+//!   ([`decompress`]: gzip, zstd), into the root.
 //!
 //! Everything is synchronous and never blocks: the kernel wraps operations
 //! that wait (pipes, ttys, F_SETLKW) itself. Timestamps come from a
@@ -56,6 +57,7 @@ pub mod attr;
 pub mod cgroup;
 pub mod clock;
 pub mod cpio;
+pub mod decompress;
 pub mod cred;
 pub mod deny_write;
 pub mod devpts;

@@ -13,10 +13,16 @@ use platform::BootInfo;
 /// `init=` (or `/init`, then `/sbin/init`) and panics with "No working init
 /// found" when none can be executed.
 pub fn run(info: &BootInfo) {
-    if info.initrd.is_none() {
+    let initrd = platform::boot::take_initrd();
+    if info.initrd_size.is_none() {
         log::error!("no initramfs was given (-initrd)");
     }
-    crate::file::vfs::init(info.initrd);
+    crate::file::vfs::init(initrd.as_ref().map(|i| i.data()));
+    // Its files are in the root tmpfs now: the image's memory is free,
+    // as on Linux.
+    if let Some(i) = initrd {
+        log::info!("Freeing initrd memory: {}K", i.release() / 1024);
+    }
     crate::exec::vdso::init();
     // Linux tries the initramfs's `rdinit=` first, then `init=`; without
     // either, /init and /sbin/init.

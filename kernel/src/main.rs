@@ -22,6 +22,7 @@ mod init;
 mod lock_order;
 mod mm;
 mod ns;
+mod power;
 mod proc;
 mod procfs;
 mod random;
@@ -46,14 +47,15 @@ fn bsp_main(info: &'static BootInfo) -> ! {
         "kernel: {} MiB usable, {} CPU(s) present, initramfs {}",
         info.usable_memory >> 20,
         info.cpus_present,
-        match info.initrd {
-            Some(d) => alloc::format!("{} KiB", d.len() / 1024),
+        match info.initrd_size {
+            Some(n) => alloc::format!("{} KiB", n / 1024),
             None => alloc::string::String::from("absent"),
         }
     );
     sched::init(info.cpus_present);
     syscall::init();
     file::console::init();
+    power::init();
     let online = platform::smp::start_aps();
     // One task pinned to each CPU: the last to run announces that every
     // CPU runs its executor loop.

@@ -108,6 +108,7 @@ pub(crate) fn init(rsdp_phys: u64) -> AcpiInfo {
         info.io_apics.push((0xfec0_0000, 0));
     }
     find_s5(&tables);
+    find_reset_register(&tables);
     log::info!(
         "acpi: {} CPUs (APIC IDs {:?}), {} I/O APIC(s), {} ISA override(s)",
         info.apic_ids.len(),
@@ -116,6 +117,22 @@ pub(crate) fn init(rsdp_phys: u64) -> AcpiInfo {
         info.overrides.len()
     );
     info
+}
+
+/// Finds the FADT's reset register, when the FADT says it works and it
+/// is an I/O port (QEMU's PC machines: 0xcf9).
+fn find_reset_register(tables: &AcpiTables<DirectMap>) {
+    let Ok(fadt) = tables.find_table::<Fadt>() else { return };
+    let flags = { fadt.get().flags };
+    if !flags.supports_system_reset_via_fadt() {
+        return;
+    }
+    let Ok(reg) = fadt.get().reset_register() else { return };
+    let value = { fadt.get().reset_value };
+    if reg.address_space == acpi::address::AddressSpace::SystemIo && reg.address != 0 && reg.address <= 0xffff {
+        log::debug!("acpi: reset register: port {:#x} value {value:#x}", reg.address);
+        crate::power::set_acpi_reset(reg.address as u16, value);
+    }
 }
 
 /// Finds the PM1 control ports (FADT) and the `\_S5` sleep type (DSDT).

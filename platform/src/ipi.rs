@@ -19,7 +19,7 @@ fn others() -> impl Iterator<Item = usize> {
     (0..smp::cpus_present()).filter(move |&c| c != me && percpu::get(c).online.load(Ordering::Acquire))
 }
 
-/// Stops every other CPU (used by the panic path).
+/// Stops every other CPU (the panic and halt paths).
 pub fn stop_other_cpus() {
     for c in others() {
         lapic::send_nmi(smp::apic_id(c));
@@ -27,7 +27,7 @@ pub fn stop_other_cpus() {
 }
 
 pub(crate) fn handle_nmi(frame: &TrapFrame) {
-    if panic::in_progress() {
+    if panic::in_progress() || crate::power::halting() {
         crate::power::halt_forever();
     }
     log::warn!("NMI at {:#x}", frame.rip);

@@ -29,6 +29,7 @@ pub mod boot;
 pub mod cmdline;
 pub mod cpu;
 pub mod ipi;
+pub mod keyboard;
 pub mod logger;
 pub mod mem;
 pub mod panic;

@@ -1,11 +1,11 @@
-//! Powering off and resetting. Off: QEMU's `isa-debug-exit` device when present (its exit
+//! Powering off, halting and resetting. Off: QEMU's `isa-debug-exit` device when present (its exit
 //! status is `(value << 1) | 1`), else ACPI S5 through the FADT's PM1
 //! control registers, else halting every CPU.
 //!
 //! Status values: 0 success (init exited 0, self-tests passed), 1..=0x7d
 //! init's exit status or the number of failed self-tests, 0x7f kernel panic.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use x86_64::instructions::port::Port;
 
@@ -43,6 +43,32 @@ fn enable_acpi_mode(pm1a: u16) {
             }
         }
     }
+}
+
+/// The FADT's reset register (an I/O port, 0 if none) and value.
+static RESET_PORT: AtomicU32 = AtomicU32::new(0);
+static RESET_VALUE: AtomicU32 = AtomicU32::new(0);
+
+pub(crate) fn set_acpi_reset(port: u16, value: u8) {
+    RESET_PORT.store(port as u32, Ordering::Relaxed);
+    RESET_VALUE.store(value as u32, Ordering::Relaxed);
+}
+
+/// Set by [`halt`]: an NMI then stops the CPU it lands on.
+static HALTING: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn halting() -> bool {
+    HALTING.load(Ordering::Relaxed)
+}
+
+/// Stops the machine without powering it off (reboot(2)'s HALT, Linux's
+/// `machine_halt()`): every other CPU is stopped by an NMI, then this
+/// one; the machine stays on (QEMU keeps running) until it is reset or
+/// switched off from outside.
+pub fn halt() -> ! {
+    HALTING.store(true, Ordering::SeqCst);
+    crate::ipi::stop_other_cpus();
+    halt_forever()
 }
 
 /// Halts this CPU forever with interrupts disabled.
@@ -83,10 +109,18 @@ pub fn power_off() -> ! {
     halt_forever()
 }
 
-/// Resets the machine (reboot(2)'s RESTART): the PCI reset control
-/// register (0xcf9, a full reset), then the keyboard controller's reset
-/// line; QEMU started with `-no-reboot` exits instead of rebooting.
+/// Resets the machine (reboot(2)'s RESTART), trying what Linux's x86
+/// `native_machine_emergency_restart()` tries: the FADT's reset register,
+/// the PCI reset control register (0xcf9, a full reset), then the
+/// keyboard controller's reset line. QEMU started with `-no-reboot` exits
+/// instead of rebooting.
 pub fn reset() -> ! {
+    let port = RESET_PORT.load(Ordering::Relaxed) as u16;
+    if port != 0 {
+        // SAFETY: an I/O port the FADT names as the reset register, with
+        // the value it says to write; device effects only.
+        unsafe { Port::<u8>::new(port).write(RESET_VALUE.load(Ordering::Relaxed) as u8) };
+    }
     // SAFETY: 0xcf9 is the chipset's reset control register on the PC
     // machines QEMU emulates (i440fx PIIX, q35 ICH9); writing 0x02 then
     // 0x06 requests a hard reset. Elsewhere the port is unused.

@@ -1,9 +1,10 @@
 //! Unpacking cpio archives into the root tmpfs: every entry type with its
 //! mode, owner and mtime; hard links; overriding by later archives;
-//! skipped entries; malformed input.
+//! skipped entries; malformed input; gzip- and zstd-compressed members
+//! made by the host's `gzip` and `zstd`, concatenated, corrupt, truncated.
 
 use fs::cpio::CpioError;
-use fs::initramfs::{unpack_cpio, UnpackStats};
+use fs::initramfs::{unpack, UnpackError, UnpackStats};
 use fs::inode::*;
 use fs::*;
 
@@ -116,12 +117,13 @@ fn unpacks_every_entry_type() {
         e("./dev/sock", S_IFSOCK | 0o755, b""),
         e("/empty", S_IFREG | 0o600, b""),
     ]);
-    let stats = unpack_cpio(&env.vfs, &img).unwrap();
+    let stats = unpack(&env.vfs, &img).unwrap();
     assert_eq!(
         stats,
         UnpackStats {
             unpacked: 9,
-            skipped: 0
+            skipped: 0,
+            compressed: 0
         }
     );
     let bin = env.stat("/bin").unwrap();
@@ -182,7 +184,7 @@ fn hard_links_share_one_inode() {
             ..e("x", S_IFREG | 0o600, b"other")
         },
     ]);
-    unpack_cpio(&env.vfs, &img).unwrap();
+    unpack(&env.vfs, &img).unwrap();
     let a = env.stat("/a").unwrap();
     assert_eq!(a.nlink, 3);
     assert_eq!(env.stat("/d/b").unwrap().ino, a.ino);
@@ -205,7 +207,7 @@ fn hard_links_do_not_cross_archives() {
         nlink: 2,
         ..e("two", S_IFREG | 0o644, b"2")
     }]));
-    unpack_cpio(&env.vfs, &img).unwrap();
+    unpack(&env.vfs, &img).unwrap();
     assert_eq!(env.read("/one"), b"1");
     assert_eq!(env.read("/two"), b"2");
     assert_ne!(env.stat("/one").unwrap().ino, env.stat("/two").unwrap().ino);
@@ -226,7 +228,7 @@ fn later_entries_override_earlier_ones() {
         e("thing", S_IFREG | 0o644, b"now a file"),
         e("link", S_IFLNK | 0o777, b"new"),
     ]));
-    unpack_cpio(&env.vfs, &img).unwrap();
+    unpack(&env.vfs, &img).unwrap();
     assert_eq!(
         env.stat("/etc").unwrap().mode,
         S_IFDIR | 0o700,
@@ -250,10 +252,11 @@ fn bad_entries_are_skipped_and_bad_archives_stop() {
         e("ok", S_IFREG | 0o644, b"fine"),
     ]);
     assert_eq!(
-        unpack_cpio(&env.vfs, &img),
+        unpack(&env.vfs, &img),
         Ok(UnpackStats {
             unpacked: 1,
-            skipped: 2
+            skipped: 2,
+            compressed: 0
         })
     );
     assert_eq!(env.read("/ok"), b"fine");
@@ -266,8 +269,11 @@ fn bad_entries_are_skipped_and_bad_archives_stop() {
     let cut = img.len() - 40;
     img.truncate(cut);
     assert!(matches!(
-        unpack_cpio(&env.vfs, &img),
-        Err(CpioError::Truncated { .. })
+        unpack(&env.vfs, &img),
+        Err(UnpackError::Cpio {
+            member: None,
+            err: CpioError::Truncated { .. }
+        })
     ));
     assert_eq!(env.read("/first"), b"1");
     // Garbage anywhere never panics.
@@ -279,6 +285,179 @@ fn bad_entries_are_skipped_and_bad_archives_stop() {
         let mut bad = good.clone();
         bad[i] ^= 0x5a;
         let env = Env::new();
-        let _ = unpack_cpio(&env.vfs, &bad);
+        let _ = unpack(&env.vfs, &bad);
     }
+}
+
+/// `data` compressed by the host's `tool` (`gzip` or `zstd`) with `args`.
+fn compress(tool: &str, args: &[&str], data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{tool} is needed for these tests (make deps): {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = data.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "{tool} failed");
+    out.stdout
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    compress("gzip", &["-c", "-n"], data)
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    compress("zstd", &["-c", "-q", "-3"], data)
+}
+
+/// A megabyte that compresses, but not to nothing: several output pieces.
+fn big() -> Vec<u8> {
+    let mut x = 0x1234_5678u32;
+    (0..1 << 20)
+        .map(|i| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            if i % 3 == 0 { (x >> 24) as u8 } else { b'a' + (i % 26) as u8 }
+        })
+        .collect()
+}
+
+#[test]
+fn compressed_members_after_a_plain_archive() {
+    let env = Env::new();
+    let big = big();
+    // Debian's layout: an uncompressed (microcode) archive, then the main
+    // archive compressed; here also a second compressed member.
+    let mut img = archive(&[
+        e("kernel", S_IFDIR | 0o755, b""),
+        e("kernel/early", S_IFREG | 0o644, b"plain"),
+    ]);
+    img.extend_from_slice(&[0; 512]);
+    img.extend(gzip(&archive(&[
+        e("bin", S_IFDIR | 0o755, b""),
+        e("bin/big", S_IFREG | 0o755, &big),
+        e("bin/sh", S_IFLNK | 0o777, b"big"),
+    ])));
+    img.extend_from_slice(&[0; 3]);
+    let mut two = archive(&[e("etc", S_IFDIR | 0o700, b"")]);
+    two.extend(archive(&[e("etc/z", S_IFREG | 0o600, b"zstd")]));
+    img.extend(zstd(&two));
+    let stats = unpack(&env.vfs, &img).unwrap();
+    assert_eq!(stats, UnpackStats { unpacked: 7, skipped: 0, compressed: 2 });
+    assert_eq!(env.read("/kernel/early"), b"plain");
+    assert_eq!(env.read("/bin/sh"), big, "through the symlink");
+    assert_eq!(env.stat("/bin/big").unwrap().mode, S_IFREG | 0o755);
+    assert_eq!(env.read("/etc/z"), b"zstd");
+    assert_eq!(env.stat("/etc").unwrap().mode, S_IFDIR | 0o700);
+}
+
+#[test]
+fn concatenated_gzip_members_and_zstd_frames() {
+    // `cat a.gz b.gz`: two members, one archive each.
+    let env = Env::new();
+    let mut img = gzip(&archive(&[e("a", S_IFREG | 0o644, b"1")]));
+    img.extend(gzip(&archive(&[e("b", S_IFREG | 0o644, b"22")])));
+    assert_eq!(unpack(&env.vfs, &img).unwrap().compressed, 2);
+    assert_eq!((env.read("/a"), env.read("/b")), (b"1".to_vec(), b"22".to_vec()));
+    // One archive split across two zstd frames decodes as one stream.
+    let env = Env::new();
+    let whole = archive(&[e("f", S_IFREG | 0o644, &big()[..100_000])]);
+    let mut img = zstd(&whole[..50_001]);
+    img.extend(zstd(&whole[50_001..]));
+    assert_eq!(unpack(&env.vfs, &img).unwrap().compressed, 2);
+    assert_eq!(env.read("/f"), &big()[..100_000]);
+}
+
+#[test]
+fn gzip_header_fields_are_skipped() {
+    // Compressing a named file stores its name (FNAME).
+    let dir = std::env::temp_dir().join(format!("aramid-fs-gz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("image.cpio");
+    std::fs::write(&path, archive(&[e("named", S_IFREG | 0o644, b"yes")])).unwrap();
+    let img = compress("gzip", &["-c", path.to_str().unwrap()], b"");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(img[3] & 8, 8, "FNAME set");
+    let env = Env::new();
+    unpack(&env.vfs, &img).unwrap();
+    assert_eq!(env.read("/named"), b"yes");
+}
+
+#[test]
+fn bad_compressed_images_are_errors_not_panics() {
+    let payload = archive(&[
+        e("d", S_IFDIR | 0o755, b""),
+        e("d/f", S_IFREG | 0o644, &big()[..20_000]),
+    ]);
+    for (name, img) in [("gzip", gzip(&payload)), ("zstd", zstd(&payload))] {
+        // Every truncation is reported.
+        for cut in (1..img.len()).step_by(7) {
+            let env = Env::new();
+            assert!(unpack(&env.vfs, &img[..cut]).is_err(), "{name} cut at {cut}");
+        }
+        // Any corrupted byte: an error (or, in a header field nobody
+        // checks, success), never a panic.
+        for i in 0..img.len() {
+            let mut bad = img.clone();
+            bad[i] ^= 0x21;
+            let env = Env::new();
+            let _ = unpack(&env.vfs, &bad);
+        }
+        let mut bad = img.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0xff;
+        let env = Env::new();
+        assert!(unpack(&env.vfs, &bad).is_err(), "{name} corrupted in the middle");
+    }
+    let env = Env::new();
+    let err = unpack(&env.vfs, &gzip(&payload)[..40]).unwrap_err();
+    assert!(
+        matches!(&err, UnpackError::Decompress { offset: 0, method: "gzip", .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        unpack(&env.vfs, &compress("xz", &["-c"], &payload)),
+        Err(UnpackError::Unsupported { offset: 0, method: "xz" })
+    );
+    let mut img = archive(&[e("x", S_IFREG, b"")]);
+    let len = img.len();
+    img.extend_from_slice(b"garbage!");
+    assert_eq!(unpack(&env.vfs, &img), Err(UnpackError::BadMagic { offset: len }));
+    // The compressed data holds something after its archive...
+    let mut junk = payload.clone();
+    junk.extend_from_slice(b"junk");
+    assert_eq!(unpack(&env.vfs, &gzip(&junk)), Err(UnpackError::Junk { member: 0 }));
+    // ... or ends inside an entry.
+    assert!(matches!(
+        unpack(&env.vfs, &zstd(&payload[..payload.len() - 200])),
+        Err(UnpackError::Incomplete { member: 0, .. })
+    ));
+    // Messages for the kernel log.
+    assert_eq!(
+        UnpackError::Unsupported { offset: 8, method: "xz" }.to_string(),
+        "compression method xz (at offset 8) not supported"
+    );
+}
+
+#[test]
+fn a_compressed_archive_without_its_last_padding_is_followed_cleanly() {
+    // The compressed data ends right after a 5-byte file, without the 3
+    // bytes of alignment and without a trailer; a plain archive follows.
+    let env = Env::new();
+    let mut inner = Vec::new();
+    push(&mut inner, &e("odd", S_IFREG | 0o644, b"12345"));
+    inner.truncate(inner.len() - 3);
+    let mut img = gzip(&inner);
+    while !img.len().is_multiple_of(4) {
+        img.push(0);
+    }
+    img.extend(archive(&[e("next", S_IFREG | 0o644, b"after")]));
+    assert_eq!(unpack(&env.vfs, &img).unwrap().unpacked, 2);
+    assert_eq!(env.read("/odd"), b"12345");
+    assert_eq!(env.read("/next"), b"after");
 }

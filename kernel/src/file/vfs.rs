@@ -54,9 +54,16 @@ pub fn init(initrd: Option<&[u8]>) {
         let tmp = Tmpfs::with_memory(Arc::new(Realtime), crate::mm::filemap::memory(), TmpfsOptions { mode: 0o755, ..TmpfsOptions::default() });
         let vfs = Vfs::new(tmp.root(), "rootfs", "rootfs");
         if let Some(image) = initrd {
-            match fs::initramfs::unpack_cpio(&vfs, image) {
-                Ok(s) => log::info!("initramfs: {} entries unpacked into the root tmpfs ({} skipped)", s.unpacked, s.skipped),
-                Err(e) => log::error!("initramfs: not a valid cpio archive ({e:?})"),
+            // Plain, gzip or zstd, several archives concatenated; what
+            // was unpacked before an error stays, as on Linux.
+            match fs::initramfs::unpack(&vfs, image) {
+                Ok(s) => log::info!(
+                    "initramfs: {} entries unpacked into the root tmpfs ({} skipped, {} compressed archives)",
+                    s.unpacked,
+                    s.skipped,
+                    s.compressed
+                ),
+                Err(e) => log::error!("initramfs: unpacking failed: {e}"),
             }
         }
         populate_dev(&vfs);

@@ -1,17 +1,20 @@
 //! reboot(2) (Linux's kernel/reboot.c): the caller needs CAP_SYS_BOOT
 //! (EPERM, checked first), then the two magic numbers (EINVAL), then the
 //! command:
-//! - CAD_ON / CAD_OFF: whether Ctrl-Alt-Del reboots at once or signals
-//!   init; recorded (a serial console has no such key);
-//! - RESTART / RESTART2: the machine resets (QEMU with `-no-reboot` exits);
-//! - HALT / POWER_OFF: the machine powers off (QEMU's isa-debug-exit with
-//!   status 0, else ACPI S5) — a halted QEMU would only sit there;
+//! - CAD_ON / CAD_OFF: whether Ctrl-Alt-Del (the PC keyboard's, see
+//!   [`crate::power`]) restarts at once or sends SIGINT to init;
+//! - RESTART / RESTART2: "reboot: Restarting system", and the machine
+//!   resets (QEMU boots again; with `-no-reboot`, as the test runner
+//!   starts it, QEMU exits and reports a guest reset);
+//! - HALT: "reboot: System halted", every CPU stops and the machine stays
+//!   on, as on Linux;
+//! - POWER_OFF: "reboot: Power down", and the machine powers off (ACPI S5);
 //! - anything else (SW_SUSPEND, KEXEC included: no hibernation, no kexec)
 //!   is EINVAL.
 //!
 //! As Linux, nothing is synced or killed: init stops its services first.
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::Ordering;
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
@@ -26,9 +29,6 @@ const CMD_POWER_OFF: u32 = 0x4321_fedc;
 const CMD_RESTART2: u32 = 0xa1b2_c3d4;
 const CAP_SYS_BOOT: u32 = 22;
 
-/// Ctrl-Alt-Del reboots at once (CAD_ON) instead of sending SIGINT to init.
-pub static CAD: AtomicBool = AtomicBool::new(true);
-
 pub fn reboot(call: &Call<'_>, magic1: u32, magic2: u32, cmd: u32, _arg: u64) -> SysResult {
     if !call.thread.creds.lock().capable(CAP_SYS_BOOT) {
         return Err(Errno::EPERM);
@@ -38,14 +38,12 @@ pub fn reboot(call: &Call<'_>, magic1: u32, magic2: u32, cmd: u32, _arg: u64) ->
     }
     match cmd {
         CMD_CAD_ON | CMD_CAD_OFF => {
-            CAD.store(cmd == CMD_CAD_ON, Ordering::Relaxed);
+            crate::power::CAD_ON.store(cmd == CMD_CAD_ON, Ordering::Relaxed);
             Ok(0)
         }
-        CMD_RESTART | CMD_RESTART2 => {
-            log::info!("reboot: Restarting system");
-            platform::power::reset()
-        }
-        CMD_HALT | CMD_POWER_OFF => {
+        CMD_RESTART | CMD_RESTART2 => crate::power::restart(),
+        CMD_HALT => crate::power::halt(),
+        CMD_POWER_OFF => {
             log::info!("reboot: Power down");
             platform::power::power_off()
         }

@@ -13,6 +13,7 @@ use crate::acpi::AcpiInfo;
 pub mod vectors {
     pub const TIMER: u8 = 0x20;
     pub const SERIAL: u8 = 0x21;
+    pub const KEYBOARD: u8 = 0x22;
     /// Legacy PIC vectors (masked; only spurious ones can arrive).
     pub const PIC_BASE: u8 = 0xe0;
     pub const RESCHEDULE: u8 = 0xf0;
@@ -46,6 +47,9 @@ pub(crate) fn init_bsp(acpi: &AcpiInfo) {
     ioapic::init(acpi);
     ioapic::route_isa(acpi, crate::serial::IRQ, vectors::SERIAL, lapic::id());
     crate::serial::enable_rx_interrupt();
+    if crate::keyboard::init() {
+        ioapic::route_isa(acpi, crate::keyboard::IRQ, vectors::KEYBOARD, lapic::id());
+    }
 }
 
 /// Local APIC setup on an application processor.

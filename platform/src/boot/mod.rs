@@ -26,12 +26,54 @@ global_asm!(include_str!("boot.S"), options(att_syntax));
 pub struct BootInfo {
     /// The `-append` command line.
     pub cmdline: &'static str,
-    /// The `-initrd` image, read through the direct map (never copied).
-    pub initrd: Option<&'static [u8]>,
+    /// Size of the `-initrd` image, if one was given; the image itself is
+    /// [`take_initrd`]'s.
+    pub initrd_size: Option<usize>,
     /// Usable RAM reported by the memory map, in bytes.
     pub usable_memory: u64,
     /// CPUs listed (and enabled) in ACPI's MADT, the bootstrap CPU included.
     pub cpus_present: usize,
+}
+
+/// The `-initrd` image: RAM the frame allocator keeps out of use, read
+/// through the direct map (never copied), until [`Initrd::release`] gives
+/// it back.
+pub struct Initrd {
+    range: PhysRange,
+}
+
+static INITRD: spin::Mutex<Option<Initrd>> = spin::Mutex::new(None);
+
+/// The initrd, once (the kernel unpacks it, then releases it).
+pub fn take_initrd() -> Option<Initrd> {
+    INITRD.lock().take()
+}
+
+impl Initrd {
+    pub fn data(&self) -> &[u8] {
+        // SAFETY: the range is RAM the frame allocator left out at boot
+        // and gets back only from `release`, which consumes `self`, so no
+        // borrow of the data outlives it; the direct map covers it.
+        unsafe {
+            core::slice::from_raw_parts(
+                mem::phys_to_virt(self.range.start) as *const u8,
+                (self.range.end - self.range.start) as usize,
+            )
+        }
+    }
+
+    /// Gives the image's memory to the frame allocator (Linux's "Freeing
+    /// initrd memory") and returns how many bytes that is: the whole pages
+    /// inside it (a page it shares at either end stays reserved).
+    pub fn release(self) -> u64 {
+        let start = self.range.start.next_multiple_of(mem::PAGE_SIZE);
+        let end = self.range.end / mem::PAGE_SIZE * mem::PAGE_SIZE;
+        if end <= start {
+            return 0;
+        }
+        mem::frame::free_contiguous(start, ((end - start) / mem::PAGE_SIZE) as usize);
+        end - start
+    }
 }
 
 const MAX_MEMMAP: usize = 128;
@@ -110,14 +152,11 @@ extern "C" fn platform_entry(start_info_phys: u32, boot_tsc: u64) -> ! {
     let acpi = acpi::init(si.rsdp_paddr);
     apic::init_bsp(&acpi);
 
-    let initrd = initrd.map(|r| {
-        // SAFETY: the initrd range is RAM reserved from the frame allocator
-        // for the kernel's lifetime, mapped read-write by the direct map.
-        unsafe { core::slice::from_raw_parts(mem::phys_to_virt(r.start) as *const u8, (r.end - r.start) as usize) }
-    });
+    let initrd_size = initrd.map(|r| (r.end - r.start) as usize);
+    *INITRD.lock() = initrd.map(|range| Initrd { range });
     let info = alloc::boxed::Box::leak(alloc::boxed::Box::new(BootInfo {
         cmdline: cmdline::get().as_str(),
-        initrd,
+        initrd_size,
         usable_memory: usable,
         cpus_present: acpi.apic_ids.len(),
     }));

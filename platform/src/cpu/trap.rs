@@ -103,6 +103,10 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             serial::handle_interrupt();
             apic::lapic::eoi();
         }
+        vectors::KEYBOARD => {
+            crate::keyboard::handle_interrupt();
+            apic::lapic::eoi();
+        }
         vectors::TLB_SHOOTDOWN => {
             ipi::handle_tlb_shootdown();
             apic::lapic::eoi();

@@ -14,6 +14,11 @@
 //! 2 + its subdirectories; every other entry has one link (host hard links
 //! become separate files). The archive ends with the `TRAILER!!!` entry and is
 //! zero-padded to a multiple of 512 bytes, as GNU cpio does.
+//!
+//! [`Archive::write_image`] writes a whole initramfs image the way Debian's
+//! mkinitramfs lays one out: earlier images copied as they are (an
+//! uncompressed early archive, say), then this archive, optionally
+//! compressed by the host's `gzip` or `zstd` ([`Compression`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
@@ -390,6 +395,77 @@ impl Archive {
             .map_err(|e| format!("{}: {e}", tmp.display()))
             .and_then(|f| self.write_to(BufWriter::new(f)))
             .and_then(|()| fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display())));
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+/// A compression for [`Archive::write_image`], done by the host's tool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "gzip" => Ok(Compression::Gzip),
+            "zstd" => Ok(Compression::Zstd),
+            _ => Err(format!("--compress {s:?}: expected gzip or zstd")),
+        }
+    }
+
+    /// The command that compresses stdin to stdout (mkinitramfs's levels).
+    fn command(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Compression::Gzip => ("gzip", &["-c", "-n", "-9"]),
+            Compression::Zstd => ("zstd", &["-c", "-q", "-19"]),
+        }
+    }
+}
+
+impl Archive {
+    /// Writes to `path` the files `prepend` (whole, in order), then this
+    /// archive, compressed with `compress` if given; through a temporary
+    /// file renamed into place once complete.
+    pub fn write_image(&self, path: &Path, prepend: &[PathBuf], compress: Option<Compression>) -> Result<(), String> {
+        use std::process::{Command, Stdio};
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let write = || -> Result<(), String> {
+            let mut out = File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            for p in prepend {
+                let mut f = File::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                io::copy(&mut f, &mut out).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            let Some(c) = compress else {
+                return self.write_to(BufWriter::new(out));
+            };
+            let (tool, args) = c.command();
+            // The tool appends to the file through the shared offset.
+            let stdout = out.try_clone().map_err(|e| format!("{}: {e}", tmp.display()))?;
+            let mut child = Command::new(tool)
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(stdout)
+                .spawn()
+                .map_err(|e| format!("{tool}: {e} (install it: make deps)"))?;
+            let written = self.write_to(BufWriter::new(child.stdin.take().expect("piped stdin")));
+            let status = child.wait().map_err(|e| format!("{tool}: {e}"))?;
+            written?;
+            if !status.success() {
+                return Err(format!("{tool} failed ({status})"));
+            }
+            Ok(())
+        };
+        let result = write().and_then(|()| fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display())));
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }

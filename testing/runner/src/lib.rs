@@ -25,6 +25,7 @@ pub mod cpio;
 pub mod hostsuite;
 pub mod monitor;
 pub mod qemu;
+pub mod qmp;
 pub mod runcmd;
 pub mod settings;
 pub mod status;

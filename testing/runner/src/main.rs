@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use runner::accel::Request;
-use runner::cpio::Archive;
+use runner::cpio::{Archive, Compression};
 use runner::monitor::DEFAULT_PANIC_GRACE;
 use runner::runcmd::{self, RunArgs};
 use runner::settings::Settings;
@@ -20,6 +20,7 @@ aramid-runner: boot Aramid under QEMU and check what it prints
 
 USAGE:
   aramid-runner cpio --out FILE.cpio [--dir DIR]... [--file ARCHIVE_PATH=HOST_PATH]... [--char PATH=MAJ:MIN]...
+                    [--prepend IMAGE]... [--compress gzip|zstd]
   aramid-runner run --kernel ELF [--initrd FILE.cpio] [--append \"...\"] [--smp N] [--mem 1G]
                     [--accel auto|tcg|kvm] [--interactive] [--timeout SECS] [--log FILE] [--gdb]
   aramid-runner test --suite FILE.toml --kernel ELF [--initrd FILE.cpio] [--smp 1,4]
@@ -31,7 +32,8 @@ USAGE:
 
 cpio       write a cpio \"newc\" initramfs: --dir packs a host tree at the archive root,
            --file adds one file (or a tree) at ARCHIVE_PATH, --char a character device node;
-           later entries replace earlier ones
+           later entries replace earlier ones; --prepend copies earlier images (an early
+           uncompressed archive, ...) before it, --compress compresses it with the host's tool
 run        boot once; --interactive gives QEMU the terminal (Ctrl-A x quits) and exits with
            QEMU's status; otherwise stream the serial log and exit 0 (success/poweroff),
            N (init exited N), 126 (timed out / QEMU failed) or 127 (kernel panic).
@@ -157,9 +159,18 @@ fn parse_accel(p: &Parsed) -> Result<Request, Error> {
 fn cmd_cpio(args: &[String]) -> Result<ExitCode, Error> {
     let p = parse(
         args,
-        &[Opt("out", true), Opt("dir", true), Opt("file", true), Opt("char", true)],
+        &[
+            Opt("out", true),
+            Opt("dir", true),
+            Opt("file", true),
+            Opt("char", true),
+            Opt("prepend", true),
+            Opt("compress", true),
+        ],
     )?;
     let out = PathBuf::from(p.required("out")?);
+    let compress = p.value("compress").map(Compression::parse).transpose().map_err(Error::Usage)?;
+    let prepend: Vec<PathBuf> = p.values("prepend").into_iter().map(PathBuf::from).collect();
     let mut archive = Archive::new();
     // Sources are applied in command-line order, so later ones replace earlier ones.
     for (name, value) in &p.0 {
@@ -182,7 +193,11 @@ fn cmd_cpio(args: &[String]) -> Result<ExitCode, Error> {
             _ => {}
         }
     }
-    archive.write_file(&out)?;
+    if prepend.is_empty() && compress.is_none() {
+        archive.write_file(&out)?;
+    } else {
+        archive.write_image(&out, &prepend, compress)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,10 +6,15 @@
 //! - a line containing `aramid: kernel panic` is a panic, whatever QEMU does
 //!   next; QEMU gets [`Options::panic_grace`] (2 s by default) to print the
 //!   rest of the report, then is killed;
+//! - a line containing `reboot: System halted` (Linux's and Aramid's
+//!   reboot(2) HALT) is a halt: the machine stays on with its CPUs stopped,
+//!   so QEMU is killed after [`HALT_GRACE`];
 //! - past [`Options::timeout`] QEMU is killed and the run has timed out;
 //! - otherwise QEMU's exit status is decoded by [`crate::status`]. Status 1
 //!   with an error message from QEMU on stderr is QEMU failing to start, not
-//!   a guest success.
+//!   a guest success. Status 0 is a poweroff, or a reboot when QEMU's QMP
+//!   `SHUTDOWN` event ([`crate::qmp`], with [`Options::qmp`]) gives the
+//!   reason `guest-reset` (QEMU runs with `-no-reboot`).
 //!
 //! Each line is handed to a caller's observer with its arrival time since
 //! QEMU was started, which is how suites check markers and time them.
@@ -30,6 +35,10 @@ use crate::symbolize::SymbolTable;
 
 /// The start of the kernel's panic report.
 pub const PANIC_MARKER: &str = "aramid: kernel panic";
+/// The line reboot(2)'s HALT prints, on Linux and on Aramid.
+pub const HALT_MARKER: &str = "reboot: System halted";
+/// How long QEMU may go on after the halt line before it is killed.
+pub const HALT_GRACE: Duration = Duration::from_millis(500);
 /// How long QEMU may go on after a panic line before it is killed.
 pub const DEFAULT_PANIC_GRACE: Duration = Duration::from_secs(2);
 /// How many lines [`RunReport::tail`] keeps.
@@ -88,6 +97,13 @@ pub struct Options<'a> {
     /// output after the previous step contains `marker` (in a whole line, or
     /// in an unfinished one such as a `login: ` prompt).
     pub input: Vec<(String, Vec<u8>)>,
+    /// QMP socket QEMU was told to listen on (`-qmp`): how a reset is told
+    /// from a poweroff, and how keys are pressed.
+    pub qmp: Option<PathBuf>,
+    /// `(marker, keys)`: press `keys` (QEMU key names joined by `-`, like
+    /// `ctrl-alt-delete`) on the PC keyboard the first time a serial line
+    /// contains `marker`. Needs `qmp`.
+    pub keys: Vec<(String, String)>,
 }
 
 impl Default for Options<'_> {
@@ -100,6 +116,8 @@ impl Default for Options<'_> {
             symbols: None,
             tail: DEFAULT_TAIL,
             input: Vec::new(),
+            qmp: None,
+            keys: Vec::new(),
         }
     }
 }
@@ -113,6 +131,10 @@ pub enum Outcome {
     Exit(u8),
     /// QEMU exited 0 without a debug-exit status (ACPI poweroff).
     PoweredOff,
+    /// QEMU exited 0 because the guest reset the machine (`-no-reboot`).
+    Rebooted,
+    /// The guest printed the halt line; QEMU was then stopped.
+    Halted,
     /// A panic line was printed, or the kernel wrote the panic value.
     Panic,
     /// Killed after the time-out.
@@ -129,6 +151,8 @@ impl fmt::Display for Outcome {
             Outcome::Success => write!(f, "success"),
             Outcome::Exit(n) => write!(f, "exit status {n}"),
             Outcome::PoweredOff => write!(f, "powered off without a status"),
+            Outcome::Rebooted => write!(f, "reboot (machine reset)"),
+            Outcome::Halted => write!(f, "halted"),
             Outcome::Panic => write!(f, "kernel panic"),
             Outcome::TimedOut => write!(f, "timed out"),
             Outcome::Unassigned(v) => write!(f, "unassigned debug-exit value {v:#x}"),
@@ -154,6 +178,7 @@ pub struct RunReport {
 
 enum Msg {
     Line(Source, Instant, String),
+    Qmp(crate::qmp::Event),
     /// The unfinished line so far (a prompt waiting for input); seen by the
     /// dialog only.
     Partial(Source, String),
@@ -282,6 +307,7 @@ impl Stream<'_, '_> {
 enum Kill {
     Timeout,
     PanicGrace,
+    Halted,
 }
 
 /// Runs `cmd` (its stdio is replaced: stdin null, stdout and stderr piped)
@@ -325,6 +351,21 @@ pub fn run(
         spawn_reader(Source::Qemu, err, tx.clone());
         open += 1;
     }
+    let qmp = opts.qmp.as_ref().map(|path| {
+        open += 1;
+        let (events, end) = (tx.clone(), tx.clone());
+        crate::qmp::Qmp::start(
+            path,
+            move |e| {
+                let _ = events.send(Msg::Qmp(e));
+            },
+            move || {
+                let _ = end.send(Msg::Eof);
+            },
+        )
+    });
+    let mut keys_sent = vec![false; opts.keys.len()];
+    let mut shutdown_reason: Option<String> = None;
     drop(tx);
     let mut stdin = child.stdin.take();
     let mut step = 0;
@@ -340,6 +381,7 @@ pub fn run(
     };
     let deadline = opts.timeout.map(|t| start + t);
     let mut panic_deadline: Option<Instant> = None;
+    let mut halt_deadline: Option<Instant> = None;
     let mut status = None;
     let mut exited_at: Option<Instant> = None;
     let mut kill = None;
@@ -355,10 +397,7 @@ pub fn run(
                 exited_at = Some(now);
             }
         }
-        let next_deadline = match (deadline, panic_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let next_deadline = [deadline, panic_deadline, halt_deadline].into_iter().flatten().min();
         if let Some(t) = exited_at {
             if open == 0 || now.duration_since(t) >= DRAIN_AFTER_EXIT {
                 break;
@@ -367,6 +406,8 @@ pub fn run(
             if now >= d {
                 kill = Some(if panic_deadline.is_some_and(|p| now >= p) {
                     Kill::PanicGrace
+                } else if halt_deadline.is_some_and(|h| now >= h) {
+                    Kill::Halted
                 } else {
                     Kill::Timeout
                 });
@@ -385,15 +426,25 @@ pub fn run(
             Ok(Msg::Partial(src, text)) => {
                 if src == Source::Serial {
                     step = dialog(&opts.input, step, &text, &mut stdin);
+                    press_keys(&opts.keys, &mut keys_sent, &text, qmp.as_ref());
                 }
             }
             Ok(Msg::Line(src, when, text)) => {
                 if src == Source::Serial {
                     step = dialog(&opts.input, step, &text, &mut stdin);
+                    press_keys(&opts.keys, &mut keys_sent, &text, qmp.as_ref());
+                    if halt_deadline.is_none() && text.contains(HALT_MARKER) {
+                        halt_deadline = Some(Instant::now() + HALT_GRACE);
+                    }
                 }
                 st.handle(src, when, text, on_line);
                 if st.panic_line.is_some() && panic_deadline.is_none() {
                     panic_deadline = Some(Instant::now() + opts.panic_grace);
+                }
+            }
+            Ok(Msg::Qmp(e)) => {
+                if e.name == "SHUTDOWN" {
+                    shutdown_reason = e.reason;
                 }
             }
             Ok(Msg::Eof) => open -= 1,
@@ -413,6 +464,7 @@ pub fn run(
         while open > 0 {
             match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
                 Ok(Msg::Line(src, when, text)) => st.handle(src, when, text, on_line),
+                Ok(Msg::Qmp(_)) => {}
                 Ok(Msg::Partial(..)) => {}
                 Ok(Msg::Eof) => open -= 1,
                 Err(_) => break,
@@ -421,8 +473,10 @@ pub fn run(
     } else {
         // Lines that arrived after the loop's last look.
         while let Ok(msg) = rx.try_recv() {
-            if let Msg::Line(src, when, text) = msg {
-                st.handle(src, when, text, on_line);
+            match msg {
+                Msg::Line(src, when, text) => st.handle(src, when, text, on_line),
+                Msg::Qmp(e) if e.name == "SHUTDOWN" => shutdown_reason = e.reason,
+                _ => {}
             }
         }
     }
@@ -434,9 +488,15 @@ pub fn run(
         Outcome::Panic
     } else if kill == Some(Kill::Timeout) {
         Outcome::TimedOut
+    } else if kill == Some(Kill::Halted) {
+        Outcome::Halted
     } else {
-        outcome_from_status(raw_status, &st.qemu_stderr)
+        match outcome_from_status(raw_status, &st.qemu_stderr) {
+            Outcome::PoweredOff if shutdown_reason.as_deref() == Some("guest-reset") => Outcome::Rebooted,
+            o => o,
+        }
     };
+    drop(qmp);
     Ok(RunReport {
         outcome,
         elapsed,
@@ -445,6 +505,21 @@ pub fn run(
         qemu_stderr: st.qemu_stderr,
         raw_status,
     })
+}
+
+/// Presses the keys whose marker `text` (a line, or an unfinished one such
+/// as a prompt) contains, each once.
+fn press_keys(keys: &[(String, String)], sent: &mut [bool], text: &str, qmp: Option<&crate::qmp::Qmp>) {
+    for (i, (marker, k)) in keys.iter().enumerate() {
+        if !sent[i] && text.contains(marker.as_str()) {
+            sent[i] = true;
+            // Not connected: the guest misses the keys, which its markers
+            // show.
+            if let Some(q) = qmp {
+                q.send_keys(k);
+            }
+        }
+    }
 }
 
 /// Decides the outcome of a run that ended by itself (no panic line seen).

@@ -3,13 +3,17 @@
 //!
 //! ```text
 //! qemu-system-x86_64 -kernel K [-initrd I] -append "console=ttyS0 ..." -smp N -m 1G
-//!     -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+//!     -nographic [-no-reboot] -device isa-debug-exit,iobase=0xf4,iosize=0x04
 //!     -accel tcg -cpu max | -accel kvm -cpu host
+//!     [-qmp unix:SOCKET,server=on,wait=off]
 //!     [interactive: -chardev stdio,...,logfile=LOG -serial chardev:con0 -mon chardev=con0]
 //!     [-s -S]
 //! ```
 //!
 //! Piped (non-interactive) boots keep `-nographic`'s default serial on stdout.
+//! `-no-reboot` (on unless [`QemuConfig::no_reboot`] is cleared, as `make
+//! run` does) makes a guest reset end QEMU, so a run ends; without it QEMU
+//! boots the kernel again, like a real machine.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -43,6 +47,10 @@ pub struct QemuConfig {
     pub console: Console,
     /// Add `-s -S`: gdb server on :1234, CPUs stopped until gdb continues.
     pub gdb: bool,
+    /// `-no-reboot`: a guest reset ends QEMU instead of booting again.
+    pub no_reboot: bool,
+    /// A QMP socket for [`crate::qmp`].
+    pub qmp: Option<PathBuf>,
 }
 
 /// The kernel command line: `console=ttyS0` followed by `extra`.
@@ -73,6 +81,8 @@ impl QemuConfig {
             accel: Accel::Tcg,
             console: Console::Pipe,
             gdb: false,
+            no_reboot: true,
+            qmp: None,
         }
     }
 
@@ -94,7 +104,9 @@ impl QemuConfig {
         push("-m".into());
         push(self.mem.clone());
         push("-nographic".into());
-        push("-no-reboot".into());
+        if self.no_reboot {
+            push("-no-reboot".into());
+        }
         push("-device".into());
         push(format!(
             "isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=0x04"
@@ -116,6 +128,10 @@ impl QemuConfig {
             push("chardev:con0".into());
             push("-mon".into());
             push("chardev=con0,mode=readline".into());
+        }
+        if let Some(qmp) = &self.qmp {
+            push("-qmp".into());
+            push(format!("unix:{},server=on,wait=off", qemu_opt_value(&qmp.to_string_lossy())));
         }
         if self.gdb {
             push("-s".into());

@@ -50,7 +50,7 @@ pub struct RunArgs {
 /// The runner's exit status for a non-interactive outcome.
 pub fn exit_code(outcome: &Outcome) -> i32 {
     match outcome {
-        Outcome::Success | Outcome::PoweredOff => 0,
+        Outcome::Success | Outcome::PoweredOff | Outcome::Rebooted | Outcome::Halted => 0,
         Outcome::Exit(n) => i32::from(*n),
         Outcome::Panic => EXIT_PANIC,
         Outcome::TimedOut | Outcome::Unassigned(_) | Outcome::QemuFailed(_) => EXIT_FAILED,
@@ -87,6 +87,11 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<i32, String> {
     cfg.mem = args.mem.clone();
     cfg.accel = choice.accel;
     cfg.gdb = args.gdb;
+    // Interactively a reboot boots again, as on a real machine (Ctrl-A x
+    // quits); a piped run ends at the reset and reports it (through QMP).
+    cfg.no_reboot = !args.interactive;
+    let qmp = (!args.interactive).then(crate::qmp::socket_path);
+    cfg.qmp = qmp.clone();
     cfg.console = if args.interactive {
         Console::Interactive {
             log: Some(log.clone()),
@@ -148,6 +153,7 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<i32, String> {
         log: Some(log.clone()),
         echo: Echo::Plain,
         symbols: symbols.as_ref(),
+        qmp,
         ..Options::default()
     };
     let report = monitor::run(&mut cfg.command(), &opts, &mut |_| {})?;

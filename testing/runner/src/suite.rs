@@ -9,9 +9,11 @@
 //! expect = ["aramid: {smp} CPUs online"]  # substrings that must all appear
 //! expect_regex = ['selftest: \d+ passed'] # regexes that must all match a line
 //! forbid = ["WARN"]                  # substrings that must not appear
-//! outcome = "success"                # success | panic | timeout | poweroff | exit:N
+//! outcome = "success"                # success | panic | timeout | poweroff | reboot | halt | exit:N
 //! timeout = 60                       # seconds under TCG (scaled down for KVM)
 //! timing = ["aramid: {smp} CPUs online"]  # print when these first appeared
+//! initrd = "build/initrd-gzip.img"   # boot this image instead of --initrd
+//! sendkey = [["marker", "ctrl-alt-delete"]]  # press keys (QEMU names) after a marker
 //! ```
 //!
 //! `{smp}` in `expect`, `expect_regex`, `forbid` and `timing` becomes the
@@ -64,6 +66,10 @@ struct RawCase {
     input: Option<String>,
     #[serde(default)]
     input_after: Option<String>,
+    #[serde(default)]
+    initrd: Option<String>,
+    #[serde(default)]
+    sendkey: Vec<(String, String)>,
     /// A dialog: `[marker, text]` pairs, each typed once its marker appears
     /// after the previous one was typed.
     #[serde(default)]
@@ -83,6 +89,10 @@ pub enum Expected {
     Timeout,
     /// QEMU exits 0 without a status (ACPI poweroff).
     PoweredOff,
+    /// The guest resets the machine (QEMU's SHUTDOWN reason guest-reset).
+    Reboot,
+    /// The guest prints "reboot: System halted" and stops.
+    Halt,
 }
 
 impl Expected {
@@ -92,6 +102,8 @@ impl Expected {
             "panic" => Ok(Expected::Panic),
             "timeout" => Ok(Expected::Timeout),
             "poweroff" => Ok(Expected::PoweredOff),
+            "reboot" => Ok(Expected::Reboot),
+            "halt" => Ok(Expected::Halt),
             _ => {
                 let n = s
                     .strip_prefix("exit:")
@@ -100,7 +112,7 @@ impl Expected {
                     Some(0) => Ok(Expected::Success),
                     Some(n @ 1..=crate::status::MAX_EXIT_VALUE) => Ok(Expected::Exit(n)),
                     _ => Err(format!(
-                        "outcome {s:?}: expected success, panic, timeout, poweroff or exit:N with N in 0..=125"
+                        "outcome {s:?}: expected success, panic, timeout, poweroff, reboot, halt or exit:N with N in 0..=125"
                     )),
                 }
             }
@@ -114,6 +126,8 @@ impl Expected {
             Expected::Panic => "a kernel panic".into(),
             Expected::Timeout => "a time-out".into(),
             Expected::PoweredOff => "a poweroff".into(),
+            Expected::Reboot => "a reboot".into(),
+            Expected::Halt => "a halt".into(),
         }
     }
 }
@@ -134,6 +148,10 @@ pub struct Case {
     /// `(marker, text)`: type `text` on the console when `marker` appears.
     /// The console dialog: `(marker, text)` steps in order.
     pub input: Vec<(String, String)>,
+    /// An image of its own, instead of the suite run's `--initrd`.
+    pub initrd: Option<std::path::PathBuf>,
+    /// `(marker, keys)`: keys pressed on the PC keyboard after `marker`.
+    pub sendkey: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +223,8 @@ pub fn parse_suite(text: &str, origin: &str) -> Result<Vec<Case>, String> {
         }
         input.extend(rc.dialog);
         cases.push(Case {
+            initrd: rc.initrd.map(Into::into),
+            sendkey: rc.sendkey,
             input,
             name: rc.name,
             append: rc.append,
@@ -300,6 +320,7 @@ impl Check {
         let secs = self.timeout.as_secs_f64();
         match (self.outcome, got) {
             (Expected::Panic, Outcome::Panic) | (Expected::Timeout, Outcome::TimedOut) => {}
+            (Expected::Reboot, Outcome::Rebooted) | (Expected::Halt, Outcome::Halted) => {}
             (Expected::Success, Outcome::Success) | (Expected::PoweredOff, Outcome::PoweredOff) => {
             }
             (Expected::Exit(n), Outcome::Exit(m)) if n == *m => {}
@@ -433,6 +454,8 @@ mod tests {
         assert!(Expected::parse("exit:126").is_err());
         assert!(Expected::parse("exit:").is_err());
         assert_eq!(Expected::parse("poweroff").unwrap(), Expected::PoweredOff);
+        assert_eq!(Expected::parse("reboot").unwrap(), Expected::Reboot);
+        assert_eq!(Expected::parse("halt").unwrap(), Expected::Halt);
     }
 
     #[test]

@@ -105,7 +105,9 @@ pub fn run_suite(args: &TestArgs, settings: &Settings) -> Result<Summary, String
         for smp in smps {
             let timeout = choice.accel.scale_timeout(case.timeout);
             let mut cfg = QemuConfig::new(&settings.qemu, &args.kernel);
-            cfg.initrd = args.initrd.clone();
+            cfg.initrd = case.initrd.clone().or_else(|| args.initrd.clone());
+            let qmp = crate::qmp::socket_path();
+            cfg.qmp = Some(qmp.clone());
             cfg.append = format!("{} {}", case.append, args.append)
                 .trim()
                 .to_string();
@@ -132,6 +134,8 @@ pub fn run_suite(args: &TestArgs, settings: &Settings) -> Result<Summary, String
                 symbols: symbols.as_ref(),
                 tail: monitor::DEFAULT_TAIL,
                 input: case.input.iter().map(|(m, t)| (suite::substitute(m, smp), t.clone().into_bytes())).collect(),
+                qmp: Some(qmp),
+                keys: case.sendkey.iter().map(|(m, k)| (suite::substitute(m, smp), k.clone())).collect(),
             };
             let mut check = Check::new(case, smp, timeout)?;
             let result = monitor::run(&mut cfg.command(), &opts, &mut |l| {

@@ -270,6 +270,51 @@ fn cpio_subcommand_packs_dirs_and_files() {
 }
 
 #[test]
+fn cpio_subcommand_prepends_and_compresses() {
+    fixture();
+    let dir = temp_dir("cli-cpio-compress");
+    let early = dir.join("early.cpio");
+    fs::write(dir.join("a"), b"a\n").unwrap();
+    let run = |args: &[String]| {
+        let out = runner(&dir.join("build")).arg("cpio").args(args).output().unwrap();
+        assert!(out.status.success(), "{:?}", text(&out));
+    };
+    let s = |p: &std::path::Path| p.display().to_string();
+    run(&["--out".into(), s(&early), format!("--file=a={}", s(&dir.join("a")))]);
+    let plain = fs::read(&early).unwrap();
+    for (method, magic, tool) in [("gzip", &[0x1f, 0x8b][..], "gzip"), ("zstd", &[0x28, 0xb5, 0x2f, 0xfd][..], "zstd")] {
+        let img = dir.join(format!("{method}.img"));
+        run(&[
+            "--out".into(),
+            s(&img),
+            "--prepend".into(),
+            s(&early),
+            "--compress".into(),
+            method.into(),
+            format!("--file=b={}", s(&dir.join("a"))),
+        ]);
+        let data = fs::read(&img).unwrap();
+        assert!(data.starts_with(&plain), "{method}: the early archive first");
+        assert!(data[plain.len()..].starts_with(magic), "{method}: then compressed data");
+        let mut child = Command::new(tool)
+            .args(["-d", "-c"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&data[plain.len()..]).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.stdout.starts_with(b"070701") && out.stdout.len().is_multiple_of(512), "{method}");
+    }
+    let out = runner(&dir.join("build"))
+        .args(["cpio", "--out", "x", "--compress", "xz"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "unknown method: usage error");
+}
+
+#[test]
 fn symbolize_subcommand_uses_the_elf_symbol_table() {
     fixture();
     // The runner binary itself is an ELF with symbols.

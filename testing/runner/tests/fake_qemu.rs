@@ -1,6 +1,6 @@
 //! Outcome detection of `runner::monitor` against a fake QEMU: success,
 //! init exit status, panics (with QEMU exiting and with QEMU hanging),
-//! time-outs, poweroff, QEMU's own failures, and streaming (log, tail,
+//! time-outs, poweroff, halt, QEMU's own failures, and streaming (log, tail,
 //! symbolization, timing).
 
 mod common;
@@ -144,6 +144,14 @@ fn hang_with_an_orphan_holding_the_pipe_still_ends() {
         "{:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn halt_line_ends_the_run_as_halted() {
+    let start = Instant::now();
+    let (r, _) = boot("halt", 1, &quick());
+    assert_eq!(r.outcome, Outcome::Halted);
+    assert!(start.elapsed() < Duration::from_secs(10), "killed after the grace period, not the time-out");
 }
 
 #[test]

@@ -69,6 +69,9 @@ case "$append" in
     echo "hanging now"
     printf 'partial line without newline'
     exec sleep 100 ;;
+  *aramid.test=halt*)
+    echo "reboot: System halted"
+    exec sleep 100 ;;
   *aramid.test=poweroff*)
     echo "reboot: Power down"
     exit 0 ;;
