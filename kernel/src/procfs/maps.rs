@@ -17,7 +17,7 @@ use crate::mm::vma::Kind;
 
 pub fn maps(task: &Task, _who: &Opener) -> fs::Result<Vec<u8>> {
     let p = task.process()?;
-    let Some(mm) = p.mm().filter(|_| !p.is_zombie()) else { return Ok(Vec::new()) };
+    let Some(mm) = task.mm()? else { return Ok(Vec::new()) };
     let exe = mm.with(|m| m.exe_path.clone());
     let exe_ino = exe.as_ref().map(|j| (j.loc.inode.metadata().dev, j.loc.inode.ino()));
     let exe_name = exe.as_ref().and_then(|j| {
@@ -74,8 +74,7 @@ fn backing_id(inode: Option<&fs::InodeRef>) -> (u64, u64) {
 }
 
 pub fn smaps_rollup(task: &Task, _who: &Opener) -> fs::Result<Vec<u8>> {
-    let p = task.process()?;
-    let Some(mm) = p.mm().filter(|_| !p.is_zombie()) else { return Ok(Vec::new()) };
+    let Some(mm) = task.mm()? else { return Ok(Vec::new()) };
     let (lo, hi, rss) = mm.with(|m| {
         let lo = m.vmas.values().next().map_or(0, |v| v.start);
         let hi = m.vmas.values().next_back().map_or(0, |v| v.end);

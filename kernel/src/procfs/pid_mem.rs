@@ -16,8 +16,7 @@ use super::task::Task;
 const MAX: u64 = 128 << 10;
 
 fn read_range(task: &Task, which: usize) -> fs::Result<Vec<u8>> {
-    let p = task.process()?;
-    let Some(mm) = p.mm().filter(|_| !p.is_zombie()) else { return Ok(Vec::new()) };
+    let Some(mm) = task.mm()? else { return Ok(Vec::new()) };
     let [a0, a1, e0, e1] = mm.with(|m| m.args);
     let (start, end) = if which == 0 { (a0, a1) } else { (e0, e1) };
     let len = end.saturating_sub(start).min(MAX) as usize;

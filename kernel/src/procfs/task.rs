@@ -40,6 +40,14 @@ impl Task {
         }
     }
 
+    /// The address space, or None once the process is exiting (Linux's
+    /// exit_mm runs before the task shows Z, so a zombie has no memory).
+    pub fn mm(&self) -> fs::Result<Option<Arc<crate::mm::Mm>>> {
+        let p = self.process()?;
+        let live = !p.is_zombie() && self.thread().is_some();
+        Ok(p.mm().filter(|_| live))
+    }
+
     /// The thread shown: the tid's, else the leader while it runs, else
     /// any live thread; None for a zombie.
     pub fn thread(&self) -> Option<Arc<Thread>> {
