@@ -134,8 +134,10 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
     if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 {
         *child.signals.altstack.lock() = *call.thread.signals.altstack.lock();
     }
+    // A fault here is ignored, as Linux's kernel_clone: the child exists
+    // already and must run (and so can be killed and reaped).
     if flags & CLONE_PARENT_SETTID != 0 {
-        uaccess::write_u32(&parent_mm, ptid, tid)?;
+        let _ = uaccess::write_u32(&parent_mm, ptid, tid);
     }
     if flags & CLONE_CHILD_SETTID != 0 {
         child.set_child_tid.store(ctid, Ordering::Release);
