@@ -124,6 +124,8 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
         real_parent.add_child(p.clone());
         (p.clone(), Thread::new(tid, p, fpu, call.thread.creds.lock().clone()))
     };
+    // comm is inherited (Linux's dup_task_struct copies it).
+    *child.name.lock() = *call.thread.name.lock();
     // The signal mask is inherited by threads and processes alike; the
     // alternate stack by fork/vfork children (not by CLONE_VM threads).
     child.signals.mask.store(call.thread.sigmask(), Ordering::Release);
