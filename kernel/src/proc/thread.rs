@@ -80,6 +80,7 @@ pub struct Thread {
 
 impl Thread {
     pub fn new(tid: u32, process: Arc<Process>, fpu: FpuState, creds: super::creds::Creds) -> Arc<Thread> {
+        super::task_count::add(creds.ruid);
         let t = Arc::new(Thread {
             tid: AtomicU32::new(tid),
             process: process.clone(),
@@ -399,6 +400,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         }
     }
     super::pid::unregister_thread(thread.tid());
+    super::task_count::remove(thread.creds.lock().ruid);
     if process.threads().len() > 1 {
         process.creator_thread_ended(thread.tid());
     }

@@ -98,6 +98,13 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
     if flags & CLONE_SETTLS != 0 {
         ctx.fs_base = tls;
     }
+    // threads-max and RLIMIT_NPROC (EAGAIN past either).
+    {
+        let c = call.thread.creds.lock();
+        let nproc = parent.limits.lock().0[crate::proc::limits::RLIMIT_NPROC].0;
+        let exempt = c.capable(crate::proc::creds::CAP_SYS_RESOURCE) || c.capable(crate::proc::creds::CAP_SYS_ADMIN);
+        crate::proc::task_count::may_create(c.ruid, nproc, exempt)?;
+    }
     // The pids controller's limit (EAGAIN past it).
     crate::cgroup::pids::may_fork(into.unwrap_or_else(|| crate::cgroup::tree::cgroup_of(&parent)))?;
     let tid = pid::alloc();
