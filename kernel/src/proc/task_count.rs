@@ -17,7 +17,7 @@ static PER_UID: spin::Mutex<BTreeMap<u32, usize>> = spin::Mutex::new(BTreeMap::n
 /// Linux's default threads-max: RAM over eight 16 KiB kernel stacks per
 /// task (set_max_threads), within 20 and FUTEX_TID_MASK.
 pub fn default_threads_max() -> i64 {
-    (platform::mem::frame::total_bytes() / (8 * 16 << 10)).clamp(20, 0x3fff_ffff) as i64
+    (platform::mem::frame::total_bytes() / (8 * (16 << 10))).clamp(20, 0x3fff_ffff) as i64
 }
 
 /// Linux's default RLIMIT_NPROC (init's, inherited by all): half of
