@@ -57,7 +57,7 @@ pub struct Perm {
 }
 
 impl Perm {
-    pub fn to_abi(&self) -> IpcPerm64 {
+    pub fn to_abi(self) -> IpcPerm64 {
         IpcPerm64 { key: self.key, uid: self.uid, gid: self.gid, cuid: self.cuid, cgid: self.cgid, mode: self.mode, seq: self.seq as u16, ..Default::default() }
     }
 
