@@ -9,6 +9,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include "../t.h"
+#include "../procfs.h"
 
 #ifndef MSG_COPY
 #define MSG_COPY 040000
@@ -67,6 +68,7 @@ static int child_sends_later(void) {
 int main(void) {
     int st;
     t_watchdog(60);
+    t_proc_mount();
     key_t key = 0x41520000 | (getpid() & 0xffff);
     msgctl(msgget(key, 0), IPC_RMID, NULL);
 

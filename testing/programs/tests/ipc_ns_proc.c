@@ -11,6 +11,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include "../t.h"
+#include "../procfs.h"
 
 static char buf[65536];
 
@@ -82,6 +83,7 @@ static int in_new_ns(void) {
 int main(void) {
     int st;
     t_watchdog(60);
+    t_proc_mount();
     CHECK(strcmp(slurp("/proc/sys/kernel/msgmax"), "8192\n") == 0, "msgmax defaults to 8192", "%s", buf);
     CHECK(strcmp(slurp("/proc/sys/kernel/msgmnb"), "16384\n") == 0, "msgmnb defaults to 16384", "%s", buf);
     CHECK(strcmp(slurp("/proc/sys/kernel/msgmni"), "32000\n") == 0, "msgmni defaults to 32000", "%s", buf);
