@@ -1,5 +1,6 @@
 //! SysV IPC: message queues ([`msg`]), semaphore sets ([`sem`]) and shared
-//! memory segments ([`shm`]), per IPC namespace ([`IpcNs`], Linux's
+//! memory segments ([`shm`]), and POSIX message queues ([`mqueue`]), per
+//! IPC namespace ([`IpcNs`], Linux's
 //! `ipc_namespace`), with the key/id tables and permission rules of
 //! [`ids`].
 //!
@@ -15,6 +16,7 @@
 //! hold a lock across the wait.
 
 pub mod ids;
+pub mod mqueue;
 pub mod msg;
 pub mod sem;
 pub mod shm;
@@ -68,6 +70,8 @@ pub struct IpcNs {
     pub msg: Mutex<ids::Table<msg::MsgQueue>>,
     pub sem: Mutex<ids::Table<sem::SemSet>>,
     pub shm: Mutex<ids::Table<shm::Segment>>,
+    /// POSIX message queues and their limits.
+    pub mq: mqueue::MqTable,
 }
 
 impl IpcNs {
@@ -78,6 +82,7 @@ impl IpcNs {
             msg: Mutex::new(ids::Table::default()),
             sem: Mutex::new(ids::Table::default()),
             shm: Mutex::new(ids::Table::default()),
+            mq: mqueue::MqTable::default(),
         })
     }
 
