@@ -14,7 +14,8 @@
 //! mq_notify registers one process per queue for SIGEV_SIGNAL or
 //! SIGEV_NONE; the signal (si_code SI_MESGQ, the sender's pid and uid) is
 //! sent when a message arrives on an empty queue with no receiver waiting,
-//! and the registration ends then. SIGEV_THREAD (glibc's netlink-based
+//! and the registration ends then, or when the process closes any
+//! descriptor of the queue. SIGEV_THREAD (glibc's netlink-based
 //! helper) is EINVAL here: there is no NETLINK_ROUTE notification socket
 //! to deliver through.
 //!
@@ -151,6 +152,18 @@ impl FileOps for MqFile {
         m.uid = self.0.uid;
         m.gid = self.0.gid;
         m
+    }
+}
+
+/// A descriptor of `file` closed by process `pid` (close, exit): a queue's
+/// notification registered by that process ends (Linux's
+/// mqueue_flush_file).
+pub fn flush(file: &File, pid: u32) {
+    if let Some(f) = file.downcast::<MqFile>() {
+        let mut s = f.0.state.lock();
+        if s.notify.as_ref().is_some_and(|n| n.pid == pid) {
+            s.notify = None;
+        }
     }
 }
 

@@ -547,6 +547,7 @@ impl Process {
         }
         for file in self.files().lock().all() {
             crate::file::locks::release_process_locks(&file, self.pid);
+            crate::ipc::mqueue::flush(&file, self.pid);
         }
         *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
         self.vfork_done.notify_all();

@@ -330,7 +330,16 @@ static INOTIFY: &[TableEntry<()>] = &[
     TableEntry::file("max_user_watches", |_| knob(&INOTIFY_MAX_WATCHES)),
 ];
 
+static MQUEUE: &[TableEntry<()>] = &[
+    TableEntry::file("msg_default", |_| sysvipc::limit(Limit::MqMsgDefault)),
+    TableEntry::file("msg_max", |_| sysvipc::limit(Limit::MqMsgMax)),
+    TableEntry::file("msgsize_default", |_| sysvipc::limit(Limit::MqMsgsizeDefault)),
+    TableEntry::file("msgsize_max", |_| sysvipc::limit(Limit::MqMsgsizeMax)),
+    TableEntry::file("queues_max", |_| sysvipc::limit(Limit::MqQueuesMax)),
+];
+
 static FS: &[TableEntry<()>] = &[
+    TableEntry::dir("mqueue", |_| TableDir::node((), 0o555, MQUEUE)),
     TableEntry::file("file-max", |_| knob(&FILE_MAX)),
     TableEntry::file("file-nr", |_| ro(file_nr)),
     TableEntry::file("nr_open", |_| knob(&NR_OPEN)),

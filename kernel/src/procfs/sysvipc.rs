@@ -2,7 +2,8 @@
 //! of the reader's IPC namespace, in id-slot order — readable or not, as
 //! Linux lists them — with Linux's exact columns, which util-linux's `ipcs` parses)
 //! and the namespace's limits in /proc/sys/kernel (msgmax, msgmnb,
-//! msgmni, sem, shmmax, shmall, shmmni), root-writable and used by the
+//! msgmni, sem, shmmax, shmall, shmmni) and /proc/sys/fs/mqueue (the POSIX
+//! queue limits), root-writable and used by the
 //! IPC calls as their limits (Linux's ipc/ipc_sysctl.c).
 
 use alloc::format;
@@ -79,6 +80,13 @@ pub enum Limit {
     ShmMax,
     ShmAll,
     ShmMni,
+    /// /proc/sys/fs/mqueue: msg_max, msgsize_max, queues_max,
+    /// msg_default, msgsize_default.
+    MqMsgMax,
+    MqMsgsizeMax,
+    MqQueuesMax,
+    MqMsgDefault,
+    MqMsgsizeDefault,
 }
 
 struct LimitFile(Limit);
@@ -114,6 +122,11 @@ impl Node for LimitFile {
             Limit::ShmMax => l.shm_ctlmax.load(Ordering::Relaxed),
             Limit::ShmAll => l.shm_ctlall.load(Ordering::Relaxed),
             Limit::ShmMni => l.shm_ctlmni.load(Ordering::Relaxed),
+            Limit::MqMsgMax => ns.mq.limits.msg_max.load(Ordering::Relaxed),
+            Limit::MqMsgsizeMax => ns.mq.limits.msgsize_max.load(Ordering::Relaxed),
+            Limit::MqQueuesMax => ns.mq.limits.queues_max.load(Ordering::Relaxed),
+            Limit::MqMsgDefault => ns.mq.limits.msg_default.load(Ordering::Relaxed),
+            Limit::MqMsgsizeDefault => ns.mq.limits.msgsize_default.load(Ordering::Relaxed),
             Limit::Sem => {
                 let s = *l.sem_ctls.lock();
                 return Ok(format!("{}\t{}\t{}\t{}\n", s[0], s[1], s[2], s[3]).into_bytes());
@@ -124,6 +137,13 @@ impl Node for LimitFile {
     fn store(&self, who: &Opener, _offset: u64, data: &[u8]) -> fs::Result<usize> {
         let ns = ns_of(who)?;
         let l = &ns.limits;
+        let range = |min: i64, max: i64| -> fs::Result<u64> {
+            let v = parse_int(data)?;
+            if !(min..=max).contains(&v) {
+                return Err(fs::Errno::EINVAL);
+            }
+            Ok(v as u64)
+        };
         let int = |max: i64| -> fs::Result<u64> {
             let v = parse_int(data)?;
             if !(0..=max).contains(&v) {
@@ -141,6 +161,11 @@ impl Node for LimitFile {
             Limit::MsgMnb => l.msg_ctlmnb.store(int(i32::MAX as i64)?, Ordering::Relaxed),
             Limit::MsgMni => l.msg_ctlmni.store(int(mni)?, Ordering::Relaxed),
             Limit::ShmMni => l.shm_ctlmni.store(int(mni)?, Ordering::Relaxed),
+            Limit::MqMsgMax => ns.mq.limits.msg_max.store(range(1, 65536)?, Ordering::Relaxed),
+            Limit::MqMsgsizeMax => ns.mq.limits.msgsize_max.store(range(128, 16 << 20)?, Ordering::Relaxed),
+            Limit::MqQueuesMax => ns.mq.limits.queues_max.store(int(i32::MAX as i64)?, Ordering::Relaxed),
+            Limit::MqMsgDefault => ns.mq.limits.msg_default.store(range(1, 65536)?, Ordering::Relaxed),
+            Limit::MqMsgsizeDefault => ns.mq.limits.msgsize_default.store(range(128, 16 << 20)?, Ordering::Relaxed),
             Limit::ShmMax => l.shm_ctlmax.store(ulong()?, Ordering::Relaxed),
             Limit::ShmAll => l.shm_ctlall.store(ulong()?, Ordering::Relaxed),
             Limit::Sem => {

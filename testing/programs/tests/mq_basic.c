@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include "../t.h"
+#include "../procfs.h"
 
 static char name[64];
 static volatile int got_sig, got_code, got_val, got_pid;
@@ -24,11 +25,35 @@ static void on_sig(int sig, siginfo_t *si, void *uc) {
     got_pid = si->si_pid;
 }
 
+static const char *t_read_file(const char *path) {
+    static char b[64];
+    int fd = open(path, O_RDONLY);
+    int n = fd < 0 ? 0 : read(fd, b, sizeof b - 1);
+    b[n > 0 ? n : 0] = 0;
+    if (fd >= 0)
+        close(fd);
+    return b;
+}
+
 static int in_new_ns(void) {
     if (unshare(CLONE_NEWIPC) != 0)
         return 1;
     if (mq_open(name, O_RDONLY) != -1 || errno != ENOENT)
         return 2;
+    int fd = open("/proc/sys/fs/mqueue/msg_max", O_WRONLY);
+    if (fd < 0 || write(fd, "3\n", 2) != 2)
+        return 4;
+    close(fd);
+    struct mq_attr a = {0, 4, 16, 0, {0}};
+    if (setuid(65534) != 0) /* past msg_max without CAP_SYS_RESOURCE */
+        return 5;
+    if (mq_open("/aramid-mq-ns", O_CREAT | O_RDWR, 0600, &a) != -1 || errno != EINVAL)
+        return 6;
+    a.mq_maxmsg = 3;
+    mqd_t k = mq_open("/aramid-mq-ns", O_CREAT | O_RDWR, 0600, &a);
+    if (k < 0)
+        return 7;
+    mq_unlink("/aramid-mq-ns");
     mqd_t q = mq_open(name, O_CREAT | O_RDWR, 0600, NULL);
     if (q < 0)
         return 3;
@@ -39,6 +64,7 @@ static int in_new_ns(void) {
 int main(void) {
     int st;
     t_watchdog(60);
+    t_proc_mount();
     snprintf(name, sizeof name, "/aramid-mq-%d", getpid());
     mq_unlink(name);
 
@@ -164,9 +190,23 @@ int main(void) {
     mq_notify(q, NULL);
     mq_close(r2);
     ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR1;
+    mqd_t r3 = mq_open(name, O_RDONLY);
+    mq_notify(q, &ev);
+    mq_close(r3);
+    c = fork();
+    if (c == 0)
+        _exit(mq_notify(q, &ev) == 0 ? 0 : 1);
+    CHECK((st = t_wait_exit(c)) == 0, "closing any descriptor of the queue ends the process's registration", "status %d", st);
+    CHECK(mq_notify(q, &ev) == 0, "so does the registering process's exit", "errno %d", errno);
+    mq_notify(q, NULL);
+    ev.sigev_notify = SIGEV_SIGNAL;
     ev.sigev_signo = 65;
     CHECK(FAILS(mq_notify(q, &ev), EINVAL), "an invalid signal is EINVAL", "errno %d", errno);
 
+    CHECK(strcmp(t_read_file("/proc/sys/fs/mqueue/msg_max"), "10\n") == 0 && strcmp(t_read_file("/proc/sys/fs/mqueue/msgsize_max"), "8192\n") == 0 &&
+              strcmp(t_read_file("/proc/sys/fs/mqueue/queues_max"), "256\n") == 0,
+          "/proc/sys/fs/mqueue shows the limits", "%s", "");
     CHECK_CHILD(in_new_ns, "a new IPC namespace has its own queues");
     CHECK(mq_unlink(name) == 0 && FAILS(mq_open(name, O_RDWR), ENOENT), "mq_unlink removes the name", "errno %d", errno);
     CHECK(mq_send(w, "still", 6, 0) == 0 && mq_receive(q, buf, sizeof buf, NULL) == 6, "open descriptors keep an unlinked queue", "errno %d", errno);
