@@ -1,7 +1,8 @@
 /* SysV IPC in procfs and IPC namespaces: /proc/sysvipc/{msg,sem,shm}
  * lines in Linux's exact columns (every object, whoever reads), the limits in /proc/sys/kernel (their
  * defaults, writes that take effect, EINVAL for bad values), and
- * unshare(CLONE_NEWIPC) giving an empty namespace with its own limits. */
+ * unshare(CLONE_NEWIPC) giving an empty namespace with its own limits,
+ * /proc/PID/ns/ipc naming it and setns(2) going back. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
@@ -43,8 +44,14 @@ static int has_line(const char *path, const char *line) {
 }
 
 static int in_new_ns(void) {
+    char before[64] = "", after[64] = "";
+    int old = open("/proc/self/ns/ipc", O_RDONLY);
+    if (old < 0 || readlink("/proc/self/ns/ipc", before, sizeof before - 1) <= 0)
+        return 20;
     if (unshare(CLONE_NEWIPC) != 0)
         return 1;
+    if (readlink("/proc/self/ns/ipc", after, sizeof after - 1) <= 0 || strcmp(before, after) == 0 || strncmp(after, "ipc:[", 5) != 0)
+        return 21;
     if (msgget(0x41550000 | (getppid() & 0xffff), 0) != -1 || errno != ENOENT)
         return 2;
     struct msqid_ds ds;
@@ -77,6 +84,12 @@ static int in_new_ns(void) {
         return 13;
     if (shmget(IPC_PRIVATE, 4096, 0600) < 0)
         return 14;
+    if (setns(old, CLONE_NEWIPC) != 0)
+        return 22;
+    if (msgget(0x41550000 | (getppid() & 0xffff), 0) < 0)
+        return 23; /* back in the parent's namespace */
+    if (strcmp(slurp("/proc/sys/kernel/msgmax"), "8192\n") != 0)
+        return 24;
     return 0;
 }
 
@@ -147,7 +160,7 @@ int main(void) {
     }
     CHECK((st = t_wait_exit(c)) == 0, "only root writes the limits", "status %d", st);
 
-    CHECK_CHILD(in_new_ns, "unshare(CLONE_NEWIPC): an empty namespace whose limits are its own and apply");
+    CHECK_CHILD(in_new_ns, "unshare(CLONE_NEWIPC): an empty namespace whose limits are its own and apply; ns/ipc names it; setns returns");
     CHECK(msgget(key, 0) == q && strcmp(slurp("/proc/sys/kernel/msgmax"), "8192\n") == 0 && strcmp(slurp("/proc/sys/kernel/shmmax"), "18446744073692774399\n") == 0,
           "the parent's namespace is untouched", "%s", buf);
 
