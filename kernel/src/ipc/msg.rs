@@ -150,7 +150,9 @@ pub async fn msgsnd(t: &Arc<Thread>, id: i32, msgp: u64, size: u64, flg: u32) ->
     if mtype < 1 {
         return Err(Errno::EINVAL);
     }
-    let mut text = alloc::vec![0u8; size as usize];
+    let mut text = Vec::new();
+    text.try_reserve_exact(size as usize).map_err(|_| Errno::ENOMEM)?;
+    text.resize(size as usize, 0);
     uaccess::read_bytes(&mm, msgp + 8, &mut text)?;
     let (_, q) = find(t, id)?;
     let pid = t.process.pid;

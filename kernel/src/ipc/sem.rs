@@ -125,11 +125,14 @@ pub fn semget(t: &Arc<Thread>, key: i32, nsems: i32, flg: u32) -> SysResult {
     if used + nsems as i64 > semmns as i64 {
         return Err(Errno::ENOSPC);
     }
+    let mut sems = Vec::new();
+    sems.try_reserve_exact(nsems as usize).map_err(|_| Errno::ENOMEM)?;
+    sems.resize(nsems as usize, Sem::default());
     let (idx, id, seq) = table.next_id(semmni.max(0) as u32)?;
     let set = SemSet {
         state: Mutex::new(State {
             perm: ids::new_perm(&creds, key, flg, id, seq),
-            sems: alloc::vec![Sem::default(); nsems as usize],
+            sems,
             otime: 0,
             ctime: ids::now_secs(),
             removed: false,
@@ -202,6 +205,10 @@ pub async fn semtimedop(t: &Arc<Thread>, id: i32, sops: u64, nsops: u64, timeout
         return Err(Errno::E2BIG);
     }
     let mm = t.process.mm().ok_or(Errno::EFAULT)?;
+    // semopm is root's to raise: an allocation that fails is ENOMEM.
+    if Vec::<SemBuf>::new().try_reserve_exact(nsops as usize).is_err() {
+        return Err(Errno::ENOMEM);
+    }
     let ops = UserPtr::<SemBuf>::new(sops).read_array(&mm, nsops as usize)?;
     let deadline = if timeout != 0 {
         let ns = crate::syscall::time::read_timespec(&mm, timeout)?;

@@ -99,6 +99,11 @@ impl Segment {
         self.segsz.div_ceil(PAGE)
     }
 
+    /// Pages the segment holds (its file's allocated blocks).
+    fn resident_pages(&self) -> u64 {
+        self.file.inode.metadata().blocks / (PAGE / 512)
+    }
+
     fn stat(&self) -> ShmidDs {
         let nattch = self.nattch();
         let s = self.state.lock();
@@ -119,7 +124,7 @@ impl Segment {
     /// nattch, atime, dtime, ctime, resident bytes.
     pub fn proc_line(&self) -> (Perm, u64, u32, u32, u64, i64, i64, i64, u64) {
         let nattch = self.nattch();
-        let rss = (0..self.pages()).filter(|i| self.file.inode.cached_page(*i).is_some()).count() as u64 * PAGE;
+        let rss = self.resident_pages() * PAGE;
         let s = self.state.lock();
         (s.perm, self.segsz, s.cpid, s.lpid, nattch, s.atime, s.dtime, s.ctime, rss)
     }
@@ -327,7 +332,7 @@ pub fn shmctl(t: &Arc<Thread>, id: i32, cmd: i32, buf: u64) -> SysResult {
             let mut info = ShmUsage { used_ids: table.len() as i32, ..Default::default() };
             for s in table.all() {
                 info.shm_tot += s.pages();
-                info.shm_rss += (0..s.pages()).filter(|i| s.file.inode.cached_page(*i).is_some()).count() as u64;
+                info.shm_rss += s.resident_pages();
             }
             let max = table.max_index();
             drop(table);
