@@ -83,6 +83,11 @@ pub struct Process {
     fs: spin::Mutex<Arc<spin::Mutex<crate::file::vfs::FsContext>>>,
     /// The UTS namespace (host and domain names).
     uts: spin::Mutex<Arc<crate::ns::uts::UtsNs>>,
+    /// The IPC namespace (SysV IPC objects and limits).
+    ipc: spin::Mutex<Arc<crate::ipc::IpcNs>>,
+    /// The semaphore sets this process holds SEM_UNDO adjustments on
+    /// (applied when its last thread ends).
+    pub sem_undo: spin::Mutex<Vec<Weak<crate::ipc::sem::SemSet>>>,
     pub limits: spin::Mutex<Limits>,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
@@ -195,6 +200,8 @@ impl Process {
             last_creds: spin::Mutex::new(Creds::root()),
             fs: spin::Mutex::new(fsc),
             uts: spin::Mutex::new(up.map_or_else(crate::ns::uts::UtsNs::initial, |p| p.uts())),
+            ipc: spin::Mutex::new(up.map_or_else(crate::ipc::initial, |p| p.ipc())),
+            sem_undo: spin::Mutex::new(Vec::new()),
             limits: spin::Mutex::new(limits),
             dumpable: AtomicBool::new(dumpable),
             no_new_privs: AtomicBool::new(nnp),
@@ -254,6 +261,17 @@ impl Process {
 
     pub fn set_uts(&self, ns: Arc<crate::ns::uts::UtsNs>) {
         *self.uts.lock() = ns;
+    }
+
+    pub fn ipc(&self) -> Arc<crate::ipc::IpcNs> {
+        self.ipc.lock().clone()
+    }
+
+    /// Moves the process to IPC namespace `ns`; its SEM_UNDO adjustments
+    /// are applied first, as Linux's exit_sem on unshare and setns.
+    pub fn set_ipc(&self, ns: Arc<crate::ipc::IpcNs>) {
+        crate::ipc::sem::exit_undo(self.pid, core::mem::take(&mut *self.sem_undo.lock()));
+        *self.ipc.lock() = ns;
     }
 
     /// Gives the process its own copy of the descriptor table.
@@ -520,6 +538,7 @@ impl Process {
         // cgroup_exit): "populated 0" comes before SIGCHLD.
         crate::cgroup::tree::exit(self);
         crate::timer::posix::delete_all(self);
+        crate::ipc::sem::exit_undo(self.pid, core::mem::take(&mut *self.sem_undo.lock()));
         // Release memory and files now; only the status waits for the parent
         // (and the peak resident set, for its rusage).
         let mm = self.mm.lock().take();
@@ -528,6 +547,7 @@ impl Process {
         }
         for file in self.files().lock().all() {
             crate::file::locks::release_process_locks(&file, self.pid);
+            crate::ipc::mqueue::flush(&file, self.pid);
         }
         *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
         self.vfork_done.notify_all();
