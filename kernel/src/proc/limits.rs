@@ -8,6 +8,7 @@ pub const RLIMIT_DATA: usize = 2;
 pub const RLIMIT_STACK: usize = 3;
 pub const RLIMIT_CORE: usize = 4;
 pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIMIT_MEMLOCK: usize = 8;
 pub const RLIMIT_AS: usize = 9;
 pub const RLIMIT_SIGPENDING: usize = 11;
 pub const RLIM_NLIMITS: usize = 16;
@@ -22,7 +23,7 @@ impl Default for Limits {
         l[RLIMIT_CORE] = (0, RLIM_INFINITY);
         l[6] = (3871, 3871); // RLIMIT_NPROC
         l[RLIMIT_NOFILE] = (1024, 4096);
-        l[8] = (8 << 20, 8 << 20); // RLIMIT_MEMLOCK
+        l[RLIMIT_MEMLOCK] = (8 << 20, 8 << 20);
         l[RLIMIT_SIGPENDING] = (3871, 3871);
         l[12] = (819_200, 819_200); // RLIMIT_MSGQUEUE
         l[13] = (0, 0); // RLIMIT_NICE

@@ -13,7 +13,8 @@ use crate::mm::{page_up, MapLimits};
 pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
     let limits = MapLimits::of(&call.thread.process);
-    Ok(mm.with(|m| {
+    let before = mm.with(|m| m.brk);
+    let after = mm.with(|m| {
         let (start, cur) = (m.brk_start, m.brk);
         if want < start || want > platform::user::USER_END {
             return cur;
@@ -40,5 +41,12 @@ pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
         }
         m.brk = want;
         want
-    }))
+    });
+    // Under mlockall(MCL_FUTURE) the new heap pages are faulted in.
+    if let (Some(lo), Some(hi)) = (page_up(before), page_up(after)) {
+        if hi > lo {
+            super::mlock::populate_new(&mm, lo, hi);
+        }
+    }
+    Ok(after)
 }

@@ -407,10 +407,10 @@ syscall_table! { call;
     146 sched_get_priority_max(policy: ulong) none => sched::priority_range(policy, true);
     147 sched_get_priority_min(policy: ulong) none => sched::priority_range(policy, false);
     148 sched_rr_get_interval(pid: int, interval: ptr) none => sched::sched_rr_get_interval(call, pid as i64, interval);
-    149 mlock() none => GAP; // memory calls: issue 18
-    150 munlock() none => GAP; // memory calls: issue 18
-    151 mlockall() none => GAP; // memory calls: issue 18
-    152 munlockall() none => GAP; // memory calls: issue 18
+    149 mlock(addr: ptr, len: size) none => mlock::mlock(call, addr, len);
+    150 munlock(addr: ptr, len: size) none => mlock::munlock(call, addr, len);
+    151 mlockall(flags: flags) none => mlock::mlockall(call, flags);
+    152 munlockall() none => mlock::munlockall(call);
     153 vhangup() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     154 modify_ldt() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     155 pivot_root(new_root: path, put_old: path) none => pivot_root::pivot_root(call, new_root, put_old);
@@ -509,8 +509,8 @@ syscall_table! { call;
     248 add_key() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
     249 request_key() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
     250 keyctl() none => GAP; // as a kernel built without CONFIG_KEYS: ENOSYS there too (systemd falls back)
-    251 ioprio_set() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    252 ioprio_get() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
+    251 ioprio_set(which: uint, who: int, ioprio: int) none => ioprio::ioprio_set(call, which, who, ioprio);
+    252 ioprio_get(which: uint, who: int) none => ioprio::ioprio_get(call, which, who);
     253 inotify_init() none => inotify::inotify_init1(call, 0);
     254 inotify_add_watch(fd: fd, path: path, mask: flags) none => inotify::inotify_add_watch(call, fd, path, mask);
     255 inotify_rm_watch(fd: fd, wd: int) none => inotify::inotify_rm_watch(call, fd, wd);
@@ -583,7 +583,7 @@ syscall_table! { call;
     322 execveat(dirfd: dfd, path: path, argv: ptr, envp: ptr, flags: hex) none => execve::execveat(call, dirfd, path, argv, envp, flags).await;
     323 userfaultfd() none => GAP; // memory calls: issue 18
     324 membarrier() none => GAP; // memory calls: issue 18
-    325 mlock2() none => GAP; // memory calls: issue 18
+    325 mlock2(addr: ptr, len: size, flags: flags) none => mlock::mlock2(call, addr, len, flags);
     326 copy_file_range(fd_in: fd, off_in: ptr, fd_out: fd, off_out: ptr, len: size, flags: hex) sys => io::copy_file_range(call, fd_in, off_in, fd_out, off_out, len, flags).await;
     327 preadv2(fd: fd, iov: ptr, iovcnt: size, offset: long, _hi: hex, flags: hex) sys => io::preadv2(call, fd, iov, iovcnt, offset, flags).await;
     328 pwritev2(fd: fd, iov: ptr, iovcnt: size, offset: long, _hi: hex, flags: hex) sys => io::pwritev2(call, fd, iov, iovcnt, offset, flags).await;
