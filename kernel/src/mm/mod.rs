@@ -93,6 +93,12 @@ pub struct Mm {
     /// The page tables' root (what CR3 holds while they are loaded): which
     /// CPUs a TLB shootdown of this space must reach.
     root: u64,
+    /// membarrier(2) registrations (Linux's mm->membarrier_state): kept
+    /// by fork's copy, cleared by exec's new address space.
+    pub membarrier: core::sync::atomic::AtomicU32,
+    /// pkey_free(0) was called (x86's pkey_allocation_map without key 0):
+    /// copied by fork, cleared by exec.
+    pub pkey0_freed: core::sync::atomic::AtomicBool,
 }
 
 pub fn page_down(a: u64) -> u64 {
@@ -339,7 +345,7 @@ impl Mm {
     pub fn new() -> Result<Arc<Mm>, Errno> {
         let space = AddressSpace::new().ok_or(Errno::ENOMEM)?;
         let root = space.root();
-        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None, exe_path: None, args: [0; 4], lock_future: vma::Lock::None }), root }))
+        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None, exe_path: None, args: [0; 4], lock_future: vma::Lock::None }), root, membarrier: core::sync::atomic::AtomicU32::new(0), pkey0_freed: core::sync::atomic::AtomicBool::new(false) }))
     }
 
     /// Drops `start..end` from the TLBs that may hold this space's
@@ -570,6 +576,8 @@ impl Mm {
             }
         }
         let child = Mm::new()?;
+        child.membarrier.store(self.membarrier.load(core::sync::atomic::Ordering::Relaxed), core::sync::atomic::Ordering::Relaxed);
+        child.pkey0_freed.store(self.pkey0_freed.load(core::sync::atomic::Ordering::Relaxed), core::sync::atomic::Ordering::Relaxed);
         let mut parent = self.inner.lock();
         let mut c = child.inner.lock();
         c.brk_start = parent.brk_start;

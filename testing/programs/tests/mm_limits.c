@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "../t.h"
+#include "../procfs.h"
 
 #define PG 4096UL
 #define TB (1UL << 40)
@@ -49,6 +50,7 @@ static void *map(size_t len, int prot, int flags) {
 
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
+    t_proc_mount();
     long max = read_knob("/proc/sys/vm/max_map_count");
     CHECK(max == 65530, "vm.max_map_count is 65530", "%ld", max);
 

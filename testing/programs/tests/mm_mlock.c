@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include "../t.h"
+#include "../procfs.h"
 
 #define PG 4096UL
 #ifndef MLOCK_ONFAULT
@@ -28,14 +29,8 @@ static long mlock2_(void *a, size_t len, unsigned flags) { return syscall(SYS_ml
  * Read without stdio, so that no allocation maps (and locks) memory. */
 static char text[8192];
 static long field_kb(const char *file, const char *key) {
-    int fd = open(file, O_RDONLY);
-    if (fd < 0)
+    if (t_slurp(file, text, sizeof text) <= 0)
         return -1;
-    ssize_t len = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (len <= 0)
-        return -1;
-    text[len] = 0;
     char *at = strstr(text, key);
     return at ? strtol(at + strlen(key), NULL, 10) : -1;
 }
@@ -123,6 +118,7 @@ static int child_unlocked(void) {
 
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
+    t_proc_mount();
     CHECK(vmlck() == 0, "nothing locked at start", "VmLck %ld", vmlck());
 
     char *p = anon(4, PROT_READ | PROT_WRITE);
