@@ -115,6 +115,13 @@ impl MmInner {
         self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| addr < v.end)
     }
 
+    /// The areas overlapping `start..end`, last first: a walk back from
+    /// `end` that stops at the first area ending at or before `start`
+    /// (areas do not overlap), so its cost is that of the areas found.
+    pub fn areas_in(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> {
+        self.vmas.range(..end).rev().map(|(_, v)| v).take_while(move |v| v.end > start)
+    }
+
     /// Whether any area overlaps `start..end`.
     pub fn overlaps(&self, start: u64, end: u64) -> bool {
         self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
@@ -124,7 +131,8 @@ impl MmInner {
     /// leaving the parts outside (split off, with their file offsets kept)
     /// in place.
     fn split_out(&mut self, start: u64, end: u64) -> Vec<Vma> {
-        let hit: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(k, _)| *k).collect();
+        let mut hit: Vec<u64> = self.areas_in(start, end).map(|v| v.start).collect();
+        hit.reverse();
         let mut inside = Vec::with_capacity(hit.len());
         for k in hit {
             let Some(v) = self.vmas.remove(&k) else { continue };
@@ -168,7 +176,7 @@ impl MmInner {
     /// Bytes mapped in `start..end`: all of them, and those that are data.
     pub fn mapped_in(&self, start: u64, end: u64) -> (u64, u64) {
         let (mut all, mut data) = (0, 0);
-        for v in self.vmas.range(..end).map(|(_, v)| v).filter(|v| v.end > start) {
+        for v in self.areas_in(start, end) {
             let n = v.end.min(end) - v.start.max(start);
             all += n;
             if v.is_data() {
@@ -204,7 +212,7 @@ impl MmInner {
 
     /// Bytes in locked areas inside `start..end`.
     pub fn locked_in(&self, start: u64, end: u64) -> u64 {
-        self.vmas.range(..end).map(|(_, v)| v).filter(|v| v.end > start && v.lock.is_locked()).map(|v| v.end.min(end) - v.start.max(start)).sum()
+        self.areas_in(start, end).filter(|v| v.lock.is_locked()).map(|v| v.end.min(end) - v.start.max(start)).sum()
     }
 
     /// Bytes mapped in all (Linux's mm->total_vm).

@@ -192,10 +192,8 @@ pub fn mprotect(call: &Call<'_>, addr: u64, len: u64, prot: u64) -> SysResult {
             // Memory turning into data must fit RLIMIT_DATA.
             let (all, data) = m.mapped_in(addr, end);
             let shared_or_stack: u64 = m
-                .vmas
-                .range(..end)
-                .map(|(_, v)| v)
-                .filter(|v| v.end > addr && (v.shared || v.grows_down))
+                .areas_in(addr, end)
+                .filter(|v| v.shared || v.grows_down)
                 .map(|v| v.end.min(end) - v.start.max(addr))
                 .sum();
             let becoming = all - data - shared_or_stack;

@@ -52,6 +52,7 @@ pub mod lock;
 mod memfd;
 mod mlock;
 mod mmap;
+mod adjtimex;
 mod utimes;
 mod vhangup;
 mod ioport;

@@ -417,7 +417,7 @@ syscall_table! { call;
     156 _sysctl() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
     157 prctl(option: ulong, arg2: hex, arg3: hex, arg4: hex, arg5: hex) none => prctl::prctl(call, option, arg2, arg3, arg4, arg5);
     158 arch_prctl(code: hex, addr: hex) none => arch_prctl::arch_prctl(call, code, addr);
-    159 adjtimex() none => GAP; // not implemented yet
+    159 adjtimex(buf: ptr) none => adjtimex::adjtimex(call, buf);
     160 setrlimit(resource: uint, rlim: ptr) none => rlimit::setrlimit(call, resource, rlim);
     161 chroot(path: path) none => fsops::chroot(call, path);
     162 sync() none => Ok(0); // tmpfs has nothing to write back
@@ -563,7 +563,7 @@ syscall_table! { call;
     302 prlimit64(pid: int, resource: uint, new: ptr, old: ptr) none => rlimit::prlimit64(call, pid, resource, new, old);
     303 name_to_handle_at(dirfd: dfd, path: path, handle: ptr, mount_id: ptr, flags: flags) none => handle::name_to_handle_at(call, dirfd, path, handle, mount_id, flags);
     304 open_by_handle_at(mount_fd: int, handle: ptr, flags: flags) none => handle::open_by_handle_at(call, mount_fd, handle, flags);
-    305 clock_adjtime() none => GAP; // not implemented yet
+    305 clock_adjtime(clock: int, buf: ptr) none => adjtimex::clock_adjtime(call, clock, buf);
     306 syncfs(fd: fd) none => fsops::fsync(call, fd);
     307 sendmmsg(fd: fd, vec: ptr, vlen: uint, flags: flags) sys => socket::send::sendmmsg(call, fd, vec, vlen, flags).await;
     308 setns(fd: fd, nstype: hex) none => setns::setns(call, fd, nstype);
@@ -581,7 +581,7 @@ syscall_table! { call;
     320 kexec_file_load() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     321 bpf() none => GAP; // as a kernel built without CONFIG_BPF_SYSCALL: ENOSYS there too (systemd skips BPF features)
     322 execveat(dirfd: dfd, path: path, argv: ptr, envp: ptr, flags: hex) none => execve::execveat(call, dirfd, path, argv, envp, flags).await;
-    323 userfaultfd() none => GAP; // memory calls: issue 18
+    323 userfaultfd() none => GAP; // as a kernel built without CONFIG_USERFAULTFD: a fault-handling fd is a larger piece (issue 18)
     324 membarrier(cmd: int, flags: flags, cpu_id: int) none => membarrier::membarrier(call, cmd as u32, flags, cpu_id);
     325 mlock2(addr: ptr, len: size, flags: flags) none => mlock::mlock2(call, addr, len, flags);
     326 copy_file_range(fd_in: fd, off_in: ptr, fd_out: fd, off_out: ptr, len: size, flags: hex) sys => io::copy_file_range(call, fd_in, off_in, fd_out, off_out, len, flags).await;
