@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <utime.h>
 #include "../t.h"
 
@@ -41,6 +42,15 @@ static int unpriv(void) {
     STEP(3, FAILS(syscall(SYS_sched_setattr, 0, &a, 0), EPERM));
     a.nice = 10;
     STEP(4, syscall(SYS_sched_setattr, 0, &a, 0) == 0 && getpriority(PRIO_PROCESS, 0) == 10);
+    /* Reading the NTP state needs nothing; changing it CAP_SYS_TIME. */
+    struct timex tx = {0};
+    STEP(5, adjtimex(&tx) >= 0);
+    tx.modes = ADJ_MAXERROR;
+    STEP(6, FAILS(adjtimex(&tx), EPERM));
+    tx.modes = ADJ_OFFSET_SS_READ;
+    STEP(7, adjtimex(&tx) >= 0);
+    tx.modes = ADJ_OFFSET_SINGLESHOT;
+    STEP(8, FAILS(adjtimex(&tx), EPERM));
     return 0;
 }
 
@@ -115,7 +125,31 @@ int main(void) {
     memset(&a, 0, sizeof a);
     a.size = 48;
     syscall(SYS_sched_setattr, 0, &a, 0);
-    CHECK_CHILD(unpriv, "without privileges: vhangup EPERM, nice only upwards");
+    CHECK_CHILD(unpriv, "without privileges: vhangup EPERM, nice only upwards, adjtimex read-only");
+
+    /* adjtimex / clock_adjtime: only reads and refusals (the host's
+     * clock is not to be changed). */
+    struct timex tx = {0};
+    int state = adjtimex(&tx);
+    CHECK(state >= 0 && state <= 5 && tx.precision == 1 && tx.tolerance == 32768000 && tx.tick == 10000,
+          "adjtimex reads the state: tick 10000, precision 1, tolerance 500 ppm", "%d %ld %ld %ld", state, tx.precision, tx.tolerance, tx.tick);
+    CHECK((tx.status & STA_UNSYNC) ? state == TIME_ERROR : 1, "an unsynchronized clock answers TIME_ERROR", "%d %x", state, tx.status);
+    CHECK(tx.time.tv_sec >= time(NULL) - 5 && tx.time.tv_sec <= time(NULL) + 5 && tx.time.tv_usec >= 0 && tx.time.tv_usec < 1000000, "adjtimex reports the time", "%ld", (long)tx.time.tv_sec);
+    memset(&tx, 0, sizeof tx);
+    tx.modes = ADJ_TICK;
+    tx.tick = 8000;
+    CHECK(FAILS(adjtimex(&tx), EINVAL), "adjtimex with a tick 20% off is EINVAL", "errno %d", errno);
+    memset(&tx, 0, sizeof tx);
+    tx.modes = 0x8000 | ADJ_STATUS;
+    CHECK(FAILS(adjtimex(&tx), EINVAL), "ADJ_ADJTIME without the single-shot bits is EINVAL", "errno %d", errno);
+    memset(&tx, 0, sizeof tx);
+    tx.modes = ADJ_SETOFFSET;
+    tx.time.tv_usec = 1000000;
+    CHECK(FAILS(adjtimex(&tx), EINVAL), "ADJ_SETOFFSET with tv_usec 1000000 is EINVAL", "errno %d", errno);
+    memset(&tx, 0, sizeof tx);
+    CHECK(syscall(SYS_clock_adjtime, CLOCK_REALTIME, &tx) >= 0, "clock_adjtime(CLOCK_REALTIME) reads", "errno %d", errno);
+    CHECK(FAILS(syscall(SYS_clock_adjtime, CLOCK_MONOTONIC, &tx), EOPNOTSUPP), "clock_adjtime(CLOCK_MONOTONIC) is EOPNOTSUPP", "errno %d", errno);
+    CHECK(FAILS(syscall(SYS_clock_adjtime, 100, &tx), EINVAL), "clock_adjtime of an unknown clock is EINVAL", "errno %d", errno);
 
     /* membarrier */
     long q = syscall(SYS_membarrier, 0, 0, 0);
