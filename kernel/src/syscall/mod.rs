@@ -52,6 +52,8 @@ pub mod lock;
 mod memfd;
 mod mlock;
 mod mmap;
+mod acct;
+mod remap_file_pages;
 mod adjtimex;
 mod utimes;
 mod vhangup;

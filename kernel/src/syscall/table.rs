@@ -421,7 +421,7 @@ syscall_table! { call;
     160 setrlimit(resource: uint, rlim: ptr) none => rlimit::setrlimit(call, resource, rlim);
     161 chroot(path: path) none => fsops::chroot(call, path);
     162 sync() none => Ok(0); // tmpfs has nothing to write back
-    163 acct() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
+    163 acct(path: path) none => acct::acct(call, path);
     164 settimeofday(tv: ptr, tz: ptr) none => time::settimeofday(call, tv, tz);
     165 mount(source: path, target: path, fstype: path, flags: hex, data: ptr) none => mount::mount(call, source, target, fstype, flags, data);
     166 umount2(target: path, flags: flags) none => mount::umount2(call, target, flags);
@@ -474,7 +474,7 @@ syscall_table! { call;
     213 epoll_create(size: int) none => epoll::epoll_create(call, size);
     214 epoll_ctl_old() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
     215 epoll_wait_old() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
-    216 remap_file_pages() none => GAP; // memory calls: issue 18
+    216 remap_file_pages(start: ptr, size: size, prot: hex, pgoff: ulong, flags: hex) none => remap_file_pages::remap_file_pages(call, start, size, prot, pgoff, flags);
     217 getdents64(fd: fd, dirp: ptr, count: size) none => io::getdents64(call, fd, dirp, count);
     218 set_tid_address(tidptr: ptr) none => tid::set_tid_address(call, tidptr);
     219 restart_syscall() block => restart::restart_syscall(call).await;

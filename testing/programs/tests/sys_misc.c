@@ -51,6 +51,7 @@ static int unpriv(void) {
     STEP(7, adjtimex(&tx) >= 0);
     tx.modes = ADJ_OFFSET_SINGLESHOT;
     STEP(8, FAILS(adjtimex(&tx), EPERM));
+    STEP(9, FAILS(acct(NULL), EPERM));
     return 0;
 }
 
@@ -125,7 +126,7 @@ int main(void) {
     memset(&a, 0, sizeof a);
     a.size = 48;
     syscall(SYS_sched_setattr, 0, &a, 0);
-    CHECK_CHILD(unpriv, "without privileges: vhangup EPERM, nice only upwards, adjtimex read-only");
+    CHECK_CHILD(unpriv, "without privileges: vhangup EPERM, nice only upwards, adjtimex read-only, acct EPERM");
 
     /* adjtimex / clock_adjtime: only reads and refusals (the host's
      * clock is not to be changed). */
@@ -150,6 +151,13 @@ int main(void) {
     CHECK(syscall(SYS_clock_adjtime, CLOCK_REALTIME, &tx) >= 0, "clock_adjtime(CLOCK_REALTIME) reads", "errno %d", errno);
     CHECK(FAILS(syscall(SYS_clock_adjtime, CLOCK_MONOTONIC, &tx), EOPNOTSUPP), "clock_adjtime(CLOCK_MONOTONIC) is EOPNOTSUPP", "errno %d", errno);
     CHECK(FAILS(syscall(SYS_clock_adjtime, 100, &tx), EINVAL), "clock_adjtime of an unknown clock is EINVAL", "errno %d", errno);
+
+    /* acct: only refusals and switching off (enabling it would make the
+     * host write records). */
+    CHECK(FAILS(acct("/tmp/sys_misc.none/x"), ENOENT), "acct of a missing file is ENOENT", "errno %d", errno);
+    CHECK(FAILS(acct("/tmp"), EISDIR), "acct of a directory is EISDIR", "errno %d", errno);
+    CHECK(FAILS(acct("/dev/null"), EACCES), "acct of a device is EACCES", "errno %d", errno);
+    CHECK(acct(NULL) == 0, "acct(NULL) switches accounting off", "errno %d", errno);
 
     /* membarrier */
     long q = syscall(SYS_membarrier, 0, 0, 0);
