@@ -104,6 +104,8 @@ static int unpriv_two(void) {
     STEP(12, vmlck() == 8);
     /* MCL_CURRENT compares the whole address space with the limit. */
     STEP(13, FAILS(mlockall(MCL_CURRENT), ENOMEM));
+    /* Growing a locked area past the limit is EAGAIN. */
+    STEP(14, mremap(p + 2 * PG, PG, 2 * PG, MREMAP_MAYMOVE) == MAP_FAILED && errno == EAGAIN);
     return 0;
 }
 
@@ -199,6 +201,12 @@ int main(void) {
     char *ml = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
     CHECK(ml != MAP_FAILED && resident(ml, 2) == 2 && vmlck() == 8, "MAP_LOCKED locks and faults in", "VmLck %ld", vmlck());
     munmap(ml, 2 * PG);
+
+    char *r = anon(1, PROT_READ | PROT_WRITE);
+    mlock(r, PG);
+    char *r2 = mremap(r, PG, 3 * PG, MREMAP_MAYMOVE);
+    CHECK(r2 != MAP_FAILED && resident(r2, 3) == 3 && vmlck() == 12, "mremap grows a locked area locked and faulted in", "VmLck %ld", vmlck());
+    munmap(r2, 3 * PG);
 
     CHECK_CHILD(unpriv_zero, "without CAP_IPC_LOCK and RLIMIT_MEMLOCK 0: EPERM");
     CHECK_CHILD(unpriv_two, "without CAP_IPC_LOCK: RLIMIT_MEMLOCK bounds what is locked");
