@@ -106,6 +106,11 @@ static int unpriv_two(void) {
     STEP(13, FAILS(mlockall(MCL_CURRENT), ENOMEM));
     /* Growing a locked area past the limit is EAGAIN. */
     STEP(14, mremap(p + 2 * PG, PG, 2 * PG, MREMAP_MAYMOVE) == MAP_FAILED && errno == EAGAIN);
+    /* Under MCL_FUTURE, a break that would pass the limit stays put. */
+    STEP(15, mlockall(MCL_FUTURE) == 0);
+    long brk0 = syscall(SYS_brk, 0);
+    STEP(16, syscall(SYS_brk, brk0 + 64 * PG) == brk0);
+    STEP(17, munlockall() == 0);
     return 0;
 }
 
