@@ -38,7 +38,20 @@ impl IntKnob {
 pub static KPTR_RESTRICT: IntKnob = IntKnob::new(0, 0, 2);
 pub static DMESG_RESTRICT: IntKnob = IntKnob::new(0, 0, 1);
 pub static PID_MAX: IntKnob = IntKnob::new(4_194_304, 301, 4_194_304);
-pub static THREADS_MAX: IntKnob = IntKnob::new(31_743, 20, 0x3fff_ffff);
+/// kernel.threads-max: -1 until [`init_defaults`] or [`threads_max`] sets
+/// Linux's default from RAM.
+pub static THREADS_MAX: IntKnob = IntKnob::new(-1, 20, 0x3fff_ffff);
+
+/// The current kernel.threads-max (fork's limit on all tasks).
+pub fn threads_max() -> i64 {
+    let v = THREADS_MAX.get();
+    if v >= 0 {
+        return v;
+    }
+    let d = crate::proc::task_count::default_threads_max();
+    let _ = THREADS_MAX.value.compare_exchange(-1, d, Ordering::Relaxed, Ordering::Relaxed);
+    THREADS_MAX.get()
+}
 /// fs.file-max: -1 until the first procfs instance sets Linux's default
 /// ([`init_defaults`]).
 pub static FILE_MAX: IntKnob = IntKnob::new(-1, 0, i64::MAX);
@@ -50,6 +63,7 @@ pub fn init_defaults() {
     let kib = platform::mem::frame::total_bytes() / 1024;
     let n = (kib / 10).max(8192) as i64;
     let _ = FILE_MAX.value.compare_exchange(-1, n, Ordering::Relaxed, Ordering::Relaxed);
+    threads_max();
 }
 pub static NR_OPEN: IntKnob = IntKnob::new(1_048_576, 1024, 1_073_741_816);
 pub static OVERCOMMIT_MEMORY: IntKnob = IntKnob::new(0, 0, 2);
