@@ -9,6 +9,7 @@ pub const RLIMIT_STACK: usize = 3;
 pub const RLIMIT_CORE: usize = 4;
 pub const RLIMIT_NPROC: usize = 6;
 pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIMIT_MEMLOCK: usize = 8;
 pub const RLIMIT_AS: usize = 9;
 pub const RLIMIT_SIGPENDING: usize = 11;
 pub const RLIM_NLIMITS: usize = 16;
@@ -24,7 +25,7 @@ impl Default for Limits {
         let nproc = super::task_count::default_nproc();
         l[RLIMIT_NPROC] = (nproc, nproc); // half of threads-max, as Linux's fork_init
         l[RLIMIT_NOFILE] = (1024, 4096);
-        l[8] = (8 << 20, 8 << 20); // RLIMIT_MEMLOCK
+        l[RLIMIT_MEMLOCK] = (8 << 20, 8 << 20);
         l[RLIMIT_SIGPENDING] = (nproc, nproc); // the same, as Linux's
         l[12] = (819_200, 819_200); // RLIMIT_MSGQUEUE
         l[13] = (0, 0); // RLIMIT_NICE

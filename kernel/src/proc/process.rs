@@ -91,6 +91,9 @@ pub struct Process {
     pub limits: spin::Mutex<Limits>,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
+    /// personality(2)'s execution domain and flags: inherited by fork,
+    /// kept across exec.
+    pub personality: AtomicU32,
     /// Set by a successful execve (Linux clears PF_FORKNOEXEC): the
     /// parent may no longer move the process to another group.
     pub execed: AtomicBool,
@@ -205,6 +208,7 @@ impl Process {
             limits: spin::Mutex::new(limits),
             dumpable: AtomicBool::new(dumpable),
             no_new_privs: AtomicBool::new(nnp),
+            personality: AtomicU32::new(up.map_or(0, |p| p.personality.load(core::sync::atomic::Ordering::Relaxed))),
             execed: AtomicBool::new(false),
             subreaper: AtomicBool::new(false),
             pdeathsig: AtomicU32::new(0),

@@ -67,6 +67,8 @@ pub struct Thread {
     pub affinity: AtomicU64,
     /// Nice value, policy and priority (getpriority, sched_getscheduler).
     pub sched: spin::Mutex<super::sched_attr::SchedAttr>,
+    /// ioprio_set's I/O priority (0: never set, IOPRIO_CLASS_NONE).
+    pub ioprio: AtomicU32,
     /// Set when the thread leaves its loop for good (Linux's PF_EXITING):
     /// process-directed signals go to other threads from then on.
     pub exiting: core::sync::atomic::AtomicBool,
@@ -103,6 +105,7 @@ impl Thread {
             affinity: AtomicU64::new(u64::MAX),
             sched: spin::Mutex::new(super::sched_attr::SchedAttr::new()),
             robust_list: AtomicU64::new(0),
+            ioprio: AtomicU32::new(0),
             creds: spin::Mutex::new(creds),
         });
         process.thread_started(&t);

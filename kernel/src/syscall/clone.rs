@@ -140,6 +140,8 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
     // creating thread (sched_fork).
     child.affinity.store(call.thread.affinity.load(Ordering::Relaxed), Ordering::Relaxed);
     *child.sched.lock() = call.thread.sched.lock().for_child();
+    // The I/O priority too (copy_io; CLONE_IO's sharing is a copy here).
+    child.ioprio.store(call.thread.ioprio.load(Ordering::Relaxed), Ordering::Relaxed);
     if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 {
         *child.signals.altstack.lock() = *call.thread.signals.altstack.lock();
     }
