@@ -15,7 +15,10 @@ use crate::uaccess;
 /// quarter of RLIMIT_STACK, at most 6 MiB and at least 128 KiB, for the
 /// pointers and the strings with their NULs; past it, E2BIG. An empty argv
 /// gets one empty string, as Linux 6.1 forces (so argv[0] exists).
-fn read_args(call: &Call<'_>, mm: &crate::mm::Mm, argv: u64, envp: u64) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), Errno> {
+/// argv and envp, as byte strings.
+type Args = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+fn read_args(call: &Call<'_>, mm: &crate::mm::Mm, argv: u64, envp: u64) -> Result<Args, Errno> {
     let mut argv = uaccess::read_str_array(mm, argv)?;
     let envp = uaccess::read_str_array(mm, envp)?;
     let stack = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_STACK].0;
