@@ -352,6 +352,12 @@ impl Process {
         *self.actions.lock() = table;
     }
 
+    /// Identifies the disposition table (kcmp's KCMP_SIGHAND): equal for
+    /// processes sharing it.
+    pub fn actions_id(&self) -> usize {
+        Arc::as_ptr(&*self.actions.lock()) as usize
+    }
+
     /// Whether another process shares the dispositions (CLONE_SIGHAND).
     pub fn shares_actions(&self) -> bool {
         Arc::strong_count(&self.actions.lock()) > 1
