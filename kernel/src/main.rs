@@ -25,6 +25,7 @@ mod ns;
 mod power;
 mod proc;
 mod procfs;
+mod ptrace;
 mod random;
 mod sched;
 mod selftest;

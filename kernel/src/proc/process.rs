@@ -114,6 +114,12 @@ pub struct Process {
     pub frozen: AtomicBool,
     /// CPU time (user, system ns) already charged to a cgroup.
     pub cg_cpu_base: spin::Mutex<(u64, u64)>,
+    /// Threads this process traces (ptrace), whose stops its wait sees.
+    pub tracees: spin::Mutex<Vec<Arc<Thread>>>,
+    /// How many of this process's threads are traced: signals are then
+    /// neither dropped as ignored nor made fatal at send time, so the
+    /// tracer sees them.
+    pub traced: AtomicU32,
 }
 
 /// User and system CPU time in nanoseconds.
@@ -213,6 +219,8 @@ impl Process {
             cgroup: core::sync::atomic::AtomicU64::new(up.map_or(fs::cgroup::ROOT, crate::cgroup::tree::cgroup_of)),
             frozen: AtomicBool::new(false),
             cg_cpu_base: spin::Mutex::new((0, 0)),
+            tracees: spin::Mutex::new(Vec::new()),
+            traced: AtomicU32::new(0),
         });
         pid::register(&p);
         crate::cgroup::tree::enter_new(&p);
@@ -536,6 +544,7 @@ impl Process {
             crate::file::locks::release_process_locks(&file, self.pid);
         }
         *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
+        crate::ptrace::tracer_exited(self);
         self.vfork_done.notify_all();
         self.vfork_done.notify_one();
         // Children are handed on before this process can be reaped (Linux's
@@ -615,8 +624,11 @@ impl Process {
     /// exit (always reaped unless `peek`), stop or continue (reported once
     /// unless `peek`). `Err(())` when no child matches at all.
     pub fn child_event(&self, sel: Selector, want: Want, peek: bool) -> Result<Option<ChildEvent>, ()> {
-        let mut children = self.children.lock();
         let mut matched = false;
+        if let Some(ev) = self.tracee_event(sel, want, peek, &mut matched) {
+            return Ok(Some(ev));
+        }
+        let mut children = self.children.lock();
         for (i, c) in children.iter().enumerate() {
             let hit = match sel {
                 Selector::Any => true,
@@ -662,6 +674,50 @@ impl Process {
         } else {
             Err(())
         }
+    }
+
+    /// The ptrace side of a wait: a stop of a thread this process traces
+    /// (reported whatever the options, and whatever its exit signal, as
+    /// Linux implies __WALL for tracees), or the exit of a traced process
+    /// that is not a child (it is reported, not reaped: the parent reaps).
+    fn tracee_event(&self, sel: Selector, want: Want, peek: bool, matched: &mut bool) -> Option<ChildEvent> {
+        let mut tracees = self.tracees.lock();
+        let mut i = 0;
+        while i < tracees.len() {
+            let t = tracees[i].clone();
+            let hit = match sel {
+                Selector::Any => true,
+                Selector::Pid(p) => t.tid() == p,
+                Selector::Pgid(g) => t.process.pgid() == g,
+            };
+            let child = t.process.parent().is_some_and(|p| core::ptr::eq(Arc::as_ptr(&p), self));
+            if t.exited.load(Ordering::Acquire) {
+                // Its process's exit goes to a tracer that is not the parent.
+                if let (false, ExitState::Zombie(status)) = (child, t.process.state()) {
+                    if hit && want.exited {
+                        if !peek {
+                            tracees.remove(i);
+                        }
+                        return Some(ChildEvent { pid: t.tid(), kind: EventKind::Exited(status), times: t.process.total_times() });
+                    }
+                    *matched |= hit;
+                    i += 1;
+                    continue;
+                }
+                if !peek && (child || t.process.is_zombie() || t.process.live_threads() > 0) {
+                    tracees.remove(i);
+                    continue;
+                }
+            }
+            if hit {
+                *matched = true;
+                if let Some(status) = crate::ptrace::take_stop(&t, peek) {
+                    return Some(ChildEvent { pid: t.tid(), kind: EventKind::Stopped(status), times: t.process.total_times() });
+                }
+            }
+            i += 1;
+        }
+        None
     }
 
     /// CPU time of the process (its threads, live and dead) plus its

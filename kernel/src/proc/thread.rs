@@ -76,6 +76,8 @@ pub struct Thread {
     /// changes the calling thread only (libc broadcasts its wrappers to
     /// every thread), and a new thread starts with its creator's.
     pub creds: spin::Mutex<super::creds::Creds>,
+    /// ptrace: the link to the tracer and the stop in progress.
+    pub trace: spin::Mutex<Option<crate::ptrace::Trace>>,
 }
 
 impl Thread {
@@ -103,6 +105,7 @@ impl Thread {
             sched: spin::Mutex::new(super::sched_attr::SchedAttr::new()),
             robust_list: AtomicU64::new(0),
             creds: spin::Mutex::new(creds),
+            trace: spin::Mutex::new(None),
         });
         process.thread_started(&t);
         super::pid::register_thread(&t);
@@ -391,5 +394,10 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     process.dead_times.lock().add(thread.times());
     process.note_creds_of_ending(&thread);
     thread.exited.store(true, Ordering::Release);
+    let tracer = crate::ptrace::tracer_of(&thread);
     process.thread_exited();
+    // A tracer that is not the parent waits for this too.
+    if let Some(tracer) = tracer {
+        tracer.child_events.wake_all();
+    }
 }

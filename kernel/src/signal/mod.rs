@@ -442,6 +442,10 @@ fn discard_at_send(p: &Process, sig: u32, blocked_everywhere: bool, forced: bool
     if sig == SIGKILL || sig == SIGSTOP {
         return p.pid == 1 && !forced;
     }
+    // A tracer sees even ignored signals (Linux's sig_ignored).
+    if p.traced.load(Ordering::Acquire) > 0 {
+        return false;
+    }
     // A blocked signal is never dropped: it may be waited for, or its
     // action may change before it is unblocked.
     if blocked_everywhere {
@@ -492,7 +496,7 @@ fn prepare(p: &Arc<Process>, sig: u32) {
 /// default and that default terminates without a core. The exit status is
 /// fixed at send time, so a SIGKILL sent right after cannot replace it.
 fn fatal_at_send(p: &Process, sig: u32) -> bool {
-    p.action(sig).handler == SIG_DFL && matches!(default_action(sig), Default::Terminate)
+    p.traced.load(Ordering::Acquire) == 0 && p.action(sig).handler == SIG_DFL && matches!(default_action(sig), Default::Terminate)
 }
 
 /// Sends a process-directed signal. `forced` marks kernel-generated ones.

@@ -359,7 +359,7 @@ syscall_table! { call;
     98 getrusage(who: int, usage: ptr) none => rusage::getrusage(call, who as i64, usage);
     99 sysinfo(info: ptr) none => sched::sysinfo(call, info);
     100 times(buf: ptr) none => rusage::times(call, buf);
-    101 ptrace() none => GAP; // debugging other processes: issue 18
+    101 ptrace(request: hex, pid: int, addr: ptr, data: ptr) none => ptrace::ptrace(call, request, pid, addr, data).await;
     102 getuid() none => ids::get(call, b'u');
     103 syslog(action: int, buf: ptr, len: int) sys => syslog::syslog(call, action, buf, len).await;
     104 getgid() none => ids::get(call, b'g');
