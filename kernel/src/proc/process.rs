@@ -704,7 +704,9 @@ impl Process {
                     i += 1;
                     continue;
                 }
-                if !peek && (child || t.process.is_zombie() || t.process.live_threads() > 0) {
+                // A child's exit is the child loop's to report; a traced
+                // thread of a process living on is reported with it.
+                if !peek && child {
                     tracees.remove(i);
                     continue;
                 }

@@ -361,7 +361,8 @@ pub fn clone_event(t: &Thread, flags: u64) -> Option<(u32, u32)> {
 }
 
 /// Auto-attach of a new child (before it first runs): same tracer and
-/// options; it starts with a SIGSTOP, or a PTRACE_EVENT_STOP when seized.
+/// options; it starts with a SIGSTOP, or when seized a PTRACE_EVENT_STOP
+/// whose signal is SIGTRAP (Linux's do_jobctl_trap outside a group stop).
 pub fn attach_child(parent: &Thread, child: &Arc<Thread>) {
     let (tracer, seized, options) = {
         let tr = parent.trace.lock();
@@ -372,7 +373,7 @@ pub fn attach_child(parent: &Thread, child: &Arc<Thread>) {
     link(child, &tracer, seized, options);
     if seized {
         if let Some(tr) = child.trace.lock().as_mut() {
-            tr.trap_stop = Some(signal::SIGSTOP);
+            tr.trap_stop = Some(SIGTRAP);
         }
         child.signals.wake.wake_all();
     } else {

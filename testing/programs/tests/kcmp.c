@@ -117,8 +117,8 @@ static int same_user_not_dumpable(void) {
 int main(void) {
     t_watchdog(30);
     pid_t me = getpid();
-    int fd = open("/proc/self/stat", O_RDONLY);
-    int fd2 = open("/proc/self/stat", O_RDONLY);
+    int fd = open("/", O_RDONLY | O_DIRECTORY);
+    int fd2 = open("/", O_RDONLY | O_DIRECTORY);
     int d = dup(fd);
     CHECK(kcmp(me, me, KCMP_FILE, fd, fd) == 0, "KCMP_FILE same fd", "%ld", kcmp(me, me, KCMP_FILE, fd, fd));
     CHECK(kcmp(me, me, KCMP_FILE, fd, d) == 0, "KCMP_FILE dup is the same file", "errno %d", errno);

@@ -18,12 +18,35 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 #include "../t.h"
+#include "../procfs.h"
 
 #define K_SEIZE 0x4206
 #define K_INTERRUPT 0x4207
 #define K_EVENT_STOP 128
 #define K_O_TRACEEXEC 0x10
 #define K_EVENT_EXEC 4
+
+/* A line of /proc/PID/status after `key`, or "". */
+static const char *status_field(pid_t p, const char *key) {
+    static char line[256];
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", p);
+    FILE *f = fopen(path, "r");
+    line[0] = 0;
+    if (!f)
+        return line;
+    size_t k = strlen(key);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, k) == 0) {
+            fclose(f);
+            line[strcspn(line, "\n")] = 0;
+            return line + k;
+        }
+    }
+    fclose(f);
+    line[0] = 0;
+    return line;
+}
 
 static long pt(long req, pid_t pid, long addr, long data) { return syscall(SYS_ptrace, req, pid, addr, data); }
 
@@ -78,6 +101,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
         return 7;
     t_watchdog(30);
+    t_proc_mount();
     pid_t c = fork();
     if (c == 0)
         _exit(traced_child());
@@ -164,10 +188,13 @@ int main(int argc, char **argv) {
     CHECK(pt(PTRACE_ATTACH, c, 0, 0) == 0, "ATTACH", "errno %d", errno);
     s = wait_stop(c);
     CHECK(s == SIGSTOP, "ATTACH stops the tracee with SIGSTOP", "%#x", s);
+    CHECK(atoi(status_field(c, "TracerPid:")) == getpid(), "/proc/PID/status TracerPid", "'%s'", status_field(c, "TracerPid:"));
+    CHECK(strcmp(status_field(c, "State:"), "\tt (tracing stop)") == 0, "/proc/PID/status State tracing stop", "'%s'", status_field(c, "State:"));
     CHECK(FAILS(pt(PTRACE_ATTACH, c, 0, 0), EPERM), "ATTACH a traced process EPERM", "errno %d", errno);
     CHECK(FAILS(pt(PTRACE_ATTACH, getpid(), 0, 0), EPERM), "ATTACH oneself EPERM", "errno %d", errno);
     CHECK(pt(PTRACE_DETACH, c, 0, 0) == 0, "DETACH", "errno %d", errno);
     CHECK(waitpid(c, &st, WNOHANG) == 0, "detached tracee runs on", "status %#x", st);
+    CHECK(atoi(status_field(c, "TracerPid:")) == 0, "TracerPid 0 after DETACH", "'%s'", status_field(c, "TracerPid:"));
     CHECK(FAILS(pt(PTRACE_CONT, c, 0, 0), ESRCH), "detached: ESRCH", "errno %d", errno);
     attached_target = c;
     CHECK_CHILD(sibling_tracer, "a tracer that is not the parent waits for its tracee");
