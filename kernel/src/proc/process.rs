@@ -692,24 +692,31 @@ impl Process {
             };
             let child = t.process.parent().is_some_and(|p| core::ptr::eq(Arc::as_ptr(&p), self));
             if t.exited.load(Ordering::Acquire) {
-                // Its process's exit goes to a tracer that is not the parent.
-                if let (false, ExitState::Zombie(status)) = (child, t.process.state()) {
+                // A traced thread other than the leader is reported when
+                // it ends; a leader with its process, by the child loop
+                // to a parent, here to a tracer that is not the parent.
+                let leader = t.tid() == t.process.pid;
+                let status = match t.process.state() {
+                    ExitState::Zombie(status) => Some(status),
+                    ExitState::Running if !leader => Some(0),
+                    ExitState::Running => None,
+                };
+                if leader && child {
+                    if !peek {
+                        tracees.remove(i);
+                        continue;
+                    }
+                } else if let Some(status) = status {
                     if hit && want.exited {
                         if !peek {
                             tracees.remove(i);
                         }
                         return Some(ChildEvent { pid: t.tid(), kind: EventKind::Exited(status), times: t.process.total_times() });
                     }
-                    *matched |= hit;
-                    i += 1;
-                    continue;
                 }
-                // A child's exit is the child loop's to report; a traced
-                // thread of a process living on is reported with it.
-                if !peek && child {
-                    tracees.remove(i);
-                    continue;
-                }
+                *matched |= hit;
+                i += 1;
+                continue;
             }
             if hit {
                 *matched = true;

@@ -215,7 +215,10 @@ fn exception_signal(vector: u8) -> (u32, i32) {
     match vector {
         0 => (SIGFPE, FPE_INTDIV),
         16 | 19 => (SIGFPE, 0),
-        1 | 3 => (SIGTRAP, TRAP_BRKPT),
+        // #DB from user mode is a single step (no debug registers are
+        // set): TRAP_TRACE; int3 is SI_KERNEL, as Linux's do_int3_user.
+        1 => (SIGTRAP, TRAP_TRACE),
+        3 => (SIGTRAP, SI_KERNEL),
         6 => (SIGILL, ILL_ILLOPN),
         17 => (SIGBUS, BUS_ADRALN),
         _ => (SIGSEGV, SI_KERNEL),
@@ -356,7 +359,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 let (sig, code) = exception_signal(vector);
                 log::debug!("pid {} tid {}: exception {vector} (error {error_code:#x}) at {:#x}: signal {sig}", process.pid, thread.tid(), ctx.rip);
                 *thread.last_trap.lock() = (vector as u64, error_code, cr2);
-                let addr = if sig == SIGSEGV && code == SI_KERNEL { 0 } else { ctx.rip };
+                let addr = if code == SI_KERNEL { 0 } else { ctx.rip };
                 signal::force_fault(&thread, SigInfo::fault(sig, code, addr));
             }
         }

@@ -186,7 +186,12 @@ async fn stop(t: &Arc<Thread>, ctx: &mut UserContext, kind: StopKind, status: u3
         if let Some(m) = eventmsg {
             tr.eventmsg = m;
         }
-        tr.stop = Some(Stop { kind, status, reported: false, regs: *ctx, info, resume: None });
+        let mut regs = *ctx;
+        // The trap flag PTRACE_SINGLESTEP set is not the tracee's own.
+        if tr.step {
+            regs.rflags &= !TF;
+        }
+        tr.stop = Some(Stop { kind, status, reported: false, regs, info, resume: None });
         tr.tracer.upgrade()
     };
     if let Some(tracer) = &tracer {
