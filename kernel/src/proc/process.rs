@@ -120,6 +120,8 @@ pub struct Process {
     /// neither dropped as ignored nor made fatal at send time, so the
     /// tracer sees them.
     pub traced: AtomicU32,
+    /// SIGKILL was sent: ends even a PTRACE_EVENT_EXIT stop.
+    pub sigkilled: AtomicBool,
 }
 
 /// User and system CPU time in nanoseconds.
@@ -221,6 +223,7 @@ impl Process {
             cg_cpu_base: spin::Mutex::new((0, 0)),
             tracees: spin::Mutex::new(Vec::new()),
             traced: AtomicU32::new(0),
+            sigkilled: AtomicBool::new(false),
         });
         pid::register(&p);
         crate::cgroup::tree::enter_new(&p);
@@ -480,6 +483,11 @@ impl Process {
         self.thread_exits.wait_until(|| self.live_threads.load(Ordering::Acquire) <= 1 || self.is_exiting()).await;
         self.exec_leader.store(0, Ordering::Release);
         !self.is_exiting()
+    }
+
+    /// The wait status the process will exit with, as decided so far.
+    pub fn exit_status_so_far(&self) -> i32 {
+        *self.pending_status.lock()
     }
 
     pub fn is_exiting(&self) -> bool {

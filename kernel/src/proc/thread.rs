@@ -364,6 +364,10 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
             }
         }
     }
+    // PTRACE_O_TRACEEXIT: the tracer sees the thread before it goes.
+    if process.traced.load(Ordering::Acquire) > 0 {
+        crate::ptrace::exit_stop(&thread, &mut ctx).await;
+    }
     // Signals sent to the process and meant for this thread go to another
     // (Linux's exit_signals): a sender either sees the flag or its signal
     // is seen here (both sides store, then load, sequentially consistent).

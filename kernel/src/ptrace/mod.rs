@@ -44,16 +44,18 @@ pub const PTRACE_O_TRACEFORK: u32 = 2;
 pub const PTRACE_O_TRACEVFORK: u32 = 4;
 pub const PTRACE_O_TRACECLONE: u32 = 8;
 pub const PTRACE_O_TRACEEXEC: u32 = 0x10;
+pub const PTRACE_O_TRACEEXIT: u32 = 0x40;
 pub const PTRACE_O_EXITKILL: u32 = 0x10_0000;
 pub const PTRACE_O_SUSPEND_SECCOMP: u32 = 0x20_0000;
-/// Every option bit Linux accepts (VFORKDONE, EXIT and SECCOMP are
-/// accepted and give no stops here).
+/// Every option bit Linux accepts (VFORKDONE and SECCOMP are accepted and
+/// give no stops here).
 pub const PTRACE_O_MASK: u32 = 0xff | PTRACE_O_EXITKILL | PTRACE_O_SUSPEND_SECCOMP;
 
 pub const PTRACE_EVENT_FORK: u32 = 1;
 pub const PTRACE_EVENT_VFORK: u32 = 2;
 pub const PTRACE_EVENT_CLONE: u32 = 3;
 pub const PTRACE_EVENT_EXEC: u32 = 4;
+pub const PTRACE_EVENT_EXIT: u32 = 6;
 pub const PTRACE_EVENT_STOP: u32 = 128;
 
 /// PTRACE_GETEVENTMSG at a syscall stop (Linux's PTRACE_EVENTMSG_SYSCALL_*).
@@ -180,6 +182,12 @@ pub fn tracer_exited(p: &Arc<Process>) {
 /// resumed, or None when tracing ended meanwhile (detach, tracer exit) or
 /// the process is exiting.
 async fn stop(t: &Arc<Thread>, ctx: &mut UserContext, kind: StopKind, status: u32, info: SigInfo, eventmsg: Option<u64>) -> Option<(Resume, u32)> {
+    stop_in(t, ctx, kind, status, info, eventmsg, false).await
+}
+
+/// [`stop`]; `at_exit` (PTRACE_EVENT_EXIT) waits through the process's
+/// exit, ended by the tracer or SIGKILL only.
+async fn stop_in(t: &Arc<Thread>, ctx: &mut UserContext, kind: StopKind, status: u32, info: SigInfo, eventmsg: Option<u64>, at_exit: bool) -> Option<(Resume, u32)> {
     let tracer = {
         let mut tr = t.trace.lock();
         let tr = tr.as_mut()?;
@@ -201,7 +209,7 @@ async fn stop(t: &Arc<Thread>, ctx: &mut UserContext, kind: StopKind, status: u3
     }
     let p = t.process.clone();
     let done = || {
-        p.is_exiting() || t.trace.lock().as_ref().is_none_or(|tr| tr.stop.as_ref().is_none_or(|s| s.resume.is_some()))
+        (if at_exit { p.sigkilled.load(Ordering::Acquire) } else { p.is_exiting() }) || t.trace.lock().as_ref().is_none_or(|tr| tr.stop.as_ref().is_none_or(|s| s.resume.is_some()))
     };
     p.stop_wait.wait_until(done).await;
     let mut guard = t.trace.lock();
@@ -335,11 +343,12 @@ pub fn take_stop(tracee: &Thread, peek: bool) -> Option<u32> {
 }
 
 /// The thread of `tracer` traced with TID `tid`, stopped (Linux's
-/// ptrace_check_attach): ESRCH otherwise.
+/// ptrace_check_attach; an exiting tracee in its PTRACE_EVENT_EXIT stop
+/// counts, a killed one does not): ESRCH otherwise.
 pub fn stopped_tracee(tracer: &Arc<Process>, tid: u32) -> Result<Arc<Thread>, crate::errno::Errno> {
     let t = tracer.tracees.lock().iter().find(|t| t.tid() == tid).cloned().ok_or(crate::errno::Errno::ESRCH)?;
     let stopped = t.trace.lock().as_ref().is_some_and(|tr| tr.stop.as_ref().is_some_and(|s| s.resume.is_none()));
-    if stopped && !t.process.is_exiting() {
+    if stopped && !t.process.sigkilled.load(Ordering::Acquire) {
         Ok(t)
     } else {
         Err(crate::errno::Errno::ESRCH)
@@ -401,4 +410,17 @@ pub async fn trap_stop(t: &Arc<Thread>, ctx: &mut UserContext) {
             signal::send_thread(t, SigInfo::user(s, crate::signal::info::SI_USER, 0), true);
         }
     }
+}
+
+/// PTRACE_O_TRACEEXIT: the stop of a thread on its way out, with the exit
+/// status (a wait status) as the event message.
+pub async fn exit_stop(t: &Arc<Thread>, ctx: &mut UserContext) {
+    let wanted = t.trace.lock().as_ref().is_some_and(|tr| !tr.detached && tr.options & PTRACE_O_TRACEEXIT != 0);
+    if !wanted || t.process.sigkilled.load(Ordering::Acquire) {
+        return;
+    }
+    let status = SIGTRAP | PTRACE_EVENT_EXIT << 8;
+    let info = SigInfo { signo: SIGTRAP, code: status as i32, pid: t.tid(), ..Default::default() };
+    let code = t.process.exit_status_so_far() as u32 as u64;
+    stop_in(t, ctx, StopKind::Event, status, info, Some(code), true).await;
 }

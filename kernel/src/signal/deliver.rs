@@ -47,7 +47,8 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
         }
         let blocked = t.sigmask();
         // A PTRACE_EVENT_STOP asked for (PTRACE_INTERRUPT, seized child).
-        if t.trace.lock().as_ref().is_some_and(|tr| tr.trap_stop.is_some()) {
+        let traced = t.process.traced.load(core::sync::atomic::Ordering::Acquire) > 0;
+        if traced && t.trace.lock().as_ref().is_some_and(|tr| tr.trap_stop.is_some()) {
             crate::ptrace::trap_stop(t, ctx).await;
             continue;
         }
@@ -62,7 +63,7 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
         };
         // Signal-delivery-stop: the tracer may suppress or replace it; a
         // replacement the thread blocks is queued for later.
-        let info = if info.signo != SIGKILL && crate::ptrace::is_traced(t) {
+        let info = if traced && info.signo != SIGKILL && crate::ptrace::is_traced(t) {
             let Some(new) = crate::ptrace::signal_stop(t, ctx, info).await else { continue };
             if new.signo != info.signo && blocked & bit(new.signo) != 0 {
                 t.signals.pending.lock().push(new);

@@ -479,6 +479,7 @@ fn prepare(p: &Arc<Process>, sig: u32) {
     };
     match sig {
         SIGKILL => {
+            p.sigkilled.store(true, Ordering::Release);
             p.begin_exit(SIGKILL as i32);
             p.continue_process(false);
         }

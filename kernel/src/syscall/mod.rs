@@ -142,10 +142,15 @@ pub fn init() {
 /// Runs the syscall in `ctx` for `thread`.
 pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
     let mut nr = ctx.rax;
-    let traced = thread.trace.lock().as_mut().map(|tr| {
-        tr.orig_rax = nr;
-        tr.syscall
-    });
+    // Untraced processes (nearly all) pay one atomic load.
+    let traced = if thread.process.traced.load(Ordering::Relaxed) > 0 {
+        thread.trace.lock().as_mut().map(|tr| {
+            tr.orig_rax = nr;
+            tr.syscall
+        })
+    } else {
+        None
+    };
     if traced == Some(true) {
         // syscall-enter-stop: the tracer may change the call or skip it
         // (orig_rax -1 keeps the rax it set, -ENOSYS by default).

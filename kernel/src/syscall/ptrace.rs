@@ -104,7 +104,7 @@ pub async fn ptrace(call: &Call<'_>, request: u64, id: i32, addr: u64, data: u64
         }
         PTRACE_POKETEXT | PTRACE_POKEDATA => {
             let theirs = t.process.mm().ok_or(Errno::EIO)?;
-            let r = uaccess::write_u64(&theirs, addr, data).map_err(|_| Errno::EIO);
+            let r = poke(&theirs, addr, data);
             mm.activate();
             r.map(|_| 0)
         }
@@ -187,6 +187,21 @@ pub async fn ptrace(call: &Call<'_>, request: u64, id: i32, addr: u64, data: u64
         PTRACE_GET_SYSCALL_INFO => syscall_info(call, &t, addr, data),
         _ => Err(Errno::EIO),
     }
+}
+
+/// A word written into the tracee: through its page tables, or past a
+/// read-only protection as Linux's FOLL_FORCE (EIO when neither works).
+fn poke(mm: &crate::mm::Mm, addr: u64, word: u64) -> Result<(), Errno> {
+    if uaccess::write_u64(mm, addr, word).is_ok() {
+        return Ok(());
+    }
+    let bytes = word.to_le_bytes();
+    let split = (((addr | 0xfff) + 1 - addr) as usize).min(8);
+    mm.force_write(addr, &bytes[..split]).map_err(|_| Errno::EIO)?;
+    if split < 8 {
+        mm.force_write(addr + split as u64, &bytes[split..]).map_err(|_| Errno::EIO)?;
+    }
+    Ok(())
 }
 
 fn traceme(call: &Call<'_>) -> SysResult {

@@ -1,8 +1,10 @@
 /* ptrace(2) events and stepping: PTRACE_SINGLESTEP (a SIGTRAP stop after
  * one instruction, si_code TRAP_TRACE, rip moved on), an int3 breakpoint
- * in the code (SIGTRAP with SI_KERNEL, rip past it), PTRACE_O_TRACECLONE
- * for a thread (the event stop, the new thread's PTRACE_EVENT_STOP when
- * seized), PTRACE_O_TRACEVFORK, PTRACE_O_EXITKILL (the tracee dies with its
+ * in the code (SIGTRAP with SI_KERNEL, rip past it), POKEDATA into
+ * read-only memory (the tracee's copy changes, the tracer's does not),
+ * PTRACE_O_TRACEEXIT (a stop before the exit, its status as the event
+ * message), PTRACE_O_TRACECLONE for a thread (the event stop, the new thread
+ * auto-attached with SIGSTOP, its exit reported), PTRACE_O_TRACEVFORK, PTRACE_O_EXITKILL (the tracee dies with its
  * tracer) and a tracer exiting without it (the tracee goes free and runs
  * on), signal-delivery-stops for an ignored signal (the tracer still sees
  * it), and SETSIGINFO. */
@@ -23,6 +25,8 @@
 #define K_EVENT_VFORK 2
 #define K_EVENT_CLONE 3
 #define K_EVENT_STOP 128
+#define K_O_TRACEEXIT 0x40
+#define K_EVENT_EXIT 6
 #define K_TRAP_TRACE 2
 
 static long pt(long req, pid_t pid, long addr, long data) { return syscall(SYS_ptrace, req, pid, addr, data); }
@@ -49,6 +53,9 @@ static int traceme_then(int (*fn)(void)) {
     wait_stop(c);
     return c;
 }
+
+static const long ro_word = 5;
+static int do_read_ro(void) { return *(volatile const long *)&ro_word == 77 ? 5 : 1; }
 
 static int do_int3(void) {
     __asm__ volatile("int3");
@@ -123,6 +130,15 @@ int main(void) {
     CHECK(*(unsigned char *)(r1.rip - 1) == 0xcc, "rip is past the int3", "%llx", (unsigned long long)r1.rip);
     CHECK(finish(c) == 4, "tracee runs on after the breakpoint", "%s", "");
 
+    /* POKEDATA into read-only data (FOLL_FORCE): the tracee's copy only. */
+    c = traceme_then(do_read_ro);
+    CHECK(pt(PTRACE_POKEDATA, c, (long)&ro_word, 77) == 0, "POKEDATA into read-only memory", "errno %d", errno);
+    long peeked = 0;
+    pt(PTRACE_PEEKDATA, c, (long)&ro_word, (long)&peeked);
+    CHECK(peeked == 77, "PEEKDATA sees the forced write", "%ld", peeked);
+    CHECK(finish(c) == 5 && *(volatile const long *)&ro_word == 5, "tracee sees it, the tracer's copy is untouched", "%ld",
+          *(volatile const long *)&ro_word);
+
     /* A thread: PTRACE_EVENT_CLONE, the new thread auto-attached. */
     c = traceme_then(do_thread);
     pt(PTRACE_SETOPTIONS, c, 0, K_O_TRACECLONE);
@@ -154,6 +170,18 @@ int main(void) {
     CHECK(finish(v) == 9, "vfork child exit seen by the tracer", "%s", "");
     pt(PTRACE_CONT, c, 0, 0);
     CHECK(finish(c) == 9, "vfork parent resumes", "%s", "");
+
+    /* PTRACE_O_TRACEEXIT: a stop before the exit, with the status. */
+    c = traceme_then(do_ignored);
+    pt(PTRACE_SETOPTIONS, c, 0, K_O_TRACEEXIT);
+    pt(PTRACE_CONT, c, 0, 0);
+    s = wait_stop(c);
+    pt(PTRACE_CONT, c, 0, 0);
+    s = wait_stop(c);
+    msg = -1;
+    pt(PTRACE_GETEVENTMSG, c, 0, (long)&msg);
+    CHECK(s == (SIGTRAP | K_EVENT_EXIT << 8) && msg == 0x300, "PTRACE_EVENT_EXIT stop with the exit status", "%#x msg %#lx", s, msg);
+    CHECK(finish(c) == 3, "exit completes after the stop", "%s", "");
 
     /* An ignored signal still stops a tracee; SETSIGINFO. */
     c = traceme_then(do_ignored);
