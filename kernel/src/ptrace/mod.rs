@@ -203,8 +203,11 @@ async fn stop_in(t: &Arc<Thread>, ctx: &mut UserContext, kind: StopKind, status:
         tr.tracer.upgrade()
     };
     if let Some(tracer) = &tracer {
-        let chld = SigInfo { signo: signal::SIGCHLD, code: CLD_TRAPPED, pid: t.tid(), status: (status & 0x7f) as i32, ..Default::default() };
-        signal::send_process(tracer, chld, true);
+        // Linux's do_notify_parent_cldstop: not with SA_NOCLDSTOP.
+        if tracer.action(signal::SIGCHLD).flags & signal::SA_NOCLDSTOP == 0 {
+            let chld = SigInfo { signo: signal::SIGCHLD, code: CLD_TRAPPED, pid: t.tid(), status: (status & 0x7f) as i32, ..Default::default() };
+            signal::send_process(tracer, chld, true);
+        }
         tracer.child_events.wake_all();
     }
     let p = t.process.clone();
