@@ -20,14 +20,17 @@
 //! its action; the tracer may suppress or replace it), syscall-enter- and
 //! syscall-exit-stop (after PTRACE_SYSCALL; SIGTRAP, |0x80 with
 //! PTRACE_O_TRACESYSGOOD; changing orig_rax at entry changes or, with -1,
-//! skips the call), and event stops (SIGTRAP | event << 8: exec, fork,
-//! vfork, clone, exit). Without PTRACE_O_TRACEEXEC a successful execve
-//! sends the legacy SIGTRAP to a tracee not attached with PTRACE_SEIZE.
+//! skips the call), event stops (SIGTRAP | event << 8: exec, fork, vfork,
+//! clone, exit) and PTRACE_EVENT_STOP (PTRACE_INTERRUPT, and a new child of
+//! a seized tracee). Without PTRACE_O_TRACEEXEC a successful execve sends
+//! the legacy SIGTRAP to a tracee not attached with PTRACE_SEIZE.
 //!
-//! Where Aramid differs: a stop signal injected by the tracer stops the
-//! whole process as a group stop reported to the parent as usual, not as a
-//! ptrace group-stop (no PTRACE_LISTEN); ptrace stops are per thread but
-//! wait4 on a tracee's PID sees the stops of the thread with that TID.
+//! Where Aramid differs: a stop signal the tracer lets through stops the
+//! process as a group stop reported to the parent as without ptrace, not
+//! as a ptrace group-stop (no PTRACE_LISTEN); attaching to a process that
+//! is already stopped leaves its SIGSTOP pending until SIGCONT;
+//! PTRACE_INTERRUPT does not cut a blocking call short (the stop comes
+//! when the call ends); no VFORKDONE or SECCOMP stops.
 
 pub mod regs;
 
