@@ -41,7 +41,7 @@ pub fn creds_allow(me: &Creds, target: &Creds, dumpable: Option<bool>, mode: Mod
     let cap = me.capable(CAP_SYS_PTRACE);
     let ids = [target.ruid, target.euid, target.suid].iter().all(|&u| u == uid)
         && [target.rgid, target.egid, target.sgid].iter().all(|&g| g == gid);
-    (ids || cap) && (dumpable != Some(false) || cap) && (target.cap_permitted & !caps == 0 || cap)
+    cap || (ids && dumpable != Some(false) && target.cap_permitted & !caps == 0)
 }
 
 /// Whether thread `me` may access process `target` (Linux's

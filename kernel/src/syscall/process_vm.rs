@@ -74,7 +74,9 @@ impl Cursor {
     }
 }
 
-fn rw(call: &Call<'_>, id: i32, lvec: u64, lcnt: u64, rvec: u64, rcnt: u64, flags: u64, write: bool) -> SysResult {
+/// `local` and `remote`: each iovec array's address and length.
+fn rw(call: &Call<'_>, id: i32, local: (u64, u64), remote: (u64, u64), flags: u64, write: bool) -> SysResult {
+    let ((lvec, lcnt), (rvec, rcnt)) = (local, remote);
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
@@ -141,9 +143,9 @@ fn rw(call: &Call<'_>, id: i32, lvec: u64, lcnt: u64, rvec: u64, rcnt: u64, flag
 }
 
 pub fn process_vm_readv(call: &Call<'_>, id: i32, lvec: u64, lcnt: u64, rvec: u64, rcnt: u64, flags: u64) -> SysResult {
-    rw(call, id, lvec, lcnt, rvec, rcnt, flags, false)
+    rw(call, id, (lvec, lcnt), (rvec, rcnt), flags, false)
 }
 
 pub fn process_vm_writev(call: &Call<'_>, id: i32, lvec: u64, lcnt: u64, rvec: u64, rcnt: u64, flags: u64) -> SysResult {
-    rw(call, id, lvec, lcnt, rvec, rcnt, flags, true)
+    rw(call, id, (lvec, lcnt), (rvec, rcnt), flags, true)
 }
