@@ -1,7 +1,8 @@
 //! Who may look at or control another process: Linux's
 //! `__ptrace_may_access` (kernel/ptrace.c) with the commoncap check
 //! (`cap_ptrace_access_check`), for ptrace, kcmp, pidfd_getfd,
-//! process_vm_readv/writev and get_robust_list.
+//! process_vm_readv/writev, get_robust_list and the /proc/PID files
+//! Linux guards with it (fd/, fdinfo/, the cwd/root/exe links, ns/).
 //!
 //! The rules, in Linux's order: a thread of the same thread group always
 //! may; otherwise the caller's real (REALCREDS) or filesystem (FSCREDS)
@@ -26,8 +27,7 @@ use super::{Process, Thread};
 pub enum Mode {
     /// PTRACE_MODE_READ_REALCREDS / PTRACE_MODE_ATTACH_REALCREDS.
     RealCreds,
-    /// PTRACE_MODE_READ_FSCREDS / PTRACE_MODE_ATTACH_FSCREDS.
-    #[allow(dead_code)] // procfs checks its openers (fs::Creds, no capabilities) in procfs::pid_fd
+    /// PTRACE_MODE_READ_FSCREDS / PTRACE_MODE_ATTACH_FSCREDS (procfs).
     FsCreds,
 }
 
