@@ -28,9 +28,9 @@
 //! Where Aramid differs: a stop signal the tracer lets through stops the
 //! process as a group stop reported to the parent as without ptrace, not
 //! as a ptrace group-stop (no PTRACE_LISTEN); attaching to a process that
-//! is already stopped leaves its SIGSTOP pending until SIGCONT;
-//! PTRACE_INTERRUPT does not cut a blocking call short (the stop comes
-//! when the call ends); no VFORKDONE or SECCOMP stops.
+//! is already stopped leaves its SIGSTOP pending until SIGCONT; no
+//! VFORKDONE or SECCOMP stops. PTRACE_INTERRUPT ends a blocking call as a
+//! signal would (it is restarted after the stop).
 
 pub mod regs;
 
@@ -404,9 +404,11 @@ pub fn attach_child(parent: &Thread, child: &Arc<Thread>) {
 /// A PTRACE_EVENT_STOP asked for (PTRACE_INTERRUPT, a seized new child):
 /// taken on the way to user mode.
 pub async fn trap_stop(t: &Arc<Thread>, ctx: &mut UserContext) {
+    // Taken even when detached: a request left behind must not keep the
+    // thread's waits ending (`has_deliverable_signal`).
     let sig = match t.trace.lock().as_mut() {
-        Some(tr) if !tr.detached => tr.trap_stop.take(),
-        _ => None,
+        Some(tr) => tr.trap_stop.take().filter(|_| !tr.detached),
+        None => None,
     };
     let Some(sig) = sig else { return };
     let status = sig | PTRACE_EVENT_STOP << 8;

@@ -417,12 +417,15 @@ impl Thread {
         Some(info)
     }
 
-    /// Whether a signal is pending that this thread would act on now.
+    /// Whether a signal is pending that this thread would act on now (or
+    /// a PTRACE_INTERRUPT, which ends waits the same way: Linux's
+    /// signal_wake_up on a JOBCTL_TRAP_STOP).
     pub fn has_deliverable_signal(&self) -> bool {
         let blocked = self.sigmask();
         self.process.is_exiting()
             || self.process.exec_leader().is_some_and(|l| l != self.tid())
             || (self.signals.pending.set() | self.process.shared_pending.set()) & !blocked != 0
+            || (self.process.traced.load(Ordering::Relaxed) > 0 && self.trace.lock().as_ref().is_some_and(|tr| tr.trap_stop.is_some()))
     }
 }
 

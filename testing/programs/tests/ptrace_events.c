@@ -3,7 +3,8 @@
  * in the code (SIGTRAP with SI_KERNEL, rip past it), POKEDATA into
  * read-only memory (the tracee's copy changes, the tracer's does not),
  * PTRACE_O_TRACEEXIT (a stop before the exit, its status as the event
- * message), PTRACE_O_TRACECLONE for a thread (the event stop, the new thread
+ * message), PTRACE_INTERRUPT of a tracee blocked in read (it stops; the
+ * read is restarted), PTRACE_O_TRACECLONE for a thread (the event stop, the new thread
  * auto-attached with SIGSTOP, its exit reported), PTRACE_O_TRACEVFORK, PTRACE_O_EXITKILL (the tracee dies with its
  * tracer) and a tracer exiting without it (the tracee goes free and runs
  * on), signal-delivery-stops for an ignored signal (the tracer still sees
@@ -26,6 +27,7 @@
 #define K_EVENT_CLONE 3
 #define K_EVENT_STOP 128
 #define K_O_TRACEEXIT 0x40
+#define K_INTERRUPT 0x4207
 #define K_EVENT_EXIT 6
 #define K_TRAP_TRACE 2
 
@@ -182,6 +184,27 @@ int main(void) {
     pt(PTRACE_GETEVENTMSG, c, 0, (long)&msg);
     CHECK(s == (SIGTRAP | K_EVENT_EXIT << 8) && msg == 0x300, "PTRACE_EVENT_EXIT stop with the exit status", "%#x msg %#lx", s, msg);
     CHECK(finish(c) == 3, "exit completes after the stop", "%s", "");
+
+    /* PTRACE_INTERRUPT of a tracee blocked in read: it stops, and the
+     * read is restarted after the stop. */
+    int pfd[2];
+    pipe(pfd);
+    c = fork();
+    if (c == 0) {
+        char b = 0;
+        ssize_t n = read(pfd[0], &b, 1);
+        _exit(n == 1 && b == 'x' ? 8 : 1);
+    }
+    t_sleep_ms(50);
+    pt(K_SEIZE, c, 0, 0);
+    CHECK(pt(K_INTERRUPT, c, 0, 0) == 0, "INTERRUPT a tracee blocked in read", "errno %d", errno);
+    s = wait_stop(c);
+    CHECK(s == (SIGTRAP | K_EVENT_STOP << 8), "it stops with PTRACE_EVENT_STOP", "%#x", s);
+    pt(PTRACE_CONT, c, 0, 0);
+    write(pfd[1], "x", 1);
+    CHECK(finish(c) == 8, "the interrupted read is restarted", "%s", "");
+    close(pfd[0]);
+    close(pfd[1]);
 
     /* An ignored signal still stops a tracee; SETSIGINFO. */
     c = traceme_then(do_ignored);
