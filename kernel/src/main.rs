@@ -19,6 +19,7 @@ mod file;
 mod fsnotify;
 mod futex;
 mod init;
+mod ipc;
 mod lock_order;
 mod mm;
 mod ns;

@@ -94,11 +94,13 @@ pub fn read_cbytes(mm: &Mm, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
 /// byte string, any byte but NUL, as Linux.
 pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
     let mut v = Vec::new();
+    let mut total = 0u64;
     if addr == 0 {
         return Ok(v);
     }
     for i in 0.. {
-        if i > 65536 {
+        // Linux's MAX_ARG_STRINGS; the caller's size budget ends it sooner.
+        if i > 0x7fff_ffff || i * 8 + total > 8 << 20 {
             return Err(Errno::E2BIG);
         }
         let p = read_u64(mm, addr + 8 * i)?;
@@ -106,6 +108,7 @@ pub fn read_str_array(mm: &Mm, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
             break;
         }
         v.push(read_cbytes(mm, p, 128 * 1024).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e })?);
+        total += v.last().map_or(0, |s| s.len() as u64 + 1);
     }
     Ok(v)
 }

@@ -6,6 +6,7 @@
 //! needed). The layouts are checked against Linux's sizes at compile time.
 
 pub mod fs;
+pub mod ipc;
 pub mod proc;
 pub mod signal;
 pub mod socket;

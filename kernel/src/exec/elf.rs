@@ -109,7 +109,7 @@ pub fn load(mm: &Arc<Mm>, file: &super::ExecFile, dyn_base: u64) -> Result<Loade
                     if m.overlaps(a, b) {
                         m.remove(a, b);
                     }
-                    m.insert(Vma { start: a, end: b, prot, shared: false, kind, grows_down: false, on_fork: OnFork::COPY });
+                    m.insert(Vma { start: a, end: b, prot, shared: false, kind, grows_down: false, on_fork: OnFork::COPY, lock: Default::default() });
                 }
             };
             mm.with(|m| match &mapped {

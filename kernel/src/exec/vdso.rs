@@ -26,8 +26,8 @@ pub fn map(mm: &Mm) -> Result<u64, Errno> {
         let len = frames.len() as u64 * 4096;
         let base = m.find_free(len).ok_or(Errno::ENOMEM)?;
         let fixed = |first: usize| Kind::Fixed { frames, first };
-        let data = Vma { start: base, end: base + 4096, prot: Prot { read: true, write: false, exec: false }, shared: false, kind: fixed(0), grows_down: false, on_fork: OnFork::COPY };
-        let image = Vma { start: base + 4096, end: base + len, prot: Prot { read: true, write: false, exec: true }, shared: false, kind: fixed(1), grows_down: false, on_fork: OnFork::COPY };
+        let data = Vma { start: base, end: base + 4096, prot: Prot { read: true, write: false, exec: false }, shared: false, kind: fixed(0), grows_down: false, on_fork: OnFork::COPY, lock: Default::default() };
+        let image = Vma { start: base + 4096, end: base + len, prot: Prot { read: true, write: false, exec: true }, shared: false, kind: fixed(1), grows_down: false, on_fork: OnFork::COPY, lock: Default::default() };
         m.insert(data);
         m.insert(image);
         Ok(base + 4096)

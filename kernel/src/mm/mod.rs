@@ -21,6 +21,8 @@ use crate::errno::Errno;
 
 pub mod filemap;
 pub mod frames;
+pub mod oom;
+pub mod overcommit;
 pub mod vma;
 
 use vma::{Prot, Vma};
@@ -81,6 +83,9 @@ pub struct MmInner {
     /// and environment strings lie on the initial stack
     /// (/proc/PID/cmdline and environ read them from there).
     pub args: [u64; 4],
+    /// mlockall(MCL_FUTURE): how areas mapped from now on are locked
+    /// (Linux's mm->def_flags; a fork's child starts without it).
+    pub lock_future: vma::Lock,
 }
 
 /// A process's address space.
@@ -89,6 +94,12 @@ pub struct Mm {
     /// The page tables' root (what CR3 holds while they are loaded): which
     /// CPUs a TLB shootdown of this space must reach.
     root: u64,
+    /// membarrier(2) registrations (Linux's mm->membarrier_state): kept
+    /// by fork's copy, cleared by exec's new address space.
+    pub membarrier: core::sync::atomic::AtomicU32,
+    /// pkey_free(0) was called (x86's pkey_allocation_map without key 0):
+    /// copied by fork, cleared by exec.
+    pub pkey0_freed: core::sync::atomic::AtomicBool,
 }
 
 pub fn page_down(a: u64) -> u64 {
@@ -105,6 +116,13 @@ impl MmInner {
         self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| addr < v.end)
     }
 
+    /// The areas overlapping `start..end`, last first: a walk back from
+    /// `end` that stops at the first area ending at or before `start`
+    /// (areas do not overlap), so its cost is that of the areas found.
+    pub fn areas_in(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> {
+        self.vmas.range(..end).rev().map(|(_, v)| v).take_while(move |v| v.end > start)
+    }
+
     /// Whether any area overlaps `start..end`.
     pub fn overlaps(&self, start: u64, end: u64) -> bool {
         self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
@@ -114,7 +132,8 @@ impl MmInner {
     /// leaving the parts outside (split off, with their file offsets kept)
     /// in place.
     fn split_out(&mut self, start: u64, end: u64) -> Vec<Vma> {
-        let hit: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(k, _)| *k).collect();
+        let mut hit: Vec<u64> = self.areas_in(start, end).map(|v| v.start).collect();
+        hit.reverse();
         let mut inside = Vec::with_capacity(hit.len());
         for k in hit {
             let Some(v) = self.vmas.remove(&k) else { continue };
@@ -158,7 +177,7 @@ impl MmInner {
     /// Bytes mapped in `start..end`: all of them, and those that are data.
     pub fn mapped_in(&self, start: u64, end: u64) -> (u64, u64) {
         let (mut all, mut data) = (0, 0);
-        for v in self.vmas.range(..end).map(|(_, v)| v).filter(|v| v.end > start) {
+        for v in self.areas_in(start, end) {
             let n = v.end.min(end) - v.start.max(start);
             all += n;
             if v.is_data() {
@@ -178,9 +197,74 @@ impl MmInner {
         !data || data_now.saturating_add(len) <= limits.data
     }
 
-    /// Inserts an area (the range must be free).
-    pub fn insert(&mut self, vma: Vma) {
+    /// Inserts an area (the range must be free), locked if mlockall's
+    /// MCL_FUTURE asked for it.
+    pub fn insert(&mut self, mut vma: Vma) {
+        if self.lock_future.is_locked() && !vma.lock.is_locked() {
+            vma.lock = self.lock_future;
+        }
         self.vmas.insert(vma.start, vma);
+    }
+
+    /// Bytes in locked areas (Linux's mm->locked_vm: VmLck).
+    pub fn locked_bytes(&self) -> u64 {
+        self.vmas.values().filter(|v| v.lock.is_locked()).map(|v| v.end - v.start).sum()
+    }
+
+    /// Bytes in locked areas inside `start..end`.
+    pub fn locked_in(&self, start: u64, end: u64) -> u64 {
+        self.areas_in(start, end).filter(|v| v.lock.is_locked()).map(|v| v.end.min(end) - v.start.max(start)).sum()
+    }
+
+    /// Bytes mapped in all (Linux's mm->total_vm).
+    pub fn total_bytes(&self) -> u64 {
+        self.vmas.values().map(|v| v.end - v.start).sum()
+    }
+
+    /// How many areas exist (Linux's mm->map_count).
+    pub fn map_count(&self) -> usize {
+        self.vmas.len()
+    }
+
+    /// How many more areas cutting out `start..end` makes: one for each
+    /// end that falls inside an area.
+    pub fn splits_for(&self, start: u64, end: u64) -> usize {
+        let at_start = self.find(start).is_some_and(|v| v.start < start);
+        let at_end = end > 0 && self.find(end - 1).is_some_and(|v| v.end > end);
+        at_start as usize + at_end as usize
+    }
+
+    /// Linux's split_vma check: cutting out `start..end` must not take the
+    /// number of areas past vm.max_map_count (ENOMEM).
+    pub fn may_split(&self, start: u64, end: u64) -> Result<(), Errno> {
+        let max = crate::procfs::sys::MAX_MAP_COUNT.get().max(0) as usize;
+        if self.map_count() + self.splits_for(start, end) > max {
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
+    }
+
+    /// Whether `start..end` is mapped without holes.
+    pub fn fully_mapped(&self, start: u64, end: u64) -> bool {
+        let mut cur = start;
+        while cur < end {
+            let Some(v) = self.find(cur) else { return false };
+            cur = v.end;
+        }
+        true
+    }
+
+    /// Sets the lock of the areas in `start..end` (fully mapped: else
+    /// ENOMEM), splitting and merging them as mprotect does (Linux's
+    /// mlock_fixup).
+    pub fn set_lock(&mut self, start: u64, end: u64, lock: vma::Lock) -> Result<(), Errno> {
+        if !self.fully_mapped(start, end) {
+            return Err(Errno::ENOMEM);
+        }
+        self.may_split(start, end)?;
+        self.update(start, end, |v| v.lock = lock);
+        self.merge(start, end);
+        Ok(())
     }
 
     /// Finds a free range of `len` bytes, top-down below `MMAP_BASE`.
@@ -211,6 +295,7 @@ impl MmInner {
     /// Changes the rights of `start..end` (which must be fully mapped),
     /// splitting areas and updating present pages in place.
     pub fn protect(&mut self, start: u64, end: u64, prot: Prot) -> Result<(), Errno> {
+        self.may_split(start, end)?;
         let mut cur = start;
         while cur < end {
             let v = self.find(cur).ok_or(Errno::ENOMEM)?;
@@ -241,7 +326,7 @@ impl MmInner {
 
     /// Joins areas touching `start..end` (and their neighbours) that
     /// continue each other.
-    fn merge(&mut self, start: u64, end: u64) {
+    pub fn merge(&mut self, start: u64, end: u64) {
         let first = self.vmas.range(..start).next_back().map_or(start, |(k, _)| *k);
         let keys: Vec<u64> = self.vmas.range(first..=end).map(|(k, _)| *k).collect();
         let mut cur = None::<u64>;
@@ -269,7 +354,7 @@ impl Mm {
     pub fn new() -> Result<Arc<Mm>, Errno> {
         let space = AddressSpace::new().ok_or(Errno::ENOMEM)?;
         let root = space.root();
-        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None, exe_path: None, args: [0; 4] }), root }))
+        Ok(Arc::new(Mm { inner: spin::Mutex::new(MmInner { space, vmas: BTreeMap::new(), brk_start: 0, brk: 0, exe: None, exe_path: None, args: [0; 4], lock_future: vma::Lock::None }), root, membarrier: core::sync::atomic::AtomicU32::new(0), pkey0_freed: core::sync::atomic::AtomicBool::new(false) }))
     }
 
     /// Drops `start..end` from the TLBs that may hold this space's
@@ -488,6 +573,35 @@ impl Mm {
         Ok(())
     }
 
+    /// Faults in the pages of the `Lock::Locked` areas in `start..end`, as
+    /// Linux's populate_vma_page_range: a writable private area is written
+    /// to (its copy-on-write broken), others read; an inaccessible one
+    /// stops the walk with an error.
+    pub fn populate_locked(&self, start: u64, end: u64) -> Result<(), FaultError> {
+        let mut va = start;
+        while va < end {
+            let next = self.with(|m| {
+                let v = m.find(va).or_else(|| m.vmas.range(va..end).next().map(|(_, v)| v))?;
+                Some((v.start.max(va), v.end.min(end), v.lock == vma::Lock::Locked, v.prot, v.shared))
+            });
+            let Some((s, e, locked, prot, shared)) = next else { break };
+            if locked {
+                // An inaccessible locked area cannot be faulted in (Linux's
+                // get_user_pages fails there: mlock answers ENOMEM).
+                if !(prot.read || prot.write || prot.exec) {
+                    return Err(FaultError::Protection);
+                }
+                let mut p = s;
+                while p < e {
+                    self.handle_fault(p, prot.write && !shared, false)?;
+                    p += PAGE;
+                }
+            }
+            va = e;
+        }
+        Ok(())
+    }
+
     /// A copy-on-write copy of this address space (fork).
     pub fn fork(&self) -> Result<Arc<Mm>, Errno> {
         // Shared anonymous pages must be the same frames on both sides
@@ -509,6 +623,8 @@ impl Mm {
             }
         }
         let child = Mm::new()?;
+        child.membarrier.store(self.membarrier.load(core::sync::atomic::Ordering::Relaxed), core::sync::atomic::Ordering::Relaxed);
+        child.pkey0_freed.store(self.pkey0_freed.load(core::sync::atomic::Ordering::Relaxed), core::sync::atomic::Ordering::Relaxed);
         let mut parent = self.inner.lock();
         let mut c = child.inner.lock();
         c.brk_start = parent.brk_start;
@@ -522,6 +638,8 @@ impl Mm {
             if v.on_fork.dont_copy {
                 continue;
             }
+            // Locks are not inherited (Linux's dup_mmap clears VM_LOCKED).
+            let v = Vma { lock: vma::Lock::None, ..v };
             if v.on_fork.wipe {
                 // Fresh zero pages on the child's first touch.
                 c.vmas.insert(v.start, v);

@@ -137,6 +137,28 @@ pub struct Vma {
     pub grows_down: bool,
     /// What a child gets at fork (madvise's DONTFORK and WIPEONFORK).
     pub on_fork: OnFork,
+    /// Whether the area is locked in memory (mlock(2)).
+    pub lock: Lock,
+}
+
+/// Linux's VM_LOCKED and VM_LOCKONFAULT: a locked area's pages stay
+/// resident once present; `Locked` faults them all in when the lock is
+/// taken, `OnFault` only as they are touched (MLOCK_ONFAULT,
+/// MCL_ONFAULT). Aramid never reclaims anonymous or tmpfs pages, so the
+/// lock changes what is populated and what is accounted (VmLck,
+/// RLIMIT_MEMLOCK), and the advice Linux refuses on locked areas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lock {
+    #[default]
+    None,
+    Locked,
+    OnFault,
+}
+
+impl Lock {
+    pub fn is_locked(self) -> bool {
+        self != Lock::None
+    }
 }
 
 /// Linux's VM_DONTCOPY and VM_WIPEONFORK: fork leaves an area out of the
@@ -154,7 +176,7 @@ impl OnFork {
 
 impl Vma {
     pub fn anon(start: u64, end: u64, prot: Prot) -> Self {
-        Vma { start, end, prot, shared: false, kind: Kind::Anon, grows_down: false, on_fork: OnFork::COPY }
+        Vma { start, end, prot, shared: false, kind: Kind::Anon, grows_down: false, on_fork: OnFork::COPY, lock: Lock::None }
     }
 
     /// Whether the area counts against RLIMIT_DATA (Linux's
@@ -177,14 +199,20 @@ impl Vma {
                 Kind::Pages { file: file.clone(), offset: offset + (start - self.start), may_write: *may_write }
             }
         };
-        Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down, on_fork: self.on_fork }
+        Vma { start, end, prot: self.prot, shared: self.shared, kind, grows_down: self.grows_down, on_fork: self.on_fork, lock: self.lock }
     }
 
     /// Whether `next` (starting where `self` ends) continues `self` with
     /// the same rights and backing, so the two can be one area (Linux
     /// merges such neighbours, e.g. after mprotect restores the rights).
     pub fn continued_by(&self, next: &Vma) -> bool {
-        if self.end != next.start || self.prot != next.prot || self.shared != next.shared || self.grows_down != next.grows_down {
+        if self.end != next.start
+            || self.prot != next.prot
+            || self.shared != next.shared
+            || self.grows_down != next.grows_down
+            || self.lock != next.lock
+            || self.on_fork != next.on_fork
+        {
             return false;
         }
         let len = self.end - self.start;

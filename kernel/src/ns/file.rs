@@ -1,4 +1,4 @@
-//! A namespace file: what opening /proc/PID/ns/{mnt,uts} gives (Linux's
+//! A namespace file: what opening /proc/PID/ns/{mnt,uts,ipc} gives (Linux's
 //! nsfs). Its inode number is the namespace's, so two processes share a
 //! namespace exactly when their files stat alike; setns(2) joins it.
 
@@ -19,6 +19,7 @@ const NSFS_MAGIC: u64 = 0x6e73_6673;
 pub enum Namespace {
     Mnt(Arc<MntNs>),
     Uts(Arc<UtsNs>),
+    Ipc(Arc<crate::ipc::IpcNs>),
 }
 
 impl Namespace {
@@ -27,6 +28,7 @@ impl Namespace {
         match self {
             Namespace::Mnt(_) => super::CLONE_NEWNS,
             Namespace::Uts(_) => super::CLONE_NEWUTS,
+            Namespace::Ipc(_) => super::CLONE_NEWIPC,
         }
     }
 
@@ -34,6 +36,7 @@ impl Namespace {
         match self {
             Namespace::Mnt(n) => n.ino,
             Namespace::Uts(n) => n.ino,
+            Namespace::Ipc(n) => n.ino,
         }
     }
 }

@@ -7,7 +7,9 @@
 //!   `fs_struct`, and setns to a mount namespace needs one.
 //! - A UTS namespace ([`uts::UtsNs`]) holds the host and domain names
 //!   that uname(2), sethostname(2) and /proc/sys/kernel show.
-//! - The other kinds (IPC, user, PID, network, cgroup, time) answer
+//! - An IPC namespace ([`crate::ipc::IpcNs`]) holds the SysV IPC
+//!   objects and their limits; a new one starts empty.
+//! - The other kinds (user, PID, network, cgroup, time) answer
 //!   EINVAL, as Linux built without them.
 //!
 //! Each namespace has an inode number in Linux's proc range, shown by
@@ -29,7 +31,7 @@ pub const CLONE_NEWPID: u64 = 0x2000_0000;
 pub const CLONE_NEWNET: u64 = 0x4000_0000;
 
 /// The namespace kinds this kernel has.
-pub const SUPPORTED: u64 = CLONE_NEWNS | CLONE_NEWUTS;
+pub const SUPPORTED: u64 = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 /// Every namespace flag of clone(2)/unshare(2) (CLONE_NEWTIME only where
 /// it does not mean the exit signal: unshare, clone3, setns).
 pub const ALL_NS: u64 = CLONE_NEWNS
@@ -77,7 +79,8 @@ pub fn check_new(kinds: u64, cap_sys_admin: bool) -> Result<(), Errno> {
 }
 
 /// Moves `p` into new namespaces of the kinds in `kinds` (CLONE_NEWNS,
-/// CLONE_NEWUTS), each starting as a copy of its current one. A new mount
+/// CLONE_NEWUTS, CLONE_NEWIPC), each starting as a copy of its current one
+/// (an IPC namespace starts empty). A new mount
 /// namespace comes with the process's own root and working directory,
 /// carried over to the copied mounts.
 pub fn create_new(p: &Process, kinds: u64) {
@@ -91,5 +94,8 @@ pub fn create_new(p: &Process, kinds: u64) {
     }
     if kinds & CLONE_NEWUTS != 0 {
         p.set_uts(p.uts().copy());
+    }
+    if kinds & CLONE_NEWIPC != 0 {
+        p.set_ipc(crate::ipc::IpcNs::fresh());
     }
 }

@@ -18,6 +18,7 @@ pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
 pub const CAP_SETPCAP: u32 = 8;
 pub const CAP_SYS_PTRACE: u32 = 19;
+pub const CAP_SYS_ADMIN: u32 = 21;
 pub const CAP_SYS_RESOURCE: u32 = 24;
 /// The file-system capabilities (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH,
 /// FOWNER, FSETID, LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE): Linux's

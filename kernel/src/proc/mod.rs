@@ -11,6 +11,7 @@ pub mod limits;
 pub mod pid;
 pub mod process;
 pub mod sched_attr;
+pub mod task_count;
 pub mod thread;
 
 pub use process::Process;

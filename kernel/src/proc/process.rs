@@ -83,9 +83,17 @@ pub struct Process {
     fs: spin::Mutex<Arc<spin::Mutex<crate::file::vfs::FsContext>>>,
     /// The UTS namespace (host and domain names).
     uts: spin::Mutex<Arc<crate::ns::uts::UtsNs>>,
+    /// The IPC namespace (SysV IPC objects and limits).
+    ipc: spin::Mutex<Arc<crate::ipc::IpcNs>>,
+    /// The semaphore sets this process holds SEM_UNDO adjustments on
+    /// (applied when its last thread ends).
+    pub sem_undo: spin::Mutex<Vec<Weak<crate::ipc::sem::SemSet>>>,
     pub limits: spin::Mutex<Limits>,
     pub dumpable: AtomicBool,
     pub no_new_privs: AtomicBool,
+    /// personality(2)'s execution domain and flags: inherited by fork,
+    /// kept across exec.
+    pub personality: AtomicU32,
     /// Set by a successful execve (Linux clears PF_FORKNOEXEC): the
     /// parent may no longer move the process to another group.
     pub execed: AtomicBool,
@@ -203,9 +211,12 @@ impl Process {
             last_creds: spin::Mutex::new(Creds::root()),
             fs: spin::Mutex::new(fsc),
             uts: spin::Mutex::new(up.map_or_else(crate::ns::uts::UtsNs::initial, |p| p.uts())),
+            ipc: spin::Mutex::new(up.map_or_else(crate::ipc::initial, |p| p.ipc())),
+            sem_undo: spin::Mutex::new(Vec::new()),
             limits: spin::Mutex::new(limits),
             dumpable: AtomicBool::new(dumpable),
             no_new_privs: AtomicBool::new(nnp),
+            personality: AtomicU32::new(up.map_or(0, |p| p.personality.load(core::sync::atomic::Ordering::Relaxed))),
             execed: AtomicBool::new(false),
             subreaper: AtomicBool::new(false),
             pdeathsig: AtomicU32::new(0),
@@ -265,6 +276,17 @@ impl Process {
 
     pub fn set_uts(&self, ns: Arc<crate::ns::uts::UtsNs>) {
         *self.uts.lock() = ns;
+    }
+
+    pub fn ipc(&self) -> Arc<crate::ipc::IpcNs> {
+        self.ipc.lock().clone()
+    }
+
+    /// Moves the process to IPC namespace `ns`; its SEM_UNDO adjustments
+    /// are applied first, as Linux's exit_sem on unshare and setns.
+    pub fn set_ipc(&self, ns: Arc<crate::ipc::IpcNs>) {
+        crate::ipc::sem::exit_undo(self.pid, core::mem::take(&mut *self.sem_undo.lock()));
+        *self.ipc.lock() = ns;
     }
 
     /// Gives the process its own copy of the descriptor table.
@@ -542,6 +564,7 @@ impl Process {
         // cgroup_exit): "populated 0" comes before SIGCHLD.
         crate::cgroup::tree::exit(self);
         crate::timer::posix::delete_all(self);
+        crate::ipc::sem::exit_undo(self.pid, core::mem::take(&mut *self.sem_undo.lock()));
         // Release memory and files now; only the status waits for the parent
         // (and the peak resident set, for its rusage).
         let mm = self.mm.lock().take();
@@ -550,6 +573,7 @@ impl Process {
         }
         for file in self.files().lock().all() {
             crate::file::locks::release_process_locks(&file, self.pid);
+            crate::ipc::mqueue::flush(&file, self.pid);
         }
         *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
         crate::ptrace::tracer_exited(self);
@@ -594,7 +618,10 @@ impl Process {
             let sigchld = p.action(signal::SIGCHLD);
             let autoreap = self.exit_signal as u32 == signal::SIGCHLD
                 && (sigchld.handler == signal::SIG_IGN || sigchld.flags & signal::SA_NOCLDWAIT != 0);
-            (autoreap, self.exit_signal != 0 && !(autoreap && sigchld.handler == signal::SIG_IGN))
+            // An exit signal past _NSIG (the old clone takes any 8 bits)
+            // sends nothing, as Linux's valid_signal check.
+            let valid = self.exit_signal != 0 && u32::from(self.exit_signal) <= signal::NSIG;
+            (autoreap, valid && !(autoreap && sigchld.handler == signal::SIG_IGN))
         });
         if let (Some(parent), Some((autoreap, send))) = (&parent, notify) {
             let mut children = parent.children.lock();
@@ -613,8 +640,11 @@ impl Process {
                 } else {
                     (signal::info::CLD_KILLED, status & 0x7f)
                 };
-                let info = SigInfo { signo: self.exit_signal as u32, code, pid: self.pid, status: st, ..Default::default() };
-                signal::send_process(parent, info, true);
+                let info = SigInfo::child(self.exit_signal as u32, code, self.pid, self.with_creds(|c| c.ruid), st);
+                // Not forced: init drops an exit signal it has no handler
+                // for, as any other unhandled signal (Linux's
+                // SIGNAL_UNKILLABLE).
+                signal::send_process(parent, info, false);
             }
             drop(children);
             parent.child_events.wake_all();

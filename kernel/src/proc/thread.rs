@@ -67,6 +67,8 @@ pub struct Thread {
     pub affinity: AtomicU64,
     /// Nice value, policy and priority (getpriority, sched_getscheduler).
     pub sched: spin::Mutex<super::sched_attr::SchedAttr>,
+    /// ioprio_set's I/O priority (0: never set, IOPRIO_CLASS_NONE).
+    pub ioprio: AtomicU32,
     /// Set when the thread leaves its loop for good (Linux's PF_EXITING):
     /// process-directed signals go to other threads from then on.
     pub exiting: core::sync::atomic::AtomicBool,
@@ -82,6 +84,7 @@ pub struct Thread {
 
 impl Thread {
     pub fn new(tid: u32, process: Arc<Process>, fpu: FpuState, creds: super::creds::Creds) -> Arc<Thread> {
+        super::task_count::add(creds.ruid);
         let t = Arc::new(Thread {
             tid: AtomicU32::new(tid),
             process: process.clone(),
@@ -104,6 +107,7 @@ impl Thread {
             affinity: AtomicU64::new(u64::MAX),
             sched: spin::Mutex::new(super::sched_attr::SchedAttr::new()),
             robust_list: AtomicU64::new(0),
+            ioprio: AtomicU32::new(0),
             creds: spin::Mutex::new(creds),
             trace: spin::Mutex::new(None),
         });
@@ -328,6 +332,21 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                         r = mm.handle_fault(cr2, write, exec);
                     }
                 }
+                // No free frame: the OOM killer frees some, then the fault
+                // is tried again (a few times; a victim may be this process).
+                let mut tries = 0;
+                while r == Err(FaultError::NoMemory) && tries < 4 && !process.is_exiting() {
+                    if !crate::mm::oom::out_of_memory(&process).await {
+                        break;
+                    }
+                    tries += 1;
+                    r = mm.handle_fault(cr2, write, exec);
+                }
+                if r.is_err() && process.is_exiting() {
+                    // Killed meanwhile (by the OOM killer or anyone): the
+                    // exit goes on, no fault signal.
+                    continue;
+                }
                 if r.is_ok() {
                     thread.minflt.fetch_add(1, Ordering::Relaxed);
                     // The cgroup's memory.max (its OOM killer).
@@ -394,6 +413,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
         }
     }
     super::pid::unregister_thread(thread.tid());
+    super::task_count::remove(thread.creds.lock().ruid);
     if process.threads().len() > 1 {
         process.creator_thread_ended(thread.tid());
     }

@@ -75,10 +75,19 @@ fn backing_id(inode: Option<&fs::InodeRef>) -> (u64, u64) {
 
 pub fn smaps_rollup(task: &Task, _who: &Opener) -> fs::Result<Vec<u8>> {
     let Some(mm) = task.mm()? else { return Ok(Vec::new()) };
-    let (lo, hi, rss) = mm.with(|m| {
+    let (lo, hi, rss, locked) = mm.with(|m| {
         let lo = m.vmas.values().next().map_or(0, |v| v.start);
         let hi = m.vmas.values().next_back().map_or(0, |v| v.end);
-        (lo, hi, m.space.resident_pages().0 * 4)
+        // Resident pages of locked areas (Linux's "Locked:").
+        let mut locked = 0;
+        for v in m.vmas.values().filter(|v| v.lock.is_locked()) {
+            let mut va = v.start;
+            while let Some(at) = m.space.next_mapped(va, v.end) {
+                locked += 4;
+                va = at + crate::mm::PAGE;
+            }
+        }
+        (lo, hi, m.space.resident_pages().0 * 4, locked)
     });
     let mut s = format!("{lo:08x}-{hi:08x} ---p 00000000 00:00 0");
     while s.len() < 73 {
@@ -86,7 +95,7 @@ pub fn smaps_rollup(task: &Task, _who: &Opener) -> fs::Result<Vec<u8>> {
     }
     s.push_str("[rollup]\n");
     let mut body = String::new();
-    for (k, v) in [("Rss", rss), ("Pss", rss), ("Pss_Dirty", rss), ("Pss_Anon", rss), ("Pss_File", 0), ("Pss_Shmem", 0), ("Shared_Clean", 0), ("Shared_Dirty", 0), ("Private_Clean", 0), ("Private_Dirty", rss), ("Referenced", rss), ("Anonymous", rss), ("KSM", 0), ("LazyFree", 0), ("AnonHugePages", 0), ("ShmemPmdMapped", 0), ("FilePmdMapped", 0), ("Shared_Hugetlb", 0), ("Private_Hugetlb", 0), ("Swap", 0), ("SwapPss", 0), ("Locked", 0)] {
+    for (k, v) in [("Rss", rss), ("Pss", rss), ("Pss_Dirty", rss), ("Pss_Anon", rss), ("Pss_File", 0), ("Pss_Shmem", 0), ("Shared_Clean", 0), ("Shared_Dirty", 0), ("Private_Clean", 0), ("Private_Dirty", rss), ("Referenced", rss), ("Anonymous", rss), ("KSM", 0), ("LazyFree", 0), ("AnonHugePages", 0), ("ShmemPmdMapped", 0), ("FilePmdMapped", 0), ("Shared_Hugetlb", 0), ("Private_Hugetlb", 0), ("Swap", 0), ("SwapPss", 0), ("Locked", locked)] {
         let _ = writeln!(body, "{:<16}{v:>8} kB", format!("{k}:"));
     }
     s.push_str(&body);

@@ -15,7 +15,7 @@
 //!   [`mountinfo`] (mountinfo, mounts, with POLLPRI on mount changes),
 //!   [`pid_misc`] (comm, limits, oom_score_adj, ids, attr/), [`pid_ns`]
 //!   (ns/ links and the namespace inodes they lead to),
-//!   [`sys`] (/proc/sys), [`meminfo`] and [`global`] (cmdline, cpuinfo,
+//!   [`sys`] (/proc/sys), [`sysvipc`] (/proc/sysvipc and the IPC limits), [`meminfo`] and [`global`] (cmdline, cpuinfo,
 //!   stat, uptime, loadavg, version, filesystems, swaps, devices).
 
 use alloc::sync::Arc;
@@ -35,6 +35,7 @@ pub mod pid_stat;
 pub mod pid_status;
 pub mod root;
 pub mod sys;
+pub mod sysvipc;
 pub mod task;
 
 /// statfs's f_type of procfs.

@@ -47,6 +47,7 @@ impl Inode for NsInode {
 enum Kind {
     Mnt,
     Uts,
+    Ipc,
 }
 
 struct NsLink {
@@ -63,6 +64,7 @@ impl NsLink {
         Ok(match self.kind {
             Kind::Mnt => Namespace::Mnt(p.fs().lock().mnt.clone()),
             Kind::Uts => Namespace::Uts(p.uts()),
+            Kind::Ipc => Namespace::Ipc(p.ipc()),
         })
     }
 }
@@ -85,6 +87,7 @@ impl Node for NsLink {
         let name = match self.kind {
             Kind::Mnt => "mnt",
             Kind::Uts => "uts",
+            Kind::Ipc => "ipc",
         };
         Ok(format!("{name}:[{}]", self.ns()?.ino()).into_bytes())
     }
@@ -95,10 +98,10 @@ impl Node for NsLink {
 }
 
 /// ns/: the initial namespaces' ids (Linux's PROC_*_INIT_INO) for the
-/// kinds this kernel lacks; mnt and uts are the process's own.
+/// kinds this kernel lacks; mnt, uts and ipc are the process's own.
 pub static NS: &[TableEntry<Task>] = &[
     TableEntry::link("cgroup", |t| TextLink::node(t, |_, _| Ok(b"cgroup:[4026531835]".to_vec()))),
-    TableEntry::link("ipc", |t| TextLink::node(t, |_, _| Ok(b"ipc:[4026531839]".to_vec()))),
+    TableEntry::link("ipc", |t| Arc::new(NsLink { task: t.clone(), kind: Kind::Ipc })),
     TableEntry::link("mnt", |t| Arc::new(NsLink { task: t.clone(), kind: Kind::Mnt })),
     TableEntry::link("net", |t| TextLink::node(t, |_, _| Ok(b"net:[4026531840]".to_vec()))),
     TableEntry::link("pid", |t| TextLink::node(t, |_, _| Ok(b"pid:[4026531836]".to_vec()))),

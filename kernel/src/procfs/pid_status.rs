@@ -38,6 +38,7 @@ pub fn status(task: &Task, who: &Opener) -> fs::Result<Vec<u8>> {
     let _ = write!(s, "NStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\n", p.pid, task.id(), p.pgid(), p.sid());
     if let Some(mm) = p.mm().filter(|_| t.is_some()) {
         let (vsize, rss) = vm_sizes(&p);
+        let locked = mm.with(|m| m.locked_bytes());
         let (data, stk, exe) = mm.with(|m| {
             let mut d = 0;
             let mut st = 0;
@@ -58,7 +59,7 @@ pub fn status(task: &Task, who: &Opener) -> fs::Result<Vec<u8>> {
         let _ = write!(
             s,
             "VmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmLck:\t{:8} kB\nVmPin:\t{:8} kB\nVmHWM:\t{:8} kB\nVmRSS:\t{:8} kB\nRssAnon:\t{:8} kB\nRssFile:\t{:8} kB\nRssShmem:\t{:8} kB\nVmData:\t{:8} kB\nVmStk:\t{:8} kB\nVmExe:\t{:8} kB\nVmLib:\t{:8} kB\nVmPTE:\t{:8} kB\nVmSwap:\t{:8} kB\n",
-            vsize / 1024, vsize / 1024, 0, 0, peak, rss * 4, rss * 4, 0, 0, data / 1024, stk / 1024, exe / 1024, 0, 0, 0
+            vsize / 1024, vsize / 1024, locked / 1024, 0, peak, rss * 4, rss * 4, 0, 0, data / 1024, stk / 1024, exe / 1024, 0, 0, 0
         );
     }
     let nthreads = p.live_threads();

@@ -24,6 +24,7 @@ static GLOBAL: &[TableEntry<()>] = &[
     TableEntry::link("mounts", |s| TextLink::node(s, |_, _| Ok(b"self/mounts".to_vec()))),
     TableEntry::link("net", |s| TextLink::node(s, |_, _| Ok(b"self/net".to_vec()))),
     TableEntry::dir("sys", |_| TableDir::node((), 0o555, sys::SYS)),
+    TableEntry::dir("sysvipc", |_| TableDir::node((), 0o555, super::sysvipc::SYSVIPC)),
     TableEntry::file("cmdline", |s| TextFile::ro(s, 0o444, global::cmdline)),
     TableEntry::file("cpuinfo", |s| TextFile::ro(s, 0o444, global::cpuinfo)),
     TableEntry::file("meminfo", |s| TextFile::ro(s, 0o444, meminfo::meminfo)),

@@ -4,7 +4,8 @@
 //! proc_dointvec_minmax: one decimal integer with optional surrounding
 //! whitespace, EINVAL outside the allowed range. `kernel/random/boot_id`
 //! is fixed at the first read; `kernel/random/uuid` is fresh on each.
-//! hostname and domainname are the opener's UTS namespace's (uname(2)'s).
+//! hostname and domainname are the opener's UTS namespace's (uname(2)'s);
+//! the SysV IPC limits its IPC namespace's ([`super::sysvipc`]).
 
 use alloc::format;
 use alloc::string::String;
@@ -16,6 +17,7 @@ use fs::inode::FileType;
 use fs::synthetic::{Node, Opener, TableDir, TableEntry};
 
 use super::bytes;
+use super::sysvipc::{self, Limit};
 use super::pid_misc::parse_int;
 use crate::syscall::uname;
 
@@ -38,7 +40,20 @@ impl IntKnob {
 pub static KPTR_RESTRICT: IntKnob = IntKnob::new(0, 0, 2);
 pub static DMESG_RESTRICT: IntKnob = IntKnob::new(0, 0, 1);
 pub static PID_MAX: IntKnob = IntKnob::new(4_194_304, 301, 4_194_304);
-pub static THREADS_MAX: IntKnob = IntKnob::new(31_743, 20, 0x3fff_ffff);
+/// kernel.threads-max: -1 until [`init_defaults`] or [`threads_max`] sets
+/// Linux's default from RAM.
+pub static THREADS_MAX: IntKnob = IntKnob::new(-1, 20, 0x3fff_ffff);
+
+/// The current kernel.threads-max (fork's limit on all tasks).
+pub fn threads_max() -> i64 {
+    let v = THREADS_MAX.get();
+    if v >= 0 {
+        return v;
+    }
+    let d = crate::proc::task_count::default_threads_max();
+    let _ = THREADS_MAX.value.compare_exchange(-1, d, Ordering::Relaxed, Ordering::Relaxed);
+    THREADS_MAX.get()
+}
 /// fs.file-max: -1 until the first procfs instance sets Linux's default
 /// ([`init_defaults`]).
 pub static FILE_MAX: IntKnob = IntKnob::new(-1, 0, i64::MAX);
@@ -50,6 +65,7 @@ pub fn init_defaults() {
     let kib = platform::mem::frame::total_bytes() / 1024;
     let n = (kib / 10).max(8192) as i64;
     let _ = FILE_MAX.value.compare_exchange(-1, n, Ordering::Relaxed, Ordering::Relaxed);
+    threads_max();
 }
 pub static NR_OPEN: IntKnob = IntKnob::new(1_048_576, 1024, 1_073_741_816);
 pub static OVERCOMMIT_MEMORY: IntKnob = IntKnob::new(0, 0, 2);
@@ -313,6 +329,13 @@ static KERNEL: &[TableEntry<()>] = &[
     TableEntry::file("core_pattern", |_| core_pattern()),
     TableEntry::file("kptr_restrict", |_| knob(&KPTR_RESTRICT)),
     TableEntry::file("dmesg_restrict", |_| knob(&DMESG_RESTRICT)),
+    TableEntry::file("msgmax", |_| sysvipc::limit(Limit::MsgMax)),
+    TableEntry::file("msgmnb", |_| sysvipc::limit(Limit::MsgMnb)),
+    TableEntry::file("msgmni", |_| sysvipc::limit(Limit::MsgMni)),
+    TableEntry::file("sem", |_| sysvipc::limit(Limit::Sem)),
+    TableEntry::file("shmall", |_| sysvipc::limit(Limit::ShmAll)),
+    TableEntry::file("shmmax", |_| sysvipc::limit(Limit::ShmMax)),
+    TableEntry::file("shmmni", |_| sysvipc::limit(Limit::ShmMni)),
 ];
 
 static INOTIFY: &[TableEntry<()>] = &[
@@ -321,7 +344,16 @@ static INOTIFY: &[TableEntry<()>] = &[
     TableEntry::file("max_user_watches", |_| knob(&INOTIFY_MAX_WATCHES)),
 ];
 
+static MQUEUE: &[TableEntry<()>] = &[
+    TableEntry::file("msg_default", |_| sysvipc::limit(Limit::MqMsgDefault)),
+    TableEntry::file("msg_max", |_| sysvipc::limit(Limit::MqMsgMax)),
+    TableEntry::file("msgsize_default", |_| sysvipc::limit(Limit::MqMsgsizeDefault)),
+    TableEntry::file("msgsize_max", |_| sysvipc::limit(Limit::MqMsgsizeMax)),
+    TableEntry::file("queues_max", |_| sysvipc::limit(Limit::MqQueuesMax)),
+];
+
 static FS: &[TableEntry<()>] = &[
+    TableEntry::dir("mqueue", |_| TableDir::node((), 0o555, MQUEUE)),
     TableEntry::file("file-max", |_| knob(&FILE_MAX)),
     TableEntry::file("file-nr", |_| ro(file_nr)),
     TableEntry::file("nr_open", |_| knob(&NR_OPEN)),

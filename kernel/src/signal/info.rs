@@ -36,6 +36,10 @@ pub struct SigInfo {
     pub value: u64,
     /// Fault address (SIGSEGV, SIGBUS, SIGILL, SIGFPE).
     pub addr: u64,
+    /// Charged to RLIMIT_SIGPENDING ahead of time (a POSIX timer's signal,
+    /// Linux's SIGQUEUE_PREALLOC): queued past the limit. Never from user
+    /// space.
+    pub prealloc: bool,
 }
 
 impl SigInfo {
@@ -51,7 +55,14 @@ impl SigInfo {
     /// A POSIX timer's expiry: siginfo's si_timerid and si_overrun share
     /// the offsets of si_pid and si_uid, so they are kept in those fields.
     pub fn timer(signo: u32, timer_id: u32, overrun: u32, value: u64) -> SigInfo {
-        SigInfo { signo, code: SI_TIMER, pid: timer_id, uid: overrun, value, ..Default::default() }
+        SigInfo { signo, code: SI_TIMER, pid: timer_id, uid: overrun, value, prealloc: true, ..Default::default() }
+    }
+
+    /// A child's exit, stop or continue (Linux's sigchld fields: pid, uid,
+    /// status), with any exit signal: si_status shares sival_int's offset,
+    /// so a signal other than SIGCHLD shows it through `value`.
+    pub fn child(signo: u32, code: i32, pid: u32, uid: u32, status: i32) -> SigInfo {
+        SigInfo { signo, code, pid, uid, status, value: status as u32 as u64, ..Default::default() }
     }
 
     pub fn kernel(signo: u32) -> SigInfo {
@@ -81,6 +92,7 @@ impl SigInfo {
             status: 0,
             value: s.word1,
             addr: 0,
+            prealloc: false,
         }
     }
 }

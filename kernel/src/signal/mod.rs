@@ -511,12 +511,13 @@ pub fn send_process(p: &Arc<Process>, info: SigInfo, forced: bool) -> bool {
 }
 
 /// The real uid a signal for `p` is charged to, its RLIMIT_SIGPENDING, and
-/// whether `info` may pass the limit: kernel-generated signals, and
-/// standard signals with a non-negative si_code (kill), as Linux.
+/// whether `info` may pass the limit: kernel-generated signals, a POSIX
+/// timer's (charged when the timer was made), and standard signals with a
+/// non-negative si_code (kill), as Linux.
 fn charge_for(p: &Process, info: &SigInfo, forced: bool) -> (u32, u64, bool) {
     let uid = p.with_creds(|c| c.ruid);
     let limit = p.limits.lock().0[crate::proc::limits::RLIMIT_SIGPENDING].0;
-    (uid, limit, forced || (info.signo < SIGRTMIN && info.code >= 0))
+    (uid, limit, forced || info.prealloc || (info.signo < SIGRTMIN && info.code >= 0))
 }
 
 /// [`send_process`], with EAGAIN when RLIMIT_SIGPENDING refuses it

@@ -2,7 +2,8 @@
 //! of the executable's data (`brk_start`) to the break, page-granular.
 //! Like Linux, a request that cannot be met (below the start, or running
 //! into another mapping or the page below it, or past RLIMIT_AS /
-//! RLIMIT_DATA) leaves the break unchanged and returns it. Linux keeps one
+//! RLIMIT_DATA, or past RLIMIT_MEMLOCK under mlockall(MCL_FUTURE)) leaves
+//! the break unchanged and returns it. Linux keeps one
 //! free page between the heap and the next mapping.
 
 use super::Call;
@@ -13,7 +14,8 @@ use crate::mm::{page_up, MapLimits};
 pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
     let limits = MapLimits::of(&call.thread.process);
-    Ok(mm.with(|m| {
+    let before = mm.with(|m| m.brk);
+    let after = mm.with(|m| {
         let (start, cur) = (m.brk_start, m.brk);
         if want < start || want > platform::user::USER_END {
             return cur;
@@ -22,6 +24,11 @@ pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
         if new_end > old_end {
             let Some(gap_end) = new_end.checked_add(crate::mm::PAGE) else { return cur };
             if m.overlaps(old_end, gap_end) || !m.may_expand(limits, new_end - old_end, true) {
+                return cur;
+            }
+            // Under mlockall(MCL_FUTURE) the growth is locked: it must fit
+            // RLIMIT_MEMLOCK (Linux's check_brk_limits).
+            if m.lock_future.is_locked() && super::mlock::may_lock_more(call, m.locked_bytes(), new_end - old_end).is_err() {
                 return cur;
             }
             // Extend the heap area (or create it).
@@ -40,5 +47,12 @@ pub fn brk(call: &Call<'_>, want: u64) -> SysResult {
         }
         m.brk = want;
         want
-    }))
+    });
+    // Under mlockall(MCL_FUTURE) the new heap pages are faulted in.
+    if let (Some(lo), Some(hi)) = (page_up(before), page_up(after)) {
+        if hi > lo {
+            super::mlock::populate_new(&mm, lo, hi);
+        }
+    }
+    Ok(after)
 }

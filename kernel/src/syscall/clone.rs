@@ -98,6 +98,13 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
     if flags & CLONE_SETTLS != 0 {
         ctx.fs_base = tls;
     }
+    // threads-max and RLIMIT_NPROC (EAGAIN past either).
+    {
+        let c = call.thread.creds.lock();
+        let nproc = parent.limits.lock().0[crate::proc::limits::RLIMIT_NPROC].0;
+        let exempt = c.capable(crate::proc::creds::CAP_SYS_RESOURCE) || c.capable(crate::proc::creds::CAP_SYS_ADMIN);
+        crate::proc::task_count::may_create(c.ruid, nproc, exempt)?;
+    }
     // The pids controller's limit (EAGAIN past it).
     crate::cgroup::pids::may_fork(into.unwrap_or_else(|| crate::cgroup::tree::cgroup_of(&parent)))?;
     let tid = pid::alloc();
@@ -124,6 +131,8 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
         real_parent.add_child(p.clone());
         (p.clone(), Thread::new(tid, p, fpu, call.thread.creds.lock().clone()))
     };
+    // comm is inherited (Linux's dup_task_struct copies it).
+    *child.name.lock() = *call.thread.name.lock();
     // The signal mask is inherited by threads and processes alike; the
     // alternate stack by fork/vfork children (not by CLONE_VM threads).
     child.signals.mask.store(call.thread.sigmask(), Ordering::Release);
@@ -131,11 +140,15 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
     // creating thread (sched_fork).
     child.affinity.store(call.thread.affinity.load(Ordering::Relaxed), Ordering::Relaxed);
     *child.sched.lock() = call.thread.sched.lock().for_child();
+    // The I/O priority too (copy_io; CLONE_IO's sharing is a copy here).
+    child.ioprio.store(call.thread.ioprio.load(Ordering::Relaxed), Ordering::Relaxed);
     if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 {
         *child.signals.altstack.lock() = *call.thread.signals.altstack.lock();
     }
+    // A fault here is ignored, as Linux's kernel_clone: the child exists
+    // already and must run (and so can be killed and reaped).
     if flags & CLONE_PARENT_SETTID != 0 {
-        uaccess::write_u32(&parent_mm, ptid, tid)?;
+        let _ = uaccess::write_u32(&parent_mm, ptid, tid);
     }
     if flags & CLONE_CHILD_SETTID != 0 {
         child.set_child_tid.store(ctid, Ordering::Release);

@@ -11,11 +11,30 @@ use super::Call;
 use crate::errno::{Errno, SysResult};
 use crate::uaccess;
 
+/// Reads argv and envp within Linux's budget (bprm_stack_limits): a
+/// quarter of RLIMIT_STACK, at most 6 MiB and at least 128 KiB, for the
+/// pointers and the strings with their NULs; past it, E2BIG. An empty argv
+/// gets one empty string, as Linux 6.1 forces (so argv[0] exists).
+fn read_args(call: &Call<'_>, mm: &crate::mm::Mm, argv: u64, envp: u64) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), Errno> {
+    let mut argv = uaccess::read_str_array(mm, argv)?;
+    let envp = uaccess::read_str_array(mm, envp)?;
+    let stack = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_STACK].0;
+    let limit = (stack / 4).min(6 << 20).max(128 << 10);
+    let pointers = (argv.len().max(1) + envp.len()) as u64 * 8;
+    let strings: u64 = argv.iter().chain(envp.iter()).map(|s| s.len() as u64 + 1).sum();
+    if pointers + strings > limit {
+        return Err(Errno::E2BIG);
+    }
+    if argv.is_empty() {
+        argv.push(Vec::new());
+    }
+    Ok((argv, envp))
+}
+
 pub async fn execve(call: &mut Call<'_>, path: u64, argv: u64, envp: u64) -> SysResult {
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let path = uaccess::read_path(&mm, path)?;
-    let argv = uaccess::read_str_array(&mm, argv)?;
-    let envp = uaccess::read_str_array(&mm, envp)?;
+    let (argv, envp) = read_args(call, &mm, argv, envp)?;
     drop(mm);
     exec(call, &path, argv, envp).await
 }
@@ -32,8 +51,7 @@ pub async fn execveat(call: &mut Call<'_>, dirfd: i32, path: u64, argv: u64, env
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     let p = uaccess::read_path(&mm, path)?;
-    let argv = uaccess::read_str_array(&mm, argv)?;
-    let envp = uaccess::read_str_array(&mm, envp)?;
+    let (argv, envp) = read_args(call, &mm, argv, envp)?;
     drop(mm);
     if p.is_empty() && flags & AT_EMPTY_PATH == 0 {
         return Err(Errno::ENOENT);

@@ -256,6 +256,13 @@ pub fn utimensat(call: &Call<'_>, dirfd: i32, path: u64, times: u64, flags: u32)
         };
         (conv(0)?, conv(1)?)
     };
+    set_times(call, dirfd, path, atime, mtime, flags)
+}
+
+/// Sets the times of `path` under `dirfd` (of `dirfd` itself when `path`
+/// is NULL): utimensat's work after its arguments are read, shared with
+/// utime, utimes and futimesat.
+pub fn set_times(call: &Call<'_>, dirfd: i32, path: u64, atime: Option<SetTime>, mtime: Option<SetTime>, flags: u32) -> SysResult {
     if path == 0 && dirfd == AT_FDCWD {
         return Err(Errno::EFAULT);
     }

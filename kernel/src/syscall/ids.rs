@@ -19,7 +19,9 @@ fn commit(call: &Call<'_>, f: impl FnOnce(&mut crate::proc::creds::Creds) -> Res
     let mut c = call.thread.creds.lock();
     let key = |c: &crate::proc::creds::Creds| (c.euid, c.egid, c.fsuid, c.fsgid, c.cap_permitted);
     let before = key(&c);
+    let ruid = c.ruid;
     f(&mut c)?;
+    crate::proc::task_count::moved(ruid, c.ruid);
     if key(&c) != before {
         call.thread.process.dumpable.store(false, Ordering::Relaxed);
     }

@@ -13,6 +13,11 @@
 //!   gets at fork (WIPEONFORK: private anonymous memory only, else EINVAL).
 //! - MADV_POPULATE_READ/WRITE fault the pages in (EINVAL where the access
 //!   is not allowed, ENOMEM at a hole, EFAULT past the end of a file).
+//! - MADV_DONTNEED, MADV_FREE and MADV_REMOVE refuse locked areas (EINVAL),
+//!   as Linux's can_madv_lru_vma.
+//! - MADV_HWPOISON and MADV_SOFT_OFFLINE are EINVAL, as on a kernel built
+//!   without CONFIG_MEMORY_FAILURE (Aramid cannot retire a frame; the
+//!   host this is tested against answers the same).
 //! - The other advice values are hints Aramid has no use for and accepts,
 //!   as Linux accepts advice it cannot act on. Unknown advice is EINVAL.
 //!
@@ -35,7 +40,7 @@ const MADV_POPULATE_READ: u64 = 22;
 const MADV_POPULATE_WRITE: u64 = 23;
 
 pub fn madvise(call: &Call<'_>, addr: u64, len: u64, advice: u64) -> SysResult {
-    if !matches!(advice, 0..=4 | 8..=23 | 25 | 100 | 101) || !addr.is_multiple_of(PAGE) {
+    if !matches!(advice, 0..=4 | 8..=23 | 25) || !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
     let len = page_up(len).ok_or(Errno::EINVAL)?;
@@ -62,6 +67,7 @@ pub fn madvise(call: &Call<'_>, addr: u64, len: u64, advice: u64) -> SysResult {
                 continue;
             };
             match advice {
+                MADV_DONTNEED | MADV_FREE | MADV_REMOVE if v.lock.is_locked() => return Err(Errno::EINVAL),
                 MADV_FREE | MADV_WIPEONFORK if !anon_private(v) => return Err(Errno::EINVAL),
                 MADV_REMOVE if !v.shared && !is_file(v) => return Err(Errno::EINVAL),
                 MADV_REMOVE if !v.shared || !v.may_write() => return Err(Errno::EACCES),

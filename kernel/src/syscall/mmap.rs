@@ -11,6 +11,10 @@
 //! memory; a tty, pipe or directory is ENODEV as on Linux.
 //! A shared mapping needs a readable fd, and a writable one for PROT_WRITE
 //! (EACCES); a shared mapping of a read-only fd never becomes writable.
+//! Private writable memory is committed under vm.overcommit_memory
+//! ([`crate::mm::overcommit`]); vm.max_map_count bounds the number of
+//! areas (ENOMEM, also for mprotect and munmap splits); MAP_LOCKED and
+//! mlockall(MCL_FUTURE) lock the new area ([`super::mlock`]).
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
@@ -26,6 +30,8 @@ const MAP_FIXED: u64 = 0x10;
 const MAP_ANONYMOUS: u64 = 0x20;
 const MAP_32BIT: u64 = 0x40;
 const MAP_GROWSDOWN: u64 = 0x100;
+const MAP_LOCKED: u64 = 0x2000;
+const MAP_NORESERVE: u64 = 0x4000;
 const MAP_POPULATE: u64 = 0x8000;
 const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 /// Flags MAP_SHARED_VALIDATE accepts (Linux's LEGACY_MAP_MASK plus the
@@ -65,10 +71,26 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
     if fixed && !addr.is_multiple_of(PAGE) {
         return Err(Errno::EINVAL);
     }
+    // MAP_LOCKED needs what mlock needs (Linux's can_do_mlock).
+    if flags & MAP_LOCKED != 0 && call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_MEMLOCK].0 == 0 && !call.thread.creds.lock().capable(super::mlock::CAP_IPC_LOCK) {
+        return Err(Errno::EPERM);
+    }
+    // Private writable memory is committed (vm.overcommit_memory).
+    if prot & 2 != 0 && !shared {
+        crate::mm::overcommit::may_commit(len, flags & MAP_NORESERVE != 0)?;
+    }
     let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
     let limits = MapLimits::of(&call.thread.process);
     let data = prot & 2 != 0 && !shared && flags & MAP_GROWSDOWN == 0;
     let start = mm.with(|m| -> Result<u64, Errno> {
+        // Linux's do_mmap: ENOMEM once vm.max_map_count is passed.
+        if m.map_count() > crate::procfs::sys::MAX_MAP_COUNT.get().max(0) as usize {
+            return Err(Errno::ENOMEM);
+        }
+        // An area locked from the start must fit RLIMIT_MEMLOCK (EAGAIN).
+        if flags & MAP_LOCKED != 0 || m.lock_future.is_locked() {
+            super::mlock::may_lock_more(call, m.locked_bytes(), len)?;
+        }
         let fits = |a: u64| a >= MMAP_MIN && a.checked_add(len).is_some_and(|e| e <= platform::user::USER_END);
         let start = if fixed {
             if !fits(addr) {
@@ -106,6 +128,9 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
         // behaves like a private one.
         vma.shared = shared && matches!(kind, Kind::Anon | Kind::Pages { .. });
         vma.grows_down = flags & MAP_GROWSDOWN != 0;
+        if flags & MAP_LOCKED != 0 {
+            vma.lock = crate::mm::vma::Lock::Locked;
+        }
         m.insert(vma);
         Ok(start)
     })?;
@@ -123,6 +148,7 @@ pub fn mmap(call: &Call<'_>, addr: u64, len: u64, prot: u64, flags: u64, fd: i32
     if fixed {
         mm.shootdown(start, start + len);
     }
+    super::mlock::populate_new(&mm, start, start + len);
     Ok(start)
 }
 
@@ -133,7 +159,15 @@ pub fn munmap(call: &Call<'_>, addr: u64, len: u64) -> SysResult {
     let len = page_up(len).ok_or(Errno::EINVAL)?;
     let end = addr.checked_add(len).filter(|e| *e <= platform::user::USER_END).ok_or(Errno::EINVAL)?;
     let mm = call.thread.process.mm().ok_or(Errno::EINVAL)?;
-    mm.with(|m| m.remove(addr, end));
+    mm.with(|m| {
+        // Punching a hole in one area makes one more (vm.max_map_count).
+        let max = crate::procfs::sys::MAX_MAP_COUNT.get().max(0) as usize;
+        if m.splits_for(addr, end) == 2 && m.find(addr).is_some_and(|v| v.end > end) && m.map_count() >= max {
+            return Err(Errno::ENOMEM);
+        }
+        m.remove(addr, end);
+        Ok(())
+    })?;
     mm.shootdown(addr, end);
     Ok(0)
 }
@@ -158,16 +192,16 @@ pub fn mprotect(call: &Call<'_>, addr: u64, len: u64, prot: u64) -> SysResult {
             // Memory turning into data must fit RLIMIT_DATA.
             let (all, data) = m.mapped_in(addr, end);
             let shared_or_stack: u64 = m
-                .vmas
-                .range(..end)
-                .map(|(_, v)| v)
-                .filter(|v| v.end > addr && (v.shared || v.grows_down))
+                .areas_in(addr, end)
+                .filter(|v| v.shared || v.grows_down)
                 .map(|v| v.end.min(end) - v.start.max(addr))
                 .sum();
             let becoming = all - data - shared_or_stack;
             if becoming > 0 && !m.may_expand(MapLimits { address_space: u64::MAX, ..limits }, becoming, true) {
                 return Err(Errno::ENOMEM);
             }
+            // Memory turning into private writable memory is committed.
+            crate::mm::overcommit::may_commit(becoming, false)?;
         }
         m.protect(addr, end, prot)
     })?;

@@ -20,7 +20,11 @@
 //! and AF_NETLINK (EAFNOSUPPORT, as without CONFIG_INET), netlink
 //! protocols other than NETLINK_ROUTE (lo only) and NETLINK_KOBJECT_UEVENT
 //! (quiet) (EPROTONOSUPPORT), MSG_OOB (EOPNOTSUPP/EINVAL) and MSG_WAITALL
-//! past 1 MiB (`socket/`).
+//! past 1 MiB (`socket/`), adjtimex without clock slewing (`adjtimex.rs`),
+//! acct without records (`acct.rs`), iopl/ioperm as in lockdown
+//! (`ioport.rs`), protection keys as on a CPU without PKU (`pkey.rs`),
+//! MADV_HWPOISON without CONFIG_MEMORY_FAILURE (`madvise.rs`), overcommit
+//! mode 2 per request rather than system-wide (`mm/overcommit.rs`).
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -45,12 +49,25 @@ mod futex;
 mod ids;
 mod madvise;
 mod io;
+mod ioprio;
 mod kcmp;
 pub mod itimer;
 mod inotify;
 pub mod lock;
 mod memfd;
+mod mlock;
 mod mmap;
+mod acct;
+mod remap_file_pages;
+mod adjtimex;
+mod utimes;
+mod vhangup;
+mod ioport;
+mod pkey;
+mod personality;
+mod sched_setattr;
+mod file_hints;
+mod membarrier;
 mod mount;
 mod mount_api;
 mod mremap;

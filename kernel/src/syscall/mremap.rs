@@ -8,7 +8,8 @@
 //! otherwise, as Linux). An old length of 0 duplicates a shared file
 //! mapping (a second area on the same file pages). Shared anonymous memory
 //! grows its mapping but not its object: the added pages are SIGBUS, as on
-//! Linux.
+//! Linux. A locked area stays locked: its growth must fit RLIMIT_MEMLOCK
+//! (EAGAIN) and is faulted in; MREMAP_DONTUNMAP's old range is unlocked.
 
 use super::Call;
 use crate::errno::{Errno, SysResult};
@@ -42,6 +43,10 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
         let vma = m.find(old).cloned().ok_or(Errno::EFAULT)?;
         if new_len > old_len && !m.may_expand(limits, new_len - old_len, vma.is_data()) {
             return Err(Errno::ENOMEM);
+        }
+        // A locked area that grows must fit RLIMIT_MEMLOCK (EAGAIN).
+        if new_len > old_len && vma.lock.is_locked() {
+            super::mlock::may_lock_more(call, m.locked_bytes(), new_len - old_len)?;
         }
         if old_len == 0 {
             // Duplicating a shared mapping is the only use of old_len 0:
@@ -135,7 +140,9 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
             }
         }
         if flags & MREMAP_DONTUNMAP != 0 {
-            // The old range stays, now empty (anonymous pages read as zero).
+            // The old range stays, now empty (anonymous pages read as
+            // zero) and unlocked: the lock moved with the pages.
+            m.update(old, old_end, |v| v.lock = crate::mm::vma::Lock::None);
         } else {
             m.remove(old, old_end);
         }
@@ -146,5 +153,11 @@ pub fn mremap(call: &Call<'_>, old: u64, old_len: u64, new_len: u64, flags: u64,
         Ok(dest)
     });
     mm.shootdown(0, user_end);
+    // The part a locked area gained is faulted in (best effort, as Linux).
+    if let Ok(dest) = r {
+        if new_len > old_len {
+            let _ = mm.populate_locked(dest + old_len, dest + new_len);
+        }
+    }
     r
 }

@@ -2,7 +2,8 @@
 //!
 //! msync has nothing to write back: a shared file mapping maps the tmpfs
 //! file's own frames, and tmpfs has no backing store (as Linux's shmem). It
-//! validates like Linux and succeeds. mincore reports which pages of a
+//! validates like Linux and succeeds (EBUSY for MS_INVALIDATE over a
+//! locked area, as Linux). mincore reports which pages of a
 //! mapped range are resident (present in the page tables).
 
 use super::Call;
@@ -36,7 +37,14 @@ pub fn msync(call: &Call<'_>, addr: u64, len: u64, flags: u64) -> SysResult {
     if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC) {
         return Err(Errno::EINVAL);
     }
-    mapped_range(call, addr, len)?;
+    let end = mapped_range(call, addr, len)?;
+    // Linux: MS_INVALIDATE cannot drop the pages of a locked area.
+    if flags & MS_INVALIDATE != 0 {
+        let mm = call.thread.process.mm().ok_or(Errno::ENOMEM)?;
+        if mm.with(|m| m.locked_in(addr, end)) > 0 {
+            return Err(Errno::EBUSY);
+        }
+    }
     Ok(0)
 }
 

@@ -40,6 +40,9 @@ pub fn setns(call: &Call<'_>, fd: u64, nstype: u64) -> SysResult {
         if nstype & ns::CLONE_NEWUTS != 0 {
             v.push(Namespace::Uts(p.process.uts()));
         }
+        if nstype & ns::CLONE_NEWIPC != 0 {
+            v.push(Namespace::Ipc(p.process.ipc()));
+        }
         v
     } else {
         return Err(Errno::EINVAL);
@@ -63,6 +66,7 @@ pub fn setns(call: &Call<'_>, fd: u64, nstype: u64) -> SysResult {
                 f.mnt = m;
             }),
             Namespace::Uts(u) => p.set_uts(u),
+            Namespace::Ipc(i) => p.set_ipc(i),
         }
     }
     Ok(0)

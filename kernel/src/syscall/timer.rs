@@ -65,8 +65,9 @@ pub fn timer_create(call: &Call<'_>, clock: u64, sevp: u64, out: u64) -> SysResu
             _ => return Err(Errno::EINVAL),
         }
     };
+    let timer = PosixTimer::new(id, p, clock, notify)?;
     uaccess::write_u32(&mm, out, id as u32)?;
-    p.posix_timers.lock().insert(id, PosixTimer::new(id, p, clock, notify));
+    p.posix_timers.lock().insert(id, timer);
     Ok(0)
 }
 

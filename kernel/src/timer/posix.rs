@@ -69,6 +69,8 @@ struct State {
 
 pub struct PosixTimer {
     pub id: i32,
+    /// The real uid its signal's RLIMIT_SIGPENDING slot is charged to.
+    charged_uid: u32,
     owner: Weak<Process>,
     clock: Clock,
     notify: Notify,
@@ -76,8 +78,16 @@ pub struct PosixTimer {
 }
 
 impl PosixTimer {
-    pub fn new(id: i32, owner: &Arc<Process>, clock: Clock, notify: Notify) -> Arc<PosixTimer> {
-        Arc::new(PosixTimer { id, owner: Arc::downgrade(owner), clock, notify, state: spin::Mutex::new(State::default()) })
+    /// A timer of `owner`, taking one RLIMIT_SIGPENDING slot of its real
+    /// uid for its signal (Linux's preallocated sigqueue): EAGAIN when none
+    /// is left. The slot is given back when the timer is dropped.
+    pub fn new(id: i32, owner: &Arc<Process>, clock: Clock, notify: Notify) -> Result<Arc<PosixTimer>, crate::errno::Errno> {
+        let uid = owner.with_creds(|c| c.ruid);
+        let limit = owner.limits.lock().0[crate::proc::limits::RLIMIT_SIGPENDING].0;
+        if !crate::signal::sigpending::charge(uid, limit, false) {
+            return Err(crate::errno::Errno::EAGAIN);
+        }
+        Ok(Arc::new(PosixTimer { id, charged_uid: uid, owner: Arc::downgrade(owner), clock, notify, state: spin::Mutex::new(State::default()) }))
     }
 
     fn key(self: &Arc<Self>) -> Key {
@@ -305,5 +315,11 @@ pub fn delete_all(p: &Process) {
     let timers = core::mem::take(&mut *p.posix_timers.lock());
     for t in timers.into_values() {
         t.delete();
+    }
+}
+
+impl Drop for PosixTimer {
+    fn drop(&mut self) {
+        crate::signal::sigpending::uncharge(self.charged_uid);
     }
 }

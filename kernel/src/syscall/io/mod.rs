@@ -35,6 +35,7 @@ pub fn close(call: &Call<'_>, fd: u64) -> SysResult {
     let file = call.thread.process.files().lock().get_raw(fd)?;
     call.thread.process.files().lock().close(fd)?;
     crate::file::locks::release_process_locks(&file, call.thread.process.pid);
+    crate::ipc::mqueue::flush(&file, call.thread.process.pid);
     Ok(0)
 }
 
