@@ -15,11 +15,14 @@ use crate::uaccess;
 /// quarter of RLIMIT_STACK, at most 6 MiB and at least 128 KiB, for the
 /// pointers and the strings with their NULs; past it, E2BIG. An empty argv
 /// gets one empty string, as Linux 6.1 forces (so argv[0] exists).
-fn read_args(call: &Call<'_>, mm: &crate::mm::Mm, argv: u64, envp: u64) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), Errno> {
+/// argv and envp, as byte strings.
+type Args = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+fn read_args(call: &Call<'_>, mm: &crate::mm::Mm, argv: u64, envp: u64) -> Result<Args, Errno> {
     let mut argv = uaccess::read_str_array(mm, argv)?;
     let envp = uaccess::read_str_array(mm, envp)?;
     let stack = call.thread.process.limits.lock().0[crate::proc::limits::RLIMIT_STACK].0;
-    let limit = (stack / 4).min(6 << 20).max(128 << 10);
+    let limit = (stack / 4).clamp(128 << 10, 6 << 20);
     let pointers = (argv.len().max(1) + envp.len()) as u64 * 8;
     let strings: u64 = argv.iter().chain(envp.iter()).map(|s| s.len() as u64 + 1).sum();
     if pointers + strings > limit {
