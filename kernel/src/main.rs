@@ -26,6 +26,7 @@ mod ns;
 mod power;
 mod proc;
 mod procfs;
+mod ptrace;
 mod random;
 mod sched;
 mod selftest;

@@ -108,6 +108,15 @@ fn key(fd: i32, file: &Arc<File>) -> (i32, usize) {
 }
 
 impl Epoll {
+    /// The file registered under descriptor `fd`, the `nth` of those in
+    /// the interest list's order (kcmp's KCMP_EPOLL_TFD, Linux's
+    /// get_epoll_tfile_raw_ptr).
+    pub fn target_file(&self, fd: i32, nth: u64) -> Option<Arc<File>> {
+        let interest = self.interest.lock();
+        let item = interest.range((fd, 0)..=(fd, usize::MAX)).map(|(_, i)| i).nth(usize::try_from(nth).ok()?)?;
+        item.file.upgrade()
+    }
+
     pub fn new() -> Arc<Epoll> {
         Arc::new(Epoll { interest: spin::Mutex::new(BTreeMap::new()), ready: IrqMutex::new(VecDeque::new()), events: WaitQueue::new() })
     }

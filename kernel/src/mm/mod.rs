@@ -535,6 +535,44 @@ impl Mm {
         true
     }
 
+    /// Writes `data` (within one page) at `addr` whatever the page's
+    /// protection, as ptrace's POKETEXT does through Linux's FOLL_FORCE (a
+    /// breakpoint in read-only code): the page of a private mapping is
+    /// made present and, if it is shared with the file or another process,
+    /// copied first, so only this address space sees the change. Shared
+    /// mappings without write permission are refused (Protection).
+    pub fn force_write(&self, addr: u64, data: &[u8]) -> Result<(), FaultError> {
+        let va = page_down(addr);
+        if data.is_empty() || page_down(addr + data.len() as u64 - 1) != va {
+            return Err(FaultError::Unmapped);
+        }
+        let exec_only = self.inner.lock().find(addr).is_some_and(|v| !v.prot.read && !v.prot.write);
+        self.handle_fault(addr, false, exec_only)?;
+        let mut m = self.inner.lock();
+        let vma = m.find(addr).ok_or(FaultError::Unmapped)?.clone();
+        if vma.shared {
+            return Err(FaultError::Protection);
+        }
+        let (phys, _) = m.space.query(va).ok_or(FaultError::Unmapped)?;
+        let off = (addr - va) as usize;
+        if !frames::is_shared(phys) {
+            frame::write(phys, off, data);
+            return Ok(());
+        }
+        let copy = frame::alloc().ok_or(FaultError::NoMemory)?;
+        frame::copy(copy, phys);
+        frame::write(copy, off, data);
+        m.space.unmap(va);
+        if m.space.map(va, copy, vma.prot.to_page()).is_err() {
+            frame::free(copy);
+            return Err(FaultError::NoMemory);
+        }
+        drop(m);
+        self.shootdown(va, va + PAGE);
+        frames::put(phys);
+        Ok(())
+    }
+
     /// Faults in the pages of the `Lock::Locked` areas in `start..end`, as
     /// Linux's populate_vma_page_range: a writable private area is written
     /// to (its copy-on-write broken), others read; an inaccessible one

@@ -73,15 +73,6 @@ impl Creds {
         [self.ruid, self.euid].iter().any(|&u| u == target.ruid || u == target.suid) || self.capable(CAP_KILL)
     }
 
-    /// Linux's __ptrace_may_access with PTRACE_MODE_READ_REALCREDS for a
-    /// dumpable target in another process: the caller's real UID and GID
-    /// are all three of the target's, or the caller has CAP_SYS_PTRACE.
-    pub fn may_read_task(&self, target: &Creds, dumpable: bool) -> bool {
-        let ids = [target.ruid, target.euid, target.suid].iter().all(|&u| u == self.ruid)
-            && [target.rgid, target.egid, target.sgid].iter().all(|&g| g == self.rgid);
-        (ids && dumpable) || self.capable(CAP_SYS_PTRACE)
-    }
-
     fn uid_caps_fixup(&mut self, old: (u32, u32, u32)) {
         let had_root = old.0 == 0 || old.1 == 0 || old.2 == 0;
         let has_root = self.ruid == 0 || self.euid == 0 || self.suid == 0;

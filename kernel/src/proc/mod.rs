@@ -5,6 +5,7 @@
 //! (a syscall, a fault, an interrupt), repeat. A process groups threads
 //! sharing an address space ([`crate::mm::Mm`]) and a descriptor table.
 
+pub mod access;
 pub mod creds;
 pub mod limits;
 pub mod pid;

@@ -122,6 +122,14 @@ pub struct Process {
     pub frozen: AtomicBool,
     /// CPU time (user, system ns) already charged to a cgroup.
     pub cg_cpu_base: spin::Mutex<(u64, u64)>,
+    /// Threads this process traces (ptrace), whose stops its wait sees.
+    pub tracees: spin::Mutex<Vec<Arc<Thread>>>,
+    /// How many of this process's threads are traced: signals are then
+    /// neither dropped as ignored nor made fatal at send time, so the
+    /// tracer sees them.
+    pub traced: AtomicU32,
+    /// SIGKILL was sent: ends even a PTRACE_EVENT_EXIT stop.
+    pub sigkilled: AtomicBool,
 }
 
 /// User and system CPU time in nanoseconds.
@@ -224,6 +232,9 @@ impl Process {
             cgroup: core::sync::atomic::AtomicU64::new(up.map_or(fs::cgroup::ROOT, crate::cgroup::tree::cgroup_of)),
             frozen: AtomicBool::new(false),
             cg_cpu_base: spin::Mutex::new((0, 0)),
+            tracees: spin::Mutex::new(Vec::new()),
+            traced: AtomicU32::new(0),
+            sigkilled: AtomicBool::new(false),
         });
         pid::register(&p);
         crate::cgroup::tree::enter_new(&p);
@@ -374,6 +385,12 @@ impl Process {
         *self.actions.lock() = table;
     }
 
+    /// Identifies the disposition table (kcmp's KCMP_SIGHAND): equal for
+    /// processes sharing it.
+    pub fn actions_id(&self) -> usize {
+        Arc::as_ptr(&*self.actions.lock()) as usize
+    }
+
     /// Whether another process shares the dispositions (CLONE_SIGHAND).
     pub fn shares_actions(&self) -> bool {
         Arc::strong_count(&self.actions.lock()) > 1
@@ -490,6 +507,11 @@ impl Process {
         !self.is_exiting()
     }
 
+    /// The wait status the process will exit with, as decided so far.
+    pub fn exit_status_so_far(&self) -> i32 {
+        *self.pending_status.lock()
+    }
+
     pub fn is_exiting(&self) -> bool {
         self.exiting.load(Ordering::Acquire)
     }
@@ -554,6 +576,7 @@ impl Process {
             crate::ipc::mqueue::flush(&file, self.pid);
         }
         *self.files.lock() = Arc::new(spin::Mutex::new(FdTable::default()));
+        crate::ptrace::tracer_exited(self);
         self.vfork_done.notify_all();
         self.vfork_done.notify_one();
         // Children are handed on before this process can be reaped (Linux's
@@ -639,8 +662,11 @@ impl Process {
     /// exit (always reaped unless `peek`), stop or continue (reported once
     /// unless `peek`). `Err(())` when no child matches at all.
     pub fn child_event(&self, sel: Selector, want: Want, peek: bool) -> Result<Option<ChildEvent>, ()> {
-        let mut children = self.children.lock();
         let mut matched = false;
+        if let Some(ev) = self.tracee_event(sel, want, peek, &mut matched) {
+            return Ok(Some(ev));
+        }
+        let mut children = self.children.lock();
         for (i, c) in children.iter().enumerate() {
             let hit = match sel {
                 Selector::Any => true,
@@ -686,6 +712,59 @@ impl Process {
         } else {
             Err(())
         }
+    }
+
+    /// The ptrace side of a wait: a stop of a thread this process traces
+    /// (reported whatever the options, and whatever its exit signal, as
+    /// Linux implies __WALL for tracees), or the exit of a traced process
+    /// that is not a child (it is reported, not reaped: the parent reaps).
+    fn tracee_event(&self, sel: Selector, want: Want, peek: bool, matched: &mut bool) -> Option<ChildEvent> {
+        let mut tracees = self.tracees.lock();
+        let mut i = 0;
+        while i < tracees.len() {
+            let t = tracees[i].clone();
+            let hit = match sel {
+                Selector::Any => true,
+                Selector::Pid(p) => t.tid() == p,
+                Selector::Pgid(g) => t.process.pgid() == g,
+            };
+            let child = t.process.parent().is_some_and(|p| core::ptr::eq(Arc::as_ptr(&p), self));
+            if t.exited.load(Ordering::Acquire) {
+                // A traced thread other than the leader is reported when
+                // it ends; a leader with its process, by the child loop
+                // to a parent, here to a tracer that is not the parent.
+                let leader = t.tid() == t.process.pid;
+                let status = match t.process.state() {
+                    ExitState::Zombie(status) => Some(status),
+                    ExitState::Running if !leader => Some(0),
+                    ExitState::Running => None,
+                };
+                if leader && child {
+                    if !peek {
+                        tracees.remove(i);
+                        continue;
+                    }
+                } else if let Some(status) = status {
+                    if hit && want.exited {
+                        if !peek {
+                            tracees.remove(i);
+                        }
+                        return Some(ChildEvent { pid: t.tid(), kind: EventKind::Exited(status), times: t.process.total_times() });
+                    }
+                }
+                *matched |= hit;
+                i += 1;
+                continue;
+            }
+            if hit {
+                *matched = true;
+                if let Some(status) = crate::ptrace::take_stop(&t, peek) {
+                    return Some(ChildEvent { pid: t.tid(), kind: EventKind::Stopped(status), times: t.process.total_times() });
+                }
+            }
+            i += 1;
+        }
+        None
     }
 
     /// CPU time of the process (its threads, live and dead) plus its

@@ -78,6 +78,8 @@ pub struct Thread {
     /// changes the calling thread only (libc broadcasts its wrappers to
     /// every thread), and a new thread starts with its creator's.
     pub creds: spin::Mutex<super::creds::Creds>,
+    /// ptrace: the link to the tracer and the stop in progress.
+    pub trace: spin::Mutex<Option<crate::ptrace::Trace>>,
 }
 
 impl Thread {
@@ -107,6 +109,7 @@ impl Thread {
             robust_list: AtomicU64::new(0),
             ioprio: AtomicU32::new(0),
             creds: spin::Mutex::new(creds),
+            trace: spin::Mutex::new(None),
         });
         process.thread_started(&t);
         super::pid::register_thread(&t);
@@ -216,7 +219,10 @@ fn exception_signal(vector: u8) -> (u32, i32) {
     match vector {
         0 => (SIGFPE, FPE_INTDIV),
         16 | 19 => (SIGFPE, 0),
-        1 | 3 => (SIGTRAP, TRAP_BRKPT),
+        // #DB from user mode is a single step (no debug registers are
+        // set): TRAP_TRACE; int3 is SI_KERNEL, as Linux's do_int3_user.
+        1 => (SIGTRAP, TRAP_TRACE),
+        3 => (SIGTRAP, SI_KERNEL),
         6 => (SIGILL, ILL_ILLOPN),
         17 => (SIGBUS, BUS_ADRALN),
         _ => (SIGSEGV, SI_KERNEL),
@@ -372,10 +378,14 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                 let (sig, code) = exception_signal(vector);
                 log::debug!("pid {} tid {}: exception {vector} (error {error_code:#x}) at {:#x}: signal {sig}", process.pid, thread.tid(), ctx.rip);
                 *thread.last_trap.lock() = (vector as u64, error_code, cr2);
-                let addr = if sig == SIGSEGV && code == SI_KERNEL { 0 } else { ctx.rip };
+                let addr = if code == SI_KERNEL { 0 } else { ctx.rip };
                 signal::force_fault(&thread, SigInfo::fault(sig, code, addr));
             }
         }
+    }
+    // PTRACE_O_TRACEEXIT: the tracer sees the thread before it goes.
+    if process.traced.load(Ordering::Acquire) > 0 {
+        crate::ptrace::exit_stop(&thread, &mut ctx).await;
     }
     // Signals sent to the process and meant for this thread go to another
     // (Linux's exit_signals): a sender either sees the flag or its signal
@@ -411,5 +421,10 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     process.dead_times.lock().add(thread.times());
     process.note_creds_of_ending(&thread);
     thread.exited.store(true, Ordering::Release);
+    let tracer = crate::ptrace::tracer_of(&thread);
     process.thread_exited();
+    // A tracer that is not the parent waits for this too.
+    if let Some(tracer) = tracer {
+        tracer.child_events.wake_all();
+    }
 }

@@ -5,8 +5,8 @@
 //! works for mount, stat, chmod, utimensat... — while readlink shows its
 //! path from the reader's root ("/path (deleted)" once unlinked), or
 //! "pipe:[ino]", "anon_inode:[eventfd]", "socket:[ino]" for files without
-//! one. Both need the reader to be root or the process's owner (Linux's
-//! ptrace_may_access): EACCES otherwise. fd/ and fdinfo/ are mode 0500.
+//! one. Both need Linux's ptrace_may_access with PTRACE_MODE_READ_FSCREDS
+//! ([`crate::proc::access`]): EACCES otherwise. fd/ and fdinfo/ are mode 0500.
 //! An fd link's mode follows the description's access mode (r-x for
 //! read, -wx for write, rwx for both); fdinfo shows `pos`, `flags` (with
 //! O_CLOEXEC), `mnt_id` and `ino`.
@@ -31,15 +31,17 @@ enum Which {
     Exe,
 }
 
-/// Whether `creds` may look at `task`'s files (Linux's
-/// PTRACE_MODE_READ_FSCREDS without capabilities beyond root).
-pub fn may_access(task: &Task, creds: &fs::Creds) -> fs::Result<()> {
+/// Whether the caller may look at `task`'s files: Linux's
+/// ptrace_may_access with PTRACE_MODE_READ_FSCREDS
+/// ([`crate::proc::access`]), EACCES otherwise. Without a calling thread
+/// (a kernel-internal walk), root only.
+pub fn may_access(task: &Task, caller: fs::vfs::Caller, creds: &fs::Creds) -> fs::Result<()> {
     let p = task.process()?;
-    if creds.is_root() {
-        return Ok(());
-    }
-    let same = p.with_creds(|c| [c.ruid, c.euid, c.suid].iter().all(|&u| u == creds.uid));
-    if same && p.dumpable.load(core::sync::atomic::Ordering::Relaxed) {
+    let allowed = match crate::proc::pid::find_thread(caller.tid) {
+        Some(me) => crate::proc::access::may_access(&me, &p, crate::proc::access::Mode::FsCreds),
+        None => creds.is_root(),
+    };
+    if allowed {
         Ok(())
     } else {
         Err(fs::Errno::EACCES)
@@ -114,7 +116,7 @@ impl Node for Magic {
     }
 
     fn readlink(&self, ctx: &Ctx<'_>) -> fs::Result<Vec<u8>> {
-        may_access(&self.task, ctx.creds)?;
+        may_access(&self.task, ctx.caller, ctx.creds)?;
         // A memfd lives on the kernel's internal mount, outside every
         // namespace: "/memfd:NAME (deleted)", as Linux shows it.
         if let Which::Fd(fd) = self.which {
@@ -141,7 +143,7 @@ impl Node for Magic {
     }
 
     fn follow(&self, ctx: &Ctx<'_>) -> fs::Result<LinkTarget> {
-        may_access(&self.task, ctx.creds)?;
+        may_access(&self.task, ctx.caller, ctx.creds)?;
         // A file without a location (pipe, socket, event file) cannot be
         // reached through a path here.
         let j = target(&self.task, self.which)?.ok_or(fs::Errno::ENXIO)?;
@@ -224,7 +226,7 @@ impl Node for FdInfo {
         self.task.alive() && file_of(&self.task, self.fd).is_ok()
     }
     fn open(&self, who: &Opener, _flags: u32) -> fs::Result<()> {
-        may_access(&self.task, &who.creds)
+        may_access(&self.task, who.caller, &who.creds)
     }
     fn produce(&self, _who: &Opener) -> fs::Result<Vec<u8>> {
         let p = self.task.process()?;

@@ -83,7 +83,7 @@ impl Node for NsLink {
         self.task.alive()
     }
     fn readlink(&self, ctx: &Ctx<'_>) -> fs::Result<Vec<u8>> {
-        super::pid_fd::may_access(&self.task, ctx.creds)?;
+        super::pid_fd::may_access(&self.task, ctx.caller, ctx.creds)?;
         let name = match self.kind {
             Kind::Mnt => "mnt",
             Kind::Uts => "uts",
@@ -92,7 +92,7 @@ impl Node for NsLink {
         Ok(format!("{name}:[{}]", self.ns()?.ino()).into_bytes())
     }
     fn follow(&self, ctx: &Ctx<'_>) -> fs::Result<LinkTarget> {
-        super::pid_fd::may_access(&self.task, ctx.creds)?;
+        super::pid_fd::may_access(&self.task, ctx.caller, ctx.creds)?;
         Ok(LinkTarget::Here(Arc::new(NsInode { ns: self.ns()?, locks: FileLocks::new() })))
     }
 }

@@ -21,6 +21,9 @@ pub fn state_of(task: &Task, who: &Opener) -> (char, &'static str) {
         return ('Z', "zombie");
     }
     let Some(t) = task.thread() else { return ('Z', "zombie") };
+    if t.trace.lock().as_ref().is_some_and(|tr| tr.stop.as_ref().is_some_and(|s| s.resume.is_none())) {
+        return ('t', "tracing stop");
+    }
     if p.is_stopped() {
         return ('T', "stopped");
     }

@@ -25,8 +25,9 @@ pub fn status(task: &Task, who: &Opener) -> fs::Result<Vec<u8>> {
         None => p.with_creds(|c| c.clone()),
     };
     let umask = p.umask.load(Ordering::Relaxed);
+    let tracer = t.as_ref().and_then(|t| crate::ptrace::tracer_of(t)).map_or(0, |tp| tp.pid);
     let mut s = String::new();
-    let _ = write!(s, "Umask:\t{umask:04o}\nState:\t{letter} ({state})\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n", p.pid, task.id(), p.ppid());
+    let _ = write!(s, "Umask:\t{umask:04o}\nState:\t{letter} ({state})\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{tracer}\n", p.pid, task.id(), p.ppid());
     let _ = write!(s, "Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n", creds.ruid, creds.euid, creds.suid, creds.fsuid, creds.rgid, creds.egid, creds.sgid, creds.fsgid);
     let fdsize = p.files().lock().max_fds();
     let _ = write!(s, "FDSize:\t{fdsize}\nGroups:\t");

@@ -46,6 +46,12 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
             continue;
         }
         let blocked = t.sigmask();
+        // A PTRACE_EVENT_STOP asked for (PTRACE_INTERRUPT, seized child).
+        let traced = t.process.traced.load(core::sync::atomic::Ordering::Acquire) > 0;
+        if traced && t.trace.lock().as_ref().is_some_and(|tr| tr.trap_stop.is_some()) {
+            crate::ptrace::trap_stop(t, ctx).await;
+            continue;
+        }
         let Some(info) = t.dequeue_signal(blocked) else {
             if let Some((nr, kind)) = restart {
                 restart_syscall(ctx, nr, kind);
@@ -54,6 +60,18 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) -> bool {
                 t.set_sigmask(m);
             }
             return true;
+        };
+        // Signal-delivery-stop: the tracer may suppress or replace it; a
+        // replacement the thread blocks is queued for later.
+        let info = if traced && info.signo != SIGKILL && crate::ptrace::is_traced(t) {
+            let Some(new) = crate::ptrace::signal_stop(t, ctx, info).await else { continue };
+            if new.signo != info.signo && blocked & bit(new.signo) != 0 {
+                t.signals.pending.lock().push(new);
+                continue;
+            }
+            new
+        } else {
+            info
         };
         let sig = info.signo;
         let action = t.process.action(sig);

@@ -417,12 +417,15 @@ impl Thread {
         Some(info)
     }
 
-    /// Whether a signal is pending that this thread would act on now.
+    /// Whether a signal is pending that this thread would act on now (or
+    /// a PTRACE_INTERRUPT, which ends waits the same way: Linux's
+    /// signal_wake_up on a JOBCTL_TRAP_STOP).
     pub fn has_deliverable_signal(&self) -> bool {
         let blocked = self.sigmask();
         self.process.is_exiting()
             || self.process.exec_leader().is_some_and(|l| l != self.tid())
             || (self.signals.pending.set() | self.process.shared_pending.set()) & !blocked != 0
+            || (self.process.traced.load(Ordering::Relaxed) > 0 && self.trace.lock().as_ref().is_some_and(|tr| tr.trap_stop.is_some()))
     }
 }
 
@@ -441,6 +444,10 @@ impl SignalSource for Thread {
 fn discard_at_send(p: &Process, sig: u32, blocked_everywhere: bool, forced: bool) -> bool {
     if sig == SIGKILL || sig == SIGSTOP {
         return p.pid == 1 && !forced;
+    }
+    // A tracer sees even ignored signals (Linux's sig_ignored).
+    if p.traced.load(Ordering::Acquire) > 0 {
+        return false;
     }
     // A blocked signal is never dropped: it may be waited for, or its
     // action may change before it is unblocked.
@@ -475,6 +482,7 @@ fn prepare(p: &Arc<Process>, sig: u32) {
     };
     match sig {
         SIGKILL => {
+            p.sigkilled.store(true, Ordering::Release);
             p.begin_exit(SIGKILL as i32);
             p.continue_process(false);
         }
@@ -492,7 +500,7 @@ fn prepare(p: &Arc<Process>, sig: u32) {
 /// default and that default terminates without a core. The exit status is
 /// fixed at send time, so a SIGKILL sent right after cannot replace it.
 fn fatal_at_send(p: &Process, sig: u32) -> bool {
-    p.action(sig).handler == SIG_DFL && matches!(default_action(sig), Default::Terminate)
+    p.traced.load(Ordering::Acquire) == 0 && p.action(sig).handler == SIG_DFL && matches!(default_action(sig), Default::Terminate)
 }
 
 /// Sends a process-directed signal. `forced` marks kernel-generated ones.

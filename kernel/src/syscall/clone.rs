@@ -156,7 +156,14 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
     if flags & CLONE_CHILD_CLEARTID != 0 {
         child.clear_child_tid.store(ctid, Ordering::Release);
     }
+    let event = crate::ptrace::clone_event(call.thread, flags);
+    if event.is_some() {
+        crate::ptrace::attach_child(call.thread, &child);
+    }
     thread::spawn(child, ctx);
+    if let Some((option, ev)) = event {
+        crate::ptrace::event_stop(call.thread, call.ctx, option, ev, tid as u64).await;
+    }
     if flags & CLONE_VFORK != 0 {
         process.vfork_done.notified().await;
     }

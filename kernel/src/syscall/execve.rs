@@ -104,7 +104,8 @@ async fn commit(call: &mut Call<'_>, image: crate::exec::Image) -> SysResult {
     if !process.end_other_threads(call.thread.tid()).await {
         return Err(Errno::EINTR);
     }
-    if call.thread.tid() != process.pid {
+    let old_tid = call.thread.tid();
+    if old_tid != process.pid {
         call.thread.take_tid(process.pid);
     }
     // Linux releases the robust futexes at exec (futex_exec_release) and
@@ -134,5 +135,6 @@ async fn commit(call: &mut Call<'_>, image: crate::exec::Image) -> SysResult {
     *call.thread.fpu.lock() = platform::user::fpu::FpuState::new();
     process.vfork_done.notify_all();
     process.vfork_done.notify_one();
+    crate::ptrace::exec_stop(call.thread, call.ctx, old_tid).await;
     Ok(0)
 }

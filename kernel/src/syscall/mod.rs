@@ -50,6 +50,7 @@ mod ids;
 mod madvise;
 mod io;
 mod ioprio;
+mod kcmp;
 pub mod itimer;
 mod inotify;
 pub mod lock;
@@ -80,6 +81,8 @@ mod setns;
 mod signalfd;
 mod socket;
 mod prctl;
+mod ptrace;
+mod process_vm;
 mod reboot;
 mod restart;
 mod sigreturn;
@@ -103,6 +106,7 @@ mod wait;
 mod xattr;
 
 /// What the thread does after a syscall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
     Continue,
     ExitThread,
@@ -154,10 +158,38 @@ pub fn init() {
 
 /// Runs the syscall in `ctx` for `thread`.
 pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
-    let nr = ctx.rax;
+    let mut nr = ctx.rax;
+    // Untraced processes (nearly all) pay one atomic load.
+    let traced = if thread.process.traced.load(Ordering::Relaxed) > 0 {
+        thread.trace.lock().as_mut().map(|tr| {
+            tr.orig_rax = nr;
+            tr.syscall
+        })
+    } else {
+        None
+    };
+    if traced == Some(true) {
+        // syscall-enter-stop: the tracer may change the call or skip it
+        // (orig_rax -1 keeps the rax it set, -ENOSYS by default).
+        nr = crate::ptrace::syscall_entry_stop(thread, ctx, nr).await;
+        if nr == u64::MAX {
+            if crate::ptrace::syscall_traced(thread) {
+                crate::ptrace::syscall_exit_stop(thread, ctx).await;
+            }
+            return Flow::Continue;
+        }
+    }
     let a = [ctx.rdi, ctx.rsi, ctx.rdx, ctx.r10, ctx.r8, ctx.r9];
+    let flow = run_call(thread, ctx, nr, &a).await;
+    if traced.is_some() && flow == Flow::Continue && crate::ptrace::syscall_traced(thread) {
+        crate::ptrace::syscall_exit_stop(thread, ctx).await;
+    }
+    flow
+}
+
+async fn run_call(thread: &Arc<Thread>, ctx: &mut UserContext, nr: u64, a: &[u64; 6]) -> Flow {
     let mut call = Call { thread, ctx };
-    let (policy, outcome) = table::run(&mut call, nr, &a).await;
+    let (policy, outcome) = table::run(&mut call, nr, a).await;
     let result = match outcome {
         table::Outcome::Done(r) => r,
         table::Outcome::Exit => return Flow::ExitThread,
@@ -169,7 +201,7 @@ pub async fn dispatch(thread: &Arc<Thread>, ctx: &mut UserContext) -> Flow {
     };
     let result = interrupted(thread, nr, policy, result);
     if TRACE.load(Ordering::Relaxed) {
-        trace::log(thread, nr, &a, Some(&result));
+        trace::log(thread, nr, a, Some(&result));
     }
     call.ctx.rax = match result {
         Ok(v) => v,

@@ -109,3 +109,31 @@ pub fn pidfd_send_signal(call: &Call<'_>, fd: u64, sig: u64, uinfo: u64, flags: 
     }
     Ok(0)
 }
+
+/// pidfd_getfd(2): a duplicate of descriptor `fd` of the process, always
+/// close-on-exec. Linux's order: flags (EINVAL), the pidfd (EBADF, also
+/// for another kind of file), ptrace attach access (EPERM), an exited
+/// process, reaped or not (ESRCH: Linux 6.9 on; 6.1 said EBADF for an
+/// unreaped one), the descriptor (EBADF).
+pub fn pidfd_getfd(call: &Call<'_>, fd: u64, target_fd: i32, flags: u32) -> SysResult {
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let file = pidfd_file(call, fd)?;
+    let Some(target) = file.downcast::<PidFd>() else { return Err(Errno::EBADF) };
+    if target.reaped() {
+        return Err(Errno::ESRCH);
+    }
+    let p = &target.process;
+    if !crate::proc::access::may_access(call.thread, p, crate::proc::access::Mode::RealCreds) {
+        return Err(Errno::EPERM);
+    }
+    if p.is_zombie() {
+        return Err(Errno::ESRCH);
+    }
+    if target_fd < 0 {
+        return Err(Errno::EBADF);
+    }
+    let theirs = p.files().lock().get_raw(target_fd as u64)?;
+    call.install(theirs, true)
+}

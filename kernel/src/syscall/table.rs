@@ -359,7 +359,7 @@ syscall_table! { call;
     98 getrusage(who: int, usage: ptr) none => rusage::getrusage(call, who as i64, usage);
     99 sysinfo(info: ptr) none => sched::sysinfo(call, info);
     100 times(buf: ptr) none => rusage::times(call, buf);
-    101 ptrace() none => GAP; // debugging other processes: issue 18
+    101 ptrace(request: hex, pid: int, addr: ptr, data: ptr) none => ptrace::ptrace(call, request, pid, addr, data).await;
     102 getuid() none => ids::get(call, b'u');
     103 syslog(action: int, buf: ptr, len: int) sys => syslog::syslog(call, action, buf, len).await;
     104 getgid() none => ids::get(call, b'g');
@@ -568,9 +568,9 @@ syscall_table! { call;
     307 sendmmsg(fd: fd, vec: ptr, vlen: uint, flags: flags) sys => socket::send::sendmmsg(call, fd, vec, vlen, flags).await;
     308 setns(fd: fd, nstype: hex) none => setns::setns(call, fd, nstype);
     309 getcpu(cpu: ptr, node: ptr) none => sched::getcpu(call, cpu, node);
-    310 process_vm_readv() none => GAP; // debugging other processes: issue 18
-    311 process_vm_writev() none => GAP; // debugging other processes: issue 18
-    312 kcmp() none => GAP; // debugging other processes: issue 18
+    310 process_vm_readv(pid: int, local_iov: ptr, liovcnt: ulong, remote_iov: ptr, riovcnt: ulong, flags: ulong) none => process_vm::process_vm_readv(call, pid, local_iov, liovcnt, remote_iov, riovcnt, flags);
+    311 process_vm_writev(pid: int, local_iov: ptr, liovcnt: ulong, remote_iov: ptr, riovcnt: ulong, flags: ulong) none => process_vm::process_vm_writev(call, pid, local_iov, liovcnt, remote_iov, riovcnt, flags);
+    312 kcmp(pid1: int, pid2: int, kind: int, idx1: ulong, idx2: ulong) none => kcmp::kcmp(call, pid1, pid2, kind, idx1, idx2);
     313 finit_module() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     314 sched_setattr(pid: int, attr: ptr, flags: flags) none => sched_setattr::sched_setattr(call, pid, attr, flags);
     315 sched_getattr(pid: int, attr: ptr, size: uint, flags: flags) none => sched_setattr::sched_getattr(call, pid, attr, size, flags);
@@ -607,7 +607,7 @@ syscall_table! { call;
     435 clone3(args: ptr, size: size) nointr => clone::clone3(call, args, size).await;
     436 close_range(first: uint, last: uint, flags: flags) none => fcntl::close_range(call, first, last, flags);
     437 openat2(dirfd: dfd, path: path, how: ptr, size: size) sys => open::openat2(call, dirfd, path, how, size).await;
-    438 pidfd_getfd() none => GAP; // debugging other processes: issue 18
+    438 pidfd_getfd(pidfd: fd, targetfd: int, flags: flags) none => pidfd::pidfd_getfd(call, pidfd, targetfd, flags);
     439 faccessat2(dirfd: dfd, path: path, mode: oct, flags: flags) none => fsops::faccessat2(call, dirfd, path, mode, flags);
     440 process_madvise() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     441 epoll_pwait2(epfd: fd, events: ptr, maxevents: int, timeout: ptr, sigmask: ptr, size: size) never => epoll::epoll_pwait2(call, epfd, events, maxevents, timeout, sigmask, size).await;

@@ -1,7 +1,6 @@
 //! getpid(2), getppid(2), gettid(2), set_tid_address(2),
 //! set_robust_list(2), sched_yield(2).
 
-use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
 use super::Call;
@@ -36,12 +35,8 @@ pub fn set_robust_list(call: &Call<'_>, head: u64, len: u64) -> SysResult {
 pub fn get_robust_list(call: &Call<'_>, pid: i32, head_ptr: u64, len_ptr: u64) -> SysResult {
     let t = if pid == 0 { call.thread.clone() } else { crate::proc::pid::find_thread(pid as u32).ok_or(Errno::ESRCH)? };
     // Another process's list needs ptrace read access (EPERM).
-    if !Arc::ptr_eq(&t.process, &call.thread.process) {
-        let me = call.thread.creds.lock().clone();
-        let dumpable = t.process.dumpable.load(Ordering::Relaxed);
-        if !me.may_read_task(&t.creds.lock(), dumpable) {
-            return Err(Errno::EPERM);
-        }
+    if !crate::proc::access::may_access(call.thread, &t.process, crate::proc::access::Mode::RealCreds) {
+        return Err(Errno::EPERM);
     }
     let mm = call.thread.process.mm().ok_or(Errno::EFAULT)?;
     crate::uaccess::write_u64(&mm, head_ptr, t.robust_list.load(Ordering::Acquire))?;

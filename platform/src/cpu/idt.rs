@@ -32,6 +32,9 @@ pub(crate) fn init() {
                 idt[v].set_handler_addr(stub(v as usize));
             }
             idt[2].set_handler_addr(stub(2)).set_stack_index(IST_NMI - 1);
+            // int3 may be executed by user code (Linux's DPL 3 gate): a
+            // breakpoint is SIGTRAP, not #GP.
+            idt[3].set_handler_addr(stub(3)).set_privilege_level(x86_64::PrivilegeLevel::Ring3);
             idt.double_fault.set_handler_addr(stub(8)).set_stack_index(IST_DOUBLE_FAULT - 1);
             idt.invalid_tss.set_handler_addr(stub(10));
             idt.segment_not_present.set_handler_addr(stub(11));
