@@ -533,10 +533,10 @@ syscall_table! { call;
     272 unshare(flags: hex) none => unshare::unshare(call, flags);
     273 set_robust_list(head: ptr, len: size) none => tid::set_robust_list(call, head, len);
     274 get_robust_list(pid: int, head: ptr, len: ptr) none => tid::get_robust_list(call, pid, head, len);
-    275 splice() none => GAP; // zero-copy pipes: issue 18
-    276 tee() none => GAP; // zero-copy pipes: issue 18
+    275 splice(fd_in: fd, off_in: ptr, fd_out: fd, off_out: ptr, len: size, flags: flags) sys => io::splice(call, fd_in, off_in, fd_out, off_out, len, flags).await;
+    276 tee(fd_in: fd, fd_out: fd, len: size, flags: flags) sys => io::tee(call, fd_in, fd_out, len, flags).await;
     277 sync_file_range() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
-    278 vmsplice() none => GAP; // zero-copy pipes: issue 18
+    278 vmsplice(fd: fd, iov: ptr, nr_segs: ulong, flags: flags) sys => io::vmsplice(call, fd, iov, nr_segs, flags).await;
     279 move_pages() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     280 utimensat(dirfd: dfd, path: path, times: ptr, flags: flags) none => fsops::utimensat(call, dirfd, path, times, flags);
     281 epoll_pwait(epfd: fd, events: ptr, maxevents: int, timeout_ms: int, sigmask: ptr, size: size) never => epoll::epoll_pwait(call, epfd, events, maxevents, timeout_ms, sigmask, size).await;
