@@ -30,6 +30,7 @@ use platform::user::UserContext;
 use crate::errno::{Errno, SysResult};
 use crate::proc::Thread;
 
+mod aio;
 mod arch_prctl;
 mod brk;
 mod clone;

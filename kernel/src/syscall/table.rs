@@ -464,11 +464,11 @@ syscall_table! { call;
     203 sched_setaffinity(pid: int, size: size, mask: ptr) none => sched::sched_setaffinity(call, pid, size, mask);
     204 sched_getaffinity(pid: int, size: size, mask: ptr) none => sched::sched_getaffinity(call, pid, size, mask);
     205 set_thread_area() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
-    206 io_setup() none => GAP; // Linux AIO: issue 18 (as without CONFIG_AIO)
-    207 io_destroy() none => GAP; // Linux AIO: issue 18 (as without CONFIG_AIO)
-    208 io_getevents() none => GAP; // Linux AIO: issue 18 (as without CONFIG_AIO)
-    209 io_submit() none => GAP; // Linux AIO: issue 18 (as without CONFIG_AIO)
-    210 io_cancel() none => GAP; // Linux AIO: issue 18 (as without CONFIG_AIO)
+    206 io_setup(nr_events: uint, ctxp: ptr) none => aio::io_setup(call, nr_events, ctxp);
+    207 io_destroy(ctx: hex) none => aio::io_destroy(call, ctx).await;
+    208 io_getevents(ctx: hex, min_nr: long, nr: long, events: ptr, timeout: ptr) never => aio::io_getevents(call, ctx, min_nr, nr, events, timeout).await;
+    209 io_submit(ctx: hex, nr: long, iocbpp: ptr) none => aio::io_submit(call, ctx, nr, iocbpp).await;
+    210 io_cancel(ctx: hex, iocb: ptr, result: ptr) none => aio::io_cancel(call, ctx, iocb, result);
     211 get_thread_area() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
     212 lookup_dcookie() none => GAP; // removed or never wired on x86-64 Linux: ENOSYS there too
     213 epoll_create(size: int) none => epoll::epoll_create(call, size);
@@ -591,7 +591,7 @@ syscall_table! { call;
     330 pkey_alloc() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     331 pkey_free() none => GAP; // optional in Linux (a config option or a feature this machine lacks): not implemented yet
     332 statx(dirfd: dfd, path: path, flags: flags, mask: flags, buf: ptr) none => stat::statx(call, dirfd, path, flags, mask, buf);
-    333 io_pgetevents() none => GAP; // Linux AIO: issue 18 (as without CONFIG_AIO)
+    333 io_pgetevents(ctx: hex, min_nr: long, nr: long, events: ptr, timeout: ptr, usig: ptr) never => aio::io_pgetevents(call, ctx, min_nr, nr, events, timeout, usig).await;
     334 rseq(rseq: hex, len: size, flags: flags, sig: hex) none => Err(Errno::ENOSYS); // stub: as a kernel built without CONFIG_RSEQ; glibc then runs without restartable sequences
     424 pidfd_send_signal(pidfd: fd, sig: uint, info: ptr, flags: flags) none => pidfd::pidfd_send_signal(call, pidfd, sig as u64, info, flags);
     425 io_uring_setup() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)

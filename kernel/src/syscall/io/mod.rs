@@ -27,7 +27,7 @@ pub use fallocate::fallocate;
 pub use getdents::{getdents, getdents64};
 pub use pipe::pipe2;
 pub use splice::{splice, tee, vmsplice};
-pub(crate) use readwrite::{gather, iovecs, scatter};
+pub(crate) use readwrite::{gather, iovecs, scatter, transfer_segs};
 pub use readwrite::{pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv, write, writev};
 
 fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {
