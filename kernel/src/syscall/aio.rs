@@ -341,7 +341,7 @@ async fn run(call: &Call<'_>, ctx: &Arc<Ctx>, mm: &Arc<Mm>, user_iocb: u64, cb: 
             } else {
                 None
             };
-            let r = super::io::transfer_segs(call, &file, &segs, at, write).await;
+            let r = super::io::transfer_segs(call, &file, &segs, at, write, false).await;
             ctx.complete(ev(errno_res(r)), resfd);
         }
         IOCB_CMD_FSYNC | IOCB_CMD_FDSYNC => {

@@ -46,6 +46,7 @@ mod futex;
 mod ids;
 mod madvise;
 mod io;
+mod io_uring;
 pub mod itimer;
 mod inotify;
 pub mod lock;

@@ -594,9 +594,9 @@ syscall_table! { call;
     333 io_pgetevents(ctx: hex, min_nr: long, nr: long, events: ptr, timeout: ptr, usig: ptr) never => aio::io_pgetevents(call, ctx, min_nr, nr, events, timeout, usig).await;
     334 rseq(rseq: hex, len: size, flags: flags, sig: hex) none => Err(Errno::ENOSYS); // stub: as a kernel built without CONFIG_RSEQ; glibc then runs without restartable sequences
     424 pidfd_send_signal(pidfd: fd, sig: uint, info: ptr, flags: flags) none => pidfd::pidfd_send_signal(call, pidfd, sig as u64, info, flags);
-    425 io_uring_setup() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
-    426 io_uring_enter() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
-    427 io_uring_register() none => GAP; // io_uring: issue 18 (as without CONFIG_IO_URING)
+    425 io_uring_setup(entries: uint, params: ptr) none => io_uring::io_uring_setup(call, entries, params);
+    426 io_uring_enter(fd: fd, to_submit: uint, min_complete: uint, flags: flags, argp: ptr, argsz: size) never => io_uring::io_uring_enter(call, fd, to_submit, min_complete, flags, argp, argsz).await;
+    427 io_uring_register(fd: fd, opcode: uint, arg: ptr, nr_args: uint) none => io_uring::io_uring_register(call, fd, opcode, arg, nr_args);
     428 open_tree(dfd: dfd, path: path, flags: hex) none => mount_api::open_tree(call, dfd, path, flags as u32);
     429 move_mount(from_dfd: dfd, from: path, to_dfd: dfd, to: path, flags: flags) none => mount_api::move_mount(call, from_dfd, from, to_dfd, to, flags);
     430 fsopen(fsname: path, flags: flags) none => mount_api::fsopen(call, fsname, flags);
