@@ -71,7 +71,9 @@ pub struct Pending {
     pub user_data: u64,
     pub timeout: bool,
     pub cancelled: AtomicBool,
-    /// Woken to make the request look at `cancelled`.
+    /// The request has posted its completion (a LINK_TIMEOUT watches it).
+    pub done: AtomicBool,
+    /// Woken to make the request look at `cancelled`, and when it is done.
     pub wake: WaitQueue,
     /// The file a poll waits on (its queue is woken too).
     pub file: Option<Arc<File>>,
@@ -201,6 +203,25 @@ impl IoUring {
         self.state.lock().pending.retain(|q| !Arc::ptr_eq(q, p));
     }
 
+    /// Cancels `p` if it is still pending: whether it was.
+    pub fn cancel_this(&self, p: &Arc<Pending>) -> bool {
+        {
+            let mut s = self.state.lock();
+            let Some(i) = s.pending.iter().position(|q| Arc::ptr_eq(q, p)) else { return false };
+            s.pending.remove(i);
+        }
+        Self::wake_cancelled(p);
+        true
+    }
+
+    fn wake_cancelled(p: &Arc<Pending>) {
+        p.cancelled.store(true, Ordering::Release);
+        p.wake.wake_all();
+        if let Some(q) = p.file.as_ref().and_then(|f| f.ops().wait_queue()) {
+            q.wake_all();
+        }
+    }
+
     /// Cancels the first pending request with `user_data` (a timeout when
     /// `timeout`, a poll when not, any when None): whether one was found.
     pub fn cancel(&self, user_data: u64, timeout: Option<bool>) -> bool {
@@ -209,11 +230,7 @@ impl IoUring {
             let Some(i) = s.pending.iter().position(|p| p.user_data == user_data && timeout.is_none_or(|t| t == p.timeout)) else { return false };
             s.pending.remove(i)
         };
-        p.cancelled.store(true, Ordering::Release);
-        p.wake.wake_all();
-        if let Some(q) = p.file.as_ref().and_then(|f| f.ops().wait_queue()) {
-            q.wake_all();
-        }
+        Self::wake_cancelled(&p);
         true
     }
 }

@@ -17,8 +17,14 @@
 //! into the CQ ring when it completes: no worker threads. Opcodes: NOP,
 //! READV, WRITEV, FSYNC, POLL_ADD (one-shot), POLL_REMOVE, TIMEOUT
 //! (relative or IORING_TIMEOUT_ABS, without a completion count),
-//! TIMEOUT_REMOVE, ASYNC_CANCEL, OPENAT, CLOSE, STATX, READ, WRITE; any
-//! other is -EINVAL in its CQE. user_data is echoed. IOSQE_IO_LINK:
+//! TIMEOUT_REMOVE, ASYNC_CANCEL, OPENAT, CLOSE, STATX, READ, WRITE,
+//! ACCEPT, CONNECT, SEND, RECV (a socket request that would wait waits for
+//! readiness in a future, then runs as accept4/sendto/recvfrom do;
+//! CONNECT runs in io_uring_enter), LINK_TIMEOUT (cancels the request
+//! before it in the chain if that is still waiting when time runs out:
+//! -ETIME for the timeout, -ECANCELED for the request; -ECANCELED for the
+//! timeout when the request completed first); any other is -EINVAL in
+//! its CQE. user_data is echoed. IOSQE_IO_LINK:
 //! after a request of the chain fails, the rest complete with -ECANCELED;
 //! a chain does not wait for a request that went asynchronous, and
 //! IOSQE_IO_DRAIN does not wait for asynchronous ones either (both
@@ -63,17 +69,22 @@ const OP_POLL_ADD: u8 = 6;
 const OP_POLL_REMOVE: u8 = 7;
 const OP_TIMEOUT: u8 = 11;
 const OP_TIMEOUT_REMOVE: u8 = 12;
+const OP_ACCEPT: u8 = 13;
 const OP_ASYNC_CANCEL: u8 = 14;
+const OP_LINK_TIMEOUT: u8 = 15;
+const OP_CONNECT: u8 = 16;
 const OP_OPENAT: u8 = 18;
 const OP_CLOSE: u8 = 19;
 const OP_STATX: u8 = 21;
 const OP_READ: u8 = 22;
 const OP_WRITE: u8 = 23;
+const OP_SEND: u8 = 26;
+const OP_RECV: u8 = 27;
 /// IORING_OP_LAST in Linux 6.1.
 const OP_LAST: u8 = 48;
 const SUPPORTED: &[u8] = &[
-    OP_NOP, OP_READV, OP_WRITEV, OP_FSYNC, OP_POLL_ADD, OP_POLL_REMOVE, OP_TIMEOUT, OP_TIMEOUT_REMOVE, OP_ASYNC_CANCEL, OP_OPENAT, OP_CLOSE, OP_STATX, OP_READ,
-    OP_WRITE,
+    OP_NOP, OP_READV, OP_WRITEV, OP_FSYNC, OP_POLL_ADD, OP_POLL_REMOVE, OP_TIMEOUT, OP_TIMEOUT_REMOVE, OP_ACCEPT, OP_ASYNC_CANCEL, OP_LINK_TIMEOUT, OP_CONNECT,
+    OP_OPENAT, OP_CLOSE, OP_STATX, OP_READ, OP_WRITE, OP_SEND, OP_RECV,
 ];
 
 const IOSQE_FIXED_FILE: u8 = 1;
@@ -184,6 +195,9 @@ pub async fn io_uring_enter(call: &Call<'_>, fd: u64, to_submit: u32, min_comple
     let mut submitted = 0u64;
     let mut chain_failed = false;
     let mut in_chain = false;
+    // The previous request of a chain, while it waits (LINK_TIMEOUT's
+    // target), and whether it completed at once.
+    let mut last: Option<Arc<Pending>> = None;
     while submitted < to_submit as u64 {
         let Some(slot) = ring.next_sqe() else { break };
         let Some(idx) = slot else { continue };
@@ -192,8 +206,15 @@ pub async fn io_uring_enter(call: &Call<'_>, fd: u64, to_submit: u32, min_comple
         submitted += 1;
         if in_chain && chain_failed {
             ring.post(Cqe { user_data: sqe.user_data, res: neg(Errno::ECANCELED), flags: 0 });
+        } else if sqe.opcode == OP_LINK_TIMEOUT {
+            let res = link_timeout(call, &file, &sqe, in_chain, last.take());
+            chain_failed = res.is_some();
+            if let Some(res) = res {
+                ring.post(Cqe { user_data: sqe.user_data, res, flags: 0 });
+            }
         } else {
-            let res = start(call, &file, ring, &sqe).await;
+            last = None;
+            let res = start(call, &file, ring, &sqe, &mut last).await;
             chain_failed = matches!(res, Some(r) if r < 0) && sqe.flags & IOSQE_IO_HARDLINK == 0;
             if let Some(res) = res {
                 ring.post(Cqe { user_data: sqe.user_data, res, flags: 0 });
@@ -223,7 +244,7 @@ pub async fn io_uring_enter(call: &Call<'_>, fd: u64, to_submit: u32, min_comple
 
 /// Starts one request: Some(result) when it completed at once, None when
 /// a spawned future will post its CQE.
-async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe) -> Option<i32> {
+async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe, last: &mut Option<Arc<Pending>>) -> Option<i32> {
     if sqe.flags & !IOSQE_KNOWN != 0 {
         return Some(neg(Errno::EINVAL));
     }
@@ -269,6 +290,7 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
             let _ = q;
             // Would block: a future retries when the file is ready.
             let pending = pending(ring, sqe.user_data, false, Some(file.clone()));
+            *last = Some(pending.clone());
             let (t, rf, user_data) = (call.thread.clone(), ring_file.clone(), sqe.user_data);
             drop(crate::sched::executor().spawn(async move {
                 let mut ctx = platform::user::UserContext::default();
@@ -310,6 +332,7 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
                 return Some(now as i32);
             }
             let pending = pending(ring, sqe.user_data, false, Some(file.clone()));
+            *last = Some(pending.clone());
             let (t, rf, user_data) = (call.thread.clone(), ring_file.clone(), sqe.user_data);
             drop(crate::sched::executor().spawn(async move {
                 let r = if wait_ready(&t, &file, &pending, events).await { (file.ops().poll(&t) & events) as i32 } else { neg(Errno::ECANCELED) };
@@ -339,6 +362,7 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
             };
             let deadline = if sqe.op_flags & TIMEOUT_ABS != 0 { ns } else { platform::time::now_ns().saturating_add(ns) };
             let pending = pending(ring, sqe.user_data, true, None);
+            *last = Some(pending.clone());
             let (rf, user_data) = (ring_file.clone(), sqe.user_data);
             drop(crate::sched::executor().spawn(async move {
                 let cancelled = crate::sched::timeout(deadline, pending.wake.wait_until(|| pending.cancelled.load(Ordering::Acquire))).await.is_ok();
@@ -354,12 +378,81 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
             Some(res(super::io::close(call, sqe.fd as u32 as u64)))
         }
         OP_STATX => Some(res(super::stat::statx(call, sqe.fd, sqe.addr, sqe.op_flags, sqe.len, uaccess::UserPtr::new(sqe.off)))),
+        OP_CONNECT => Some(res(super::socket::conn::connect(call, sqe.fd as u32 as u64, sqe.addr, sqe.off as u32).await)),
+        OP_ACCEPT | OP_SEND | OP_RECV => {
+            let op = NetOp { opcode: sqe.opcode, fd: sqe.fd as u32 as u64, addr: sqe.addr, off: sqe.off, len: sqe.len, flags: sqe.op_flags };
+            let file = match get(sqe.fd) {
+                Ok(f) => f,
+                Err(e) => return Some(neg(e)),
+            };
+            let mask = if sqe.opcode == OP_SEND { crate::file::readiness::OUT } else { crate::file::readiness::IN } | POLLERR | POLLHUP;
+            // Ready (or a descriptor that never waits): at once; else the
+            // request waits for readiness in a future, then runs.
+            if file.ops().poll(call.thread) & mask != 0 || file.ops().wait_queue().is_none() || file.status() & O_NONBLOCK != 0 {
+                return Some(res(op.run(call).await));
+            }
+            let pending = pending(ring, sqe.user_data, false, Some(file.clone()));
+            *last = Some(pending.clone());
+            let (t, rf, user_data) = (call.thread.clone(), ring_file.clone(), sqe.user_data);
+            drop(crate::sched::executor().spawn(async move {
+                let mut ctx = platform::user::UserContext::default();
+                let c = Call { thread: &t, ctx: &mut ctx };
+                let r = if wait_ready(&t, &file, &pending, mask).await { res(op.run(&c).await) } else { neg(Errno::ECANCELED) };
+                finish(&rf, &pending, user_data, r);
+            }));
+            None
+        }
         _ => Some(neg(Errno::EINVAL)),
     }
 }
 
+/// A socket request, run by the same code as accept4, sendto and
+/// recvfrom.
+struct NetOp {
+    opcode: u8,
+    fd: u64,
+    addr: u64,
+    off: u64,
+    len: u32,
+    flags: u32,
+}
+
+impl NetOp {
+    async fn run(&self, call: &Call<'_>) -> SysResult {
+        match self.opcode {
+            OP_ACCEPT => super::socket::conn::accept4(call, self.fd, self.addr, self.off, self.flags).await,
+            OP_SEND => super::socket::send::sendto(call, self.fd, self.addr, self.len as u64, self.flags, 0, 0).await,
+            _ => super::socket::recv::recvfrom(call, self.fd, self.addr, self.len as u64, self.flags, 0, 0).await,
+        }
+    }
+}
+
+/// IORING_OP_LINK_TIMEOUT: bounds the request before it in its chain.
+/// Some(result) when it completes at once: -EINVAL outside a chain,
+/// -ECANCELED when its target already completed.
+fn link_timeout(call: &Call<'_>, ring_file: &Arc<File>, sqe: &Sqe, in_chain: bool, target: Option<Arc<Pending>>) -> Option<i32> {
+    if !in_chain || sqe.len != 1 || sqe.op_flags & !TIMEOUT_ABS != 0 || sqe.off != 0 {
+        return Some(neg(Errno::EINVAL));
+    }
+    let Some(target) = target else { return Some(neg(Errno::ECANCELED)) };
+    let mm = call.thread.process.mm()?;
+    let ns = match super::time::read_timespec(&mm, sqe.addr) {
+        Ok(ns) => ns,
+        Err(e) => return Some(neg(e)),
+    };
+    let deadline = if sqe.op_flags & TIMEOUT_ABS != 0 { ns } else { platform::time::now_ns().saturating_add(ns) };
+    let (rf, user_data) = (ring_file.clone(), sqe.user_data);
+    drop(crate::sched::executor().spawn(async move {
+        let done_first = crate::sched::timeout(deadline, target.wake.wait_until(|| target.done.load(Ordering::Acquire))).await.is_ok();
+        let Some(ring) = rf.downcast::<IoUring>() else { return };
+        let fired = !done_first && ring.cancel_this(&target);
+        ring.post(Cqe { user_data, res: neg(if fired { Errno::ETIME } else { Errno::ECANCELED }), flags: 0 });
+    }));
+    None
+}
+
 fn pending(ring: &IoUring, user_data: u64, timeout: bool, file: Option<Arc<File>>) -> Arc<Pending> {
-    let p = Arc::new(Pending { user_data, timeout, cancelled: AtomicBool::new(false), wake: WaitQueue::new(), file });
+    let p = Arc::new(Pending { user_data, timeout, cancelled: AtomicBool::new(false), done: AtomicBool::new(false), wake: WaitQueue::new(), file });
     ring.add_pending(p.clone());
     p
 }
@@ -384,6 +477,8 @@ fn finish(ring_file: &Arc<File>, p: &Arc<Pending>, user_data: u64, res: i32) {
         ring.remove_pending(p);
         ring.post(Cqe { user_data, res, flags: 0 });
     }
+    p.done.store(true, Ordering::Release);
+    p.wake.wake_all();
 }
 
 const REGISTER_PROBE: u32 = 8;
