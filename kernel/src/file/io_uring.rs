@@ -18,7 +18,7 @@
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use executor::WaitQueue;
 use fs::inode::Metadata;
@@ -73,6 +73,12 @@ pub struct Pending {
     pub cancelled: AtomicBool,
     /// The request has posted its completion (a LINK_TIMEOUT watches it).
     pub done: AtomicBool,
+    /// A TIMEOUT with a completion count: it ends (with 0) once the ring's
+    /// count of other completions reaches this (`counted`).
+    pub count_target: AtomicU32,
+    pub counted: AtomicBool,
+    /// The count was reached (the timeout completes with 0).
+    pub hit: AtomicBool,
     /// Woken to make the request look at `cancelled`, and when it is done.
     pub wake: WaitQueue,
     /// The file a poll waits on (its queue is woken too).
@@ -86,6 +92,9 @@ struct State {
     cq_tail: u32,
     backlog: VecDeque<Cqe>,
     pending: Vec<Arc<Pending>>,
+    /// Completions posted by requests other than timeouts (what a
+    /// TIMEOUT's count counts, Linux's cached_cq_tail - cq_timeouts).
+    completions: u32,
 }
 
 pub struct IoUring {
@@ -112,7 +121,7 @@ impl IoUring {
             cq_entries: cq,
             sq_array,
             sqes,
-            state: spin::Mutex::new(State { sq_head: 0, cq_tail: 0, backlog: VecDeque::new(), pending: Vec::new() }),
+            state: spin::Mutex::new(State { sq_head: 0, cq_tail: 0, backlog: VecDeque::new(), pending: Vec::new(), completions: 0 }),
             events: WaitQueue::new(),
         };
         ring.w32(SQ_MASK, sq - 1);
@@ -158,13 +167,37 @@ impl IoUring {
         Some(Some(idx))
     }
 
-    /// Posts a completion (or keeps it until the CQ has room).
-    pub fn post(&self, c: Cqe) {
+    /// Posts a completion (or keeps it until the CQ has room); one not
+    /// from a timeout counts towards the timeouts waiting for a count.
+    pub fn post(&self, c: Cqe, from_timeout: bool) {
         let mut s = self.state.lock();
         s.backlog.push_back(c);
         self.flush(&mut s);
+        let mut hit = Vec::new();
+        if !from_timeout {
+            s.completions = s.completions.wrapping_add(1);
+            let now = s.completions;
+            s.pending.retain(|p| {
+                let reached = p.counted.load(Ordering::Acquire) && now.wrapping_sub(p.count_target.load(Ordering::Acquire)) as i32 >= 0;
+                if reached {
+                    hit.push(p.clone());
+                }
+                !reached
+            });
+        }
         drop(s);
         self.events.wake_all();
+        for p in hit {
+            p.hit.store(true, Ordering::Release);
+            Self::wake_cancelled(&p);
+        }
+    }
+
+    /// Makes timeout `p` end after `count` more completions.
+    pub fn count_timeout(&self, p: &Pending, count: u32) {
+        let s = self.state.lock();
+        p.count_target.store(s.completions.wrapping_add(count), Ordering::Release);
+        p.counted.store(true, Ordering::Release);
     }
 
     fn flush(&self, s: &mut State) {
@@ -183,6 +216,8 @@ impl IoUring {
             s.backlog.pop_front();
         }
         self.w32(CQ_TAIL, s.cq_tail);
+        // IORING_SQ_CQ_OVERFLOW: completions wait in the backlog.
+        self.w32(SQ_FLAGS, if s.backlog.is_empty() { 0 } else { 2 });
     }
 
     /// Completions the program has not consumed (after moving what the

@@ -16,7 +16,8 @@
 //! becomes a future spawned on the executor that posts its CQE straight
 //! into the CQ ring when it completes: no worker threads. Opcodes: NOP,
 //! READV, WRITEV, FSYNC, POLL_ADD (one-shot), POLL_REMOVE, TIMEOUT
-//! (relative or IORING_TIMEOUT_ABS, without a completion count),
+//! (relative or IORING_TIMEOUT_ABS; with a count it ends with 0 after
+//! that many other completions),
 //! TIMEOUT_REMOVE, ASYNC_CANCEL, OPENAT, CLOSE, STATX, READ, WRITE,
 //! ACCEPT, CONNECT, SEND, RECV (a socket request that would wait waits for
 //! readiness in a future, then runs as accept4/sendto/recvfrom do;
@@ -205,19 +206,19 @@ pub async fn io_uring_enter(call: &Call<'_>, fd: u64, to_submit: u32, min_comple
         let linked = sqe.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0;
         submitted += 1;
         if in_chain && chain_failed {
-            ring.post(Cqe { user_data: sqe.user_data, res: neg(Errno::ECANCELED), flags: 0 });
+            ring.post(Cqe { user_data: sqe.user_data, res: neg(Errno::ECANCELED), flags: 0 }, false);
         } else if sqe.opcode == OP_LINK_TIMEOUT {
             let res = link_timeout(call, &file, &sqe, in_chain, last.take());
             chain_failed = res.is_some();
             if let Some(res) = res {
-                ring.post(Cqe { user_data: sqe.user_data, res, flags: 0 });
+                ring.post(Cqe { user_data: sqe.user_data, res, flags: 0 }, true);
             }
         } else {
             last = None;
             let res = start(call, &file, ring, &sqe, &mut last).await;
             chain_failed = matches!(res, Some(r) if r < 0) && sqe.flags & IOSQE_IO_HARDLINK == 0;
             if let Some(res) = res {
-                ring.post(Cqe { user_data: sqe.user_data, res, flags: 0 });
+                ring.post(Cqe { user_data: sqe.user_data, res, flags: 0 }, sqe.opcode == OP_TIMEOUT);
             }
         }
         in_chain = linked;
@@ -225,7 +226,7 @@ pub async fn io_uring_enter(call: &Call<'_>, fd: u64, to_submit: u32, min_comple
             chain_failed = false;
         }
     }
-    if flags & ENTER_GETEVENTS == 0 || submitted != to_submit as u64 && submitted > 0 {
+    if flags & ENTER_GETEVENTS == 0 {
         return Ok(submitted);
     }
     let want = min_complete.min(ring.cq_entries);
@@ -352,7 +353,7 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
             Some(if ring.cancel(sqe.addr, which) { 0 } else { neg(Errno::ENOENT) })
         }
         OP_TIMEOUT => {
-            if sqe.len != 1 || sqe.op_flags & !TIMEOUT_ABS != 0 || sqe.off != 0 {
+            if sqe.len != 1 || sqe.op_flags & !TIMEOUT_ABS != 0 || sqe.off > u32::MAX as u64 {
                 return Some(neg(Errno::EINVAL));
             }
             let Ok(mm) = call.thread.process.mm().ok_or(Errno::EFAULT) else { return Some(neg(Errno::EFAULT)) };
@@ -362,11 +363,19 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
             };
             let deadline = if sqe.op_flags & TIMEOUT_ABS != 0 { ns } else { platform::time::now_ns().saturating_add(ns) };
             let pending = pending(ring, sqe.user_data, true, None);
+            if sqe.off != 0 {
+                ring.count_timeout(&pending, sqe.off as u32);
+            }
             *last = Some(pending.clone());
             let (rf, user_data) = (ring_file.clone(), sqe.user_data);
             drop(crate::sched::executor().spawn(async move {
                 let cancelled = crate::sched::timeout(deadline, pending.wake.wait_until(|| pending.cancelled.load(Ordering::Acquire))).await.is_ok();
-                finish(&rf, &pending, user_data, neg(if cancelled { Errno::ECANCELED } else { Errno::ETIME }));
+                let r = if pending.hit.load(Ordering::Acquire) {
+                    0
+                } else {
+                    neg(if cancelled { Errno::ECANCELED } else { Errno::ETIME })
+                };
+                finish(&rf, &pending, user_data, r);
             }));
             None
         }
@@ -446,13 +455,23 @@ fn link_timeout(call: &Call<'_>, ring_file: &Arc<File>, sqe: &Sqe, in_chain: boo
         let done_first = crate::sched::timeout(deadline, target.wake.wait_until(|| target.done.load(Ordering::Acquire))).await.is_ok();
         let Some(ring) = rf.downcast::<IoUring>() else { return };
         let fired = !done_first && ring.cancel_this(&target);
-        ring.post(Cqe { user_data, res: neg(if fired { Errno::ETIME } else { Errno::ECANCELED }), flags: 0 });
+        ring.post(Cqe { user_data, res: neg(if fired { Errno::ETIME } else { Errno::ECANCELED }), flags: 0 }, true);
     }));
     None
 }
 
 fn pending(ring: &IoUring, user_data: u64, timeout: bool, file: Option<Arc<File>>) -> Arc<Pending> {
-    let p = Arc::new(Pending { user_data, timeout, cancelled: AtomicBool::new(false), done: AtomicBool::new(false), wake: WaitQueue::new(), file });
+    let p = Arc::new(Pending {
+        user_data,
+        timeout,
+        cancelled: AtomicBool::new(false),
+        done: AtomicBool::new(false),
+        count_target: core::sync::atomic::AtomicU32::new(0),
+        counted: AtomicBool::new(false),
+        hit: AtomicBool::new(false),
+        wake: WaitQueue::new(),
+        file,
+    });
     ring.add_pending(p.clone());
     p
 }
@@ -475,7 +494,7 @@ async fn wait_ready(t: &Arc<Thread>, file: &Arc<File>, p: &Pending, mask: u16) -
 fn finish(ring_file: &Arc<File>, p: &Arc<Pending>, user_data: u64, res: i32) {
     if let Some(ring) = ring_file.downcast::<IoUring>() {
         ring.remove_pending(p);
-        ring.post(Cqe { user_data, res, flags: 0 });
+        ring.post(Cqe { user_data, res, flags: 0 }, p.timeout);
     }
     p.done.store(true, Ordering::Release);
     p.wake.wake_all();

@@ -7,7 +7,9 @@
  * child writes while io_uring_enter waits (GETEVENTS, min_complete); a
  * POLL_ADD ready at once and one completed later; POLL_REMOVE and
  * ASYNC_CANCEL (-ECANCELED for the target, -ENOENT for none); TIMEOUT
- * expiring (-ETIME) and TIMEOUT_REMOVE; OPENAT, STATX and CLOSE; a
+ * expiring (-ETIME), TIMEOUT_REMOVE and a TIMEOUT with a completion
+ * count (0 after that many); more completions than the CQ holds kept and
+ * delivered in order (NODROP, IORING_SQ_CQ_OVERFLOW); OPENAT, STATX and CLOSE; a
  * linked chain cut by a failing request (-ECANCELED); an unknown opcode
  * (-EINVAL); the ring fd polling readable with CQEs pending; enter's
  * errors (EBADF, EOPNOTSUPP on another file, bad flags); REGISTER_PROBE. */
@@ -247,6 +249,38 @@ int main(void) {
     tgt = x.user_data == 17 ? &x : &y;
     rem = x.user_data == 17 ? &y : &x;
     CHECK(tgt->res == -ECANCELED && rem->res == 0 && rem->user_data == 18, "timeout_remove", "%d %d", tgt->res, rem->res);
+
+    /* a timeout with a count ends with 0 after that many completions */
+    q(&r, TIMEOUT, -1, (uintptr_t)&longt, 1, 2, 26);
+    q(&r, NOP, -1, 0, 0, 0, 27);
+    q(&r, NOP, -1, 0, 0, 0, 28);
+    n = enter(r.fd, 3, 3, 1);
+    int tres = 1, nops = 0;
+    for (int i = 0; i < 3 && reap(&r, &c); i++) {
+        if (c.user_data == 26)
+            tres = c.res;
+        else
+            nops++;
+    }
+    CHECK(n == 3 && tres == 0 && nops == 2, "timeout_count", "n=%ld res=%d nops=%d", n, tres, nops);
+
+    /* more completions than the CQ holds wait in the kernel (NODROP) */
+    int posted = 0;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 8; i++)
+            q(&r, NOP, -1, 0, 0, 0, 100 + posted++);
+        enter(r.fd, 8, 0, 0);
+    }
+    unsigned *sq_flags = (unsigned *)(r.rings + r.p.sq_off[4]);
+    int overflow_flag = (*sq_flags & 2) != 0;
+    int reaped = 0, in_order = 1;
+    while (reap(&r, &c))
+        in_order &= c.user_data == (uint64_t)(100 + reaped++);
+    int first = reaped;
+    enter(r.fd, 0, 0, 1);
+    while (reap(&r, &c))
+        in_order &= c.user_data == (uint64_t)(100 + reaped++);
+    CHECK(overflow_flag && first == 16 && reaped == 24 && in_order && !(*sq_flags & 2), "cq_overflow_nodrop", "flag=%d first=%d all=%d order=%d", overflow_flag, first, reaped, in_order);
 
     /* openat, statx, close */
     q(&r, OPENAT, AT_FDCWD, (uintptr_t)path, 0, 0, 19)->op_flags = O_RDONLY;
