@@ -309,7 +309,7 @@ async fn run(call: &Call<'_>, ctx: &Arc<Ctx>, mm: &Arc<Mm>, user_iocb: u64, cb: 
     } else {
         None
     };
-    uaccess::write_u32(mm, user_iocb + 8, 0)?;
+    uaccess::write_u32(mm, user_iocb.wrapping_add(8), 0)?;
     let ev = |res: i64| IoEvent { data: cb.data, obj: user_iocb, res, res2: 0 };
     let errno_res = |r: SysResult| match r {
         Ok(n) => n as i64,
@@ -365,13 +365,15 @@ async fn run(call: &Call<'_>, ctx: &Arc<Ctx>, mm: &Arc<Mm>, user_iocb: u64, cb: 
             }
             let req = Arc::new(PollReq { obj: user_iocb, cancelled: AtomicBool::new(false), file });
             ctx.state.lock().polls.push(req.clone());
-            let (ctx, t, data) = (ctx.clone(), call.thread.clone(), cb.data);
+            // The submitter is held weakly: a poll keeps no exited thread alive.
+            let (ctx, tw, data) = (ctx.clone(), Arc::downgrade(call.thread), cb.data);
             drop(crate::sched::executor().spawn(async move {
                 let f = &req.file;
                 let ready = || {
                     if req.cancelled.load(Ordering::Acquire) {
                         return Some(0);
                     }
+                    let Some(t) = tw.upgrade() else { return Some(0) };
                     let m = f.ops().poll(&t) & events;
                     (m != 0).then_some(m)
                 };
@@ -392,7 +394,7 @@ async fn run(call: &Call<'_>, ctx: &Arc<Ctx>, mm: &Arc<Mm>, user_iocb: u64, cb: 
 /// still comes); any other request is EINVAL.
 pub fn io_cancel(call: &Call<'_>, id: u64, iocb: u64, _result: u64) -> SysResult {
     let mm = mm(call)?;
-    let key = uaccess::read_u32(&mm, iocb + 8)?;
+    let key = uaccess::read_u32(&mm, iocb.wrapping_add(8))?;
     if key != 0 {
         return Err(Errno::EINVAL);
     }
@@ -416,7 +418,7 @@ pub async fn io_getevents(call: &Call<'_>, id: u64, min_nr: i64, nr: i64, events
 pub async fn io_pgetevents(call: &Call<'_>, id: u64, min_nr: i64, nr: i64, events: u64, timeout: u64, usig: u64) -> SysResult {
     let old = if usig != 0 {
         let mm = mm(call)?;
-        let (mask, size) = (uaccess::read_u64(&mm, usig)?, uaccess::read_u64(&mm, usig + 8)?);
+        let (mask, size) = (uaccess::read_u64(&mm, usig)?, uaccess::read_u64(&mm, usig.wrapping_add(8))?);
         super::poll::swap_mask(call, mask, size)?
     } else {
         None

@@ -32,7 +32,7 @@
 //! differences from Linux). A pending request keeps the ring alive until
 //! it completes; closing the ring does not cancel it.
 
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use executor::WaitQueue;
@@ -292,15 +292,16 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
             // Would block: a future retries when the file is ready.
             let pending = pending(ring, sqe.user_data, false, Some(file.clone()));
             *last = Some(pending.clone());
-            let (t, rf, user_data) = (call.thread.clone(), ring_file.clone(), sqe.user_data);
+            let (tw, rf, user_data) = (Arc::downgrade(call.thread), ring_file.clone(), sqe.user_data);
             drop(crate::sched::executor().spawn(async move {
-                let mut ctx = platform::user::UserContext::default();
-                let c = Call { thread: &t, ctx: &mut ctx };
                 let mask = if write { crate::file::readiness::OUT } else { crate::file::readiness::IN } | POLLERR | POLLHUP;
                 let r = loop {
-                    if !wait_ready(&t, &file, &pending, mask).await {
+                    if !wait_ready(&tw, &file, &pending, mask).await {
                         break Err(Errno::ECANCELED);
                     }
+                    let Some(t) = tw.upgrade() else { break Err(Errno::ECANCELED) };
+                    let mut ctx = platform::user::UserContext::default();
+                    let c = Call { thread: &t, ctx: &mut ctx };
                     match super::io::transfer_segs(&c, &file, &segs, at, write, true).await {
                         Err(Errno::EAGAIN) => continue,
                         r => break r,
@@ -334,9 +335,13 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
             }
             let pending = pending(ring, sqe.user_data, false, Some(file.clone()));
             *last = Some(pending.clone());
-            let (t, rf, user_data) = (call.thread.clone(), ring_file.clone(), sqe.user_data);
+            let (tw, rf, user_data) = (Arc::downgrade(call.thread), ring_file.clone(), sqe.user_data);
             drop(crate::sched::executor().spawn(async move {
-                let r = if wait_ready(&t, &file, &pending, events).await { (file.ops().poll(&t) & events) as i32 } else { neg(Errno::ECANCELED) };
+                let ready = wait_ready(&tw, &file, &pending, events).await;
+                let r = match tw.upgrade() {
+                    Some(t) if ready => (file.ops().poll(&t) & events) as i32,
+                    _ => neg(Errno::ECANCELED),
+                };
                 finish(&rf, &pending, user_data, r);
             }));
             None
@@ -402,11 +407,16 @@ async fn start(call: &Call<'_>, ring_file: &Arc<File>, ring: &IoUring, sqe: &Sqe
             }
             let pending = pending(ring, sqe.user_data, false, Some(file.clone()));
             *last = Some(pending.clone());
-            let (t, rf, user_data) = (call.thread.clone(), ring_file.clone(), sqe.user_data);
+            let (tw, rf, user_data) = (Arc::downgrade(call.thread), ring_file.clone(), sqe.user_data);
             drop(crate::sched::executor().spawn(async move {
-                let mut ctx = platform::user::UserContext::default();
-                let c = Call { thread: &t, ctx: &mut ctx };
-                let r = if wait_ready(&t, &file, &pending, mask).await { res(op.run(&c).await) } else { neg(Errno::ECANCELED) };
+                let ready = wait_ready(&tw, &file, &pending, mask).await;
+                let r = match tw.upgrade() {
+                    Some(t) if ready => {
+                        let mut ctx = platform::user::UserContext::default();
+                        res(op.run(&Call { thread: &t, ctx: &mut ctx }).await)
+                    }
+                    _ => neg(Errno::ECANCELED),
+                };
                 finish(&rf, &pending, user_data, r);
             }));
             None
@@ -476,13 +486,16 @@ fn pending(ring: &IoUring, user_data: u64, timeout: bool, file: Option<Arc<File>
     p
 }
 
-/// Waits until `file` polls one of `mask`: false when cancelled first.
-async fn wait_ready(t: &Arc<Thread>, file: &Arc<File>, p: &Pending, mask: u16) -> bool {
+/// Waits until `file` polls one of `mask`: false when cancelled first, or
+/// when the submitting thread has gone (a pending request holds it
+/// weakly, so it keeps no exited thread alive).
+async fn wait_ready(t: &Weak<Thread>, file: &Arc<File>, p: &Pending, mask: u16) -> bool {
     let Some(q) = file.ops().wait_queue() else { return !p.cancelled.load(Ordering::Acquire) };
     q.wait_for(|| {
+        let Some(t) = t.upgrade() else { return Some(false) };
         if p.cancelled.load(Ordering::Acquire) {
             Some(false)
-        } else if file.ops().poll(t) & mask != 0 {
+        } else if file.ops().poll(&t) & mask != 0 {
             Some(true)
         } else {
             None

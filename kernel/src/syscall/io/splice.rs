@@ -297,7 +297,7 @@ pub async fn vmsplice(call: &Call<'_>, fd: u64, iov: u64, nr_segs: u64, flags: u
                 if pages.len() == room {
                     break 'segs;
                 }
-                let addr = base + at;
+                let addr = base.wrapping_add(at);
                 let k = (len - at).min(PAGE as u64 - addr % PAGE as u64) as usize;
                 let mut page = alloc::vec![0u8; k];
                 if let Err(e) = uaccess::read_bytes(&mm, addr, &mut page) {
