@@ -30,7 +30,8 @@
 //! a chain does not wait for a request that went asynchronous, and
 //! IOSQE_IO_DRAIN does not wait for asynchronous ones either (both
 //! differences from Linux). A pending request keeps the ring alive until
-//! it completes; closing the ring does not cancel it.
+//! it completes; closing the ring does not cancel it, but the exit of the
+//! thread that submitted it does (-ECANCELED when its file next wakes it).
 
 use alloc::sync::{Arc, Weak};
 use core::sync::atomic::{AtomicBool, Ordering};
