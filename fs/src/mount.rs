@@ -367,7 +367,13 @@ pub(crate) struct MountTable {
     /// Bumped by every change to the table (Linux's `ns->event`, which
     /// makes an open mountinfo poll with POLLPRI).
     generation: AtomicU64,
+    /// Called after each change, also one propagated from another
+    /// namespace (the kernel wakes the namespace's mountinfo pollers).
+    on_change: spin::Once<ChangeHook>,
 }
+
+/// What a namespace's owner runs when its mount table changes.
+pub type ChangeHook = Arc<dyn Fn() + Send + Sync>;
 
 impl MountTable {
     pub(crate) fn new(root: InodeRef, fstype: &str, source: &str, flags: MountFlags) -> Arc<Self> {
@@ -391,6 +397,7 @@ impl MountTable {
         let t = Arc::new(Self {
             inner: RwLock::new(inner),
             generation: AtomicU64::new(0),
+            on_change: spin::Once::new(),
         });
         let mut all = TABLES.lock();
         all.retain(|w| w.strong_count() > 0);
@@ -401,6 +408,9 @@ impl MountTable {
     /// Records a change (mount, unmount, move, flags, propagation).
     pub(crate) fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(hook) = self.on_change.get() {
+            hook();
+        }
     }
 
     pub(crate) fn root_mount(&self) -> Arc<Mount> {
@@ -877,6 +887,13 @@ impl Vfs {
     /// unmount, move, remount and propagation change.
     pub fn generation(&self) -> u64 {
         self.table.generation.load(Ordering::Acquire)
+    }
+
+    /// Runs `hook` after every later change of the table, whichever
+    /// namespace's call made it (propagation reaches other namespaces).
+    /// Set once; later calls are ignored.
+    pub fn on_change(&self, hook: ChangeHook) {
+        self.table.on_change.call_once(|| hook);
     }
 
     /// A new mount namespace holding a copy of every mount of this one

@@ -51,7 +51,10 @@ pub const DEVICES: &[(&[u8], u32, u32, u32)] = &[
 /// Builds the root filesystem from the initramfs.
 pub fn init(initrd: Option<&[u8]>) {
     INIT_NS.call_once(|| {
-        let tmp = Tmpfs::with_memory(Arc::new(Realtime), crate::mm::filemap::memory(), TmpfsOptions { mode: 0o755, ..TmpfsOptions::default() });
+        // Linux's rootfs is a tmpfs with the default limits: half of RAM
+        // in pages and as many inodes.
+        let opts = TmpfsOptions::parse("mode=755", platform::mem::frame::total_bytes()).unwrap_or_default();
+        let tmp = Tmpfs::with_memory(Arc::new(Realtime), crate::mm::filemap::memory(), opts);
         let vfs = Vfs::new(tmp.root(), "rootfs", "rootfs");
         if let Some(image) = initrd {
             // Plain, gzip or zstd, several archives concatenated; what

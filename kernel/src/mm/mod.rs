@@ -21,6 +21,7 @@ use crate::errno::Errno;
 
 pub mod filemap;
 pub mod frames;
+pub mod oom;
 pub mod vma;
 
 use vma::{Prot, Vma};

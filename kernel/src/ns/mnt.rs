@@ -2,7 +2,7 @@
 //! wakes pollers of /proc/PID/mountinfo when the table changes (Linux's
 //! `ns->poll` and `ns->event`).
 
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 
 use executor::WaitQueue;
 use fs::Vfs;
@@ -16,13 +16,17 @@ pub struct MntNs {
 }
 
 impl MntNs {
+    /// The namespace of `vfs`: every change of its table, made here or
+    /// propagated from a peer in another namespace, wakes `changes`.
     pub fn new(vfs: Vfs, ino: u64) -> Arc<MntNs> {
-        Arc::new(MntNs { vfs, ino, changes: WaitQueue::new() })
-    }
-
-    /// Tells pollers of mountinfo that the table changed (call after a
-    /// successful mount operation; [`Vfs::generation`] moved already).
-    pub fn changed(&self) {
-        self.changes.wake_all();
+        Arc::new_cyclic(|me: &Weak<MntNs>| {
+            let me = me.clone();
+            vfs.on_change(Arc::new(move || {
+                if let Some(ns) = me.upgrade() {
+                    ns.changes.wake_all();
+                }
+            }));
+            MntNs { vfs, ino, changes: WaitQueue::new() }
+        })
     }
 }

@@ -571,7 +571,10 @@ impl Process {
             let sigchld = p.action(signal::SIGCHLD);
             let autoreap = self.exit_signal as u32 == signal::SIGCHLD
                 && (sigchld.handler == signal::SIG_IGN || sigchld.flags & signal::SA_NOCLDWAIT != 0);
-            (autoreap, self.exit_signal != 0 && !(autoreap && sigchld.handler == signal::SIG_IGN))
+            // An exit signal past _NSIG (the old clone takes any 8 bits)
+            // sends nothing, as Linux's valid_signal check.
+            let valid = self.exit_signal != 0 && u32::from(self.exit_signal) <= signal::NSIG;
+            (autoreap, valid && !(autoreap && sigchld.handler == signal::SIG_IGN))
         });
         if let (Some(parent), Some((autoreap, send))) = (&parent, notify) {
             let mut children = parent.children.lock();
@@ -590,8 +593,11 @@ impl Process {
                 } else {
                     (signal::info::CLD_KILLED, status & 0x7f)
                 };
-                let info = SigInfo { signo: self.exit_signal as u32, code, pid: self.pid, status: st, ..Default::default() };
-                signal::send_process(parent, info, true);
+                let info = SigInfo::child(self.exit_signal as u32, code, self.pid, self.with_creds(|c| c.ruid), st);
+                // Not forced: init drops an exit signal it has no handler
+                // for, as any other unhandled signal (Linux's
+                // SIGNAL_UNKILLABLE).
+                signal::send_process(parent, info, false);
             }
             drop(children);
             parent.child_events.wake_all();

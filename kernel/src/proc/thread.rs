@@ -322,6 +322,21 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
                         r = mm.handle_fault(cr2, write, exec);
                     }
                 }
+                // No free frame: the OOM killer frees some, then the fault
+                // is tried again (a few times; a victim may be this process).
+                let mut tries = 0;
+                while r == Err(FaultError::NoMemory) && tries < 4 && !process.is_exiting() {
+                    if !crate::mm::oom::out_of_memory(&process).await {
+                        break;
+                    }
+                    tries += 1;
+                    r = mm.handle_fault(cr2, write, exec);
+                }
+                if r.is_err() && process.is_exiting() {
+                    // Killed meanwhile (by the OOM killer or anyone): the
+                    // exit goes on, no fault signal.
+                    continue;
+                }
                 if r.is_ok() {
                     thread.minflt.fetch_add(1, Ordering::Relaxed);
                     // The cgroup's memory.max (its OOM killer).

@@ -54,6 +54,13 @@ impl SigInfo {
         SigInfo { signo, code: SI_TIMER, pid: timer_id, uid: overrun, value, ..Default::default() }
     }
 
+    /// A child's exit, stop or continue (Linux's sigchld fields: pid, uid,
+    /// status), with any exit signal: si_status shares sival_int's offset,
+    /// so a signal other than SIGCHLD shows it through `value`.
+    pub fn child(signo: u32, code: i32, pid: u32, uid: u32, status: i32) -> SigInfo {
+        SigInfo { signo, code, pid, uid, status, value: status as u32 as u64, ..Default::default() }
+    }
+
     pub fn kernel(signo: u32) -> SigInfo {
         SigInfo { signo, code: SI_KERNEL, ..Default::default() }
     }

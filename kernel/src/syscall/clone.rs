@@ -124,6 +124,8 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
         real_parent.add_child(p.clone());
         (p.clone(), Thread::new(tid, p, fpu, call.thread.creds.lock().clone()))
     };
+    // comm is inherited (Linux's dup_task_struct copies it).
+    *child.name.lock() = *call.thread.name.lock();
     // The signal mask is inherited by threads and processes alike; the
     // alternate stack by fork/vfork children (not by CLONE_VM threads).
     child.signals.mask.store(call.thread.sigmask(), Ordering::Release);
@@ -134,8 +136,10 @@ async fn clone_in(call: &mut Call<'_>, flags: u64, stack: u64, ptid: u64, ctid: 
     if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 {
         *child.signals.altstack.lock() = *call.thread.signals.altstack.lock();
     }
+    // A fault here is ignored, as Linux's kernel_clone: the child exists
+    // already and must run (and so can be killed and reaped).
     if flags & CLONE_PARENT_SETTID != 0 {
-        uaccess::write_u32(&parent_mm, ptid, tid)?;
+        let _ = uaccess::write_u32(&parent_mm, ptid, tid);
     }
     if flags & CLONE_CHILD_SETTID != 0 {
         child.set_child_tid.store(ctid, Ordering::Release);

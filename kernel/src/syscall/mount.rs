@@ -74,7 +74,6 @@ pub fn mount(call: &Call<'_>, source: u64, target: u64, fstype: u64, flags: u64,
     let flags = if flags >> 16 == 0xC0ED { flags & 0xffff } else { flags }; // MS_MGC_VAL
     let ns = mnt_ns(call.thread);
     do_mount(call, &ns.vfs, &at, source, fstype, flags, data)?;
-    ns.changed();
     Ok(0)
 }
 
@@ -131,6 +130,5 @@ pub fn umount2(call: &Call<'_>, target: u64, flags: u32) -> SysResult {
     let at = with_ctx(call.thread, |v, ctx, _| v.resolve(ctx, &dir, &t, lookup))?;
     let ns = mnt_ns(call.thread);
     ns.vfs.umount(&at, flags)?;
-    ns.changed();
     Ok(0)
 }

@@ -188,7 +188,6 @@ pub fn fsconfig(call: &Call<'_>, fd: i32, cmd: u32, key: u64, value: u64, aux: i
                 let ns = mnt_ns(call.thread);
                 let flags = if c.read_only { loc.mount.flags() | MountFlags::RDONLY } else { loc.mount.flags() - MountFlags::RDONLY };
                 ns.vfs.remount_super(&loc, flags)?;
-                ns.changed();
                 Ok(())
             });
             match r {
@@ -309,7 +308,6 @@ pub fn move_mount(call: &Call<'_>, from_dfd: i32, from: u64, to_dfd: i32, to: u6
             return Err(Errno::EINVAL);
         }
         ns.vfs.join_peer_group(&src.mount, &dst.mount)?;
-        ns.changed();
         return Ok(0);
     }
     if !src.is_mount_root() {
@@ -326,7 +324,6 @@ pub fn move_mount(call: &Call<'_>, from_dfd: i32, from: u64, to_dfd: i32, to: u6
         }
         ns.vfs.move_mount(&src, &dst)?;
     }
-    ns.changed();
     Ok(0)
 }
 
@@ -413,6 +410,5 @@ pub fn mount_setattr(call: &Call<'_>, dfd: i32, path: u64, flags: u32, uattr: u6
     }
     let propagation = PropagationChange::from_ms_flags(propagation as u32)?;
     ns.vfs.set_attr(&loc, AttrChange { set: set_f, clear: clr_f, propagation }, flags & AT_RECURSIVE != 0)?;
-    ns.changed();
     Ok(0)
 }

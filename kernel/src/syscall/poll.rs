@@ -53,8 +53,22 @@ async fn wait_ready(call: &Call<'_>, entries: &[Entry], deadline: Option<u64>) -
             return Ok(None);
         }
         // Sleep on every queue a non-ready entry has, each re-checking the
-        // whole set after registering (so no wake is lost in between).
-        let check = || entries.iter().any(|e| revents(call.thread, e) != 0);
+        // whole set after registering (so no wake is lost in between). A
+        // check keeps what it saw: some events are reported once (a
+        // mountinfo change), so the check that sees one is what returns it.
+        let caught: spin::Mutex<Option<Vec<u16>>> = spin::Mutex::new(None);
+        let check = || {
+            let now: Vec<u16> = entries.iter().map(|e| revents(call.thread, e)).collect();
+            let ready = now.iter().any(|&r| r != 0);
+            if ready {
+                let mut c = caught.lock();
+                match c.as_mut() {
+                    Some(prev) => prev.iter_mut().zip(&now).for_each(|(p, n)| *p |= n),
+                    None => *c = Some(now),
+                }
+            }
+            ready
+        };
         let mut waits: Vec<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = Vec::new();
         for e in entries {
             if let Some(f) = &e.file {
@@ -80,6 +94,10 @@ async fn wait_ready(call: &Call<'_>, entries: &[Entry], deadline: Option<u64>) -
             }
         })
         .await?;
+        if let Some(seen) = caught.lock().take() {
+            let now = entries.iter().zip(seen).map(|(e, s)| revents(call.thread, e) | s).collect();
+            return Ok(Some(now));
+        }
         if !woke {
             let now: Vec<u16> = entries.iter().map(|e| revents(call.thread, e)).collect();
             return Ok(if now.iter().any(|&r| r != 0) { Some(now) } else { None });

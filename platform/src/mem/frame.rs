@@ -124,12 +124,30 @@ pub(crate) fn init(usable: &[PhysRange], reserved: &[Option<PhysRange>]) -> u64 
     let free = (0..frames).filter(|&f| !bm.used(f)).count() as u64;
     FREE.store(free * PAGE_SIZE, Ordering::Relaxed);
     TOTAL.store(total, Ordering::Relaxed);
+    RESERVE.store((total / 64).clamp(8 << 20, 64 << 20), Ordering::Relaxed);
     *FRAMES.lock() = Some(bm);
     total
 }
 
-/// Allocates one frame (not zeroed).
+/// Bytes [`alloc`] leaves free for the kernel heap (Linux's min_free_kbytes
+/// watermark): user pages, page tables and thread stacks fail first, so
+/// the OOM killer and ENOMEM answer a program that uses up memory while
+/// the kernel's own allocations still succeed. Set at init: 1/64 of RAM,
+/// between 8 and 64 MiB.
+static RESERVE: AtomicU64 = AtomicU64::new(0);
+
+/// Whether memory is short: half the reserve is gone. Kernel buffers a
+/// program fills at will (pipe pages) are refused then (ENOMEM), keeping
+/// the rest for the kernel's own allocations.
+pub fn short() -> bool {
+    FREE.load(Ordering::Relaxed) < RESERVE.load(Ordering::Relaxed) / 2
+}
+
+/// Allocates one frame (not zeroed), unless only the reserve is left.
 pub fn alloc() -> Option<u64> {
+    if FREE.load(Ordering::Relaxed) < RESERVE.load(Ordering::Relaxed) + PAGE_SIZE {
+        return None;
+    }
     alloc_contiguous(1, 1)
 }
 
@@ -142,7 +160,8 @@ pub fn alloc_zeroed() -> Option<u64> {
     Some(f)
 }
 
-/// Allocates `count` physically contiguous frames aligned to `align` frames.
+/// Allocates `count` physically contiguous frames aligned to `align`
+/// frames, from the reserve too (the kernel heap grows with this).
 pub fn alloc_contiguous(count: usize, align: usize) -> Option<u64> {
     let mut guard = FRAMES.lock();
     let bm = guard.as_mut()?;

@@ -30,9 +30,19 @@ static HEAP_BYTES: AtomicU64 = AtomicU64::new(0);
 static ALLOCATOR: KernelHeap = KernelHeap { heap: IrqMutex::new(Heap::new()) };
 
 fn grow(heap: &mut Heap<32>, need: u64) -> bool {
-    let bytes = need.max(GROW).next_multiple_of(PAGE_SIZE);
-    let frames = (bytes / PAGE_SIZE) as usize;
-    let Some(phys) = frame::alloc_contiguous(frames, 1) else { return false };
+    // GROW bytes at once, or less when memory is short or fragmented:
+    // halving down to what the request needs.
+    let need = need.next_multiple_of(PAGE_SIZE);
+    let mut bytes = need.max(GROW);
+    let phys = loop {
+        if let Some(p) = frame::alloc_contiguous((bytes / PAGE_SIZE) as usize, 1) {
+            break p;
+        }
+        if bytes <= need {
+            return false;
+        }
+        bytes = (bytes / 2).max(need);
+    };
     let start = phys_to_virt(phys) as usize;
     // SAFETY: the frames were just allocated for the heap and are mapped
     // writable by the direct map; they are never returned.

@@ -4,6 +4,7 @@
  * unbindable mount cannot be bound. Each case in a child with its own
  * mount namespace, so the host running this keeps its mounts. */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/statfs.h>
 #include "../t.h"
 #include "../files.h"
+#include "../procfs.h"
 
 #define D "/tmp/ns_propagation.d"
 
@@ -109,8 +111,41 @@ static int across_namespaces(void) {
     return 0;
 }
 
+/* A mount propagated into another namespace is a change of that namespace:
+ * its open mountinfo polls POLLPRI|POLLERR (Linux's ns->event moves). */
+static int propagated_poll(void) {
+    STEP(1, setup() == 0);
+    int go[2], done[2];
+    STEP(2, pipe(go) == 0 && pipe(done) == 0);
+    pid_t c = fork();
+    if (c == 0) {
+        char b;
+        if (syscall(SYS_unshare, CLONE_NEWNS) != 0)
+            _exit(1);
+        int fd = open("/proc/self/mountinfo", O_RDONLY);
+        if (fd < 0)
+            _exit(2);
+        struct pollfd p = {.fd = fd, .events = POLLPRI};
+        if (poll(&p, 1, 0) != 0)
+            _exit(3);
+        write(done[1], "r", 1);
+        read(go[0], &b, 1);
+        if (poll(&p, 1, 10000) != 1 || !(p.revents & POLLPRI) || !(p.revents & POLLERR))
+            _exit(4);
+        _exit(is_mount(D "/s/x") ? 0 : 5);
+    }
+    char b;
+    STEP(3, read(done[0], &b, 1) == 1);
+    write(go[1], "g", 1);
+    usleep(100 * 1000);
+    STEP(4, mount("x", D "/s/x", "tmpfs", 0, NULL) == 0);
+    STEP(5, t_wait_exit(c) == 0);
+    return 0;
+}
+
 int main(void) {
     t_watchdog(60);
+    t_proc_mount();
     umask(022);
     if (syscall(SYS_unshare, CLONE_NEWNS) == 0)
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
@@ -125,6 +160,7 @@ int main(void) {
     CHECK_CHILD(moves, "a mount moved onto a shared mount reaches its peers; one under a shared parent cannot move");
     CHECK_CHILD(unbindable, "an unbindable mount cannot be bound; one propagation type at a time");
     CHECK_CHILD(across_namespaces, "a copied namespace's mounts are peers of the originals");
+    CHECK_CHILD(propagated_poll, "a mount propagated into another namespace wakes a poll of its mountinfo");
     t_rm_rf(D);
     CHECK_NO_CHILDREN();
     return t_done("ns_propagation");

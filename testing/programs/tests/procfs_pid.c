@@ -50,6 +50,11 @@ int main(void) {
     CHECK(t_line(buf, "PPid:", val, sizeof val) && atoi(val) == getpid(), "a child's status shows us as PPid", "'%s'",
           val);
     CHECK(wait_state(child, 'S'), "a sleeping child is S", "%c", state_of(child));
+    char mine[64], theirs[64];
+    snprintf(p, sizeof p, "/proc/%d/comm", child);
+    CHECK(t_slurp("/proc/self/comm", mine, sizeof mine) > 1 && t_slurp(p, theirs, sizeof theirs) > 1 &&
+              strcmp(mine, theirs) == 0,
+          "a forked child's comm is its parent's", "'%s' '%s'", mine, theirs);
     kill(child, SIGSTOP);
     CHECK(wait_state(child, 'T'), "a stopped child is T", "%c", state_of(child));
     snprintf(p, sizeof p, "/proc/%d/status", child);

@@ -257,7 +257,12 @@ impl Pipe {
         let mut s = self.state.lock();
         while *done < data.len() && !s.full() {
             let n = (data.len() - *done).min(PAGE);
-            let mut page = Vec::with_capacity(if packet { n } else { PAGE });
+            // Out of memory: what was written so far, else ENOMEM (Linux's
+            // pipe_write when alloc_page fails).
+            let mut page = Vec::new();
+            if platform::mem::frame::short() || page.try_reserve_exact(if packet { n } else { PAGE }).is_err() {
+                return Some(if *done > 0 { Ok(()) } else { Err(Errno::ENOMEM) });
+            }
             page.extend_from_slice(&data[*done..*done + n]);
             s.bufs.push_back(Buf { data: Arc::new(page), off: 0, end: n, packet, merge: !packet });
             s.len += n;
