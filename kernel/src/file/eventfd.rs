@@ -48,6 +48,14 @@ impl EventFd {
         r.ok().map(|old| if self.semaphore { 1 } else { old })
     }
 
+    /// eventfd_signal: adds `n` (capped below the maximum, as Linux's
+    /// kernel-side signal never fails) and wakes readers (AIO's
+    /// IOCB_FLAG_RESFD, io_uring's registered eventfd).
+    pub fn signal(&self, n: u64) {
+        let _ = self.count.fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| Some(c.saturating_add(n).min(MAX)));
+        self.events.wake_all();
+    }
+
     fn try_write(&self, v: u64) -> bool {
         self.count.fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_add(v).filter(|s| *s <= MAX)).is_ok()
     }

@@ -90,3 +90,11 @@ pub fn proc_link(f: &InodeFile) -> Option<Vec<u8>> {
     s.extend_from_slice(b" (deleted)");
     Some(s)
 }
+
+/// A fresh unnamed inode on the internal shm mount, `len` bytes of zeros,
+/// for kernel memory that user space maps shared (io_uring's rings).
+pub fn internal_inode(len: u64) -> Result<fs::InodeRef, Errno> {
+    let inode = shm_root().inode.tmpfile(0o600, Owner { uid: 0, gid: 0 }, false)?;
+    inode.truncate(len)?;
+    Ok(inode)
+}

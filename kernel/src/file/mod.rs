@@ -42,6 +42,7 @@ pub mod events;
 pub mod inode;
 pub mod inotify;
 pub mod io;
+pub mod io_uring;
 pub mod kmsg;
 pub mod locks;
 pub mod memfd;

@@ -34,6 +34,7 @@ use platform::user::UserContext;
 use crate::errno::{Errno, SysResult};
 use crate::proc::Thread;
 
+mod aio;
 mod arch_prctl;
 mod brk;
 mod clone;
@@ -49,6 +50,7 @@ mod futex;
 mod ids;
 mod madvise;
 mod io;
+mod io_uring;
 mod ioprio;
 mod kcmp;
 pub mod itimer;

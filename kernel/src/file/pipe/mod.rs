@@ -29,6 +29,7 @@ use crate::errno::Errno;
 
 pub mod end;
 pub mod fifo;
+pub mod splice;
 
 pub use end::PipeEnd;
 
@@ -37,12 +38,30 @@ pub const DEFAULT_SLOTS: usize = 16;
 /// /proc/sys/fs/pipe-max-size.
 pub const MAX_CAPACITY: usize = 1 << 20;
 
-/// One page buffer of the ring: bytes `off..data.len()` are unread.
+/// One buffer of the ring: bytes `off..end` of a page are unread. The
+/// page is shared (tee(2), a partial splice between pipes and vmsplice's
+/// readers see the same bytes without a copy); only a page this buffer
+/// holds alone, filled to `end` and marked `merge`, takes a later small
+/// write (Linux's PIPE_BUF_FLAG_CAN_MERGE).
 struct Buf {
-    data: Vec<u8>,
+    data: Arc<Vec<u8>>,
     off: usize,
+    end: usize,
     /// A packet (O_DIRECT write): read whole or not at all, never merged.
     packet: bool,
+    /// A write(2) page that later writes may append to (not a page that
+    /// came from a file, vmsplice or a tee).
+    merge: bool,
+}
+
+impl Buf {
+    fn len(&self) -> usize {
+        self.end - self.off
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.data[self.off..self.end]
+    }
 }
 
 struct State {
@@ -189,9 +208,9 @@ impl Pipe {
         let mut n = 0;
         while n < buf.len() {
             let Some(b) = s.bufs.front_mut() else { break };
-            let avail = b.data.len() - b.off;
+            let avail = b.len();
             let chars = avail.min(buf.len() - n);
-            buf[n..n + chars].copy_from_slice(&b.data[b.off..b.off + chars]);
+            buf[n..n + chars].copy_from_slice(&b.bytes()[..chars]);
             n += chars;
             if b.packet {
                 s.bufs.pop_front();
@@ -199,7 +218,7 @@ impl Pipe {
                 break;
             }
             b.off += chars;
-            if b.off == b.data.len() {
+            if b.off == b.end {
                 s.bufs.pop_front();
             }
             s.len -= chars;
@@ -217,10 +236,13 @@ impl Pipe {
         let chars = data.len() % PAGE;
         let mut s = self.state.lock();
         if let Some(last) = s.bufs.back_mut() {
-            if chars != 0 && !last.packet && last.data.len() + chars <= PAGE {
-                last.data.extend_from_slice(&data[..chars]);
-                s.len += chars;
-                *done = chars;
+            if chars != 0 && !last.packet && last.merge && last.end + chars <= PAGE {
+                if let Some(page) = Arc::get_mut(&mut last.data).filter(|p| p.len() == last.end) {
+                    page.extend_from_slice(&data[..chars]);
+                    last.end += chars;
+                    s.len += chars;
+                    *done = chars;
+                }
             }
         }
         Ok(())
@@ -242,7 +264,7 @@ impl Pipe {
                 return Some(if *done > 0 { Ok(()) } else { Err(Errno::ENOMEM) });
             }
             page.extend_from_slice(&data[*done..*done + n]);
-            s.bufs.push_back(Buf { data: page, off: 0, packet });
+            s.bufs.push_back(Buf { data: Arc::new(page), off: 0, end: n, packet, merge: !packet });
             s.len += n;
             *done += n;
         }

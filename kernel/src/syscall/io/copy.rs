@@ -1,6 +1,7 @@
 //! sendfile(2) and copy_file_range(2): a copy between two open files
 //! through a kernel buffer, each side read and written as read(2) and
-//! write(2) would (sendfile takes any readable input and writable output;
+//! write(2) would (sendfile takes any readable input but a pipe, and any
+//! writable output, a pipe included;
 //! copy_file_range regular files only, with Linux's order of checks).
 
 use alloc::vec;
@@ -63,6 +64,11 @@ pub async fn sendfile(call: &Call<'_>, out_fd: u64, in_fd: u64, offset: u64, cou
     }
     if output.status() & O_APPEND != 0 {
         return Err(Errno::EINVAL);
+    }
+    // A pipe cannot be read by sendfile (pipes have no splice_read on
+    // Linux): ESPIPE with an offset, EINVAL without.
+    if input.downcast::<crate::file::pipe::PipeEnd>().is_some() {
+        return Err(if offset != 0 { Errno::ESPIPE } else { Errno::EINVAL });
     }
     let mm = mm(call)?;
     let start = if offset != 0 {

@@ -1,7 +1,8 @@
 //! The calls on open files' data and control: read and write in every form
 //! ([`readwrite`]), close(2), ioctl(2), lseek(2), getrandom(2), and, each
 //! in its module, getdents ([`getdents`]), sendfile and copy_file_range
-//! ([`copy`]), fallocate ([`fallocate`]) and pipe2 ([`pipe`]).
+//! ([`copy`]), fallocate ([`fallocate`]), pipe2 ([`pipe`]) and splice,
+//! tee and vmsplice ([`splice`]).
 //!
 //! What a file does is its kind's ([`crate::file::FileOps`]); these
 //! handlers decode the arguments, apply the rules every file shares, and
@@ -19,12 +20,14 @@ mod fallocate;
 mod getdents;
 mod pipe;
 mod readwrite;
+mod splice;
 
 pub use copy::{copy_file_range, sendfile};
 pub use fallocate::fallocate;
 pub use getdents::{getdents, getdents64};
 pub use pipe::pipe2;
-pub(crate) use readwrite::{gather, iovecs, scatter};
+pub use splice::{splice, tee, vmsplice};
+pub(crate) use readwrite::{gather, iovecs, scatter, transfer_segs};
 pub use readwrite::{pread64, preadv, preadv2, pwrite64, pwritev, pwritev2, read, readv, write, writev};
 
 fn mm(call: &Call<'_>) -> Result<alloc::sync::Arc<crate::mm::Mm>, Errno> {

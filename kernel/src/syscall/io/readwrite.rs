@@ -310,3 +310,18 @@ pub async fn pwritev2(call: &Call<'_>, fd: u64, iov: u64, cnt: u64, off: i64, fl
     let (off, rwf) = vector_args(off, flags)?;
     vectored(call, fd, iov, cnt, off, true, rwf).await
 }
+
+/// One read (`write` false) or write of `file` into or from `segs` at
+/// `at` (or the position), as preadv/pwritev do it: Linux AIO's
+/// IOCB_CMD_PREAD/PWRITE/PREADV/PWRITEV, which run the file's own read and
+/// write.
+/// With `nowait`, a file that would block answers EAGAIN (io_uring's
+/// first, non-blocking attempt).
+pub(crate) async fn transfer_segs(call: &Call<'_>, file: &File, segs: &Segs, at: Option<u64>, write: bool, nowait: bool) -> SysResult {
+    let rwf = Rwf { nowait, append: false };
+    if write {
+        write_segs(call, file, segs, at, rwf).await
+    } else {
+        read_segs(call, file, segs, at, rwf).await
+    }
+}
