@@ -15,7 +15,7 @@ use crate::errno::Errno;
 
 /// The filesystem types, in /proc/filesystems order, and whether each
 /// needs a block device (none does here).
-pub const TYPES: &[&str] = &["sysfs", "tmpfs", "cgroup2", "ramfs", "devtmpfs", "proc", "devpts"];
+pub const TYPES: &[&str] = &["sysfs", "tmpfs", "cgroup2", "ramfs", "devtmpfs", "proc", "devpts", "mqueue"];
 
 pub fn known(fstype: &str) -> bool {
     TYPES.contains(&fstype)
@@ -52,7 +52,7 @@ pub fn check_option(fstype: &str, key: &str, value: Option<&str>) -> Result<(), 
             _ => Err(Errno::EINVAL),
         },
         // sysfs takes no options and ignores what it is given.
-        "sysfs" => Ok(()),
+        "sysfs" | "mqueue" => Ok(()),
         "devpts" => fs::devpts::DevptsOptions::parse(&item).map(|_| ()).map_err(Errno::from),
         _ => Err(Errno::ENODEV),
     }
@@ -60,7 +60,7 @@ pub fn check_option(fstype: &str, key: &str, value: Option<&str>) -> Result<(), 
 
 /// A new instance of `fstype` (devtmpfs, devpts: their one instance) with the
 /// comma-separated `options`: the root of its tree.
-pub fn create(fstype: &str, options: &str) -> Result<InodeRef, Errno> {
+pub fn create(fstype: &str, options: &str, t: &crate::proc::Thread) -> Result<InodeRef, Errno> {
     let tmpfs = |opts: TmpfsOptions| Tmpfs::with_memory(Arc::new(super::vfs::Realtime), crate::mm::filemap::memory(), opts).root();
     match fstype {
         "tmpfs" => Ok(tmpfs(TmpfsOptions::parse(options, ram())?)),
@@ -87,6 +87,9 @@ pub fn create(fstype: &str, options: &str) -> Result<InodeRef, Errno> {
             Ok(crate::procfs::new_instance())
         }
         "sysfs" => Ok(crate::sysfs::root()),
+        // The queues of the mounter's IPC namespace; options are ignored
+        // as Linux's mqueue ignores what it does not know.
+        "mqueue" => Ok(crate::ipc::mqueue_fs::root(t.process.ipc())),
         // One devpts instance: every mount shows it, and the options apply
         // to it (see fs::devpts).
         "devpts" => {
@@ -106,7 +109,7 @@ pub fn reconfigure(fstype: &str, root: &InodeRef, options: &str) -> Result<(), E
         // ramfs ignores the options it does not know, which are all but
         // mode=, and mode= applies only at mount time; devtmpfs's are not
         // applied (see super::devtmpfs).
-        "ramfs" | "devtmpfs" | "proc" | "sysfs" => Ok(()),
+        "ramfs" | "devtmpfs" | "proc" | "sysfs" | "mqueue" => Ok(()),
         _ => Ok(root.reconfigure(options, ram())?),
     }
 }

@@ -17,6 +17,7 @@
 
 pub mod ids;
 pub mod mqueue;
+pub mod mqueue_fs;
 pub mod msg;
 pub mod sem;
 pub mod shm;

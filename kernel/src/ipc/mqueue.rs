@@ -19,9 +19,10 @@
 //! helper) is EINVAL here: there is no NETLINK_ROUTE notification socket
 //! to deliver through.
 //!
-//! Differences from Linux, documented: queues are not files of a mounted
-//! `mqueue` filesystem (there is no /dev/mqueue to list them), and
-//! RLIMIT_MSGQUEUE is not charged.
+//! The `mqueue` filesystem ([`super::mqueue_fs`]) lists a namespace's
+//! queues. Differences from Linux, documented: queues are made and removed
+//! through mq_open/mq_unlink only (not by creat/unlink in a mounted
+//! mqueue directory), and RLIMIT_MSGQUEUE is not charged.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
@@ -114,6 +115,20 @@ pub struct Mqueue {
     changes: WaitQueue,
 }
 
+impl Mqueue {
+    /// What reading the queue shows (Linux's mqueue_read_file).
+    pub fn status_line(&self) -> alloc::string::String {
+        let s = self.state.lock();
+        let (how, signo, pid) = s.notify.as_ref().map_or((0, 0, 0), |n| (n.how, if n.how == SIGEV_SIGNAL { n.signo } else { 0 }, n.pid));
+        alloc::format!("QSIZE:{:<10} NOTIFY:{:<5} SIGNO:{:<5} NOTIFY_PID:{:<6}\n", s.bytes, how, signo, pid)
+    }
+
+    /// Its owner and permission bits.
+    pub fn owner_mode(&self) -> (u32, u32, u32) {
+        (self.uid, self.gid, self.mode)
+    }
+}
+
 /// The queues of one IPC namespace, by name.
 #[derive(Default)]
 pub struct MqTable {
@@ -126,10 +141,7 @@ pub struct MqFile(Arc<Mqueue>);
 
 impl FileOps for MqFile {
     fn read(&self, file: &File, _io: &mut Io<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
-        let s = self.0.state.lock();
-        let (how, signo, pid) = s.notify.as_ref().map_or((0, 0, 0), |n| (n.how, if n.how == SIGEV_SIGNAL { n.signo } else { 0 }, n.pid));
-        let text = alloc::format!("QSIZE:{:<10} NOTIFY:{:<5} SIGNO:{:<5} NOTIFY_PID:{:<6}\n", s.bytes, how, signo, pid);
-        drop(s);
+        let text = self.0.status_line();
         let mut pos = file.pos.lock();
         let rest = text.as_bytes().get(*pos as usize..).unwrap_or(&[]);
         let n = rest.len().min(buf.len());

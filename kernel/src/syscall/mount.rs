@@ -114,7 +114,7 @@ fn do_mount(call: &Call<'_>, v: &fs::Vfs, at: &fs::PathLoc, source: u64, fstype:
     let ty = opt_string(call, fstype)?.ok_or(Errno::EINVAL)?;
     // Linux copies at most a page of options.
     let opts = opt_string(call, data)?.unwrap_or_default();
-    let root = fs_types::create(&ty, &opts)?;
+    let root = fs_types::create(&ty, &opts, call.thread)?;
     v.mount(root, &at, &ty, if src.is_empty() { &ty } else { &src }, mount_flags(flags))?;
     Ok(0)
 }

@@ -170,7 +170,7 @@ pub fn fsconfig(call: &Call<'_>, fd: i32, cmd: u32, key: u64, value: u64, aux: i
     match cmd {
         FSCONFIG_CMD_CREATE => {
             let Phase::CreateParams = c.phase else { return Err(Errno::EBUSY) };
-            match fs_types::create(&c.fstype, &c.options.join(",")) {
+            match fs_types::create(&c.fstype, &c.options.join(","), call.thread) {
                 Ok(root) => {
                     c.phase = Phase::AwaitingMount(root);
                     Ok(0)
