@@ -391,7 +391,12 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     // (Linux's exit_signals): a sender either sees the flag or its signal
     // is seen here (both sides store, then load, sequentially consistent).
     thread.exiting.store(true, Ordering::SeqCst);
-    signal::retarget_shared(&thread, !thread.sigmask());
+    // Not in a group exit, where every thread is ending anyway (Linux's
+    // exit_signals skips it under SIGNAL_GROUP_EXIT): retargeting there
+    // would wake every other thread once per ending thread.
+    if !process.is_exiting() {
+        signal::retarget_shared(&thread, !thread.sigmask());
+    }
     if let Some(mm) = process.mm() {
         crate::futex::release_robust_list(&mm, thread.robust_list.load(Ordering::Acquire), thread.tid());
     }
@@ -414,7 +419,7 @@ async fn run(thread: Arc<Thread>, mut ctx: UserContext) {
     }
     super::pid::unregister_thread(thread.tid());
     super::task_count::remove(thread.creds.lock().ruid);
-    if process.threads().len() > 1 {
+    if process.live_threads() > 1 {
         process.creator_thread_ended(thread.tid());
     }
     // The last poll's time is added after this; close enough.
